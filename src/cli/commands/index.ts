@@ -1,0 +1,9 @@
+/**
+ * The command registry: each command lives in its own module and is listed here once.
+ * A command handler sets `argv.exitCode` (or throws a DqmExportError) instead of calling process.exit,
+ * so open files and sockets are closed in order.
+ */
+import type { CommandModule } from 'yargs';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const commands: CommandModule<any, any>[] = [];

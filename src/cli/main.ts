@@ -1,0 +1,47 @@
+/**
+ * dqm-export entry point: parses the command line with yargs, runs one command, and turns any error
+ * into one clear line and an exit code (0 ok, 1 failed, 2 invalid config or usage, 3 rejects).
+ * Stack traces only with --verbose.
+ */
+import yargs from 'yargs';
+import { DqmExportError, UsageError, exitCodeFor, formatErrorLine, toDqmError } from '../errors.js';
+import { redact } from '../secrets.js';
+import { VERSION } from '../version.js';
+import { commands } from './commands/index.js';
+
+/** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const verbose = argv.includes('--verbose') || argv.includes('-v');
+  let exitCode = 0;
+  try {
+    let parser = yargs(argv)
+      .scriptName('dqm-export')
+      .usage('$0 <command> [options]\n\nExport DQM Playground histograms to Parquet and Arrow datasets.')
+      .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'Show stack traces and debug detail on errors' })
+      .version(VERSION)
+      .strict()
+      .demandCommand(1, 'Give a command; see --help.')
+      .recommendCommands()
+      .wrap(Math.min(110, process.stdout.columns || 100))
+      .fail((msg, err) => {
+        if (err) throw err;
+        throw new UsageError('E_USAGE', msg ?? 'invalid usage; see --help');
+      })
+      .epilogue('Exit codes: 0 success, 1 failed, 2 invalid config or usage, 3 finished with rejected records.');
+    for (const command of commands) parser = parser.command(command);
+    const args = await parser.parseAsync();
+    if (typeof args.exitCode === 'number') exitCode = args.exitCode;
+    else if (typeof process.exitCode === 'number') exitCode = process.exitCode;
+  } catch (err) {
+    const e: DqmExportError = toDqmError(err);
+    process.stderr.write(formatErrorLine(e) + '\n');
+    if (verbose) {
+      const ctx = Object.keys(e.context).length ? JSON.stringify(e.context) : '';
+      if (ctx) process.stderr.write(redact(ctx) + '\n');
+      process.stderr.write(redact(String((e.cause instanceof Error ? e.cause.stack : undefined) ?? e.stack)) + '\n');
+    }
+    exitCode = exitCodeFor(e);
+  }
+  return exitCode;
+}
+
