@@ -1,0 +1,165 @@
+/**
+ * The one place HTTP happens: a keep-alive undici Pool plus a retry wrapper. Every request gets the
+ * token, the User-Agent and the timeouts; every response goes through `interpretResponse`, and a
+ * retryable outcome (429, 5xx, reset, timeout, truncated or unparsable body) is resent after a
+ * full-jitter backoff that honours `Retry-After`, a bounded number of times, each retry counted.
+ *
+ * A wrapper rather than undici's retry interceptor, because a broken body is only discovered after
+ * the response was handed over (JSON.parse fails), and that must be retried like a reset.
+ */
+import { Pool } from 'undici';
+import type { DqmExportError } from '../../errors.js';
+import { silentLogger, type Logger } from '../../log.js';
+import { safeUrl } from '../../secrets.js';
+import type { ClientStats, RetryReason } from '../types.js';
+import { fullJitterDelay, sleep } from './backoff.js';
+import { interpretBadBody, interpretFailure, interpretResponse, type Resolution } from './response.js';
+
+/** Settings of a transport; `createClient` fills every field from ClientOptions and its defaults. */
+export interface TransportOptions {
+  /** Origin the pool connects to, e.g. `https://host:443`. */
+  origin: string;
+  token: string;
+  connections: number;
+  maxRetries: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  retryAfterMaxMs: number;
+  connectTimeoutMs: number;
+  headersTimeoutMs: number;
+  bodyTimeoutMs: number;
+  /** Trusted CA certificates (PEM); undefined = Node's bundled roots. */
+  ca?: string[];
+  userAgent: string;
+  logger?: Logger;
+  /** Random source of the backoff jitter (tests pin it). */
+  random?: () => number;
+}
+
+/** One logical request. */
+export interface HttpRequest {
+  method: 'GET' | 'POST' | 'DELETE';
+  /** Path and query, from the origin (`/api/runs/?page=2`). */
+  path: string;
+  /** Sent as JSON. */
+  body?: unknown;
+  /** False for requests with side effects: then only failures the server cannot have acted on are retried. */
+  idempotent?: boolean;
+  signal?: AbortSignal;
+}
+
+/** A successful response. */
+export interface HttpResult {
+  status: number;
+  /** Parsed JSON body; undefined when the body is empty (202, 204). */
+  json: unknown;
+  bytes: number;
+  /** Retries this request needed. */
+  retries: number;
+  /** Token-free URL. */
+  url: string;
+}
+
+/** Sends requests with retries; owns the connection pool. */
+export interface Transport {
+  send(request: HttpRequest): Promise<HttpResult>;
+  readonly stats: ClientStats;
+  close(): Promise<void>;
+}
+
+/** Fresh zeroed counters. */
+export function emptyStats(): ClientStats {
+  const retries: Record<RetryReason, number> = { 'status-429': 0, 'status-5xx': 0, reset: 0, timeout: 0, truncated: 0, 'bad-body': 0 };
+  return { requests: 0, attempts: 0, retries, bytes: 0, failures: 0 };
+}
+
+/** Opens a keep-alive pool of `connections` sockets to `origin`. */
+export function createTransport(options: TransportOptions): Transport {
+  const pool = new Pool(options.origin, {
+    connections: options.connections,
+    keepAliveTimeout: 30_000,
+    headersTimeout: options.headersTimeoutMs,
+    bodyTimeout: options.bodyTimeoutMs,
+    connect: { timeout: options.connectTimeoutMs, ...(options.ca ? { ca: options.ca } : {}) },
+  });
+  const logger = options.logger ?? silentLogger;
+  const random = options.random ?? Math.random;
+  const stats = emptyStats();
+  const baseHeaders: Record<string, string> = {
+    accept: 'application/json',
+    authorization: `Token ${options.token}`,
+    'user-agent': options.userAgent,
+  };
+
+  async function attempt(request: HttpRequest, url: string): Promise<{ resolution: Resolution; result?: HttpResult }> {
+    const { method, signal } = request;
+    let phase: 'headers' | 'body' = 'headers';
+    try {
+      const headers = request.body === undefined ? baseHeaders : { ...baseHeaders, 'content-type': 'application/json' };
+      const res = await pool.request({
+        method,
+        path: request.path,
+        headers,
+        body: request.body === undefined ? undefined : JSON.stringify(request.body),
+        signal,
+      });
+      phase = 'body';
+      const buffer = Buffer.from(await res.body.arrayBuffer());
+      stats.bytes += buffer.length;
+      const text = buffer.toString('utf8');
+      const resolution = interpretResponse({ method, url, status: res.statusCode, headers: res.headers, body: text });
+      if (resolution.action !== 'ok') return { resolution };
+      let json: unknown;
+      if (text.length > 0) {
+        try {
+          json = JSON.parse(text);
+        } catch (err) {
+          return { resolution: interpretBadBody(method, url, res.statusCode, buffer.length, err) };
+        }
+      }
+      return { resolution, result: { status: res.statusCode, json, bytes: buffer.length, retries: 0, url } };
+    } catch (err) {
+      if (signal?.aborted) throw signal.reason;
+      return { resolution: interpretFailure(err, method, url, phase) };
+    }
+  }
+
+  function giveUp(error: DqmExportError, attempts: number): never {
+    stats.failures++;
+    error.context.attempts = attempts;
+    if (attempts > 1) error.message += ` (after ${attempts} attempts)`;
+    throw error;
+  }
+
+  async function send(request: HttpRequest): Promise<HttpResult> {
+    const url = safeUrl(options.origin + request.path);
+    const idempotent = request.idempotent ?? request.method !== 'POST';
+    stats.requests++;
+    for (let retry = 0; ; retry++) {
+      request.signal?.throwIfAborted();
+      stats.attempts++;
+      const { resolution, result } = await attempt(request, url);
+      if (resolution.action === 'ok' && result) return { ...result, retries: retry };
+      if (resolution.action === 'fail') giveUp(resolution.error, retry + 1);
+      if (resolution.action !== 'retry') continue;
+      if (retry >= options.maxRetries || (!idempotent && !resolution.notProcessed)) giveUp(resolution.error, retry + 1);
+      let delay = fullJitterDelay(retry, options.retryBaseMs, options.retryMaxMs, random);
+      if (resolution.retryAfterMs !== null) {
+        if (resolution.retryAfterMs > options.retryAfterMaxMs) {
+          resolution.error.message += `; server asked to retry after ${Math.ceil(resolution.retryAfterMs / 1000)} s, more than the ${Math.ceil(options.retryAfterMaxMs / 1000)} s allowed`;
+          giveUp(resolution.error, retry + 1);
+        }
+        delay = Math.max(delay, resolution.retryAfterMs);
+      }
+      stats.retries[resolution.reason]++;
+      logger.debug({ url, method: request.method, reason: resolution.reason, retry: retry + 1, delayMs: delay }, 'retrying request');
+      await sleep(delay, request.signal);
+    }
+  }
+
+  return {
+    send,
+    stats,
+    close: () => pool.close(),
+  };
+}
