@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
+  checkGranularity,
   checkParseRequest,
   dimensionalityFromName,
   formatFromName,
@@ -42,7 +43,6 @@ describe('checkParseRequest', () => {
   const table: [string, HistogramDataFile, ParseRequest, string, string | undefined, RegExp | undefined][] = [
     ['fresh 1D file as 1D', before[0], lum(1), 'ok', undefined, undefined],
     ['fresh 2D file as 2D', before[2], lum(2), 'ok', undefined, undefined],
-    ['granularity run', before[0], { granularity: 'run', dim: 1, fileFormat: 'csv' }, 'refuse', 'E_PARSE_GRANULARITY', /not implemented .* answers 500/],
     ['1D file as 2D (the silent thread failure)', before[0], lum(2), 'refuse', 'E_PARSE_DIMENSIONALITY', /named as 1D but --dim 2 .* leaving the file at 0 %/],
     ['the failed copy as 2D again', after[3], lum(2), 'refuse', 'E_PARSE_DIMENSIONALITY', /named as 1D/],
     ['the failed copy as 1D', after[3], lum(1), 'ok', undefined, undefined],
@@ -63,6 +63,13 @@ describe('checkParseRequest', () => {
     expect(v.action).toBe(action);
     if (v.action === 'refuse') expect(v.code).toBe(code);
     if (message && v.action !== 'ok') expect(v.message).toMatch(message);
+  });
+
+  it('refuses granularity run for any file', () => {
+    expect(checkGranularity({ granularity: 'lum', dim: 1, fileFormat: 'csv' }).action).toBe('ok');
+    const v = checkGranularity({ granularity: 'run', dim: 1, fileFormat: 'csv' });
+    expect(v.action === 'refuse' && v.code === 'E_PARSE_GRANULARITY' && v.usage).toBe(true);
+    expect(v.action === 'refuse' && v.message).toMatch(/not implemented .* answers 500/);
   });
 
   it('marks request mistakes as usage errors and file states as not', () => {

@@ -4,6 +4,15 @@
  * so open files and sockets are closed in order.
  */
 import type { CommandModule } from 'yargs';
+import { filesCommand } from './files.js';
+import { histogramsCommand } from './histograms.js';
+import { lumisectionsCommand } from './lumisections.js';
+import { runsCommand } from './runs.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [];
+export const commands: CommandModule<any, any>[] = [
+  runsCommand,
+  lumisectionsCommand,
+  histogramsCommand,
+  filesCommand,
+];

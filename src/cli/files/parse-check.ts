@@ -60,10 +60,11 @@ export function formatFromName(filepath: string): 'csv' | 'root' | undefined {
   return m ? (m[1].toLowerCase() as 'csv' | 'root') : undefined;
 }
 
-/** Checks `req` against the current record of the file (fetched cache-busted). */
+/**
+ * Checks `req` against the current record of the file (fetched cache-busted). The file-independent
+ * granularity check is `checkGranularity`, made before the file is even fetched.
+ */
 export function checkParseRequest(file: HistogramDataFile, req: ParseRequest): ParseVerdict {
-  const granularity = checkGranularity(req);
-  if (granularity.action !== 'ok') return granularity;
   const label = `data file ${file.id} (${file.filepath})`;
   const contents = file.contents ?? [];
   const pct = Number(file.percentage_processed);

@@ -1,0 +1,134 @@
+/**
+ * The shared shape of every `list` command: `--filter`, `--limit N` or `--all`, `--format`, and the
+ * loop that fetches pages and hands them to a record writer. `--limit` reads pages one after the
+ * other and stops as soon as it has enough; `--all` lets the client fetch every page concurrently
+ * and reconcile the unordered histogram lists against `total`.
+ */
+import type { Argv } from 'yargs';
+import { FILTERS, type Endpoint, type Filters } from '../../domain.js';
+import { UsageError } from '../../errors.js';
+import type { DqmClient, RecordOf } from '../../extract/types.js';
+import { OUTPUT_FORMATS, resolveOutputFormat } from '../output/format.js';
+import type { RecordView } from '../output/views.js';
+import { createRecordWriter } from '../output/writer.js';
+import { parseFilterArgs } from './filters.js';
+
+/** Records a `list` prints when neither `--limit` nor `--all` is given: one server page. */
+export const DEFAULT_LIMIT = 50;
+
+/** Parsed options of a `list` command. */
+export interface ListArgs {
+  /** Repeated `--filter key=value`. */
+  filter?: string[];
+  /** At most this many records. */
+  limit?: number;
+  /** Every page. */
+  all?: boolean;
+  /** `--format`, unchecked. */
+  format?: string;
+}
+
+/** `--format`, shared with `histograms get`. */
+export function withFormatOption<T>(y: Argv<T>): Argv<T & { format: string | undefined }> {
+  return y.option('format', {
+    type: 'string',
+    choices: OUTPUT_FORMATS as unknown as string[],
+    describe: 'Output format (default: table on a terminal, jsonl otherwise)',
+  }) as Argv<T & { format: string | undefined }>;
+}
+
+/**
+ * Adds `--filter`, `--limit`, `--all`, `--format`, and an epilogue listing the filters of `endpoint`
+ * (titled `label`, default the endpoint name).
+ */
+export function withListOptions<T>(y: Argv<T>, endpoint: Endpoint, label: string = endpoint): Argv<T & ListArgs> {
+  const width = Math.max(...Object.keys(FILTERS[endpoint]).map((n) => n.length));
+  const names = Object.entries(FILTERS[endpoint]).map(([name, spec]) => `  ${name.padEnd(width)}  ${spec.help}`);
+  return withFormatOption(y)
+    .option('filter', {
+      alias: 'f',
+      type: 'string',
+      array: true,
+      requiresArg: true,
+      describe: 'Server-side filter key=value (repeatable; see the list below)',
+    })
+    .option('limit', { type: 'number', requiresArg: true, describe: `Print at most N records (default ${DEFAULT_LIMIT})` })
+    .option('all', { type: 'boolean', describe: 'Print every record, fetching pages concurrently' })
+    .conflicts('limit', 'all')
+    .epilogue(`Filters of ${label}:\n${names.join('\n')}`) as unknown as Argv<T & ListArgs>;
+}
+
+/** Checks `--limit` (a positive integer) and the filters; returns what to fetch. */
+export function planList(endpoint: Endpoint, args: ListArgs): { filters: Filters; limit: number | undefined } {
+  const filters = parseFilterArgs(endpoint, args.filter ?? []);
+  if (args.all) return { filters, limit: undefined };
+  const limit = args.limit ?? DEFAULT_LIMIT;
+  if (!Number.isInteger(limit) || limit < 1) {
+    throw new UsageError('E_USAGE_LIMIT', `--limit expects a positive integer, got ${String(args.limit)}`, { field: 'limit' });
+  }
+  return { filters, limit };
+}
+
+/** Where a list command writes. */
+export interface ListOutput {
+  stdout: NodeJS.WriteStream | { write(s: string): unknown; isTTY?: boolean; columns?: number };
+  stderr: { write(s: string): unknown };
+}
+
+/**
+ * Where a list command's records come from: given the checked filters and limit (undefined for
+ * `--all`), the records and the server's total (null when unknown).
+ */
+export type RecordSource<T> = (filters: Filters, limit: number | undefined) => Promise<{ records: T[]; total: number | null }>;
+
+/** The default source: pages in order up to the limit, or `listAll` (concurrent) for `--all`. */
+export function pagedSource<E extends Endpoint>(client: DqmClient, endpoint: E): RecordSource<RecordOf<E>> {
+  return async (filters, limit) => {
+    if (limit === undefined) {
+      const records = await client.listAll(endpoint, filters);
+      return { records, total: records.length };
+    }
+    return fetchUpTo(client, endpoint, filters, limit);
+  };
+}
+
+/**
+ * Fetches the records `args` ask for and prints them. For a table, a footer on stderr says how many
+ * records of the server's total were shown and how to get the rest.
+ */
+export async function runList<T extends object>(
+  endpoint: Endpoint,
+  source: RecordSource<T>,
+  view: RecordView<T>,
+  args: ListArgs,
+  io: ListOutput = { stdout: process.stdout, stderr: process.stderr },
+): Promise<void> {
+  const { filters, limit } = planList(endpoint, args);
+  const format = resolveOutputFormat(args.format, Boolean(io.stdout.isTTY));
+  const { records, total } = await source(filters, limit);
+  const writer = createRecordWriter<T>({ format, view, out: io.stdout, maxWidth: io.stdout.columns });
+  writer.write(records);
+  writer.end();
+  if (format === 'table') {
+    const shown = writer.count;
+    const noun = shown === 1 ? view.noun : view.plural;
+    const more = total !== null && total > shown ? ` of ${total}; --limit N or --all for more` : '';
+    io.stderr.write(`${shown} ${noun}${more}\n`);
+  }
+}
+
+/** Reads pages in order until `limit` records; returns them with the server's total. */
+async function fetchUpTo<E extends Endpoint>(
+  client: DqmClient,
+  endpoint: E,
+  filters: Filters,
+  limit: number,
+): Promise<{ records: RecordOf<E>[]; total: number | null }> {
+  let page = await client.listPage(endpoint, filters, 1);
+  const records: RecordOf<E>[] = [];
+  for (;;) {
+    records.push(...page.records.slice(0, limit - records.length));
+    if (records.length >= limit || !page.next || page.records.length === 0) return { records, total: page.total };
+    page = await client.listNext(endpoint, page.next);
+  }
+}
