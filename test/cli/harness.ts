@@ -1,0 +1,84 @@
+/**
+ * Running the CLI in tests: in-process through `main()` with stdout/stderr captured, or as the
+ * built binary in a child process. Both take the environment explicitly, so the token reaches the
+ * CLI the way a user's shell would pass it.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { main } from '../../src/cli/main.js';
+import { PACKAGE_ROOT } from '../../src/version.js';
+
+/** What a CLI run left behind. */
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Options of runCli. */
+export interface RunCliOptions {
+  /** Variables set for the run (and restored after); undefined values unset a variable. */
+  env?: Record<string, string | undefined>;
+  /** Pretend stdout is a terminal of this many columns. */
+  ttyColumns?: number;
+}
+
+type Write = typeof process.stdout.write;
+
+/** Runs `main(args)` in this process, capturing what it writes to stdout and stderr. */
+export async function runCli(args: string[], options: RunCliOptions = {}): Promise<CliResult> {
+  const savedEnv: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(options.env ?? {})) {
+    savedEnv[k] = process.env[k];
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+  let stdout = '';
+  let stderr = '';
+  const outWrite = process.stdout.write;
+  const errWrite = process.stderr.write;
+  const tty = { isTTY: process.stdout.isTTY, columns: process.stdout.columns };
+  process.stdout.write = ((chunk: string | Uint8Array) => ((stdout += String(chunk)), true)) as Write;
+  process.stderr.write = ((chunk: string | Uint8Array) => ((stderr += String(chunk)), true)) as Write;
+  if (options.ttyColumns) {
+    process.stdout.isTTY = true;
+    process.stdout.columns = options.ttyColumns;
+  }
+  try {
+    const code = await main(args);
+    return { code, stdout, stderr };
+  } finally {
+    process.stdout.write = outWrite;
+    process.stderr.write = errWrite;
+    process.stdout.isTTY = tty.isTTY;
+    process.stdout.columns = tty.columns;
+    for (const [k, v] of Object.entries(savedEnv)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+}
+
+/** The built entry point; `npm test` builds before running vitest. */
+export const BIN = join(PACKAGE_ROOT, 'dist', 'src', 'cli', 'bin.js');
+
+/** True when the binary has been built (tests that need it are skipped with a reason otherwise). */
+export const binBuilt = existsSync(BIN);
+
+/** Runs `node dist/src/cli/bin.js args` with exactly `env` (plus PATH), stdin closed. */
+export function runBin(args: string[], env: Record<string, string>, input?: string): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += String(d)));
+    child.stderr.on('data', (d) => (stderr += String(d)));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.stdin.end(input ?? '');
+  });
+}
