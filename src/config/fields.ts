@@ -1,0 +1,152 @@
+/**
+ * Building blocks of the pipeline schema: strict objects whose unknown keys get a did-you-mean,
+ * integers and booleans that also accept their text form (what `${VAR}` interpolation produces),
+ * and names. The messages say what was expected; positions are added later from the YAML nodes.
+ */
+import { z } from 'zod';
+import { didYouMean } from './suggest.js';
+
+/**
+ * Separates the per-key messages of one `unrecognized_keys` issue: zod reports all unknown keys of
+ * an object in one issue; the issue formatter splits it back so each key gets its own line:col.
+ */
+export const UNKNOWN_KEY_SEPARATOR = '\n';
+
+const INT_TEXT = /^\s*[+-]?\d{1,15}\s*$/;
+
+/**
+ * Schema-driven coercion: wherever an integer is expected, a decimal integer written as text is
+ * accepted. Interpolation always yields text, so `concurrency: ${CONC:-16}` must validate; doing it
+ * by schema rather than by re-typing interpolated scalars keeps an all-digit token a string.
+ */
+export function intFromText(value: unknown): unknown {
+  return typeof value === 'string' && INT_TEXT.test(value) ? Number(value) : value;
+}
+
+/** Same as intFromText for booleans: `true` / `false` in any case. */
+function boolFromText(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  const t = value.trim().toLowerCase();
+  return t === 'true' ? true : t === 'false' ? false : value;
+}
+
+/**
+ * JSON Schema fragments for fields whose accepted input is wider than what zod's generator can
+ * see through a preprocess (a single title or a list; `315705,315713` or a list of runs). Read by
+ * pipelineJsonSchema(), so editors accept everything the loader accepts.
+ */
+export const JSON_INPUT_OVERRIDES = new WeakMap<z.ZodType, Record<string, unknown>>();
+
+/** Records `json` as the JSON Schema of `schema`'s input; returns `schema`. */
+export function withJsonInput<T extends z.ZodType>(schema: T, json: Record<string, unknown>): T {
+  JSON_INPUT_OVERRIDES.set(schema, json);
+  return schema;
+}
+
+/** Describes a bad value for a message: strings quoted and truncated, containers by kind. */
+export function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'an empty value';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
+  return String(value);
+}
+
+/** The message of a required field that is absent. */
+export const MISSING = 'missing required field';
+
+/** An error function that says "missing required field" for an absent value, else `message(input)`. */
+export function orMissing(message: (input: unknown) => string) {
+  return (iss: { input?: unknown }) => (iss.input === undefined ? MISSING : message(iss.input));
+}
+
+/** `expected <what>, got <value>` (or missing). */
+export function expecting(what: string) {
+  return orMissing((input) => `expected ${what}, got ${describeValue(input)}`);
+}
+
+/** An integer in [min, max]; numeric text is accepted (see intFromText). */
+export function intField(min: number, max: number = Number.MAX_SAFE_INTEGER) {
+  const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
+  const bound = orMissing((input) => `must be an integer ${range}, got ${describeValue(input)}`);
+  return z.preprocess(intFromText, z.int({ error: bound }).min(min, { error: bound }).max(max, { error: bound }));
+}
+
+/** 1 or 2 (histogram dimensionality); `"2"` is accepted. */
+export function dimensionField() {
+  return z.preprocess(
+    intFromText,
+    z.union([z.literal(1), z.literal(2)], { error: expecting('1 or 2') }),
+  );
+}
+
+/** true or false; the text forms `true` / `false` are accepted (see intFromText). */
+export function boolField() {
+  return z.preprocess(boolFromText, z.boolean({ error: expecting('true or false') }));
+}
+
+/** Coerces a number or boolean written where text is expected (`period: 2018`) to its text. */
+export function textFromScalar(value: unknown): unknown {
+  return typeof value === 'number' || typeof value === 'boolean' ? String(value) : value;
+}
+
+/** A field with a default that also shows in the JSON Schema (a default over a preprocess hides it). */
+export function withDefault<T extends z.ZodType>(schema: T, value: z.output<T>) {
+  return schema.default(value as never).meta({ default: value });
+}
+
+/** A non-empty string. */
+export function text(what = 'a non-empty string') {
+  return z.string({ error: expecting(what) }).min(1, { error: `expected ${what}, got ""` });
+}
+
+const NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
+
+/** Pipeline and stream names: used in file names and journals, so identifier-like. */
+export function nameField(what: string) {
+  const message = orMissing((input) => `${what} must start with a letter and use only letters, digits, _ and - (at most 64), got ${describeValue(input)}`);
+  return z.string({ error: message }).regex(NAME, { error: message });
+}
+
+const COLUMN = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+
+/** A column name as written to Parquet/Arrow: letters, digits and _, not starting with a digit. */
+export function columnField() {
+  const message = orMissing((input) => `column names use only letters, digits and _ and do not start with a digit, got ${describeValue(input)}`);
+  return z.string({ error: message }).regex(COLUMN, { error: message });
+}
+
+/** An enum whose bad values get the valid list and a did-you-mean. */
+export function choice<const T extends readonly [string, ...string[]]>(values: T, what = 'value') {
+  return z.enum(values, { error: orMissing((input) => choiceMessage(input, values, what)) });
+}
+
+/** `got "tensr"; valid values: nested, flat, tensor (did you mean "tensor"?)`. */
+export function choiceMessage(input: unknown, values: readonly string[], what = 'value'): string {
+  const hint = typeof input === 'string' ? didYouMean(input, values) : '';
+  return `got ${describeValue(input)}${hint}; valid ${what}s: ${values.join(', ')}`;
+}
+
+/** The message for one unknown key: the did-you-mean first, then every valid key. */
+export function unknownKeyMessage(key: string, known: readonly string[], what = 'key', where = ''): string {
+  const place = where ? ` ${where}` : '';
+  return `unknown ${what} ${JSON.stringify(key)}${place}${didYouMean(key, known)}; valid ${what}s: ${known.join(', ')}`;
+}
+
+/**
+ * A strict object: unknown keys are errors (a typo must not silently fall back to a default), each
+ * with a did-you-mean against the known keys. `what` names the keys in messages ("filter").
+ */
+export function strictObject<T extends z.ZodRawShape>(shape: T, options: { what?: string; where?: string } = {}) {
+  const known = Object.keys(shape);
+  return z.strictObject(shape, {
+    error: (iss) => {
+      if (iss.code === 'unrecognized_keys') {
+        return iss.keys.map((k) => unknownKeyMessage(k, known, options.what, options.where)).join(UNKNOWN_KEY_SEPARATOR);
+      }
+      if (iss.code === 'invalid_type') return `expected a mapping, got ${describeValue(iss.input)}`;
+      return undefined;
+    },
+  });
+}

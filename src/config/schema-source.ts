@@ -1,0 +1,122 @@
+/**
+ * Where a pipeline reads from: `source.type` selects a DQM Playground server (`dqm-playground`) or
+ * ML4DQM CSV files read locally (`ml4dqm-csv`). A discriminated union, so each type has its own
+ * strict set of keys and TypeScript narrows on `type`.
+ */
+import { z } from 'zod';
+import { boolField, choiceMessage, describeValue, dimensionField, expecting, intField, strictObject, text, withDefault } from './fields.js';
+
+/** Named servers a `url` may be given as; the HTTP client maps them to their base URLs. */
+export const URL_PRESETS = ['prod', 'develop'] as const;
+
+/** Values of `source.type`. */
+export const SOURCE_TYPES = ['dqm-playground', 'ml4dqm-csv'] as const;
+
+/** Defaults of `source.timeouts`, in milliseconds. */
+export const DEFAULT_TIMEOUTS = { connect_ms: 10_000, headers_ms: 60_000, body_ms: 120_000 } as const;
+
+const HOUR_MS = 3_600_000;
+
+const timeoutsSchema = strictObject({
+  /** TCP + TLS connect. */
+  connect_ms: withDefault(intField(1, HOUR_MS), DEFAULT_TIMEOUTS.connect_ms),
+  /** From request sent to response headers (a 50-histogram 2D page can take a while server-side). */
+  headers_ms: withDefault(intField(1, HOUR_MS), DEFAULT_TIMEOUTS.headers_ms),
+  /** Idle time between body chunks. */
+  body_ms: withDefault(intField(1, HOUR_MS), DEFAULT_TIMEOUTS.body_ms),
+});
+
+/** An empty token (e.g. `${DQM_PLAYGROUND_TOKEN:-}`) means "no token here": the runner looks elsewhere. */
+function emptyToUndefined(value: unknown): unknown {
+  return value === '' ? undefined : value;
+}
+
+/** Never echoes the value: a token in an error message would end up in CI logs. */
+const tokenSchema = z.preprocess(
+  emptyToUndefined,
+  z.string({ error: (iss) => `expected a string (the token itself is never shown), got ${iss.input === undefined ? 'nothing' : typeof iss.input}` }).optional(),
+);
+
+export const playgroundSourceSchema = strictObject({
+  type: z.literal('dqm-playground'),
+  /** Base URL of the server (`http://127.0.0.1:8000`), or a preset name (`prod`, `develop`). */
+  url: text(`a URL or a preset (${URL_PRESETS.join(', ')})`),
+  /** API token, normally `${DQM_PLAYGROUND_TOKEN}`. Optional: the runner can take it from the environment or token_file. */
+  token: tokenSchema,
+  /** File holding the token (relative to the pipeline file's directory); an alternative to `token`. */
+  token_file: z.preprocess(emptyToUndefined, text('a file path').optional()),
+  /** Parallel requests (pages of one slice and slices together). */
+  concurrency: withDefault(intField(1, 64), 8),
+  /** Retries of a transient failure (429, 5xx, reset, timeout) per request. */
+  retries: withDefault(intField(0, 20), 5),
+  /** Per-request timeouts. */
+  timeouts: timeoutsSchema.prefault({}),
+  /** PEM file with extra CA certificates (relative to the pipeline file's directory). */
+  ca_file: text('a file path').optional(),
+  /** Allows plain `http://` to a host other than localhost (the token would travel unencrypted). */
+  allow_insecure_http: withDefault(boolField(), false),
+})
+  .superRefine(
+    (source, ctx) => {
+      // Runs even when another source field is invalid, so read defensively.
+      const allowInsecure = (source as { allow_insecure_http?: unknown }).allow_insecure_http === true;
+      const urlIssue = typeof source.url === 'string' ? checkUrl(source.url, allowInsecure) : null;
+      if (urlIssue) ctx.addIssue({ code: 'custom', path: ['url'], message: urlIssue });
+      if (typeof source.token === 'string' && typeof source.token_file === 'string') {
+        ctx.addIssue({ code: 'custom', path: ['token_file'], message: 'give either token or token_file, not both' });
+      }
+    },
+    { when: () => true },
+  );
+
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+
+/** Null when `url` is usable, else what is wrong with it (never echoing credentials). */
+function checkUrl(url: string, allowInsecure: boolean): string | null {
+  if ((URL_PRESETS as readonly string[]).includes(url)) return null;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    const hint = /^[a-z]+$/i.test(url) ? `: ${choiceMessage(url, URL_PRESETS, 'preset')}` : '';
+    return `expected an http(s) URL or a preset (${URL_PRESETS.join(', ')}), got ${describeValue(url)}${hint}`;
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    return `expected an http:// or https:// URL, got scheme ${parsed.protocol.replace(/:$/, '')}`;
+  }
+  if (parsed.username || parsed.password) return 'the URL must not contain credentials; use token or token_file';
+  if (parsed.protocol === 'http:' && !allowInsecure && !LOOPBACK.test(parsed.hostname)) {
+    return `plain http:// to ${parsed.hostname} would send the token unencrypted; use https://, or set allow_insecure_http: true`;
+  }
+  return null;
+}
+
+/** Paths or globs of ML4DQM CSV files: one string or a list. */
+const filesSchema = z
+  .union([text('a path or glob'), z.array(text('a path or glob')).min(1, { error: 'expected at least one path or glob' })], {
+    error: expecting('a path or glob, or a list of them'),
+  })
+  .transform((files) => (typeof files === 'string' ? [files] : files));
+
+export const csvSourceSchema = strictObject({
+  type: z.literal('ml4dqm-csv'),
+  /** Paths or globs, relative to the pipeline file's directory; always a list after parsing. */
+  files: filesSchema,
+  /** 1 or 2; when absent, each row's `metype` decides. */
+  dimensionality: dimensionField().optional(),
+});
+
+/** `source`: discriminated on `type`. */
+export const sourceSchema = z.discriminatedUnion('type', [playgroundSourceSchema, csvSourceSchema], {
+  error: (iss) => {
+    const input = iss.input as { type?: unknown } | undefined;
+    if (iss.code !== 'invalid_union' || typeof input !== 'object' || input === null) return `expected a mapping with a type, got ${describeValue(input)}`;
+    if (input.type === undefined) return `missing type; valid types: ${SOURCE_TYPES.join(', ')}`;
+    return choiceMessage(input.type, SOURCE_TYPES, 'source type');
+  },
+});
+
+export type PlaygroundSource = z.output<typeof playgroundSourceSchema>;
+export type CsvSource = z.output<typeof csvSourceSchema>;
+export type Source = z.output<typeof sourceSchema>;
+export type SourceTimeouts = z.output<typeof timeoutsSchema>;

@@ -1,0 +1,261 @@
+/**
+ * `streams[]`: one endpoint exported to one dataset. A discriminated union on `endpoint`, so each
+ * endpoint gets its own strict filter names; the rules that tie fields together (a tensor layout
+ * needs histograms, partition columns must exist, incremental needs a run) run per stream.
+ */
+import { posix } from 'node:path';
+import { z } from 'zod';
+import { ENDPOINTS, isHistogramEndpoint, type Endpoint } from '../domain.js';
+import { ENDPOINT_COLUMNS, hasRun, partitionColumns, sliceKinds } from './columns.js';
+import { boolField, choice, choiceMessage, columnField, describeValue, expecting, intField, nameField, strictObject, text, withDefault } from './fields.js';
+import { filtersSchema } from './schema-filters.js';
+import { didYouMean } from './suggest.js';
+
+/** Values of `transform.layout`: histogram bins as nested lists, one column per bin, or a fixed-shape tensor. */
+export const LAYOUTS = ['nested', 'flat', 'tensor'] as const;
+/** Values of `output.format`: Parquet, Arrow IPC file, Arrow IPC stream. */
+export const OUTPUT_FORMATS = ['parquet', 'arrow', 'arrows'] as const;
+/** Values of `output.compression`. Arrow formats accept only zstd and none; the writer decides what it can do. */
+export const COMPRESSIONS = ['zstd', 'snappy', 'none'] as const;
+/** Values of `output.mode`: what to do with an existing dataset. */
+export const OUTPUT_MODES = ['overwrite', 'error', 'append'] as const;
+/** Values of `slice.by`. */
+export const SLICE_KINDS = ['none', 'run', 'run-range', 'title'] as const;
+
+const runList = z.array(intField(1), { error: expecting('a list of run numbers') }).min(1, {
+  error: 'expected at least one run',
+});
+
+/** `slice`: how a stream is cut into independently fetched, retried and resumed pieces. */
+export const sliceSpecSchema = z.discriminatedUnion(
+  'by',
+  [
+    /** One slice: the whole filtered list. */
+    strictObject({ by: z.literal('none') }),
+    /** One slice per run (runs listed by `runs`, else discovered from the filters). */
+    strictObject({ by: z.literal('run'), runs: runList.optional() }),
+    /** One slice per `size` consecutive runs. */
+    strictObject({ by: z.literal('run-range'), size: withDefault(intField(1, 1_000_000), 10), runs: runList.optional() }),
+    /** One slice per histogram title. */
+    strictObject({ by: z.literal('title') }),
+  ],
+  {
+    error: (iss) => {
+      const input = iss.input as { by?: unknown } | undefined;
+      if (typeof input !== 'object' || input === null) return `expected a mapping like {by: run}, got ${describeValue(input)}`;
+      if (input.by === undefined) return `missing by; valid slice kinds: ${SLICE_KINDS.join(', ')}`;
+      return choiceMessage(input.by, SLICE_KINDS, 'slice kind');
+    },
+  },
+);
+
+/** Transform fields without defaults: shared by `streams[].transform` and `defaults.transform`. */
+const transformFields = {
+  /** How histogram bins are laid out (only `nested` for endpoints without bins). */
+  layout: choice(LAYOUTS, 'layout'),
+  /** Float width of bin values. */
+  dtype: choice(['float64', 'float32'], 'dtype'),
+  /** Columns to keep (endpoint columns and constants), in this order. */
+  select: z.array(columnField()).min(1, { error: 'expected at least one column' }),
+  /** Column renames, `{from: to}`. */
+  rename: z.record(z.string(), columnField()),
+  /** Extra columns with one value each (e.g. a training label). */
+  constants: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()], { error: 'expected a string, number or boolean' })),
+  /** When a histogram's bin count changes mid-stream: fail, or start a new file. */
+  on_shape_change: choice(['error', 'new-file'], 'on_shape_change value'),
+  /** Treat a record that breaks the shape rules as an error instead of a reject. */
+  strict: boolField(),
+};
+
+/** `streams[].transform` with its defaults. */
+export const transformConfigSchema = strictObject({
+  ...transformFields,
+  layout: withDefault(transformFields.layout, 'nested'),
+  dtype: withDefault(transformFields.dtype, 'float64'),
+  select: transformFields.select.optional(),
+  rename: transformFields.rename.optional(),
+  constants: transformFields.constants.optional(),
+  on_shape_change: withDefault(transformFields.on_shape_change, 'error'),
+  strict: withDefault(transformFields.strict, false),
+});
+
+/** `defaults.transform`: any transform field, no defaults of its own (the stream's apply after merging). */
+export const transformDefaultsSchema = strictObject({
+  layout: transformFields.layout.optional(),
+  dtype: transformFields.dtype.optional(),
+  select: transformFields.select.optional(),
+  rename: transformFields.rename.optional(),
+  constants: transformFields.constants.optional(),
+  on_shape_change: transformFields.on_shape_change.optional(),
+  strict: transformFields.strict.optional(),
+});
+
+/** A dataset directory below the output root: relative, normalised, never escaping with `..`. */
+const outputPath = text('a relative directory path')
+  .refine((p) => !posix.isAbsolute(p.replace(/\\/g, '/')) && !/^[A-Za-z]:/.test(p), {
+    error: 'must be relative: it resolves against --out, or else the pipeline file directory',
+  })
+  .transform((p) => posix.normalize(p.replace(/\\/g, '/')).replace(/\/+$/, ''))
+  .refine((p) => p !== '..' && !p.startsWith('../'), { error: 'must stay inside the output root (no escaping with ..)' })
+  .refine((p) => p !== '.' && p !== '', { error: 'must name a directory below the output root, not the root itself' });
+
+/** Output fields without defaults (and without `path`): shared by streams and `defaults.output`. */
+const outputFields = {
+  /** Parquet files, Arrow IPC files, or Arrow IPC streams. */
+  format: choice(OUTPUT_FORMATS, 'format'),
+  /** Hive-style partition columns (`run=315705/`): output columns with scalar values. */
+  partition_by: z.array(columnField()),
+  /** Codec: default zstd for Parquet, none for Arrow. */
+  compression: choice(COMPRESSIONS, 'compression'),
+  /** Target size of a Parquet row group / Arrow record batch, MB. */
+  row_group_mb: intField(1, 4096),
+  /** A file is rolled over past this size, MB. */
+  max_file_mb: intField(1, 1_048_576),
+  /** An existing dataset: replace it, refuse, or add to it. */
+  mode: choice(OUTPUT_MODES, 'mode'),
+};
+
+/** `streams[].output`. `path` is the dataset directory; the writer names the files in it. */
+export const outputConfigSchema = strictObject({
+  ...outputFields,
+  format: withDefault(outputFields.format, 'parquet'),
+  /** Dataset directory, relative to --out (or the pipeline file directory). */
+  path: outputPath,
+  partition_by: withDefault(outputFields.partition_by, []),
+  compression: outputFields.compression.optional(),
+  row_group_mb: withDefault(outputFields.row_group_mb, 128),
+  max_file_mb: withDefault(outputFields.max_file_mb, 1024),
+  mode: withDefault(outputFields.mode, 'error'),
+})
+  .superRefine((o, ctx) => {
+    if (o.format !== 'parquet' && o.compression === 'snappy') {
+      ctx.addIssue({ code: 'custom', path: ['compression'], message: `${o.format} output supports compression zstd or none, got snappy` });
+    }
+    if (o.row_group_mb > o.max_file_mb) {
+      ctx.addIssue({ code: 'custom', path: ['row_group_mb'], message: `must not exceed max_file_mb (${o.max_file_mb}), got ${o.row_group_mb}` });
+    }
+    const seen = new Set<string>();
+    o.partition_by.forEach((c, i) => {
+      if (seen.has(c)) ctx.addIssue({ code: 'custom', path: ['partition_by', i], message: `column ${c} listed twice` });
+      seen.add(c);
+    });
+  })
+  .transform((o) => ({ ...o, compression: o.compression ?? (o.format === 'parquet' ? 'zstd' : 'none') }));
+
+/** `defaults.output`: every output field but `path` (each stream needs its own directory). */
+export const outputDefaultsSchema = strictObject({
+  format: outputFields.format.optional(),
+  partition_by: outputFields.partition_by.optional(),
+  compression: outputFields.compression.optional(),
+  row_group_mb: outputFields.row_group_mb.optional(),
+  max_file_mb: outputFields.max_file_mb.optional(),
+  mode: outputFields.mode.optional(),
+});
+
+/** `streams[].incremental`: later runs export only runs above the last one exported. */
+export const incrementalConfigSchema = strictObject({
+  /** The only cursor: the run number. */
+  cursor: choice(['run'], 'cursor'),
+});
+
+/** The stream variant of one endpoint. */
+function streamVariant<E extends Endpoint>(endpoint: E) {
+  const histogram = isHistogramEndpoint(endpoint);
+  return strictObject({
+    /** Identifier-like, unique within the pipeline; names the stream in logs, journals and manifests. */
+    name: nameField('stream name'),
+    endpoint: z.literal(endpoint),
+    /** Server-side filters: the endpoint's real filter names. */
+    filters: filtersSchema(endpoint),
+    /** Default: by run for histogram endpoints (parallel, resumable), none otherwise (small lists). */
+    slice: sliceSpecSchema.prefault(histogram ? { by: 'run' } : { by: 'none' }),
+    transform: transformConfigSchema.prefault({}),
+    output: outputConfigSchema,
+    incremental: incrementalConfigSchema.optional(),
+    /** Stop after this many records (ad-hoc dumps and smoke tests). */
+    max_records: intField(1).optional(),
+  }).superRefine((stream, ctx) => checkStream(endpoint, stream, ctx));
+}
+
+/** The fields checkStream reads, already parsed. */
+interface CheckedStream {
+  slice: SliceSpec;
+  transform: TransformConfig;
+  output: OutputConfig;
+  incremental?: IncrementalConfig;
+}
+
+/** Cross-field rules of one stream; each issue points at the field that has to change. */
+function checkStream(endpoint: Endpoint, s: CheckedStream, ctx: z.RefinementCtx): void {
+  const add = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+  const t = s.transform;
+  if (t.layout !== 'nested' && !isHistogramEndpoint(endpoint)) {
+    add(['transform', 'layout'], `layout ${t.layout} needs a histogram endpoint (lumisection_histograms_1d or _2d); ${endpoint} records have no bins, use nested`);
+  }
+  if (!sliceKinds(endpoint).includes(s.slice.by)) {
+    add(['slice', 'by'], `slice by ${s.slice.by} is not possible for ${endpoint}; valid slice kinds: ${sliceKinds(endpoint).join(', ')}`);
+  }
+  if (s.incremental && !hasRun(endpoint)) add(['incremental'], `incremental needs records with a run; ${endpoint} records have none`);
+  if (s.incremental && s.output.mode !== 'append') {
+    add(['incremental'], `incremental streams add to their dataset: set output.mode: append (got ${s.output.mode})`);
+  }
+
+  const columns = ENDPOINT_COLUMNS[endpoint];
+  const constants = Object.keys(t.constants ?? {});
+  for (const [from] of Object.entries(t.rename ?? {})) {
+    if (!columns.includes(from)) add(['transform', 'rename', from], `${from} is not a column of ${endpoint}${didYouMean(from, columns)}; columns: ${columns.join(', ')}`);
+  }
+  (t.select ?? []).forEach((c, i) => {
+    if (!columns.includes(c) && !constants.includes(c)) {
+      add(['transform', 'select', i], `${c} is not a column of ${endpoint} or a constant${didYouMean(c, [...columns, ...constants])}; columns: ${columns.join(', ')}`);
+    }
+  });
+  const kept = t.select ? t.select.filter((c) => columns.includes(c)) : [...columns];
+  const renamed = kept.map((c) => t.rename?.[c] ?? c);
+  const seen = new Set<string>();
+  for (const c of [...renamed, ...constants]) {
+    if (seen.has(c)) add(['transform'], `two output columns would be named ${c} (check rename and constants)`);
+    seen.add(c);
+  }
+  for (const c of constants) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(c)) add(['transform', 'constants', c], `constant column names use only letters, digits and _, got ${JSON.stringify(c)}`);
+  }
+
+  const scalar = new Set(partitionColumns(endpoint));
+  const partitionable = [...kept.filter((c) => scalar.has(c)).map((c) => t.rename?.[c] ?? c), ...constants];
+  s.output.partition_by.forEach((c, i) => {
+    if (!partitionable.includes(c)) {
+      add(['output', 'partition_by', i], `cannot partition by ${c}${didYouMean(c, partitionable)}; valid partition columns: ${partitionable.join(', ')}`);
+    }
+  });
+}
+
+/** `streams[]`: discriminated on `endpoint`. */
+export const streamSchema = z.discriminatedUnion(
+  'endpoint',
+  [
+    streamVariant('runs'),
+    streamVariant('lumisections'),
+    streamVariant('lumisection_histograms_1d'),
+    streamVariant('lumisection_histograms_2d'),
+    streamVariant('histogram_data_files'),
+  ],
+  {
+    error: (iss) => {
+      const input = iss.input as { endpoint?: unknown } | undefined;
+      if (typeof input !== 'object' || input === null) return `expected a mapping with name, endpoint and output, got ${describeValue(input)}`;
+      if (input.endpoint === undefined) return `missing endpoint; valid endpoints: ${ENDPOINTS.join(', ')}`;
+      return choiceMessage(input.endpoint, ENDPOINTS, 'endpoint');
+    },
+  },
+);
+
+export type Stream = z.output<typeof streamSchema>;
+export type SliceSpec = z.output<typeof sliceSpecSchema>;
+export type TransformConfig = z.output<typeof transformConfigSchema>;
+export type OutputConfig = z.output<typeof outputConfigSchema>;
+export type IncrementalConfig = z.output<typeof incrementalConfigSchema>;
+export type Layout = (typeof LAYOUTS)[number];
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+export type Compression = (typeof COMPRESSIONS)[number];
+export type OutputMode = (typeof OUTPUT_MODES)[number];
