@@ -5,6 +5,7 @@
  * flight or buffered), deduplicates per slice, and emits `slice-done` only once the slice's distinct
  * ids match the server's total, repairing (narrower scopes, or refetch rounds) when they do not.
  */
+import { setMaxListeners } from 'node:events';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { Endpoint, Filters } from '../domain.js';
 import { InternalError, ServerError } from '../errors.js';
@@ -80,6 +81,9 @@ class Extraction<E extends Endpoint> {
     private readonly slices: readonly Slice<E>[],
     options: ExtractOptions,
   ) {
+    // Every queued page and in-flight request listens on the one internal signal; their number is
+    // bounded by maxPagesAhead and the slice count, so the default cap of 10 is only noise.
+    setMaxListeners(0, this.signal);
     const concurrency = Math.max(1, options.concurrency ?? client.concurrency);
     this.limit = pLimit(concurrency);
     this.credits = new Semaphore(options.maxPagesAhead ?? 2 * concurrency);

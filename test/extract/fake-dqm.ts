@@ -47,6 +47,8 @@ export interface FakeOptions {
 export interface FakeDqm extends TestServer {
   /** Requests per path prefix, e.g. `lumisection_histograms_1d`. */
   count(endpoint: string): number;
+  /** Most requests being answered at the same time. */
+  maxInFlight(): number;
 }
 
 function numbers(v: string | null): number[] | null {
@@ -92,7 +94,12 @@ export async function startFakeDqm(data: Dataset, options: FakeOptions = {}): Pr
   const counts = new Map<string, number>();
   const hidden = new Set(options.hiddenIds ?? []);
   const extra = new Set(options.extraIds ?? []);
+  let inFlight = 0;
+  let maxInFlight = 0;
   const server = await startTestServer(async (req, res, _body, n) => {
+    inFlight++;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    res.on('close', () => inFlight--);
     const url = new URL(req.url ?? '/', 'http://x');
     const endpoint = url.pathname.split('/')[2] ?? '';
     counts.set(endpoint, (counts.get(endpoint) ?? 0) + 1);
@@ -135,5 +142,5 @@ export async function startFakeDqm(data: Dataset, options: FakeOptions = {}): Pr
     if (envelope === 'count') body.count = total;
     sendJson(res, 200, body);
   });
-  return Object.assign(server, { count: (e: string) => counts.get(e) ?? 0 });
+  return Object.assign(server, { count: (e: string) => counts.get(e) ?? 0, maxInFlight: () => maxInFlight });
 }

@@ -1,0 +1,265 @@
+/**
+ * The executor against a fake server with exact knobs: pagination over every envelope, completeness
+ * under a fresh random order per request (pages overlap and skip), repair, loud failures, the
+ * backpressure bound, the global concurrency limit and cancellation.
+ */
+import type { ServerResponse } from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createClient } from '../../src/extract/client.js';
+import { extractSlices } from '../../src/extract/execute.js';
+import { planSlices } from '../../src/extract/plan.js';
+import type { DqmClient, ExtractEvent, ExtractOptions, Slice, SliceReport } from '../../src/extract/types.js';
+import type { Endpoint } from '../../src/domain.js';
+import { startFakeDqm, syntheticDataset, type Dataset, type FakeDqm, type FakeOptions } from './fake-dqm.js';
+
+const H1 = 'lumisection_histograms_1d' as const;
+const RUNS = [315705, 315713, 316457, 316458];
+const TITLES = ['tA', 'tB', 'tC'];
+
+let fake: FakeDqm | undefined;
+let client: DqmClient | undefined;
+afterEach(async () => {
+  await client?.close();
+  await fake?.close();
+  client = fake = undefined;
+});
+
+async function setup(data: Dataset, options: FakeOptions = {}, concurrency = 4): Promise<{ fake: FakeDqm; client: DqmClient }> {
+  fake = await startFakeDqm(data, options);
+  client = createClient({ baseUrl: fake.url, token: 'tok-exec-1234', concurrency, maxRetries: 8, retryBaseMs: 1, retryMaxMs: 5 });
+  return { fake, client };
+}
+
+interface Collected {
+  keys: Map<string, Array<number | string>>;
+  reports: Map<string, SliceReport>;
+  order: string[];
+}
+
+async function collect<E extends Endpoint>(c: DqmClient, slices: Slice<E>[], options: ExtractOptions = {}): Promise<Collected> {
+  const out: Collected = { keys: new Map(), reports: new Map(), order: [] };
+  for await (const event of extractSlices(c, slices, options)) {
+    out.order.push(`${event.type}:${event.slice.key}`);
+    if (event.type === 'batch') {
+      expect(out.reports.has(event.slice.key)).toBe(false);
+      const ids = out.keys.get(event.slice.key) ?? [];
+      for (const r of event.records as Array<Record<string, number>>) ids.push(r.id ?? r.run_number ?? `${r.run}:${r.ls_number}`);
+      out.keys.set(event.slice.key, ids);
+    } else {
+      out.reports.set(event.slice.key, event.report);
+    }
+  }
+  return out;
+}
+
+const sorted = (xs: Array<number | string> = []) => [...xs].sort((a, b) => (a < b ? -1 : 1));
+
+describe('pagination', () => {
+  const data = syntheticDataset(Array.from({ length: 120 }, (_, i) => 300000 + i), 1, ['t']);
+
+  it.each([
+    ['total envelope', { envelope: 'total' }],
+    ['count envelope, no per_page', { envelope: 'count' }],
+    ['count envelope, absolute next', { envelope: 'count', absoluteNext: true }],
+    ['no total: follows next (absolute, re-rooted at our origin)', { envelope: 'none', absoluteNext: true }],
+  ] as const)('%s: every run once', async (_name, options) => {
+    const { client, fake } = await setup(data, options);
+    const got = await collect(client, planSlices({ endpoint: 'runs' }));
+    expect(sorted(got.keys.get('all'))).toEqual(data.runs.map((r) => r.run_number));
+    const report = got.reports.get('all')!;
+    expect(report).toMatchObject({ received: 120, duplicates: 0, repairs: 0, pages: 3 });
+    expect(report.total).toBe(options.envelope === 'none' ? null : 120);
+    expect(fake.requests.map((r) => r.url)).toEqual(expect.arrayContaining(['/api/runs/', '/api/runs/?page=2', '/api/runs/?page=3']));
+  });
+
+  it('an empty list is one page and a complete slice', async () => {
+    const { client } = await setup(data);
+    const got = await collect(client, planSlices({ endpoint: 'runs', filters: { run_number: 1 } }));
+    expect(got.reports.get('all')).toMatchObject({ total: 0, received: 0, pages: 1 });
+    expect(got.order).toEqual(['slice-done:all']);
+  });
+});
+
+describe('completeness on unordered lists', () => {
+  const data = syntheticDataset(RUNS, 40, TITLES); // 480 histograms, 120 per run
+
+  it('per-run slices: every id exactly once despite a new random order on every page', async () => {
+    const { client } = await setup(data, { shuffle: true });
+    const slices = planSlices({ endpoint: H1, sliceBy: ['run'] }, { runs: RUNS });
+    const got = await collect(client, slices);
+    for (const run of RUNS) {
+      const expected = data.h1d.filter((h) => h.run === run).map((h) => h.id);
+      expect(sorted(got.keys.get(`run=${run}`))).toEqual(expected);
+      expect(got.reports.get(`run=${run}`)).toMatchObject({ total: 120, received: 120 });
+    }
+    const repairs = [...got.reports.values()].reduce((n, r) => n + r.repairs, 0);
+    expect(repairs).toBeGreaterThan(0);
+  });
+
+  it('one unsliced stream: repaired by narrowing to runs, then lumisection ranges', async () => {
+    const { client } = await setup(data, { shuffle: true });
+    const got = await collect(client, planSlices({ endpoint: H1, filters: { title: ['tA', 'tB'] } }));
+    const expected = data.h1d.filter((h) => h.title !== 'tC').map((h) => h.id);
+    expect(sorted(got.keys.get('all'))).toEqual(expected);
+    expect(got.reports.get('all')).toMatchObject({ total: 320, received: 320 });
+    expect(got.reports.get('all')!.repairs).toBeGreaterThan(0);
+  });
+
+  it('a stable order needs no repair and no extra request', async () => {
+    const { client, fake } = await setup(data);
+    const got = await collect(client, planSlices({ endpoint: H1, sliceBy: ['run'] }, { runs: RUNS }));
+    expect([...got.reports.values()].every((r) => r.repairs === 0 && r.duplicates === 0 && r.pages === 3)).toBe(true);
+    expect(fake.requests).toHaveLength(12);
+  });
+
+  it('survives resets, 500s, truncated bodies and shuffling together', async () => {
+    let faults = 0;
+    const fault: FakeOptions['fault'] = (req, res: ServerResponse, n) => {
+      const roll = (n * 7919) % 10; // deterministic, ~30 % of requests
+      if (roll === 0) {
+        faults++;
+        req.socket.destroy();
+        return true;
+      }
+      if (roll === 3) {
+        faults++;
+        res.writeHead(500, { 'content-type': 'text/html' }).end('<html><title>Server Error (500)</title></html>');
+        return true;
+      }
+      if (roll === 6) {
+        faults++;
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '500' }).write('{"results": [');
+        setTimeout(() => res.socket?.destroy(), 5);
+        return true;
+      }
+      return false;
+    };
+    const { client } = await setup(data, { shuffle: true, fault });
+    const got = await collect(client, planSlices({ endpoint: H1, sliceBy: ['run'] }, { runs: RUNS }));
+    expect(faults).toBeGreaterThan(5);
+    expect(sorted([...got.keys.values()].flat())).toEqual(data.h1d.map((h) => h.id));
+    const retries = [...got.reports.values()].reduce((n, r) => n + r.retries, 0);
+    expect(retries).toBeGreaterThan(0);
+    expect(client.stats.retries.reset + client.stats.retries['status-5xx'] + client.stats.retries.truncated).toBe(faults);
+  });
+
+  it('fails loudly with the numbers when ids never show up (E_INCOMPLETE)', async () => {
+    const { client } = await setup(data, { hiddenIds: [5] });
+    const slices = planSlices({ endpoint: H1, sliceBy: ['run'] }, { runs: [RUNS[0]] });
+    await expect(collect(client, slices, { maxRepairRounds: 2 })).rejects.toMatchObject({
+      code: 'E_INCOMPLETE',
+      kind: 'internal',
+      message: expect.stringMatching(/slice run=315705 of lumisection_histograms_1d is incomplete: 119 distinct records of 120/),
+    });
+  });
+
+  it('no slice-done for an incomplete slice; complete slices before it still finish', async () => {
+    const { client } = await setup(data, { hiddenIds: [data.h1d.find((h) => h.run === RUNS[3])!.id] });
+    const done: string[] = [];
+    const slices = planSlices({ endpoint: H1, sliceBy: ['run'] }, { runs: RUNS });
+    await expect(
+      (async () => {
+        for await (const e of extractSlices(client!, slices, { maxRepairRounds: 1, concurrency: 1, maxOpenSlices: 1 })) if (e.type === 'slice-done') done.push(e.slice.key);
+      })(),
+    ).rejects.toMatchObject({ code: 'E_INCOMPLETE' });
+    expect(done).toEqual(['run=315705', 'run=315713', 'run=316457']);
+  });
+
+  it('fails loudly when the server serves more distinct records than its total (E_DATA_CHANGED)', async () => {
+    const { client } = await setup(data, { extraIds: [1, 2] });
+    const slices = planSlices({ endpoint: H1, sliceBy: ['run'] }, { runs: [RUNS[0]] });
+    await expect(collect(client, slices)).rejects.toMatchObject({
+      code: 'E_DATA_CHANGED',
+      message: expect.stringMatching(/server total 118, got 120 distinct records/),
+    });
+  });
+
+  it('counts Invalid page. answers when the list is shorter than its total says', async () => {
+    const hidden = data.h1d.filter((h) => h.run === RUNS[0] && h.lumisection > 30).map((h) => h.id); // 30 hidden: 90 served, total 120
+    const { client } = await setup(data, { hiddenIds: hidden });
+    const slices = planSlices({ endpoint: H1, sliceBy: ['run'] }, { runs: [RUNS[0]] });
+    const err = await collect(client, slices, { maxRepairRounds: 1 }).catch((e) => e);
+    expect(err.code).toBe('E_INCOMPLETE');
+    expect(err.message).toMatch(/90 distinct records of 120/);
+  });
+
+  it('lumisections are keyed by (run, ls_number)', async () => {
+    const { client } = await setup(data, { perPage: 7 });
+    const got = await collect(client, planSlices({ endpoint: 'lumisections', sliceBy: ['run'] }, { runs: RUNS }));
+    expect(got.keys.get('run=316457')).toHaveLength(40);
+    expect(got.reports.get('run=316457')).toMatchObject({ total: 40, received: 40, pages: 6 });
+  });
+
+  it('listAll is complete on an unordered list', async () => {
+    const { client } = await setup(data, { shuffle: true });
+    const all = await client.listAll(H1, { lumisection__run__run_number__gte: RUNS[1] });
+    expect(sorted(all.map((h) => h.id))).toEqual(data.h1d.filter((h) => h.run >= RUNS[1]).map((h) => h.id));
+  });
+});
+
+describe('scheduling', () => {
+  const data = syntheticDataset(Array.from({ length: 12 }, (_, i) => 1000 + i), 25, ['a', 'b', 'c', 'd']); // 100 per run: 2 pages each
+
+  it('never exceeds the concurrency, and fills it across slices', async () => {
+    const { client, fake } = await setup(data, { latencyMs: 20 }, 4);
+    const slices = planSlices({ endpoint: H1, sliceBy: ['run'] }, { runs: data.runs.map((r) => r.run_number) });
+    await collect(client, slices);
+    expect(fake.maxInFlight()).toBe(4);
+  });
+
+  it('emits each slice-done after all of that slice\'s batches', async () => {
+    const { client } = await setup(data, { latencyMs: 2 }, 4);
+    const got = await collect(client, planSlices({ endpoint: H1, sliceBy: ['run'] }, { runs: data.runs.map((r) => r.run_number) }));
+    for (const key of got.reports.keys()) {
+      const done = got.order.indexOf(`slice-done:${key}`);
+      expect(got.order.lastIndexOf(`batch:${key}`)).toBeLessThan(done);
+    }
+  });
+
+  it('backpressure: a paused consumer holds the fetcher to maxPagesAhead pages', async () => {
+    const runs = syntheticDataset([1], 1, ['t']);
+    runs.runs = Array.from({ length: 1000 }, (_, i) => ({ run_number: i + 1, date: 'd' })); // 20 pages
+    const { client, fake } = await setup(runs, {}, 4);
+    const it = extractSlices(client, planSlices({ endpoint: 'runs' }), { maxPagesAhead: 3 })[Symbol.asyncIterator]();
+    const first = await it.next();
+    expect(first.value?.type).toBe('batch');
+    await new Promise((r) => setTimeout(r, 150));
+    expect(fake.requests.length).toBeLessThanOrEqual(3);
+    let records = (first.value as Extract<ExtractEvent<'runs'>, { type: 'batch' }>).records.length;
+    for (let r = await it.next(); !r.done; r = await it.next()) if (r.value.type === 'batch') records += r.value.records.length;
+    expect(records).toBe(1000);
+    expect(fake.requests).toHaveLength(20);
+  });
+
+  it('an AbortSignal cancels in-flight requests and the iterator throws its reason', async () => {
+    const { client, fake } = await setup(data, { latencyMs: 200 }, 4);
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error('cancelled by user')), 50);
+    const slices = planSlices({ endpoint: H1, sliceBy: ['run'] }, { runs: data.runs.map((r) => r.run_number) });
+    await expect(collect(client, slices, { signal: controller.signal })).rejects.toThrow('cancelled by user');
+    const count = fake.requests.length;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(fake.requests.length).toBe(count);
+    expect(count).toBeLessThanOrEqual(8);
+  });
+
+  it('breaking out of the loop stops fetching', async () => {
+    const { client, fake } = await setup(data, { latencyMs: 10 }, 2);
+    const slices = planSlices({ endpoint: H1, sliceBy: ['run'] }, { runs: data.runs.map((r) => r.run_number) });
+    for await (const e of extractSlices(client, slices)) if (e.type === 'batch') break;
+    const count = fake.requests.length;
+    await new Promise((r) => setTimeout(r, 100));
+    expect(fake.requests.length).toBe(count);
+    expect(count).toBeLessThan(24);
+  });
+
+  it('a 400 fails the whole extraction with the server message', async () => {
+    const { client } = await setup(data, {
+      fault: (_req, res) => {
+        res.writeHead(400, { 'content-type': 'application/json' }).end('{"lumisection__run__run_number__gte": ["Enter a number."]}');
+        return true;
+      },
+    });
+    await expect(collect(client, planSlices({ endpoint: H1 }))).rejects.toThrow(/lumisection__run__run_number__gte: Enter a number\./);
+  });
+});
