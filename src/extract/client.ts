@@ -144,7 +144,7 @@ export function createClient(options: ClientOptions): DqmClient {
     },
 
     async discover(opts = {}) {
-      await json({ method: 'GET', path: apiPath('histogram_data_files/discover/'), signal: opts.signal });
+      await json({ method: 'GET', path: apiPath('histogram_data_files/discover/'), expectBody: false, signal: opts.signal });
     },
 
     waitForDataFile: (id, opts) => waitForDataFile(client, id, opts),

@@ -89,6 +89,11 @@ describe('retries', () => {
       },
     ],
     [
+      'empty 200 body on a list',
+      'bad-body',
+      (_q: unknown, res: import('node:http').ServerResponse) => void res.writeHead(200, { 'content-length': '0' }).end(),
+    ],
+    [
       'chunked body cut short',
       'truncated',
       (_q: unknown, res: import('node:http').ServerResponse) => {

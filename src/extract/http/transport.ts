@@ -45,6 +45,8 @@ export interface HttpRequest {
   body?: unknown;
   /** False for requests with side effects: then only failures the server cannot have acted on are retried. */
   idempotent?: boolean;
+  /** A 2xx must carry a JSON body (lists and details); an empty one is treated as a cut-short body. Default: GET. */
+  expectBody?: boolean;
   signal?: AbortSignal;
 }
 
@@ -110,6 +112,9 @@ export function createTransport(options: TransportOptions): Transport {
       const resolution = interpretResponse({ method, url, status: res.statusCode, headers: res.headers, body: text });
       if (resolution.action !== 'ok') return { resolution };
       let json: unknown;
+      if (text.length === 0 && (request.expectBody ?? method === 'GET')) {
+        return { resolution: interpretBadBody(method, url, res.statusCode, 0, new Error('empty body')) };
+      }
       if (text.length > 0) {
         try {
           json = JSON.parse(text);
