@@ -91,9 +91,9 @@ export function textFromScalar(value: unknown): unknown {
   return typeof value === 'number' || typeof value === 'boolean' ? String(value) : value;
 }
 
-/** A field with a default that also shows in the JSON Schema (a default over a preprocess hides it). */
+/** A field with a default (typed against the schema's output; pipelineJsonSchema shows it). */
 export function withDefault<T extends z.ZodType>(schema: T, value: z.output<T>) {
-  return schema.default(value as never).meta({ default: value });
+  return schema.default(value as never);
 }
 
 /** A non-empty string. */

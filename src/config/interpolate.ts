@@ -3,6 +3,10 @@
  * so a missing variable can be reported at its line:col. `$${` writes a literal `${`. Keys and
  * comments are never interpolated. The result is always text; the schema turns `"16"` into 16
  * where it expects a number (see fields.ts).
+ *
+ * One exception to "an unset variable is an error": `token: ${VAR}` (the whole value one reference)
+ * with VAR unset leaves the token absent, because the runner can still find it elsewhere
+ * (DQM_PLAYGROUND_TOKEN_FILE, token_file), and `validate` must work in CI without secrets.
  */
 import { isPair, isScalar, isSeq, visit, type Node } from 'yaml';
 import { ConfigError } from '../errors.js';
@@ -19,6 +23,10 @@ interface RefProblem {
 }
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Fields where an unset `${VAR}` (as the whole value) means "absent" rather than an error. */
+const OPTIONAL_REFERENCE_FIELDS = new Set(['source.token']);
+const SOLE_REFERENCE = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/;
 
 /**
  * Resolves the references in one string. Shell semantics for the default: `${VAR:-x}` gives x when
@@ -96,6 +104,11 @@ export function interpolateDocument(src: SourceDocument, env: Env): Map<string, 
   visit(src.doc, {
     Scalar(key, node, ancestors) {
       if (key === 'key' || typeof node.value !== 'string' || !node.value.includes('$')) return;
+      const sole = SOLE_REFERENCE.exec(node.value);
+      if (sole && env[sole[1]] === undefined && OPTIONAL_REFERENCE_FIELDS.has(fieldOf(ancestors, node))) {
+        node.value = '';
+        return;
+      }
       const result = interpolateString(node.value, env);
       for (const name of result.used) if (env[name] !== undefined) used.set(name, env[name] as string);
       for (const problem of result.problems) {

@@ -19,6 +19,9 @@ export function pipelineJsonSchema(): Record<string, unknown> {
     unrepresentable: 'any',
     override: (ctx) => {
       const json = ctx.jsonSchema as Record<string, unknown>;
+      const def = (ctx.zodSchema as unknown as { _zod: { def: { type: string; defaultValue?: unknown } } })._zod.def;
+      // zod drops the default of a field whose inner schema is a preprocess; put it back.
+      if (def.type === 'default' && json.default === undefined) json.default = def.defaultValue;
       const replacement = JSON_INPUT_OVERRIDES.get(ctx.zodSchema as unknown as z.ZodType);
       if (replacement) {
         for (const k of Object.keys(json)) if (k !== 'description' && k !== 'default') delete json[k];

@@ -4,10 +4,12 @@
  * strict set of keys and TypeScript narrows on `type`.
  */
 import { z } from 'zod';
-import { boolField, choiceMessage, describeValue, dimensionField, expecting, intField, strictObject, text, withDefault } from './fields.js';
+import { isLoopbackHost, PRESETS, type PresetName } from '../extract/connection.js';
+import { didYouMean } from './suggest.js';
+import { MISSING, boolField, choiceMessage, describeValue, dimensionField, expecting, intField, strictObject, text, withDefault } from './fields.js';
 
-/** Named servers a `url` may be given as; the HTTP client maps them to their base URLs. */
-export const URL_PRESETS = ['prod', 'develop'] as const;
+/** Named servers a `url` may be given as (the client's presets, mapped to base URLs there). */
+export const URL_PRESETS = Object.keys(PRESETS) as PresetName[];
 
 /** Values of `source.type`. */
 export const SOURCE_TYPES = ['dqm-playground', 'ml4dqm-csv'] as const;
@@ -69,8 +71,6 @@ export const playgroundSourceSchema = strictObject({
     { when: () => true },
   );
 
-const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
-
 /** Null when `url` is usable, else what is wrong with it (never echoing credentials). */
 function checkUrl(url: string, allowInsecure: boolean): string | null {
   if ((URL_PRESETS as readonly string[]).includes(url)) return null;
@@ -78,14 +78,15 @@ function checkUrl(url: string, allowInsecure: boolean): string | null {
   try {
     parsed = new URL(url);
   } catch {
-    const hint = /^[a-z]+$/i.test(url) ? `: ${choiceMessage(url, URL_PRESETS, 'preset')}` : '';
-    return `expected an http(s) URL or a preset (${URL_PRESETS.join(', ')}), got ${describeValue(url)}${hint}`;
+    if (/^[a-z]+$/i.test(url)) return `unknown preset ${describeValue(url)}${didYouMean(url, URL_PRESETS)}; valid presets: ${URL_PRESETS.join(', ')} (or an http(s) URL)`;
+    return `expected an http(s) URL or a preset (${URL_PRESETS.join(', ')}), got ${describeValue(url)}`;
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
     return `expected an http:// or https:// URL, got scheme ${parsed.protocol.replace(/:$/, '')}`;
   }
   if (parsed.username || parsed.password) return 'the URL must not contain credentials; use token or token_file';
-  if (parsed.protocol === 'http:' && !allowInsecure && !LOOPBACK.test(parsed.hostname)) {
+  if (parsed.search || parsed.hash) return 'the URL must not have a query or fragment (give the server root, e.g. https://host)';
+  if (parsed.protocol === 'http:' && !allowInsecure && !isLoopbackHost(parsed.hostname)) {
     return `plain http:// to ${parsed.hostname} would send the token unencrypted; use https://, or set allow_insecure_http: true`;
   }
   return null;
@@ -110,6 +111,7 @@ export const csvSourceSchema = strictObject({
 export const sourceSchema = z.discriminatedUnion('type', [playgroundSourceSchema, csvSourceSchema], {
   error: (iss) => {
     const input = iss.input as { type?: unknown } | undefined;
+    if (input === undefined) return MISSING;
     if (iss.code !== 'invalid_union' || typeof input !== 'object' || input === null) return `expected a mapping with a type, got ${describeValue(input)}`;
     if (input.type === undefined) return `missing type; valid types: ${SOURCE_TYPES.join(', ')}`;
     return choiceMessage(input.type, SOURCE_TYPES, 'source type');

@@ -7,7 +7,7 @@ import { posix } from 'node:path';
 import { z } from 'zod';
 import { ENDPOINTS, isHistogramEndpoint, type Endpoint } from '../domain.js';
 import { ENDPOINT_COLUMNS, hasRun, partitionColumns, sliceKinds } from './columns.js';
-import { boolField, choice, choiceMessage, columnField, describeValue, expecting, intField, nameField, strictObject, text, withDefault } from './fields.js';
+import { MISSING, boolField, choice, choiceMessage, columnField, describeValue, expecting, intField, nameField, strictObject, text, withDefault } from './fields.js';
 import { filtersSchema } from './schema-filters.js';
 import { didYouMean } from './suggest.js';
 
@@ -42,6 +42,7 @@ export const sliceSpecSchema = z.discriminatedUnion(
   {
     error: (iss) => {
       const input = iss.input as { by?: unknown } | undefined;
+      if (input === undefined) return MISSING;
       if (typeof input !== 'object' || input === null) return `expected a mapping like {by: run}, got ${describeValue(input)}`;
       if (input.by === undefined) return `missing by; valid slice kinds: ${SLICE_KINDS.join(', ')}`;
       return choiceMessage(input.by, SLICE_KINDS, 'slice kind');
@@ -55,7 +56,7 @@ const transformFields = {
   layout: choice(LAYOUTS, 'layout'),
   /** Float width of bin values. */
   dtype: choice(['float64', 'float32'], 'dtype'),
-  /** Columns to keep (endpoint columns and constants), in this order. */
+  /** Endpoint columns to keep, in this order (constants are always added after them). */
   select: z.array(columnField()).min(1, { error: 'expected at least one column' }),
   /** Column renames, `{from: to}`. */
   rename: z.record(z.string(), columnField()),
@@ -205,10 +206,11 @@ function checkStream(endpoint: Endpoint, s: CheckedStream, ctx: z.RefinementCtx)
   for (const [from] of Object.entries(t.rename ?? {})) {
     if (!columns.includes(from)) add(['transform', 'rename', from], `${from} is not a column of ${endpoint}${didYouMean(from, columns)}; columns: ${columns.join(', ')}`);
   }
+  const selected = new Set<string>();
   (t.select ?? []).forEach((c, i) => {
-    if (!columns.includes(c) && !constants.includes(c)) {
-      add(['transform', 'select', i], `${c} is not a column of ${endpoint} or a constant${didYouMean(c, [...columns, ...constants])}; columns: ${columns.join(', ')}`);
-    }
+    if (!columns.includes(c)) add(['transform', 'select', i], `${c} is not a column of ${endpoint}${didYouMean(c, columns)}; columns: ${columns.join(', ')}`);
+    else if (selected.has(c)) add(['transform', 'select', i], `column ${c} selected twice`);
+    selected.add(c);
   });
   const kept = t.select ? t.select.filter((c) => columns.includes(c)) : [...columns];
   const renamed = kept.map((c) => t.rename?.[c] ?? c);
@@ -243,6 +245,7 @@ export const streamSchema = z.discriminatedUnion(
   {
     error: (iss) => {
       const input = iss.input as { endpoint?: unknown } | undefined;
+      if (input === undefined) return MISSING;
       if (typeof input !== 'object' || input === null) return `expected a mapping with name, endpoint and output, got ${describeValue(input)}`;
       if (input.endpoint === undefined) return `missing endpoint; valid endpoints: ${ENDPOINTS.join(', ')}`;
       return choiceMessage(input.endpoint, ENDPOINTS, 'endpoint');

@@ -8,6 +8,8 @@ import { filesCommand } from './files.js';
 import { histogramsCommand } from './histograms.js';
 import { lumisectionsCommand } from './lumisections.js';
 import { runsCommand } from './runs.js';
+import { schemaCommand } from './schema.js';
+import { validateCommand } from './validate.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commands: CommandModule<any, any>[] = [
@@ -15,4 +17,6 @@ export const commands: CommandModule<any, any>[] = [
   lumisectionsCommand,
   histogramsCommand,
   filesCommand,
+  validateCommand,
+  schemaCommand,
 ];
