@@ -1,0 +1,147 @@
+/**
+ * Options of the local DQM Playground server and their validation. The programmatic API
+ * (`startServer`) and the `dqm-export serve` command share these, so a bad value gets the same
+ * one-line UsageError from both.
+ */
+import { randomBytes } from 'node:crypto';
+import { UsageError } from '../errors.js';
+import { silentLogger, type Logger } from '../log.js';
+import { SAMPLE_DATA_DIR } from '../version.js';
+import type { EnvelopeKind } from './pagination.js';
+import { parseSyntheticSpec, type SyntheticSpec } from './synthetic-spec.js';
+
+/** Options of `startServer`. Every fault is off by default. */
+export interface ServerOptions {
+  /** Directories searched (recursively) for ML4DQM CSV files; default: the bundled sample data. */
+  dataDirs?: string[];
+  /** Interface to listen on (default 127.0.0.1). */
+  host?: string;
+  /** Port (default 8000; 0 picks a free port, see `RunningServer.port`). */
+  port?: number;
+  /** Token of the admin user (default: random per start). */
+  adminToken?: string;
+  /** Token of the non-admin user (default: random per start). */
+  userToken?: string;
+  /** Only register the data files (0 %), so discover and start_parsing can be exercised; default: parse all at start. */
+  manual?: boolean;
+  /** Delay added to every faultable response, in ms. */
+  latencyMs?: number;
+  /** Extra random delay in [0, jitterMs) per faultable response. */
+  jitterMs?: number;
+  /** Probability that a faultable request fails with 500, 502, 503 or 429 (Retry-After 0 or 1). */
+  failRate?: number;
+  /** Probability that the connection is reset after part of the body. */
+  resetRate?: number;
+  /** Probability that the body is truncated (premature close, or a shorter Content-Length). */
+  truncateRate?: number;
+  /** Each histogram list request sees a different random order, so concurrent pages overlap or skip rows. */
+  shuffle?: boolean;
+  /** `total` (the real server's envelope, default) or `count` (stock DRF). */
+  envelope?: EnvelopeKind;
+  /** Records per page (default 50, as on the real server). */
+  pageSize?: number;
+  /** Serve synthetic histograms instead of CSV data: a spec object or `runs=R,ls=L,titles=T,dim=2,x=56,y=72[,run0=N]`. */
+  synthetic?: SyntheticSpec | string;
+  /** Seed of the fault and shuffle PRNG (default 1), for reproducible runs. */
+  seed?: number;
+  /** Pino logger for request and parse logs (default: silent). */
+  logger?: Logger;
+  /** Pause after each parsed CSV row, in ms, so tests can watch `entries_processed` grow (default 0). */
+  parseDelayMs?: number;
+  /** Lifetime of the histogram_data_files response cache, in seconds (default 60 as on the real server; 0 disables). */
+  dataFileCacheSeconds?: number;
+}
+
+/** A started server. */
+export interface RunningServer {
+  /** Base URL without a trailing slash, e.g. `http://127.0.0.1:8000`. */
+  url: string;
+  /** The port actually listened on. */
+  port: number;
+  /** Admin token (`Authorization: Token <adminToken>`). */
+  adminToken: string;
+  /** Non-admin token. */
+  userToken: string;
+  /** Stops listening, drops open connections and stops background parsing. */
+  close(): Promise<void>;
+}
+
+/** ServerOptions with defaults applied and values checked. */
+export interface ResolvedServerOptions {
+  dataDirs: string[];
+  host: string;
+  port: number;
+  adminToken: string;
+  userToken: string;
+  manual: boolean;
+  latencyMs: number;
+  jitterMs: number;
+  failRate: number;
+  resetRate: number;
+  truncateRate: number;
+  shuffle: boolean;
+  envelope: EnvelopeKind;
+  pageSize: number;
+  synthetic: SyntheticSpec | undefined;
+  seed: number;
+  logger: Logger;
+  parseDelayMs: number;
+  dataFileCacheSeconds: number;
+}
+
+function check(name: string, value: number, ok: boolean, expected: string): number {
+  if (!ok || Number.isNaN(value)) throw new UsageError('E_SERVE_OPTION', `serve: ${name} must be ${expected}, got ${String(value)}`);
+  return value;
+}
+
+function rate(name: string, value: number | undefined): number {
+  const v = value ?? 0;
+  return check(name, v, v >= 0 && v <= 1, 'a probability between 0 and 1');
+}
+
+function nonNegative(name: string, value: number | undefined, fallback: number): number {
+  const v = value ?? fallback;
+  return check(name, v, Number.isFinite(v) && v >= 0, 'a number >= 0');
+}
+
+function token(name: string, value: string | undefined): string {
+  if (value === undefined) return randomBytes(20).toString('hex');
+  if (!/^\S{4,}$/.test(value)) throw new UsageError('E_SERVE_OPTION', `serve: ${name} must be at least 4 characters without spaces`);
+  return value;
+}
+
+/** Applies defaults and validates; throws UsageError (E_SERVE_OPTION, E_SERVE_SYNTHETIC). */
+export function resolveServerOptions(options: ServerOptions = {}): ResolvedServerOptions {
+  const port = options.port ?? 8000;
+  check('port', port, Number.isInteger(port) && port >= 0 && port <= 65535, 'an integer from 0 to 65535');
+  const pageSize = options.pageSize ?? 50;
+  check('page size', pageSize, Number.isInteger(pageSize) && pageSize >= 1, 'an integer >= 1');
+  const envelope = options.envelope ?? 'total';
+  if (envelope !== 'total' && envelope !== 'count') throw new UsageError('E_SERVE_OPTION', `serve: envelope must be total or count, got ${String(envelope)}`);
+  const adminToken = token('admin token', options.adminToken);
+  const userToken = token('user token', options.userToken);
+  if (adminToken === userToken) throw new UsageError('E_SERVE_OPTION', 'serve: the admin and user tokens must differ');
+  const seed = options.seed ?? 1;
+  check('seed', seed, Number.isSafeInteger(seed), 'an integer');
+  return {
+    dataDirs: options.dataDirs?.length ? [...options.dataDirs] : [SAMPLE_DATA_DIR],
+    host: options.host ?? '127.0.0.1',
+    port,
+    adminToken,
+    userToken,
+    manual: options.manual ?? false,
+    latencyMs: nonNegative('latency', options.latencyMs, 0),
+    jitterMs: nonNegative('jitter', options.jitterMs, 0),
+    failRate: rate('fail rate', options.failRate),
+    resetRate: rate('reset rate', options.resetRate),
+    truncateRate: rate('truncate rate', options.truncateRate),
+    shuffle: options.shuffle ?? false,
+    envelope,
+    pageSize,
+    synthetic: options.synthetic === undefined ? undefined : parseSyntheticSpec(options.synthetic),
+    seed,
+    logger: options.logger ?? silentLogger,
+    parseDelayMs: nonNegative('parse delay', options.parseDelayMs, 0),
+    dataFileCacheSeconds: nonNegative('data file cache seconds', options.dataFileCacheSeconds, 60),
+  };
+}
