@@ -38,7 +38,7 @@ export function parseSourceDocument(text: string, fileName: string): SourceDocum
       const { line, col } = lineCounter.linePos(e.pos[0]);
       const message =
         e.code === 'DUPLICATE_KEY'
-          ? `duplicate key ${JSON.stringify(text.slice(e.pos[0], e.pos[1]))} (each key may appear once in a mapping)`
+          ? `duplicate key ${keyAt(text, e.pos[0])} (each key may appear once in a mapping)`
           : e.code === 'MULTIPLE_DOCS'
             ? 'a pipeline file holds one YAML document (remove the second ---)'
             : e.message.split('\n')[0];
@@ -52,6 +52,12 @@ export function parseSourceDocument(text: string, fileName: string): SourceDocum
     });
   }
   return { fileName, text, doc, lineCounter };
+}
+
+/** The key token starting at `offset` (the parser's error range covers only its first character). */
+function keyAt(text: string, offset: number): string {
+  const token = /^("[^"\n]*"|'[^'\n]*'|[^:,{}[\]\s]+)/.exec(text.slice(offset))?.[1] ?? text.slice(offset, offset + 1);
+  return token.startsWith('"') || token.startsWith("'") ? token : JSON.stringify(token);
 }
 
 /** One line as is; several under a header line. */

@@ -117,15 +117,15 @@ export function columnField() {
   return z.string({ error: message }).regex(COLUMN, { error: message });
 }
 
-/** An enum whose bad values get the valid list and a did-you-mean. */
-export function choice<const T extends readonly [string, ...string[]]>(values: T, what = 'value') {
+/** An enum whose bad values get the valid list and a did-you-mean; `what` is the plural label. */
+export function choice<const T extends readonly [string, ...string[]]>(values: T, what = 'values') {
   return z.enum(values, { error: orMissing((input) => choiceMessage(input, values, what)) });
 }
 
-/** `got "tensr"; valid values: nested, flat, tensor (did you mean "tensor"?)`. */
-export function choiceMessage(input: unknown, values: readonly string[], what = 'value'): string {
+/** `got "tensr" (did you mean "tensor"?); valid layouts: nested, flat, tensor`; `what` is plural. */
+export function choiceMessage(input: unknown, values: readonly string[], what = 'values'): string {
   const hint = typeof input === 'string' ? didYouMean(input, values) : '';
-  return `got ${describeValue(input)}${hint}; valid ${what}s: ${values.join(', ')}`;
+  return `got ${describeValue(input)}${hint}; valid ${what}: ${values.join(', ')}`;
 }
 
 /** The message for one unknown key: the did-you-mean first, then every valid key. */
@@ -145,7 +145,7 @@ export function strictObject<T extends z.ZodRawShape>(shape: T, options: { what?
       if (iss.code === 'unrecognized_keys') {
         return iss.keys.map((k) => unknownKeyMessage(k, known, options.what, options.where)).join(UNKNOWN_KEY_SEPARATOR);
       }
-      if (iss.code === 'invalid_type') return `expected a mapping, got ${describeValue(iss.input)}`;
+      if (iss.code === 'invalid_type') return expecting('a mapping')(iss);
       return undefined;
     },
   });

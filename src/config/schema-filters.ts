@@ -54,7 +54,7 @@ function filterValueSchema(key: string, spec: FilterSpec): z.ZodType {
     case 'bool':
       return boolField();
     case 'choice':
-      return z.preprocess(textFromScalar, choice((spec.choices ?? []) as [string, ...string[]], `${key} value`));
+      return z.preprocess(textFromScalar, choice((spec.choices ?? []) as [string, ...string[]], `${key} values`));
   }
 }
 

@@ -114,7 +114,7 @@ export const sourceSchema = z.discriminatedUnion('type', [playgroundSourceSchema
     if (input === undefined) return MISSING;
     if (iss.code !== 'invalid_union' || typeof input !== 'object' || input === null) return `expected a mapping with a type, got ${describeValue(input)}`;
     if (input.type === undefined) return `missing type; valid types: ${SOURCE_TYPES.join(', ')}`;
-    return choiceMessage(input.type, SOURCE_TYPES, 'source type');
+    return choiceMessage(input.type, SOURCE_TYPES, 'source types');
   },
 });
 

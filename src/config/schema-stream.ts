@@ -45,7 +45,7 @@ export const sliceSpecSchema = z.discriminatedUnion(
       if (input === undefined) return MISSING;
       if (typeof input !== 'object' || input === null) return `expected a mapping like {by: run}, got ${describeValue(input)}`;
       if (input.by === undefined) return `missing by; valid slice kinds: ${SLICE_KINDS.join(', ')}`;
-      return choiceMessage(input.by, SLICE_KINDS, 'slice kind');
+      return choiceMessage(input.by, SLICE_KINDS, 'slice kinds');
     },
   },
 );
@@ -53,9 +53,9 @@ export const sliceSpecSchema = z.discriminatedUnion(
 /** Transform fields without defaults: shared by `streams[].transform` and `defaults.transform`. */
 const transformFields = {
   /** How histogram bins are laid out (only `nested` for endpoints without bins). */
-  layout: choice(LAYOUTS, 'layout'),
+  layout: choice(LAYOUTS, 'layouts'),
   /** Float width of bin values. */
-  dtype: choice(['float64', 'float32'], 'dtype'),
+  dtype: choice(['float64', 'float32'], 'dtypes'),
   /** Endpoint columns to keep, in this order (constants are always added after them). */
   select: z.array(columnField()).min(1, { error: 'expected at least one column' }),
   /** Column renames, `{from: to}`. */
@@ -63,7 +63,7 @@ const transformFields = {
   /** Extra columns with one value each (e.g. a training label). */
   constants: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()], { error: 'expected a string, number or boolean' })),
   /** When a histogram's bin count changes mid-stream: fail, or start a new file. */
-  on_shape_change: choice(['error', 'new-file'], 'on_shape_change value'),
+  on_shape_change: choice(['error', 'new-file'], 'on_shape_change values'),
   /** Treat a record that breaks the shape rules as an error instead of a reject. */
   strict: boolField(),
 };
@@ -103,17 +103,17 @@ const outputPath = text('a relative directory path')
 /** Output fields without defaults (and without `path`): shared by streams and `defaults.output`. */
 const outputFields = {
   /** Parquet files, Arrow IPC files, or Arrow IPC streams. */
-  format: choice(OUTPUT_FORMATS, 'format'),
+  format: choice(OUTPUT_FORMATS, 'formats'),
   /** Hive-style partition columns (`run=315705/`): output columns with scalar values. */
   partition_by: z.array(columnField()),
   /** Codec: default zstd for Parquet, none for Arrow. */
-  compression: choice(COMPRESSIONS, 'compression'),
+  compression: choice(COMPRESSIONS, 'compressions'),
   /** Target size of a Parquet row group / Arrow record batch, MB. */
   row_group_mb: intField(1, 4096),
   /** A file is rolled over past this size, MB. */
   max_file_mb: intField(1, 1_048_576),
   /** An existing dataset: replace it, refuse, or add to it. */
-  mode: choice(OUTPUT_MODES, 'mode'),
+  mode: choice(OUTPUT_MODES, 'modes'),
 };
 
 /** `streams[].output`. `path` is the dataset directory; the writer names the files in it. */
@@ -156,7 +156,7 @@ export const outputDefaultsSchema = strictObject({
 /** `streams[].incremental`: later runs export only runs above the last one exported. */
 export const incrementalConfigSchema = strictObject({
   /** The only cursor: the run number. */
-  cursor: choice(['run'], 'cursor'),
+  cursor: choice(['run'], 'cursors'),
 });
 
 /** The stream variant of one endpoint. */
@@ -197,6 +197,9 @@ function checkStream(endpoint: Endpoint, s: CheckedStream, ctx: z.RefinementCtx)
     add(['slice', 'by'], `slice by ${s.slice.by} is not possible for ${endpoint}; valid slice kinds: ${sliceKinds(endpoint).join(', ')}`);
   }
   if (s.incremental && !hasRun(endpoint)) add(['incremental'], `incremental needs records with a run; ${endpoint} records have none`);
+  if (s.incremental && hasRun(endpoint) && s.slice.by !== 'run' && s.slice.by !== 'run-range') {
+    add(['slice'], `incremental streams export whole runs: slice by run${sliceKinds(endpoint).includes('run-range') ? ' or run-range' : ''} (got ${s.slice.by})`);
+  }
   if (s.incremental && s.output.mode !== 'append') {
     add(['incremental'], `incremental streams add to their dataset: set output.mode: append (got ${s.output.mode})`);
   }
@@ -248,7 +251,7 @@ export const streamSchema = z.discriminatedUnion(
       if (input === undefined) return MISSING;
       if (typeof input !== 'object' || input === null) return `expected a mapping with name, endpoint and output, got ${describeValue(input)}`;
       if (input.endpoint === undefined) return `missing endpoint; valid endpoints: ${ENDPOINTS.join(', ')}`;
-      return choiceMessage(input.endpoint, ENDPOINTS, 'endpoint');
+      return choiceMessage(input.endpoint, ENDPOINTS, 'endpoints');
     },
   },
 );

@@ -29,9 +29,9 @@ const startParsingStepSchema = strictObject({
   /** Selects the data files to parse by a substring of their path. */
   filepath__contains: text(),
   /** The real server accepts only lum (run answers 500), kept for forward compatibility. */
-  granularity: withDefault(choice(['lum', 'run'], 'granularity'), 'lum'),
+  granularity: withDefault(choice(['lum', 'run'], 'granularity values'), 'lum'),
   data_dimensionality: dimensionField(),
-  file_format: withDefault(choice(['csv', 'root'], 'file_format'), 'csv'),
+  file_format: withDefault(choice(['csv', 'root'], 'file formats'), 'csv'),
   /** Wait until parsing reaches 100 % before the streams run. */
   wait: withDefault(boolField(), true),
   /** Give up waiting after this many seconds. */
