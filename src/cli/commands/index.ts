@@ -9,6 +9,7 @@ import { histogramsCommand } from './histograms.js';
 import { lumisectionsCommand } from './lumisections.js';
 import { runsCommand } from './runs.js';
 import { schemaCommand } from './schema.js';
+import { serveCommand } from './serve.js';
 import { validateCommand } from './validate.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -19,4 +20,5 @@ export const commands: CommandModule<any, any>[] = [
   filesCommand,
   validateCommand,
   schemaCommand,
+  serveCommand,
 ];

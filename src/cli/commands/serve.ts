@@ -1,0 +1,137 @@
+/**
+ * `dqm-export serve`: a local DQM Playground-compatible server for development, tests and demos.
+ *
+ * Start-up output (stdout), for humans and test harnesses alike: the FIRST line is one JSON object
+ * `{"event":"listening","url":"http://127.0.0.1:8000","adminToken":"...","userToken":"..."}`; the
+ * lines after it are a human summary. This is the one place dqm-export prints tokens, on purpose:
+ * they are this server's own, random per start unless given. Runs until SIGINT or SIGTERM.
+ */
+import type { Argv, CommandModule } from 'yargs';
+import { createLogger } from '../../log.js';
+import { startServer, type RunningServer, type ServerOptions } from '../../server/index.js';
+
+interface ServeArgs {
+  data?: string[];
+  host: string;
+  port: number;
+  adminToken?: string;
+  userToken?: string;
+  manual: boolean;
+  latencyMs: number;
+  jitterMs: number;
+  failRate: number;
+  resetRate: number;
+  truncateRate: number;
+  shuffle: boolean;
+  envelope: 'total' | 'count';
+  pageSize: number;
+  synthetic?: string;
+  seed: number;
+  parseDelayMs: number;
+  verbose?: boolean;
+  exitCode?: number;
+}
+
+const FAULTS = ['latency-ms', 'jitter-ms', 'fail-rate', 'reset-rate', 'truncate-rate', 'shuffle', 'envelope', 'page-size', 'seed'];
+
+function builder(y: Argv): Argv<ServeArgs> {
+  return y
+    .option('data', { type: 'string', array: true, requiresArg: true, describe: 'Directory of ML4DQM CSV files, searched recursively (repeatable; default: the bundled sample data)' })
+    .option('host', { type: 'string', default: '127.0.0.1', requiresArg: true, describe: 'Interface to listen on' })
+    .option('port', { type: 'number', default: 8000, requiresArg: true, describe: 'Port (0 = any free port; the URL line says which)' })
+    .option('admin-token', { type: 'string', requiresArg: true, describe: 'Admin token (env DQM_SERVE_ADMIN_TOKEN; default: random)' })
+    .option('user-token', { type: 'string', requiresArg: true, describe: 'Non-admin token (env DQM_SERVE_USER_TOKEN; default: random)' })
+    .option('manual', { type: 'boolean', default: false, describe: 'Register the files at 0 % without parsing them: exercise discover and start_parsing' })
+    .option('parse-delay-ms', { type: 'number', default: 0, requiresArg: true, describe: 'Pause after each parsed row, to watch parsing progress' })
+    .option('synthetic', { type: 'string', requiresArg: true, describe: 'Serve generated histograms instead: runs=R,ls=L,titles=T,dim=1|2,x=X,y=Y[,run0=N]' })
+    .option('latency-ms', { type: 'number', default: 0, requiresArg: true, describe: 'Delay of each list/detail response' })
+    .option('jitter-ms', { type: 'number', default: 0, requiresArg: true, describe: 'Random extra delay, up to this' })
+    .option('fail-rate', { type: 'number', default: 0, requiresArg: true, describe: 'Probability of a 500, 502, 503 or 429 (Retry-After 0 or 1)' })
+    .option('reset-rate', { type: 'number', default: 0, requiresArg: true, describe: 'Probability of a connection reset after part of the body' })
+    .option('truncate-rate', { type: 'number', default: 0, requiresArg: true, describe: 'Probability of a truncated body (early close, or short Content-Length)' })
+    .option('shuffle', { type: 'boolean', default: false, describe: 'A new random order of histogram lists on every request' })
+    .option('envelope', { choices: ['total', 'count'] as const, default: 'total' as const, describe: 'Page envelope: the real server\'s "total", or stock DRF\'s "count"' })
+    .option('page-size', { type: 'number', default: 50, requiresArg: true, describe: 'Records per page' })
+    .option('seed', { type: 'number', default: 1, requiresArg: true, describe: 'Seed of the fault and shuffle PRNG (same seed, same faults)' })
+    .group(FAULTS, 'Faults (on GET of lists and details) and API variants:')
+    .example([
+      ['$0 serve', 'the sample data on http://127.0.0.1:8000, parsed'],
+      ['$0 serve --port 0 --data ./csv --manual', 'any free port; parse through the API'],
+      ['$0 serve --fail-rate 0.1 --shuffle --seed 7', 'an unreliable server, reproducibly'],
+      ['$0 serve --synthetic runs=100,ls=1000,titles=2,dim=2', '200 000 2D histograms, generated on the fly'],
+    ])
+    .epilogue(
+      'Output: the first stdout line is JSON {"event":"listening","url":...,"adminToken":...,"userToken":...}; ' +
+        'the rest is for humans. Send requests with "Authorization: Token <token>". Stop with Ctrl+C.',
+    ) as unknown as Argv<ServeArgs>;
+}
+
+async function summary(server: RunningServer): Promise<string[]> {
+  try {
+    // A cache-busting query, so the startup summary never leaves a stale cached page behind.
+    const res = await fetch(`${server.url}/api/histogram_data_files/?_=serve-startup`, { headers: { Authorization: `Token ${server.adminToken}` } });
+    const body = (await res.json()) as { results: Array<{ id: number; filepath: string; entries_processed: number; entries_total: number; percentage_processed: number }> };
+    return body.results.map((f) => `  file ${f.id}: ${f.filepath} (${f.entries_processed}/${f.entries_total} rows, ${f.percentage_processed} %)`);
+  } catch {
+    return [];
+  }
+}
+
+function untilSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const stop = (signal: string): void => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      resolve(signal);
+    };
+    const onInt = (): void => stop('SIGINT');
+    const onTerm = (): void => stop('SIGTERM');
+    process.once('SIGINT', onInt);
+    process.once('SIGTERM', onTerm);
+  });
+}
+
+/** The `serve` command module. */
+export const serveCommand: CommandModule<object, ServeArgs> = {
+  command: 'serve',
+  describe: 'Run a local DQM Playground-compatible server (sample data, faults, synthetic data)',
+  builder,
+  handler: async (argv) => {
+    const options: ServerOptions = {
+      dataDirs: argv.data,
+      host: argv.host,
+      port: argv.port,
+      adminToken: argv.adminToken ?? process.env.DQM_SERVE_ADMIN_TOKEN,
+      userToken: argv.userToken ?? process.env.DQM_SERVE_USER_TOKEN,
+      manual: argv.manual,
+      latencyMs: argv.latencyMs,
+      jitterMs: argv.jitterMs,
+      failRate: argv.failRate,
+      resetRate: argv.resetRate,
+      truncateRate: argv.truncateRate,
+      shuffle: argv.shuffle,
+      envelope: argv.envelope,
+      pageSize: argv.pageSize,
+      synthetic: argv.synthetic,
+      seed: argv.seed,
+      parseDelayMs: argv.parseDelayMs,
+      logger: createLogger({ level: argv.verbose ? 'debug' : 'warn' }),
+    };
+    const server = await startServer(options);
+    const first = { event: 'listening', url: server.url, adminToken: server.adminToken, userToken: server.userToken };
+    const lines = [
+      JSON.stringify(first),
+      `DQM Playground API at ${server.url}/api/${argv.synthetic ? ` (synthetic: ${argv.synthetic})` : ''}`,
+      `  admin token: ${server.adminToken}`,
+      `  user token:  ${server.userToken}`,
+      ...(await summary(server)),
+      `  try: curl -H "Authorization: Token ${server.adminToken}" ${server.url}/api/runs/`,
+      'Press Ctrl+C to stop.',
+    ];
+    process.stdout.write(lines.join('\n') + '\n');
+    const signal = await untilSignal();
+    await server.close();
+    process.stderr.write(`dqm-export serve: stopped (${signal})\n`);
+    argv.exitCode = 0;
+  },
+};
