@@ -1,0 +1,101 @@
+/**
+ * Atomic file publication: write under a dot-prefixed temporary name in the target directory, fsync,
+ * rename, fsync the directory. Readers (and globbers of `*.parquet`) never see a partial file, and an
+ * interrupted run leaves only `.tmp-*` names, which `cleanTemporaries` removes.
+ */
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { mkdir, open, readdir, rename, rm, unlink } from 'node:fs/promises';
+import { basename, dirname, join, relative, sep } from 'node:path';
+import { toDqmError } from '../errors.js';
+
+/** Prefix of every temporary file and directory we create. */
+export const TEMP_PREFIX = '.tmp-';
+
+/** True for names made by `temporaryPathFor` (and so never part of an output). */
+export function isTemporaryName(name: string): boolean {
+  return name.startsWith(TEMP_PREFIX);
+}
+
+/** A fresh temporary path next to `finalPath`: `.tmp-<name>-<random>` in the same directory (same filesystem, so rename is atomic). */
+export function temporaryPathFor(finalPath: string): string {
+  return join(dirname(finalPath), `${TEMP_PREFIX}${basename(finalPath)}-${randomBytes(6).toString('hex')}`);
+}
+
+/** fsyncs a directory so a rename in it survives a crash. Some filesystems refuse; that is not an error. */
+export async function syncDirectory(dir: string): Promise<void> {
+  let handle;
+  try {
+    handle = await open(dir, constants.O_RDONLY);
+    await handle.sync();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EINVAL' && code !== 'EISDIR' && code !== 'EPERM' && code !== 'EBADF') throw toDqmError(err);
+  } finally {
+    await handle?.close();
+  }
+}
+
+/** Renames a finished, synced temporary file to its final name and syncs the directory. */
+export async function commitFile(temporaryPath: string, finalPath: string): Promise<void> {
+  try {
+    await rename(temporaryPath, finalPath);
+  } catch (err) {
+    throw toDqmError(err);
+  }
+  await syncDirectory(dirname(finalPath));
+}
+
+/** Removes a temporary file, ignoring one that is already gone. */
+export async function removeTemporary(path: string): Promise<void> {
+  await unlink(path).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ENOENT') throw toDqmError(err);
+  });
+}
+
+/** Writes `data` to `path` atomically (temporary name, fsync, rename, directory fsync). */
+export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = temporaryPathFor(path);
+  try {
+    const handle = await open(tmp, 'wx');
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await commitFile(tmp, path);
+  } catch (err) {
+    await removeTemporary(tmp).catch(() => {});
+    throw toDqmError(err);
+  }
+}
+
+/**
+ * Removes every `.tmp-*` file or directory under `root` (left by an interrupted run) and returns their
+ * paths relative to `root`. A missing root is not an error.
+ */
+export async function cleanTemporaries(root: string): Promise<string[]> {
+  const removed: string[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw toDqmError(err);
+    }
+    for (const entry of entries) {
+      const path = join(dir, entry.name);
+      if (isTemporaryName(entry.name)) {
+        await rm(path, { recursive: true, force: true });
+        removed.push(relative(root, path).split(sep).join('/'));
+      } else if (entry.isDirectory()) {
+        await walk(path);
+      }
+    }
+  };
+  await walk(root);
+  return removed.sort();
+}

@@ -1,0 +1,48 @@
+/**
+ * Messages between the main thread and a Parquet encoder worker. Plain data only: batches travel as
+ * Arrow IPC stream bytes (transferred, not copied), writer settings as a `ParquetWriterPlan`.
+ */
+import type { Compression } from '../types.js';
+
+/** Per-column Parquet settings for one top-level column (arrow-rs matches single-part paths only). */
+export interface ColumnPlan {
+  name: string;
+  dictionary: boolean;
+  /** `plain`: PLAIN (dictionary fallback); omitted: the global default. */
+  encoding?: 'plain';
+}
+
+/** Everything the worker needs to build parquet-wasm WriterProperties. */
+export interface ParquetWriterPlan {
+  compression: Compression;
+  /** Rows per row group (derived from the target decoded size). */
+  maxRowGroupRows: number;
+  /** Upper bound on a row group's encoded size, as arrow-rs measures it. */
+  maxRowGroupBytes: number;
+  /** Key-value metadata (provenance). */
+  keyValueMetadata: Record<string, string>;
+  /** Histogram data present: floats in lists are written BYTE_STREAM_SPLIT without a dictionary. */
+  floatLists: boolean;
+  columns: ColumnPlan[];
+  createdBy: string;
+}
+
+/** Main thread -> worker. */
+export type WorkerRequest =
+  | { type: 'open'; fileId: number; path: string; plan: ParquetWriterPlan }
+  | { type: 'batch'; fileId: number; ipc: Uint8Array; rows: number }
+  | { type: 'close'; fileId: number }
+  | { type: 'abort'; fileId: number };
+
+/** Worker -> main thread. */
+export type WorkerReply =
+  | { type: 'ready' }
+  /** A batch was taken by the writer (frees a slot for backpressure). */
+  | { type: 'ack'; fileId: number }
+  /** Bytes were written to the file (after each row group). */
+  | { type: 'progress'; fileId: number; bytes: number }
+  | { type: 'closed'; fileId: number; bytes: number; sha256: string; rows: number; wasmBytes: number }
+  | { type: 'aborted'; fileId: number; wasmBytes: number }
+  | { type: 'error'; fileId: number; message: string }
+  /** The wasm instance is unusable (a panic); every file of this worker has failed. */
+  | { type: 'fatal'; message: string };
