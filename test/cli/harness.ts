@@ -82,3 +82,32 @@ export function runBin(args: string[], env: Record<string, string>, input?: stri
     child.stdin.end(input ?? '');
   });
 }
+
+/** GET `path` from the server with `token`; the parsed JSON body (throws on a non-2xx). */
+export async function serverGet<T = unknown>(baseUrl: string, path: string, token: string): Promise<T> {
+  const r = await fetch(baseUrl + path, { headers: { Authorization: `Token ${token}`, Accept: 'application/json' } });
+  if (!r.ok) throw new Error(`GET ${path}: HTTP ${r.status}`);
+  return (await r.json()) as T;
+}
+
+/** Every record of a list, page by page (sequential, so an unordered list is read consistently). */
+export async function serverList<T>(baseUrl: string, path: string, token: string): Promise<T[]> {
+  const out: T[] = [];
+  let next: string | null = path;
+  while (next) {
+    const page: { next: string | null; results: T[] } = await serverGet(baseUrl, next, token);
+    out.push(...page.results);
+    next = page.next;
+  }
+  return out;
+}
+
+/** Fails the test when any of `secrets` appears in the run's output. */
+export function expectNoSecrets(result: CliResult, secrets: readonly string[]): void {
+  for (const s of secrets) {
+    if (result.stdout.includes(s) || result.stderr.includes(s)) throw new Error(`a token appeared in the CLI output`);
+  }
+}
+
+/** A URL where nothing listens: a command that sends a request there fails with E_NETWORK. */
+export const NOWHERE = 'http://127.0.0.1:9';

@@ -183,7 +183,7 @@ async function discoverFiles(client: DqmClient, settings: WaitSettings | undefin
 
 /** The `files` command group. */
 export const filesCommand: CommandModule = {
-  command: 'files <command>',
+  command: 'files',
   describe: 'Histogram data files on the server: list, parse, wait, discover',
   builder: (y: Argv) => y.command(list).command(parse).command(wait).command(discover).demandCommand(1, 'Give a files command: list, parse, wait, discover'),
   handler: () => {},

@@ -160,7 +160,7 @@ const del: CommandModule<object, DeleteArgs> = {
 
 /** The `histograms` command group. */
 export const histogramsCommand: CommandModule = {
-  command: 'histograms <command>',
+  command: 'histograms',
   describe: 'Per-lumisection 1D and 2D histograms',
   builder: (y: Argv) => y.command(list).command(get).command(del).demandCommand(1, 'Give a histograms command: list, get, delete'),
   handler: () => {},

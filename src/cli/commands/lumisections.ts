@@ -17,7 +17,7 @@ const list: CommandModule<object, ConnectionArgs & ListArgs> = {
 
 /** The `lumisections` command group. */
 export const lumisectionsCommand: CommandModule = {
-  command: 'lumisections <command>',
+  command: 'lumisections',
   describe: 'Lumisections known to the server',
   builder: (y: Argv) => y.command(list).demandCommand(1, 'Give a lumisections command: list'),
   handler: () => {},

@@ -19,7 +19,7 @@ const list: CommandModule<object, ConnectionArgs & ListArgs> = {
 
 /** The `runs` command group. */
 export const runsCommand: CommandModule = {
-  command: 'runs <command>',
+  command: 'runs',
   describe: 'Runs known to the server',
   builder: (y: Argv) => y.command(list).demandCommand(1, 'Give a runs command: list'),
   handler: () => {},
