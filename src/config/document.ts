@@ -73,7 +73,9 @@ export function positionOf(src: SourceDocument, node: Node | null | undefined): 
 }
 
 function keyText(pair: Pair): string {
-  return isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+  // A merge key's value is a symbol; its source text is `<<`.
+  if (isScalar(pair.key)) return typeof pair.key.value === 'symbol' ? (pair.key.source ?? '<<') : String(pair.key.value);
+  return String(pair.key);
 }
 
 function resolve(src: SourceDocument, node: unknown): unknown {

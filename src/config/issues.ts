@@ -26,7 +26,7 @@ export function formatIssue(issue: ConfigIssue): string {
   return `${issue.file}:${issue.line}:${issue.column}: ${issue.field ? `${issue.field}: ` : ''}${issue.message}`;
 }
 
-const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const IDENT = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
 /** `['streams', 0, 'transform', 'layout']` -> `streams[0].transform.layout`. */
 export function fieldPath(path: FieldPath): string {
