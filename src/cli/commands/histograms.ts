@@ -85,7 +85,8 @@ const get: CommandModule<object, GetArgs> = {
 };
 
 function notFound(dim: 1 | 2, id: number, err: DqmExportError): ServerError {
-  return new ServerError('E_NOT_FOUND', `no ${dim}D histogram with id ${id} (HTTP 404 from ${String(err.context.url ?? 'the server')})`, err.context, {
+  const where = [err.context.method, err.context.url].filter((p) => typeof p === 'string').join(' ') || 'the server';
+  return new ServerError('E_NOT_FOUND', `no ${dim}D histogram with id ${id} (HTTP 404 from ${where})`, err.context, {
     cause: err,
   });
 }
