@@ -15,7 +15,7 @@ import { didYouMean } from './suggest.js';
 export const LAYOUTS = ['nested', 'flat', 'tensor'] as const;
 /** Values of `output.format`: Parquet, Arrow IPC file, Arrow IPC stream. */
 export const OUTPUT_FORMATS = ['parquet', 'arrow', 'arrows'] as const;
-/** Values of `output.compression`. Arrow formats accept only zstd and none; the writer decides what it can do. */
+/** Values of `output.compression`: all three for Parquet; Arrow IPC formats are written uncompressed (none). */
 export const COMPRESSIONS = ['zstd', 'snappy', 'none'] as const;
 /** Values of `output.mode`: what to do with an existing dataset. */
 export const OUTPUT_MODES = ['overwrite', 'error', 'append'] as const;
@@ -106,11 +106,11 @@ const outputFields = {
   format: choice(OUTPUT_FORMATS, 'formats'),
   /** Hive-style partition columns (`run=315705/`): output columns with scalar values. */
   partition_by: z.array(columnField()),
-  /** Codec: default zstd for Parquet, none for Arrow. */
+  /** Codec: Parquet zstd (default), snappy or none; Arrow IPC none only. */
   compression: choice(COMPRESSIONS, 'compressions'),
-  /** Target size of a Parquet row group / Arrow record batch, MB. */
+  /** Target in-memory (decoded) size of a Parquet row group, MiB. */
   row_group_mb: intField(1, 4096),
-  /** A file is rolled over past this size, MB. */
+  /** A file is closed and the next one started at this size, MiB. */
   max_file_mb: intField(1, 1_048_576),
   /** An existing dataset: replace it, refuse, or add to it. */
   mode: choice(OUTPUT_MODES, 'modes'),
@@ -129,8 +129,10 @@ export const outputConfigSchema = strictObject({
   mode: withDefault(outputFields.mode, 'error'),
 })
   .superRefine((o, ctx) => {
-    if (o.format !== 'parquet' && o.compression === 'snappy') {
-      ctx.addIssue({ code: 'custom', path: ['compression'], message: `${o.format} output supports compression zstd or none, got snappy` });
+    // The IPC writer writes bodies uncompressed (docs/decisions.md, "Arrow IPC: no body compression");
+    // refusing here beats a file that validates and then fails at the first batch.
+    if (o.format !== 'parquet' && o.compression !== undefined && o.compression !== 'none') {
+      ctx.addIssue({ code: 'custom', path: ['compression'], message: `${o.format} (Arrow IPC) output is written uncompressed; valid compressions: none, got ${o.compression}` });
     }
     if (o.row_group_mb > o.max_file_mb) {
       ctx.addIssue({ code: 'custom', path: ['row_group_mb'], message: `must not exceed max_file_mb (${o.max_file_mb}), got ${o.row_group_mb}` });

@@ -136,7 +136,8 @@ const cases: Case[] = [
   { name: 'output path escaping', text: stream('  - name: r\n    endpoint: runs\n    output: {path: a/../../b}\n'), has: ['streams[0].output.path: must stay inside the output root'] },
   { name: 'overlapping output paths', text: stream(RUNS + '  - {name: r2, endpoint: runs, output: {path: runs/more}}\n'), has: ['t.yaml:10:47: streams[1].output.path: output runs/more overlaps streams[0] output runs'] },
   { name: 'format typo', text: stream('  - name: r\n    endpoint: runs\n    output: {path: r, format: parket}\n'), has: ['streams[0].output.format: got "parket" (did you mean "parquet"?); valid formats: parquet, arrow, arrows'] },
-  { name: 'snappy for arrow', text: stream('  - name: r\n    endpoint: runs\n    output: {path: r, format: arrow, compression: snappy}\n'), has: ['streams[0].output.compression: arrow output supports compression zstd or none, got snappy'] },
+  { name: 'snappy for arrow', text: stream('  - name: r\n    endpoint: runs\n    output: {path: r, format: arrow, compression: snappy}\n'), has: ['streams[0].output.compression: arrow (Arrow IPC) output is written uncompressed; valid compressions: none, got snappy'] },
+  { name: 'zstd for an arrow stream', text: stream('  - name: r\n    endpoint: runs\n    output: {path: r, format: arrows, compression: zstd}\n'), has: ['t.yaml:9:52: streams[0].output.compression: arrows (Arrow IPC) output is written uncompressed'] },
   { name: 'mode', text: stream('  - name: r\n    endpoint: runs\n    output: {path: r, mode: replace}\n'), has: ['streams[0].output.mode: got "replace"; valid modes: overwrite, error, append'] },
   { name: 'row groups larger than files', text: stream('  - name: r\n    endpoint: runs\n    output: {path: r, row_group_mb: 512, max_file_mb: 256}\n'), has: ['streams[0].output.row_group_mb: must not exceed max_file_mb (256), got 512'] },
   // --- incremental, max_records ---
