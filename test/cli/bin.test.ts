@@ -1,0 +1,96 @@
+/**
+ * The built `dqm-export` binary as a user runs it: a child process whose environment carries the
+ * URL and token, stdin and stdout pipes (so no terminal: JSON lines, no prompt). Needs `npm run
+ * build` first (`npm test` does it).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Histogram1D, Run } from '../../src/domain.js';
+import { startServer, type RunningServer } from '../../src/server/index.js';
+import { binBuilt, expectNoSecrets, runBin, serverList, type CliResult } from './harness.js';
+
+const ADMIN = 'admin-token-bin-0123456789';
+const USER = 'user-token-bin-0123456789';
+let server: RunningServer;
+
+beforeAll(async () => {
+  server = await startServer({ port: 0, adminToken: ADMIN, userToken: USER });
+});
+afterAll(() => server?.close());
+
+async function bin(args: string[], token: string = USER, input?: string): Promise<CliResult> {
+  const result = await runBin(args, { DQM_PLAYGROUND_URL: server.url, DQM_PLAYGROUND_TOKEN: token }, input);
+  expectNoSecrets(result, [ADMIN, USER]);
+  return result;
+}
+
+describe.skipIf(!binBuilt)('dqm-export binary', () => {
+  const commands = [
+    ['runs', 'list'],
+    ['lumisections', 'list'],
+    ['histograms', 'list'],
+    ['histograms', 'get'],
+    ['histograms', 'delete'],
+    ['files', 'list'],
+    ['files', 'parse'],
+    ['files', 'wait'],
+    ['files', 'discover'],
+  ];
+  it('--help of every command shows its options and an example, exit 0', async () => {
+    const results = await Promise.all(commands.map((c) => bin([...c, '--help'])));
+    results.forEach((r, i) => {
+      expect(r.code, commands[i].join(' ')).toBe(0);
+      expect(r.stdout).toContain(`dqm-export ${commands[i].join(' ')}`);
+      expect(r.stdout).toMatch(/Examples:\n {2}dqm-export /);
+      expect(r.stdout).toContain('--url');
+    });
+    expect(results[0].stdout).toMatch(/Filters of runs:\n {2}run_number +run number/);
+  });
+
+  it('runs list: JSON lines on a pipe, equal to the server records', async () => {
+    const r = await bin(['runs', 'list']);
+    expect(r.code).toBe(0);
+    const got = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Run);
+    expect(got).toEqual(await serverList<Run>(server.url, '/api/runs/', ADMIN));
+  });
+
+  it('histograms list --all --format csv reads back to every histogram', async () => {
+    const r = await bin(['histograms', 'list', '--dim', '1', '--all', '--format', 'csv', '-f', 'lumisection__run__run_number=315488']);
+    expect(r.code).toBe(0);
+    const expected = await serverList<Histogram1D>(server.url, '/api/lumisection_histograms_1d/?lumisection__run__run_number=315488', ADMIN);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines[0]).toBe('id,run,lumisection,title,entries,x_min,x_max,x_bin,source_data_file,data');
+    expect(lines).toHaveLength(expected.length + 1);
+  });
+
+  it('delete without --yes: stdin is a pipe, so it refuses (exit 2) even when "y" is piped in', async () => {
+    const r = await bin(['histograms', 'delete', '--dim', '1', '3'], USER, 'y\n');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error E_USAGE_CONFIRM: refusing to delete 1 1D histogram \(id 3\) without --yes/);
+  });
+
+  it('a wrong token: exit 1, names the variable, never prints a token', async () => {
+    const r = await bin(['runs', 'list'], 'wrong-token-0123456789');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error E_AUTH_UNAUTHORIZED: authentication failed: Invalid token\.; set DQM_PLAYGROUND_TOKEN/);
+    expect(r.stderr).not.toContain('wrong-token-0123456789');
+  });
+
+  it('--token on the command line is refused without echoing it', async () => {
+    const r = await bin(['runs', 'list', '--token', ADMIN]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error E_USAGE_TOKEN_FLAG: --token is not accepted/);
+  });
+
+  it('discover as a non-admin: exit 1 with the explanation', async () => {
+    const r = await bin(['files', 'discover']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('discover needs an admin token');
+  });
+
+  it('--verbose shows detail but still no token', async () => {
+    const r = await bin(['histograms', 'get', '--dim', '2', '99999', '--verbose']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error E_NOT_FOUND: no 2D histogram with id 99999/);
+    expect(r.stderr.split('\n').length).toBeGreaterThan(2);
+  });
+});
