@@ -39,7 +39,9 @@ const tokenSchema = z.preprocess(
   z.string({ error: (iss) => `expected a string (the token itself is never shown), got ${iss.input === undefined ? 'nothing' : typeof iss.input}` }).optional(),
 );
 
+/** `source` with `type: dqm-playground`: a DQM Playground server over HTTP(S). */
 export const playgroundSourceSchema = strictObject({
+  /** Selects this source kind. */
   type: z.literal('dqm-playground'),
   /** Base URL of the server (`http://127.0.0.1:8000`), or a preset name (`prod`, `develop`). */
   url: text(`a URL or a preset (${URL_PRESETS.join(', ')})`),
@@ -99,7 +101,9 @@ const filesSchema = z
   })
   .transform((files) => (typeof files === 'string' ? [files] : files));
 
+/** `source` with `type: ml4dqm-csv`: ML4DQM CSV files read locally, no server. */
 export const csvSourceSchema = strictObject({
+  /** Selects this source kind. */
   type: z.literal('ml4dqm-csv'),
   /** Paths or globs, relative to the pipeline file's directory; always a list after parsing. */
   files: filesSchema,
@@ -118,7 +122,11 @@ export const sourceSchema = z.discriminatedUnion('type', [playgroundSourceSchema
   },
 });
 
+/** A parsed dqm-playground source (defaults applied; `token` absent when not given). */
 export type PlaygroundSource = z.output<typeof playgroundSourceSchema>;
+/** A parsed ml4dqm-csv source (`files` always a list). */
 export type CsvSource = z.output<typeof csvSourceSchema>;
+/** A parsed source; narrow on `type`. */
 export type Source = z.output<typeof sourceSchema>;
+/** Per-request timeouts in milliseconds. */
 export type SourceTimeouts = z.output<typeof timeoutsSchema>;

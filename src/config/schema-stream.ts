@@ -167,13 +167,17 @@ function streamVariant<E extends Endpoint>(endpoint: E) {
   return strictObject({
     /** Identifier-like, unique within the pipeline; names the stream in logs, journals and manifests. */
     name: nameField('stream name'),
+    /** The list endpoint read (`/api/<endpoint>/`); selects this variant. */
     endpoint: z.literal(endpoint),
     /** Server-side filters: the endpoint's real filter names. */
     filters: filtersSchema(endpoint),
     /** Default: by run for histogram endpoints (parallel, resumable), none otherwise (small lists). */
     slice: sliceSpecSchema.prefault(histogram ? { by: 'run' } : { by: 'none' }),
+    /** Records -> columns. */
     transform: transformConfigSchema.prefault({}),
+    /** Where and how the dataset is written. */
     output: outputConfigSchema,
+    /** Export only runs newer than the last successful run. */
     incremental: incrementalConfigSchema.optional(),
     /** Stop after this many records (ad-hoc dumps and smoke tests). */
     max_records: intField(1).optional(),
@@ -258,12 +262,21 @@ export const streamSchema = z.discriminatedUnion(
   },
 );
 
+/** A parsed stream (defaults applied, filters normalised); narrow on `endpoint`. */
 export type Stream = z.output<typeof streamSchema>;
+/** How a stream is sliced; narrow on `by`. */
 export type SliceSpec = z.output<typeof sliceSpecSchema>;
+/** A stream's transform settings, defaults applied. */
 export type TransformConfig = z.output<typeof transformConfigSchema>;
+/** A stream's output settings, defaults applied (`compression` resolved per format). */
 export type OutputConfig = z.output<typeof outputConfigSchema>;
+/** A stream's incremental settings. */
 export type IncrementalConfig = z.output<typeof incrementalConfigSchema>;
+/** A value of `transform.layout`. */
 export type Layout = (typeof LAYOUTS)[number];
+/** A value of `output.format`. */
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+/** A value of `output.compression`. */
 export type Compression = (typeof COMPRESSIONS)[number];
+/** A value of `output.mode`. */
 export type OutputMode = (typeof OUTPUT_MODES)[number];

@@ -61,7 +61,9 @@ const prepareStepSchema = strictObject({
   )
   .transform((step): PrepareStep => (step.discover ? { discover: step.discover } : { start_parsing: step.start_parsing! }));
 
+/** A parsed `discover` step. */
 export type DiscoverStep = z.output<typeof discoverStepSchema>;
+/** A parsed `start_parsing` step (defaults applied). */
 export type StartParsingStep = z.output<typeof startParsingStepSchema>;
 /** A prepare step, run in order before the streams. */
 export type PrepareStep = { discover: DiscoverStep } | { start_parsing: StartParsingStep };
@@ -138,4 +140,5 @@ function checkPipeline(p: { streams?: unknown; source?: unknown; prepare?: unkno
 export type Pipeline = z.output<typeof pipelineSchema>;
 /** A pipeline as written (before defaults): what a program may build and pass to pipelineSchema. */
 export type PipelineInput = z.input<typeof pipelineSchema>;
+/** A parsed `defaults` section (no defaults of its own). */
 export type PipelineDefaults = z.output<typeof pipelineDefaultsSchema>;

@@ -2,6 +2,7 @@
 import type { CommandModule } from 'yargs';
 import { pipelineJsonSchema } from '../../config/index.js';
 
+/** The `schema` command. */
 export const schemaCommand: CommandModule = {
   command: 'schema',
   describe: 'Print the JSON Schema of pipeline files (e.g. for yaml-language-server)',

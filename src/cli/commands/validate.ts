@@ -24,6 +24,7 @@ function printable(loaded: LoadedPipeline): string {
   return redact(JSON.stringify({ file: loaded.file, configHash: loaded.configHash, pipeline: { ...loaded.pipeline, source } }, null, 2));
 }
 
+/** The `validate` command: exit 0 when every file is valid, else the ConfigError (exit 2). */
 export const validateCommand: CommandModule<object, ValidateArgs> = {
   command: 'validate <files..>',
   describe: 'Check pipeline files: schema, filter names, ${VAR} interpolation (no network)',
