@@ -7,17 +7,16 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { setImmediate as yieldToEventLoop, setTimeout as sleep } from 'node:timers/promises';
-import { countCsvRows, readMl4dqmCsv } from '../csv/index.js';
+import { countCsvRows } from '../csv/index.js';
 import { InputError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { DataFileRecord } from './datafiles.js';
+import { preparedRows } from './parsed-files.js';
 import { now } from './records.js';
 import type { CsvStore } from './store.js';
 
 /** Rows parsed between two yields to the event loop, so requests are served while parsing. */
 const ROWS_PER_YIELD = 8;
-
-class ParseStop extends Error {}
 
 async function walk(dir: string, out: string[]): Promise<void> {
   const entries = await readdir(dir, { withFileTypes: true });
@@ -111,17 +110,10 @@ export class Ingestor {
     try {
       file.entriesTotal = await countCsvRows(file.filepath);
       file.modified = now();
-      const rows = readMl4dqmCsv(file.filepath, {
-        dim: forcedDim,
-        onError: (e) => {
-          throw new ParseStop(`line ${e.line}: ${e.reason}`);
-        },
-      });
       let n = 0;
-      for await (const row of rows) {
+      for await (const row of preparedRows(file.filepath, forcedDim)) {
         if (this.closed) return;
-        if (dim === undefined) dim = row.dim;
-        else if (row.dim !== dim) throw new ParseStop(`line ${row.line}: a ${row.dim}D row in a file parsed as ${dim}D`);
+        dim = row.dim;
         this.store.addRow(row, file.id);
         file.entriesProcessed++;
         if (this.parseDelayMs > 0) await sleep(this.parseDelayMs);

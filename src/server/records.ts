@@ -52,17 +52,6 @@ export interface HistogramFields {
   source_data_file: number | null;
 }
 
-/** Renders `data` the Python way: `[0.0,2.0,...]` or `[[...],[...]]`. */
-export function dataJson(data: number[] | number[][]): string {
-  const row = (values: number[]): string => {
-    let s = '[';
-    for (let i = 0; i < values.length; i++) s += (i ? ',' : '') + pyFloat(values[i]);
-    return s + ']';
-  };
-  if (data.length && Array.isArray(data[0])) return '[' + (data as number[][]).map(row).join(',') + ']';
-  return row(data as number[]);
-}
-
 /** Text before `data`: `{"id":..,"run":..,"lumisection":..,"title":..,"entries":..,"data":`. */
 export function histogramHead(h: HistogramFields): string {
   return `{"id":${h.id},"run":${h.run},"lumisection":${h.lumisection},"title":${JSON.stringify(h.title)},"entries":${pyNumber(h.entries)},"data":`;
@@ -76,9 +65,4 @@ export function histogramTail(h: HistogramFields, dim: 1 | 2): string {
   let s = `,"x_min":${pyFloat(h.x_min)},"x_max":${pyFloat(h.x_max)},"x_bin":${h.x_bin}`;
   if (dim === 2) s += `,"y_max":${optFloat(h.y_max)},"y_min":${optFloat(h.y_min)},"y_bin":${optInt(h.y_bin)}`;
   return s + `,"source_data_file":${h.source_data_file ?? 'null'}}`;
-}
-
-/** The whole record. */
-export function histogramJson(h: HistogramFields, dim: 1 | 2, data: number[] | number[][]): Buffer {
-  return Buffer.from(histogramHead(h) + dataJson(data) + histogramTail(h, dim));
 }

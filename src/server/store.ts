@@ -3,7 +3,6 @@
  * each record stored as its final JSON bytes. Lists filter by scanning; the sample data is small and
  * a scan of 100k records is well under a millisecond per field.
  */
-import type { Ml4dqmRow } from '../csv/index.js';
 import type { DataFileTable } from './datafiles.js';
 import {
   satisfies,
@@ -16,7 +15,8 @@ import {
   type RunQuery,
   type RunTable,
 } from './model.js';
-import { histogramJson, lumisectionJson, now, runJson, type Timestamp } from './records.js';
+import type { PreparedRow } from './parsed-files.js';
+import { histogramHead, histogramTail, lumisectionJson, now, runJson, type Timestamp } from './records.js';
 
 interface HistogramRecord {
   id: number;
@@ -44,10 +44,10 @@ export class CsvHistogramTable implements HistogramTable {
   ) {}
 
   /** Adds a parsed row as the next id; returns the id. */
-  add(row: Ml4dqmRow, fileId: number | null): number {
+  add(row: PreparedRow, fileId: number | null): number {
     const id = this.records.length + 1;
-    const fields = { id, run: row.run, lumisection: row.lumisection, title: row.title, entries: row.entries, source_data_file: fileId };
-    const json = histogramJson({ ...fields, x_min: row.x_min, x_max: row.x_max, x_bin: row.x_bin, y_min: row.y_min, y_max: row.y_max, y_bin: row.y_bin }, this.dim, row.data);
+    const fields = { ...row, id, source_data_file: fileId };
+    const json = Buffer.from(histogramHead(fields) + row.dataText + histogramTail(fields, this.dim));
     this.records.push({ id, run: row.run, ls: row.lumisection, title: row.title, entries: row.entries, fileId, json });
     this.titleCounts.set(row.title, (this.titleCounts.get(row.title) ?? 0) + 1);
     this.count(fileId, +1);
@@ -220,7 +220,7 @@ export class CsvStore {
   }
 
   /** Stores a parsed row: its run and lumisection (get or create) and the histogram. */
-  addRow(row: Ml4dqmRow, fileId: number): void {
+  addRow(row: PreparedRow, fileId: number): void {
     this.lumisections.ensure(row.run, row.lumisection);
     (row.dim === 1 ? this.h1d : this.h2d).add(row, fileId);
   }
