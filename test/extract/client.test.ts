@@ -120,7 +120,8 @@ describe('actions', () => {
       if (req.url?.endsWith('/5/')) {
         if (deleted) return sendJson(res, 404, { detail: 'Not found.' });
         deleted = true;
-        return n === 0 ? req.socket.destroy() : void res.writeHead(204).end();
+        if (n === 0) return void req.socket.destroy();
+        return void res.writeHead(204).end();
       }
       if (req.url?.endsWith('/6/')) return void res.writeHead(204).end();
       sendJson(res, 404, { detail: 'Not found.' });

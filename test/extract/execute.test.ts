@@ -43,7 +43,7 @@ async function collect<E extends Endpoint>(c: DqmClient, slices: Slice<E>[], opt
     if (event.type === 'batch') {
       expect(out.reports.has(event.slice.key)).toBe(false);
       const ids = out.keys.get(event.slice.key) ?? [];
-      for (const r of event.records as Array<Record<string, number>>) ids.push(r.id ?? r.run_number ?? `${r.run}:${r.ls_number}`);
+      for (const r of event.records as unknown as Array<Record<string, number>>) ids.push(r.id ?? r.run_number ?? `${r.run}:${r.ls_number}`);
       out.keys.set(event.slice.key, ids);
     } else {
       out.reports.set(event.slice.key, event.report);

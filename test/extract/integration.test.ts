@@ -147,3 +147,74 @@ describe('against the local server (synthetic data, many titles)', () => {
     expect(await exportIds(pair!.hostileClient, stream)).toEqual(expected);
   });
 });
+
+describe('actions against the local server', () => {
+  let server: Running | undefined;
+  let admin: DqmClient | undefined;
+  let user: DqmClient | undefined;
+  beforeAll(async () => {
+    server = await startServer({ port: 0, manual: true, parseDelayMs: 1 });
+    admin = createClient({ baseUrl: server.url, token: server.adminToken, retryBaseMs: 2 });
+    user = createClient({ baseUrl: server.url, token: server.userToken, retryBaseMs: 2 });
+  });
+  afterAll(async () => {
+    await Promise.all([admin?.close(), user?.close()]);
+    await server?.close();
+  });
+
+  it('discover is admin-only; start_parsing then waitForDataFile reports progress to 100 %', async () => {
+    await expect(user!.discover()).rejects.toMatchObject({ code: 'E_AUTH_FORBIDDEN' });
+    await admin!.discover();
+    const files = await admin!.listDataFiles({}, { bustCache: true });
+    const file = files.find((f) => f.filepath.endsWith('1D_synthetic.csv'))!;
+    expect(file.percentage_processed).toBe(0);
+    await user!.startParsing(file.id, { granularity: 'lum', dataDimensionality: 1, fileFormat: 'csv' });
+    const seen: number[] = [];
+    const done = await admin!.waitForDataFile(file.id, { pollMs: 20, stallMs: 10_000, timeoutMs: 30_000, onProgress: (p) => seen.push(p.percentage) });
+    expect(done).toMatchObject({ percentage_processed: 100, entries_processed: 240, lumisection_histograms_1d: 240 });
+    expect(seen.at(-1)).toBe(100);
+    expect(seen.length).toBeGreaterThan(1);
+    await expect(admin!.startParsing(file.id, { granularity: 'lum', dataDimensionality: 1, fileFormat: 'csv' })).rejects.toMatchObject({
+      code: 'E_HTTP_400',
+      message: expect.stringContaining('is already parsed'),
+    });
+  });
+
+  it('a 1D file parsed as 2D is accepted, then reported as stalled', async () => {
+    const files = await admin!.listDataFiles({ filepath__contains: '1D_2' }, { bustCache: true });
+    await admin!.startParsing(files[0].id, { granularity: 'lum', dataDimensionality: 2, fileFormat: 'csv' });
+    await expect(admin!.waitForDataFile(files[0].id, { pollMs: 20, stallMs: 300, timeoutMs: 30_000 })).rejects.toMatchObject({ code: 'E_PARSE_STALLED' });
+  });
+
+  it('deletes a histogram: 204, then 404', async () => {
+    const [h] = await admin!.listAll(H1, { source_data_file__filepath__contains: '1D_synthetic' }, { limit: 1 });
+    await user!.deleteHistogram(1, h.id);
+    await expect(admin!.getHistogram(1, h.id)).rejects.toMatchObject({ code: 'E_HTTP_404' });
+    await expect(admin!.deleteHistogram(1, h.id)).rejects.toMatchObject({ code: 'E_HTTP_404' });
+  });
+
+  it('a bad filter value fails at once with the server message; a bad __in value is a retried HTML 500', async () => {
+    await expect(admin!.listPage(H1, { lumisection__run__run_number__gte: 'notanumber' }, 1)).rejects.toMatchObject({
+      code: 'E_HTTP_400',
+      message: expect.stringContaining('lumisection__run__run_number__gte: Enter a number.'),
+    });
+    const quick = createClient({ baseUrl: server!.url, token: server!.adminToken, maxRetries: 1, retryBaseMs: 1 });
+    try {
+      await expect(quick.listPage(H1, { lumisection__run__run_number__in: '315488,abc' }, 1)).rejects.toMatchObject({
+        code: 'E_HTTP_500',
+        message: expect.stringMatching(/Server Error \(500\).*lumisection__run__run_number__in=315488%2Cabc.*after 2 attempts/),
+      });
+    } finally {
+      await quick.close();
+    }
+  });
+
+  it('a wrong token is an AuthError naming DQM_PLAYGROUND_TOKEN', async () => {
+    const wrong = createClient({ baseUrl: server!.url, token: 'not-the-token' });
+    try {
+      await expect(wrong.listPage('runs', {}, 1)).rejects.toMatchObject({ code: 'E_AUTH_UNAUTHORIZED', message: expect.stringContaining('DQM_PLAYGROUND_TOKEN') });
+    } finally {
+      await wrong.close();
+    }
+  });
+});

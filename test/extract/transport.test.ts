@@ -229,7 +229,7 @@ describe('non-idempotent requests', () => {
     expect(server.requests).toHaveLength(1);
   });
   it('does resend start_parsing after a 429 (not processed)', async () => {
-    const { client, server } = await setup((_q, res, _b, n) => (n === 0 ? sendJson(res, 429, { detail: 'x' }) : res.writeHead(202).end()));
+    const { client, server } = await setup((_q, res, _b, n) => (n === 0 ? sendJson(res, 429, { detail: 'x' }) : void res.writeHead(202).end()));
     await client.startParsing(1, { granularity: 'lum', dataDimensionality: 1, fileFormat: 'csv' });
     expect(server.requests).toHaveLength(2);
   });
