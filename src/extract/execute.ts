@@ -172,11 +172,11 @@ class Extraction<E extends Endpoint> {
     const first = await this.pass(state, slice.filters);
     const total = first.total;
     if (total !== null && (state.seen.size !== total || first.totalMoved)) {
-      if (state.seen.size > total) throw this.dataChanged(slice, total, state.seen.size, 'distinct records than the total');
-      this.logger.warn({ slice: slice.key, total, distinct: state.seen.size }, 'slice short of its total; repairing');
+      if (state.seen.size > total) throw this.dataChanged(slice, total, state.seen.size, 'more than the total');
+      this.logger.info({ slice: slice.key, total, distinct: state.seen.size }, 'slice short of its total; repairing');
       const repaired = await this.repair(state, slice.filters, { ...first, total });
       if (repaired.total !== total || repaired.totalMoved || state.seen.size > total) {
-        throw this.dataChanged(slice, total, state.seen.size, `distinct records; the narrower scopes now add up to ${repaired.total}`);
+        throw this.dataChanged(slice, total, state.seen.size, `and the narrower scopes now add up to ${repaired.total}`);
       }
       if (state.seen.size !== total) {
         throw new InternalError(
@@ -195,7 +195,7 @@ class Extraction<E extends Endpoint> {
   private dataChanged(slice: Slice<E>, total: number, distinct: number, what: string): ServerError {
     return new ServerError(
       'E_DATA_CHANGED',
-      `slice ${slice.key} of ${slice.endpoint} changed during the export: server total ${total}, got ${distinct} ${what}; re-run the export`,
+      `slice ${slice.key} of ${slice.endpoint} changed during the export: server total ${total}, got ${distinct} distinct records, ${what}; re-run the export`,
       { slice: slice.key, total, received: distinct },
     );
   }

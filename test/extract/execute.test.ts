@@ -170,7 +170,22 @@ describe('completeness on unordered lists', () => {
     const slices = planSlices({ endpoint: H1, sliceBy: ['run'] }, { runs: [RUNS[0]] });
     await expect(collect(client, slices)).rejects.toMatchObject({
       code: 'E_DATA_CHANGED',
-      message: expect.stringMatching(/server total 118, got 120 distinct records/),
+      message: expect.stringMatching(/server total 118, got 120 distinct records, more than the total/),
+    });
+  });
+
+  it('fails loudly when a record disappears during the export (totals disagree; E_DATA_CHANGED)', async () => {
+    const shrinking = syntheticDataset(RUNS, 40, TITLES);
+    // Once page 1 is served, its first record is deleted: later pages shift by one and skip a record.
+    const fault: FakeOptions['fault'] = (_q, _r, n) => {
+      if (n === 1) shrinking.h1d.shift();
+      return false;
+    };
+    const { client } = await setup(shrinking, { fault });
+    const slices = planSlices({ endpoint: H1, sliceBy: ['run'] }, { runs: [RUNS[0]] });
+    await expect(collect(client, slices, { concurrency: 1 })).rejects.toMatchObject({
+      code: 'E_DATA_CHANGED',
+      message: expect.stringMatching(/server total 120, got 120 distinct records, and the narrower scopes now add up to 119/),
     });
   });
 
