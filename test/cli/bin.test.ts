@@ -24,26 +24,12 @@ async function bin(args: string[], token: string = USER, input?: string): Promis
 }
 
 describe.skipIf(!binBuilt)('dqm-export binary', () => {
-  const commands = [
-    ['runs', 'list'],
-    ['lumisections', 'list'],
-    ['histograms', 'list'],
-    ['histograms', 'get'],
-    ['histograms', 'delete'],
-    ['files', 'list'],
-    ['files', 'parse'],
-    ['files', 'wait'],
-    ['files', 'discover'],
-  ];
-  it('--help of every command shows its options and an example, exit 0', async () => {
-    const results = await Promise.all(commands.map((c) => bin([...c, '--help'])));
-    results.forEach((r, i) => {
-      expect(r.code, commands[i].join(' ')).toBe(0);
-      expect(r.stdout).toContain(`dqm-export ${commands[i].join(' ')}`);
-      expect(r.stdout).toMatch(/Examples:\n {2}dqm-export /);
-      expect(r.stdout).toContain('--url');
-    });
-    expect(results[0].stdout).toMatch(/Filters of runs:\n {2}run_number +run number/);
+  it('--help shows the options and examples, exit 0', async () => {
+    const r = await bin(['files', 'parse', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('dqm-export files parse [id]');
+    expect(r.stdout).toMatch(/Examples:\n {2}dqm-export files parse 3 --dim 2 --wait/);
+    expect(r.stdout).toContain('Checked before sending: granularity run is refused');
   });
 
   it('runs list: JSON lines on a pipe, equal to the server records', async () => {

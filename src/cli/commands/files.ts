@@ -25,8 +25,8 @@ const list: CommandModule<object, ConnectionArgs & ListArgs> = {
   builder: (y: Argv) =>
     withListOptions(withConnectionOptions(y), 'histogram_data_files').example([
       ['$0 files list', 'every file with its progress'],
-      ['$0 files list --filter processing_complete=false', 'files not parsed yet'],
-      ['$0 files list --filter filepath__contains=2D --format json', 'as JSON'],
+      ['$0 files list -f processing_complete=false', 'files not parsed yet'],
+      ['$0 files list -f filepath__contains=2D', 'the files whose path contains 2D'],
     ]),
   handler: (argv) => withClient(argv, (client) => runList('histogram_data_files', freshFiles(client), dataFileView, argv)),
 };
@@ -82,8 +82,8 @@ const parse: CommandModule<object, ParseArgs> = {
       .option('wait', { type: 'boolean', describe: 'Follow the progress until the file is parsed' })
       .option('force', { type: 'boolean', describe: 'Send even when a pre-check refuses (name/format mismatch, in progress, granularity run)' })
       .example([
-        ['$0 files parse 3 --dim 2 --wait', 'parse file 3 as per-lumisection 2D histograms and follow it'],
-        ['$0 files parse --path-contains DataFrame_1D_synthetic --dim 1', 'select the file by path'],
+        ['$0 files parse 3 --dim 2 --wait', 'parse file 3 as 2D histograms, follow it'],
+        ['$0 files parse --dim 2 --path-contains 2D', 'select the file by path'],
       ])
       .epilogue(
         'Checked before sending: granularity run is refused (the server answers 500); a file already parsed as asked is ' +

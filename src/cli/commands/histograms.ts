@@ -42,10 +42,14 @@ const list: CommandModule<object, ConnectionArgs & ListArgs & DimArgs> = {
   command: 'list',
   describe: 'List 1D or 2D lumisection histograms (the server returns them in no particular order)',
   builder: (y: Argv) =>
+    // Filter names are long: each example is a comment line and a command line, full width.
     withListOptions(withDim(withConnectionOptions(y)), 'lumisection_histograms_1d', 'the histogram lists (1D and 2D)').example([
-      ['$0 histograms list --dim 1 --filter lumisection__run__run_number=315705', 'the 1D histograms of run 315705'],
-      ['$0 histograms list --dim 2 --all --format jsonl -f title=clusterposition_zphi_ontrack_PXLayer_1', 'every 2D histogram of a title, all bins'],
-      ['$0 histograms list --dim 1 -f lumisection__run__run_number__in=315705,315713 -f lumisection__ls_number__lte=5', 'two runs, LS 1 to 5'],
+      ['# the 1D histograms of run 315705, as a table on a terminal', ''],
+      ['$0 histograms list --dim 1 -f lumisection__run__run_number=315705', ''],
+      ['# every 2D histogram of one title with all bins (JSON lines when piped)', ''],
+      ['$0 histograms list --dim 2 --all -f title=clusterposition_zphi_ontrack_PXLayer_1', ''],
+      ['# every 1D histogram of two runs', ''],
+      ['$0 histograms list --dim 1 --all -f lumisection__run__run_number__in=315705,315713', ''],
     ]),
   handler: (argv) =>
     withClient(argv, (client) =>

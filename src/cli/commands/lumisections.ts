@@ -9,8 +9,8 @@ const list: CommandModule<object, ConnectionArgs & ListArgs> = {
   describe: 'List lumisections (ordered by run, then LS number)',
   builder: (y: Argv) =>
     withListOptions(withConnectionOptions(y), 'lumisections').example([
-      ['$0 lumisections list --filter run=315705', 'the lumisections of run 315705'],
-      ['$0 lumisections list --all --format jsonl | wc -l', 'count every lumisection'],
+      ['$0 lumisections list -f run=315705', 'the lumisections of run 315705'],
+      ['$0 lumisections list --all | wc -l', 'count every lumisection'],
     ]),
   handler: (argv) => withClient(argv, (client) => runList('lumisections', pagedSource(client, 'lumisections'), lumisectionView, argv)),
 };

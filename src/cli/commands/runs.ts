@@ -11,8 +11,8 @@ const list: CommandModule<object, ConnectionArgs & ListArgs> = {
     withListOptions(withConnectionOptions(y), 'runs').example([
       ['$0 runs list', 'the first 50 runs, as a table on a terminal'],
       ['$0 runs list --all --format csv > runs.csv', 'every run as CSV'],
-      ['$0 runs list --filter run_number=315705 --format json', 'one run as JSON'],
-      ['$0 runs list --url prod --token-file ~/.dqm-token', 'against the production server'],
+      ['$0 runs list -f run_number=315705', 'one run'],
+      ['$0 runs list --url prod', 'against the production server'],
     ]),
   handler: (argv) => withClient(argv, (client) => runList('runs', pagedSource(client, 'runs'), runView, argv)),
 };
