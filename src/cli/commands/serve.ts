@@ -23,7 +23,7 @@ interface ServeArgs {
   resetRate: number;
   truncateRate: number;
   shuffle: boolean;
-  envelope: 'total' | 'count';
+  envelope: string;
   pageSize: number;
   synthetic?: string;
   seed: number;
@@ -50,7 +50,7 @@ function builder(y: Argv): Argv<ServeArgs> {
     .option('reset-rate', { type: 'number', default: 0, requiresArg: true, describe: 'Probability of a connection reset after part of the body' })
     .option('truncate-rate', { type: 'number', default: 0, requiresArg: true, describe: 'Probability of a truncated body (early close, or short Content-Length)' })
     .option('shuffle', { type: 'boolean', default: false, describe: 'A new random order of histogram lists on every request' })
-    .option('envelope', { choices: ['total', 'count'] as const, default: 'total' as const, describe: 'Page envelope: the real server\'s "total", or stock DRF\'s "count"' })
+    .option('envelope', { type: 'string', default: 'total', requiresArg: true, describe: 'Page envelope: "total" (the real server\'s) or "count" (stock DRF)' })
     .option('page-size', { type: 'number', default: 50, requiresArg: true, describe: 'Records per page' })
     .option('seed', { type: 'number', default: 1, requiresArg: true, describe: 'Seed of the fault and shuffle PRNG (same seed, same faults)' })
     .group(FAULTS, 'Faults (on GET of lists and details) and API variants:')
@@ -110,7 +110,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       resetRate: argv.resetRate,
       truncateRate: argv.truncateRate,
       shuffle: argv.shuffle,
-      envelope: argv.envelope,
+      envelope: argv.envelope as ServerOptions['envelope'],
       pageSize: argv.pageSize,
       synthetic: argv.synthetic,
       seed: argv.seed,
