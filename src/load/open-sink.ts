@@ -56,8 +56,9 @@ export function resolveSinkOptions(options: SinkOptions): RollingSinkSettings & 
 export function encoderFactory(options: SinkOptions, resolved: ReturnType<typeof resolveSinkOptions>): FileEncoderFactory {
   if (resolved.format === 'parquet') {
     const pool = options.encoderPool ?? sharedEncoderPool();
+    const estimate = { ratio: 1 };
     return async (path, schema, firstBatch) =>
-      ParquetEncoder.open(path, schema, firstBatch, { compression: resolved.compression, rowGroupBytes: resolved.rowGroupBytes, metadata: resolved.metadata, pool });
+      ParquetEncoder.open(path, schema, firstBatch, { compression: resolved.compression, rowGroupBytes: resolved.rowGroupBytes, metadata: resolved.metadata, pool, estimate });
   }
   const format = resolved.format;
   return (path, schema) => IpcEncoder.open(path, format, schema);

@@ -6,12 +6,19 @@ import { DataType, Table, tableToIPC, type Field, type RecordBatch, type Schema 
 import { VERSION } from '../../version.js';
 import { batchByteLength } from '../batch-bytes.js';
 import type { EncodedFile, FileEncoder } from '../file-encoder.js';
+import { schemaToJSON } from '../schema-json.js';
 import type { Compression } from '../types.js';
 import type { EncoderPool, ParquetFileHandle } from './encoder-pool.js';
 import type { ColumnPlan, ParquetWriterPlan } from './protocol.js';
 
 /** Default target decoded size of a row group. */
 export const DEFAULT_ROW_GROUP_BYTES = 128 * 1024 ** 2;
+
+/** Leaf (Parquet) columns under a field. */
+function leafCount(field: Field): number {
+  const children = (field.type.children ?? []) as Field[];
+  return children.length === 0 ? 1 : children.reduce((n, c) => n + leafCount(c), 0);
+}
 
 function isList(type: DataType): boolean {
   return DataType.isList(type) || DataType.isFixedSizeList(type);
@@ -48,41 +55,68 @@ export function planParquetWriter(
   };
 }
 
+/**
+ * Compression ratio (file bytes per decoded byte) last seen by a sink, shared by its files: a new file
+ * starts from what the previous one learned rather than from 1.
+ */
+export interface CompressionEstimate {
+  ratio: number;
+}
+
 /** Settings of a Parquet encoder. */
 export interface ParquetEncoderSettings {
   compression: Compression;
   rowGroupBytes: number;
   metadata: Record<string, string>;
   pool: EncoderPool;
+  /** Shared by the files of one sink. */
+  estimate: CompressionEstimate;
 }
 
 /** One Parquet file encoded in a worker. */
 export class ParquetEncoder implements FileEncoder {
   private arrowBytesSent = 0;
+  private rowsSent = 0;
 
-  private constructor(private readonly handle: ParquetFileHandle) {}
+  private constructor(
+    private readonly handle: ParquetFileHandle,
+    private readonly estimate: CompressionEstimate,
+    private readonly plan: ParquetWriterPlan,
+    private readonly footerBase: number,
+    private readonly leaves: number,
+  ) {}
 
   /** Opens the file at `path` in a pool worker, with row groups sized from `firstBatch`. */
   static open(path: string, schema: Schema, firstBatch: RecordBatch, settings: ParquetEncoderSettings): ParquetEncoder {
     const plan = planParquetWriter(schema, firstBatch, settings);
-    return new ParquetEncoder(settings.pool.openFile(path, plan));
+    // The footer holds the key-value metadata, the Arrow schema (base64) and per row group and leaf
+    // column a ColumnChunk of ~150 bytes; it is part of the file size that rollover must respect.
+    const kvBytes = JSON.stringify(settings.metadata).length + Math.ceil((JSON.stringify(schemaToJSON(schema)).length * 4) / 3);
+    const leaves = schema.fields.reduce((n, f) => n + leafCount(f), 0);
+    return new ParquetEncoder(settings.pool.openFile(path, plan), settings.estimate, plan, 1024 + kvBytes, leaves);
   }
 
   async write(batch: RecordBatch, arrowBytes: number): Promise<void> {
     const ipc = tableToIPC(new Table([batch]), 'stream');
     this.arrowBytesSent += arrowBytes;
+    this.rowsSent += batch.numRows;
     await this.handle.write(ipc, batch.numRows, arrowBytes);
   }
 
   projectedBytes(arrowBytes: number): number {
     const { bytesWritten, arrowBytesAtProgress } = this.handle;
-    // Compression ratio of the row groups already written; 1 (no compression) before the first.
-    const ratio = bytesWritten > 0 && arrowBytesAtProgress > 0 ? bytesWritten / arrowBytesAtProgress : 1;
-    return bytesWritten + (this.arrowBytesSent - arrowBytesAtProgress + arrowBytes) * ratio;
+    // Compression ratio of the row groups written so far (by this file, else by the sink's previous
+    // files; 1, no compression, before any): the pending row group is estimated at that ratio.
+    if (bytesWritten > 0 && arrowBytesAtProgress > 0) this.estimate.ratio = bytesWritten / arrowBytesAtProgress;
+    const rowGroups = Math.ceil(this.rowsSent / this.plan.maxRowGroupRows) + 1;
+    const footer = this.footerBase + rowGroups * this.leaves * 150;
+    return bytesWritten + (this.arrowBytesSent - arrowBytesAtProgress + arrowBytes) * this.estimate.ratio + footer;
   }
 
-  finish(): Promise<EncodedFile> {
-    return this.handle.close();
+  async finish(): Promise<EncodedFile> {
+    const result = await this.handle.close();
+    if (this.arrowBytesSent > 0) this.estimate.ratio = result.bytes / this.arrowBytesSent;
+    return result;
   }
 
   abort(): Promise<void> {

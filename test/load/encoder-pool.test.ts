@@ -1,0 +1,92 @@
+/** The Parquet encoder pool: workers are recycled, failures surface as errors and leave no file. */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, expect, test } from 'vitest';
+import { EncoderPool, openSink } from '../../src/load/index.js';
+import { toRecordBatch, transformSpecFor } from '../../src/transform/index.js';
+import { closeDuckDB, readParquetRows } from '../helpers/duckdb.js';
+import { captureRecords, listFiles, outputRoot } from './fixtures.js';
+
+afterAll(closeDuckDB);
+
+const records = captureRecords('93_h2d_filter_run_ls_title.json');
+const batch = toRecordBatch(records, transformSpecFor('lumisection_histograms_2d')).batch!;
+
+test('a worker is replaced after maxFilesPerWorker files; every file is complete', async () => {
+  const pool = new EncoderPool({ maxFilesPerWorker: 2 });
+  try {
+    const dir = outputRoot();
+    const written = [];
+    for (let i = 0; i < 5; i++) {
+      const sink = openSink({ dir, format: 'parquet', filePrefix: `slice${i}`, encoderPool: pool });
+      await sink.write(batch);
+      written.push(...(await sink.close()));
+    }
+    const stats = pool.stats();
+    expect(stats.workersStarted).toBe(3);
+    expect(stats.workersRetired).toBe(2);
+    expect(stats.liveWorkers).toBe(1);
+    expect(stats.peakWasmBytes).toBeGreaterThan(0);
+    for (const f of written) expect((await readParquetRows(join(dir, f.path))).length).toBe(records.length);
+  } finally {
+    await pool.destroy();
+  }
+});
+
+test('a worker whose wasm memory passes maxWasmBytes is replaced', async () => {
+  const pool = new EncoderPool({ maxWasmBytes: 1 });
+  try {
+    const dir = outputRoot();
+    for (let i = 0; i < 2; i++) {
+      const sink = openSink({ dir, format: 'parquet', filePrefix: `s${i}`, encoderPool: pool });
+      await sink.write(batch);
+      await sink.close();
+    }
+    expect(pool.stats()).toMatchObject({ workersStarted: 2, workersRetired: 2, liveWorkers: 0 });
+  } finally {
+    await pool.destroy();
+  }
+});
+
+test('several files encode at once in one worker', async () => {
+  const pool = new EncoderPool({ size: 1 });
+  try {
+    const dir = outputRoot();
+    const sinks = [0, 1, 2].map((i) => openSink({ dir, format: 'parquet', filePrefix: `p${i}`, encoderPool: pool }));
+    for (let round = 0; round < 3; round++) for (const sink of sinks) await sink.write(batch);
+    const files = (await Promise.all(sinks.map((s) => s.close()))).flat();
+    expect(files.map((f) => f.rows)).toEqual([3, 3, 3]);
+    expect(pool.stats().workersStarted).toBe(1);
+    expect(listFiles(dir)).toEqual(['p0-00000.parquet', 'p1-00000.parquet', 'p2-00000.parquet']);
+  } finally {
+    await pool.destroy();
+  }
+});
+
+test('an undecodable batch fails the file with an error, not a short file', async () => {
+  const pool = new EncoderPool();
+  try {
+    const path = join(outputRoot(), '.tmp-broken.parquet');
+    const plan = { compression: 'zstd' as const, maxRowGroupRows: 10, maxRowGroupBytes: 1 << 20, keyValueMetadata: {}, floatLists: false, columns: [], createdBy: 'test' };
+    const handle = pool.openFile(path, plan);
+    await handle.write(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]), 1, 8);
+    await expect(handle.close()).rejects.toThrow(/parquet encoder/);
+    // The worker survives a bad batch and keeps encoding other files.
+    const dir = outputRoot();
+    const sink = openSink({ dir, format: 'parquet', encoderPool: pool });
+    await sink.write(batch);
+    expect((await sink.close())[0].rows).toBe(records.length);
+  } finally {
+    await pool.destroy();
+  }
+});
+
+test('a destroyed pool fails the open file; the sink cleans up', async () => {
+  const pool = new EncoderPool();
+  const dir = outputRoot();
+  const sink = openSink({ dir, format: 'parquet', encoderPool: pool });
+  await sink.write(batch);
+  await pool.destroy();
+  await expect(sink.close()).rejects.toThrow(/pool destroyed/);
+  expect(listFiles(dir).filter((f) => existsSync(join(dir, f)))).toEqual([]);
+});
