@@ -73,6 +73,19 @@ describe.skipIf(!binBuilt)('dqm-export binary', () => {
     expect(r.stderr).toContain('discover needs an admin token');
   });
 
+  it('Ctrl-C during files wait: exit 1, says parsing goes on and how to follow it again', async () => {
+    const manual = await startServer({ port: 0, adminToken: ADMIN, userToken: USER, manual: true });
+    try {
+      const env = { DQM_PLAYGROUND_URL: manual.url, DQM_PLAYGROUND_TOKEN: USER };
+      const r = await runBin(['files', 'wait', '1', '--interval', '0.1'], env, undefined, 'data file 1: 0 %');
+      expectNoSecrets(r, [ADMIN, USER]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/error E_INTERRUPTED: interrupted; data file 1 keeps parsing on the server \(follow it again: dqm-export files wait 1\)\n$/);
+    } finally {
+      await manual.close();
+    }
+  });
+
   it('--verbose shows detail but still no token', async () => {
     const r = await bin(['histograms', 'get', '--dim', '2', '99999', '--verbose']);
     expect(r.code).toBe(1);

@@ -66,8 +66,11 @@ export const BIN = join(PACKAGE_ROOT, 'dist', 'src', 'cli', 'bin.js');
 /** True when the binary has been built (tests that need it are skipped with a reason otherwise). */
 export const binBuilt = existsSync(BIN);
 
-/** Runs `node dist/src/cli/bin.js args` with exactly `env` (plus PATH), stdin closed. */
-export function runBin(args: string[], env: Record<string, string>, input?: string): Promise<CliResult> {
+/**
+ * Runs `node dist/src/cli/bin.js args` with exactly `env` (plus PATH), `input` then end on stdin.
+ * With `interruptOn`, sends SIGINT (Ctrl-C) once stderr contains that text.
+ */
+export function runBin(args: string[], env: Record<string, string>, input?: string, interruptOn?: string): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       env: { PATH: process.env.PATH ?? '', ...env },
@@ -76,7 +79,14 @@ export function runBin(args: string[], env: Record<string, string>, input?: stri
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += String(d)));
-    child.stderr.on('data', (d) => (stderr += String(d)));
+    let interrupted = false;
+    child.stderr.on('data', (d) => {
+      stderr += String(d);
+      if (interruptOn && !interrupted && stderr.includes(interruptOn)) {
+        interrupted = true;
+        child.kill('SIGINT');
+      }
+    });
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
     child.stdin.end(input ?? '');

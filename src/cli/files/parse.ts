@@ -2,7 +2,7 @@
  * The `files parse` and `files wait` flows: find the file, check the request against its current
  * record (see parse-check.ts), start parsing, and optionally follow the progress to 100 %.
  */
-import { DqmExportError, InputError, ServerError, UsageError } from '../../errors.js';
+import { DqmExportError, InputError, ServerError, TransientError, UsageError } from '../../errors.js';
 import type { HistogramDataFile } from '../../domain.js';
 import type { DqmClient } from '../../extract/types.js';
 import { checkGranularity, checkParseRequest, type ParseRequest, type ParseVerdict } from './parse-check.js';
@@ -91,7 +91,13 @@ export async function parseFile(client: DqmClient, selector: FileSelector, req: 
   return waitForFile(client, file.id, options.wait, options.stderr);
 }
 
-/** Follows a file to 100 %, with a progress bar on a terminal or log lines otherwise. */
+/** Thrown when the person pressed Ctrl-C while waiting: the server keeps parsing regardless. */
+class Interrupted extends Error {}
+
+/**
+ * Follows a file to 100 %, with a progress bar on a terminal or log lines otherwise. Ctrl-C stops
+ * the wait (restoring the cursor the bar hid) and says how to resume: parsing goes on server-side.
+ */
 export async function waitForFile(
   client: DqmClient,
   id: number,
@@ -100,16 +106,23 @@ export async function waitForFile(
 ): Promise<HistogramDataFile> {
   const progress = createParseProgress({ stream: stderr, label: `data file ${id}` });
   const started = Date.now();
+  const interrupt = new AbortController();
+  const onSigint = (): void => interrupt.abort(new Interrupted());
+  process.once('SIGINT', onSigint);
   let file: HistogramDataFile;
   try {
     file = await client.waitForDataFile(id, {
       timeoutMs: settings.timeoutMs,
       stallMs: settings.stallMs,
       pollMs: settings.pollMs,
+      signal: interrupt.signal,
       onProgress: (p) => progress.update(p),
     });
   } catch (err) {
     progress.stop();
+    if (err instanceof Interrupted) {
+      throw new TransientError('E_INTERRUPTED', `interrupted; data file ${id} keeps parsing on the server (follow it again: dqm-export files wait ${id})`);
+    }
     if (err instanceof DqmExportError && err.context.status === 404) {
       throw new ServerError('E_NOT_FOUND', `no data file with id ${id}; list them with: dqm-export files list`, err.context, { cause: err });
     }
@@ -118,6 +131,8 @@ export async function waitForFile(
       throw new ServerError(err.code, `${err.message}; if parsing was never started: dqm-export files parse ${id}`, err.context, { cause: err });
     }
     throw err;
+  } finally {
+    process.removeListener('SIGINT', onSigint);
   }
   progress.stop();
   const secs = ((Date.now() - started) / 1000).toFixed(1);
