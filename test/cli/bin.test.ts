@@ -3,10 +3,11 @@
  * URL and token, stdin and stdout pipes (so no terminal: JSON lines, no prompt). Needs `npm run
  * build` first (`npm test` does it).
  */
+import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Histogram1D, Run } from '../../src/domain.js';
 import { startServer, type RunningServer } from '../../src/server/index.js';
-import { binBuilt, expectNoSecrets, runBin, serverList, type CliResult } from './harness.js';
+import { BIN, binBuilt, expectNoSecrets, runBin, serverList, type CliResult } from './harness.js';
 
 const ADMIN = 'admin-token-bin-0123456789';
 const USER = 'user-token-bin-0123456789';
@@ -84,6 +85,19 @@ describe.skipIf(!binBuilt)('dqm-export binary', () => {
     } finally {
       await manual.close();
     }
+  });
+
+  it('stops quietly (exit 0, no stack trace) when the reader closes the pipe, like `| head`', async () => {
+    const child = spawn(process.execPath, [BIN, 'histograms', 'list', '--dim', '2', '--all'], {
+      env: { PATH: process.env.PATH ?? '', DQM_PLAYGROUND_URL: server.url, DQM_PLAYGROUND_TOKEN: USER },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += String(d)));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
   });
 
   it('--verbose shows detail but still no token', async () => {

@@ -9,6 +9,7 @@ import type { DqmClient } from '../../extract/types.js';
 import { withClient, withConnectionOptions, type ConnectionArgs } from '../connection.js';
 import { resolveOutputFormat } from '../output/format.js';
 import { histogram1dView, histogram2dView, type RecordView } from '../output/views.js';
+import { stopQuietlyWhenStdoutCloses } from '../output/closed-pipe.js';
 import { createRecordWriter } from '../output/writer.js';
 import { confirmAction } from '../prompt.js';
 import { pagedSource, runList, withFormatOption, withListOptions, type ListArgs } from '../query/list.js';
@@ -81,6 +82,7 @@ const get: CommandModule<object, GetArgs> = {
       const record = await client.getHistogram(argv.dim, id).catch((err: unknown) => {
         throw statusOf(err) === 404 ? notFound(argv.dim, id, err as DqmExportError) : err;
       });
+      stopQuietlyWhenStdoutCloses();
       const writer = createRecordWriter({ format, view: viewOf(argv.dim), out: process.stdout, maxWidth: process.stdout.columns, single: true });
       writer.write([record]);
       writer.end();

@@ -10,6 +10,7 @@ import { UsageError } from '../../errors.js';
 import type { DqmClient, RecordOf } from '../../extract/types.js';
 import { OUTPUT_FORMATS, resolveOutputFormat } from '../output/format.js';
 import type { RecordView } from '../output/views.js';
+import { stopQuietlyWhenStdoutCloses } from '../output/closed-pipe.js';
 import { createRecordWriter } from '../output/writer.js';
 import { parseFilterArgs } from './filters.js';
 
@@ -106,6 +107,7 @@ export async function runList<T extends object>(
   const { filters, limit } = planList(endpoint, args);
   const format = resolveOutputFormat(args.format, Boolean(io.stdout.isTTY));
   const { records, total } = await source(filters, limit);
+  if (io.stdout === process.stdout) stopQuietlyWhenStdoutCloses();
   const writer = createRecordWriter<T>({ format, view, out: io.stdout, maxWidth: io.stdout.columns });
   writer.write(records);
   writer.end();
