@@ -1,6 +1,6 @@
 /**
  * Synthetic histograms: the spec (`runs=R,ls=L,titles=T,dim=2,x=56,y=72,run0=N`) and the
- * deterministic generator. Values come from a fixed pool of pre-serialised rows (2D: rows of x bins;
+ * deterministic generator. Values come from fixed pools of pre-serialised blocks (2D: 8 rows of x bins;
  * 1D: whole histograms) chosen by a hash of (run, LS, title), so a histogram's bytes are a
  * concatenation of cached buffers and the same on every request, server and seed.
  */
@@ -84,58 +84,87 @@ export function syntheticId(spec: SyntheticSpec, r: number, ls: number, t: numbe
 }
 
 const POOL_SIZE = 256;
+/** 2D rows come in pre-joined blocks of this many: 9 buffers per 72-row histogram instead of 72 (measured 2-4x faster pages). */
+const BLOCK_ROWS = 8;
 
-/** Pre-serialised value rows and everything else a synthetic record is assembled from. */
+/** Pre-serialised blocks of one length (rows per block; 1D: one whole histogram). */
+interface BlockPool {
+  /** Values: blocks[i][row][ix]. */
+  blocks: number[][][];
+  sums: number[];
+  /** Text of block i opening `data` (`[[...` in 2D). */
+  first: Buffer[];
+  /** Text of block i after another block (`,[...`). */
+  rest: Buffer[];
+}
+
+/** Pre-serialised value blocks and everything else a synthetic record is assembled from. */
 export class SyntheticPool {
-  /** 2D: rows of x values; 1D: whole histograms of x values. */
-  readonly values: number[][] = [];
-  readonly sums: number[] = [];
-  /** `[[row` (2D first row) or `[values]` (1D). */
-  readonly first: Buffer[] = [];
-  /** `,[row` (2D later rows). */
-  readonly rest: Buffer[] = [];
+  /** Block pools by block length (2D: BLOCK_ROWS and the remainder; 1D: 1). */
+  private readonly pools = new Map<number, BlockPool>();
+  /** Block lengths of one histogram, in order. */
+  private readonly layout: number[];
   /** `]` (2D) + the fields after `data`. */
   readonly tail: Buffer;
   readonly titles: string[];
 
   constructor(readonly spec: SyntheticSpec) {
-    for (let i = 0; i < POOL_SIZE; i++) {
-      const prng = new Prng(hashInts(spec.dim, spec.x, i));
-      const row = spec.dim === 2 ? rowOf2d(prng, spec.x) : histogramOf1d(prng, spec.x);
-      const text = '[' + row.map(pyFloat).join(',') + ']';
-      this.values.push(row);
-      this.sums.push(row.reduce((a, b) => a + b, 0));
-      this.first.push(Buffer.from(spec.dim === 2 ? '[' + text : text));
-      this.rest.push(Buffer.from(',' + text));
-    }
+    // Small histograms use one-row blocks: more distinct histograms, and their speed does not matter.
+    const per = spec.y >= 4 * BLOCK_ROWS ? BLOCK_ROWS : 1;
+    this.layout = spec.dim === 1 ? [1] : Array.from({ length: Math.ceil(spec.y / per) }, (_, b) => Math.min(per, spec.y - b * per));
+    for (const rows of new Set(this.layout)) this.pools.set(rows, this.makePool(rows));
     const fields = { ...axes(spec), source_data_file: 1 } as HistogramFields;
     this.tail = Buffer.from((spec.dim === 2 ? ']' : '') + histogramTail(fields, spec.dim));
     this.titles = Array.from({ length: spec.titles }, (_, t) => syntheticTitle(spec, t));
   }
 
-  /** Pool index of the 2D row iy (or the 1D histogram, iy = 0) of the histogram with hash h. */
-  static pick(h: number, iy: number): number {
-    return mix32(h + Math.imul(iy + 1, 0x9e3779b9)) & (POOL_SIZE - 1);
+  private makePool(rows: number): BlockPool {
+    const { dim, x } = this.spec;
+    const pool: BlockPool = { blocks: [], sums: [], first: [], rest: [] };
+    for (let i = 0; i < POOL_SIZE; i++) {
+      const prng = new Prng(hashInts(dim, x, rows, i));
+      const block = Array.from({ length: rows }, () => (dim === 2 ? rowOf2d(prng, x) : histogramOf1d(prng, x)));
+      const text = block.map((row) => '[' + row.map(pyFloat).join(',') + ']').join(',');
+      pool.blocks.push(block);
+      pool.sums.push(block.flat().reduce((a, b) => a + b, 0));
+      pool.first.push(Buffer.from(dim === 2 ? '[' + text : text));
+      pool.rest.push(Buffer.from(',' + text));
+    }
+    return pool;
   }
 
-  /** Sum of the bins of histogram (run number, LS, title index): its `entries`. */
-  entries(runNumber: number, ls: number, t: number): number {
+  /** Pool index of block b of the histogram with hash h. */
+  private static pick(h: number, b: number): number {
+    return mix32(h + Math.imul(b + 1, 0x9e3779b9)) & (POOL_SIZE - 1);
+  }
+
+  /** The blocks of histogram (run number, LS, title index), as [pool, index] pairs. */
+  private choose(runNumber: number, ls: number, t: number): Array<[BlockPool, number]> {
     const h = hashInts(runNumber, ls, t);
-    if (this.spec.dim === 1) return this.sums[SyntheticPool.pick(h, 0)];
+    return this.layout.map((rows, b) => [this.pools.get(rows)!, SyntheticPool.pick(h, b)]);
+  }
+
+  /** Sum of the bins of the histogram: its `entries`. */
+  entries(runNumber: number, ls: number, t: number): number {
     let sum = 0;
-    for (let iy = 0; iy < this.spec.y; iy++) sum += this.sums[SyntheticPool.pick(h, iy)];
+    for (const [pool, i] of this.choose(runNumber, ls, t)) sum += pool.sums[i];
     return sum;
+  }
+
+  /** The histogram's data: 1D values, or 2D rows. */
+  data(runNumber: number, ls: number, t: number): number[] | number[][] {
+    const rows = this.choose(runNumber, ls, t).flatMap(([pool, i]) => pool.blocks[i].map((row) => [...row]));
+    return this.spec.dim === 1 ? rows[0] : rows;
   }
 
   /** Appends the JSON bytes of histogram `id` = (run index r, LS, title index t). */
   append(id: number, r: number, ls: number, t: number, parts: Buffer[]): void {
     const runNumber = this.spec.run0 + r;
-    const h = hashInts(runNumber, ls, t);
-    const entries = this.entries(runNumber, ls, t);
-    const head = histogramHead({ id, run: runNumber, lumisection: ls, title: this.titles[t], entries } as HistogramFields);
-    parts.push(Buffer.from(head));
-    if (this.spec.dim === 1) parts.push(this.first[SyntheticPool.pick(h, 0)]);
-    else for (let iy = 0; iy < this.spec.y; iy++) parts.push((iy === 0 ? this.first : this.rest)[SyntheticPool.pick(h, iy)]);
+    const blocks = this.choose(runNumber, ls, t);
+    let entries = 0;
+    for (const [pool, i] of blocks) entries += pool.sums[i];
+    parts.push(Buffer.from(histogramHead({ id, run: runNumber, lumisection: ls, title: this.titles[t], entries } as HistogramFields)));
+    blocks.forEach(([pool, i], b) => parts.push((b === 0 ? pool.first : pool.rest)[i]));
     parts.push(this.tail);
   }
 }
@@ -179,9 +208,8 @@ export function syntheticHistogram(specInput: SyntheticSpec | string, id: number
   if (!at) return undefined;
   const pool = poolOf(spec);
   const run = spec.run0 + at.r;
-  const h = hashInts(run, at.ls, at.t);
   const base = { id, run, lumisection: at.ls, title: pool.titles[at.t], entries: pool.entries(run, at.ls, at.t), source_data_file: 1 };
-  if (spec.dim === 1) return { ...base, data: [...pool.values[SyntheticPool.pick(h, 0)]], x_min: -0.5, x_max: spec.x - 0.5, x_bin: spec.x };
-  const data = Array.from({ length: spec.y }, (_, iy) => [...pool.values[SyntheticPool.pick(h, iy)]]);
+  if (spec.dim === 1) return { ...base, data: pool.data(run, at.ls, at.t) as number[], x_min: -0.5, x_max: spec.x - 0.5, x_bin: spec.x };
+  const data = pool.data(run, at.ls, at.t) as number[][];
   return { ...base, data, x_min: -26.7, x_max: 26.7, x_bin: spec.x, y_min: -3.14159, y_max: 3.14159, y_bin: spec.y };
 }

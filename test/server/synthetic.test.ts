@@ -127,6 +127,23 @@ describe('synthetic data', () => {
     );
   });
 
+  it('assembles full-size 72 x 56 histograms from pre-joined row blocks, identically to syntheticHistogram()', async () => {
+    const spec = 'runs=2,ls=3,titles=2';
+    const s = await withServer({ synthetic: spec });
+    try {
+      const page = (await apiRequest(s, '/api/lumisection_histograms_2d/')).json as Page;
+      expect(page.total).toBe(12);
+      for (const h of page.results) {
+        expect(h).toEqual(syntheticHistogram(spec, h.id));
+        expect(h.data).toHaveLength(72);
+        expect(h.data.every((row) => row.length === 56)).toBe(true);
+      }
+      expect(new Set(page.results.map((h) => JSON.stringify(h.data))).size).toBe(12);
+    } finally {
+      await s.close();
+    }
+  });
+
   it('scales without memory: a million histograms, any page', async () => {
     const big = await withServer({ synthetic: 'runs=1000,ls=500,titles=2,dim=1,x=100' });
     try {
