@@ -23,6 +23,9 @@ export type Resolution =
     }
   | { action: 'fail'; error: DqmExportError };
 
+/** Any outcome but success. */
+export type Unsuccessful = Exclude<Resolution, { action: 'ok' }>;
+
 /** One received response, body already read as text. */
 export interface ResponseFacts {
   method: string;
@@ -131,7 +134,7 @@ export function interpretResponse(facts: ResponseFacts): Resolution {
 }
 
 /** A 2xx whose body is not the JSON it should be (cut short by a proxy, or garbled): retried. */
-export function interpretBadBody(method: string, url: string, status: number, bodyLength: number, cause: unknown): Resolution {
+export function interpretBadBody(method: string, url: string, status: number, bodyLength: number, cause: unknown): Unsuccessful {
   return {
     action: 'retry',
     reason: 'bad-body',
@@ -166,7 +169,7 @@ const TLS_CODE = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS
  * Decides what a transport failure means. `phase` says whether the status line had arrived: a
  * failure while reading the body is a truncated response, whatever the socket error says.
  */
-export function interpretFailure(err: unknown, method: string, url: string, phase: 'headers' | 'body'): Resolution {
+export function interpretFailure(err: unknown, method: string, url: string, phase: 'headers' | 'body'): Unsuccessful {
   const code = errorCode(err);
   const detail = err instanceof Error ? clip(err.message) : String(err);
   const context = { url, method, errorCode: code };

@@ -13,7 +13,7 @@ import { silentLogger, type Logger } from '../../log.js';
 import { safeUrl } from '../../secrets.js';
 import type { ClientStats, RetryReason } from '../types.js';
 import { fullJitterDelay, sleep } from './backoff.js';
-import { interpretBadBody, interpretFailure, interpretResponse, type Resolution } from './response.js';
+import { interpretBadBody, interpretFailure, interpretResponse, type Unsuccessful } from './response.js';
 
 /** Settings of a transport; `createClient` fills every field from ClientOptions and its defaults. */
 export interface TransportOptions {
@@ -93,7 +93,7 @@ export function createTransport(options: TransportOptions): Transport {
     'user-agent': options.userAgent,
   };
 
-  async function attempt(request: HttpRequest, url: string): Promise<{ resolution: Resolution; result?: HttpResult }> {
+  async function attempt(request: HttpRequest, url: string): Promise<{ result: HttpResult } | { resolution: Unsuccessful }> {
     const { method, signal } = request;
     let phase: 'headers' | 'body' = 'headers';
     try {
@@ -122,7 +122,7 @@ export function createTransport(options: TransportOptions): Transport {
           return { resolution: interpretBadBody(method, url, res.statusCode, buffer.length, err) };
         }
       }
-      return { resolution, result: { status: res.statusCode, json, bytes: buffer.length, retries: 0, url } };
+      return { result: { status: res.statusCode, json, bytes: buffer.length, retries: 0, url } };
     } catch (err) {
       if (signal?.aborted) throw signal.reason;
       return { resolution: interpretFailure(err, method, url, phase) };
@@ -143,10 +143,10 @@ export function createTransport(options: TransportOptions): Transport {
     for (let retry = 0; ; retry++) {
       request.signal?.throwIfAborted();
       stats.attempts++;
-      const { resolution, result } = await attempt(request, url);
-      if (resolution.action === 'ok' && result) return { ...result, retries: retry };
+      const outcome = await attempt(request, url);
+      if ('result' in outcome) return { ...outcome.result, retries: retry };
+      const { resolution } = outcome;
       if (resolution.action === 'fail') giveUp(resolution.error, retry + 1);
-      if (resolution.action !== 'retry') continue;
       if (retry >= options.maxRetries || (!idempotent && !resolution.notProcessed)) giveUp(resolution.error, retry + 1);
       let delay = fullJitterDelay(retry, options.retryBaseMs, options.retryMaxMs, random);
       if (resolution.retryAfterMs !== null) {
