@@ -10,11 +10,17 @@ import { Prng } from './prng.js';
 
 /** Fault probabilities and delays (all off by default). */
 export interface FaultOptions {
+  /** Fixed delay per faultable response, ms. */
   latencyMs: number;
+  /** Extra uniform random delay in [0, jitterMs), ms. */
   jitterMs: number;
+  /** Probability of a 500, 502, 503 or 429 instead of the response. */
   failRate: number;
+  /** Probability of a reset after part of the body. */
   resetRate: number;
+  /** Probability of a truncated body. */
   truncateRate: number;
+  /** PRNG seed. */
   seed: number;
 }
 

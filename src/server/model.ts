@@ -18,9 +18,13 @@ export const EMPTY_LISTING: Listing = { total: 0, append: () => undefined };
 
 /** Constraints on an integer column: exact, range, and `__in` list, all ANDed. */
 export interface IntConstraint {
+  /** `field=` */
   eq?: number;
+  /** `field__gte=` */
   gte?: number;
+  /** `field__lte=` */
   lte?: number;
+  /** `field__in=` */
   in?: number[];
 }
 
