@@ -102,7 +102,14 @@ function statusOf(err: unknown): number | undefined {
 }
 
 /** What happened to one id of `histograms delete`. */
-export type DeleteOutcome = { id: number; outcome: 'deleted' | 'not found' | 'forbidden' | 'failed'; message?: string };
+export interface DeleteOutcome {
+  /** Histogram id. */
+  id: number;
+  /** `not found`: a 404 (already deleted, or never existed); `forbidden`: a 403. */
+  outcome: 'deleted' | 'not found' | 'forbidden' | 'failed';
+  /** The error message, for `forbidden` and `failed`. */
+  message?: string;
+}
 
 /**
  * Deletes each id (a few at a time) and reports its outcome. A 401 stops everything (every other id

@@ -9,7 +9,9 @@ import { formatNumber } from '../output/text.js';
 
 /** Receives every poll; `stop` once at the end. */
 export interface ParseProgressDisplay {
+  /** Shows one poll's progress. */
   update(progress: ParseProgress): void;
+  /** Ends the bar (restoring the cursor); safe to call more than once. */
   stop(): void;
 }
 
@@ -62,6 +64,7 @@ function barProgress({ stream, label }: ParseProgressOptions): ParseProgressDisp
     },
     stop() {
       if (started) bar.stop();
+      started = false;
     },
   };
 }

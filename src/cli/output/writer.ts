@@ -25,6 +25,7 @@ export interface RecordWriter<T> {
 
 /** Options of createRecordWriter. */
 export interface RecordWriterOptions<T> {
+  /** Output format (already resolved: see resolveOutputFormat). */
   format: OutputFormat;
   /** Table columns and CSV field order of the record type. */
   view: RecordView<T>;

@@ -72,7 +72,9 @@ export function planList(endpoint: Endpoint, args: ListArgs): { filters: Filters
 
 /** Where a list command writes. */
 export interface ListOutput {
+  /** The records; its `isTTY` picks the default format and `columns` the table width. */
   stdout: NodeJS.WriteStream | { write(s: string): unknown; isTTY?: boolean; columns?: number };
+  /** The table footer (count of total). */
   stderr: { write(s: string): unknown };
 }
 
