@@ -34,9 +34,39 @@ export function histogramDataType(layout: Layout, dtype: Dtype, dims: 1 | 2, sha
   return new List(item);
 }
 
-/** True when `v` is a finite number (`v - v` is NaN for NaN and ±Infinity). */
-function finite(v: unknown): v is number {
-  return typeof v === 'number' && v - v === 0;
+/**
+ * Copies `n` values of `row` into `buf` at `pos` while checking each is a finite number (`v - v` is
+ * NaN for NaN and ±Infinity). Returns the index of the first bad value, or -1. A plain function over
+ * a JS array of doubles: the hot loop of the whole export.
+ */
+function copyFinite(buf: Float64Array | Float32Array, pos: number, row: readonly unknown[], n: number): number {
+  for (let i = 0; i < n; i++) {
+    const v = row[i];
+    if (typeof v !== 'number' || v - v !== 0) return i;
+    buf[pos + i] = v;
+  }
+  return -1;
+}
+
+/** An int32 offsets buffer that grows by doubling. */
+class Offsets {
+  private data: Int32Array;
+  length = 1;
+  constructor(capacity: number) {
+    this.data = new Int32Array(Math.max(2, capacity + 1));
+  }
+  push(value: number): void {
+    if (this.length === this.data.length) {
+      const grown = new Int32Array(this.data.length * 2);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    this.data[this.length++] = value;
+  }
+  /** The offsets pushed so far, starting with 0. */
+  view(): Int32Array {
+    return this.data.subarray(0, this.length);
+  }
 }
 
 /** Accumulates the `data` of accepted records for one batch. */
@@ -44,9 +74,9 @@ export class HistogramDataAccumulator {
   private values: Float64Array | Float32Array;
   private used = 0;
   /** Value offsets per record (flat, 1D nested) or per row (2D nested). */
-  private readonly valueOffsets: number[] = [0];
+  private readonly valueOffsets: Offsets;
   /** Row offsets per record (2D nested only). */
-  private readonly rowOffsets: number[] = [0];
+  private readonly rowOffsets: Offsets;
   private rows = 0;
   private count = 0;
   /** Shape of the first accepted record; every record of a tensor batch must match it. */
@@ -59,6 +89,8 @@ export class HistogramDataAccumulator {
     expectedValues: number,
   ) {
     this.values = this.allocate(Math.max(16, expectedValues));
+    this.valueOffsets = new Offsets(64);
+    this.rowOffsets = new Offsets(16);
   }
 
   private allocate(n: number): Float64Array | Float32Array {
@@ -89,12 +121,8 @@ export class HistogramDataAccumulator {
     if (this.dims === 1) {
       if (data.length !== xBin) return { reason: `expected x_bin=${xBin} values, got ${data.length}`, field: 'data' };
       this.reserve(xBin);
-      const buf = this.values;
-      for (let i = 0; i < xBin; i++) {
-        const v = data[i];
-        if (!finite(v)) return { reason: `expected a finite number, got ${JSON.stringify(v) ?? 'undefined'}`, field: `data[${i}]` };
-        buf[start + i] = v;
-      }
+      const bad = copyFinite(this.values, start, data, xBin);
+      if (bad >= 0) return { reason: `expected a finite number, got ${JSON.stringify(data[bad]) ?? 'undefined'}`, field: `data[${bad}]` };
       this.used = start + xBin;
       this.valueOffsets.push(this.used);
     } else {
@@ -102,19 +130,14 @@ export class HistogramDataAccumulator {
       if (data.length !== y) return { reason: `expected y_bin=${y} rows, got ${data.length}`, field: 'data' };
       this.reserve(xBin * y);
       const buf = this.values;
-      let pos = start;
-      for (let iy = 0; iy < y; iy++) {
+      for (let iy = 0, pos = start; iy < y; iy++, pos += xBin) {
         const row: unknown = data[iy];
         if (!Array.isArray(row)) return { reason: `expected a row of x_bin=${xBin} numbers, got ${row === null ? 'null' : typeof row}`, field: `data[${iy}]` };
         if (row.length !== xBin) return { reason: `expected x_bin=${xBin} values, got ${row.length}`, field: `data[${iy}]` };
-        for (let ix = 0; ix < xBin; ix++) {
-          const v = row[ix];
-          if (!finite(v)) return { reason: `expected a finite number, got ${JSON.stringify(v) ?? 'undefined'}`, field: `data[${iy}][${ix}]` };
-          buf[pos + ix] = v;
-        }
-        pos += xBin;
+        const bad = copyFinite(buf, pos, row, xBin);
+        if (bad >= 0) return { reason: `expected a finite number, got ${JSON.stringify(row[bad]) ?? 'undefined'}`, field: `data[${iy}][${bad}]` };
       }
-      this.used = pos;
+      this.used = start + xBin * y;
       if (this.layout === 'nested') {
         for (let iy = 1; iy <= y; iy++) this.valueOffsets.push(start + iy * xBin);
         this.rows += y;
@@ -154,9 +177,9 @@ export class HistogramDataAccumulator {
     }
     const list = type as List;
     if (this.layout === 'nested' && this.dims === 2) {
-      const inner = makeData({ type: list.children[0].type as List, length: this.rows, valueOffsets: Int32Array.from(this.valueOffsets), child, nullCount: 0 });
-      return makeData({ type: list, length: this.count, valueOffsets: Int32Array.from(this.rowOffsets), child: inner, nullCount: 0 });
+      const inner = makeData({ type: list.children[0].type as List, length: this.rows, valueOffsets: this.valueOffsets.view(), child, nullCount: 0 });
+      return makeData({ type: list, length: this.count, valueOffsets: this.rowOffsets.view(), child: inner, nullCount: 0 });
     }
-    return makeData({ type: list, length: this.count, valueOffsets: Int32Array.from(this.valueOffsets), child, nullCount: 0 });
+    return makeData({ type: list, length: this.count, valueOffsets: this.valueOffsets.view(), child, nullCount: 0 });
   }
 }

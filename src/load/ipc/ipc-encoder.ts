@@ -2,29 +2,11 @@
  * Arrow IPC file (`.arrow`) and stream (`.arrows`) encoders, through apache-arrow's writers.
  * Uncompressed only: see "Arrow IPC: no body compression" in docs/decisions.md.
  */
-import { AsyncByteQueue, RecordBatchFileWriter, RecordBatchStreamWriter, type RecordBatch, type RecordBatchWriter, type Schema } from 'apache-arrow';
+import { RecordBatchFileWriter, RecordBatchStreamWriter, type RecordBatch, type RecordBatchWriter, type Schema } from 'apache-arrow';
 import type { EncodedFile, FileEncoder } from '../file-encoder.js';
 import { HashingFile } from '../hashing-file.js';
+import { CollectingQueue } from './collecting-queue.js';
 import { DictionaryUnifier } from './dictionary-unifier.js';
-
-/**
- * A byte sink for apache-arrow's writer that hands over what was written, synchronously after each
- * `writer.write()`. (The writer's default sink only drains through an async iterator, which cannot
- * tell "no more bytes for now" from "wait for more".)
- */
-class CollectingQueue extends AsyncByteQueue {
-  private chunks: Uint8Array[] = [];
-  override write(value: Uint8Array | ArrayBufferView | ArrayBuffer): void {
-    const bytes = value instanceof Uint8Array ? value : ArrayBuffer.isView(value) ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength) : new Uint8Array(value);
-    if (bytes.byteLength > 0) this.chunks.push(bytes);
-  }
-  /** Everything written since the last call. */
-  take(): Uint8Array[] {
-    const out = this.chunks;
-    this.chunks = [];
-    return out;
-  }
-}
 
 /** Writes one IPC file or stream, with one growing dictionary per dictionary column. */
 export class IpcEncoder implements FileEncoder {

@@ -52,6 +52,8 @@ export class ParquetFileHandle {
   arrowBytesAtProgress = 0;
   private arrowBytesAcked = 0;
   private readonly inFlight: number[] = [];
+  /** Transfer buffers the worker has sent back. */
+  private readonly spare: ArrayBuffer[] = [];
   private waiter: { resolve: () => void; reject: (e: Error) => void } | null = null;
   private ending: Pending | null = null;
   private failure: Error | null = null;
@@ -66,10 +68,24 @@ export class ParquetFileHandle {
     this.slot.worker.postMessage(message, transfer);
   }
 
-  /** Sends one batch (Arrow IPC stream bytes, transferred); waits while the worker is busy. */
-  async write(ipc: Uint8Array, rows: number, arrowBytes: number): Promise<void> {
-    const owned = ipc.byteOffset === 0 && ipc.byteLength === ipc.buffer.byteLength ? ipc : ipc.slice();
-    this.post({ type: 'batch', fileId: this.id, ipc: owned, rows }, [owned.buffer as ArrayBuffer]);
+  /**
+   * Sends one batch as the chunks of an Arrow IPC stream; waits while the worker is busy. The chunks
+   * are views of buffers the caller still owns, so they are copied once, into a transfer buffer
+   * that the worker sends back with its ack: the same few buffers go back and forth for the whole
+   * file. (Allocating 1-2 MB per batch on one thread and freeing it on another made glibc's heap,
+   * and so the RSS, creep up with the length of the export: see docs/decisions.md.)
+   */
+  async write(chunks: Uint8Array[], rows: number, arrowBytes: number): Promise<void> {
+    const size = chunks.reduce((n, c) => n + c.byteLength, 0);
+    const spare = this.spare.findIndex((b) => b.byteLength >= size);
+    const buffer = spare >= 0 ? this.spare.splice(spare, 1)[0] : new ArrayBuffer(Math.ceil((size * 1.25) / 65536) * 65536);
+    const ipc = new Uint8Array(buffer, 0, size);
+    let offset = 0;
+    for (const c of chunks) {
+      ipc.set(c, offset);
+      offset += c.byteLength;
+    }
+    this.post({ type: 'batch', fileId: this.id, ipc, rows }, [buffer]);
     this.inFlight.push(arrowBytes);
     if (this.inFlight.length >= MAX_IN_FLIGHT) {
       await new Promise<void>((resolve, reject) => (this.waiter = { resolve, reject }));
@@ -101,6 +117,7 @@ export class ParquetFileHandle {
   receive(reply: WorkerReply): void {
     if (reply.type === 'ack') {
       this.arrowBytesAcked += this.inFlight.shift() ?? 0;
+      if (reply.buffer && this.spare.length <= MAX_IN_FLIGHT) this.spare.push(reply.buffer);
       if (this.inFlight.length < MAX_IN_FLIGHT && this.waiter) {
         const w = this.waiter;
         this.waiter = null;

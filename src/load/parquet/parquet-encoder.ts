@@ -2,9 +2,10 @@
  * The main thread's side of a Parquet file: plans the writer settings from the Arrow schema, ships
  * each batch to an encoder worker as IPC stream bytes, and estimates the file's size for rollover.
  */
-import { DataType, Table, tableToIPC, type Field, type RecordBatch, type Schema } from 'apache-arrow';
+import { DataType, RecordBatchStreamWriter, type Field, type RecordBatch, type Schema } from 'apache-arrow';
 import { VERSION } from '../../version.js';
 import { batchByteLength } from '../batch-bytes.js';
+import { CollectingQueue } from '../ipc/collecting-queue.js';
 import type { EncodedFile, FileEncoder } from '../file-encoder.js';
 import { schemaToJSON } from '../schema-json.js';
 import type { Compression } from '../types.js';
@@ -77,6 +78,8 @@ export interface ParquetEncoderSettings {
 export class ParquetEncoder implements FileEncoder {
   private arrowBytesSent = 0;
   private rowsSent = 0;
+  private readonly queue = new CollectingQueue();
+  private readonly writer = new RecordBatchStreamWriter();
 
   private constructor(
     private readonly handle: ParquetFileHandle,
@@ -96,11 +99,18 @@ export class ParquetEncoder implements FileEncoder {
     return new ParquetEncoder(settings.pool.openFile(path, plan), settings.estimate, plan, 1024 + kvBytes, leaves);
   }
 
+  /**
+   * Sends the batch as one complete IPC stream (schema, dictionaries, batch, end) in chunks that are
+   * views of the batch's buffers; the worker joins them. A reused writer reset per batch is 3-8x
+   * cheaper on this thread than `tableToIPC`, which rebuilds and joins everything (docs/decisions.md).
+   */
   async write(batch: RecordBatch, arrowBytes: number): Promise<void> {
-    const ipc = tableToIPC(new Table([batch]), 'stream');
+    this.writer.reset(this.queue, batch.schema);
+    this.writer.write(batch);
+    this.writer.reset(this.queue);
     this.arrowBytesSent += arrowBytes;
     this.rowsSent += batch.numRows;
-    await this.handle.write(ipc, batch.numRows, arrowBytes);
+    await this.handle.write(this.queue.take(), batch.numRows, arrowBytes);
   }
 
   projectedBytes(arrowBytes: number): number {

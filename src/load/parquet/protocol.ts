@@ -30,6 +30,7 @@ export interface ParquetWriterPlan {
 /** Main thread -> worker. */
 export type WorkerRequest =
   | { type: 'open'; fileId: number; path: string; plan: ParquetWriterPlan }
+  /** One batch: a complete Arrow IPC stream (schema, dictionaries, batch, end), in a transferred buffer. */
   | { type: 'batch'; fileId: number; ipc: Uint8Array; rows: number }
   | { type: 'close'; fileId: number }
   | { type: 'abort'; fileId: number };
@@ -37,8 +38,8 @@ export type WorkerRequest =
 /** Worker -> main thread. */
 export type WorkerReply =
   | { type: 'ready' }
-  /** A batch was taken by the writer (frees a slot for backpressure). */
-  | { type: 'ack'; fileId: number }
+  /** A batch was taken by the writer (frees a slot for backpressure); its transfer buffer comes back. */
+  | { type: 'ack'; fileId: number; buffer?: ArrayBuffer }
   /** Bytes were written to the file (after each row group). */
   | { type: 'progress'; fileId: number; bytes: number }
   | { type: 'closed'; fileId: number; bytes: number; sha256: string; rows: number; wasmBytes: number }

@@ -17,8 +17,8 @@ import type { ParquetWriterPlan, WorkerReply, WorkerRequest } from './protocol.j
 const P = (await import(workerData.parquetWasmUrl as string)) as typeof ParquetWasm;
 const port = parentPort!;
 
-function send(reply: WorkerReply): void {
-  port.postMessage(reply);
+function send(reply: WorkerReply, transfer: ArrayBuffer[] = []): void {
+  port.postMessage(reply, transfer);
 }
 
 interface FileState {
@@ -27,6 +27,7 @@ interface FileState {
   fd: number;
   hash: Hash;
   bytes: number;
+  /** Pending batches, each one complete IPC stream. */
   queue: Uint8Array[];
   closing: boolean;
   aborted: boolean;
@@ -79,7 +80,9 @@ function batchStream(file: FileState): ReadableStream {
                 file.error = `cannot decode a batch: ${(err as Error).message}`;
                 controller.close();
               }
-              send({ type: 'ack', fileId: file.id });
+              // The buffer goes back to the main thread for the next batch.
+              const buffer = ipc.buffer as ArrayBuffer;
+              send({ type: 'ack', fileId: file.id, buffer }, [buffer]);
               resolve();
             } else if (file.closing) {
               controller.close();
