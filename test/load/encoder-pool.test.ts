@@ -69,7 +69,7 @@ test('an undecodable batch fails the file with an error, not a short file', asyn
     const path = join(outputRoot(), '.tmp-broken.parquet');
     const plan = { compression: 'zstd' as const, maxRowGroupRows: 10, maxRowGroupBytes: 1 << 20, keyValueMetadata: {}, floatLists: false, columns: [], createdBy: 'test' };
     const handle = pool.openFile(path, plan);
-    await handle.write(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]), 1, 8);
+    await handle.write([new Uint8Array([1, 2, 3, 4]), new Uint8Array([5, 6, 7, 8])], 1, 8);
     await expect(handle.close()).rejects.toThrow(/parquet encoder/);
     // The worker survives a bad batch and keeps encoding other files.
     const dir = outputRoot();

@@ -148,5 +148,10 @@ describe('other endpoints and options', () => {
     const enc = Object.fromEntries(rows.map((r) => [r.p, r.e]));
     expect(enc['data, list, item, list, item']).toMatch(/BYTE_STREAM_SPLIT/);
     expect(enc.title).toMatch(/RLE_DICTIONARY/);
+    // Statistics for the columns readers filter on, none for the bins.
+    const { rows: stats } = await queryParquet(`SELECT path_in_schema AS p, stats_min AS lo, stats_max AS hi FROM parquet_metadata(${sqlString(path)})`);
+    const byPath = Object.fromEntries(stats.map((r) => [r.p, [r.lo, r.hi]]));
+    expect(byPath.run).toEqual(['315705', '315705']);
+    expect(byPath['data, list, item, list, item']).toEqual([null, null]);
   });
 });

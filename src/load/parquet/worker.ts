@@ -10,12 +10,23 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { closeSync, fsyncSync, openAsBlob, openSync, unlinkSync, writeSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { parentPort, workerData } from 'node:worker_threads';
 import type * as ParquetWasm from 'parquet-wasm';
 import type { ParquetWriterPlan, WorkerReply, WorkerRequest } from './protocol.js';
 
 const P = (await import(workerData.parquetWasmUrl as string)) as typeof ParquetWasm;
 const port = parentPort!;
+
+/**
+ * A full garbage collection, run after each row group is written. The worker's JS heap is tiny, so
+ * V8 rarely collects on its own, while every row group leaves a copy of its bytes (tens of MB) in a
+ * dead ArrayBuffer: collecting then keeps RSS flat (bench/load.ts: 100k/10k peak RSS 1.30 -> 1.15).
+ * The flag only adds `gc` to new contexts; the collection costs a few ms per row group.
+ */
+setFlagsFromString('--expose_gc');
+const collectGarbage = runInNewContext('gc') as () => void;
 
 function send(reply: WorkerReply, transfer: ArrayBuffer[] = []): void {
   port.postMessage(reply, transfer);
@@ -52,9 +63,11 @@ function writerProperties(plan: ParquetWriterPlan): ParquetWasm.WriterProperties
     // Histogram values: BYTE_STREAM_SPLIT + zstd encodes ~1.6x faster than dictionary encoding
     // (docs/decisions.md). arrow-rs only matches single-part column paths, so the list leaves take
     // the global setting and every top-level column is set back explicitly.
-    builder = builder.setDictionaryEnabled(false).setEncoding(P.Encoding.BYTE_STREAM_SPLIT);
+    // Min/max of histogram bins prune nothing and cost ~7% of the encoding: chunk statistics are
+    // kept for the top-level columns (run, lumisection, id... are what readers filter on).
+    builder = builder.setDictionaryEnabled(false).setEncoding(P.Encoding.BYTE_STREAM_SPLIT).setStatisticsEnabled(P.EnabledStatistics.None);
     for (const column of plan.columns) {
-      builder = builder.setColumnDictionaryEnabled(column.name, column.dictionary);
+      builder = builder.setColumnDictionaryEnabled(column.name, column.dictionary).setColumnStatisticsEnabled(column.name, P.EnabledStatistics.Chunk);
       if (column.encoding === 'plain') builder = builder.setColumnEncoding(column.name, P.Encoding.PLAIN);
     }
   }
@@ -111,6 +124,7 @@ async function run(file: FileState, plan: ParquetWriterPlan): Promise<void> {
     file.hash.update(value);
     file.bytes += value.byteLength;
     send({ type: 'progress', fileId: file.id, bytes: file.bytes });
+    collectGarbage();
   }
 }
 
