@@ -31,11 +31,17 @@ export interface Provenance {
 
 /** The manifest of one output root. */
 export interface Manifest {
+  /** Format version of this file; bumped on incompatible changes. */
   manifestVersion: 1;
+  /** The tool and version that wrote the output. */
   tool: { name: 'dqm-export'; version: string };
+  /** Token-free source URL, endpoint and filters. */
   source: { url: string; endpoint: string; filters: Filters };
+  /** Hash of the pipeline configuration that produced the output. */
   configHash: string;
+  /** ISO time the export started. */
   startedAt: string;
+  /** ISO time the manifest was built. */
   finishedAt: string;
   /** Seconds per phase (e.g. `extract`, `load`, `total`), as the caller measured them. */
   timings: Record<string, number>;
@@ -43,6 +49,7 @@ export interface Manifest {
   rows: number;
   /** Rejected records and where they were written, if any. */
   rejects?: { count: number; file?: string };
+  /** Every data file, sorted by path. */
   files: WrittenFile[];
 }
 

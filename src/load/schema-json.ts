@@ -7,15 +7,19 @@ import type { DataType, Field, Schema } from 'apache-arrow';
 /** One field as JSON: name, Arrow type as Arrow prints it, nullability, metadata and children. */
 export interface FieldJSON {
   name: string;
+  /** Arrow's rendering of the type, e.g. `FixedSizeList[4032]<Float32>`, `Dictionary<Int32, Utf8>`. */
   type: string;
   nullable: boolean;
+  /** Field metadata, e.g. the tensor extension name and shape. */
   metadata?: Record<string, string>;
+  /** Child fields of nested types (list items, struct members). */
   children?: FieldJSON[];
 }
 
 /** A schema as JSON. */
 export interface SchemaJSON {
   fields: FieldJSON[];
+  /** Schema metadata (the provenance keys). */
   metadata?: Record<string, string>;
 }
 
