@@ -74,7 +74,8 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
 
 /**
  * Removes every `.tmp-*` file or directory under `root` (left by an interrupted run) and returns their
- * paths relative to `root`. A missing root is not an error.
+ * paths relative to `root`. A missing root is not an error. Run it only while nothing writes into
+ * `root` (e.g. before shards start): an active writer's temporaries look the same.
  */
 export async function cleanTemporaries(root: string): Promise<string[]> {
   const removed: string[] = [];
