@@ -4,9 +4,11 @@
  * so open files and sockets are closed in order.
  */
 import type { CommandModule } from 'yargs';
+import { demoCommand } from './demo.js';
 import { filesCommand } from './files.js';
 import { histogramsCommand } from './histograms.js';
 import { lumisectionsCommand } from './lumisections.js';
+import { runCommand } from './run.js';
 import { runsCommand } from './runs.js';
 import { schemaCommand } from './schema.js';
 import { serveCommand } from './serve.js';
@@ -21,4 +23,6 @@ export const commands: CommandModule<any, any>[] = [
   validateCommand,
   schemaCommand,
   serveCommand,
+  runCommand,
+  demoCommand,
 ];
