@@ -4,59 +4,26 @@
  * when records were rejected, 0 otherwise; failures throw a DqmExportError.
  */
 import { resolve } from 'node:path';
-import type { LoadedPipeline, PlaygroundSource } from '../config/index.js';
-import { ConfigError, ServerError } from '../errors.js';
-import { createClient, resolveConnection, type DqmClient } from '../extract/index.js';
-import type { Logger } from '../log.js';
-import { registerSecret } from '../secrets.js';
+import type { LoadedPipeline } from '../config/index.js';
+import { ServerError } from '../errors.js';
+import { openSource, type SourceOptions } from './source.js';
 import { runStream } from './run-stream.js';
 import type { RunSummary } from './summary.js';
 
 /** Options of `runPipeline`. */
-export interface RunOptions {
+export interface RunOptions extends SourceOptions {
   /** Output paths resolve against this directory (default: the pipeline file's directory). */
   outDir?: string;
   resume?: boolean;
-  /** Overrides `source.concurrency`. */
-  concurrency?: number;
-  logger: Logger;
-  env?: Record<string, string | undefined>;
   onProgress?: (delta: { records: number; pages: number; bytes: number }) => void;
   signal?: AbortSignal;
-}
-
-/** Opens the client for a dqm-playground source. */
-export function clientFor(source: PlaygroundSource, baseDir: string, options: RunOptions): DqmClient {
-  const env = options.env ?? process.env;
-  const conn = resolveConnection({
-    url: source.url,
-    token: source.token,
-    tokenFile: source.token_file ? resolve(baseDir, source.token_file) : undefined,
-    env,
-  });
-  registerSecret(conn.token);
-  return createClient({
-    baseUrl: conn.baseUrl,
-    token: conn.token,
-    concurrency: options.concurrency ?? source.concurrency,
-    maxRetries: source.retries,
-    connectTimeoutMs: source.timeouts.connect_ms,
-    headersTimeoutMs: source.timeouts.headers_ms,
-    bodyTimeoutMs: source.timeouts.body_ms,
-    caFile: source.ca_file ? resolve(baseDir, source.ca_file) : undefined,
-    allowInsecureHttp: source.allow_insecure_http,
-    logger: options.logger,
-  });
 }
 
 /** Runs every stream of the pipeline. */
 export async function runPipeline(loaded: LoadedPipeline, options: RunOptions): Promise<RunSummary> {
   const started = Date.now();
   const { pipeline } = loaded;
-  if (pipeline.source.type !== 'dqm-playground') {
-    throw new ConfigError('E_SOURCE_UNSUPPORTED', `${loaded.file}: source.type ${pipeline.source.type} is validated but not exported by this version; use type dqm-playground (e.g. against \`dqm-export serve --data DIR\`)`, { file: loaded.file, field: 'source.type' });
-  }
-  const client = clientFor(pipeline.source as PlaygroundSource, loaded.dir, options);
+  const client = await openSource(loaded, options);
   const summary: RunSummary = { pipeline: pipeline.name, streams: [], seconds: 0, exitCode: 0 };
   try {
     for (const step of pipeline.prepare ?? []) {

@@ -19,6 +19,8 @@ export interface RunArgs {
   'log-level': 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent';
   'log-file'?: string;
   progress: boolean;
+  'allow-insecure-http'?: boolean;
+  'ca-file'?: string;
   exitCode?: number;
 }
 
@@ -39,6 +41,8 @@ export async function executeRun(args: RunArgs, env: Record<string, string | und
       outDir: args.out,
       resume: args.resume,
       concurrency: args.concurrency,
+      allowInsecureHttp: args['allow-insecure-http'],
+      caFile: args['ca-file'],
       logger,
       env,
       signal: controller.signal,
@@ -71,7 +75,9 @@ export function runOptions<T>(y: Argv<T>) {
     .option('out', { type: 'string', describe: "Directory that output paths resolve against (default: the pipeline file's directory)" })
     .option('log-level', { choices: ['trace', 'debug', 'info', 'warn', 'error', 'silent'] as const, default: 'info' as const, describe: 'Log level' })
     .option('log-file', { type: 'string', describe: 'Write JSON logs to this file instead of stderr' })
-    .option('progress', { type: 'boolean', default: true, describe: 'Progress bar on a terminal (--no-progress to disable)' });
+    .option('progress', { type: 'boolean', default: true, describe: 'Progress bar on a terminal (--no-progress to disable)' })
+    .option('allow-insecure-http', { type: 'boolean', describe: 'Allow plain http:// to a non-loopback host (the token travels unencrypted)' })
+    .option('ca-file', { type: 'string', describe: 'PEM file with extra CA certificates (a site CA); overrides source.ca_file' });
 }
 
 export const runCommand: CommandModule<object, RunArgs> = {
