@@ -18,6 +18,11 @@ import { pipelineDefaultsSchema, pipelineSchema, type Pipeline } from './schema.
 export interface LoadOptions {
   /** Variables for `${VAR}` interpolation; default process.env. Explicit so tests need no global state. */
   env?: Env;
+  /**
+   * `--allow-insecure-http` on the command line: acts as `source.allow_insecure_http: true`, so a
+   * plain-http URL to a non-loopback host validates. Not part of the config hash (transport only).
+   */
+  allowInsecureHttp?: boolean;
 }
 
 /** A validated pipeline and where it came from. */
@@ -74,6 +79,7 @@ export function parsePipelineText(text: string, fileName: string, options: LoadO
   const mergeable = defaults !== undefined && pipelineDefaultsSchema.safeParse(defaults).success;
   const { data, origins } = mergeable ? mergeStreamDefaults(raw) : { data: raw, origins: new Map() as Origins };
 
+  if (options.allowInsecureHttp) allowInsecure(data);
   const result = pipelineSchema.safeParse(data, { error: configErrorMap });
   if (result.success) return result.data;
   const issues = toConfigIssues(fileName, flattenIssues(result.error.issues), (path, key) => {
@@ -82,6 +88,14 @@ export function parsePipelineText(text: string, fileName: string, options: LoadO
     return { ...locate(src, origin, { key }), note };
   });
   throw invalid(fileName, issues);
+}
+
+/** Sets `source.allow_insecure_http` on a dqm-playground source of the raw document, in place. */
+function allowInsecure(data: unknown): void {
+  const source = (data as { source?: unknown } | null)?.source;
+  if (source && typeof source === 'object' && (source as { type?: unknown }).type === 'dqm-playground') {
+    (source as Record<string, unknown>).allow_insecure_http = true;
+  }
 }
 
 /** The token, and any variable named like a secret, must never reach a message or a file. */

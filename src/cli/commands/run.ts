@@ -29,7 +29,7 @@ export async function executeRun(args: RunArgs, env: Record<string, string | und
   const tty = Boolean(process.stderr.isTTY) && !env.CI;
   const interactive = tty && args.progress;
   const logger = createLogger({ level: interactive && !args['log-file'] ? 'warn' : args['log-level'], file: args['log-file'] });
-  const loaded = await loadPipeline(args.file, { env });
+  const loaded = await loadPipeline(args.file, { env, allowInsecureHttp: args['allow-insecure-http'] });
   const progress = interactive ? terminalProgress() : silentProgress;
   const state = { records: 0, pages: 0, bytesIn: 0 };
   progress.setTotal(0);
