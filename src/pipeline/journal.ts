@@ -13,6 +13,10 @@ import { redact } from '../secrets.js';
 export interface JournalFile {
   /** Path relative to the output root, `/`-separated. */
   path: string;
+  /** `parquet`, `arrow` or `arrows` (absent in journals of older versions). */
+  format?: string;
+  /** The file's Arrow schema as JSON, for the manifest (absent in journals of older versions). */
+  schema?: unknown;
   rows: number;
   bytes: number;
   sha256: string;
@@ -20,7 +24,7 @@ export interface JournalFile {
 }
 
 export type JournalEntry =
-  | { type: 'start'; at: string; configHash: string; version: string }
+  | { type: 'start'; at: string; configHash: string; version: string; planHash?: string }
   | { type: 'slice'; at: string; stream: string; key: string; files: JournalFile[]; report: Record<string, unknown> }
   | { type: 'done'; at: string };
 
@@ -30,6 +34,8 @@ export const STATE_DIR = '.dqm-export';
 /** What a previous run committed, read back from its journal. */
 export interface JournalState {
   configHash: string | null;
+  /** Plan hash of a shard's run (null for unsharded runs). */
+  planHash?: string | null;
   /** `stream\u0000sliceKey` -> entry. */
   slices: Map<string, Extract<JournalEntry, { type: 'slice' }>>;
   done: boolean;
@@ -40,12 +46,15 @@ export function sliceId(stream: string, key: string): string {
   return `${stream}\u0000${key}`;
 }
 
+/** Default journal file name; a shard keeps its own (`shard-0003.jsonl`) so shards never share one. */
+export const JOURNAL_NAME = 'journal.jsonl';
+
 /** Reads a journal; a missing file is an empty state, a torn final line is dropped. */
-export async function readJournal(root: string): Promise<JournalState> {
+export async function readJournal(root: string, name: string = JOURNAL_NAME): Promise<JournalState> {
   const state: JournalState = { configHash: null, slices: new Map(), done: false };
   let text: string;
   try {
-    text = await readFile(join(root, STATE_DIR, 'journal.jsonl'), 'utf8');
+    text = await readFile(join(root, STATE_DIR, name), 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return state;
     throw err;
@@ -60,6 +69,7 @@ export async function readJournal(root: string): Promise<JournalState> {
     }
     if (entry.type === 'start') {
       state.configHash = entry.configHash;
+      state.planHash = entry.planHash ?? null;
       state.done = false;
     } else if (entry.type === 'slice') {
       state.slices.set(sliceId(entry.stream, entry.key), entry);
@@ -77,9 +87,9 @@ export interface Journal {
 }
 
 /** Opens (creating) the journal for appending. */
-export async function openJournal(root: string): Promise<Journal> {
+export async function openJournal(root: string, name: string = JOURNAL_NAME): Promise<Journal> {
   await mkdir(join(root, STATE_DIR), { recursive: true });
-  const handle = await open(join(root, STATE_DIR, 'journal.jsonl'), 'a');
+  const handle = await open(join(root, STATE_DIR, name), 'a');
   // Appends are serialised so lines never interleave even when slices finish together.
   let chain: Promise<void> = Promise.resolve();
   return {
@@ -99,6 +109,6 @@ export async function openJournal(root: string): Promise<Journal> {
 }
 
 /** Deletes the journal (a fresh, non-resumed run starts a new one). */
-export async function resetJournal(root: string): Promise<void> {
-  await rm(join(root, STATE_DIR, 'journal.jsonl'), { force: true });
+export async function resetJournal(root: string, name: string = JOURNAL_NAME): Promise<void> {
+  await rm(join(root, STATE_DIR, name), { force: true });
 }

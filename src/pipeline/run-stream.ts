@@ -1,23 +1,24 @@
 /**
- * Runs one stream: plan slices, extract them concurrently, transform each batch, write each slice's
- * files under a slice-unique prefix, and commit the slice (files renamed, then one journal line) when
- * the extractor has verified it complete. The dataset manifest and `_SUCCESS` come last.
+ * Runs one stream: plan slices (or take them from a plan file), extract them concurrently, transform
+ * each batch, write each slice's files under a slice-unique prefix, and commit the slice (files
+ * renamed, then one journal line) when the extractor has verified it complete. The target (a whole
+ * dataset, or one shard's share of it) decides the names and what is written last.
  */
-import { createHash } from 'node:crypto';
 import { appendFile, mkdir } from 'node:fs/promises';
-import { isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Stream } from '../config/index.js';
 import { isHistogramEndpoint, type Endpoint } from '../domain.js';
-import { extractSlices, loadPlanContext, planSlices, type DqmClient, type Slice, type StreamSpec } from '../extract/index.js';
-import { buildManifest, openPartitionedSink, openSink, provenanceMetadata, writeManifest, writeSuccessMarker, type Sink, type WrittenFile } from '../load/index.js';
+import { extractSlices, type DqmClient, type Slice } from '../extract/index.js';
+import { openPartitionedSink, openSink, provenanceMetadata, type Sink, type WrittenFile } from '../load/index.js';
 import type { Logger } from '../log.js';
 import { safeUrl } from '../secrets.js';
 import { toRecordBatches, transformSpecFor } from '../transform/index.js';
 import { VERSION } from '../version.js';
-import { readCursor, writeCursor } from './cursor.js';
+import { readCursor } from './cursor.js';
 import { openJournal, sliceId, type JournalFile } from './journal.js';
-import { prepareOutputRoot } from './output-root.js';
+import { planStream, streamSpecFor } from './stream-plan.js';
 import { emptyStreamSummary, type StreamSummary } from './summary.js';
+import { datasetTarget, shardTarget, type ShardRun } from './targets.js';
 
 /** Options of one stream's run. */
 export interface StreamRunOptions {
@@ -32,51 +33,35 @@ export interface StreamRunOptions {
   /** Called once the plan's totals are known, when they are. */
   onPlanned?: (slices: number) => void;
   signal?: AbortSignal;
+  /** Slices to run instead of planning (from a plan file, or this shard's share); filters included. */
+  slices?: Slice[];
+  /** Run as one shard of a sharded export: tagged files and a shard manifest, no dataset manifest. */
+  shard?: ShardRun;
 }
 
-/** `slice.by` of the pipeline file as the extractor's slice dimensions, plus an optional run cursor. */
-export function streamSpecFor(stream: Stream, minRun?: number): StreamSpec {
-  const filters = { ...stream.filters } as Record<string, string | number | boolean | (string | number)[]>;
-  if (minRun !== undefined) {
-    const key = stream.endpoint === 'lumisections' ? null : stream.endpoint === 'runs' ? null : 'lumisection__run__run_number__gte';
-    if (key) {
-      const current = typeof filters[key] === 'number' ? (filters[key] as number) : -Infinity;
-      filters[key] = Math.max(current, minRun);
-    }
-  }
-  const slice = stream.slice as { by: string; runs?: number[]; size?: number };
-  const spec: StreamSpec = { endpoint: stream.endpoint as Endpoint, filters };
-  if (slice.by !== 'none') spec.sliceBy = [slice.by as 'run' | 'run-range' | 'title'];
-  if (slice.runs) spec.runs = minRun === undefined ? slice.runs : slice.runs.filter((r) => r >= minRun);
-  if (slice.size) spec.runsPerSlice = slice.size;
-  return spec;
-}
-
-/** Short stable hash of a slice key: file names must be unique per slice and filesystem-safe. */
-export function slicePrefix(key: string): string {
-  return 'part-' + createHash('sha256').update(key).digest('hex').slice(0, 12);
+/** Absolute output root of a stream. */
+export function streamRoot(stream: Stream, outRoot: string): string {
+  return isAbsolute(stream.output.path) ? stream.output.path : resolve(outRoot, stream.output.path);
 }
 
 function toJournalFile(f: WrittenFile): JournalFile {
-  return { path: f.path, rows: f.rows, bytes: f.bytes, sha256: f.sha256, partition: f.partition };
+  return { path: f.path, format: f.format, rows: f.rows, bytes: f.bytes, sha256: f.sha256, partition: f.partition, schema: f.schema };
 }
 
 /** Runs one stream end to end; resolves to its summary. */
 export async function runStream(stream: Stream, options: StreamRunOptions): Promise<StreamSummary> {
   const started = Date.now();
-  const root = isAbsolute(stream.output.path) ? stream.output.path : resolve(options.outRoot, stream.output.path);
+  const root = streamRoot(stream, options.outRoot);
   const summary = emptyStreamSummary(stream.name, root);
   const endpoint = stream.endpoint as Endpoint;
-  const prepared = await prepareOutputRoot(root, {
-    mode: stream.output.mode,
-    resume: options.resume,
-    configHash: options.configHash,
-    stream: stream.name,
-  });
-  const cursor = stream.incremental ? await readCursor(root) : null;
-  const spec = streamSpecFor(stream, cursor ? cursor.value + 1 : undefined);
-  const context = await loadPlanContext(options.client, spec, { signal: options.signal });
-  let slices = planSlices(spec, context) as Slice[];
+  const target = options.shard
+    ? shardTarget(root, stream, { resume: options.resume, configHash: options.configHash, shard: options.shard })
+    : datasetTarget(root, stream, { resume: options.resume, configHash: options.configHash });
+  const prepared = await target.prepare();
+  const cursor = stream.incremental && !options.shard ? await readCursor(root) : null;
+  const minRun = cursor ? cursor.value + 1 : undefined;
+  const spec = streamSpecFor(stream, minRun);
+  let slices = options.slices ?? (await planStream(stream, options.client, { minRun, signal: options.signal })).slices;
   summary.slices = slices.length;
   const committed = prepared.journal.slices;
   slices = slices.filter((s) => !committed.has(sliceId(stream.name, s.key)));
@@ -105,12 +90,18 @@ export async function runStream(stream: Stream, options: StreamRunOptions): Prom
     onSchemaChange: stream.transform.on_shape_change,
   } as const;
 
-  const journal = await openJournal(root);
-  if (committed.size === 0) await journal.append({ type: 'start', at: startedAt, configHash: options.configHash, version: VERSION });
-  const rejectsPath = join(root, '.dqm-export', 'rejects.jsonl');
+  const journal = await openJournal(root, target.journalName);
+  if (committed.size === 0) await journal.append({ type: 'start', at: startedAt, configHash: options.configHash, version: VERSION, ...target.startFields });
+  const rejectsPath = join(root, target.rejectsPath);
   const sinks = new Map<string, Sink>();
+  const sliceRejects = new Map<string, number>();
   const files: JournalFile[] = [...prepared.keptFiles];
-  for (const entry of committed.values()) files.push(...entry.files);
+  const keys: string[] = [];
+  for (const entry of committed.values()) {
+    files.push(...entry.files);
+    keys.push(entry.key);
+    summary.rejects += Number(entry.report.rejects ?? 0);
+  }
   const retriesBefore = options.client.stats.attempts - options.client.stats.requests;
   let maxRun = cursor?.value ?? -Infinity;
   let exported = 0;
@@ -124,15 +115,17 @@ export async function runStream(stream: Stream, options: StreamRunOptions): Prom
         const { batches, rejects } = toRecordBatches(records, transform);
         if (rejects.length) {
           summary.rejects += rejects.length;
-          await mkdir(join(root, '.dqm-export'), { recursive: true });
+          sliceRejects.set(key, (sliceRejects.get(key) ?? 0) + rejects.length);
+          await mkdir(dirname(rejectsPath), { recursive: true });
           await appendFile(rejectsPath, rejects.map((r) => JSON.stringify({ slice: key, ...r }) + '\n').join(''));
         }
         let sink = sinks.get(key);
         for (const batch of batches) {
           if (!sink) {
+            const prefix = target.filePrefix(key);
             sink = stream.output.partition_by.length
-              ? openPartitionedSink({ ...sinkBase, filePrefix: slicePrefix(key), partitionBy: stream.output.partition_by })
-              : openSink({ ...sinkBase, filePrefix: slicePrefix(key) });
+              ? openPartitionedSink({ ...sinkBase, filePrefix: prefix, partitionBy: stream.output.partition_by })
+              : openSink({ ...sinkBase, filePrefix: prefix });
             sinks.set(key, sink);
           }
           await sink.write(batch);
@@ -143,12 +136,13 @@ export async function runStream(stream: Stream, options: StreamRunOptions): Prom
       } else {
         const sink = sinks.get(key);
         sinks.delete(key);
-        const written = sink ? await sink.close() : [];
-        const jf = written.map(toJournalFile);
+        const jf = (sink ? await sink.close() : []).map(toJournalFile);
         files.push(...jf);
+        keys.push(key);
         summary.duplicatesDropped += event.report.duplicates;
         summary.repairs += event.report.repairs;
-        await journal.append({ type: 'slice', at: new Date().toISOString(), stream: stream.name, key, files: jf, report: { ...event.report } });
+        const report = { ...event.report, rejects: sliceRejects.get(key) ?? 0 };
+        await journal.append({ type: 'slice', at: new Date().toISOString(), stream: stream.name, key, files: jf, report });
         const run = event.slice.partition.run;
         if (typeof run === 'number' && run > maxRun) maxRun = run;
       }
@@ -159,17 +153,9 @@ export async function runStream(stream: Stream, options: StreamRunOptions): Prom
     throw err;
   }
   summary.retries = options.client.stats.attempts - options.client.stats.requests - retriesBefore;
-  const manifest = buildManifest({
-    provenance,
-    files: files.map((f) => ({ ...f, format: stream.output.format })) as unknown as WrittenFile[],
-    timings: { seconds: (Date.now() - started) / 1000 },
-    rejects: summary.rejects ? { count: summary.rejects, file: '.dqm-export/rejects.jsonl' } : undefined,
-  });
-  await writeManifest(root, manifest);
-  await writeSuccessMarker(root);
+  await target.finish({ files, provenance, rejects: summary.rejects, seconds: (Date.now() - started) / 1000, maxRun, committedKeys: keys });
   await journal.append({ type: 'done', at: new Date().toISOString() });
   await journal.close();
-  if (stream.incremental && Number.isFinite(maxRun)) await writeCursor(root, maxRun);
   summary.files = files.length;
   summary.bytes = files.reduce((n, f) => n + f.bytes, 0);
   summary.seconds = (Date.now() - started) / 1000;
@@ -178,4 +164,3 @@ export async function runStream(stream: Stream, options: StreamRunOptions): Prom
   }
   return summary;
 }
-
