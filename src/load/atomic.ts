@@ -8,6 +8,7 @@ import { constants } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, unlink } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { toDqmError } from '../errors.js';
+import { crashPoint, type CrashPointName } from '../testing/crash-points.js';
 
 /** Prefix of every temporary file and directory we create. */
 export const TEMP_PREFIX = '.tmp-';
@@ -43,6 +44,7 @@ export async function commitFile(temporaryPath: string, finalPath: string): Prom
   } catch (err) {
     throw toDqmError(err);
   }
+  crashPoint('rename');
   await syncDirectory(dirname(finalPath));
 }
 
@@ -53,8 +55,11 @@ export async function removeTemporary(path: string): Promise<void> {
   });
 }
 
-/** Writes `data` to `path` atomically (temporary name, fsync, rename, directory fsync). */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+/**
+ * Writes `data` to `path` atomically (temporary name, fsync, rename, directory fsync). `crashAt`
+ * names the crash point reached between the synced temporary file and the rename (tests only).
+ */
+export async function writeFileAtomic(path: string, data: string | Uint8Array, crashAt?: CrashPointName): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const tmp = temporaryPathFor(path);
   try {
@@ -65,6 +70,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
     } finally {
       await handle.close();
     }
+    if (crashAt) crashPoint(crashAt);
     await commitFile(tmp, path);
   } catch (err) {
     await removeTemporary(tmp).catch(() => {});

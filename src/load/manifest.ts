@@ -92,10 +92,10 @@ export function buildManifest(input: {
 /** Writes `manifest.json` in `root` atomically (the source URL is made token-free again, to be sure). */
 export async function writeManifest(root: string, manifest: Manifest): Promise<void> {
   const safe: Manifest = { ...manifest, source: { ...manifest.source, url: safeUrl(manifest.source.url) } };
-  await writeFileAtomic(join(root, MANIFEST_NAME), JSON.stringify(safe, null, 2) + '\n');
+  await writeFileAtomic(join(root, MANIFEST_NAME), JSON.stringify(safe, null, 2) + '\n', 'manifest');
 }
 
 /** Writes the empty `_SUCCESS` marker in `root` atomically; call it after `writeManifest`. */
 export async function writeSuccessMarker(root: string): Promise<void> {
-  await writeFileAtomic(join(root, SUCCESS_MARKER), '');
+  await writeFileAtomic(join(root, SUCCESS_MARKER), '', 'success');
 }

@@ -11,6 +11,7 @@ import { Pool } from 'undici';
 import type { DqmExportError } from '../../errors.js';
 import { silentLogger, type Logger } from '../../log.js';
 import { safeUrl } from '../../secrets.js';
+import { crashPoint } from '../../testing/crash-points.js';
 import type { ClientStats, RetryReason } from '../types.js';
 import { fullJitterDelay, sleep } from './backoff.js';
 import { interpretBadBody, interpretFailure, interpretResponse, type Unsuccessful } from './response.js';
@@ -106,6 +107,7 @@ export function createTransport(options: TransportOptions): Transport {
         signal,
       });
       phase = 'body';
+      crashPoint('fetch');
       const buffer = Buffer.from(await res.body.arrayBuffer());
       stats.bytes += buffer.length;
       const text = buffer.toString('utf8');
