@@ -71,7 +71,8 @@ async function removeUnlisted(root: string, keep: Set<string>): Promise<void> {
   await removeEmptyDirs(root, root);
 }
 
-async function removeEmptyDirs(root: string, dir: string): Promise<boolean> {
+/** Removes empty directories under `dir` (never `root`'s state dir); true when `dir` itself ended up empty. */
+export async function removeEmptyDirs(root: string, dir: string): Promise<boolean> {
   let entries;
   try {
     entries = await readdir(dir, { withFileTypes: true });

@@ -5,7 +5,10 @@
  */
 import { resolve } from 'node:path';
 import type { LoadedPipeline } from '../config/index.js';
-import { ServerError } from '../errors.js';
+import { sliceAssignment } from './assignment.js';
+import type { PlanFile } from './plan-file.js';
+import { runPrepareSteps } from './prepare.js';
+import type { ShardIndex } from './shards.js';
 import { openSource, type SourceOptions } from './source.js';
 import { runStream } from './run-stream.js';
 import type { RunSummary } from './summary.js';
@@ -17,6 +20,10 @@ export interface RunOptions extends SourceOptions {
   resume?: boolean;
   onProgress?: (delta: { records: number; pages: number; bytes: number }) => void;
   signal?: AbortSignal;
+  /** Run the slices of this plan (from `plan --write-plan`) instead of planning. */
+  plan?: PlanFile;
+  /** Run only this shard's slices (by the plan's assignment, else by a hash of the slice key). */
+  shard?: ShardIndex;
 }
 
 /** Runs every stream of the pipeline. */
@@ -26,29 +33,17 @@ export async function runPipeline(loaded: LoadedPipeline, options: RunOptions): 
   const client = await openSource(loaded, options);
   const summary: RunSummary = { pipeline: pipeline.name, streams: [], seconds: 0, exitCode: 0 };
   try {
-    for (const step of pipeline.prepare ?? []) {
-      if ('discover' in step) {
-        options.logger.info('prepare: discover');
-        await client.discover({ signal: options.signal });
-      } else {
-        const p = step.start_parsing;
-        const files = await client.listDataFiles({ filepath__contains: p.filepath__contains }, { bustCache: true });
-        if (files.length === 0) throw new ServerError('E_PREPARE_NO_FILE', `prepare.start_parsing: no histogram data file matches filepath__contains=${p.filepath__contains}`);
-        for (const f of files) {
-          const done = f.contents.some((c) => c.granularity === p.granularity && c.data_dimensionality === p.data_dimensionality) && f.percentage_processed >= 100;
-          if (done) continue;
-          options.logger.info({ file: f.filepath }, 'prepare: start_parsing');
-          if (f.percentage_processed === 0) {
-            await client.startParsing(f.id, { granularity: p.granularity, dataDimensionality: p.data_dimensionality, fileFormat: p.file_format as 'csv' });
-          }
-          if (p.wait) await client.waitForDataFile(f.id, { timeoutMs: p.timeout_s * 1000, stallMs: p.stall_s * 1000, signal: options.signal });
-        }
-      }
+    if (options.shard && pipeline.prepare?.length) {
+      // N shards must not all start parsing the same files: `plan --prepare` runs them once.
+      options.logger.warn({ shard: options.shard.index }, 'prepare steps are not run by a shard; run them once with plan --prepare (or an unsharded run)');
+    } else if (pipeline.prepare?.length) {
+      await runPrepareSteps(client, pipeline.prepare, { logger: options.logger, signal: options.signal });
     }
     const outRoot = options.outDir ? resolve(options.outDir) : loaded.dir;
     for (const stream of pipeline.streams) {
       options.logger.info({ stream: stream.name }, 'stream started');
       const s = await runStream(stream, {
+        ...(await sliceAssignment(loaded, stream, client, options)),
         client,
         outRoot,
         configHash: loaded.configHash,

@@ -153,9 +153,13 @@ export async function runStream(stream: Stream, options: StreamRunOptions): Prom
     throw err;
   }
   summary.retries = options.client.stats.attempts - options.client.stats.requests - retriesBefore;
-  await target.finish({ files, provenance, rejects: summary.rejects, seconds: (Date.now() - started) / 1000, maxRun, committedKeys: keys });
-  await journal.append({ type: 'done', at: new Date().toISOString() });
-  await journal.close();
+  if (prepared.journal.done && slices.length === 0 && options.shard) {
+    await journal.close(); // a completed shard run again with --resume: nothing to do, nothing rewritten
+  } else {
+    await target.finish({ files, provenance, rejects: summary.rejects, seconds: (Date.now() - started) / 1000, maxRun, committedKeys: keys });
+    await journal.append({ type: 'done', at: new Date().toISOString() });
+    await journal.close();
+  }
   summary.files = files.length;
   summary.bytes = files.reduce((n, f) => n + f.bytes, 0);
   summary.seconds = (Date.now() - started) / 1000;

@@ -8,7 +8,7 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { ConfigError, InputError } from '../errors.js';
-import { writeFileAtomic } from '../load/atomic.js';
+import { TEMP_PREFIX, writeFileAtomic } from '../load/atomic.js';
 import { VERSION } from '../version.js';
 import { readJournal, resetJournal, STATE_DIR, type JournalFile, type JournalState } from './journal.js';
 import { listDatasetFiles, MANIFEST_NAME, SUCCESS_NAME, type OutputMode, type PreparedOutput } from './output-root.js';
@@ -125,7 +125,9 @@ export async function prepareShardOutput(root: string, o: ShardPrepareOptions): 
     }
     const keep = new Set<string>();
     for (const entry of journal.slices.values()) for (const f of entry.files) keep.add(f.path);
-    await removeFiles(root, files.filter((rel) => (mine(rel) && !keep.has(rel)) || rel === MANIFEST_NAME || rel === SUCCESS_NAME));
+    // A shard that completed is left as it is (a batch engine retrying it changes nothing); one that
+    // was interrupted loses its uncommitted files, and the dataset is no longer complete.
+    if (!journal.done) await removeFiles(root, files.filter((rel) => (mine(rel) && !keep.has(rel)) || rel === MANIFEST_NAME || rel === SUCCESS_NAME));
     return { journal, keptFiles: [] };
   }
 
@@ -135,7 +137,10 @@ export async function prepareShardOutput(root: string, o: ShardPrepareOptions): 
       file: root,
     });
   }
-  const ours = (rel: string) => rel.startsWith(SHARDS_DIR + '/') || rel === MANIFEST_NAME || rel === SUCCESS_NAME || posix.basename(rel).startsWith('part-');
+  const ours = (rel: string) => {
+    const name = posix.basename(rel);
+    return rel.startsWith(SHARDS_DIR + '/') || rel === MANIFEST_NAME || rel === SUCCESS_NAME || name.startsWith('part-') || name.startsWith(`${TEMP_PREFIX}part-`);
+  };
   const foreign = files.filter((rel) => !ours(rel));
   // A directory with only foreign files is not ours to clean; one with our files may hold leftovers.
   if (foreign.length && foreign.length === files.length) {

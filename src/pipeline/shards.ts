@@ -54,7 +54,8 @@ function parseIndex(text: string, what: string): number {
   return Number(text.trim());
 }
 
-function checkCount(count: number, what: string): number {
+/** Checks a shard count given as `what` (an option name); returns it. */
+export function checkShardCount(count: number, what: string): number {
   if (!Number.isInteger(count) || count < 1 || count > MAX_SHARDS) {
     throw new UsageError('E_SHARD_COUNT', `${what}: expected a shard count from 1 to ${MAX_SHARDS}, got ${count}`);
   }
@@ -67,7 +68,7 @@ export function parseShardArg(value: string): { index: number; count?: number } 
   if (extra !== undefined || i === undefined) throw new UsageError('E_SHARD_INDEX', `--shard: expected I or I/N, got "${value}"`);
   const index = parseIndex(i, '--shard');
   if (n === undefined) return { index };
-  return { index, count: checkCount(parseIndex(n, '--shard'), '--shard') };
+  return { index, count: checkShardCount(parseIndex(n, '--shard'), '--shard') };
 }
 
 /**
@@ -104,7 +105,7 @@ export function resolveShard(input: {
     if (arg) throw new UsageError('E_SHARD_COUNT', `--shard ${input.shard}: the shard count is unknown; use --shard I/N, --shards N, or --plan with a plan written by plan --shards N`);
     return undefined;
   }
-  const count = checkCount(counts[0], '--shards');
+  const count = checkShardCount(counts[0], '--shards');
   if (counts.some((c) => c !== count)) {
     throw new UsageError('E_SHARD_COUNT', `conflicting shard counts: ${[...new Set(counts)].join(' vs ')} (from --shard, --shards and the plan file)`);
   }

@@ -6,8 +6,10 @@
 import type { CommandModule } from 'yargs';
 import { demoCommand } from './demo.js';
 import { filesCommand } from './files.js';
+import { finalizeCommand } from './finalize.js';
 import { histogramsCommand } from './histograms.js';
 import { lumisectionsCommand } from './lumisections.js';
+import { planCommand } from './plan.js';
 import { runCommand } from './run.js';
 import { runsCommand } from './runs.js';
 import { schemaCommand } from './schema.js';
@@ -23,6 +25,8 @@ export const commands: CommandModule<any, any>[] = [
   validateCommand,
   schemaCommand,
   serveCommand,
+  planCommand,
   runCommand,
+  finalizeCommand,
   demoCommand,
 ];

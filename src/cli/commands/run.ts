@@ -5,7 +5,9 @@
 import type { Argv, CommandModule } from 'yargs';
 import { loadPipeline } from '../../config/index.js';
 import { createLogger } from '../../log.js';
+import { readPlanFile } from '../../pipeline/plan-file.js';
 import { runPipeline } from '../../pipeline/run-pipeline.js';
+import { resolveShard } from '../../pipeline/shards.js';
 import type { RunSummary } from '../../pipeline/summary.js';
 import { silentProgress, terminalProgress } from '../ui/progress.js';
 import { summaryJsonLine, summaryTable } from '../ui/summary-table.js';
@@ -21,6 +23,9 @@ export interface RunArgs {
   progress: boolean;
   'allow-insecure-http'?: boolean;
   'ca-file'?: string;
+  plan?: string;
+  shard?: string;
+  shards?: number;
   exitCode?: number;
 }
 
@@ -30,6 +35,9 @@ export async function executeRun(args: RunArgs, env: Record<string, string | und
   const interactive = tty && args.progress;
   const logger = createLogger({ level: interactive && !args['log-file'] ? 'warn' : args['log-level'], file: args['log-file'] });
   const loaded = await loadPipeline(args.file, { env, allowInsecureHttp: args['allow-insecure-http'] });
+  const plan = args.plan ? await readPlanFile(args.plan, { configHash: loaded.configHash, pipelineFile: args.file }) : undefined;
+  const shard = resolveShard({ shard: args.shard, shards: args.shards, planShards: plan?.shards, env });
+  if (shard) logger.info({ shard: shard.index, shards: shard.count }, 'running one shard');
   const progress = interactive ? terminalProgress() : silentProgress;
   const state = { records: 0, pages: 0, bytesIn: 0 };
   progress.setTotal(0);
@@ -43,6 +51,8 @@ export async function executeRun(args: RunArgs, env: Record<string, string | und
       concurrency: args.concurrency,
       allowInsecureHttp: args['allow-insecure-http'],
       caFile: args['ca-file'],
+      plan,
+      shard,
       logger,
       env,
       signal: controller.signal,
@@ -77,7 +87,10 @@ export function runOptions<T>(y: Argv<T>) {
     .option('log-file', { type: 'string', describe: 'Write JSON logs to this file instead of stderr' })
     .option('progress', { type: 'boolean', default: true, describe: 'Progress bar on a terminal (--no-progress to disable)' })
     .option('allow-insecure-http', { type: 'boolean', describe: 'Allow plain http:// to a non-loopback host (the token travels unencrypted)' })
-    .option('ca-file', { type: 'string', describe: 'PEM file with extra CA certificates (a site CA); overrides source.ca_file' });
+    .option('ca-file', { type: 'string', describe: 'PEM file with extra CA certificates (a site CA); overrides source.ca_file' })
+    .option('plan', { type: 'string', describe: 'Run the slices of this plan file (from plan --write-plan) instead of planning' })
+    .option('shard', { type: 'string', describe: 'Run one shard: I with --plan or --shards, or I/N (0-based; default from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID)' })
+    .option('shards', { type: 'number', describe: 'Shard count without a plan file (slices assigned by a hash of their key)' });
 }
 
 export const runCommand: CommandModule<object, RunArgs> = {
@@ -87,6 +100,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
     runOptions(y.positional('file', { type: 'string', demandOption: true, describe: 'Pipeline file (YAML or JSON)' })).example([
       ['DQM_PLAYGROUND_TOKEN=... $0 run pipelines/pixel-2d.yaml', 'export to the paths in the file'],
       ['$0 run pipelines/demo.yaml --resume', 'continue after a crash; the result equals an uninterrupted run'],
+      ['$0 run pipelines/pixel-2d.yaml --plan plan.json --shard 3', 'run shard 3 of a plan; then: $0 finalize pipelines/pixel-2d.yaml --plan plan.json'],
     ]) as unknown as Argv<RunArgs>,
   handler: async (argv) => {
     const summary = await executeRun(argv);

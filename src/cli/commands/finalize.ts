@@ -1,0 +1,56 @@
+/**
+ * `dqm-export finalize FILE`: after every shard of a sharded export has run, checks that all of them
+ * completed the same plan and writes the dataset manifest and `_SUCCESS`; otherwise fails naming the
+ * missing or incomplete shards (exit 1) and marks nothing complete.
+ */
+import { resolve } from 'node:path';
+import type { Argv, CommandModule } from 'yargs';
+import { loadPipeline } from '../../config/index.js';
+import { createLogger } from '../../log.js';
+import { finalizePipeline } from '../../pipeline/finalize.js';
+import { readPlanFile } from '../../pipeline/plan-file.js';
+import { checkShardCount } from '../../pipeline/shards.js';
+import { renderTable } from '../ui/summary-table.js';
+
+interface FinalizeArgs {
+  file: string;
+  plan?: string;
+  shards?: number;
+  out?: string;
+  verify: boolean;
+  json: boolean;
+  'log-level': 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  exitCode?: number;
+}
+
+export const finalizeCommand: CommandModule<object, FinalizeArgs> = {
+  command: 'finalize <file>',
+  describe: 'Check that every shard of a sharded run finished, then write the dataset manifest and _SUCCESS',
+  builder: (y: Argv) =>
+    y
+      .positional('file', { type: 'string', demandOption: true, describe: 'Pipeline file (YAML or JSON)' })
+      .option('plan', { type: 'string', describe: 'The plan file the shards ran (checks its assignment too)' })
+      .option('shards', { type: 'number', describe: 'Shard count, when the shards ran without a plan file (--shard I/N)' })
+      .option('out', { type: 'string', describe: "Directory output paths resolve against (default: the pipeline file's directory)" })
+      .option('verify', { type: 'boolean', default: false, describe: "Recompute every file's sha256 against the shard manifests" })
+      .option('json', { type: 'boolean', default: false, describe: 'Print the result as one JSON line' })
+      .option('log-level', { choices: ['trace', 'debug', 'info', 'warn', 'error', 'silent'] as const, default: 'warn' as const, describe: 'Log level (stderr)' })
+      .example([
+        ['$0 finalize pipelines/pixel-2d.yaml --plan plan.json', 'after run --plan plan.json --shard 0..N-1'],
+        ['$0 finalize pipelines/pixel-2d.yaml --shards 4 --verify', 'after run --shard I/4; re-hash every file'],
+      ]) as unknown as Argv<FinalizeArgs>,
+  handler: async (argv) => {
+    const logger = createLogger({ level: argv['log-level'] });
+    const loaded = await loadPipeline(argv.file);
+    const plan = argv.plan ? await readPlanFile(argv.plan, { configHash: loaded.configHash, pipelineFile: argv.file }) : undefined;
+    const shards = argv.shards === undefined ? undefined : checkShardCount(argv.shards, '--shards');
+    const results = await finalizePipeline(loaded, { outRoot: argv.out ? resolve(argv.out) : loaded.dir, plan, shards, verify: argv.verify, logger });
+    if (argv.json) {
+      process.stdout.write(JSON.stringify({ event: 'finalized', pipeline: loaded.pipeline.name, streams: results }) + '\n');
+    } else {
+      const rows = results.map((r) => [r.stream, String(r.shards), String(r.files), String(r.rows), String(r.rejects), String(r.removed), r.output]);
+      process.stdout.write(renderTable(['stream', 'shards', 'files', 'rows', 'rejects', 'stray removed', 'output'], rows) + '\n');
+    }
+    argv.exitCode = results.some((r) => r.rejects > 0) ? 3 : 0;
+  },
+};

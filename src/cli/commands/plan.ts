@@ -1,0 +1,101 @@
+/**
+ * `dqm-export plan FILE`: what `run` would do, without writing any output: every stream's slices and,
+ * from page 1 of each, the records, pages and bytes to expect. With `--shards N` the slices are
+ * assigned to N shards (largest first) and `--write-plan` stores the plan for `run --plan --shard I`.
+ */
+import { resolve } from 'node:path';
+import type { Argv, CommandModule } from 'yargs';
+import { loadPipeline } from '../../config/index.js';
+import { createLogger } from '../../log.js';
+import { makePlan, planTotals } from '../../pipeline/make-plan.js';
+import { writePlanFile, type PlanFile } from '../../pipeline/plan-file.js';
+import { runPrepareSteps } from '../../pipeline/prepare.js';
+import { checkShardCount } from '../../pipeline/shards.js';
+import { openSource } from '../../pipeline/source.js';
+import { formatBytes, renderTable } from '../ui/summary-table.js';
+
+interface PlanArgs {
+  file: string;
+  shards?: number;
+  'write-plan'?: string;
+  probe: boolean;
+  prepare: boolean;
+  json: boolean;
+  out?: string;
+  concurrency?: number;
+  'allow-insecure-http'?: boolean;
+  'ca-file'?: string;
+  'log-level': 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent';
+}
+
+function est(n: number, probed: boolean): string {
+  return probed ? String(n) : '?';
+}
+
+/** The plan as text: one row per stream, then one per shard when sharded. */
+export function planText(plan: PlanFile): string {
+  const rows = plan.streams.map((s) => {
+    const t = planTotals(s.slices);
+    return [s.name, s.endpoint, String(t.slices), est(t.records, t.probed), est(t.pages, t.probed), t.probed ? formatBytes(t.bytes) : '?'];
+  });
+  const parts = [renderTable(['stream', 'endpoint', 'slices', 'records', 'pages', 'est. JSON'], rows)];
+  if (plan.shards !== null) {
+    const all = plan.streams.flatMap((s) => s.slices);
+    const shardRows = Array.from({ length: plan.shards }, (_, i) => {
+      const t = planTotals(all.filter((s) => s.shard === i));
+      return [String(i), String(t.slices), est(t.records, t.probed), t.probed ? formatBytes(t.bytes) : '?'];
+    });
+    parts.push('', renderTable(['shard', 'slices', 'records', 'est. JSON'], shardRows));
+  }
+  return parts.join('\n');
+}
+
+export const planCommand: CommandModule<object, PlanArgs> = {
+  command: 'plan <file>',
+  describe: 'Show the slices a run would export, with page-1 estimates; assign them to shards (nothing is written)',
+  builder: (y: Argv) =>
+    y
+      .positional('file', { type: 'string', demandOption: true, describe: 'Pipeline file (YAML or JSON)' })
+      .option('shards', { type: 'number', describe: 'Assign the slices to N shards, balanced by estimated bytes' })
+      .option('write-plan', { type: 'string', describe: 'Write the plan to this JSON file (for run --plan FILE --shard I and finalize --plan)' })
+      .option('probe', { type: 'boolean', default: true, describe: 'Fetch page 1 of every slice for estimates (--no-probe: slices only)' })
+      .option('prepare', { type: 'boolean', default: false, describe: "Run the pipeline's prepare steps first (shards never run them)" })
+      .option('json', { type: 'boolean', default: false, describe: 'Print the plan as JSON instead of tables' })
+      .option('out', { type: 'string', describe: 'Directory output paths resolve against (to read incremental cursors)' })
+      .option('concurrency', { type: 'number', describe: 'Probe requests in flight (overrides source.concurrency)' })
+      .option('allow-insecure-http', { type: 'boolean', describe: 'Allow plain http:// to a non-loopback host' })
+      .option('ca-file', { type: 'string', describe: 'PEM file with extra CA certificates' })
+      .option('log-level', { choices: ['trace', 'debug', 'info', 'warn', 'error', 'silent'] as const, default: 'warn' as const, describe: 'Log level (stderr)' })
+      .example([
+        ['$0 plan pipelines/pixel-2d.yaml', 'slices, records, pages and bytes per stream'],
+        ['$0 plan pipelines/pixel-2d.yaml --shards 8 --write-plan plan.json', 'then: $0 run pipelines/pixel-2d.yaml --plan plan.json --shard I'],
+      ]) as unknown as Argv<PlanArgs>,
+  handler: async (argv) => {
+    const logger = createLogger({ level: argv['log-level'] });
+    const loaded = await loadPipeline(argv.file, { allowInsecureHttp: argv['allow-insecure-http'] });
+    const client = await openSource(loaded, { logger, concurrency: argv.concurrency, allowInsecureHttp: argv['allow-insecure-http'], caFile: argv['ca-file'] });
+    const controller = new AbortController();
+    const onSignal = () => controller.abort();
+    process.once('SIGINT', onSignal);
+    try {
+      if (argv.prepare && loaded.pipeline.prepare?.length) await runPrepareSteps(client, loaded.pipeline.prepare, { logger, signal: controller.signal });
+      const shards = argv.shards === undefined ? undefined : checkShardCount(argv.shards, '--shards');
+      const plan = await makePlan(loaded, {
+        client,
+        outRoot: argv.out ? resolve(argv.out) : loaded.dir,
+        shards,
+        probe: argv.probe,
+        signal: controller.signal,
+      });
+      if (argv['write-plan']) await writePlanFile(argv['write-plan'], plan);
+      if (argv.json) process.stdout.write(JSON.stringify(plan, null, 2) + '\n');
+      else {
+        process.stdout.write(planText(plan) + '\n');
+        if (argv['write-plan']) process.stdout.write(`plan written to ${argv['write-plan']} (plan hash ${plan.planHash.slice(0, 12)})\n`);
+      }
+    } finally {
+      process.removeListener('SIGINT', onSignal);
+      await client.close();
+    }
+  },
+};
