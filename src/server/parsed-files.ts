@@ -58,11 +58,20 @@ const MEMO_BUDGET = 256e6;
 const memo = new Map<string, ParsedFile>();
 let memoChars = 0;
 
+/** Options of `preparedRows`. */
+export interface PreparedRowsOptions {
+  /**
+   * Keep a complete parse in the memo (default true). A one-shot reader (the ml4dqm-csv pipeline
+   * source) passes false: it keeps the rows in its own store, and a second copy would only cost memory.
+   */
+  remember?: boolean;
+}
+
 /**
  * The rows of `path` parsed as `dim` (or each file's own dimensionality from its first row), in
  * order. Throws ParseStop at the first bad row or at a row of the other dimensionality.
  */
-export async function* preparedRows(path: string, dim: 1 | 2 | undefined): AsyncGenerator<PreparedRow, void, undefined> {
+export async function* preparedRows(path: string, dim: 1 | 2 | undefined, options: PreparedRowsOptions = {}): AsyncGenerator<PreparedRow, void, undefined> {
   const s = await stat(path);
   const key = `${path}\0${s.size}\0${s.mtimeMs}\0${dim ?? 'auto'}`;
   const known = memo.get(key);
@@ -75,7 +84,7 @@ export async function* preparedRows(path: string, dim: 1 | 2 | undefined): Async
   let fileDim = dim;
   let chars = 0;
   const remember = (): void => {
-    if (memoChars + chars > MEMO_BUDGET) return;
+    if (options.remember === false || memoChars + chars > MEMO_BUDGET) return;
     memo.set(key, parsed);
     memoChars += chars;
   };

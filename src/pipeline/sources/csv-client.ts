@@ -9,10 +9,10 @@
  * read locally, and throw ConfigError E_SOURCE_OPERATION.
  */
 import { encodeFilters, type Endpoint, type Filters, type Histogram1D, type Histogram2D, type Lumisection, type Run } from '../../domain.js';
-import { ConfigError, InternalError } from '../../errors.js';
+import { ConfigError, InternalError, ServerError } from '../../errors.js';
 import { extractSlices, type CallOptions, type ClientStats, type DqmClient, type Page, type RecordOf } from '../../extract/index.js';
 import { parsePage } from '../../extract/envelope.js';
-import { interpretResponse } from '../../extract/http/response.js';
+import { interpretResponse, serverMessage } from '../../extract/http/response.js';
 import { silentLogger } from '../../log.js';
 import type { HandlerEnv, RequestContext, ServerData } from '../../server/handlers/context.js';
 import type { Reply } from '../../server/http.js';
@@ -78,7 +78,13 @@ export function createCsvClient(data: ServerData, options: CsvClientOptions): Dq
     signal?.throwIfAborted();
     if (closed) throw new InternalError('E_SOURCE_CLOSED', `${options.description} was used after close()`);
     const url = `${baseUrl}${path}${query ? `?${query}` : ''}`;
-    const route = matchRoute(decodeURIComponent(path));
+    let decoded = path;
+    try {
+      decoded = decodeURIComponent(path);
+    } catch {
+      // As in the server: an undecodable path matches no route.
+    }
+    const route = matchRoute(decoded);
     if (!route || (route.kind !== 'list' && route.kind !== 'detail')) throw new InternalError('E_INTERNAL', `no local route for ${url}`);
     const ctx: RequestContext = {
       method: 'GET',
@@ -95,8 +101,15 @@ export function createCsvClient(data: ServerData, options: CsvClientOptions): Dq
     stats.bytes += reply.body.length;
     if (reply.status < 200 || reply.status >= 300) {
       stats.failures++;
-      const resolution = interpretResponse({ method: 'GET', url, status: reply.status, headers: headerRecord(reply), body: reply.body.toString('utf8') });
-      if (resolution.action !== 'ok') throw resolution.error;
+      const headers = headerRecord(reply);
+      const body = reply.body.toString('utf8');
+      const resolution = interpretResponse({ method: 'GET', url, status: reply.status, headers, body });
+      // Same code and kind as over HTTP (so `Invalid page.` and a bad filter are handled alike),
+      // worded without the HTTP that never happened.
+      if (resolution.action !== 'ok') {
+        const { error } = resolution;
+        throw new ServerError(error.code, `${options.description} rejected GET ${url}: ${serverMessage(body, headers['content-type'])}`, error.context);
+      }
     }
     return { json: JSON.parse(reply.body.toString('utf8')), bytes: reply.body.length, url };
   }

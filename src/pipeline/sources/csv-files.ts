@@ -147,7 +147,7 @@ export async function expandFiles(patterns: readonly string[], origin: FilesOrig
       try {
         for (const segment of pattern.split('/')) segmentRegExp(segment);
       } catch (err) {
-        throw filesError(origin, `${pattern} is not a valid glob (${(err as Error).message})`, pattern);
+        throw filesError(origin, `${pattern} is not a valid glob (${(err as Error).message.replace(/^.*: /, '').toLowerCase()})`, pattern);
       }
       try {
         matches = await expandGlob(pattern, origin.dir);

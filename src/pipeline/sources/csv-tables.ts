@@ -10,7 +10,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { DqmExportError, InputError } from '../../errors.js';
-import { DataFileTable } from '../../server/datafiles.js';
+import { DataFileTable, type DataFileRecord } from '../../server/datafiles.js';
 import type { ServerData } from '../../server/handlers/context.js';
 import { ParseStop, preparedRows } from '../../server/parsed-files.js';
 import { CsvStore } from '../../server/store.js';
@@ -23,10 +23,12 @@ export interface LoadCsvOptions {
 
 /** Why a parse stopped, as a typed error naming the file (and line, for a bad row). */
 function parseFailure(path: string, err: unknown): DqmExportError {
-  if (err instanceof ParseStop) {
-    const m = /^line (\d+): (.*)$/s.exec(err.message);
+  // The CSV reader wraps what its row handler throws (E_CSV_READ, cause: the ParseStop).
+  const stop = err instanceof ParseStop ? err : (err as { cause?: unknown } | undefined)?.cause instanceof ParseStop ? ((err as Error).cause as ParseStop) : undefined;
+  if (stop) {
+    const m = /^line (\d+): (.*)$/s.exec(stop.message);
     const line = m ? Number(m[1]) : undefined;
-    const reason = m ? m[2] : err.message;
+    const reason = m ? m[2] : stop.message;
     return new InputError(
       'E_CSV_ROW',
       `${path}${line === undefined ? '' : `:${line}`}: ${reason}; fix or remove the row (a DQM Playground server would stop parsing this file there and serve only the rows before it)`,
@@ -47,7 +49,7 @@ function parseFailure(path: string, err: unknown): DqmExportError {
 export async function loadCsvTables(files: readonly string[], options: LoadCsvOptions = {}): Promise<ServerData> {
   const table = new DataFileTable();
   const store = new CsvStore(table);
-  const registered = [];
+  const registered: DataFileRecord[] = [];
   for (const path of files) {
     let size: number;
     try {
