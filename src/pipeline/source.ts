@@ -1,6 +1,7 @@
 /**
- * Opens the record source of a pipeline as a `DqmClient`: a DQM Playground server over HTTP(S).
- * Everything downstream (planning, extraction, the runner) talks to that one interface, so a new
+ * Opens the record source of a pipeline as a `DqmClient`: a DQM Playground server over HTTP(S), or
+ * ML4DQM CSV files served in process by the embedded server's own tables and router (so both paths
+ * give the same rows). Everything downstream (planning, extraction, the runner) talks to that one interface, so a new
  * source kind is one more branch here.
  */
 import { resolve } from 'node:path';
