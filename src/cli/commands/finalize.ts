@@ -7,10 +7,10 @@ import { resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { loadPipeline } from '../../config/index.js';
 import { createLogger } from '../../log.js';
-import { finalizePipeline } from '../../pipeline/finalize.js';
+import { finalizePipeline, type FinalizeResult } from '../../pipeline/finalize.js';
 import { readPlanFile } from '../../pipeline/plan-file.js';
 import { checkShardCount } from '../../pipeline/shards.js';
-import { renderTable } from '../ui/summary-table.js';
+import { renderTable, type Column } from '../output/table.js';
 
 interface FinalizeArgs {
   file: string;
@@ -22,6 +22,16 @@ interface FinalizeArgs {
   'log-level': 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent';
   exitCode?: number;
 }
+
+const FINALIZE_COLUMNS: Column<FinalizeResult>[] = [
+  { header: 'stream', value: (r) => r.stream },
+  { header: 'shards', value: (r) => String(r.shards), align: 'right' },
+  { header: 'files', value: (r) => String(r.files), align: 'right' },
+  { header: 'rows', value: (r) => String(r.rows), align: 'right' },
+  { header: 'rejects', value: (r) => String(r.rejects), align: 'right' },
+  { header: 'stray removed', value: (r) => String(r.removed), align: 'right' },
+  { header: 'output', value: (r) => r.output, shrink: 'start' },
+];
 
 export const finalizeCommand: CommandModule<object, FinalizeArgs> = {
   command: 'finalize <file>',
@@ -48,8 +58,7 @@ export const finalizeCommand: CommandModule<object, FinalizeArgs> = {
     if (argv.json) {
       process.stdout.write(JSON.stringify({ event: 'finalized', pipeline: loaded.pipeline.name, streams: results }) + '\n');
     } else {
-      const rows = results.map((r) => [r.stream, String(r.shards), String(r.files), String(r.rows), String(r.rejects), String(r.removed), r.output]);
-      process.stdout.write(renderTable(['stream', 'shards', 'files', 'rows', 'rejects', 'stray removed', 'output'], rows) + '\n');
+      process.stdout.write(renderTable(FINALIZE_COLUMNS, results));
     }
     argv.exitCode = results.some((r) => r.rejects > 0) ? 3 : 0;
   },

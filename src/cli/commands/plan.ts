@@ -12,7 +12,8 @@ import { writePlanFile, type PlanFile } from '../../pipeline/plan-file.js';
 import { runPrepareSteps } from '../../pipeline/prepare.js';
 import { checkShardCount } from '../../pipeline/shards.js';
 import { openSource } from '../../pipeline/source.js';
-import { formatBytes, renderTable } from '../ui/summary-table.js';
+import { renderTable, type Column } from '../output/table.js';
+import { formatBytes } from '../ui/summary-table.js';
 
 interface PlanArgs {
   file: string;
@@ -32,22 +33,32 @@ function est(n: number, probed: boolean): string {
   return probed ? String(n) : '?';
 }
 
+type Totals = ReturnType<typeof planTotals>;
+const right = 'right' as const;
+const STREAM_COLUMNS: Column<{ name: string; endpoint: string; t: Totals }>[] = [
+  { header: 'stream', value: (r) => r.name },
+  { header: 'endpoint', value: (r) => r.endpoint },
+  { header: 'slices', value: (r) => String(r.t.slices), align: right },
+  { header: 'records', value: (r) => est(r.t.records, r.t.probed), align: right },
+  { header: 'pages', value: (r) => est(r.t.pages, r.t.probed), align: right },
+  { header: 'est. JSON', value: (r) => (r.t.probed ? formatBytes(r.t.bytes) : '?'), align: right },
+];
+const SHARD_COLUMNS: Column<{ shard: number; t: Totals }>[] = [
+  { header: 'shard', value: (r) => String(r.shard), align: right },
+  { header: 'slices', value: (r) => String(r.t.slices), align: right },
+  { header: 'records', value: (r) => est(r.t.records, r.t.probed), align: right },
+  { header: 'est. JSON', value: (r) => (r.t.probed ? formatBytes(r.t.bytes) : '?'), align: right },
+];
+
 /** The plan as text: one row per stream, then one per shard when sharded. */
 export function planText(plan: PlanFile): string {
-  const rows = plan.streams.map((s) => {
-    const t = planTotals(s.slices);
-    return [s.name, s.endpoint, String(t.slices), est(t.records, t.probed), est(t.pages, t.probed), t.probed ? formatBytes(t.bytes) : '?'];
-  });
-  const parts = [renderTable(['stream', 'endpoint', 'slices', 'records', 'pages', 'est. JSON'], rows)];
+  const parts = [renderTable(STREAM_COLUMNS, plan.streams.map((s) => ({ name: s.name, endpoint: s.endpoint, t: planTotals(s.slices) })))];
   if (plan.shards !== null) {
     const all = plan.streams.flatMap((s) => s.slices);
-    const shardRows = Array.from({ length: plan.shards }, (_, i) => {
-      const t = planTotals(all.filter((s) => s.shard === i));
-      return [String(i), String(t.slices), est(t.records, t.probed), t.probed ? formatBytes(t.bytes) : '?'];
-    });
-    parts.push('', renderTable(['shard', 'slices', 'records', 'est. JSON'], shardRows));
+    const rows = Array.from({ length: plan.shards }, (_, shard) => ({ shard, t: planTotals(all.filter((s) => s.shard === shard)) }));
+    parts.push(renderTable(SHARD_COLUMNS, rows));
   }
-  return parts.join('\n');
+  return parts.join('\n').trimEnd();
 }
 
 export const planCommand: CommandModule<object, PlanArgs> = {

@@ -1,5 +1,9 @@
-/** Renders a RunSummary as an aligned text table (terminal) or one JSON line (logs, CI). */
-import type { RunSummary } from '../../pipeline/summary.js';
+/**
+ * Renders a RunSummary as an aligned text table (terminal) or one JSON line (logs, CI). Tables go
+ * through the one table renderer of the CLI (src/cli/output/table.ts).
+ */
+import type { RunSummary, StreamSummary } from '../../pipeline/summary.js';
+import { renderTable, type Column } from '../output/table.js';
 
 /** Human-friendly byte count (1024-based, one decimal). */
 export function formatBytes(n: number): string {
@@ -13,29 +17,20 @@ export function formatBytes(n: number): string {
   return u === 0 ? `${v} ${units[u]}` : `${v.toFixed(1)} ${units[u]}`;
 }
 
-/** Pads rows of cells into aligned columns; numeric-looking cells are right-aligned. */
-export function renderTable(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const numeric = header.map((_, i) => rows.length > 0 && rows.every((r) => /^[\d.,]+( \w+)?$/.test(r[i] ?? '')));
-  const line = (cells: string[]) =>
-    cells.map((c, i) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
-}
+const SUMMARY_COLUMNS: Column<StreamSummary>[] = [
+  { header: 'stream', value: (s) => s.stream },
+  { header: 'records', value: (s) => s.records, align: 'right' },
+  { header: 'rejects', value: (s) => String(s.rejects), align: 'right' },
+  { header: 'dups dropped', value: (s) => String(s.duplicatesDropped), align: 'right' },
+  { header: 'retries', value: (s) => String(s.retries), align: 'right' },
+  { header: 'files', value: (s) => String(s.files), align: 'right' },
+  { header: 'bytes', value: (s) => formatBytes(s.bytes), align: 'right' },
+  { header: 'seconds', value: (s) => s.seconds.toFixed(1), align: 'right' },
+];
 
-/** The per-stream summary table printed at the end of `run`. */
+/** The per-stream summary table printed at the end of `run` (no trailing newline). */
 export function summaryTable(summary: RunSummary): string {
-  const header = ['stream', 'records', 'rejects', 'dups dropped', 'retries', 'files', 'bytes', 'seconds'];
-  const rows = summary.streams.map((s) => [
-    s.stream,
-    String(s.records),
-    String(s.rejects),
-    String(s.duplicatesDropped),
-    String(s.retries),
-    String(s.files),
-    formatBytes(s.bytes),
-    s.seconds.toFixed(1),
-  ]);
-  return renderTable(header, rows);
+  return renderTable(SUMMARY_COLUMNS, summary.streams).trimEnd();
 }
 
 /** The same summary as one JSON line, for logs and CI. */
