@@ -5,7 +5,8 @@
  * the speed-up over concurrency 1 measured in the same run, and its fraction of the ideal
  * min(concurrency, pages). Goal: >= 14x at 16 (>= 0.9 of ideal).
  *
- * Run: `npm run build && node dist/bench/extract.js` (env BENCH_LATENCY_MS, BENCH_RUNS, BENCH_LS, BENCH_REPEATS).
+ * Run: `npm run build && node dist/bench/extract.js [--quick]` (env BENCH_LATENCY_MS, BENCH_RUNS, BENCH_LS,
+ * BENCH_REPEATS). `--quick`: 100 pages and 2 repeats, a smoke run of ~10 s (c=1 alone is ~20 s at 400 pages).
  */
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
@@ -132,7 +133,8 @@ function print(result: ExtractBenchResult): void {
 
 if (isMainThread && import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const env = (name: string) => (process.env[name] ? Number(process.env[name]) : undefined);
-  runExtractBench({ latencyMs: env('BENCH_LATENCY_MS'), runs: env('BENCH_RUNS'), ls: env('BENCH_LS'), repeats: env('BENCH_REPEATS') }).catch((err) => {
+  const quick = process.argv.includes('--quick');
+  runExtractBench({ latencyMs: env('BENCH_LATENCY_MS'), runs: env('BENCH_RUNS'), ls: env('BENCH_LS') ?? (quick ? 250 : undefined), repeats: env('BENCH_REPEATS') ?? (quick ? 2 : undefined) }).catch((err) => {
     process.stderr.write(`bench extract failed: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exitCode = 1;
   });

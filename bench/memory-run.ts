@@ -9,7 +9,7 @@
  * bench/maxrss-preload.ts (the CLI does not report it). One run per size: a peak is not a timing,
  * and the 100k export takes minutes. Rates are printed for context (does throughput hold at 10x?).
  *
- * Run: `npm run build && node dist/bench/memory-run.js [--quick]` (quick: 1,000 vs 4,000 records, a
+ * Run: `npm run build && node dist/bench/memory-run.js [--quick]` (quick: 500 vs 2,000 records, a
  * smoke test whose ratio says little: at those sizes the fixed start-up footprint dominates;
  * env BENCH_MEMORY_SIZES=10000,100000 for other sizes, multiples of 500). Prints a table, one JSON line.
  */
@@ -77,7 +77,7 @@ async function measure(records: number): Promise<MemoryRow> {
 /** Runs the benchmark and prints a table plus one JSON line. */
 export async function runMemoryBench(options: { quick?: boolean; sizes?: number[] } = {}): Promise<MemoryResult> {
   const quick = options.quick ?? false;
-  const sizes = options.sizes ?? (quick ? [1000, 4000] : [10_000, 100_000]);
+  const sizes = options.sizes ?? (quick ? [500, 2000] : [10_000, 100_000]);
   const rows: MemoryRow[] = [];
   for (const n of sizes) rows.push(await measure(n));
   const rssRatio = rows[rows.length - 1].peakRssMB / rows[0].peakRssMB;

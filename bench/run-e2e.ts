@@ -159,7 +159,7 @@ export async function runE2eBench(options: { quick?: boolean; runs?: number; ls?
       parseAlone(fetched.texts); // JIT warm-up of this process's parser
       const parsed = parseAlone(fetched.texts);
       if (!parse || parsed.seconds < parse.seconds) parse = parsed;
-      const s = await startupSeconds(2);
+      const s = await startupSeconds(quick ? 1 : 2);
       if (s.seconds < startup.seconds) startup = s;
       for (const [i, cell] of CELLS.entries()) {
         const run = await runExport(server, pipelines[i], join(dir, 'out'));

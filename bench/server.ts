@@ -6,8 +6,8 @@
  *   - render (CSV): a page of the sample 2D file (pre-serialised records);
  *   - http: pages fetched over keep-alive HTTP from a server in a worker thread, body read but not parsed;
  *   - baseline: JSON.parse of those same page bytes, alternating with rendering (median of 5 rounds).
- * Prints a table, then one JSON line. Run: `npx tsc -p tsconfig.json && node dist/bench/server.js`
- * (env BENCH_PAGES, default 300).
+ * Prints a table, then one JSON line. Run: `npx tsc -p tsconfig.json && node dist/bench/server.js [--quick]`
+ * (env BENCH_PAGES, default 300; 60 with --quick).
  */
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { Agent, request } from 'undici';
@@ -17,7 +17,7 @@ import { parseSyntheticSpec } from '../src/server/synthetic-spec.js';
 import { SyntheticHistogramTable } from '../src/server/synthetic.js';
 
 const SPEC = 'runs=100,ls=1000,titles=2,dim=2,x=56,y=72';
-const PAGES = Number(process.env.BENCH_PAGES ?? 300);
+const PAGES = Number(process.env.BENCH_PAGES ?? (process.argv.includes('--quick') ? 60 : 300));
 
 if (!isMainThread && workerData?.serverOptions) {
   const server = await startServer(workerData.serverOptions as ServerOptions);
