@@ -17,7 +17,9 @@ export const CRASH_ENV = 'DQM_EXPORT_CRASH_AT';
 export const CRASH_POINTS = {
   /** Response headers of a request arrived, its body not read yet (src/extract/http/transport.ts). */
   fetch: 'fetch',
-  /** A batch was handed to the Parquet encoder: the temporary file holds some row groups, more are coming (src/load/parquet/parquet-encoder.ts). */
+  /** A batch was handed to the Parquet encoder worker (src/load/parquet/parquet-encoder.ts); its file may not exist yet. */
+  batch: 'batch',
+  /** Bytes of a Parquet file (a finished row group, or the last one and the footer) reached its temporary file, which is not complete and renamed yet (src/load/parquet/encoder-pool.ts). */
   rowGroup: 'row-group',
   /** A finished file was renamed to its final name, the directory not yet synced (src/load/atomic.ts). */
   rename: 'rename',

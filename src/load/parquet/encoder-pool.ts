@@ -6,6 +6,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { InternalError } from '../../errors.js';
+import { crashPoint } from '../../testing/crash-points.js';
 import type { ParquetWriterPlan, WorkerReply, WorkerRequest } from './protocol.js';
 import { parquetWasmUrl, workerScriptUrl } from './worker-script.js';
 
@@ -29,7 +30,7 @@ export interface EncoderPoolStats {
 }
 
 /** Batches a file may have queued in its worker before `write` waits. */
-const MAX_IN_FLIGHT = 2;
+const MAX_IN_FLIGHT = 6;
 
 interface Pending {
   resolve: (value: never) => void;
@@ -126,6 +127,7 @@ export class ParquetFileHandle {
     } else if (reply.type === 'progress') {
       this.bytesWritten = reply.bytes;
       this.arrowBytesAtProgress = this.arrowBytesAcked;
+      crashPoint('row-group');
     } else if (reply.type === 'closed') {
       this.ending?.resolve({ bytes: reply.bytes, sha256: reply.sha256, rows: reply.rows } as never);
     } else if (reply.type === 'aborted') {

@@ -112,7 +112,7 @@ export class ParquetEncoder implements FileEncoder {
     this.arrowBytesSent += arrowBytes;
     this.rowsSent += batch.numRows;
     await this.handle.write(this.queue.take(), batch.numRows, arrowBytes);
-    crashPoint('row-group');
+    crashPoint('batch');
   }
 
   projectedBytes(arrowBytes: number): number {
