@@ -1,0 +1,182 @@
+/**
+ * Server gone: nothing listening (connection refused), a host that does not resolve, a server that
+ * accepts and never answers, one that stalls mid-body, and one that dies in the middle of an export.
+ * Each run must end on its own within its timeouts and retries (the harness kills a hung child and
+ * fails the test), exit non-zero with one `error E_CODE: ...` line naming the URL and the cause, and
+ * leave the journal as the committed slices left it, so that `--resume` against the server back on
+ * the same address finishes the dataset exactly as a clean run would.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startServer } from '../../src/server/index.js';
+import { closeDuckDB } from '../helpers/duckdb.js';
+import {
+  HISTOGRAM_STREAMS,
+  completeDatasetViolations,
+  datasetChecksums,
+  datasetViolations,
+  errorLine,
+  listFiles,
+  pipelineYaml,
+  runCli,
+  runInProcess,
+  startScriptedServer,
+  temporaryFiles,
+  tempDir,
+  writeCsvData,
+  writePipeline,
+} from './helpers.js';
+
+/** A run that cannot finish must give up well within this (timeouts and retries are small here). */
+const HANG_BOUND_MS = 45_000;
+const QUICK_SOURCE = { retries: 2, timeouts: '{connect_ms: 1000, headers_ms: 500, body_ms: 500}' };
+
+afterAll(() => closeDuckDB());
+
+/** A port on 127.0.0.1 that nothing listens on (bound, then released). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** Runs the pipeline against `url` and checks the common contract of a failed run. */
+async function failedRun(url: string, token = 'tok-server-gone-0123456789') {
+  const dir = await tempDir();
+  const pipeline = await writePipeline(dir, pipelineYaml(HISTOGRAM_STREAMS, { ...QUICK_SOURCE, url }));
+  const res = await runCli(['run', pipeline, '--log-level', 'silent'], { env: { DQM_PLAYGROUND_TOKEN: token }, timeoutMs: HANG_BOUND_MS });
+  expect(res.hung, 'the run did not end on its own').toBe(false);
+  expect(res.code).not.toBe(0);
+  expect(res.signal).toBeNull();
+  const lines = res.stderr.trim().split('\n');
+  expect(lines, res.stderr).toHaveLength(1);
+  const error = errorLine(res.stderr);
+  expect(error, res.stderr).not.toBeNull();
+  expect(res.stderr).not.toContain(token);
+  for (const name of ['h1d', 'h2d']) {
+    expect(existsSync(join(dir, name, '_SUCCESS'))).toBe(false);
+    expect(await temporaryFiles(join(dir, name))).toEqual([]);
+  }
+  return { ...res, error: error!, dir };
+}
+
+describe('server gone', () => {
+  it('connection refused: retried, then E_NETWORK naming the address, exit 1', async () => {
+    const port = await freePort();
+    const r = await failedRun(`http://127.0.0.1:${port}`);
+    expect(r.code).toBe(1);
+    expect(r.error.code).toBe('E_NETWORK');
+    expect(r.error.message).toContain(`127.0.0.1:${port}`);
+    expect(r.error.message).toContain('ECONNREFUSED');
+    expect(r.error.message).toMatch(/after 3 attempts/);
+  });
+
+  it('DNS failure: the host is named, no endless retrying', async () => {
+    const r = await failedRun('https://dqm-export-reliability.invalid');
+    // NXDOMAIN is final (E_HOST_NOT_FOUND, a config problem: exit 2); a resolver that cannot be
+    // reached (EAI_AGAIN, no network) is retried like a reset, then E_NETWORK (exit 1).
+    expect(['E_HOST_NOT_FOUND', 'E_NETWORK']).toContain(r.error.code);
+    expect(r.code).toBe(r.error.code === 'E_HOST_NOT_FOUND' ? 2 : 1);
+    expect(r.error.message).toContain('dqm-export-reliability.invalid');
+  });
+
+  it('a server that accepts and never answers: headers timeout, retried, E_TIMEOUT, exit 1', async () => {
+    const hanging = await startScriptedServer(() => 'hang');
+    try {
+      const r = await failedRun(hanging.url);
+      expect(r.code).toBe(1);
+      expect(r.error.code).toBe('E_TIMEOUT');
+      expect(r.error.message).toContain('headers timeout');
+      expect(r.error.message).toContain(hanging.url);
+      expect(hanging.requests.length).toBe(3); // the first attempt and 2 retries
+    } finally {
+      await hanging.close();
+    }
+  });
+
+  it('a server that stalls in the middle of a body: body timeout, E_TIMEOUT, exit 1', async () => {
+    const stalling = await startScriptedServer(() => ({ stallAfter: '{"next": null, "total": 3, "results": [' }));
+    try {
+      const r = await failedRun(stalling.url);
+      expect(r.code).toBe(1);
+      expect(r.error.code).toBe('E_TIMEOUT');
+      expect(r.error.message).toContain('body timeout');
+    } finally {
+      await stalling.close();
+    }
+  });
+
+  it('a server that dies mid-export: exit 1, journal intact; back on the same address, --resume finishes it', async () => {
+    const data = await tempDir();
+    await writeCsvData(data, { runs: 4, ls: 10, titles: 2, x1: 20, x2: 10, y2: 8 });
+    const options = { dataDirs: [data], pageSize: 5, latencyMs: 20, userToken: 'tok-comes-back-0123456789' };
+    const clean = await startServer({ port: 0, ...options });
+    const reference: Record<string, Awaited<ReturnType<typeof datasetChecksums>>> = {};
+    try {
+      const dir = await tempDir();
+      const pipeline = await writePipeline(dir, pipelineYaml(HISTOGRAM_STREAMS, { ...QUICK_SOURCE, concurrency: 2 }));
+      await runInProcess(pipeline, { url: clean.url, token: clean.userToken, outDir: dir });
+      for (const name of ['h1d', 'h2d']) reference[name] = await datasetChecksums(join(dir, name));
+    } finally {
+      await clean.close();
+    }
+
+    let server = await startServer({ port: 0, ...options });
+    const port = server.port;
+    const dir = await tempDir();
+    const pipeline = await writePipeline(dir, pipelineYaml(HISTOGRAM_STREAMS, { ...QUICK_SOURCE, concurrency: 2 }));
+    const journalPath = join(dir, 'h1d', '.dqm-export', 'journal.jsonl');
+    const committedLines = async (): Promise<string[]> =>
+      existsSync(journalPath) ? (await readFile(journalPath, 'utf8')).split('\n').filter((l) => l.includes('"type":"slice"')) : [];
+    const env = { DQM_PLAYGROUND_URL: server.url, DQM_PLAYGROUND_TOKEN: options.userToken };
+    // The server goes away once the first slice of h1d is committed.
+    let closing: Promise<void> | undefined;
+    const watcher = setInterval(() => {
+      void committedLines().then((lines) => {
+        if (lines.length > 0 && !closing) closing = server.close();
+      });
+    }, 25);
+    let res;
+    try {
+      res = await runCli(['run', pipeline, '--log-level', 'silent'], { env, timeoutMs: HANG_BOUND_MS });
+    } finally {
+      clearInterval(watcher);
+      await closing;
+    }
+    expect(closing, 'the server was never stopped: the run finished too fast').toBeDefined();
+    expect(res.hung).toBe(false);
+    expect(res.code, res.stderr).toBe(1);
+    expect(['E_NETWORK', 'E_TRUNCATED']).toContain(errorLine(res.stderr)?.code);
+    expect(res.stderr.trim().split('\n')).toHaveLength(1);
+    // The journal is whole: every line parses, the committed slices are there, nothing says done.
+    const journal = (await readFile(journalPath, 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string });
+    expect(journal[0].type).toBe('start');
+    expect(journal.some((e) => e.type === 'done')).toBe(false);
+    const committed = journal.filter((e) => e.type === 'slice').length;
+    expect(committed).toBeGreaterThan(0);
+    expect(await datasetViolations(join(dir, 'h1d'))).toEqual([]);
+    expect(await temporaryFiles(join(dir, 'h1d'))).toEqual([]);
+    expect(existsSync(join(dir, 'h1d', '_SUCCESS'))).toBe(false);
+    expect(existsSync(join(dir, 'h2d'))).toBe(false);
+
+    server = await startServer({ ...options, port });
+    try {
+      const resumed = await runCli(['run', pipeline, '--resume', '--log-level', 'silent'], { env, timeoutMs: HANG_BOUND_MS });
+      expect(resumed.code, resumed.stderr).toBe(0);
+      const summary = JSON.parse(resumed.stdout.trim().split('\n').pop()!) as { streams: { slicesSkipped: number }[] };
+      expect(summary.streams[0].slicesSkipped).toBe(committed);
+      for (const name of ['h1d', 'h2d']) {
+        expect(await completeDatasetViolations(join(dir, name))).toEqual([]);
+        expect(await datasetChecksums(join(dir, name))).toEqual(reference[name]);
+      }
+      expect((await listFiles(join(dir, 'h1d'))).filter((p) => p.startsWith('.dqm-export/')).sort()).toContain('.dqm-export/journal.jsonl');
+    } finally {
+      await server.close();
+    }
+  });
+});
