@@ -107,7 +107,7 @@ export function toDqmError(err: unknown): DqmExportError {
   if (err instanceof DqmExportError) return err;
   const e = err as NodeJS.ErrnoException | undefined;
   if (e && typeof e === 'object' && typeof e.code === 'string') {
-    if (e.code === 'ENOSPC' || e.code === 'EACCES' || e.code === 'EROFS' || e.code === 'EPERM' || e.code === 'ENOENT' || e.code === 'EISDIR' || e.code === 'ENOTDIR') {
+    if (e.code === 'ENOSPC' || e.code === 'EDQUOT' || e.code === 'EFBIG' || e.code === 'EACCES' || e.code === 'EROFS' || e.code === 'EPERM' || e.code === 'ENOENT' || e.code === 'EISDIR' || e.code === 'ENOTDIR') {
       return new InputError(`E_FS_${e.code}`, e.message, { file: (e as { path?: string }).path }, { cause: err });
     }
   }

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, unlink } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
-import { toDqmError } from '../errors.js';
+import { DqmExportError, toDqmError } from '../errors.js';
 import { crashPoint, type CrashPointName } from '../testing/crash-points.js';
 
 /** Prefix of every temporary file and directory we create. */
@@ -21,6 +21,19 @@ export function isTemporaryName(name: string): boolean {
 /** A fresh temporary path next to `finalPath`: `.tmp-<name>-<random>` in the same directory (same filesystem, so rename is atomic). */
 export function temporaryPathFor(finalPath: string): string {
   return join(dirname(finalPath), `${TEMP_PREFIX}${basename(finalPath)}-${randomBytes(6).toString('hex')}`);
+}
+
+/**
+ * `toDqmError` for a failed file operation, naming `path` when the system error does not: write,
+ * fsync and close errors carry no path, and "ENOSPC: no space left on device, write" alone does not
+ * say which output filled up.
+ */
+export function fsError(err: unknown, path: string): DqmExportError {
+  const e = err as NodeJS.ErrnoException | undefined;
+  if (!(err instanceof DqmExportError) && e && typeof e === 'object' && typeof e.code === 'string' && !e.path) {
+    return toDqmError(Object.assign(new Error(`cannot write ${path}: ${e.message}`), { code: e.code, path }));
+  }
+  return toDqmError(err);
 }
 
 /** fsyncs a directory so a rename in it survives a crash. Some filesystems refuse; that is not an error. */
@@ -74,7 +87,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, c
     await commitFile(tmp, path);
   } catch (err) {
     await removeTemporary(tmp).catch(() => {});
-    throw toDqmError(err);
+    throw fsError(err, path);
   }
 }
 

@@ -2,7 +2,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
 import { toDqmError } from '../errors.js';
-import { removeTemporary } from './atomic.js';
+import { fsError, removeTemporary } from './atomic.js';
 
 /** Sequential writer with running size and SHA-256. */
 export class HashingFile {
@@ -39,7 +39,7 @@ export class HashingFile {
         offset += bytesWritten;
       }
     } catch (err) {
-      throw toDqmError(err);
+      throw fsError(err, this.path);
     }
     this.written += chunk.byteLength;
   }
@@ -50,7 +50,7 @@ export class HashingFile {
       await this.handle.sync();
     } catch (err) {
       await this.handle.close().catch(() => {});
-      throw toDqmError(err);
+      throw fsError(err, this.path);
     }
     await this.handle.close();
     return { bytes: this.written, sha256: this.hash.digest('hex') };

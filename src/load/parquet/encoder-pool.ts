@@ -5,8 +5,9 @@
  * workers are unref'd and never keep the process alive.
  */
 import { Worker } from 'node:worker_threads';
-import { InternalError } from '../../errors.js';
+import { InternalError, type DqmExportError } from '../../errors.js';
 import { crashPoint } from '../../testing/crash-points.js';
+import { fsError } from '../atomic.js';
 import type { ParquetWriterPlan, WorkerReply, WorkerRequest } from './protocol.js';
 import { parquetWasmUrl, workerScriptUrl } from './worker-script.js';
 
@@ -62,6 +63,8 @@ export class ParquetFileHandle {
   constructor(
     private readonly slot: Slot,
     readonly id: number,
+    /** The (temporary) file written, for error messages. */
+    readonly path: string,
   ) {}
 
   private post(message: WorkerRequest, transfer: ArrayBuffer[] = []): void {
@@ -133,7 +136,7 @@ export class ParquetFileHandle {
     } else if (reply.type === 'aborted') {
       this.ending?.resolve(undefined as never);
     } else if (reply.type === 'error') {
-      this.fail(new InternalError('E_PARQUET_ENCODE', `parquet encoder: ${reply.message}`));
+      this.fail(encoderFailure(reply.message, this.path));
     }
   }
 
@@ -145,6 +148,21 @@ export class ParquetFileHandle {
     this.ending?.reject(err);
     this.ending = null;
   }
+}
+
+/**
+ * The error of a file the worker could not complete. The worker reports Node's message, which for a
+ * system error starts with the errno code (`ENOSPC: no space left on device, write`): a full or
+ * read-only disk is then the same InputError naming the file (E_FS_ENOSPC, ...) as anywhere else,
+ * not an encoder bug.
+ */
+function encoderFailure(message: string, path: string): DqmExportError {
+  const errno = /^(E[A-Z0-9]+): /.exec(message)?.[1];
+  if (errno) {
+    const error = fsError(Object.assign(new Error(message), { code: errno }), path);
+    if (error.code.startsWith('E_FS_')) return error;
+  }
+  return new InternalError('E_PARQUET_ENCODE', `parquet encoder: ${message}`);
 }
 
 /** Runs Parquet encoders in worker threads, recycling them. */
@@ -222,7 +240,7 @@ export class EncoderPool {
     const active = this.slots.filter((s) => !s.retired && !s.dead);
     let slot = active.length < this.size ? this.spawn() : active.reduce((a, b) => (b.files.size < a.files.size ? b : a));
     if (slot.dead) slot = this.spawn();
-    const file = new ParquetFileHandle(slot, this.nextFileId++);
+    const file = new ParquetFileHandle(slot, this.nextFileId++, path);
     slot.files.set(file.id, file);
     slot.assigned++;
     if (slot.assigned >= this.maxFilesPerWorker) slot.retired = true;
