@@ -161,13 +161,17 @@ export interface RunCliOptions {
   killWhen?: () => boolean;
   /** Hard bound: a child still alive after this is killed, and `hung` tells. Default 60 s. */
   timeoutMs?: number;
+  /** Shell commands run before the CLI replaces the shell (`ulimit -f 32`): limits the child inherits. */
+  shellPrefix?: string;
 }
 
 /** Runs `node dist/src/cli/bin.js ...args` with CI=1 (no progress bar) and resolves when it exits. */
 export function runCli(args: string[], options: RunCliOptions = {}): Promise<CliResult & { hung: boolean }> {
   if (!existsSync(DIST_CLI)) throw new Error(`${DIST_CLI} is missing: run npm run build first`);
   const started = performance.now();
-  const child = spawn(process.execPath, [DIST_CLI, ...args], {
+  const command = options.shellPrefix ? '/bin/sh' : process.execPath;
+  const argv = options.shellPrefix ? ['-c', `${options.shellPrefix} && exec "$0" "$@"`, process.execPath, DIST_CLI, ...args] : [DIST_CLI, ...args];
+  const child = spawn(command, argv, {
     cwd: options.cwd,
     env: { ...process.env, CI: '1', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
