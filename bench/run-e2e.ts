@@ -3,16 +3,18 @@
  * `serve --synthetic` in its own process, zero latency) per output format, compression and layout,
  * each run as a child process timed from spawn to exit, against baselines measured in the same run:
  *
- *   - JSON.parse alone over the page bodies of the same records (the goal's baseline, >= 0.6): the
- *     bodies are fetched once from the same server (`?page=N` of the unfiltered list: the same
- *     records and bytes as the CLI's per-run pages, only the envelope's links differ) and kept as
- *     strings, then parsed in a loop in this warm process. It is the floor of any client's cost.
+ *   - JSON.parse alone over the page bodies of the same records (the goal's baseline, >= 0.6): each
+ *     round fetches the bodies from the same server (`?page=N` of the unfiltered list: the same
+ *     records and bytes as the CLI's per-run pages, only the envelope's links differ), keeps them as
+ *     strings and parses them in a loop in this warm process (second pass timed). It is the floor
+ *     of any client's cost: no I/O, no cold start, results dropped at once.
  *   - HTTP fetch + JSON.parse of those pages over 8 keep-alive connections (the CLI's default
  *     concurrency), for context: what the server and the network path cost before any transform.
  *   - CLI start-up: `dqm-export --version`, best of n.
  *
  * Ratios are the parse baseline's time over the CLI's: raw (spawn to exit), net of start-up (minus
- * the --version time) and in-process (the run's own `seconds`). Rounds run every measurement once,
+ * the --version time) and in-process (the run's own `seconds`); and a CPU ratio, parse CPU over the
+ * run child's CPU (all threads) net of start-up CPU, which other jobs on the machine distort far less. Rounds run every measurement once,
  * in turn, and each figure keeps its best round, so a burst of load from other jobs on the shared
  * cores hits one round, not one cell.
  *
