@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
@@ -348,11 +349,19 @@ export interface ScriptedServer {
   close(): Promise<void>;
 }
 
+/** Options of `startScriptedServer`. */
+export interface ScriptedServerOptions {
+  /** Serve HTTPS with this PEM key and certificate. */
+  tls?: { key: string; cert: string };
+  /** Interface to listen on (default 127.0.0.1; `0.0.0.0` to be reached on a non-loopback address). */
+  host?: string;
+}
+
 /** Starts a scripted server (for replies the embedded DQM server cannot produce). */
-export async function startScriptedServer(handle: (req: IncomingMessage, url: URL) => ScriptedReply): Promise<ScriptedServer> {
+export async function startScriptedServer(handle: (req: IncomingMessage, url: URL) => ScriptedReply, options: ScriptedServerOptions = {}): Promise<ScriptedServer> {
   const sockets = new Set<Socket>();
   const requests: ScriptedServer['requests'] = [];
-  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  const listener = (req: IncomingMessage, res: ServerResponse): void => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     requests.push({ method: req.method ?? 'GET', path: url.pathname + url.search, authorization: req.headers.authorization });
     const reply = handle(req, url);
@@ -369,15 +378,17 @@ export async function startScriptedServer(handle: (req: IncomingMessage, url: UR
     const body = typeof reply.body === 'string' ? Buffer.from(reply.body) : reply.body;
     res.writeHead(reply.status, { 'Content-Type': 'application/json', ...reply.headers, 'Content-Length': String(body.length) });
     res.end(body);
-  });
+  };
+  const server: Server = options.tls ? createHttpsServer(options.tls, listener) : createServer(listener);
   server.on('connection', (s: Socket) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const port = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     port,
     requests,
     close: () =>

@@ -206,7 +206,7 @@ export function interpretFailure(err: unknown, method: string, url: string, phas
       action: 'fail',
       error: new ConfigError(
         'E_TLS',
-        `TLS certificate of ${url} not trusted (${code}: ${detail}); give the site CA with the caFile option`,
+        `TLS certificate of ${url} not trusted (${code}: ${detail}); give the site CA (PEM) with --ca-file or source.ca_file (caFile option of the client)`,
         context,
         { cause: err },
       ),
