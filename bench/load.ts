@@ -10,12 +10,16 @@
  *   path, validation included) vs apache-arrow's builder, same records.
  *
  * Every measurement runs in a fresh child process, after one JSON.parse pass over the page pool
- * (JIT warm-up, the same for the baseline and the pipeline); worker start-up is counted.
+ * (JIT warm-up, the same for the baseline and the pipeline); worker start-up is counted. The machine
+ * is shared, so the baseline and the pipeline runs alternate (parse, nested, tensor, three rounds)
+ * and the ratio is best pipeline over best baseline, with the spread of the per-round ratios.
+ * Each child also reports the CPU time of its threads (Linux /proc): main thread, encoder worker,
+ * and the rest (V8's GC helpers, libuv): the CPU budget per record, and so the bound on the rate.
  *
  * Run: `npm run build && node dist/bench/load.js [--quick]`. Prints a table, then one JSON line.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -26,6 +30,46 @@ import { toRecordBatch, transformSpecFor, type Layout } from '../src/transform/i
 import { RECORDS_PER_PAGE, pagePool } from './load-pages.js';
 
 const POOL_PAGES = 16;
+
+/** CPU time per record of a measured loop, in microseconds, by thread. */
+export interface CpuPerRecord {
+  /** The main thread (JSON.parse, transform, IPC). */
+  main: number;
+  /** Threads started during the loop: the encoder worker(s). */
+  encoder: number;
+  /** Every other thread: V8's garbage-collection helpers, libuv. */
+  helpers: number;
+}
+
+/** CPU seconds (user + system) of each thread of this process, or null off Linux. */
+function threadCpuSeconds(): Map<string, number> | null {
+  if (!existsSync('/proc/self/task')) return null;
+  const out = new Map<string, number>();
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      // Fields after the command name: state is field 3, utime 14, stime 15 (clock ticks of 1/100 s).
+      const fields = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ');
+      out.set(tid, (Number(fields[11]) + Number(fields[12])) / 100);
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return out;
+}
+
+/** CPU per record between two `threadCpuSeconds` snapshots; threads absent from `before` are encoders. */
+function cpuPerRecord(before: Map<string, number> | null, after: Map<string, number> | null, records: number): CpuPerRecord | null {
+  if (!before || !after) return null;
+  const main = String(process.pid);
+  const cpu = { main: 0, encoder: 0, helpers: 0 };
+  for (const [tid, seconds] of after) {
+    const used = seconds - (before.get(tid) ?? 0);
+    if (tid === main) cpu.main += used;
+    else if (before.has(tid)) cpu.helpers += used;
+    else cpu.encoder += used;
+  }
+  return { main: (cpu.main * 1e6) / records, encoder: (cpu.encoder * 1e6) / records, helpers: (cpu.helpers * 1e6) / records };
+}
 
 /** What one child process measured. */
 export interface PipelineRun {
@@ -41,6 +85,12 @@ export interface PipelineRun {
   workersStarted: number;
   workersRetired: number;
   peakWasmMB: number;
+  /** CPU per record by thread (null off Linux). */
+  cpu: CpuPerRecord | null;
+  /** Seconds the main thread waited in `sink.write` (encoder busy: backpressure). */
+  writeWaitSeconds: number;
+  /** Seconds of `sink.close()`: the last batches, the footer, fsync and the footer check. */
+  closeSeconds: number;
 }
 
 /** Parses every page of the pool once, so neither measurement pays JSON.parse's JIT warm-up. */
@@ -58,6 +108,8 @@ async function runPipeline(records: number, layout: Layout): Promise<PipelineRun
     const spec = transformSpecFor('lumisection_histograms_2d', { layout });
     const sink = openSink({ dir, format: 'parquet', compression: 'zstd', encoderPool: pool });
     let jsonBytes = 0;
+    let writeWait = 0;
+    const cpu0 = threadCpuSeconds();
     const t0 = performance.now();
     for (let i = 0, done = 0; done < records; i++) {
       const text = pages[i % POOL_PAGES];
@@ -66,11 +118,16 @@ async function runPipeline(records: number, layout: Layout): Promise<PipelineRun
       const take = Math.min(RECORDS_PER_PAGE, records - done);
       const { batch, rejects } = toRecordBatch(take < RECORDS_PER_PAGE ? page.results.slice(0, take) : page.results, spec);
       if (rejects.length > 0 || !batch) throw new Error(`bench: ${rejects.length} rejects`);
+      const w0 = performance.now();
       await sink.write(batch);
+      writeWait += performance.now() - w0;
       done += take;
     }
+    const c0 = performance.now();
     const files = await sink.close();
+    const closeSeconds = (performance.now() - c0) / 1000;
     const seconds = (performance.now() - t0) / 1000;
+    const cpu = cpuPerRecord(cpu0, threadCpuSeconds(), records);
     const rows = files.reduce((n, f) => n + f.rows, 0);
     if (rows !== records) throw new Error(`bench: wrote ${rows} rows, expected ${records}`);
     const stats = pool.stats();
@@ -87,6 +144,9 @@ async function runPipeline(records: number, layout: Layout): Promise<PipelineRun
       workersStarted: stats.workersStarted,
       workersRetired: stats.workersRetired,
       peakWasmMB: stats.peakWasmBytes / 2 ** 20,
+      cpu,
+      writeWaitSeconds: writeWait / 1000,
+      closeSeconds,
     };
   } finally {
     await pool.destroy();
@@ -107,6 +167,7 @@ interface ParseRun {
   jsonBytes: number;
   recordsPerSecond: number;
   jsonMBPerSecond: number;
+  cpu: CpuPerRecord | null;
 }
 
 /** JSON.parse alone over the same sequence of pages. */
@@ -115,6 +176,7 @@ function parseOnly(records: number): ParseRun {
   warmUp(pages);
   let jsonBytes = 0;
   let sink = 0;
+  const cpu0 = threadCpuSeconds();
   const t0 = performance.now();
   for (let i = 0, done = 0; done < records; i++) {
     const text = pages[i % POOL_PAGES];
@@ -123,8 +185,9 @@ function parseOnly(records: number): ParseRun {
     done += RECORDS_PER_PAGE;
   }
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = cpuPerRecord(cpu0, threadCpuSeconds(), records);
   if (sink === 0) throw new Error('unreachable');
-  return { seconds, jsonBytes, recordsPerSecond: records / seconds, jsonMBPerSecond: jsonBytes / 1e6 / seconds };
+  return { seconds, jsonBytes, recordsPerSecond: records / seconds, jsonMBPerSecond: jsonBytes / 1e6 / seconds, cpu };
 }
 
 /** Best-of-3 time of building the `data` column of `records` both ways. */
@@ -154,30 +217,76 @@ function columnBuilding(pages: number): { records: number; makeDataMs: number; b
   return { records: recs.length, makeDataMs, builderMs, speedup: builderMs / makeDataMs };
 }
 
+/** The run with the highest rate. */
+function fastest<T extends { recordsPerSecond: number }>(runs: T[]): T {
+  return runs.reduce((a, b) => (b.recordsPerSecond > a.recordsPerSecond ? b : a));
+}
+
+/** `min-max` of a list of ratios. */
+function spread(values: number[]): string {
+  return `${Math.min(...values).toFixed(2)}-${Math.max(...values).toFixed(2)}`;
+}
+
+/** CPU per record as text. */
+function cpuText(cpu: CpuPerRecord | null): string {
+  if (!cpu) return 'cpu n/a';
+  return `cpu us/rec: main ${Math.round(cpu.main)}, encoder ${Math.round(cpu.encoder)}, helpers ${Math.round(cpu.helpers)}`;
+}
+
 /** Runs the benchmark and prints a table plus one JSON line. */
 export async function main(quick: boolean): Promise<void> {
   const n = quick ? 4000 : 20000;
+  const rounds = quick ? 1 : 3;
   const [small, large] = quick ? [5000, 20000] : [10000, 100000];
-  const parse = inChild<ParseRun>('parse', String(n));
+  const parses: ParseRun[] = [];
+  const nesteds: PipelineRun[] = [];
+  const tensors: PipelineRun[] = [];
+  for (let r = 0; r < rounds; r++) {
+    parses.push(inChild<ParseRun>('parse', String(n)));
+    nesteds.push(inChild<PipelineRun>('pipeline', String(n), 'nested'));
+    tensors.push(inChild<PipelineRun>('pipeline', String(n), 'tensor'));
+  }
   const columns = columnBuilding(quick ? 10 : 40);
-  const nested = inChild<PipelineRun>('pipeline', String(n), 'nested');
-  const tensor = inChild<PipelineRun>('pipeline', String(n), 'tensor');
   const memSmall = inChild<PipelineRun>('pipeline', String(small), 'nested');
   const memLarge = inChild<PipelineRun>('pipeline', String(large), 'nested');
+  const parse = fastest(parses);
+  const nested = fastest(nesteds);
+  const tensor = fastest(tensors);
   const ratio = nested.recordsPerSecond / parse.recordsPerSecond;
+  const tensorRatio = tensor.recordsPerSecond / parse.recordsPerSecond;
+  const roundRatios = (runs: PipelineRun[]): number[] => runs.map((run, r) => run.recordsPerSecond / parses[r].recordsPerSecond);
   const rssRatio = memLarge.peakRssMB / memSmall.peakRssMB;
   const line = (r: PipelineRun): string =>
     `${r.layout.padEnd(7)} ${String(r.records).padStart(7)} rec  ${r.seconds.toFixed(1).padStart(6)} s  ${Math.round(r.recordsPerSecond).toString().padStart(6)} rec/s  ${r.jsonMBPerSecond.toFixed(1).padStart(6)} MB/s JSON  peak RSS ${Math.round(r.peakRssMB)} MB  wasm ${Math.round(r.peakWasmMB)} MB  files ${r.files} (${(r.fileBytes / 1e6).toFixed(1)} MB)  workers ${r.workersStarted}`;
-  console.log(`load bench: 2D 72x56 histograms, JSON pages -> Parquet zstd${quick ? ' (quick)' : ''}`);
-  console.log(`JSON.parse alone: ${Math.round(parse.recordsPerSecond)} rec/s, ${parse.jsonMBPerSecond.toFixed(1)} MB/s`);
-  console.log(line(nested));
-  console.log(line(tensor));
-  console.log(`ratio to JSON.parse alone: nested ${ratio.toFixed(2)}, tensor ${(tensor.recordsPerSecond / parse.recordsPerSecond).toFixed(2)} (goal >= 0.6)`);
+  console.log(`load bench: 2D 72x56 histograms, JSON pages -> Parquet zstd${quick ? ' (quick)' : ''}; best of ${rounds} alternating runs`);
+  console.log(`JSON.parse alone: ${Math.round(parse.recordsPerSecond)} rec/s, ${parse.jsonMBPerSecond.toFixed(1)} MB/s  (${cpuText(parse.cpu)}; rounds: ${parses.map((p) => Math.round(p.recordsPerSecond)).join(', ')} rec/s)`);
+  for (const [best, runs] of [[nested, nesteds], [tensor, tensors]] as const) {
+    console.log(line(best));
+    console.log(`        ${cpuText(best.cpu)}; waited for the encoder ${best.writeWaitSeconds.toFixed(2)} s, close ${best.closeSeconds.toFixed(2)} s; rounds: ${runs.map((p) => Math.round(p.recordsPerSecond)).join(', ')} rec/s`);
+  }
+  console.log(`ratio to JSON.parse alone (best / best): nested ${ratio.toFixed(2)}, tensor ${tensorRatio.toFixed(2)} (goal >= 0.6); per round: nested ${spread(roundRatios(nesteds))}, tensor ${spread(roundRatios(tensors))}`);
+  if (nested.cpu && parse.cpu) {
+    // Two cores: the rate cannot beat the busiest thread, nor half the total CPU per record.
+    const total = nested.cpu.main + nested.cpu.encoder + nested.cpu.helpers;
+    const bound = Math.max(nested.cpu.main, nested.cpu.encoder, total / 2);
+    console.log(`CPU bound (nested): ${Math.round(bound)} us/rec -> ratio <= ${(parse.cpu.main / bound).toFixed(2)} on 2 idle cores (JSON.parse alone ${Math.round(parse.cpu.main)} us/rec)`);
+  }
   console.log(line(memSmall));
   console.log(line(memLarge));
   console.log(`peak RSS ${large} / ${small}: ${rssRatio.toFixed(2)} (goal <= 1.3)`);
   console.log(`data column, ${columns.records} records: makeData ${columns.makeDataMs.toFixed(0)} ms, arrow builder ${columns.builderMs.toFixed(0)} ms (${columns.speedup.toFixed(1)}x)`);
-  const json = { bench: 'load', quick, parse, nested, tensor, ratioToJsonParse: ratio, memory: { small: memSmall, large: memLarge, rssRatio }, columns };
+  const json = {
+    bench: 'load',
+    quick,
+    parse,
+    nested,
+    tensor,
+    ratioToJsonParse: ratio,
+    tensorRatioToJsonParse: tensorRatio,
+    rounds: { parse: parses, nested: nesteds, tensor: tensors, nestedRatios: roundRatios(nesteds), tensorRatios: roundRatios(tensors) },
+    memory: { small: memSmall, large: memLarge, rssRatio },
+    columns,
+  };
   process.stdout.write(JSON.stringify(json) + '\n');
 }
 
