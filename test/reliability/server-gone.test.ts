@@ -179,4 +179,21 @@ describe('server gone', () => {
       await server.close();
     }
   });
+
+  it('overwrite deletes the previous dataset when the run starts: a run that then fails leaves nothing complete', async () => {
+    const data = await tempDir();
+    await writeCsvData(data, { runs: 2, ls: 4, titles: 2, x1: 10, x2: 4, y2: 3 });
+    const server = await startServer({ port: 0, dataDirs: [data] });
+    const dir = await tempDir();
+    const pipeline = await writePipeline(dir, pipelineYaml(HISTOGRAM_STREAMS, QUICK_SOURCE));
+    try {
+      await runInProcess(pipeline, { url: server.url, token: server.userToken, outDir: dir });
+      expect(await completeDatasetViolations(join(dir, 'h1d'))).toEqual([]);
+    } finally {
+      await server.close();
+    }
+    const gone = `http://127.0.0.1:${await freePort()}`;
+    await expect(runInProcess(pipeline, { url: gone, token: 'tok-overwrite-0123456789', outDir: dir })).rejects.toMatchObject({ code: 'E_NETWORK' });
+    expect((await listFiles(join(dir, 'h1d'))).filter((p) => !p.startsWith('.dqm-export/'))).toEqual([]);
+  });
 });
