@@ -26,6 +26,7 @@ import {
   listFiles,
   runCli,
   startScriptedServer,
+  removeTempDirs,
   tempDir,
   temporaryFiles,
   writePipeline,
@@ -44,6 +45,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await sample?.close();
   closeDuckDB();
+  await removeTempDirs();
 });
 
 /** path -> sha256 of every file under `dir`. */

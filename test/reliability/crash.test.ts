@@ -24,6 +24,7 @@ import {
   runCli,
   runInProcess,
   soakScale,
+  removeTempDirs,
   tempDir,
   visibleDataFiles,
   writeCsvData,
@@ -165,7 +166,7 @@ const NAMED: Scenario[] = [
   },
 ];
 
-const TIMED = soakScale(2, 40);
+const TIMED = soakScale(2, 30);
 /** Generous: a test may wait for the two-at-a-time limiter before its own minute of work. */
 const TEST_TIMEOUT_MS = 300_000;
 
@@ -198,6 +199,7 @@ describe('SIGKILL at any point, then run --resume', () => {
   afterAll(async () => {
     await server?.close();
     closeDuckDB();
+    await removeTempDirs();
   });
 
   async function crashAndResume(scenario: Scenario): Promise<void> {

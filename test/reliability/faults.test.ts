@@ -6,7 +6,7 @@
  * retry. One seed runs the real thing: `dqm-export serve` with those flags and `dqm-export run`.
  *
  * In-process runs (startServer + runPipeline) over small generated CSVs keep 20 runs inside CI's
- * budget; SOAK=1 runs 150 seeds over bigger CSVs plus 30 over the bundled sample and 30 over a
+ * budget; SOAK=1 runs 100 seeds over bigger CSVs plus 20 over the bundled sample and 20 over a
  * larger synthetic 2D set.
  */
 import { join } from 'node:path';
@@ -24,6 +24,7 @@ import {
   runCli,
   runInProcess,
   soakScale,
+  removeTempDirs,
   tempDir,
   writePipeline,
   writeCsvData,
@@ -47,6 +48,8 @@ interface DataSet {
 }
 
 const range = (from: number, n: number): number[] => Array.from({ length: n }, (_, i) => from + i);
+/** Five seeds run at once (vitest's default concurrency): a soak-sized run may wait on the others. */
+const TEST_TIMEOUT_MS = soakScale(120_000, 900_000);
 
 /** Generated CSVs: 3 runs x 12 LS x 2 titles per dimensionality in CI, 6 x 40 x 3 in the soak. */
 const SMALL: CsvDataShape = soakScale({ runs: 3, ls: 12, titles: 2, x1: 20, x2: 10, y2: 8 }, { runs: 6, ls: 40, titles: 3, x1: 100, x2: 56, y2: 72 });
@@ -62,13 +65,13 @@ const DATA_SETS: DataSet[] = [
     },
     streams: HISTOGRAM_STREAMS,
     records: { h1d: SMALL_RECORDS, h2d: SMALL_RECORDS },
-    seeds: range(1, soakScale(20, 150)),
+    seeds: range(1, soakScale(20, 100)),
   },
   ...soakScale<DataSet[]>(
     [],
     [
       // The bundled sample: real 1D TEC histograms and 56 x 72 2D pixel maps.
-      { name: 'sample', server: async () => ({ pageSize: 10 }), streams: HISTOGRAM_STREAMS, records: { h1d: 249, h2d: 240 }, seeds: range(500, 30) },
+      { name: 'sample', server: async () => ({ pageSize: 10 }), streams: HISTOGRAM_STREAMS, records: { h1d: 249, h2d: 240 }, seeds: range(500, 20) },
       {
         name: 'synthetic 2D',
         server: async () => ({ synthetic: 'runs=8,ls=60,titles=3,dim=2,x=56,y=72', pageSize: 25 }),
@@ -76,13 +79,16 @@ const DATA_SETS: DataSet[] = [
           { name: 'h2d', endpoint: 'lumisection_histograms_2d', slice: '{by: run-range, size: 3}', transform: '{layout: tensor, dtype: float32}', partitionBy: ['run'] },
         ],
         records: { h2d: 8 * 60 * 3 },
-        seeds: range(1000, 30),
+        seeds: range(1000, 20),
       },
     ],
   ),
 ];
 
-afterAll(() => closeDuckDB());
+afterAll(async () => {
+  closeDuckDB();
+  await removeTempDirs();
+});
 
 for (const data of DATA_SETS) {
   describe(`faults on ${data.name}`, () => {
@@ -107,7 +113,7 @@ for (const data of DATA_SETS) {
       } finally {
         await server.close();
       }
-    });
+    }, TEST_TIMEOUT_MS);
 
     it.concurrent.each(data.seeds)('seed %i: the dataset equals the fault-free one, every fault is one counted retry', async (seed) => {
       const serverLog: string[] = [];
@@ -137,7 +143,7 @@ for (const data of DATA_SETS) {
       expect(counted).toBeGreaterThan(0);
       expect(counted).toBeLessThanOrEqual(retried.length);
       expect(summary.streams.map((s) => s.records)).toEqual(data.streams.map((s) => data.records[s.name]));
-    });
+    }, TEST_TIMEOUT_MS);
 
     if (data === DATA_SETS[0]) {
       it('the real processes: `dqm-export serve` with the fault flags, `dqm-export run` against it', async () => {

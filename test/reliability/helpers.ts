@@ -9,7 +9,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
@@ -30,9 +30,18 @@ export function soakScale<T>(ci: T, soak: T): T {
   return SOAK ? soak : ci;
 }
 
-/** A fresh empty directory under the OS temp dir. */
-export function tempDir(prefix = 'dqm-rel-'): Promise<string> {
-  return mkdtemp(join(tmpdir(), prefix));
+const createdDirs: string[] = [];
+
+/** A fresh empty directory under the OS temp dir, removed by `removeTempDirs`. */
+export async function tempDir(prefix = 'dqm-rel-'): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  createdDirs.push(dir);
+  return dir;
+}
+
+/** Removes every directory `tempDir` made in this test file (call in `afterAll`). */
+export async function removeTempDirs(): Promise<void> {
+  await Promise.all(createdDirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
 }
 
 /** One stream of a generated pipeline file. */

@@ -21,6 +21,7 @@ import {
   pipelineYaml,
   runCli,
   startScriptedServer,
+  removeTempDirs,
   tempDir,
   writeCsvData,
   writePipeline,
@@ -31,7 +32,10 @@ import {
 const TOKEN = 'dqm-secret-7f3a9c1e5b2d4f60a8e1';
 const VERBOSE = ['--log-level', 'trace', '--verbose'];
 
-afterAll(() => closeDuckDB());
+afterAll(async () => {
+  closeDuckDB();
+  await removeTempDirs();
+});
 
 /** Everything the run wrote (files under `dir`, stdout, stderr) that contains the token. */
 async function leaks(dir: string, run: { stdout: string; stderr: string }): Promise<string[]> {

@@ -25,6 +25,7 @@ import {
   runInProcess,
   startScriptedServer,
   temporaryFiles,
+  removeTempDirs,
   tempDir,
   writeCsvData,
   writePipeline,
@@ -34,7 +35,10 @@ import {
 const HANG_BOUND_MS = 45_000;
 const QUICK_SOURCE = { retries: 2, timeouts: '{connect_ms: 1000, headers_ms: 500, body_ms: 500}' };
 
-afterAll(() => closeDuckDB());
+afterAll(async () => {
+  closeDuckDB();
+  await removeTempDirs();
+});
 
 /** A port on 127.0.0.1 that nothing listens on (bound, then released). */
 async function freePort(): Promise<number> {

@@ -24,6 +24,7 @@ import {
   pipelineYaml,
   runCli,
   startScriptedServer,
+  removeTempDirs,
   tempDir,
   writePipeline,
   type ScriptedReply,
@@ -47,7 +48,10 @@ function nonLoopbackAddress(): string {
   return '0.0.0.0';
 }
 
-afterAll(() => closeDuckDB());
+afterAll(async () => {
+  closeDuckDB();
+  await removeTempDirs();
+});
 
 describe('TLS is verified by default', () => {
   let server: ScriptedServer;
