@@ -6,7 +6,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ScriptedReply } from './helpers.js';
+import type { ScriptedReply } from './scripted-server.js';
 import type { IncomingMessage } from 'node:http';
 
 /** What a case's directory holds, for setup and checks. */

@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import { sqlString } from '../helpers/duckdb.js';
 import { variant, type BadInputCase } from './bad-input-cases.js';
-import { duck, envelope, histogram1d, histogram2d, listFiles, type ScriptedReply } from './helpers.js';
+import { duck, listFiles } from './helpers.js';
+import { envelope, histogram1d, histogram2d, type ScriptedReply } from './scripted-server.js';
 
 const LIST_PATH = '/api/lumisection_histograms_1d/';
 const NOT_FOUND: ScriptedReply = { status: 404, body: '<html><head><title>Not Found</title></head><body>Not Found</body></html>', headers: { 'Content-Type': 'text/html' } };

@@ -25,13 +25,12 @@ import {
   errorLine,
   listFiles,
   runCli,
-  startScriptedServer,
   removeTempDirs,
   tempDir,
   temporaryFiles,
   writePipeline,
-  type ScriptedServer,
 } from './helpers.js';
+import { startScriptedServer, type ScriptedServer } from './scripted-server.js';
 
 const CASES: BadInputCase[] = [...CONFIG_CASES, ...RUN_CASES];
 const DEFAULT_TOKEN = 'tok-bad-inputs-0123456789';

@@ -14,19 +14,16 @@ import { closeDuckDB, parquetKeyValueMetadata } from '../helpers/duckdb.js';
 import {
   HISTOGRAM_STREAMS,
   errorLine,
-  envelope,
   filesContaining,
-  histogram1d,
   listFiles,
   pipelineYaml,
   runCli,
-  startScriptedServer,
   removeTempDirs,
   tempDir,
   writeCsvData,
   writePipeline,
-  type ScriptedReply,
 } from './helpers.js';
+import { envelope, histogram1d, startScriptedServer, type ScriptedReply } from './scripted-server.js';
 
 /** A token that nothing else contains, so any occurrence is a leak. */
 const TOKEN = 'dqm-secret-7f3a9c1e5b2d4f60a8e1';

@@ -23,13 +23,13 @@ import {
   pipelineYaml,
   runCli,
   runInProcess,
-  startScriptedServer,
   temporaryFiles,
   removeTempDirs,
   tempDir,
   writeCsvData,
   writePipeline,
 } from './helpers.js';
+import { startScriptedServer } from './scripted-server.js';
 
 /** A run that cannot finish must give up well within this (timeouts and retries are small here). */
 const HANG_BOUND_MS = 45_000;

@@ -17,19 +17,15 @@ import { closeDuckDB } from '../helpers/duckdb.js';
 import {
   completeDatasetViolations,
   datasetChecksums,
-  envelope,
   errorLine,
-  histogram1d,
   listFiles,
   pipelineYaml,
   runCli,
-  startScriptedServer,
   removeTempDirs,
   tempDir,
   writePipeline,
-  type ScriptedReply,
-  type ScriptedServer,
 } from './helpers.js';
+import { envelope, histogram1d, startScriptedServer, type ScriptedReply, type ScriptedServer } from './scripted-server.js';
 
 const TLS = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'tls');
 const TOKEN = 'tok-transport-0123456789';
