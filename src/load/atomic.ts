@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { DqmExportError, toDqmError } from '../errors.js';
 import { crashPoint, type CrashPointName } from '../testing/crash-points.js';
@@ -34,6 +34,27 @@ export function fsError(err: unknown, path: string): DqmExportError {
     return toDqmError(Object.assign(new Error(`cannot write ${path}: ${e.message}`), { code: e.code, path }));
   }
   return toDqmError(err);
+}
+
+/**
+ * `mkdir -p` whose error says why: Node's recursive mkdir reports ENOENT when the directory cannot
+ * be made because its parent is on a read-only filesystem (EROFS), which reads as "missing". On
+ * ENOENT the first missing component is made alone, whose error is the real one. Throws E_FS_*.
+ */
+export async function ensureDirectory(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw toDqmError(err);
+    let missing = dir;
+    while (dirname(missing) !== missing && !(await stat(dirname(missing)).then(() => true, () => false))) missing = dirname(missing);
+    try {
+      await mkdir(missing);
+      await mkdir(dir, { recursive: true });
+    } catch (real) {
+      throw toDqmError(real);
+    }
+  }
 }
 
 /** fsyncs a directory so a rename in it survives a crash. Some filesystems refuse; that is not an error. */
@@ -73,7 +94,7 @@ export async function removeTemporary(path: string): Promise<void> {
  * names the crash point reached between the synced temporary file and the rename (tests only).
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array, crashAt?: CrashPointName): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
+  await ensureDirectory(dirname(path));
   const tmp = temporaryPathFor(path);
   try {
     const handle = await open(tmp, 'wx');

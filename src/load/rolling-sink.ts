@@ -3,11 +3,10 @@
  * provenance metadata, and the two-phase finish (files complete under temporary names) then commit
  * (rename in place), so a slice's files appear together and an abort leaves none.
  */
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RecordBatch, Schema } from 'apache-arrow';
-import { InputError, InternalError, toDqmError } from '../errors.js';
-import { commitFile, removeTemporary, temporaryPathFor } from './atomic.js';
+import { InputError, InternalError } from '../errors.js';
+import { commitFile, ensureDirectory, removeTemporary, temporaryPathFor } from './atomic.js';
 import { batchByteLength } from './batch-bytes.js';
 import type { FileEncoder, FileEncoderFactory } from './file-encoder.js';
 import { partitionPath } from './partition-path.js';
@@ -109,11 +108,7 @@ export class RollingSink implements Sink {
     const relativePath = this.subdir ? `${this.subdir}/${name}` : name;
     const finalPath = join(this.settings.dir, ...relativePath.split('/'));
     const temporaryPath = temporaryPathFor(finalPath);
-    try {
-      await mkdir(join(this.settings.dir, ...this.subdir.split('/').filter(Boolean)), { recursive: true });
-    } catch (err) {
-      throw toDqmError(err);
-    }
+    await ensureDirectory(join(this.settings.dir, ...this.subdir.split('/').filter(Boolean)));
     const metadata = new Map(batch.schema.metadata);
     for (const [k, v] of Object.entries(this.settings.metadata)) metadata.set(k, v);
     const schema = new Schema(batch.schema.fields, metadata);
