@@ -1,11 +1,12 @@
 /** The Parquet encoder pool: workers are recycled, failures surface as errors and leave no file. */
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
 import { EncoderPool, openSink } from '../../src/load/index.js';
 import { toRecordBatch, transformSpecFor } from '../../src/transform/index.js';
-import { closeDuckDB, readParquetRows } from '../helpers/duckdb.js';
-import { captureRecords, listFiles, outputRoot } from './fixtures.js';
+import { closeDuckDB, queryParquet, readParquetRows, sqlString } from '../helpers/duckdb.js';
+import { captureRecords, flatData, listFiles, outputRoot, sameBits } from './fixtures.js';
 
 afterAll(closeDuckDB);
 
@@ -89,4 +90,27 @@ test('a destroyed pool fails the open file; the sink cleans up', async () => {
   await pool.destroy();
   await expect(sink.close()).rejects.toThrow(/pool destroyed/);
   expect(listFiles(dir).filter((f) => existsSync(join(dir, f)))).toEqual([]);
+});
+
+test('a file of many row groups, synced while the next ones encode, is complete and exact', async () => {
+  const pool = new EncoderPool();
+  try {
+    const dir = outputRoot();
+    // One row per row group: every batch ends row groups and starts a background write-back, and
+    // 20 batches are more than the worker holds in flight.
+    const sink = openSink({ dir, format: 'parquet', rowGroupBytes: 1, encoderPool: pool });
+    for (let i = 0; i < 20; i++) await sink.write(batch);
+    const [file] = await sink.close();
+    const path = join(dir, file.path);
+    const bytes = readFileSync(path);
+    expect(bytes.length).toBe(file.bytes);
+    expect(createHash('sha256').update(bytes).digest('hex')).toBe(file.sha256);
+    const groups = await queryParquet(`SELECT count(DISTINCT row_group_id) AS n FROM parquet_metadata(${sqlString(path)})`);
+    expect(Number(groups.rows[0].n)).toBe(20 * records.length);
+    const rows = await readParquetRows(path);
+    expect(rows.length).toBe(20 * records.length);
+    rows.forEach((row, i) => expect(sameBits((row.data as number[][]).flat(), flatData(records[i % records.length]))).toBe(true));
+  } finally {
+    await pool.destroy();
+  }
 });

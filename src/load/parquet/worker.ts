@@ -57,6 +57,8 @@ interface FileState {
   done: Promise<void>;
   /** Write-back of the row groups written so far, started in the background (see `startWriteBack`). */
   writeBack: Promise<void>;
+  /** A write-back is queued behind the running one and will cover everything written until it starts. */
+  writeBackQueued: boolean;
 }
 
 const files = new Map<number, FileState>();
@@ -147,9 +149,13 @@ async function run(file: FileState, plan: ParquetWriterPlan): Promise<void> {
  * path. The fsync in `finish` still makes the file durable; this only moves the disk work earlier.
  */
 function startWriteBack(file: FileState): void {
+  // On a slow disk row groups can come faster than syncs: one queued sync covers them all.
+  if (file.writeBackQueued) return;
+  file.writeBackQueued = true;
   file.writeBack = file.writeBack.then(
     () =>
       new Promise<void>((resolve) => {
+        file.writeBackQueued = false;
         fdatasync(file.fd, (err) => {
           // Node's message starts with the errno code, which the pool turns into E_FS_<errno>.
           if (err && !file.error) file.error = err.message;
@@ -218,6 +224,7 @@ port.on('message', (message: WorkerRequest) => {
         wake: null,
         done: Promise.resolve(),
         writeBack: Promise.resolve(),
+        writeBackQueued: false,
       };
       files.set(file.id, file);
       file.done = run(file, message.plan).catch((err: unknown) => {
