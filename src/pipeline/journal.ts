@@ -5,8 +5,9 @@
  * committed line names (a slice interrupted between rename and commit) is removed, so the dataset
  * equals an uninterrupted run's. A torn last line (kill -9 mid-append) is ignored.
  */
-import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ensureDirectory } from '../load/atomic.js';
 import { redact } from '../secrets.js';
 
 /** A file a slice committed, as recorded in the journal and the manifest. */
@@ -24,7 +25,7 @@ export interface JournalFile {
 }
 
 export type JournalEntry =
-  | { type: 'start'; at: string; configHash: string; version: string; planHash?: string }
+  | { type: 'start'; at: string; configHash: string; version: string; planHash?: string; appendTag?: string }
   | { type: 'slice'; at: string; stream: string; key: string; files: JournalFile[]; report: Record<string, unknown> }
   | { type: 'done'; at: string };
 
@@ -36,6 +37,8 @@ export interface JournalState {
   configHash: string | null;
   /** Plan hash of a shard's run (null for unsharded runs). */
   planHash?: string | null;
+  /** File-name tag of an append run (its files never collide with earlier runs'). */
+  appendTag?: string;
   /** `stream\u0000sliceKey` -> entry. */
   slices: Map<string, Extract<JournalEntry, { type: 'slice' }>>;
   done: boolean;
@@ -70,6 +73,7 @@ export async function readJournal(root: string, name: string = JOURNAL_NAME): Pr
     if (entry.type === 'start') {
       state.configHash = entry.configHash;
       state.planHash = entry.planHash ?? null;
+      state.appendTag = entry.appendTag;
       state.done = false;
     } else if (entry.type === 'slice') {
       state.slices.set(sliceId(entry.stream, entry.key), entry);
@@ -88,7 +92,8 @@ export interface Journal {
 
 /** Opens (creating) the journal for appending. */
 export async function openJournal(root: string, name: string = JOURNAL_NAME): Promise<Journal> {
-  await mkdir(join(root, STATE_DIR), { recursive: true });
+  // ensureDirectory: on a read-only filesystem it reports EROFS, where mkdir -p says ENOENT.
+  await ensureDirectory(join(root, STATE_DIR));
   const handle = await open(join(root, STATE_DIR, name), 'a');
   // Appends are serialised so lines never interleave even when slices finish together.
   let chain: Promise<void> = Promise.resolve();

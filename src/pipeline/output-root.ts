@@ -103,6 +103,11 @@ export async function prepareOutputRoot(
   const existing = await listDatasetFiles(root);
   const interrupted = journal.configHash !== null && !journal.done;
 
+  if (options.resume && journal.done && journal.configHash === options.configHash) {
+    // This stream finished before the crash (a later stream was interrupted): keep it as it is.
+    const committed = new Set([...journal.slices.values()].flatMap((e) => e.files.map((f) => f.path)));
+    return { journal, keptFiles: (await readManifestFiles(root)).filter((f) => !committed.has(f.path)) };
+  }
   if (options.resume && interrupted) {
     if (journal.configHash !== options.configHash) {
       throw new ConfigError(

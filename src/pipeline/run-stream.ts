@@ -13,6 +13,7 @@ import { openPartitionedSink, openSink, provenanceMetadata, type Sink, type Writ
 import type { Logger } from '../log.js';
 import { safeUrl } from '../secrets.js';
 import { toRecordBatches, transformSpecFor } from '../transform/index.js';
+import { crashPoint } from '../testing/crash-points.js';
 import { VERSION } from '../version.js';
 import { readCursor } from './cursor.js';
 import { openJournal, sliceId, type JournalFile } from './journal.js';
@@ -143,6 +144,7 @@ export async function runStream(stream: Stream, options: StreamRunOptions): Prom
         summary.repairs += event.report.repairs;
         const report = { ...event.report, rejects: sliceRejects.get(key) ?? 0 };
         await journal.append({ type: 'slice', at: new Date().toISOString(), stream: stream.name, key, files: jf, report });
+        crashPoint('commit');
         const run = event.slice.partition.run;
         if (typeof run === 'number' && run > maxRun) maxRun = run;
       }
@@ -153,8 +155,9 @@ export async function runStream(stream: Stream, options: StreamRunOptions): Prom
     throw err;
   }
   summary.retries = options.client.stats.attempts - options.client.stats.requests - retriesBefore;
-  if (prepared.journal.done && slices.length === 0 && options.shard) {
-    await journal.close(); // a completed shard run again with --resume: nothing to do, nothing rewritten
+  if (prepared.journal.done && slices.length === 0) {
+    // Resumed after this stream (or shard) had finished: nothing to do, nothing rewritten.
+    await journal.close();
   } else {
     await target.finish({ files, provenance, rejects: summary.rejects, seconds: (Date.now() - started) / 1000, maxRun, committedKeys: keys });
     await journal.append({ type: 'done', at: new Date().toISOString() });

@@ -38,7 +38,7 @@ export interface OutputTarget {
   /** Rejects file, relative to the root. */
   readonly rejectsPath: string;
   /** Extra fields of the journal's `start` line. */
-  readonly startFields: { planHash?: string };
+  readonly startFields: { planHash?: string; appendTag?: string };
   /** Applies mode / resume; returns the committed slices to skip. */
   prepare(): Promise<PreparedOutput>;
   /** Unique, filesystem-safe file name prefix of a slice. */
@@ -90,16 +90,28 @@ function committedKeys(prepared: PreparedOutput): Set<string> {
 /** The whole dataset in `root`: manifest and `_SUCCESS` at the end, the cursor for incremental streams. */
 export function datasetTarget(root: string, stream: Stream, o: { resume: boolean; configHash: string }): OutputTarget {
   const rejectsPath = `${STATE_DIR}/rejects.jsonl`;
+  // Append runs may export a slice again (new lumisections of a run): a per-run tag keeps the new
+  // files from renaming over the earlier run's, which the kept manifest still lists.
+  let prefix = slicePrefix;
+  let appendTag: string | undefined;
   return {
     journalName: JOURNAL_NAME,
     rejectsPath,
-    startFields: {},
     async prepare() {
       const prepared = await prepareOutputRoot(root, { mode: stream.output.mode, resume: o.resume, configHash: o.configHash, stream: stream.name });
+      if (stream.output.mode === 'append') {
+        // A resumed append keeps the interrupted run's tag, so its committed files stay its own.
+        const tag = prepared.journal.appendTag ?? `a${Date.now().toString(36)}`;
+        appendTag = tag;
+        prefix = (key) => slicePrefix(key).replace(/^part-/, `part-${tag}-`);
+      }
       await pruneRejects(join(root, rejectsPath), committedKeys(prepared));
       return prepared;
     },
-    filePrefix: slicePrefix,
+    filePrefix: (key) => prefix(key),
+    get startFields() {
+      return appendTag ? { appendTag } : {};
+    },
     async finish(input) {
       const manifest = buildManifest({
         provenance: input.provenance,

@@ -27,6 +27,8 @@ export const CRASH_POINTS = {
   manifest: 'manifest',
   /** The `_SUCCESS` marker's temporary file is written, not yet renamed. */
   success: 'success',
+  /** A slice's journal line is fsynced (the slice is committed); the next slice not started (src/pipeline/run-stream.ts). */
+  commit: 'commit',
 } as const;
 
 /** A crash point name. */
