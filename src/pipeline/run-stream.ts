@@ -59,6 +59,8 @@ export async function runStream(stream: Stream, options: StreamRunOptions): Prom
     ? shardTarget(root, stream, { resume: options.resume, configHash: options.configHash, shard: options.shard })
     : datasetTarget(root, stream, { resume: options.resume, configHash: options.configHash });
   const prepared = await target.prepare();
+  // Counted from here, so retries of planning requests (the run list) are in the summary too.
+  const retriesBefore = options.client.stats.attempts - options.client.stats.requests;
   const cursor = stream.incremental && !options.shard ? await readCursor(root) : null;
   const minRun = cursor ? cursor.value + 1 : undefined;
   const spec = streamSpecFor(stream, minRun);
@@ -103,7 +105,6 @@ export async function runStream(stream: Stream, options: StreamRunOptions): Prom
     keys.push(entry.key);
     summary.rejects += Number(entry.report.rejects ?? 0);
   }
-  const retriesBefore = options.client.stats.attempts - options.client.stats.requests;
   let maxRun = cursor?.value ?? -Infinity;
   let exported = 0;
   try {
