@@ -5,7 +5,6 @@
  */
 import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { startServer } from '../../server/index.js';
 import { PACKAGE_ROOT, SAMPLE_DATA_DIR } from '../../version.js';
 import { executeRun, runOptions, type RunArgs } from './run.js';
 
@@ -17,6 +16,7 @@ export const demoCommand: CommandModule<object, RunArgs> = {
       .option('file', { type: 'string', default: join(PACKAGE_ROOT, 'pipelines', 'demo.yaml'), describe: 'Pipeline to run' })
       .example([['$0 demo --out /tmp/dqm', 'write the demo dataset under /tmp/dqm']]) as unknown as Argv<RunArgs>,
   handler: async (argv) => {
+    const { startServer } = await import('../../server/index.js');
     const server = await startServer({ port: 0, dataDirs: [SAMPLE_DATA_DIR] });
     process.stderr.write(`embedded DQM Playground server on ${server.url} (sample data in ${SAMPLE_DATA_DIR})\n`);
     try {

@@ -8,7 +8,7 @@
  */
 import type { Argv, CommandModule } from 'yargs';
 import { createLogger } from '../../log.js';
-import { startServer, type RunningServer, type ServerOptions } from '../../server/index.js';
+import type { RunningServer, ServerOptions } from '../../server/index.js';
 
 interface ServeArgs {
   data?: string[];
@@ -117,6 +117,8 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       parseDelayMs: argv.parseDelayMs,
       logger: createLogger({ level: argv.verbose ? 'debug' : 'warn' }),
     };
+    // Loaded on demand: every other command (and each of the many `run` processes) skips the server's modules.
+    const { startServer } = await import('../../server/index.js');
     const server = await startServer(options);
     const first = { event: 'listening', url: server.url, adminToken: server.adminToken, userToken: server.userToken };
     const lines = [
