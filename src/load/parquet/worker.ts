@@ -190,8 +190,12 @@ async function finish(file: FileState): Promise<void> {
   try {
     await file.done;
     await file.writeBack;
-    fsyncSync(file.fd);
-    closeSync(file.fd);
+    try {
+      fsyncSync(file.fd);
+    } finally {
+      // Closed even when the sync fails (EIO, ENOSPC): a recycled worker must not leak descriptors.
+      closeSync(file.fd);
+    }
     if (file.aborted) {
       unlinkSync(file.path);
       send({ type: 'aborted', fileId: file.id, wasmBytes: wasmBytes() });
