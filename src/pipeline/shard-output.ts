@@ -152,6 +152,8 @@ export async function prepareShardOutput(root: string, o: ShardPrepareOptions): 
     if (rel === ownManifest || rel === MANIFEST_NAME || rel === SUCCESS_NAME) return true;
     const shard = shardOfFile(rel);
     if (shard !== null) return shard === o.index || shard >= o.count;
+    // Another shard's temporary (e.g. its manifest being written right now) is not ours to delete.
+    if (posix.basename(rel).startsWith(TEMP_PREFIX)) return false;
     const m = /^_shards\/s(\d{4,})\.json$/.exec(rel);
     if (m) return Number(m[1]) >= o.count;
     // A file of an unsharded dataset (or a foreign file in a dqm-export dataset): not part of the new one.
