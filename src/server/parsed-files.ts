@@ -104,8 +104,10 @@ export async function* preparedRows(path: string, dim: 1 | 2 | undefined, option
       yield prepared;
     }
   } catch (err) {
-    if (err instanceof ParseStop) {
-      parsed.stop = err.message;
+    // The CSV reader wraps what its onError throws (E_CSV_READ with the ParseStop as cause).
+    const stop = err instanceof ParseStop ? err : (err as { cause?: unknown } | null)?.cause instanceof ParseStop ? ((err as { cause: ParseStop }).cause) : undefined;
+    if (stop) {
+      parsed.stop = stop.message;
       remember();
     }
     throw err;
