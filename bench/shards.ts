@@ -26,7 +26,7 @@ interface Cell {
 }
 
 const CELLS: Cell[] = quick
-  ? [{ name: 'small 8x6 (latency-bound)', synthetic: 'runs=8,ls=1500,titles=1,dim=2,x=8,y=6', records: 12_000 }]
+  ? [{ name: 'small 8x6 (latency-bound)', synthetic: 'runs=8,ls=500,titles=1,dim=2,x=8,y=6', records: 4_000 }]
   : [
       { name: 'small 8x6 (latency-bound)', synthetic: 'runs=16,ls=2500,titles=1,dim=2,x=8,y=6', records: 40_000 },
       { name: '72x56 (CPU-bound)', synthetic: 'runs=8,ls=250,titles=1,dim=2,x=56,y=72', records: 2000 },
