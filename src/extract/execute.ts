@@ -195,7 +195,7 @@ class Extraction<E extends Endpoint> {
   private dataChanged(slice: Slice<E>, total: number, distinct: number, what: string): ServerError {
     return new ServerError(
       'E_DATA_CHANGED',
-      `slice ${slice.key} of ${slice.endpoint} changed during the export: server total ${total}, got ${distinct} distinct records, ${what}; re-run the export`,
+      `slice ${slice.key} of ${slice.endpoint} changed during the export: server total ${total}, got ${distinct} distinct records, ${what}; re-run the export with --resume once the data is stable (a file still being parsed?). If it happens again with the same numbers, the server's count disagrees with the records it serves: report it to the DQM Playground maintainers`,
       { slice: slice.key, total, received: distinct },
     );
   }
