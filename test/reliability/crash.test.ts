@@ -133,6 +133,14 @@ const NAMED: Scenario[] = [
     },
   },
   {
+    name: 'right after the second h1d slice committed',
+    crash: 'commit:2',
+    landed: async (out) => {
+      expect((await journal(join(out, 'h1d'))).filter((e) => e.type === 'slice')).toHaveLength(2);
+      expect(existsSync(join(out, 'h1d', '_SUCCESS'))).toBe(false);
+    },
+  },
+  {
     name: 'between the renames of a two-partition h2d slice',
     crash: 'rename:7',
     landed: async (out) => expect((await visibleDataFiles(join(out, 'h2d'))).length).toBeGreaterThan(0),
