@@ -90,7 +90,7 @@ async function finalizeStream(loaded: LoadedPipeline, stream: Stream, o: Finaliz
   const first = [...manifests.values()][0];
   const count = o.plan?.shards ?? o.shards ?? first?.shards;
   if (count === undefined || count === null || !first) {
-    throw new InputError('E_FINALIZE_INCOMPLETE', `stream ${stream.name}: no shard has finished in ${root} (no ${SHARDS_DIR}/sNNNN.json); run the shards first`, { file: root });
+    throw new InputError('E_FINALIZE_INCOMPLETE', `stream ${stream.name}: no shard has finished in ${root} (no ${SHARDS_DIR}/sNNNN.json); run the shards first (an unsharded run writes its own manifest and needs no finalize)`, { file: root });
   }
   const planHash = o.plan?.planHash ?? first.planHash;
   const missing: number[] = [];

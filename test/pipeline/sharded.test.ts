@@ -161,6 +161,18 @@ describe('sharded export', () => {
     expect(await digest(out)).toEqual(reference);
   });
 
+  it('an unsharded plan file runs as a whole; finalize refuses a dataset that was not sharded', async () => {
+    const plan = join(work, 'plan-unsharded.json');
+    expect((await cli(['plan', pipelineFile, '--write-plan', plan, '--no-probe'])).code).toBe(0);
+    const out = join(work, 'from-plan');
+    const r = await cli(['run', pipelineFile, '--out', out, '--plan', plan]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(await digest(out)).toEqual(reference);
+    const f = await cli(['finalize', pipelineFile, '--out', out]);
+    expect(f.code).toBe(1);
+    expect(f.stderr).toMatch(/E_FINALIZE_INCOMPLETE: .*no shard has finished/);
+  });
+
   it('refuses shard settings that cannot work, with exit 2', async () => {
     for (const args of [['--shard', '4/4'], ['--shard', '1'], ['--plan', planned()], ['--shard', 'x']]) {
       const r = await cli(['run', pipelineFile, '--out', join(work, 'refused'), ...args]);
