@@ -89,14 +89,17 @@ function committedKeys(prepared: PreparedOutput): Set<string> {
 
 /** The whole dataset in `root`: manifest and `_SUCCESS` at the end, the cursor for incremental streams. */
 export function datasetTarget(root: string, stream: Stream, o: { resume: boolean; configHash: string }): OutputTarget {
-  const rejectsPath = `${STATE_DIR}/rejects.jsonl`;
+  let rejectsPath = `${STATE_DIR}/rejects.jsonl`;
   // Append runs may export a slice again (new lumisections of a run): a per-run tag keeps the new
-  // files from renaming over the earlier run's, which the kept manifest still lists.
+  // files from renaming over the earlier run's, which the kept manifest still lists. The rejects of
+  // each append run go to their own file too, so a later run never prunes an earlier run's.
   let prefix = slicePrefix;
   let appendTag: string | undefined;
   return {
     journalName: JOURNAL_NAME,
-    rejectsPath,
+    get rejectsPath() {
+      return rejectsPath;
+    },
     async prepare() {
       const prepared = await prepareOutputRoot(root, { mode: stream.output.mode, resume: o.resume, configHash: o.configHash, stream: stream.name });
       if (stream.output.mode === 'append') {
@@ -104,6 +107,7 @@ export function datasetTarget(root: string, stream: Stream, o: { resume: boolean
         const tag = prepared.journal.appendTag ?? `a${Date.now().toString(36)}`;
         appendTag = tag;
         prefix = (key) => slicePrefix(key).replace(/^part-/, `part-${tag}-`);
+        rejectsPath = `${STATE_DIR}/rejects-${tag}.jsonl`;
       }
       await pruneRejects(join(root, rejectsPath), committedKeys(prepared));
       return prepared;

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/server/index.js';
 import { closeDuckDB } from '../helpers/duckdb.js';
+import { envelope, histogram1d, startScriptedServer } from './scripted-server.js';
 import {
   completeDatasetViolations,
   datasetChecksums,
@@ -88,5 +89,34 @@ describe('append', () => {
     for (const f of firstFiles) expect(files).toContain(f);
     const manifest = JSON.parse(await readFile(join(root, 'manifest.json'), 'utf8'));
     expect(manifest.rows).toBe(2 * first.reduce((n, p) => n + p.rows, 0));
+  });
+
+  it('each append run keeps its own rejects file, named by its manifest', async () => {
+    // One valid and one bad record (3 values for 4 bins) per run; the second run serves new ids.
+    let round = 0;
+    const scripted = await startScriptedServer((_req, url) => {
+      if (url.pathname === '/api/runs/') return { status: 200, body: envelope([{ run_number: 315705, date: '2018-04-20T00:00:00Z' }]) };
+      const base = round * 10;
+      return { status: 200, body: envelope([histogram1d(base + 1), histogram1d(base + 2, { data: [1.0, 2.0, 3.0] })]) };
+    });
+    try {
+      const dir = await tempDir();
+      const file = await writePipeline(dir, pipelineYaml([{ name: 'h1d', endpoint: 'lumisection_histograms_1d', slice: '{by: none}', mode: 'append' }]));
+      const root = join(dir, 'out', 'h1d');
+      const seen: string[] = [];
+      for (round = 0; round < 2; round++) {
+        const summary = await runInProcess(file, { url: scripted.url, token: 'x'.repeat(40), outDir: join(dir, 'out') });
+        expect(summary.exitCode).toBe(3);
+        const manifest = JSON.parse(await readFile(join(root, 'manifest.json'), 'utf8')) as { rejects: { count: number; file: string } };
+        expect(manifest.rejects.count).toBe(1);
+        const lines = (await readFile(join(root, manifest.rejects.file), 'utf8')).trim().split('\n');
+        expect(lines.map((l) => JSON.parse(l).id)).toEqual([round * 10 + 2]);
+        seen.push(manifest.rejects.file);
+      }
+      expect(new Set(seen).size).toBe(2);
+      for (const f of seen) expect((await readFile(join(root, f), 'utf8')).trim().split('\n')).toHaveLength(1);
+    } finally {
+      await scripted.close();
+    }
   });
 });
