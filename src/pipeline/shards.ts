@@ -17,11 +17,6 @@ export interface ShardIndex {
 /** Largest shard count accepted (file names carry the index; a plan lists every slice). */
 export const MAX_SHARDS = 10_000;
 
-/** `sNNNN`: the shard id in file names; zero-padded so names sort by shard. */
-export function shardTag(index: number): string {
-  return 's' + String(index).padStart(4, '0');
-}
-
 /** Shard of a slice by a stable hash of stream name and slice key (sha256, first 32 bits, mod count). */
 export function shardOfKey(stream: string, key: string, count: number): number {
   const digest = createHash('sha256').update(`${stream}\u0000${key}`).digest();

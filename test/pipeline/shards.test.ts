@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DqmExportError } from '../../src/errors.js';
 import { buildPlanFile, planHash, readPlanFile, writePlanFile } from '../../src/pipeline/plan-file.js';
-import { shardOfFile } from '../../src/pipeline/shard-output.js';
-import { assignShards, parseShardArg, resolveShard, shardIndexFromEnv, shardOfKey, shardTag } from '../../src/pipeline/shards.js';
+import { shardTag } from '../../src/dataset/layout.js';
+import { shardOfFile } from '../../src/dataset/shard-output.js';
+import { assignShards, parseShardArg, resolveShard, shardIndexFromEnv, shardOfKey } from '../../src/pipeline/shards.js';
 import { estimateFromPage } from '../../src/pipeline/stream-plan.js';
 
 function codeOf(fn: () => unknown): string | undefined {
