@@ -10,7 +10,7 @@ import { createReadStream } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LoadedPipeline, Stream } from '../config/index.js';
-import { InputError, UsageError } from '../errors.js';
+import { ConfigError, InputError } from '../errors.js';
 import type { WrittenFile } from '../load/index.js';
 import type { Logger } from '../log.js';
 import type { JournalFile } from './journal.js';
@@ -96,7 +96,7 @@ async function finalizeStream(loaded: LoadedPipeline, stream: Stream, o: Finaliz
   const root = streamRoot(stream, o.outRoot);
   const manifests = await readShardManifests(root);
   const planStream = o.plan?.streams.find((s) => s.name === stream.name);
-  if (o.plan && !planStream) throw new UsageError('E_PLAN_STALE', `the plan file has no stream ${stream.name}`);
+  if (o.plan && !planStream) throw new ConfigError('E_PLAN_STALE', `the plan file has no stream ${stream.name}`);
   const first = [...manifests.values()][0];
   const count = o.plan?.shards ?? o.shards ?? first?.shards;
   if (count === undefined || count === null || !first) {

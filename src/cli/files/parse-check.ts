@@ -5,6 +5,7 @@
  * anywhere. A pure function of the request and the file record, so every rule is a table test.
  */
 import type { HistogramDataFile } from '../../domain.js';
+import type { CodeOf } from '../../error-codes.js';
 import { describeContents, describeProgress } from '../output/views.js';
 
 /** What `files parse` asks the server for. */
@@ -25,7 +26,8 @@ export interface ParseRequest {
 export type ParseVerdict =
   | { action: 'ok' }
   | { action: 'done'; message: string }
-  | { action: 'refuse'; code: string; message: string; usage: boolean; forcible: boolean };
+  | { action: 'refuse'; code: CodeOf<'usage'>; message: string; usage: true; forcible: boolean }
+  | { action: 'refuse'; code: CodeOf<'input'>; message: string; usage: false; forcible: boolean };
 
 /** The first check that applies to any file: granularity `run` makes the real server answer 500. */
 export function checkGranularity(req: ParseRequest): ParseVerdict {

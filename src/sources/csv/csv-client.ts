@@ -9,7 +9,7 @@
  * read locally, and throw ConfigError E_SOURCE_OPERATION.
  */
 import { encodeFilters, type Endpoint, type Filters, type Histogram1D, type Histogram2D, type Lumisection, type Run } from '../../domain.js';
-import { ConfigError, InternalError, ServerError } from '../../errors.js';
+import { ConfigError, DqmExportError, InternalError } from '../../errors.js';
 import { extractSlices, type CallOptions, type ClientStats, type DqmClient, type Page, type RecordOf } from '../../extract/index.js';
 import { parsePage } from '../../extract/envelope.js';
 import { interpretResponse, serverMessage } from '../../extract/http/response.js';
@@ -108,7 +108,7 @@ export function createCsvClient(data: ServerData, options: CsvClientOptions): Dq
       // worded without the HTTP that never happened.
       if (resolution.action !== 'ok') {
         const { error } = resolution;
-        throw new ServerError(error.code, `${options.description} rejected GET ${url}: ${serverMessage(body, headers['content-type'])}`, error.context);
+        throw new DqmExportError(error.code, 'server', `${options.description} rejected GET ${url}: ${serverMessage(body, headers['content-type'])}`, error.context);
       }
     }
     return { json: JSON.parse(reply.body.toString('utf8')), bytes: reply.body.length, url };
