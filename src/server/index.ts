@@ -6,6 +6,6 @@
 export { startServer } from './server.js';
 export type { RunningServer, ServerOptions } from './options.js';
 export { resolveServerOptions } from './options.js';
-export type { SyntheticSpec } from './synthetic-spec.js';
-export { parseSyntheticSpec, syntheticHistogram, syntheticTitle, syntheticCount, SYNTHETIC_DEFAULTS } from './synthetic-spec.js';
+export type { SyntheticSpec } from '../tables/synthetic-spec.js';
+export { parseSyntheticSpec, syntheticHistogram, syntheticTitle, syntheticCount, SYNTHETIC_DEFAULTS } from '../tables/synthetic-spec.js';
 export type { EnvelopeKind } from './pagination.js';

@@ -8,7 +8,7 @@ import { UsageError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
 import { SAMPLE_DATA_DIR } from '../version.js';
 import type { EnvelopeKind } from './pagination.js';
-import { parseSyntheticSpec, type SyntheticSpec } from './synthetic-spec.js';
+import { parseSyntheticSpec, type SyntheticSpec } from '../tables/synthetic-spec.js';
 
 /** Options of `startServer`. Every fault is off by default. */
 export interface ServerOptions {

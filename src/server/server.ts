@@ -15,7 +15,7 @@ import { Faults, type FaultPlan } from './faults.js';
 import type { HandlerEnv, RequestContext } from './handlers/context.js';
 import { ALLOW, detailReply, htmlNotFound, htmlServerError, jsonReply, redirectReply, unauthorizedReply, type Reply } from './http.js';
 import { resolveServerOptions, type RunningServer, type ServerOptions } from './options.js';
-import { Prng } from './prng.js';
+import { Prng } from '../tables/prng.js';
 import { allowOf, dispatch, isCached, isFaultable, matchRoute } from './router.js';
 
 /** Largest request body accepted (actions take a few bytes of JSON). */

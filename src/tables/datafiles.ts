@@ -2,8 +2,7 @@
  * The histogram_data_files table: one record per registered CSV, with parse progress. Rendered on
  * each request (progress changes), unlike histograms.
  */
-import type { DataFileLookup, DataFileQuery } from './filters.js';
-import type { Listing } from './model.js';
+import type { DataFileLookup, DataFileQuery, Listing } from './model.js';
 import { pyFloat } from './pyjson.js';
 import { now, type Timestamp } from './records.js';
 

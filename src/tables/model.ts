@@ -91,3 +91,22 @@ export interface LumisectionTable {
   get(id: number): Buffer | undefined;
   create(runNumber: number, ls: number): CreateResult;
 }
+
+/** What histogram filters need to know about the data files. */
+export interface DataFileLookup {
+  exists(id: number): boolean;
+  /** Ids of the files whose path contains `text` (case-sensitive, like `__contains`). */
+  idsWithPathContaining(text: string): number[];
+}
+
+/** A validated data-file list query. */
+export interface DataFileQuery {
+  id?: number;
+  dataEra?: string;
+  dimensionality?: 1 | 2;
+  granularity?: 'run' | 'lum';
+  complete?: boolean;
+  entriesTotalGt?: number;
+  entriesTotalLt?: number;
+  pathContains?: string;
+}

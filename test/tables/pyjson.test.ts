@@ -1,6 +1,6 @@
 /** Python-compatible rendering: repr(float), round(x, 1), and CPython json error messages. */
 import { describe, expect, it } from 'vitest';
-import { pyFloat, pyRoundOneDecimal, pythonJsonErrorMessage } from '../../src/server/pyjson.js';
+import { pyFloat, pyRoundOneDecimal, pythonJsonErrorMessage } from '../../src/tables/pyjson.js';
 
 describe('pyFloat', () => {
   // Expected values printed by CPython 3.11 repr().

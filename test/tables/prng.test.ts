@@ -1,6 +1,6 @@
 /** Seeded randomness: reproducible, and permutations that are permutations. */
 import { describe, expect, it } from 'vitest';
-import { Prng, randomPermutation } from '../../src/server/prng.js';
+import { Prng, randomPermutation } from '../../src/tables/prng.js';
 
 describe('Prng', () => {
   it('is reproducible per seed and uniform enough', () => {
