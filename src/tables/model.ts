@@ -48,8 +48,37 @@ export interface HistogramQuery {
   sourceFiles?: Set<number>;
 }
 
+/** Binning of a histogram (y fields null for 1D). */
+export interface HistogramAxes {
+  x_min: number;
+  x_max: number;
+  x_bin: number;
+  y_min: number | null;
+  y_max: number | null;
+  y_bin: number | null;
+}
+
+/**
+ * One histogram's fields, for views other than the DQM Playground record (the DIALS server renders
+ * its own records from these); `data` stays pre-rendered JSON text, appended without a copy.
+ */
+export interface HistogramRow {
+  readonly run: number;
+  readonly ls: number;
+  readonly title: string;
+  readonly entries: number;
+  /** Data file the row was parsed from (synthetic rows: 1). */
+  readonly fileId: number | null;
+  readonly axes: HistogramAxes;
+  /** Appends the JSON text of `data` (`[...]`, or `[[...],...]` y-outer in 2D) to `parts`. */
+  appendData(parts: Buffer[]): void;
+}
+
 /** Lumisection histograms of one dimensionality. */
 export interface HistogramTable {
+  /** Every live histogram, in id order (the array may be shared: do not modify it). */
+  rows(): readonly HistogramRow[];
+
   readonly dim: 1 | 2;
   /** True if a histogram with this title exists (django-filter's AllValuesMultipleFilter choices). */
   hasTitle(title: string): boolean;

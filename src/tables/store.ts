@@ -7,7 +7,9 @@ import type { DataFileTable } from './datafiles.js';
 import {
   satisfies,
   type CreateResult,
+  type HistogramAxes,
   type HistogramQuery,
+  type HistogramRow,
   type HistogramTable,
   type Listing,
   type LumisectionQuery,
@@ -18,14 +20,24 @@ import {
 import type { PreparedRow } from './parsed-files.js';
 import { histogramHead, histogramTail, lumisectionJson, now, runJson, type Timestamp } from './records.js';
 
-interface HistogramRecord {
-  id: number;
-  run: number;
-  ls: number;
-  title: string;
-  entries: number;
-  fileId: number | null;
-  json: Buffer;
+/** A stored histogram: its DQM Playground JSON, where `data` sits in it, and the fields around it. */
+class HistogramRecord implements HistogramRow {
+  constructor(
+    readonly id: number,
+    readonly run: number,
+    readonly ls: number,
+    readonly title: string,
+    readonly entries: number,
+    readonly fileId: number | null,
+    readonly axes: HistogramAxes,
+    readonly json: Buffer,
+    private readonly dataStart: number,
+    private readonly dataEnd: number,
+  ) {}
+
+  appendData(parts: Buffer[]): void {
+    parts.push(this.json.subarray(this.dataStart, this.dataEnd));
+  }
 }
 
 function listingOf<T extends { json: Buffer }>(records: readonly T[]): Listing {
@@ -47,8 +59,12 @@ export class CsvHistogramTable implements HistogramTable {
   add(row: PreparedRow, fileId: number | null): number {
     const id = this.records.length + 1;
     const fields = { ...row, id, source_data_file: fileId };
-    const json = Buffer.from(histogramHead(fields) + row.dataText + histogramTail(fields, this.dim));
-    this.records.push({ id, run: row.run, ls: row.lumisection, title: row.title, entries: row.entries, fileId, json });
+    const head = histogramHead(fields);
+    const json = Buffer.from(head + row.dataText + histogramTail(fields, this.dim));
+    const dataStart = Buffer.byteLength(head);
+    const axes = { x_min: row.x_min, x_max: row.x_max, x_bin: row.x_bin, y_min: row.y_min, y_max: row.y_max, y_bin: row.y_bin };
+    const record = new HistogramRecord(id, row.run, row.lumisection, row.title, row.entries, fileId, axes, json, dataStart, dataStart + Buffer.byteLength(row.dataText));
+    this.records.push(record);
     this.titleCounts.set(row.title, (this.titleCounts.get(row.title) ?? 0) + 1);
     this.count(fileId, +1);
     this.live = undefined;
@@ -62,6 +78,10 @@ export class CsvHistogramTable implements HistogramTable {
 
   hasTitle(title: string): boolean {
     return (this.titleCounts.get(title) ?? 0) > 0;
+  }
+
+  rows(): readonly HistogramRow[] {
+    return this.liveRecords();
   }
 
   private liveRecords(): HistogramRecord[] {

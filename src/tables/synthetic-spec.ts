@@ -7,6 +7,7 @@
 import { UsageError } from '../errors.js';
 import type { Histogram1D, Histogram2D } from '../domain.js';
 import { hashInts, mix32, Prng } from './prng.js';
+import type { HistogramAxes } from './model.js';
 import { histogramHead, histogramTail, type HistogramFields } from './records.js';
 import { pyFloat } from './pyjson.js';
 
@@ -157,6 +158,12 @@ export class SyntheticPool {
     return this.spec.dim === 1 ? rows[0] : rows;
   }
 
+  /** Appends the JSON text of the histogram's `data` only (2D: closed with `]`). */
+  appendData(runNumber: number, ls: number, t: number, parts: Buffer[]): void {
+    this.choose(runNumber, ls, t).forEach(([pool, i], b) => parts.push((b === 0 ? pool.first : pool.rest)[i]));
+    if (this.spec.dim === 2) parts.push(CLOSE_ROWS);
+  }
+
   /** Appends the JSON bytes of histogram `id` = (run index r, LS, title index t). */
   append(id: number, r: number, ls: number, t: number, parts: Buffer[]): void {
     const runNumber = this.spec.run0 + r;
@@ -167,6 +174,14 @@ export class SyntheticPool {
     blocks.forEach(([pool, i], b) => parts.push((b === 0 ? pool.first : pool.rest)[i]));
     parts.push(this.tail);
   }
+}
+
+const CLOSE_ROWS = Buffer.from(']');
+
+/** The binning of every histogram of a spec. */
+export function syntheticAxes(spec: SyntheticSpec): HistogramAxes {
+  const a = axes(spec);
+  return { x_min: a.x_min, x_max: a.x_max, x_bin: a.x_bin, y_min: a.y_min ?? null, y_max: a.y_max ?? null, y_bin: a.y_bin ?? null };
 }
 
 function axes(spec: SyntheticSpec): Pick<HistogramFields, 'x_min' | 'x_max' | 'x_bin' | 'y_min' | 'y_max' | 'y_bin'> {

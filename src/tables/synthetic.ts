@@ -9,6 +9,7 @@ import {
   satisfies,
   type CreateResult,
   type HistogramQuery,
+  type HistogramRow,
   type HistogramTable,
   type IntConstraint,
   type Listing,
@@ -18,7 +19,7 @@ import {
   type RunTable,
 } from './model.js';
 import { lumisectionJson, runJson, timestampAt } from './records.js';
-import { decodeSyntheticId, poolOf, syntheticCount, syntheticId, type SyntheticPool, type SyntheticSpec } from './synthetic-spec.js';
+import { decodeSyntheticId, poolOf, syntheticAxes, syntheticCount, syntheticId, type SyntheticPool, type SyntheticSpec } from './synthetic-spec.js';
 
 /** 2018-01-01T00:00:00Z: synthetic creation dates count from here, one millisecond per lumisection. */
 const BASE_MICROS = Date.UTC(2018, 0, 1) * 1000;
@@ -63,6 +64,25 @@ export class SyntheticHistogramTable implements HistogramTable {
 
   hasTitle(title: string): boolean {
     return this.titleIndex.has(title);
+  }
+
+  private rowCache: HistogramRow[] | undefined;
+
+  /** Every histogram as a row object (built once: about 100 bytes per histogram; `data` stays computed). */
+  rows(): readonly HistogramRow[] {
+    if (this.rowCache) return this.rowCache;
+    const { spec, pool } = this;
+    const axes = syntheticAxes(spec);
+    const out: HistogramRow[] = [];
+    for (let r = 0; r < spec.runs; r++) {
+      const run = spec.run0 + r;
+      for (let ls = 1; ls <= spec.ls; ls++) {
+        for (let t = 0; t < spec.titles; t++) {
+          out.push({ run, ls, title: pool.titles[t], entries: pool.entries(run, ls, t), fileId: 1, axes, appendData: (parts) => pool.appendData(run, ls, t, parts) });
+        }
+      }
+    }
+    return (this.rowCache = out);
   }
 
   list(q: HistogramQuery): Listing {
