@@ -27,8 +27,8 @@ const datasetSchema = z.strictObject({
 });
 
 const fileSchema = z.strictObject({
-  /** File name (no directory) of the CSV file this DQMIO file stands for; absent for a file without rows. */
-  match: z.string().optional(),
+  /** File name(s) (no directory) of the CSV file(s) this DQMIO file stands for (1D and 2D rows come in separate files); absent for a file without rows. */
+  match: z.union([z.string(), z.array(z.string())]).optional(),
   dataset_id: z.number().int().positive(),
   file_id: z.number().int().positive(),
   file_size: z.number().int().nonnegative().optional(),

@@ -143,7 +143,7 @@ const byKeys =
 export function buildDialsView(tables: Tables, map: DialsMap): Map<string, DialsDb> {
   const dbs = new Map<string, DialsDb>(WORKSPACES.map((w) => [w, emptyDb()]));
   const files = tables.files.all();
-  const byFileName = new Map(map.files.filter((f) => f.match !== undefined).map((f) => [f.match!, f]));
+  const byFileName = new Map(map.files.flatMap((f) => (f.match === undefined ? [] : [f.match].flat().map((name) => [name, f] as const))));
   // Datasets: the map's, then the derived ones (ids after the map's largest, in name order).
   const datasets = new Map<number, DialsDataset>();
   const idByName = new Map<string, number>();
@@ -195,10 +195,11 @@ export function buildDialsView(tables: Tables, map: DialsMap): Map<string, Dials
       err_trace: m.err_trace ?? '',
     });
   }
-  // A derived dataset's last_modification_date: its latest file's.
+  // A dataset without a date in the map: its latest file's.
+  const dated = new Set(map.datasets.filter((d) => d.last_modification_date !== undefined).map((d) => d.dataset_id));
   for (const f of fileById.values()) {
     const d = datasets.get(f.dataset_id)!;
-    if (f.last_modification_date > d.last_modification_date) d.last_modification_date = f.last_modification_date;
+    if (!dated.has(d.dataset_id) && f.last_modification_date > d.last_modification_date) d.last_modification_date = f.last_modification_date;
   }
   // MEs: the map's, then the other titles in title order.
   const h1 = tables.h1d.rows();
