@@ -36,16 +36,16 @@ async function figure(kind: string, spec: TopLevelSpec): Promise<string> {
   return `<figure class="chart" data-chart="${escapeHtml(kind)}">${await renderSvg(spec)}</figure>`;
 }
 
-/** The charts of one title, in page order: main view, entries, then the farthest lumisections. */
+/** The charts of one title, in page order: the mean, the farthest lumisections next to it, then entries. */
 async function titleCharts(t: TitleReport): Promise<string[]> {
   const charts: string[] = [];
   if (t.dims === 1) charts.push(await figure('distribution', distributionSpec(t)));
   else charts.push(await figure('mean-map', heatmapSpec(t, heatmapImage(t.mean, t.xBins, t.yBins), `mean over ${t.inMean} lumisections`, 'mean')));
-  charts.push(await figure('entries', entriesSpec(t)));
   for (const o of t.outliers) {
     const title = `run ${o.run} LS ${o.lumisection}: distance ${o.distance.toPrecision(3)}`;
     charts.push(await figure('outlier', t.dims === 1 ? outlier1dSpec(t, o) : heatmapSpec(t, heatmapImage(o.values, t.xBins, t.yBins), title, 'bins')));
   }
+  charts.push(await figure('entries', entriesSpec(t)));
   return charts;
 }
 
