@@ -40,8 +40,8 @@ export function distributionSpec(t: TitleReport): TopLevelSpec {
   const xEnc = { field: 'x', type: 'quantitative' as const, title: 'x', scale: { nice: false, zero: false } };
   return {
     config: CONFIG,
-    title: `mean (red), median (dashed), 25-75% and 5-95% over ${t.inMean} LS`,
-    width: 320,
+    title: `mean and percentiles, ${t.inMean} LS`,
+    width: 300,
     height: 200,
     data: { values },
     layer: [
@@ -58,22 +58,22 @@ export function outlier1dSpec(t: TitleReport, o: Outlier): TopLevelSpec {
   const x = binCentres(t);
   const sumAbs = (a: ArrayLike<number>) => Array.from(a).reduce((s, v) => s + Math.abs(v), 0);
   const scale = sumAbs(t.mean) > 0 ? sumAbs(o.values) / sumAbs(t.mean) : 0;
-  const label = `run ${o.run} LS ${o.lumisection}`;
+  const label = `LS ${o.lumisection}`;
   const values = x.flatMap((xi, i) => [
     { x: round(xi), y: round(o.values[i]!), series: label },
-    { x: round(xi), y: round(t.mean[i]! * scale), series: 'mean (same sum)' },
+    { x: round(xi), y: round(t.mean[i]! * scale), series: 'mean, same sum' },
   ]);
   return {
     config: CONFIG,
-    title: `${label}: distance ${o.distance.toPrecision(3)}`,
-    width: 200,
+    title: `run ${o.run} ${label}: d = ${o.distance.toPrecision(3)}`,
+    width: 180,
     height: 140,
     data: { values },
     mark: { type: 'line', interpolate: 'step-after' },
     encoding: {
       x: { field: 'x', type: 'quantitative', title: 'x', scale: { nice: false, zero: false } },
       y: { field: 'y', type: 'quantitative', title: null },
-      color: { field: 'series', type: 'nominal', title: null, scale: { domain: [label, 'mean (same sum)'], range: ['#d62728', '#7f7f7f'] }, legend: { orient: 'bottom' } },
+      color: { field: 'series', type: 'nominal', title: null, scale: { domain: [label, 'mean, same sum'], range: ['#d62728', '#7f7f7f'] }, legend: { orient: 'bottom' } },
     },
   } as TopLevelSpec;
 }
@@ -90,7 +90,7 @@ export interface MapImage {
 export function heatmapSpec(t: TitleReport, image: MapImage, title: string, legend: string): TopLevelSpec {
   const [x0, x1] = t.xRange ?? [0, t.xBins];
   const [y0, y1] = t.yRange ?? [0, t.yBins];
-  const width = 200;
+  const width = 180;
   const height = Math.round(Math.min(300, Math.max(120, (width * t.yBins) / t.xBins)));
   return {
     config: CONFIG,
@@ -130,7 +130,7 @@ export function entriesSpec(t: TitleReport): TopLevelSpec {
   return {
     config: CONFIG,
     title: stride > 1 ? `entries per lumisection (every ${stride}th shown)` : 'entries per lumisection',
-    width: 360,
+    width: 600,
     height: 140,
     data: { values },
     mark: { type: 'line', point: { size: 12 } },

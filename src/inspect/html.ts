@@ -17,7 +17,7 @@ export function escapeHtml(text: string): string {
 }
 
 const STYLE = `
-body{font:14px/1.4 system-ui,sans-serif;margin:0 auto;padding:16px 24px;max-width:1400px;color:#222;background:#fafafa}
+body{font:14px/1.4 system-ui,sans-serif;margin:0 auto;padding:16px 24px;max-width:1700px;color:#222;background:#fafafa}
 h1{font-size:20px;margin:0 0 8px}h2{font-size:17px;margin:28px 0 6px;border-bottom:2px solid #444}
 h3{font-size:15px;margin:20px 0 6px;font-family:ui-monospace,monospace}
 .state{display:inline-block;padding:1px 8px;border-radius:3px;font-weight:600;color:#fff}
@@ -36,13 +36,13 @@ async function figure(kind: string, spec: TopLevelSpec): Promise<string> {
   return `<figure class="chart" data-chart="${escapeHtml(kind)}">${await renderSvg(spec)}</figure>`;
 }
 
-/** The charts of one title, in page order: the mean, the farthest lumisections next to it, then entries. */
+/** The charts of one title, in page order: the mean, the farthest lumisections next to it, then entries (a wide chart, on its own row). */
 async function titleCharts(t: TitleReport): Promise<string[]> {
   const charts: string[] = [];
   if (t.dims === 1) charts.push(await figure('distribution', distributionSpec(t)));
   else charts.push(await figure('mean-map', heatmapSpec(t, heatmapImage(t.mean, t.xBins, t.yBins), `mean over ${t.inMean} lumisections`, 'mean')));
   for (const o of t.outliers) {
-    const title = `run ${o.run} LS ${o.lumisection}: distance ${o.distance.toPrecision(3)}`;
+    const title = `run ${o.run} LS ${o.lumisection}: d = ${o.distance.toPrecision(3)}`;
     charts.push(await figure('outlier', t.dims === 1 ? outlier1dSpec(t, o) : heatmapSpec(t, heatmapImage(o.values, t.xBins, t.yBins), title, 'bins')));
   }
   charts.push(await figure('entries', entriesSpec(t)));
@@ -82,7 +82,7 @@ function datasetHeader(r: DatasetReport): string {
 
 function titleHeading(t: TitleReport): string {
   const shapes = Object.keys(t.shapes).join(', ');
-  return `<h3>${escapeHtml(t.title)}</h3><p class="note">${t.dims}D, ${escapeHtml(shapes)} bins, ${t.records} records in ${Object.keys(t.runs).length} runs; farthest from the mean by L2 distance between unit-sum histograms</p>`;
+  return `<h3>${escapeHtml(t.title)}</h3><p class="note">${t.dims}D, ${escapeHtml(shapes)} bins, ${t.records} records in ${Object.keys(t.runs).length} runs; ${t.dims === 1 ? 'band: 5-95% and 25-75% of each bin, dashed: median, red: mean; ' : ''}d: L2 distance from the mean, both scaled to unit sum</p>`;
 }
 
 /** The whole page for one or more datasets. */

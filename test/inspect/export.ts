@@ -22,6 +22,8 @@ export interface StreamSpec {
   layout?: 'nested' | 'flat' | 'tensor';
   dtype?: 'float32' | 'float64';
   partitioned?: boolean;
+  /** Filters of the stream, as YAML flow mapping text (e.g. `{title: X}`). */
+  filters?: string;
 }
 
 function streamYaml(s: StreamSpec): string {
@@ -30,14 +32,14 @@ function streamYaml(s: StreamSpec): string {
   return `
   - name: ${s.name}
     endpoint: ${endpoint}
-    slice: {by: run}
+    slice: {by: run}${s.filters ? `\n    filters: ${s.filters}` : ''}
     transform: {layout: ${s.layout ?? 'nested'}, dtype: ${s.dtype ?? 'float64'}}
     output: {path: ${s.name}, format: ${s.format ?? 'parquet'}${partition}, mode: overwrite}`;
 }
 
-/** Exports `streams` from a fresh embedded server over the seeded fixtures; returns the output root. */
-export async function exportSeeded(streams: StreamSpec[]): Promise<string> {
-  const server = await startServer({ port: 0, dataDirs: [SEEDED_DIR] });
+/** Exports `streams` from a fresh embedded server over `dataDir` (default: the seeded fixtures); returns the output root. */
+export async function exportSeeded(streams: StreamSpec[], dataDir = SEEDED_DIR): Promise<string> {
+  const server = await startServer({ port: 0, dataDirs: [dataDir] });
   try {
     const dir = await mkdtemp(join(tmpdir(), 'dqm-inspect-'));
     const file = join(dir, 'pipeline.yaml');
