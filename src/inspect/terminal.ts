@@ -71,6 +71,20 @@ export function terminalReport(r: DatasetReport, width?: number): string {
   return lines.join('\n') + '\n';
 }
 
+/** One line per dataset: `h2d: complete, 240 records, 2 titles (56x72 bins, float32 tensor), 3 runs; checks all pass`. */
+export function shortSummary(r: DatasetReport, name: string): string {
+  const state = r.complete ? 'complete' : 'INCOMPLETE';
+  const runs = Object.keys(r.recordsPerRun).length;
+  if (r.titles.length === 0) return `${name}: ${state}, ${r.records} records`;
+  const shapes = [...new Set(r.titles.flatMap((t) => Object.keys(t.shapes)))].join(', ');
+  const failing = failingChecks(r.checks);
+  const checks =
+    failing === 0
+      ? 'checks all pass'
+      : `${failing} checks failing (${(Object.keys(CHECK_LABELS) as (keyof CheckCounts)[]).filter((k) => r.checks[k] > 0).map((k) => `${CHECK_LABELS[k]} ${r.checks[k]}`).join(', ')})`;
+  return `${name}: ${state}, ${r.records} records, ${r.titles.length} titles (${shapes} bins, ${r.dtype} ${r.layout}), ${runs} runs; ${checks}`;
+}
+
 /** The JSON form for scripts: everything but the per-bin arrays and the entries series. */
 export function jsonReport(reports: DatasetReport[]): unknown {
   return {
