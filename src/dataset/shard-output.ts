@@ -10,12 +10,9 @@ import { join, posix } from 'node:path';
 import { ConfigError, InputError } from '../errors.js';
 import { TEMP_PREFIX, writeFileAtomic } from '../load/atomic.js';
 import { VERSION } from '../version.js';
-import { readJournal, resetJournal, STATE_DIR, type JournalFile, type JournalState } from './journal.js';
-import { listDatasetFiles, MANIFEST_NAME, SUCCESS_NAME, type OutputMode, type PreparedOutput } from './output-root.js';
-import { shardTag } from './shards.js';
-
-/** Directory of the shard manifests, inside the output root (`_`-prefixed: Parquet readers skip it). */
-export const SHARDS_DIR = '_shards';
+import { readJournal, resetJournal, type JournalFile, type JournalState } from './journal.js';
+import { MANIFEST_NAME, SHARDS_DIR, shardTag, STATE_DIR, SUCCESS_NAME } from './layout.js';
+import { listDatasetFiles, type OutputMode, type PreparedOutput } from './output-root.js';
 
 /** Journal file name of a shard. */
 export function shardJournalName(index: number): string {
@@ -131,6 +128,13 @@ export async function prepareShardOutput(root: string, o: ShardPrepareOptions): 
     return { journal, keptFiles: [] };
   }
 
+  // A shard run that committed nothing (e.g. its first request was refused) left nothing to
+  // continue: its own uncommitted files go, and it does not stand in the way of the next run.
+  if (journal.configHash !== null && !journal.done && journal.slices.size === 0) {
+    await removeFiles(root, files.filter(mine));
+    await resetJournal(root, journalName);
+    return prepareShardOutput(root, o);
+  }
   const finalized = files.includes(SUCCESS_NAME) || files.includes(MANIFEST_NAME);
   if (o.mode === 'error' && (finalized || files.some(mine) || files.includes(ownManifest))) {
     throw new InputError('E_OUTPUT_EXISTS', `output ${root} for stream ${o.stream} already holds shard ${o.index}'s files or a finalized dataset; set output.mode to overwrite, or add --resume`, {
@@ -178,6 +182,3 @@ export function shardManifest(input: Omit<ShardManifest, 'shardManifestVersion' 
     finishedAt: new Date().toISOString(),
   };
 }
-
-/** The state directory is shared by all shards; exported for `finalize`'s clean-up. */
-export { STATE_DIR };
