@@ -7,11 +7,9 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError } from '../errors.js';
-import type { Manifest } from '../load/manifest.js';
+import { MANIFEST_NAME, STATE_DIR, SUCCESS_NAME } from '../dataset/layout.js';
+import type { Manifest } from '../dataset/manifest.js';
 import type { DataFormat, DataFile, DatasetListing } from './types.js';
-
-/** Bookkeeping directory of the current layout; every reader skips dot directories. */
-export const BOOKKEEPING_DIR = '.dqm-export';
 
 const EXTENSIONS: Record<string, DataFormat> = { '.parquet': 'parquet', '.arrow': 'arrow', '.arrows': 'arrows' };
 
@@ -92,8 +90,9 @@ export async function listDataset(root: string): Promise<DatasetListing> {
     isDir = false;
   }
   if (!isDir) throw new InputError('E_INSPECT_DATASET', `${root} is not a directory (expected a dataset directory written by dqm-export)`, { file: root });
-  const manifestRel = await firstExisting(root, [`${BOOKKEEPING_DIR}/manifest.json`, 'manifest.json']);
-  const markerRel = await firstExisting(root, [`${BOOKKEEPING_DIR}/_SUCCESS`, '_SUCCESS']);
+  // The current layout keeps both under STATE_DIR; datasets of earlier versions have them at the top.
+  const manifestRel = await firstExisting(root, [`${STATE_DIR}/${MANIFEST_NAME}`, MANIFEST_NAME]);
+  const markerRel = await firstExisting(root, [`${STATE_DIR}/${SUCCESS_NAME}`, SUCCESS_NAME]);
   const manifest = manifestRel ? await readManifest(root, manifestRel) : null;
   const found = await walk(root);
   const listed = new Map((manifest?.files ?? []).map((f) => [f.path, f]));

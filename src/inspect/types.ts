@@ -3,7 +3,7 @@
  * and what `inspectDataset` found in it (`DatasetReport`, one `TitleReport` per histogram title).
  * The terminal, JSON and HTML reports are pure functions of these.
  */
-import type { Manifest } from '../load/manifest.js';
+import type { Manifest } from '../dataset/manifest.js';
 
 /** Data file formats dqm-export writes: Parquet, Arrow IPC file, Arrow IPC stream. */
 export type DataFormat = 'parquet' | 'arrow' | 'arrows';
