@@ -10,6 +10,7 @@ import { checkTransportSecurity, PRESETS, resolveConnection } from '../extract/c
 import { createClient } from '../extract/index.js';
 import type { DqmClient } from '../extract/types.js';
 import { registerSecret } from '../secrets.js';
+import { inRange, rangeText, SETTINGS, type IntSetting } from '../settings.js';
 
 /** Where the CLI connects when neither `--url` nor `DQM_PLAYGROUND_URL` says otherwise. */
 export const DEFAULT_URL = 'http://127.0.0.1:8000';
@@ -32,6 +33,13 @@ export interface ConnectionArgs {
   token?: unknown;
 }
 
+/** Throws UsageError E_USAGE_NUMBER when a flag's value is outside the setting's bounds. */
+export function checkSettingFlag(flag: string, value: number | undefined, s: IntSetting): void {
+  if (value !== undefined && !inRange(s, value)) {
+    throw new UsageError('E_USAGE_NUMBER', `${flag} expects an integer ${rangeText(s)}, got ${String(value)}`);
+  }
+}
+
 /** Adds the connection flags (grouped under "Connection:" in --help). */
 export function withConnectionOptions<T>(y: Argv<T>): Argv<T & ConnectionArgs> {
   return y
@@ -47,8 +55,17 @@ export function withConnectionOptions<T>(y: Argv<T>): Argv<T & ConnectionArgs> {
     })
     .option('ca-file', { type: 'string', requiresArg: true, describe: 'PEM file with a CA to trust in addition to the bundled roots' })
     .option('allow-insecure-http', { type: 'boolean', describe: 'Allow plain http to a non-local host (the token travels in clear)' })
-    .option('retries', { type: 'number', requiresArg: true, describe: 'Retries of a request after 429, 5xx or a network failure (default 6)' })
-    .option('concurrency', { type: 'number', requiresArg: true, default: 8, describe: 'Requests in flight at once (pages with --all)' })
+    .option('retries', {
+      type: 'number',
+      requiresArg: true,
+      describe: `Retries of a request after 429, 5xx or a network failure (${rangeText(SETTINGS.retries)}; default ${SETTINGS.retries.default})`,
+    })
+    .option('concurrency', {
+      type: 'number',
+      requiresArg: true,
+      default: SETTINGS.concurrency.default,
+      describe: `Requests in flight at once, pages with --all (${rangeText(SETTINGS.concurrency)})`,
+    })
     // Accepted only to be refused with a reason; a plain "unknown argument" would not say what to do.
     .option('token', { type: 'string', hidden: true })
     .group(['url', 'token-file', 'ca-file', 'allow-insecure-http', 'retries', 'concurrency'], 'Connection:') as unknown as Argv<T & ConnectionArgs>;
@@ -66,11 +83,8 @@ export function openClient(args: ConnectionArgs, env: Record<string, string | un
       '--token is not accepted: a token on the command line lands in shell history and in `ps`; set DQM_PLAYGROUND_TOKEN or use --token-file',
     );
   }
-  for (const [flag, value] of [['--concurrency', args.concurrency], ['--retries', args.retries]] as const) {
-    if (value !== undefined && (!Number.isInteger(value) || value < (flag === '--retries' ? 0 : 1))) {
-      throw new UsageError('E_USAGE_NUMBER', `${flag} expects ${flag === '--retries' ? 'a non-negative' : 'a positive'} integer, got ${String(value)}`);
-    }
-  }
+  checkSettingFlag('--concurrency', args.concurrency, SETTINGS.concurrency);
+  checkSettingFlag('--retries', args.retries, SETTINGS.retries);
   let connection;
   try {
     connection = resolveConnection({ url: args.url ?? env.DQM_PLAYGROUND_URL ?? DEFAULT_URL, tokenFile: args.tokenFile, env });

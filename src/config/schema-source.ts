@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { isLoopbackHost, PRESETS, type PresetName } from '../extract/connection.js';
+import { SETTINGS, type IntSetting } from '../settings.js';
 import { didYouMean } from './suggest.js';
 import { MISSING, boolField, choiceMessage, describeValue, dimensionField, expecting, intField, strictObject, text, withDefault } from './fields.js';
 
@@ -15,17 +16,24 @@ export const URL_PRESETS = Object.keys(PRESETS) as PresetName[];
 export const SOURCE_TYPES = ['dqm-playground', 'ml4dqm-csv'] as const;
 
 /** Defaults of `source.timeouts`, in milliseconds. */
-export const DEFAULT_TIMEOUTS = { connect_ms: 10_000, headers_ms: 60_000, body_ms: 120_000 } as const;
+export const DEFAULT_TIMEOUTS = {
+  connect_ms: SETTINGS.connectTimeoutMs.default,
+  headers_ms: SETTINGS.headersTimeoutMs.default,
+  body_ms: SETTINGS.bodyTimeoutMs.default,
+} as const;
 
-const HOUR_MS = 3_600_000;
+/** A pipeline field for an integer setting: its bounds and default from src/settings.ts. */
+function setting(s: IntSetting) {
+  return withDefault(intField(s.min, s.max), s.default);
+}
 
 const timeoutsSchema = strictObject({
   /** TCP + TLS connect. */
-  connect_ms: withDefault(intField(1, HOUR_MS), DEFAULT_TIMEOUTS.connect_ms),
+  connect_ms: setting(SETTINGS.connectTimeoutMs),
   /** From request sent to response headers (a 50-histogram 2D page can take a while server-side). */
-  headers_ms: withDefault(intField(1, HOUR_MS), DEFAULT_TIMEOUTS.headers_ms),
+  headers_ms: setting(SETTINGS.headersTimeoutMs),
   /** Idle time between body chunks. */
-  body_ms: withDefault(intField(1, HOUR_MS), DEFAULT_TIMEOUTS.body_ms),
+  body_ms: setting(SETTINGS.bodyTimeoutMs),
 });
 
 /** An empty token (e.g. `${DQM_PLAYGROUND_TOKEN:-}`) means "no token here": the runner looks elsewhere. */
@@ -50,9 +58,9 @@ export const playgroundSourceSchema = strictObject({
   /** File holding the token (relative to the pipeline file's directory); an alternative to `token`. */
   token_file: z.preprocess(emptyToUndefined, text('a file path').optional()),
   /** Parallel requests (pages of one slice and slices together). */
-  concurrency: withDefault(intField(1, 64), 8),
+  concurrency: setting(SETTINGS.concurrency),
   /** Retries of a transient failure (429, 5xx, reset, timeout) per request. */
-  retries: withDefault(intField(0, 20), 5),
+  retries: setting(SETTINGS.retries),
   /** Per-request timeouts. */
   timeouts: timeoutsSchema.prefault({}),
   /** PEM file with extra CA certificates (relative to the pipeline file's directory). */

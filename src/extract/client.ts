@@ -8,6 +8,7 @@ import { rootCertificates } from 'node:tls';
 import { encodeFilters, type Endpoint, type Filters, type Histogram1D, type Histogram2D, type HistogramDataFile, type Lumisection, type Run } from '../domain.js';
 import { ConfigError, DqmExportError, ServerError } from '../errors.js';
 import { registerSecret } from '../secrets.js';
+import { SETTINGS } from '../settings.js';
 import { VERSION } from '../version.js';
 import { checkTransportSecurity, normalizeBaseUrl } from './connection.js';
 import { waitForDataFile } from './data-file.js';
@@ -18,15 +19,24 @@ import { recordKey, type RecordKey } from './records.js';
 import type { CallOptions, ClientOptions, DqmClient, Page, ParseRequest, RecordOf } from './types.js';
 
 const DEFAULTS = {
-  concurrency: 8,
-  maxRetries: 6,
+  concurrency: SETTINGS.concurrency.default,
+  maxRetries: SETTINGS.retries.default,
   retryBaseMs: 200,
   retryMaxMs: 20_000,
   retryAfterMaxMs: 120_000,
-  connectTimeoutMs: 10_000,
-  headersTimeoutMs: 60_000,
-  bodyTimeoutMs: 60_000,
+  connectTimeoutMs: SETTINGS.connectTimeoutMs.default,
+  headersTimeoutMs: SETTINGS.headersTimeoutMs.default,
+  bodyTimeoutMs: SETTINGS.bodyTimeoutMs.default,
 } as const;
+
+/** Upper bounds of the options that have one (the pipeline file and the CLI enforce the same). */
+const MAX: Partial<Record<keyof typeof DEFAULTS, number>> = {
+  concurrency: SETTINGS.concurrency.max,
+  maxRetries: SETTINGS.retries.max,
+  connectTimeoutMs: SETTINGS.connectTimeoutMs.max,
+  headersTimeoutMs: SETTINGS.headersTimeoutMs.max,
+  bodyTimeoutMs: SETTINGS.bodyTimeoutMs.max,
+};
 
 /** Creates a client; throws ConfigError for a bad URL, plain http to a remote host, or a bad option. */
 export function createClient(options: ClientOptions): DqmClient {
@@ -36,8 +46,10 @@ export function createClient(options: ClientOptions): DqmClient {
   registerSecret(options.token);
   const n = (field: keyof typeof DEFAULTS, min: number): number => {
     const v = options[field] ?? DEFAULTS[field];
-    if (!Number.isInteger(v) || v < min) {
-      throw new ConfigError('E_BAD_OPTION', `client option ${field} must be an integer >= ${min}, got ${String(v)}`, { field });
+    const max = MAX[field] ?? Number.MAX_SAFE_INTEGER;
+    if (!Number.isInteger(v) || v < min || v > max) {
+      const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
+      throw new ConfigError('E_BAD_OPTION', `client option ${field} must be an integer ${range}, got ${String(v)}`, { field });
     }
     return v;
   };

@@ -56,8 +56,10 @@ describe('openClient', () => {
     [{ url: 'http://example.org' }, { DQM_PLAYGROUND_TOKEN: 'tok-1234' }, 'E_INSECURE_HTTP', /refusing plain http to example.org/],
     [{ url: 'ftp://x' }, { DQM_PLAYGROUND_TOKEN: 'tok-1234' }, 'E_BAD_URL', /protocol ftp:/],
     [{ tokenFile: '/nonexistent/token' }, {}, 'E_TOKEN_FILE', /cannot read token file \/nonexistent\/token/],
-    [{ concurrency: 0 }, { DQM_PLAYGROUND_TOKEN: 'tok-1234' }, 'E_USAGE_NUMBER', /--concurrency expects a positive integer, got 0/],
-    [{ retries: -1 }, { DQM_PLAYGROUND_TOKEN: 'tok-1234' }, 'E_USAGE_NUMBER', /--retries expects a non-negative integer/],
+    [{ concurrency: 0 }, { DQM_PLAYGROUND_TOKEN: 'tok-1234' }, 'E_USAGE_NUMBER', /--concurrency expects an integer from 1 to 64, got 0/],
+    [{ concurrency: 1000 }, { DQM_PLAYGROUND_TOKEN: 'tok-1234' }, 'E_USAGE_NUMBER', /--concurrency expects an integer from 1 to 64, got 1000/],
+    [{ retries: -1 }, { DQM_PLAYGROUND_TOKEN: 'tok-1234' }, 'E_USAGE_NUMBER', /--retries expects an integer from 0 to 20/],
+    [{ retries: 21 }, { DQM_PLAYGROUND_TOKEN: 'tok-1234' }, 'E_USAGE_NUMBER', /--retries expects an integer from 0 to 20, got 21/],
   ])('%j %j -> %s', (args, env, code, message) => {
     const e = failure(() => openClient(args, env));
     expect(e.code).toBe(code);

@@ -156,7 +156,7 @@ describe('checked before any request (the URL points nowhere)', () => {
     [['histograms', 'list'], 'E_USAGE', /Missing required argument: dim/],
     [['histograms', 'list', '--dim', '3'], 'E_USAGE', /Invalid values/],
     [['runs', 'list', '--token', 'leaked-on-the-command-line'], 'E_USAGE_TOKEN_FLAG', /--token is not accepted/],
-    [['runs', 'list', '--concurrency', '0'], 'E_USAGE_NUMBER', /--concurrency expects a positive integer/],
+    [['runs', 'list', '--concurrency', '0'], 'E_USAGE_NUMBER', /--concurrency expects an integer from 1 to 64/],
     [['runs'], 'E_USAGE', /Give a runs command/],
     [['runs', 'list', '--bogus'], 'E_USAGE', /Unknown argument: bogus/],
   ];

@@ -66,7 +66,7 @@ describe('dqm-export validate', () => {
     expect(summary).toBe('pipelines/pixel-2d.yaml: valid (1 stream: h2d)');
     const printed = JSON.parse(json.join('\n'));
     expect(printed.configHash).toMatch(/^[0-9a-f]{64}$/);
-    expect(printed.pipeline.source).toMatchObject({ token: '***', concurrency: 16, retries: 5 });
+    expect(printed.pipeline.source).toMatchObject({ token: '***', concurrency: 16, retries: 6 });
     expect(printed.pipeline.streams[0].output).toMatchObject({ row_group_mb: 128, mode: 'error' });
     expect(r.stdout + r.stderr).not.toContain('cli-secret-token-99');
   });

@@ -121,7 +121,7 @@ describe('parsing', () => {
         token: undefined,
         token_file: undefined,
         concurrency: 8,
-        retries: 5,
+        retries: 6,
         timeouts: { connect_ms: 10000, headers_ms: 60000, body_ms: 120000 },
         allow_insecure_http: false,
       },

@@ -5,6 +5,8 @@
 import type { Argv, CommandModule } from 'yargs';
 import { loadPipeline } from '../../config/index.js';
 import { createLogger } from '../../log.js';
+import { rangeText, SETTINGS } from '../../settings.js';
+import { checkSettingFlag } from '../connection.js';
 import { readPlanFile } from '../../pipeline/plan-file.js';
 import { runPipeline } from '../../pipeline/run-pipeline.js';
 import { resolveShard, type ShardIndex, type ShardIndexSource } from '../../pipeline/shards.js';
@@ -31,6 +33,7 @@ export interface RunArgs {
 
 /** Runs a pipeline file with the CLI's display conventions; returns the summary. */
 export async function executeRun(args: RunArgs, env: Record<string, string | undefined> = process.env): Promise<RunSummary> {
+  checkSettingFlag('--concurrency', args.concurrency, SETTINGS.concurrency);
   const tty = Boolean(process.stderr.isTTY) && !env.CI;
   const interactive = tty && args.progress;
   const logger = createLogger({ level: interactive && !args['log-file'] ? 'warn' : args['log-level'], file: args['log-file'] });
@@ -97,7 +100,7 @@ export function shardNote(shard: ShardIndex & { from: ShardIndexSource }, summar
 export function runOptions<T>(y: Argv<T>) {
   return y
     .option('resume', { type: 'boolean', default: false, describe: 'Continue an interrupted run: skip committed slices, discard partial files' })
-    .option('concurrency', { type: 'number', describe: 'Requests in flight (overrides source.concurrency)' })
+    .option('concurrency', { type: 'number', describe: `Requests in flight, ${rangeText(SETTINGS.concurrency)} (overrides source.concurrency)` })
     .option('out', { type: 'string', describe: "Directory that output paths resolve against (default: the pipeline file's directory)" })
     .option('log-level', { choices: ['trace', 'debug', 'info', 'warn', 'error', 'silent'] as const, default: 'info' as const, describe: 'Log level' })
     .option('log-file', { type: 'string', describe: 'Write JSON logs to this file instead of stderr' })
