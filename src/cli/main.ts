@@ -4,7 +4,7 @@
  * Stack traces only with --verbose.
  */
 import yargs from 'yargs';
-import { DqmExportError, UsageError, exitCodeFor, formatErrorLine, toDqmError } from '../errors.js';
+import { type DqmExportError, UsageError, exitCodeFor, formatErrorLine, toDqmError } from '../errors.js';
 import { redact } from '../secrets.js';
 import { VERSION } from '../version.js';
 import { commands } from './commands/index.js';

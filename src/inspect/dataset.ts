@@ -83,7 +83,7 @@ async function walk(root: string, rel = ''): Promise<{ path: string; format: Dat
  * unreadable; a missing manifest or marker is not an error but a finding (`complete: false`).
  */
 export async function listDataset(root: string): Promise<DatasetListing> {
-  let isDir = false;
+  let isDir: boolean;
   try {
     isDir = (await stat(root)).isDirectory();
   } catch {

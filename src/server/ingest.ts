@@ -68,7 +68,7 @@ export class Ingestor {
     }
     const added: DataFileRecord[] = [];
     for (const path of [...new Set(found)].sort()) {
-      let size = 0;
+      let size: number;
       try {
         size = (await stat(path)).size;
       } catch {

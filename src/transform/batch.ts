@@ -3,7 +3,7 @@
  * tensors whose shape changes, several) and the list of rejected records out. Every record is
  * checked against the column catalogue; nothing is silently dropped or padded.
  */
-import { Field, RecordBatch, Schema } from 'apache-arrow';
+import { Field, type RecordBatch, Schema } from 'apache-arrow';
 import { ConfigError, InputError } from '../errors.js';
 import { RECORD_KEY } from './columns.js';
 import { Invalid, checkField } from './field-check.js';

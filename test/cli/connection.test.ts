@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_URL, openClient } from '../../src/cli/connection.js';
 import { PRESETS } from '../../src/extract/connection.js';
-import { DqmExportError } from '../../src/errors.js';
+import { type DqmExportError } from '../../src/errors.js';
 import type { DqmClient } from '../../src/extract/types.js';
 
 const opened: DqmClient[] = [];

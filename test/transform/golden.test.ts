@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DataType, type RecordBatch } from 'apache-arrow';
+import { type DataType, type RecordBatch } from 'apache-arrow';
 import { describe, expect, test } from 'vitest';
 import type { Endpoint } from '../../src/domain.js';
 import { arrowSchemaFor, toRecordBatch, transformSpecFor, type Dtype, type Layout } from '../../src/transform/index.js';

@@ -168,7 +168,7 @@ async function discoverFiles(client: DqmClient, settings: WaitSettings | undefin
   const known = new Set(before.map((f) => f.id));
   const deadline = Date.now() + settings.timeoutMs;
   let previous = -1;
-  let current: HistogramDataFile[] = before;
+  let current: HistogramDataFile[];
   for (;;) {
     current = await client.listDataFiles({}, { bustCache: true });
     if (current.length === previous) break;

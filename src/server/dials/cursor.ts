@@ -51,7 +51,7 @@ export function pyInt(text: string): number | undefined {
 
 /** Python's `b64decode(s)` (non-validating: other characters dropped, padding required), or undefined. */
 function pyB64decode(s: string): Buffer | undefined {
-  if (!/^[\x00-\x7f]*$/.test(s)) return undefined;
+  if (!/^\p{ASCII}*$/u.test(s)) return undefined;
   const clean = s.replace(/[^A-Za-z0-9+/=]/g, '');
   const data = clean.replace(/=.*$/s, '');
   const pad = clean.length - data.length;

@@ -8,7 +8,7 @@ import type { User } from '../auth.js';
 import type { Tables } from '../../tables/index.js';
 import { detailReply, jsonReply, type Reply } from '../http.js';
 import type { Ingestor } from '../ingest.js';
-import type { HistogramTable, Listing, LumisectionTable, RunTable } from '../../tables/model.js';
+import type { Listing } from '../../tables/model.js';
 import type { ResolvedServerOptions } from '../options.js';
 import { renderPage } from '../pagination.js';
 import { randomPermutation, type Prng } from '../../tables/prng.js';
