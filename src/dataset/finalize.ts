@@ -11,7 +11,6 @@ import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LoadedPipeline, Stream } from '../config/index.js';
 import { ConfigError, InputError } from '../errors.js';
-import type { WrittenFile } from '../load/index.js';
 import type { Logger } from '../log.js';
 import type { JournalFile } from './journal.js';
 import { MANIFEST_NAME, SHARDS_DIR, streamRoot, SUCCESS_NAME } from './layout.js';
@@ -136,7 +135,7 @@ async function finalizeStream(loaded: LoadedPipeline, stream: Stream, o: Finaliz
   const rejects = shardList.reduce((n, m) => n + m.rejects, 0);
   const manifest = buildManifest({
     provenance: { sourceUrl: first.source, endpoint: first.endpoint, filters: stream.filters as Record<string, string>, configHash: loaded.configHash, startedAt },
-    files: files.map((f) => ({ ...f, format: f.format ?? stream.output.format })) as unknown as WrittenFile[],
+    files: files.map((f) => ({ ...f, format: f.format ?? stream.output.format })),
     timings: { seconds: (Date.parse(finishedAt) - Date.parse(startedAt)) / 1000 },
     rejects: rejects ? { count: rejects } : undefined,
   });

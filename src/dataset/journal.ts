@@ -8,22 +8,15 @@
 import { open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ensureDirectory } from '../load/atomic.js';
+import type { WrittenFile } from '../load/types.js';
 import { redact } from '../secrets.js';
 import { JOURNAL_NAME, STATE_DIR } from './layout.js';
 
-/** A file a slice committed, as recorded in the journal and the manifest. */
-export interface JournalFile {
-  /** Path relative to the output root, `/`-separated. */
-  path: string;
-  /** `parquet`, `arrow` or `arrows` (absent in journals of older versions). */
-  format?: string;
-  /** The file's Arrow schema as JSON, for the manifest (absent in journals of older versions). */
-  schema?: unknown;
-  rows: number;
-  bytes: number;
-  sha256: string;
-  partition: Record<string, string>;
-}
+/**
+ * A file a slice committed, as the journal records it: the sink's `WrittenFile`, except that journals
+ * of older versions lack `format` and `schema`.
+ */
+export type JournalFile = Omit<WrittenFile, 'format' | 'schema'> & Partial<Pick<WrittenFile, 'format' | 'schema'>>;
 
 export type JournalEntry =
   | { type: 'start'; at: string; configHash: string; version: string; planHash?: string; appendTag?: string }

@@ -9,7 +9,11 @@ import { safeUrl } from '../secrets.js';
 import { VERSION } from '../version.js';
 import { writeFileAtomic } from '../load/atomic.js';
 import type { WrittenFile } from '../load/types.js';
+import type { JournalFile } from './journal.js';
 import { MANIFEST_NAME, SUCCESS_NAME } from './layout.js';
+
+/** A file as the manifest lists it: a journal's file with its format known (the schema may be absent in datasets resumed from older journals). */
+export type ManifestFile = JournalFile & Pick<WrittenFile, 'format'>;
 
 /** Where the data came from. */
 export interface Provenance {
@@ -46,7 +50,7 @@ export interface Manifest {
   /** Rejected records and where they were written, if any. */
   rejects?: { count: number; file?: string };
   /** Every data file, sorted by path. */
-  files: WrittenFile[];
+  files: ManifestFile[];
 }
 
 /** Key-value metadata for every file (Parquet footer, Arrow schema): the provenance, token-free. */
@@ -64,7 +68,7 @@ export function provenanceMetadata(p: Provenance): Record<string, string> {
 /** Assembles a manifest; files are listed sorted by path. */
 export function buildManifest(input: {
   provenance: Provenance;
-  files: WrittenFile[];
+  files: readonly ManifestFile[];
   timings: Record<string, number>;
   finishedAt?: string;
   rejects?: { count: number; file?: string };

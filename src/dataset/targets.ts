@@ -7,13 +7,13 @@ import { createHash } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Stream } from '../config/index.js';
-import type { WrittenFile } from '../load/index.js';
+import type { OutputFormat } from '../load/index.js';
 import { writeFileAtomic } from '../load/atomic.js';
 import { safeUrl } from '../secrets.js';
 import { writeCursor } from './cursor.js';
 import type { JournalFile } from './journal.js';
 import { JOURNAL_NAME, shardTag, STATE_DIR } from './layout.js';
-import { buildManifest, writeManifest, writeSuccessMarker, type Provenance } from './manifest.js';
+import { buildManifest, writeManifest, writeSuccessMarker, type ManifestFile, type Provenance } from './manifest.js';
 import { prepareOutputRoot, type PreparedOutput } from './output-root.js';
 import { prepareShardOutput, shardJournalName, shardManifest, writeShardManifest } from './shard-output.js';
 
@@ -52,9 +52,9 @@ export function slicePrefix(key: string): string {
   return 'part-' + createHash('sha256').update(key).digest('hex').slice(0, 12);
 }
 
-/** Journal files as manifest entries. */
-function manifestFiles(files: JournalFile[], format: string): WrittenFile[] {
-  return files.map((f) => ({ ...f, format: f.format ?? format })) as unknown as WrittenFile[];
+/** Journal files as manifest entries (journals of older versions did not record the format). */
+function manifestFiles(files: readonly JournalFile[], format: OutputFormat): ManifestFile[] {
+  return files.map((f) => ({ ...f, format: f.format ?? format }));
 }
 
 /**
@@ -174,7 +174,7 @@ export function shardTarget(root: string, stream: Stream, o: { resume: boolean; 
           endpoint: input.provenance.endpoint,
           assigned: o.shard.assigned,
           slices: [...input.committedKeys].sort(),
-          files: manifestFiles(input.files, stream.output.format) as unknown as JournalFile[],
+          files: manifestFiles(input.files, stream.output.format),
           rejects: input.rejects,
           startedAt: input.provenance.startedAt,
         }),
