@@ -142,12 +142,20 @@ export interface CliRun {
  */
 export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
   checkBuilt();
+  return runNodeChild([CLI, ...args], env, `dqm-export ${args.join(' ')}`);
+}
+
+/**
+ * Runs `node --import maxrss-preload ...nodeArgs` (e.g. `['-e', '0']` for the bare Node baseline)
+ * and waits for it, measured like runCli.
+ */
+export function runNodeChild(nodeArgs: string[], env: Record<string, string> = {}, label = `node ${nodeArgs.join(' ')}`): Promise<CliRun> {
   const tmp = mkdtempSync(join(tmpdir(), 'dqm-bench-rss-'));
   const rssFile = join(tmp, 'rss.json');
   let stdout = '';
   let stderr = '';
   const started = performance.now();
-  const child = spawn(process.execPath, ['--import', PRELOAD, CLI, ...args], {
+  const child = spawn(process.execPath, ['--import', PRELOAD, ...nodeArgs], {
     env: { ...process.env, ...env, DQM_BENCH_MAXRSS_FILE: rssFile },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -159,7 +167,7 @@ export function runCli(args: string[], env: Record<string, string> = {}): Promis
     child.once('error', reject);
     child.once('close', (code) => {
       try {
-        if (code !== 0) throw new Error(`dqm-export ${args.join(' ')} exited with ${code}: ${stderr.trim().split('\n').slice(-15).join('\n')}`);
+        if (code !== 0) throw new Error(`${label} exited with ${code}: ${stderr.trim().split('\n').slice(-15).join('\n')}`);
         const resources = JSON.parse(readFileSync(rssFile, 'utf8')) as ChildResources;
         const line = stdout.split('\n').find((l) => l.startsWith('{"msg":"summary"'));
         resolve({
