@@ -140,16 +140,21 @@ export interface CliRun {
  * Runs `node --import maxrss-preload dist/src/cli/bin.js ...args` and waits for it. Rejects with the
  * tail of its stderr if it exits non-zero.
  */
-export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+export function runCli(args: string[], env: Record<string, string> = {}, options: { discardStdout?: boolean } = {}): Promise<CliRun> {
   checkBuilt();
-  return runNodeChild([CLI, ...args], env, `dqm-export ${args.join(' ')}`);
+  return runNodeChild([CLI, ...args], env, `dqm-export ${args.join(' ')}`, options);
 }
 
 /**
  * Runs `node --import maxrss-preload ...nodeArgs` (e.g. `['-e', '0']` for the bare Node baseline)
  * and waits for it, measured like runCli.
  */
-export function runNodeChild(nodeArgs: string[], env: Record<string, string> = {}, label = `node ${nodeArgs.join(' ')}`): Promise<CliRun> {
+export function runNodeChild(
+  nodeArgs: string[],
+  env: Record<string, string> = {},
+  label = `node ${nodeArgs.join(' ')}`,
+  options: { discardStdout?: boolean } = {},
+): Promise<CliRun> {
   const tmp = mkdtempSync(join(tmpdir(), 'dqm-bench-rss-'));
   const rssFile = join(tmp, 'rss.json');
   let stdout = '';
@@ -161,7 +166,9 @@ export function runNodeChild(nodeArgs: string[], env: Record<string, string> = {
   });
   let wallSeconds = 0;
   child.once('exit', () => (wallSeconds = (performance.now() - started) / 1000));
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  // Discarded output (a listing of thousands of records) is drained without being kept.
+  if (options.discardStdout) child.stdout.resume();
+  else child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
   child.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
   return new Promise((resolve, reject) => {
     child.once('error', reject);
