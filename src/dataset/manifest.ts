@@ -7,13 +7,9 @@ import { join } from 'node:path';
 import type { Filters } from '../domain.js';
 import { safeUrl } from '../secrets.js';
 import { VERSION } from '../version.js';
-import { writeFileAtomic } from './atomic.js';
-import type { WrittenFile } from './types.js';
-
-/** Name of the manifest in the output root. */
-export const MANIFEST_NAME = 'manifest.json';
-/** Name of the completion marker, written after the manifest. */
-export const SUCCESS_MARKER = '_SUCCESS';
+import { writeFileAtomic } from '../load/atomic.js';
+import type { WrittenFile } from '../load/types.js';
+import { MANIFEST_NAME, SUCCESS_NAME } from './layout.js';
 
 /** Where the data came from. */
 export interface Provenance {
@@ -97,5 +93,5 @@ export async function writeManifest(root: string, manifest: Manifest): Promise<v
 
 /** Writes the empty `_SUCCESS` marker in `root` atomically; call it after `writeManifest`. */
 export async function writeSuccessMarker(root: string): Promise<void> {
-  await writeFileAtomic(join(root, SUCCESS_MARKER), '', 'success');
+  await writeFileAtomic(join(root, SUCCESS_NAME), '', 'success');
 }

@@ -2,8 +2,9 @@ import { mkdtemp, mkdir, writeFile, readFile, appendFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openJournal, readJournal, sliceId, STATE_DIR } from '../../src/pipeline/journal.js';
-import { listDatasetFiles, prepareOutputRoot } from '../../src/pipeline/output-root.js';
+import { openJournal, readJournal, sliceId } from '../../src/dataset/journal.js';
+import { STATE_DIR } from '../../src/dataset/layout.js';
+import { listDatasetFiles, prepareOutputRoot } from '../../src/dataset/output-root.js';
 
 async function tmp(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'dqm-out-'));

@@ -4,8 +4,8 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { listDatasetFiles } from '../../src/pipeline/output-root.js';
-import { prepareShardOutput } from '../../src/pipeline/shard-output.js';
+import { listDatasetFiles } from '../../src/dataset/output-root.js';
+import { prepareShardOutput } from '../../src/dataset/shard-output.js';
 
 async function tree(files: string[]): Promise<string> {
   const root = await mkdtemp(join(tmpdir(), 'dqm-shard-out-'));

@@ -9,7 +9,8 @@
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { ConfigError, InputError } from '../errors.js';
-import { readJournal, resetJournal, STATE_DIR, type JournalFile, type JournalState } from './journal.js';
+import { readJournal, resetJournal, type JournalFile, type JournalState } from './journal.js';
+import { MANIFEST_NAME, STATE_DIR } from './layout.js';
 
 export type OutputMode = 'overwrite' | 'error' | 'append';
 
@@ -20,11 +21,6 @@ export interface PreparedOutput {
   /** Files of a previous complete dataset kept by `append`. */
   keptFiles: JournalFile[];
 }
-
-/** Name of the dataset manifest written at the end of a run. */
-export const MANIFEST_NAME = 'manifest.json';
-/** Marker written last: its presence means the dataset is complete. */
-export const SUCCESS_NAME = '_SUCCESS';
 
 async function exists(path: string): Promise<boolean> {
   try {

@@ -10,12 +10,9 @@ import { join, posix } from 'node:path';
 import { ConfigError, InputError } from '../errors.js';
 import { TEMP_PREFIX, writeFileAtomic } from '../load/atomic.js';
 import { VERSION } from '../version.js';
-import { readJournal, resetJournal, STATE_DIR, type JournalFile, type JournalState } from './journal.js';
-import { listDatasetFiles, MANIFEST_NAME, SUCCESS_NAME, type OutputMode, type PreparedOutput } from './output-root.js';
-import { shardTag } from './shards.js';
-
-/** Directory of the shard manifests, inside the output root (`_`-prefixed: Parquet readers skip it). */
-export const SHARDS_DIR = '_shards';
+import { readJournal, resetJournal, type JournalFile, type JournalState } from './journal.js';
+import { MANIFEST_NAME, SHARDS_DIR, shardTag, STATE_DIR, SUCCESS_NAME } from './layout.js';
+import { listDatasetFiles, type OutputMode, type PreparedOutput } from './output-root.js';
 
 /** Journal file name of a shard. */
 export function shardJournalName(index: number): string {
@@ -178,6 +175,3 @@ export function shardManifest(input: Omit<ShardManifest, 'shardManifestVersion' 
     finishedAt: new Date().toISOString(),
   };
 }
-
-/** The state directory is shared by all shards; exported for `finalize`'s clean-up. */
-export { STATE_DIR };
