@@ -20,6 +20,7 @@ import { safeUrl } from '../secrets.js';
 import { toRecordBatches, transformSpecFor } from '../transform/index.js';
 import { crashPoint } from '../crash-points.js';
 import { VERSION } from '../version.js';
+import { isFull, type PendingRecords } from './coalesce.js';
 import { planStream, streamSpecFor } from './stream-plan.js';
 import { emptyStreamSummary, type StreamSummary } from './summary.js';
 
@@ -104,6 +105,34 @@ export async function runStream(stream: Stream, options: StreamRunOptions): Prom
   }
   let maxRun = cursor?.value ?? -Infinity;
   let exported = 0;
+  // A slice's pages are held until they make a batch worth encoding (see coalesce.ts), then
+  // transformed and written together; a slice's last records are flushed before its sink closes.
+  const pending = new Map<string, PendingRecords>();
+  const flush = async (key: string): Promise<void> => {
+    const held = pending.get(key);
+    pending.delete(key);
+    if (!held || held.records.length === 0) return;
+    const { batches, rejects } = toRecordBatches(held.records, transform);
+    if (rejects.length) {
+      summary.rejects += rejects.length;
+      sliceRejects.set(key, (sliceRejects.get(key) ?? 0) + rejects.length);
+      await mkdir(dirname(rejectsPath), { recursive: true });
+      await appendFile(rejectsPath, rejects.map((r) => JSON.stringify({ slice: key, ...r }) + '\n').join(''));
+    }
+    let sink = sinks.get(key);
+    for (const batch of batches) {
+      if (!sink) {
+        const prefix = target.filePrefix(key);
+        sink = stream.output.partition_by.length
+          ? openPartitionedSink({ ...sinkBase, filePrefix: prefix, partitionBy: stream.output.partition_by })
+          : openSink({ ...sinkBase, filePrefix: prefix });
+        sinks.set(key, sink);
+      }
+      await sink.write(batch);
+      summary.records += batch.numRows;
+      exported += batch.numRows;
+    }
+  };
   try {
     for await (const event of extractSlices(options.client, slices, { signal: options.signal, logger: options.logger })) {
       const key = event.slice.key;
@@ -111,28 +140,15 @@ export async function runStream(stream: Stream, options: StreamRunOptions): Prom
         summary.bytesIn += event.bytes;
         let records = event.records as unknown[];
         if (stream.max_records !== undefined) records = records.slice(0, Math.max(0, stream.max_records - exported));
-        const { batches, rejects } = toRecordBatches(records, transform);
-        if (rejects.length) {
-          summary.rejects += rejects.length;
-          sliceRejects.set(key, (sliceRejects.get(key) ?? 0) + rejects.length);
-          await mkdir(dirname(rejectsPath), { recursive: true });
-          await appendFile(rejectsPath, rejects.map((r) => JSON.stringify({ slice: key, ...r }) + '\n').join(''));
-        }
-        let sink = sinks.get(key);
-        for (const batch of batches) {
-          if (!sink) {
-            const prefix = target.filePrefix(key);
-            sink = stream.output.partition_by.length
-              ? openPartitionedSink({ ...sinkBase, filePrefix: prefix, partitionBy: stream.output.partition_by })
-              : openSink({ ...sinkBase, filePrefix: prefix });
-            sinks.set(key, sink);
-          }
-          await sink.write(batch);
-          summary.records += batch.numRows;
-          exported += batch.numRows;
-        }
+        const held = pending.get(key) ?? { records: [], bytes: 0 };
+        for (const r of records) held.records.push(r);
+        held.bytes += event.bytes;
+        pending.set(key, held);
+        // max_records counts written rows, so with a limit every page is written at once.
+        if (stream.max_records !== undefined || isFull(held)) await flush(key);
         options.onProgress?.({ records: records.length, pages: 1, bytes: event.bytes });
       } else {
+        await flush(key);
         const sink = sinks.get(key);
         sinks.delete(key);
         const jf = (sink ? await sink.close() : []).map(toJournalFile);
