@@ -37,6 +37,11 @@ export const COMMAND_ENTRIES: readonly LazyCommandEntry[] = [
   { command: 'run <file>', describe: 'Export the streams of a pipeline file to Parquet / Arrow', load: async () => (await import('./run.js')).runCommand },
   { command: 'finalize <file>', describe: 'Check that every shard of a sharded run finished, then write the dataset manifest and _SUCCESS', load: async () => (await import('./finalize.js')).finalizeCommand },
   { command: 'demo', describe: 'Run pipelines/demo.yaml against the embedded server on the bundled sample data', load: async () => (await import('./demo.js')).demoCommand },
+  {
+    command: 'inspect <datasets..>',
+    describe: 'Check a dataset (records, shapes, provenance, empty/NaN/negative/missing/duplicate histograms); --html for a report',
+    load: async () => (await import('./inspect.js')).inspectCommand,
+  },
 ];
 
 /**
