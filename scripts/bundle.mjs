@@ -25,7 +25,9 @@ await build({
   platform: 'node',
   target: 'node20',
   sourcemap: true,
-  external: ['parquet-wasm', 'typescript'],
+  // parquet-wasm: loaded by the worker with its .wasm; typescript: dev-only fallback of worker-script.ts;
+  // vega, vega-lite, pngjs: only `inspect` loads them, from node_modules as they ship.
+  external: ['parquet-wasm', 'typescript', 'vega', 'vega-lite', 'pngjs'],
   chunkNames: 'bundle/chunk-[hash]',
   allowOverwrite: true,
   // CommonJS dependencies (pino, undici...) call require() for Node built-ins.
