@@ -42,6 +42,8 @@ export interface ParseTask {
   tensor: boolean;
   /** Rows per chunk. */
   batchRows: number;
+  /** Expected kept values per row (sizes the chunk buffers; they grow if needed). */
+  valuesPerRow: number;
   blockBytes: number;
   badRows: BadRowPolicy;
   /** transform.strict: the first record refused by the column checks fails the run. */
@@ -80,7 +82,7 @@ export function parseRange(task: ParseTask, emit: (chunk: HistogramChunk) => voi
   const builderFor = (slice: number): ChunkBuilder => {
     let b = builders.get(slice);
     if (!b) {
-      b = new ChunkBuilder(slice, task.fileDim, task.float32, task.fileId, task.batchRows, 0);
+      b = new ChunkBuilder(slice, task.fileDim, task.float32, task.fileId, task.batchRows, task.valuesPerRow);
       builders.set(slice, b);
     }
     return b;

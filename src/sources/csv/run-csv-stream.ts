@@ -181,6 +181,7 @@ export async function runCsvStream(stream: Stream, o: CsvStreamOptions): Promise
             float32,
             tensor: transform.layout === 'tensor',
             batchRows,
+            valuesPerRow: scan.valuesPerRow,
             blockBytes: read.blockBytes,
             badRows: o.badRows ?? 'fail',
             strict: transform.strict ?? false,
