@@ -34,44 +34,24 @@ export interface HistoTarget {
   lastRow: number;
 }
 
-/** One parsed number and where its text ended; module-level to keep the hot loop allocation-free. */
-let value = 0;
+/** The value of the last number `parseTail` read (module-level keeps the rare path allocation-free). */
+let tailValue = 0;
 
 function isDigit(b: number): boolean {
   return b >= 48 && b <= 57;
 }
 
 /**
- * Parses one JSON number starting at `p` (strict grammar: `-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?`)
- * into `value`; returns the index after it, or FALLBACK for text that is not a JSON number.
+ * The rest of a number whose integer digits were read (`mantissa`, `digits` of them, from `begin`):
+ * an optional fraction and exponent, strict JSON. Sets `tailValue`; returns the index after the
+ * number, or FALLBACK for text that is not a JSON number.
  */
-function parseNumber(buf: Uint8Array, p: number, end: number): number {
-  const begin = p;
-  let neg = false;
-  if (buf[p] === 45) {
-    neg = true;
-    p++;
-  }
-  if (p >= end || !isDigit(buf[p])) return FALLBACK;
-  let mantissa = 0;
-  let digits = 0;
-  if (buf[p] === 48) {
-    p++;
-    if (p < end && isDigit(buf[p])) return FALLBACK; // leading zero: not JSON
-  } else {
-    while (p < end && isDigit(buf[p])) {
-      mantissa = mantissa * 10 + (buf[p] - 48);
-      digits++;
-      p++;
-    }
-  }
+function parseTail(buf: Uint8Array, p: number, begin: number, mantissa: number, digits: number, neg: boolean): number {
   let scale = 0;
-  let plain = true;
-  if (p < end && buf[p] === 46) {
-    plain = false;
+  if (buf[p] === 46) {
     p++;
-    if (p >= end || !isDigit(buf[p])) return FALLBACK;
-    while (p < end && isDigit(buf[p])) {
+    if (!isDigit(buf[p])) return FALLBACK;
+    while (isDigit(buf[p])) {
       mantissa = mantissa * 10 + (buf[p] - 48);
       // Leading zeros of the mantissa ("0.000123") do not count towards its 15 exact digits.
       if (mantissa !== 0) digits++;
@@ -80,16 +60,15 @@ function parseNumber(buf: Uint8Array, p: number, end: number): number {
     }
   }
   let exp = 0;
-  if (p < end && (buf[p] === 101 || buf[p] === 69)) {
-    plain = false;
+  if (buf[p] === 101 || buf[p] === 69) {
     p++;
     let expNeg = false;
-    if (p < end && (buf[p] === 43 || buf[p] === 45)) {
+    if (buf[p] === 43 || buf[p] === 45) {
       expNeg = buf[p] === 45;
       p++;
     }
-    if (p >= end || !isDigit(buf[p])) return FALLBACK;
-    while (p < end && isDigit(buf[p])) {
+    if (!isDigit(buf[p])) return FALLBACK;
+    while (isDigit(buf[p])) {
       // Capped: a huge exponent only needs to be recognised as out of the fast range.
       if (exp < 100000) exp = exp * 10 + (buf[p] - 48);
       p++;
@@ -97,16 +76,20 @@ function parseNumber(buf: Uint8Array, p: number, end: number): number {
     if (expNeg) exp = -exp;
   }
   const power = exp - scale;
-  if (digits <= 15 && (plain || (power >= -22 && power <= 22))) {
+  if (digits <= 15 && power >= -22 && power <= 22) {
     const m = power === 0 ? mantissa : power > 0 ? mantissa * POW10[power] : mantissa / POW10[-power];
-    value = neg ? -m : m;
+    tailValue = neg ? -m : m;
     return p;
   }
-  // Slow but exact: Number() of a JSON number's text is what JSON.parse computes.
-  let text = '';
-  for (let i = begin; i < p; i++) text += String.fromCharCode(buf[i]);
-  value = Number(text);
+  tailValue = slowNumber(buf, begin, p);
   return p;
+}
+
+/** Number() of the text: exactly what JSON.parse computes for a JSON number. */
+function slowNumber(buf: Uint8Array, begin: number, end: number): number {
+  let text = '';
+  for (let i = begin; i < end; i++) text += String.fromCharCode(buf[i]);
+  return Number(text);
 }
 
 function isSpace(b: number): boolean {
@@ -120,6 +103,9 @@ function isSpace(b: number): boolean {
  * when the text is anything but a well-formed array of finite numbers (the caller then uses
  * JSON.parse and its error message). Writes past the kept region are never made, so a wrong length
  * never overruns `out`; the caller compares the returned count with the expected one.
+ *
+ * The byte at `end` (a closing quote, a comma or a line end) stops every digit loop, so those loops
+ * need no bounds check; positions past `end` are refused at the end.
  */
 export function parseHistoInto(buf: Uint8Array, start: number, end: number, target: HistoTarget): number {
   let p = start;
@@ -127,7 +113,10 @@ export function parseHistoInto(buf: Uint8Array, start: number, end: number, targ
   if (p >= end || buf[p] !== 91) return FALLBACK;
   p++;
   while (p < end && isSpace(buf[p])) p++;
-  const { out, stride, firstRow, lastRow } = target;
+  const out = target.out;
+  const stride = target.stride;
+  const firstRow = target.firstRow;
+  const lastRow = target.lastRow;
   const lastCol = stride - 2;
   let pos = target.pos;
   let count = 0;
@@ -137,23 +126,70 @@ export function parseHistoInto(buf: Uint8Array, start: number, end: number, targ
     p++;
   } else {
     for (;;) {
-      p = parseNumber(buf, p, end);
-      if (p === FALLBACK) return FALLBACK;
-      if (value - value !== 0) return FALLBACK; // ±Infinity (an overflowing exponent)
-      if (row >= firstRow && row <= lastRow && col >= 1 && col <= lastCol) out[pos++] = value;
+      if (p >= end) return FALLBACK;
+      const begin = p;
+      let b = buf[p];
+      const neg = b === 45;
+      if (neg) b = buf[++p];
+      let d = b - 48;
+      if (d < 0 || d > 9) return FALLBACK;
+      let m = d;
+      let digits = 1;
+      p++;
+      if (d === 0) {
+        d = buf[p] - 48;
+        if (d >= 0 && d <= 9) return FALLBACK; // a leading zero: not JSON
+      } else {
+        for (;;) {
+          d = buf[p] - 48;
+          if (d < 0 || d > 9) break;
+          m = m * 10 + d;
+          digits++;
+          p++;
+        }
+      }
+      b = buf[p];
+      let v: number;
+      if (b === 46 || b === 101 || b === 69) {
+        p = parseTail(buf, p, begin, m, digits, neg);
+        if (p === FALLBACK) return FALLBACK;
+        v = tailValue;
+        if (v - v !== 0) return FALLBACK; // ±Infinity (an overflowing exponent)
+        b = buf[p];
+      } else if (digits <= 15) {
+        v = neg ? -m : m;
+      } else {
+        v = slowNumber(buf, begin, p);
+      }
+      if (row >= firstRow && row <= lastRow && col >= 1 && col <= lastCol) out[pos++] = v;
       count++;
       if (++col === stride) {
         col = 0;
         row++;
       }
+      while (b === 32) b = buf[++p];
+      if (b === 44) {
+        b = buf[++p];
+        while (b === 32) b = buf[++p];
+        if (isSpace(b)) while (p < end && isSpace(buf[p])) p++;
+        continue;
+      }
+      if (b === 93) {
+        p++;
+        break;
+      }
+      if (!isSpace(b) || p >= end) return FALLBACK;
       while (p < end && isSpace(buf[p])) p++;
-      if (p >= end) return FALLBACK;
-      const b = buf[p++];
-      if (b === 93) break;
-      if (b !== 44) return FALLBACK;
+      if (p < end && buf[p] === 93) {
+        p++;
+        break;
+      }
+      if (p >= end || buf[p] !== 44) return FALLBACK;
+      p++;
       while (p < end && isSpace(buf[p])) p++;
     }
   }
+  if (p > end) return FALLBACK;
   while (p < end && isSpace(buf[p])) p++;
   return p === end ? count : FALLBACK;
 }
