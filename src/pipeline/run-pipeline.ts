@@ -13,6 +13,7 @@ import type { PlanFile } from './plan-file.js';
 import { runPrepareSteps } from './prepare.js';
 import type { ShardIndex } from './shards.js';
 import { openSource, type SourceOptions } from './source.js';
+import { runCsvStream } from './run-csv-stream.js';
 import { runStream } from './run-stream.js';
 import type { RunSummary } from './summary.js';
 
@@ -56,7 +57,9 @@ export async function runPipeline(loaded: LoadedPipeline, options: RunOptions): 
             field: `streams.${stream.name}`,
           });
         }
-        const s = await csv.runHistogramStream(stream, {
+        const s = await runCsvStream(stream, {
+          ...csv.options,
+          pool: csv.pool(),
           outRoot,
           configHash: loaded.configHash,
           resume: options.resume ?? false,

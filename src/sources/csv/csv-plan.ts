@@ -8,7 +8,7 @@ import { encodeFilters, type Endpoint } from '../../domain.js';
 import { ServerError } from '../../errors.js';
 import { planSlices, type Slice, type StreamSpec } from '../../extract/index.js';
 import { histogramQuery, isReply } from '../../server/filters.js';
-import { satisfies, type HistogramQuery } from '../../server/model.js';
+import { satisfies, type HistogramQuery } from '../../tables/model.js';
 
 /** What planning needs to know about one file (from its scan, or from the journal of a resumed run). */
 export interface FileSummary {

@@ -5,21 +5,19 @@
  * filled from the fast scans (runs and lumisections only: no histogram is held in memory).
  *
  * The narrow entry other source kinds can fit: `csvSessionOf(client)` says whether a client is a
- * CSV source, and `session.runHistogramStream(stream, options)` exports one histogram stream.
+ * CSV source; the pipeline then runs its histogram streams with `runCsvStream(stream, ...)`
+ * (src/pipeline/run-csv-stream.ts), which takes record batches per slice from the session's files.
  */
 import { availableParallelism } from 'node:os';
-import type { Stream } from '../../config/index.js';
 import { isHistogramEndpoint } from '../../domain.js';
 import { InternalError } from '../../errors.js';
 import type { DqmClient } from '../../extract/index.js';
-import type { StreamSummary } from '../../pipeline/summary.js';
-import { DataFileTable } from '../../server/datafiles.js';
 import type { ServerData } from '../../server/handlers/context.js';
-import { CsvStore } from '../../server/store.js';
-import { createCsvClient } from '../../pipeline/sources/csv-client.js';
+import { DataFileTable } from '../../tables/datafiles.js';
+import { CsvStore } from '../../tables/store.js';
+import { createCsvClient } from './csv-client.js';
 import { DEFAULT_READ_SETTINGS, scanFiles } from './file-scans.js';
 import type { BadRowPolicy } from './parse-range.js';
-import { runCsvStream, type CsvStreamOptions } from './run-csv-stream.js';
 import { CsvWorkerPool } from './worker-pool.js';
 
 /** What a CSV source is opened with. */
@@ -40,14 +38,9 @@ export interface CsvSessionOptions {
   concurrency?: number;
 }
 
-/** Options of one histogram stream's run, besides the session's. */
-export type HistogramStreamOptions = Omit<CsvStreamOptions, 'files' | 'root' | 'baseUrl' | 'description' | 'dim' | 'badRows' | 'pool'>;
-
 /** An open CSV source. */
 export interface CsvSession {
   readonly options: CsvSessionOptions;
-  /** Exports one histogram stream (streamed). */
-  runHistogramStream(stream: Stream, options: HistogramStreamOptions): Promise<StreamSummary>;
   /** The worker pool (started on first use). */
   pool(): CsvWorkerPool;
   close(): Promise<void>;
@@ -60,19 +53,12 @@ export function csvSessionOf(client: DqmClient): CsvSession | undefined {
   return sessions.get(client);
 }
 
-/** True when the stream goes through the streamed CSV path. */
-export function isStreamedCsv(client: DqmClient, stream: Stream): boolean {
-  return sessions.has(client) && isHistogramEndpoint(stream.endpoint as never);
-}
-
 /** Opens the session and its client (runs and lumisections served in process). */
 export function openCsvSession(o: CsvSessionOptions): DqmClient {
   let pool: CsvWorkerPool | null = null;
   const session: CsvSession = {
     options: o,
     pool: () => (pool ??= new CsvWorkerPool(o.workers ?? Math.max(1, Math.min(availableParallelism(), 8)))),
-    runHistogramStream: (stream, options) =>
-      runCsvStream(stream, { ...options, files: o.files, root: o.root, baseUrl: o.baseUrl, description: o.description, dim: o.dim, badRows: o.badRows, pool: session.pool() }),
     close: async () => {
       await pool?.close();
       pool = null;

@@ -12,6 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPipeline } from '../../../src/config/index.js';
 import { silentLogger } from '../../../src/log.js';
+import { runCsvStream } from '../../../src/pipeline/run-csv-stream.js';
 import { runPipeline } from '../../../src/pipeline/run-pipeline.js';
 import { csvSessionOf, openCsvSession } from '../../../src/sources/csv/session.js';
 import { closeDuckDB } from '../../helpers/duckdb.js';
@@ -72,7 +73,8 @@ describe('workers, batches and ranges do not change the dataset', () => {
       const client = openCsvSession({ files, root: data, baseUrl: pathToFileURL(data).href, description: 'test', workers: o.workers });
       try {
         for (const stream of loaded.pipeline.streams) {
-          const s = await csvSessionOf(client)!.runHistogramStream(stream, { outRoot: out, configHash: loaded.configHash, resume: false, logger: silentLogger, batchRows: o.batchRows, ahead: o.ahead, read: o.read });
+          const session = csvSessionOf(client)!;
+          const s = await runCsvStream(stream, { ...session.options, pool: session.pool(), outRoot: out, configHash: loaded.configHash, resume: false, logger: silentLogger, batchRows: o.batchRows, ahead: o.ahead, read: o.read });
           expect(s.records).toBeGreaterThan(0);
         }
       } finally {
