@@ -8,22 +8,22 @@ import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Stream } from '../config/index.js';
 import { isHistogramEndpoint, type Endpoint } from '../domain.js';
-import { extractSlices, type DqmClient, type Slice } from '../extract/index.js';
 import { openPartitionedSink, openSink, provenanceMetadata, type Sink, type WrittenFile } from '../load/index.js';
 import type { Logger } from '../log.js';
 import { safeUrl } from '../secrets.js';
+import type { Source, SourceSlice } from '../sources/source.js';
 import { toRecordBatches, transformSpecFor } from '../transform/index.js';
 import { crashPoint } from '../testing/crash-points.js';
 import { VERSION } from '../version.js';
 import { readCursor } from './cursor.js';
 import { openJournal, sliceId, type JournalFile } from './journal.js';
-import { planStream, streamSpecFor } from './stream-plan.js';
 import { emptyStreamSummary, type StreamSummary } from './summary.js';
 import { datasetTarget, shardTarget, type ShardRun } from './targets.js';
 
 /** Options of one stream's run. */
 export interface StreamRunOptions {
-  client: DqmClient;
+  /** Where records come from. */
+  source: Source;
   /** Directory that relative output paths resolve against. */
   outRoot: string;
   configHash: string;
@@ -35,7 +35,7 @@ export interface StreamRunOptions {
   onPlanned?: (slices: number) => void;
   signal?: AbortSignal;
   /** Slices to run instead of planning (from a plan file, or this shard's share); filters included. */
-  slices?: Slice[];
+  slices?: SourceSlice[];
   /** Run as one shard of a sharded export: tagged files and a shard manifest, no dataset manifest. */
   shard?: ShardRun;
 }
@@ -60,11 +60,11 @@ export async function runStream(stream: Stream, options: StreamRunOptions): Prom
     : datasetTarget(root, stream, { resume: options.resume, configHash: options.configHash });
   const prepared = await target.prepare();
   // Counted from here, so retries of planning requests (the run list) are in the summary too.
-  const retriesBefore = options.client.stats.attempts - options.client.stats.requests;
+  const { source } = options;
+  const retriesBefore = source.stats.attempts - source.stats.requests;
   const cursor = stream.incremental && !options.shard ? await readCursor(root) : null;
   const minRun = cursor ? cursor.value + 1 : undefined;
-  const spec = streamSpecFor(stream, minRun);
-  let slices = options.slices ?? (await planStream(stream, options.client, { minRun, signal: options.signal })).slices;
+  let slices = options.slices ?? (await source.plan(stream, { minRun, signal: options.signal }));
   summary.slices = slices.length;
   const committed = prepared.journal.slices;
   slices = slices.filter((s) => !committed.has(sliceId(stream.name, s.key)));
@@ -81,7 +81,7 @@ export async function runStream(stream: Stream, options: StreamRunOptions): Prom
     strict: stream.transform.strict,
   });
   const startedAt = new Date().toISOString();
-  const provenance = { sourceUrl: `${options.client.baseUrl}/api/${endpoint}/`, endpoint, filters: spec.filters ?? {}, configHash: options.configHash, startedAt };
+  const provenance = { ...source.provenance(stream, minRun), configHash: options.configHash, startedAt };
   const metadata = { ...provenanceMetadata(provenance), 'dqm_export.version': VERSION, 'dqm_export.stream': stream.name };
   const sinkBase = {
     dir: root,
@@ -108,7 +108,7 @@ export async function runStream(stream: Stream, options: StreamRunOptions): Prom
   let maxRun = cursor?.value ?? -Infinity;
   let exported = 0;
   try {
-    for await (const event of extractSlices(options.client, slices, { signal: options.signal, logger: options.logger })) {
+    for await (const event of source.extract(slices, { signal: options.signal, logger: options.logger })) {
       const key = event.slice.key;
       if (event.type === 'batch') {
         summary.bytesIn += event.bytes;
@@ -155,7 +155,7 @@ export async function runStream(stream: Stream, options: StreamRunOptions): Prom
     await journal.close().catch(() => {});
     throw err;
   }
-  summary.retries = options.client.stats.attempts - options.client.stats.requests - retriesBefore;
+  summary.retries = source.stats.attempts - source.stats.requests - retriesBefore;
   if (prepared.journal.done && slices.length === 0) {
     // Resumed after this stream (or shard) had finished: nothing to do, nothing rewritten.
     await journal.close();
