@@ -4,9 +4,8 @@
  * checked against the column catalogue; nothing is silently dropped or padded.
  */
 import { Field, RecordBatch, Schema, Struct, makeData, type Data } from 'apache-arrow';
-import { isHistogramEndpoint } from '../domain.js';
 import { ConfigError, InputError } from '../errors.js';
-import { RECORD_KEY, type ColumnDef } from './columns.js';
+import { COLUMNS, RECORD_KEY, type ColumnDef } from './columns.js';
 import { Invalid, checkField } from './field-check.js';
 import { HistogramDataAccumulator, histogramDataType, tensorMetadata } from './histogram-data.js';
 import { constantData, constantType, scalarAccumulator, scalarType, type ColumnAccumulator } from './scalar-columns.js';
@@ -38,9 +37,10 @@ export interface BatchesResult {
   rejects: Reject[];
 }
 
+/** Histogram dimensionality of the endpoint's `data` column, from the catalogue (0: no bins). */
 function dimsOf(spec: TransformSpec): 0 | 1 | 2 {
-  if (!isHistogramEndpoint(spec.endpoint)) return 0;
-  return spec.endpoint === 'lumisection_histograms_1d' ? 1 : 2;
+  const data = COLUMNS[spec.endpoint].find((c) => c.kind === 'hist1d' || c.kind === 'hist2d');
+  return data ? (data.kind === 'hist1d' ? 1 : 2) : 0;
 }
 
 function dataSelected(plan: CompiledSpec): boolean {
