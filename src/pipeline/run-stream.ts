@@ -7,7 +7,8 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Stream } from '../config/index.js';
-import { isHistogramEndpoint, type Endpoint } from '../domain.js';
+import type { Endpoint } from '../domain.js';
+import { isHistogramStream } from '../sources/endpoints.js';
 import { openPartitionedSink, openSink, provenanceMetadata, type Sink, type WrittenFile } from '../load/index.js';
 import type { Logger } from '../log.js';
 import { safeUrl } from '../secrets.js';
@@ -100,9 +101,11 @@ export async function runStream(stream: Stream, options: StreamRunOptions): Prom
   const sliceRejects = new Map<string, number>();
   const files: JournalFile[] = [...prepared.keptFiles];
   const keys: string[] = [];
+  const proofs: Record<string, string> = {};
   for (const entry of committed.values()) {
     files.push(...entry.files);
     keys.push(entry.key);
+    if (typeof entry.report.proof === 'string') proofs[entry.key] = entry.report.proof;
     summary.rejects += Number(entry.report.rejects ?? 0);
   }
   let maxRun = cursor?.value ?? -Infinity;
@@ -141,6 +144,7 @@ export async function runStream(stream: Stream, options: StreamRunOptions): Prom
         const jf = (sink ? await sink.close() : []).map(toJournalFile);
         files.push(...jf);
         keys.push(key);
+        if (event.report.proof) proofs[key] = event.report.proof;
         summary.duplicatesDropped += event.report.duplicates;
         summary.repairs += event.report.repairs;
         const report = { ...event.report, rejects: sliceRejects.get(key) ?? 0 };
@@ -160,14 +164,14 @@ export async function runStream(stream: Stream, options: StreamRunOptions): Prom
     // Resumed after this stream (or shard) had finished: nothing to do, nothing rewritten.
     await journal.close();
   } else {
-    await target.finish({ files, provenance, rejects: summary.rejects, seconds: (Date.now() - started) / 1000, maxRun, committedKeys: keys });
+    await target.finish({ files, provenance, rejects: summary.rejects, seconds: (Date.now() - started) / 1000, maxRun, committedKeys: keys, proofs });
     await journal.append({ type: 'done', at: new Date().toISOString() });
     await journal.close();
   }
   summary.files = files.length;
   summary.bytes = files.reduce((n, f) => n + f.bytes, 0);
   summary.seconds = (Date.now() - started) / 1000;
-  if (!isHistogramEndpoint(endpoint) && summary.records === 0 && summary.slices > 0 && summary.slicesSkipped === 0) {
+  if (!isHistogramStream(endpoint) && summary.records === 0 && summary.slices > 0 && summary.slicesSkipped === 0) {
     options.logger.warn({ stream: stream.name, url: safeUrl(provenance.sourceUrl) }, 'stream exported no records');
   }
   return summary;

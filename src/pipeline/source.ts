@@ -53,6 +53,7 @@ export function clientFor(source: PlaygroundSource, baseDir: string, options: So
 export async function openSource(loaded: LoadedPipeline, options: SourceOptions): Promise<Source> {
   const source = loaded.pipeline.source;
   if (source.type === 'dqm-playground') return pageNumberSource(clientFor(source, loaded.dir, options));
+  if (source.type === 'dials') return (await import('../sources/dials/source.js')).openDialsSource(source, loaded.dir, options);
   // On demand: the CSV source brings the embedded server's tables, which HTTP exports never need.
   if (source.type === 'ml4dqm-csv') {
     const client = await (await import('./sources/csv-source.js')).openCsvSource(source, { file: loaded.file, dir: loaded.dir }, options);
