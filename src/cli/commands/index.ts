@@ -9,6 +9,7 @@ import { filesCommand } from './files.js';
 import { finalizeCommand } from './finalize.js';
 import { histogramsCommand } from './histograms.js';
 import { inspectCommand } from './inspect.js';
+import { loginCommand, logoutCommand } from './login.js';
 import { lumisectionsCommand } from './lumisections.js';
 import { planCommand } from './plan.js';
 import { runCommand } from './run.js';
@@ -31,4 +32,6 @@ export const commands: CommandModule<any, any>[] = [
   finalizeCommand,
   demoCommand,
   inspectCommand,
+  loginCommand,
+  logoutCommand,
 ];
