@@ -111,4 +111,14 @@ describe('DIALS pipeline', () => {
     const runs = JSON.parse(await readFile(join(out, 'runs', 'manifest.json'), 'utf8')) as { completeness: Record<string, string> };
     expect(runs.completeness).toEqual({ all: 'count-endpoint' });
   }, 180_000);
+
+  it('an unknown workspace is a config error naming the valid ones; a bad token says what to do', async () => {
+    const stream = `  - name: runs\n    endpoint: run\n    output: {path: runs}\n`;
+    const ws = await run(pipeline(stream).replace('workspace: tracker', 'workspace: pixel'), { DIALS_TOKEN: CAPTURE_TOKEN }, join(work, 'ws')).catch((e: unknown) => e as Error & { code: string });
+    expect((ws as { code: string }).code).toBe('E_DIALS_WORKSPACE');
+    expect((ws as Error).message).toMatch(/unknown DIALS workspace pixel.*valid workspaces: .*tracker/);
+    const bad = await run(pipeline(stream), { DIALS_TOKEN: 'not-a-valid-token' }, join(work, 'bad')).catch((e: unknown) => e as Error & { code: string });
+    expect((bad as { code: string }).code).toBe('E_DIALS_TOKEN_INVALID');
+    expect((bad as Error).message).not.toContain('not-a-valid-token');
+  }, 60_000);
 });
