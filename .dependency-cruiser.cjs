@@ -3,7 +3,7 @@
  * import may only point down, never up or sideways into a layer that is not listed:
  *
  *   cli
- *   pipeline                      plans and orchestrates
+ *   pipeline    inspect           plans and orchestrates | reads a dataset back, reports on it
  *   sources                       where records come from (CSV files; DIALS)
  *   dataset    server             on-disk commit protocol | embedded DQM Playground server
  *   load       config             files (Parquet/Arrow)   | pipeline files
@@ -51,6 +51,7 @@ module.exports = {
     layer('server', ['csv']),
     layer('sources', ['extract', 'transform', 'csv', 'server', 'config']),
     layer('pipeline', ['sources', 'dataset', 'load', 'transform', 'extract', 'config']),
+    layer('inspect', ['dataset']),
     {
       name: 'src-never-imports-tests-or-bench',
       severity: 'error',
