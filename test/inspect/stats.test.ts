@@ -17,6 +17,12 @@ describe('LumisectionTable', () => {
     expect(t.missingIn(0, 3)).toBe(2); // 0 and 2
     expect(t.entryPoints()).toEqual([[1, 10], [3, 30], [7, 70], [50, 500], [200, 2000]]);
   });
+
+  it('refuses a run whose lumisection numbers span more than a million', () => {
+    const t = new LumisectionTable();
+    t.add(1, null);
+    expect(() => t.add(2_000_000, null)).toThrow(/E_INSPECT_LUMISECTION|span 1\.\.2000000/);
+  });
 });
 
 describe('scanBins', () => {
