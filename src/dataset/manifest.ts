@@ -51,6 +51,8 @@ export interface Manifest {
   rejects?: { count: number; file?: string };
   /** Every data file, sorted by path. */
   files: ManifestFile[];
+  /** How each slice was proven complete (slice key -> proof, e.g. `count-endpoint`), where the source names it. */
+  completeness?: Record<string, string>;
 }
 
 /** Key-value metadata for every file (Parquet footer, Arrow schema): the provenance, token-free. */
@@ -72,6 +74,7 @@ export function buildManifest(input: {
   timings: Record<string, number>;
   finishedAt?: string;
   rejects?: { count: number; file?: string };
+  completeness?: Record<string, string>;
 }): Manifest {
   const files = [...input.files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const manifest: Manifest = {
@@ -86,6 +89,7 @@ export function buildManifest(input: {
     files,
   };
   if (input.rejects) manifest.rejects = input.rejects;
+  if (input.completeness && Object.keys(input.completeness).length) manifest.completeness = input.completeness;
   return manifest;
 }
 
