@@ -7,8 +7,8 @@
 import type { Stream } from '../../config/index.js';
 import type { Endpoint } from '../../domain.js';
 import { extractSlices, type DqmClient, type Slice } from '../../extract/index.js';
-import { runPrepareSteps } from '../../pipeline/prepare.js';
-import { planStream, probeSlices, streamSpecFor } from '../../pipeline/stream-plan.js';
+import { runPrepareSteps } from './prepare.js';
+import { planStream, probeSlices, streamSpecFor } from './stream-plan.js';
 import type { Source, SourceEvent, SourceKind, SourceSlice } from '../source.js';
 
 /** Wraps a DQM Playground-shaped client as a Source. */
