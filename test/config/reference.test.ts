@@ -8,7 +8,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pipelineJsonSchema } from '../../src/config/index.js';
-import { FILTERS } from '../../src/domain.js';
 import { PACKAGE_ROOT } from '../../src/version.js';
 
 type Node = Record<string, unknown>;
