@@ -56,8 +56,10 @@ export async function openSource(loaded: LoadedPipeline, options: SourceOptions)
   if (source.type === 'dials') return (await import('../sources/dials/source.js')).openDialsSource(source, loaded.dir, options);
   // On demand: the CSV source brings the embedded server's tables, which HTTP exports never need.
   if (source.type === 'ml4dqm-csv') {
-    const client = await (await import('../sources/csv/csv-source.js')).openCsvSource(source, { file: loaded.file, dir: loaded.dir }, options);
-    return pageNumberSource(client, 'ml4dqm-csv');
+    const { openCsvSource } = await import('../sources/csv/csv-source.js');
+    const { csvSessionOf } = await import('../sources/csv/session.js');
+    const client = await openCsvSource(source, { file: loaded.file, dir: loaded.dir }, options);
+    return { ...pageNumberSource(client, 'ml4dqm-csv'), csv: csvSessionOf(client) };
   }
   // Only reachable when a source type is added to the schema without a branch here.
   throw new ConfigError('E_SOURCE_UNSUPPORTED', `${loaded.file}: source.type ${(source as { type: string }).type} is not supported by this version`, {

@@ -9,6 +9,7 @@ import type { Pipeline, Stream } from '../config/index.js';
 import type { Filters } from '../domain.js';
 import type { ClientStats, PartitionValues } from '../extract/types.js';
 import type { Logger } from '../log.js';
+import type { CsvSession } from './csv/session.js';
 
 /** Kinds of source, as `source.type` names them. */
 export type SourceKind = 'dqm-playground' | 'dials' | 'ml4dqm-csv';
@@ -109,6 +110,11 @@ export interface Source {
   extract(slices: readonly SourceSlice[], options?: SourceExtractOptions): AsyncIterable<SourceEvent>;
   /** Provenance of a stream read from this source. */
   provenance(stream: Stream, minRun?: number): StreamProvenance;
+  /**
+   * An ml4dqm-csv source's files and parse workers: its histogram streams are streamed from the files
+   * by `runCsvStream` (src/pipeline/run-csv-stream.ts) instead of going through `extract`.
+   */
+  readonly csv?: CsvSession;
   /** Runs the pipeline's `prepare` steps; absent where the source has none. */
   prepare?(steps: NonNullable<Pipeline['prepare']>, options: { logger: Logger; signal?: AbortSignal }): Promise<void>;
   close(): Promise<void>;
