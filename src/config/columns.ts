@@ -5,8 +5,8 @@
  * is checked against exactly what the runner will do.
  */
 import { SLICE_DIMENSIONS } from '../extract/plan.js';
-import { DIALS_SLICE_DIMENSIONS, isDialsEndpoint } from '../sources/dials/domain.js';
-import { STREAM_ENDPOINTS, type StreamEndpoint as Endpoint } from '../sources/endpoints.js';
+import { DIALS_SLICE_DIMENSIONS, isDialsEndpoint } from '../dials.js';
+import { STREAM_ENDPOINTS, type StreamEndpoint as Endpoint } from '../endpoints.js';
 import { COLUMNS } from '../transform/columns.js';
 
 /** Record fields of each endpoint, in output order. */

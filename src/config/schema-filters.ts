@@ -6,8 +6,8 @@
  */
 import { z } from 'zod';
 import type { FilterSpec, Filters } from '../domain.js';
-import { postgresRegexIssue } from '../sources/dials/regex.js';
-import { filterSpecsOf, type StreamEndpoint } from '../sources/endpoints.js';
+import { postgresRegexIssue } from '../postgres-regex.js';
+import { filterSpecsOf, type StreamEndpoint } from '../endpoints.js';
 import { boolField, choice, expecting, intField, intFromText, strictObject, text, textFromScalar, withJsonInput } from './fields.js';
 
 const INT_LIST_TEXT = '^\\s*[+-]?\\d+(\\s*,\\s*[+-]?\\d+)*\\s*$';

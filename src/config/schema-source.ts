@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { isLoopbackHost, PRESETS, type PresetName } from '../extract/connection.js';
 import { SETTINGS, type IntSetting } from '../settings.js';
-import { DIALS_PRESETS, KNOWN_WORKSPACES } from '../sources/dials/domain.js';
+import { DIALS_PRESETS, KNOWN_WORKSPACES } from '../dials.js';
 import { didYouMean } from './suggest.js';
 import { MISSING, boolField, choice, choiceMessage, describeValue, dimensionField, expecting, intField, strictObject, text, withDefault } from './fields.js';
 

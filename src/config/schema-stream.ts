@@ -5,8 +5,9 @@
  */
 import { posix } from 'node:path';
 import { z } from 'zod';
-import { type DIALS_ENDPOINTS, ORDER_FIELDS, isDialsEndpoint } from '../sources/dials/domain.js';
-import { STREAM_ENDPOINTS as ENDPOINTS, isHistogramStream as isHistogramEndpoint, type StreamEndpoint as Endpoint } from '../sources/endpoints.js';
+import { DIALS_ENDPOINTS, ORDER_FIELDS, isDialsEndpoint } from '../dials.js';
+import { STREAM_ENDPOINTS as ENDPOINTS, type StreamEndpoint as Endpoint } from '../endpoints.js';
+import { isHistogramStream as isHistogramEndpoint } from '../transform/columns.js';
 import { ENDPOINT_COLUMNS, hasRun, partitionColumns, sliceKinds } from './columns.js';
 import { MISSING, boolField, choice, choiceMessage, columnField, describeValue, expecting, intField, nameField, strictObject, text, withDefault } from './fields.js';
 import { filtersSchema } from './schema-filters.js';

@@ -6,8 +6,8 @@
 import { posix } from 'node:path';
 import { z } from 'zod';
 import { ENDPOINTS, isHistogramEndpoint } from '../domain.js';
-import { DIALS_ENDPOINTS } from '../sources/dials/domain.js';
-import { STREAM_ENDPOINTS } from '../sources/endpoints.js';
+import { DIALS_ENDPOINTS } from '../dials.js';
+import { STREAM_ENDPOINTS } from '../endpoints.js';
 import { boolField, choice, describeValue, dimensionField, expecting, intField, intFromText, nameField, orMissing, strictObject, text, withDefault } from './fields.js';
 import { sourceSchema } from './schema-source.js';
 import { outputDefaultsSchema, streamSchema, transformDefaultsSchema } from './schema-stream.js';

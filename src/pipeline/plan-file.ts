@@ -14,7 +14,7 @@ import type { PartitionValues } from '../extract/index.js';
 import type { SourceSlice } from '../sources/source.js';
 import { writeFileAtomic } from '../load/atomic.js';
 import { VERSION } from '../version.js';
-import type { SliceEstimate } from './stream-plan.js';
+import type { SliceEstimate } from '../sources/playground/stream-plan.js';
 
 /** One slice in a plan file. */
 export interface PlanSlice {

@@ -31,7 +31,7 @@ import type { FileScanResult } from '../sources/csv/scan-file.js';
 import { TaskFailure, type CsvWorkerPool } from '../sources/csv/worker-pool.js';
 import { COLUMNS } from '../transform/index.js';
 import { VERSION } from '../version.js';
-import { streamSpecFor } from './stream-plan.js';
+import { streamSpecFor } from '../sources/playground/stream-plan.js';
 import { openStreamSink, streamTransform } from './stream-settings.js';
 import { emptyStreamSummary, type StreamSummary } from './summary.js';
 

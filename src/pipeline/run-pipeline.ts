@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 import type { LoadedPipeline } from '../config/index.js';
 import { UsageError } from '../errors.js';
-import { isHistogramStream } from '../sources/endpoints.js';
+import { isHistogramStream } from '../transform/columns.js';
 import { sliceAssignment } from './assignment.js';
 import type { PlanFile } from './plan-file.js';
 import type { ShardIndex } from './shards.js';

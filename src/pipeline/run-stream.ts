@@ -16,7 +16,7 @@ import { datasetTarget, shardTarget, type OutputTarget, type ShardRun } from '..
 import { SliceSinks } from '../load/index.js';
 import type { Logger } from '../log.js';
 import { safeUrl } from '../secrets.js';
-import { isHistogramStream } from '../sources/endpoints.js';
+import { isHistogramStream } from '../transform/columns.js';
 import type { Source, SourceEvent, SourceSlice } from '../sources/source.js';
 import { toRecordBatches, type TransformSpec } from '../transform/index.js';
 import { VERSION } from '../version.js';

@@ -2,7 +2,7 @@
  * The column catalogue: for every endpoint, the fields a record must have, in output order, and the
  * kind of Arrow column each becomes. The shape rules of the whole export live here, in one table.
  */
-import type { StreamEndpoint } from '../sources/endpoints.js';
+import type { StreamEndpoint } from '../endpoints.js';
 
 /**
  * How a record field is checked and stored:
@@ -124,3 +124,8 @@ export const RECORD_KEY: Record<StreamEndpoint, string | null> = {
   'file-index': 'file_id',
   'dataset-index': 'dataset_id',
 };
+
+/** True when records of `endpoint` carry histogram bins (`data`). */
+export function isHistogramStream(endpoint: StreamEndpoint): boolean {
+  return COLUMNS[endpoint].some((c) => c.kind === 'hist1d' || c.kind === 'hist2d');
+}

@@ -1,6 +1,6 @@
 /** The JSON Schema of pipeline files: generated from the zod schema, and describing files as written. */
-import { DIALS_ENDPOINTS } from '../../src/sources/dials/domain.js';
-import { filterSpecsOf, type StreamEndpoint } from '../../src/sources/endpoints.js';
+import { DIALS_ENDPOINTS } from '../../src/dials.js';
+import { filterSpecsOf, type StreamEndpoint } from '../../src/endpoints.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';

@@ -3,11 +3,11 @@
  * they are the server's, listed by `dqm-export schema`) is described there, and every enum value
  * of the schema is named.
  */
+import { STREAM_ENDPOINTS, filterSpecsOf } from '../../src/endpoints.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pipelineJsonSchema } from '../../src/config/index.js';
-import { FILTERS } from '../../src/domain.js';
 import { PACKAGE_ROOT } from '../../src/version.js';
 
 type Node = Record<string, unknown>;
@@ -58,7 +58,7 @@ describe('docs/pipeline-reference.md', () => {
     expect(row).toBeDefined();
     const examples = [...row!.matchAll(/`([a-z_]+)`/g)].map((m) => m[1]).filter((name) => name !== 'filters');
     expect(examples.length).toBeGreaterThan(3);
-    const accepted = new Set(Object.values(FILTERS).flatMap((f) => Object.keys(f)));
+    const accepted = new Set(STREAM_ENDPOINTS.flatMap((e) => Object.keys(filterSpecsOf(e))));
     expect(examples.filter((name) => !accepted.has(name) && !name.startsWith('__'))).toEqual([]);
   });
 });

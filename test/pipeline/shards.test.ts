@@ -8,7 +8,7 @@ import { buildPlanFile, planHash, readPlanFile, writePlanFile } from '../../src/
 import { shardTag } from '../../src/dataset/layout.js';
 import { shardOfFile } from '../../src/dataset/shard-output.js';
 import { assignShards, parseShardArg, resolveShard, shardIndexFromEnv, shardOfKey } from '../../src/pipeline/shards.js';
-import { estimateFromPage } from '../../src/pipeline/stream-plan.js';
+import { estimateFromPage } from '../../src/sources/playground/stream-plan.js';
 
 function codeOf(fn: () => unknown): string | undefined {
   try {

@@ -6,8 +6,8 @@
  */
 import type { FilterSpec, Filters } from '../../domain.js';
 import { UsageError } from '../../errors.js';
-import { postgresRegexIssue } from '../../sources/dials/regex.js';
-import { filterSpecsOf, type StreamEndpoint as Endpoint } from '../../sources/endpoints.js';
+import { postgresRegexIssue } from '../../postgres-regex.js';
+import { filterSpecsOf, type StreamEndpoint as Endpoint } from '../../endpoints.js';
 
 /**
  * Parses repeated `--filter key=value` arguments into the Filters of `endpoint`. `title` may

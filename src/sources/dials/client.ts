@@ -14,7 +14,7 @@ import type { ClientStats } from '../../extract/types.js';
 import type { Logger } from '../../log.js';
 import { VERSION } from '../../version.js';
 import type { Credentials } from './credentials.js';
-import { DIALS_PRESETS } from './domain.js';
+import { DIALS_PRESETS } from '../../dials.js';
 import { interpretDials } from './errors.js';
 
 /** Options of `createDialsClient`; durations in milliseconds. */

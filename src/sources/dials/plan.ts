@@ -8,7 +8,7 @@ import { ConfigError } from '../../errors.js';
 import { cursorPagination } from '../pagination.js';
 import type { SourceSlice } from '../source.js';
 import type { DialsClient } from './client.js';
-import type { DialsEndpoint, DialsMe, DialsRun } from './domain.js';
+import type { DialsEndpoint, DialsMe, DialsRun } from '../../dials.js';
 
 /** `slice` of a DIALS stream. */
 export type DialsSliceSpec = { by: 'none' | 'run' | 'run-range' | 'dataset' | 'me' | 'title'; runs?: number[]; size?: number };

@@ -8,7 +8,7 @@ import { encodeFilters, type Filters } from '../../domain.js';
 import { cursorPagination } from '../pagination.js';
 import type { CompletenessProof, SourceSlice } from '../source.js';
 import type { DialsClient } from './client.js';
-import type { DialsEndpoint, DialsLumisection } from './domain.js';
+import type { DialsEndpoint, DialsLumisection } from '../../dials.js';
 
 /** A proof and the record count it expects (null: no count, the walk's end is the proof). */
 export interface SliceProof {

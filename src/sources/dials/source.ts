@@ -12,7 +12,7 @@ import type { Logger } from '../../log.js';
 import type { SliceEstimate, Source, SourceSlice } from '../source.js';
 import { createDialsClient, dialsBaseUrl, type DialsClient } from './client.js';
 import { bearerCredentials, clientSecretCredentials, readSecretFile, storedCredentials, type Credentials } from './credentials.js';
-import type { DialsEndpoint } from './domain.js';
+import type { DialsEndpoint } from '../../dials.js';
 import { refreshTokens } from './login.js';
 import { loadDialsPlanContext, planDialsSlices, withMinRun, type DialsSliceSpec } from './plan.js';
 import { proveSlice } from './proof.js';

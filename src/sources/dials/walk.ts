@@ -14,7 +14,7 @@ import { silentLogger, type Logger } from '../../log.js';
 import { cursorPagination } from '../pagination.js';
 import type { SourceEvent, SourceSlice, SourceSliceReport } from '../source.js';
 import type { DialsClient } from './client.js';
-import { NATURAL_KEY, type DialsEndpoint } from './domain.js';
+import { NATURAL_KEY, type DialsEndpoint } from '../../dials.js';
 import { Channel } from './channel.js';
 import { proveSlice } from './proof.js';
 

@@ -12,7 +12,7 @@ import type { ResponseFacts } from '../../../src/extract/http/response.js';
 import { interpretDials } from '../../../src/sources/dials/errors.js';
 import { planDialsSlices } from '../../../src/sources/dials/plan.js';
 import { lumisectionScope, proofKind } from '../../../src/sources/dials/proof.js';
-import { postgresRegexIssue } from '../../../src/sources/dials/regex.js';
+import { postgresRegexIssue } from '../../../src/postgres-regex.js';
 import { naturalKey, PageSizer } from '../../../src/sources/dials/walk.js';
 import { cursorPagination, pageNumberPagination } from '../../../src/sources/pagination.js';
 import { toRecordBatches, transformSpecFor } from '../../../src/transform/index.js';

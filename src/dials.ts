@@ -3,7 +3,7 @@
  * users know them), the real filter names per endpoint, and each record's natural key. One place, so
  * config validation, the client, the planner and the commands spell a filter the same way.
  */
-import type { FilterSpec } from '../../domain.js';
+import type { FilterSpec } from './domain.js';
 
 /** DIALS list endpoints dqm-export reads (`/api/v1/<endpoint>/`). */
 export const DIALS_ENDPOINTS = ['th1', 'th2', 'run', 'lumisection', 'mes', 'file-index', 'dataset-index'] as const;

@@ -2,10 +2,10 @@
  * The pipeline's optional `prepare` steps, run before any stream: `discover` new data files, and
  * `start_parsing` of matching files, waiting (past the server's 60 s list cache) until parsed.
  */
-import type { Pipeline } from '../config/index.js';
-import { ServerError } from '../errors.js';
-import type { DqmClient } from '../extract/index.js';
-import type { Logger } from '../log.js';
+import type { Pipeline } from '../../config/index.js';
+import { ServerError } from '../../errors.js';
+import type { DqmClient } from '../../extract/index.js';
+import type { Logger } from '../../log.js';
 
 /** Runs the steps in order; a step that fails or a parse that stalls throws. */
 export async function runPrepareSteps(client: DqmClient, steps: NonNullable<Pipeline['prepare']>, o: { logger: Logger; signal?: AbortSignal }): Promise<void> {

@@ -5,9 +5,9 @@
  * stores it for shards, and `run` executes it.
  */
 import pLimit from 'p-limit';
-import type { Stream } from '../config/index.js';
-import type { Endpoint } from '../domain.js';
-import { loadPlanContext, planSlices, type DqmClient, type Slice, type StreamSpec } from '../extract/index.js';
+import type { Stream } from '../../config/index.js';
+import type { Endpoint } from '../../domain.js';
+import { loadPlanContext, planSlices, type DqmClient, type Slice, type StreamSpec } from '../../extract/index.js';
 
 /** `slice.by` of the pipeline file as the extractor's slice dimensions, plus an optional run cursor. */
 export function streamSpecFor(stream: Stream, minRun?: number): StreamSpec {

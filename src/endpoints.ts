@@ -3,9 +3,8 @@
  * `runs` vs `run`), with their filter specs. Config validation, commands and the transform look a
  * stream's endpoint up here instead of in one source's table.
  */
-import { ENDPOINTS, FILTERS, type Endpoint, type FilterSpec } from '../domain.js';
-import { COLUMNS } from '../transform/columns.js';
-import { DIALS_ENDPOINTS, DIALS_FILTERS, isDialsEndpoint, type DialsEndpoint } from './dials/domain.js';
+import { ENDPOINTS, FILTERS, type Endpoint, type FilterSpec } from './domain.js';
+import { DIALS_ENDPOINTS, DIALS_FILTERS, isDialsEndpoint, type DialsEndpoint } from './dials.js';
 
 /** A list endpoint of any source. */
 export type StreamEndpoint = Endpoint | DialsEndpoint;
@@ -18,7 +17,3 @@ export function filterSpecsOf(endpoint: StreamEndpoint): Record<string, FilterSp
   return isDialsEndpoint(endpoint) ? DIALS_FILTERS[endpoint] : FILTERS[endpoint];
 }
 
-/** True when records of `endpoint` carry histogram bins (`data`). */
-export function isHistogramStream(endpoint: StreamEndpoint): boolean {
-  return COLUMNS[endpoint].some((c) => c.kind === 'hist1d' || c.kind === 'hist2d');
-}
