@@ -10,7 +10,7 @@ import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { ConfigError, InputError } from '../errors.js';
 import { readJournal, resetJournal, type JournalFile, type JournalState } from './journal.js';
-import { MANIFEST_NAME, STATE_DIR } from './layout.js';
+import { MANIFEST_NAME, STATE_DIR, SUCCESS_NAME } from './layout.js';
 
 export type OutputMode = 'overwrite' | 'error' | 'append';
 
@@ -97,7 +97,16 @@ export async function prepareOutputRoot(
 ): Promise<PreparedOutput> {
   const journal = await readJournal(root);
   const existing = await listDatasetFiles(root);
-  const interrupted = journal.configHash !== null && !journal.done;
+  const started = journal.configHash !== null && !journal.done;
+  // A run that committed nothing (e.g. its first request was refused) left nothing to continue:
+  // its uncommitted files go, and it does not stand in the way of the next run, in any mode.
+  if (started && journal.slices.size === 0 && !options.resume) {
+    const kept = await readManifestFiles(root);
+    await removeUnlisted(root, new Set([...kept.map((f) => f.path), ...(kept.length ? [MANIFEST_NAME] : []), ...(existing.includes(SUCCESS_NAME) ? [SUCCESS_NAME] : [])]));
+    await resetJournal(root);
+    return prepareOutputRoot(root, options);
+  }
+  const interrupted = started;
 
   if (options.resume && journal.done && journal.configHash === options.configHash) {
     // This stream finished before the crash (a later stream was interrupted): keep it as it is.

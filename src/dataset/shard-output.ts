@@ -128,6 +128,13 @@ export async function prepareShardOutput(root: string, o: ShardPrepareOptions): 
     return { journal, keptFiles: [] };
   }
 
+  // A shard run that committed nothing (e.g. its first request was refused) left nothing to
+  // continue: its own uncommitted files go, and it does not stand in the way of the next run.
+  if (journal.configHash !== null && !journal.done && journal.slices.size === 0) {
+    await removeFiles(root, files.filter(mine));
+    await resetJournal(root, journalName);
+    return prepareShardOutput(root, o);
+  }
   const finalized = files.includes(SUCCESS_NAME) || files.includes(MANIFEST_NAME);
   if (o.mode === 'error' && (finalized || files.some(mine) || files.includes(ownManifest))) {
     throw new InputError('E_OUTPUT_EXISTS', `output ${root} for stream ${o.stream} already holds shard ${o.index}'s files or a finalized dataset; set output.mode to overwrite, or add --resume`, {
