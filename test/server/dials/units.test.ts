@@ -4,6 +4,7 @@ import { decodeCursor, encodeCursor, paginate, type Orderable } from '../../../s
 import { pageSizeOf } from '../../../src/server/dials/handlers.js';
 import { derivedDatasetName, parseDialsMap } from '../../../src/server/dials/mapping.js';
 import { pgRegex } from '../../../src/server/dials/regex.js';
+import { resolveServerOptions } from '../../../src/server/options.js';
 
 describe('cursor tokens', () => {
   it('encode and decode as DRF does (o, r, p; base64 of the url-encoded query)', () => {
@@ -84,6 +85,17 @@ describe('PostgreSQL regex', () => {
     expect(() => pgRegex('([')).toThrow(SyntaxError);
     expect(() => pgRegex('\\q')).toThrow(SyntaxError);
     expect(() => pgRegex('[[:nope:]]')).toThrow(SyntaxError);
+  });
+});
+
+describe('options', () => {
+  it('refuse what does not apply to DIALS and bad DIALS values, naming the option', () => {
+    expect(() => resolveServerOptions({ api: 'dials', shuffle: true })).toThrow(/--shuffle does not apply to --api dials/);
+    expect(() => resolveServerOptions({ api: 'dials', manual: true })).toThrow(/--manual does not apply/);
+    expect(() => resolveServerOptions({ api: 'dials', tokenTtlSeconds: 0 })).toThrow(/token TTL must be an integer >= 1/);
+    expect(() => resolveServerOptions({ api: 'dials', gatewayTimeoutBytes: -1 })).toThrow(/gateway timeout bytes/);
+    expect(() => resolveServerOptions({ api: 'nope' as never })).toThrow(/--api must be dqm-playground or dials/);
+    expect(resolveServerOptions({ api: 'dials' })).toMatchObject({ tokenTtlSeconds: 1200, rejectExpiredTokens: false, gatewayTimeoutBytes: 0 });
   });
 });
 
