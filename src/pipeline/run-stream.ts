@@ -20,6 +20,7 @@ import type { Logger } from '../log.js';
 import { safeUrl } from '../secrets.js';
 import { toRecordBatches, type TransformSpec } from '../transform/index.js';
 import { VERSION } from '../version.js';
+import { isFull, type PendingRecords } from './coalesce.js';
 import { planStream, streamSpecFor } from './stream-plan.js';
 import { openStreamSink, streamTransform } from './stream-settings.js';
 import { emptyStreamSummary, type StreamSummary } from './summary.js';
@@ -65,16 +66,35 @@ interface SliceLoop {
   onProgress: StreamRunOptions['onProgress'];
   /** Records written so far (for `max_records`). */
   exported: number;
+  /** Each slice's records received but not yet written (see coalesce.ts). */
+  pending: Map<string, PendingRecords>;
   /** Highest run of a committed slice, for the incremental cursor. */
   maxRun: number;
 }
 
-/** A page of records: transformed, its rejects appended, its batches written to the slice's sink. */
+/**
+ * A page of records: held with the slice's earlier pages until they make a batch worth encoding
+ * (coalesce.ts), then written by `writeHeld`. With `max_records` every page is written at once (the
+ * limit counts written rows).
+ */
 async function writePage(loop: SliceLoop, key: string, event: Extract<ExtractEvent, { type: 'batch' }>): Promise<void> {
   loop.summary.bytesIn += event.bytes;
   let records = event.records as unknown[];
   if (loop.stream.max_records !== undefined) records = records.slice(0, Math.max(0, loop.stream.max_records - loop.exported));
-  const { batches, rejects } = toRecordBatches(records, loop.transform);
+  const held = loop.pending.get(key) ?? { records: [], bytes: 0 };
+  for (const r of records) held.records.push(r);
+  held.bytes += event.bytes;
+  loop.pending.set(key, held);
+  if (loop.stream.max_records !== undefined || isFull(held)) await writeHeld(loop, key);
+  loop.onProgress?.({ records: records.length, pages: 1, bytes: event.bytes });
+}
+
+/** A slice's held records: transformed, their rejects appended, their batches written to the slice's sink. */
+async function writeHeld(loop: SliceLoop, key: string): Promise<void> {
+  const held = loop.pending.get(key);
+  loop.pending.delete(key);
+  if (!held || held.records.length === 0) return;
+  const { batches, rejects } = toRecordBatches(held.records, loop.transform);
   if (rejects.length) {
     loop.summary.rejects += rejects.length;
     await loop.rejects.append(key, rejects);
@@ -84,12 +104,12 @@ async function writePage(loop: SliceLoop, key: string, event: Extract<ExtractEve
     loop.summary.records += batch.numRows;
     loop.exported += batch.numRows;
   }
-  loop.onProgress?.({ records: records.length, pages: 1, bytes: event.bytes });
 }
 
 /** A slice the extractor verified complete: its files closed, then committed in the journal. */
 async function commitSlice(loop: SliceLoop, event: Extract<ExtractEvent, { type: 'slice-done' }>): Promise<void> {
   const key = event.slice.key;
+  await writeHeld(loop, key);
   const written = await loop.sinks.close(key);
   loop.summary.duplicatesDropped += event.report.duplicates;
   loop.summary.repairs += event.report.repairs;
@@ -137,6 +157,7 @@ export async function runStream(stream: Stream, options: StreamRunOptions): Prom
     summary,
     onProgress: options.onProgress,
     exported: 0,
+    pending: new Map(),
     maxRun: cursor?.value ?? -Infinity,
   };
   try {
