@@ -160,6 +160,8 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
   if (adminToken === userToken) throw new UsageError('E_SERVE_OPTION', 'serve: the admin and user tokens must differ');
   const api = options.api ?? 'dqm-playground';
   if (api !== 'dqm-playground' && api !== 'dials') throw new UsageError('E_SERVE_OPTION', `serve: --api must be dqm-playground or dials, got ${String(api)}`);
+  if (api === 'dials' && options.shuffle) throw new UsageError('E_SERVE_OPTION', 'serve: --shuffle does not apply to --api dials (a cursor API is ordered by definition); drop it');
+  if (api === 'dials' && options.manual) throw new UsageError('E_SERVE_OPTION', 'serve: --manual does not apply to --api dials (DIALS has no parsing endpoints); drop it');
   const tokenTtlSeconds = options.tokenTtlSeconds ?? 1200;
   check('token TTL', tokenTtlSeconds, Number.isInteger(tokenTtlSeconds) && tokenTtlSeconds >= 1, 'an integer >= 1 (seconds)');
   const refreshTtlSeconds = options.refreshTtlSeconds ?? 36000;

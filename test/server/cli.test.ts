@@ -33,6 +33,26 @@ describe('dqm-export serve', () => {
     expect(stderr).toContain('stopped (SIGTERM)');
   });
 
+  it('--api dials prints the DIALS listening line and serves /api/v1/ with its Bearer token', async () => {
+    const served = await spawnServeCli(['--api', 'dials', '--dials-token', 'dials-from-cli', '--synthetic', 'runs=2,ls=2,titles=1,dim=1,x=5']);
+    try {
+      const res = await apiRequest(served, '/api/v1/th1/?fields=run_number,ls_number', { as: { header: 'Bearer dials-from-cli' } });
+      expect(res.json).toMatchObject({ next: null, previous: null, results: [{ run_number: 300000, ls_number: 1 }, {}, {}, {}] });
+      expect((await apiRequest(served, '/api/v1/th1/', { as: { header: 'Bearer nope' } })).json).toEqual({ detail: 'Token is invalid or expired', code: 'token_not_valid' });
+    } finally {
+      expect(await served.close('SIGTERM')).toBe(0);
+    }
+    expect(served.output().stdout.join('\n')).toContain(`DIALS API at ${served.url}/api/v1/`);
+  });
+
+  it('--api dials refuses a bad map file with one line and exit 2', async () => {
+    writeFileSync(join(tmp, 'map.json'), JSON.stringify({ datasets: [{ dataset_id: 1, dataset: 'x' }] }));
+    const { code, stderr } = await runServeCli(['--api', 'dials', '--dials-map', join(tmp, 'map.json')]);
+    expect(code).toBe(2);
+    expectOneLineError(stderr, 'E_SERVE_DIALS_MAP');
+    expect(stderr).toContain('datasets.0.dataset');
+  });
+
   it('stops on SIGINT too', async () => {
     const served = await spawnServeCli(['--synthetic', 'runs=2,ls=2,titles=1,dim=1,x=5']);
     expect((await apiRequest(served, '/api/lumisection_histograms_1d/')).json).toMatchObject({ total: 4 });

@@ -109,39 +109,87 @@ function prepValue(text: unknown, kind: FieldKind): number | string {
   return n;
 }
 
-/** Runs CursorPagination over `rows` (filtered; any order): the page and its link cursors. */
-export function paginate<T>(rows: readonly T[], ordering: OrderTerm[], cursor: Cursor | undefined, pageSize: number, o: Orderable<T>): CursorPage<T> {
+/** The parsed `p` of a cursor, as column values; throws CursorFault where the real server fails. */
+function positionValues(position: string, ordering: OrderTerm[], kinds: FieldKind[]): Array<number | string> {
+  let values: unknown;
+  try {
+    values = JSON.parse(position);
+  } catch {
+    throw new CursorFault('the cursor position is not JSON');
+  }
+  if (!Array.isArray(values) || values.length < ordering.length) throw new CursorFault('the cursor position is too short');
+  return ordering.map((t, i) => prepValue(values[i], kinds[i]));
+}
+
+/** Compares a record with position values under `ordering` (ascending/descending per term). */
+function compareToPosition<T>(r: T, at: Array<number | string>, ordering: OrderTerm[], o: Orderable<T>): number {
+  for (let i = 0; i < ordering.length; i++) {
+    const c = compareValues(o.value(r, ordering[i].field), at[i]);
+    if (c !== 0) return ordering[i].desc ? -c : c;
+  }
+  return 0;
+}
+
+/** DIALS' position filter: rows strictly after the position (before it for a reverse cursor). */
+function afterPosition<T>(ordering: OrderTerm[], kinds: FieldKind[], position: string, reverse: boolean, o: Orderable<T>): (r: T) => boolean {
+  const at = positionValues(position, ordering, kinds);
+  return (r) => {
+    const c = compareToPosition(r, at, ordering, o);
+    return reverse ? c < 0 : c > 0;
+  };
+}
+
+/**
+ * The page window of rows already sorted by `ordering` (the default, natural-key order): binary
+ * search for the position instead of filtering and sorting every row, so a page of a large table
+ * costs O(log n + page).
+ */
+function presortedWindow<T>(rows: readonly T[], ordering: OrderTerm[], position: string | null, reverse: boolean, offset: number, pageSize: number, o: Orderable<T>): T[] {
+  const kinds = ordering.map((t) => o.kind(t.field)!);
+  const at = position === null ? undefined : positionValues(position, ordering, kinds);
+  // First index whose row is > position (forward) or >= position (reverse: rows before it qualify).
+  const bound = (strict: boolean): number => {
+    let lo = 0;
+    let hi = rows.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const c = compareToPosition(rows[mid], at!, ordering, o);
+      if (c < 0 || (strict && c === 0)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  if (!reverse) {
+    const start = (at ? bound(true) : 0) + offset;
+    return rows.slice(start, start + pageSize + 1);
+  }
+  const end = (at ? bound(false) : rows.length) - offset;
+  return rows.slice(Math.max(0, end - pageSize - 1), Math.max(0, end)).reverse();
+}
+
+/**
+ * Runs CursorPagination over `rows` (filtered): the page and its link cursors. `presorted`: the
+ * rows are already in `ordering` (ascending natural key), which skips the sort.
+ */
+export function paginate<T>(rows: readonly T[], ordering: OrderTerm[], cursor: Cursor | undefined, pageSize: number, o: Orderable<T>, presorted = false): CursorPage<T> {
   const { offset, reverse, position } = cursor ?? { offset: 0, reverse: false, position: null };
   const terms = reverse ? ordering.map((t) => ({ field: t.field, desc: !t.desc })) : ordering;
   const kinds = ordering.map((t) => o.kind(t.field)!);
   const positionOf = (r: T): string => pyJsonStrings(ordering.map((t, i) => pyStr(o.value(r, t.field), kinds[i])));
-  let list = rows.slice();
-  if (position !== null) {
-    let values: unknown;
-    try {
-      values = JSON.parse(position);
-    } catch {
-      throw new CursorFault('the cursor position is not JSON');
-    }
-    if (!Array.isArray(values) || values.length < ordering.length) throw new CursorFault('the cursor position is too short');
-    const at = ordering.map((t, i) => prepValue(values[i], kinds[i]));
-    list = list.filter((r) => {
-      for (let i = 0; i < ordering.length; i++) {
-        const c = compareValues(o.value(r, ordering[i].field), at[i]);
-        const wantLess = reverse !== ordering[i].desc;
-        if (c !== 0) return wantLess ? c < 0 : c > 0;
+  let results: T[];
+  if (presorted) {
+    results = presortedWindow(rows, ordering, position, reverse, offset, pageSize, o);
+  } else {
+    const list = position === null ? rows.slice() : rows.filter(afterPosition(ordering, kinds, position, reverse, o));
+    list.sort((a, b) => {
+      for (const t of terms) {
+        const c = compareValues(o.value(a, t.field), o.value(b, t.field));
+        if (c !== 0) return t.desc ? -c : c;
       }
-      return false;
+      return 0;
     });
+    results = list.slice(offset, offset + pageSize + 1);
   }
-  list.sort((a, b) => {
-    for (const t of terms) {
-      const c = compareValues(o.value(a, t.field), o.value(b, t.field));
-      if (c !== 0) return t.desc ? -c : c;
-    }
-    return 0;
-  });
-  const results = list.slice(offset, offset + pageSize + 1);
   const page = results.slice(0, pageSize);
   const hasFollowing = results.length > page.length;
   const following = hasFollowing ? positionOf(results[results.length - 1]) : null;

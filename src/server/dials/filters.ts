@@ -63,7 +63,7 @@ export const DIALS_FILTERS = {
 export type FilteredEndpoint = keyof typeof DIALS_FILTERS;
 
 /** A record predicate, or the 400 body (`{field: ["Enter a number."]}`). */
-export type FilterResult<T> = { test: (r: T) => boolean } | { errors: Record<string, string[]> };
+export type FilterResult<T> = { test: (r: T) => boolean; /** No filter given: every record passes. */ none: boolean } | { errors: Record<string, string[]> };
 
 interface Check {
   def: FilterDef;
@@ -119,5 +119,5 @@ export function parseDialsFilters<T>(endpoint: FilteredEndpoint, pairs: QueryPai
       }
     }
   });
-  return { test: (r) => tests.every((t) => t(r)), regexError };
+  return { test: (r) => tests.every((t) => t(r)), none: tests.length === 0, regexError };
 }

@@ -62,10 +62,10 @@ function recordsOf<K extends PagedKind>(db: DialsDb, kind: K): readonly RecordOf
 const get = (r: unknown, field: string): unknown => (r as Record<string, unknown>)[field];
 
 /** Filtered records, or the 400/500 reply. */
-function filtered<T>(endpoint: FilteredEndpoint, records: readonly T[], pairs: QueryPairs): { rows: T[]; regexError?: Error } | { reply: Reply } {
+function filtered<T>(endpoint: FilteredEndpoint, records: readonly T[], pairs: QueryPairs): { rows: readonly T[]; regexError?: Error } | { reply: Reply } {
   const f = parseDialsFilters<T>(endpoint, pairs, get);
   if ('errors' in f) return { reply: dialsJson(400, JSON.stringify(f.errors)) };
-  return { rows: records.filter(f.test), regexError: f.regexError };
+  return { rows: f.none ? records : records.filter(f.test), regexError: f.regexError };
 }
 
 /** A list page: `{"next", "previous", "results"}`. */
@@ -87,7 +87,8 @@ export function listReply(db: DialsDb, kind: PagedKind, req: DialsRequest): Repl
   if (ordering.some((t) => orderable.kind(t.field) === undefined) || f.regexError) return dialsHtmlServerError();
   let page;
   try {
-    page = paginate(f.rows, ordering, cursor, pageSize, orderable as never);
+    // Lists are kept in natural-key order: without order_by no sort is needed.
+    page = paginate(f.rows, ordering, cursor, pageSize, orderable as never, orderBy.length === 0);
   } catch (err) {
     if (err instanceof CursorFault) return dialsHtmlServerError();
     throw err;

@@ -118,6 +118,8 @@ export async function startDialsServer(o: ResolvedServerOptions): Promise<Runnin
   });
   port = (server.address() as AddressInfo).port;
   await load();
+  // Build the DIALS view now, not on the first request (200k synthetic rows take seconds).
+  env.view();
   const urlHost = o.host.includes(':') ? `[${o.host}]` : o.host;
   let closing: Promise<void> | undefined;
   return {
