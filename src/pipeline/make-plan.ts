@@ -6,12 +6,16 @@
 import type { LoadedPipeline } from '../config/index.js';
 import { readCursor } from '../dataset/cursor.js';
 import { streamRoot } from '../dataset/layout.js';
-import type { DqmClient } from '../extract/index.js';
+import { isHistogramEndpoint } from '../domain.js';
+import { UsageError } from '../errors.js';
+import type { DqmClient, Slice } from '../extract/index.js';
+import { csvSessionOf } from '../sources/csv/session.js';
 import { safeUrl } from '../secrets.js';
 import { checkShardable } from './assignment.js';
 import { buildPlanFile, type PlanFile, type PlanStream } from './plan-file.js';
 import { assignShards } from './shards.js';
-import { planStream, probeSlices } from './stream-plan.js';
+import { planCsvStream } from './csv-stream-plan.js';
+import { planStream, probeSlices, type SliceEstimate } from './stream-plan.js';
 
 /** Options of `makePlan`. */
 export interface MakePlanOptions {
@@ -31,8 +35,18 @@ export async function makePlan(loaded: LoadedPipeline, o: MakePlanOptions): Prom
   for (const stream of loaded.pipeline.streams) {
     if (o.shards !== undefined) checkShardable(loaded, stream);
     const cursor = stream.incremental ? await readCursor(streamRoot(stream, o.outRoot)) : null;
-    const { slices } = await planStream(stream, o.client, { minRun: cursor ? cursor.value + 1 : undefined, signal: o.signal });
-    const estimates = o.probe === false ? undefined : await probeSlices(o.client, slices, { signal: o.signal });
+    const minRun = cursor ? cursor.value + 1 : undefined;
+    const csv = csvSessionOf(o.client);
+    let slices: Slice[];
+    let estimates: SliceEstimate[] | undefined;
+    if (csv && isHistogramEndpoint(stream.endpoint)) {
+      // CSV files: exact counts from the fast scans (the probe costs nothing more).
+      if (o.shards !== undefined) throw new UsageError('E_CSV_SHARDS', `${loaded.file}: stream ${stream.name} reads CSV files, which are not split into shards; give each process its own files`, { file: loaded.file, field: `streams.${stream.name}` });
+      ({ slices, estimates } = await planCsvStream(stream, csv, { minRun }));
+    } else {
+      slices = (await planStream(stream, o.client, { minRun, signal: o.signal })).slices;
+      estimates = o.probe === false ? undefined : await probeSlices(o.client, slices, { signal: o.signal });
+    }
     streams.push({
       name: stream.name,
       endpoint: stream.endpoint,

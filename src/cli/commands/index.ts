@@ -4,6 +4,7 @@
  * so open files and sockets are closed in order.
  */
 import type { CommandModule } from 'yargs';
+import { convertCommand } from './convert.js';
 import { demoCommand } from './demo.js';
 import { filesCommand } from './files.js';
 import { finalizeCommand } from './finalize.js';
@@ -28,6 +29,7 @@ export const commands: CommandModule<any, any>[] = [
   serveCommand,
   planCommand,
   runCommand,
+  convertCommand,
   finalizeCommand,
   demoCommand,
   inspectCommand,
