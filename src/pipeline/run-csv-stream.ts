@@ -59,7 +59,7 @@ export interface CsvStreamOptions {
   /** Called once with the records the scans found to export (the progress bar's total). */
   onRecordsPlanned?: (records: number) => void;
   signal?: AbortSignal;
-  /** Rows per batch (default: about 8 MB of histogram values). */
+  /** Rows per batch (default: about 2 MB of histogram values). */
   batchRows?: number;
   /** Ranges parsed ahead of the one being written (default: workers + 1). */
   ahead?: number;
@@ -72,9 +72,9 @@ export function fileKey(root: string, path: string): string {
   return `file=${relative(root, path).split(sep).join('/')}`;
 }
 
-/** Rows per batch: about 8 MB of values, at least 16 rows. */
+/** Rows per batch: about 2 MB of values (below the allocator's mmap threshold, so buffers are recycled rather than faulted in afresh), at least 16 rows. */
 function defaultBatchRows(valuesPerRow: number, float32: boolean): number {
-  return Math.max(16, Math.floor((8 << 20) / Math.max(1, valuesPerRow * (float32 ? 4 : 8))));
+  return Math.max(16, Math.floor((2 << 20) / Math.max(1, valuesPerRow * (float32 ? 4 : 8))));
 }
 
 /** Runs one histogram stream over CSV files; resolves to its summary. */
