@@ -14,7 +14,7 @@ const quick = process.argv.includes('--quick');
 let failed = 0;
 // bench/csv's 2.5 GB file only with `--big` (generating and exporting it takes minutes).
 const extra: Record<string, string[]> = { csv: process.argv.includes('--big') ? [] : ['--no-big'] };
-for (const name of ['server', 'extract', 'load', 'run-e2e', 'memory-run', 'shards', 'csv']) {
+for (const name of ['startup', 'cli-concurrency', 'server', 'extract', 'load', 'run-e2e', 'memory-run', 'shards', 'inspect', 'csv']) {
   process.stdout.write(`\n=== bench/${name} ===\n`);
   const started = performance.now();
   const r = spawnSync(process.execPath, [join(here, `${name}.js`), ...(quick ? ['--quick'] : []), ...(extra[name] ?? [])], { stdio: 'inherit' });

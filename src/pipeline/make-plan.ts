@@ -6,20 +6,19 @@
 import type { LoadedPipeline } from '../config/index.js';
 import { readCursor } from '../dataset/cursor.js';
 import { streamRoot } from '../dataset/layout.js';
-import { isHistogramEndpoint } from '../domain.js';
 import { UsageError } from '../errors.js';
-import type { DqmClient, Slice } from '../extract/index.js';
-import { csvSessionOf } from '../sources/csv/session.js';
+import { isHistogramStream } from '../sources/endpoints.js';
+import type { SliceEstimate, Source, SourceSlice } from '../sources/source.js';
 import { safeUrl } from '../secrets.js';
 import { checkShardable } from './assignment.js';
 import { buildPlanFile, type PlanFile, type PlanStream } from './plan-file.js';
 import { assignShards } from './shards.js';
 import { planCsvStream } from './csv-stream-plan.js';
-import { planStream, probeSlices, type SliceEstimate } from './stream-plan.js';
 
 /** Options of `makePlan`. */
 export interface MakePlanOptions {
-  client: DqmClient;
+  /** Where the slices come from. */
+  source: Source;
   /** Directory output paths resolve against (for reading incremental cursors). */
   outRoot: string;
   /** Shard count, or undefined for an unsharded plan. */
@@ -36,16 +35,16 @@ export async function makePlan(loaded: LoadedPipeline, o: MakePlanOptions): Prom
     if (o.shards !== undefined) checkShardable(loaded, stream);
     const cursor = stream.incremental ? await readCursor(streamRoot(stream, o.outRoot)) : null;
     const minRun = cursor ? cursor.value + 1 : undefined;
-    const csv = csvSessionOf(o.client);
-    let slices: Slice[];
+    const csv = o.source.csv;
+    let slices: SourceSlice[];
     let estimates: SliceEstimate[] | undefined;
-    if (csv && isHistogramEndpoint(stream.endpoint)) {
+    if (csv && isHistogramStream(stream.endpoint)) {
       // CSV files: exact counts from the fast scans (the probe costs nothing more).
       if (o.shards !== undefined) throw new UsageError('E_CSV_SHARDS', `${loaded.file}: stream ${stream.name} reads CSV files, which are not split into shards; give each process its own files`, { file: loaded.file, field: `streams.${stream.name}` });
       ({ slices, estimates } = await planCsvStream(stream, csv, { minRun }));
     } else {
-      slices = (await planStream(stream, o.client, { minRun, signal: o.signal })).slices;
-      estimates = o.probe === false ? undefined : await probeSlices(o.client, slices, { signal: o.signal });
+      slices = await o.source.plan(stream, { minRun, signal: o.signal });
+      estimates = o.probe === false ? undefined : await o.source.estimate(slices, { signal: o.signal });
     }
     streams.push({
       name: stream.name,
@@ -64,7 +63,7 @@ export async function makePlan(loaded: LoadedPipeline, o: MakePlanOptions): Prom
   return buildPlanFile({
     pipeline: loaded.pipeline.name,
     configHash: loaded.configHash,
-    source: safeUrl(o.client.baseUrl),
+    source: safeUrl(o.source.origin),
     shards: o.shards ?? null,
     streams,
   });
