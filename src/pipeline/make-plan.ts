@@ -6,11 +6,14 @@
 import type { LoadedPipeline } from '../config/index.js';
 import { readCursor } from '../dataset/cursor.js';
 import { streamRoot } from '../dataset/layout.js';
-import type { Source } from '../sources/source.js';
+import { UsageError } from '../errors.js';
+import { isHistogramStream } from '../sources/endpoints.js';
+import type { SliceEstimate, Source, SourceSlice } from '../sources/source.js';
 import { safeUrl } from '../secrets.js';
 import { checkShardable } from './assignment.js';
 import { buildPlanFile, type PlanFile, type PlanStream } from './plan-file.js';
 import { assignShards } from './shards.js';
+import { planCsvStream } from './csv-stream-plan.js';
 
 /** Options of `makePlan`. */
 export interface MakePlanOptions {
@@ -31,8 +34,18 @@ export async function makePlan(loaded: LoadedPipeline, o: MakePlanOptions): Prom
   for (const stream of loaded.pipeline.streams) {
     if (o.shards !== undefined) checkShardable(loaded, stream);
     const cursor = stream.incremental ? await readCursor(streamRoot(stream, o.outRoot)) : null;
-    const slices = await o.source.plan(stream, { minRun: cursor ? cursor.value + 1 : undefined, signal: o.signal });
-    const estimates = o.probe === false ? undefined : await o.source.estimate(slices, { signal: o.signal });
+    const minRun = cursor ? cursor.value + 1 : undefined;
+    const csv = o.source.csv;
+    let slices: SourceSlice[];
+    let estimates: SliceEstimate[] | undefined;
+    if (csv && isHistogramStream(stream.endpoint)) {
+      // CSV files: exact counts from the fast scans (the probe costs nothing more).
+      if (o.shards !== undefined) throw new UsageError('E_CSV_SHARDS', `${loaded.file}: stream ${stream.name} reads CSV files, which are not split into shards; give each process its own files`, { file: loaded.file, field: `streams.${stream.name}` });
+      ({ slices, estimates } = await planCsvStream(stream, csv, { minRun }));
+    } else {
+      slices = await o.source.plan(stream, { minRun, signal: o.signal });
+      estimates = o.probe === false ? undefined : await o.source.estimate(slices, { signal: o.signal });
+    }
     streams.push({
       name: stream.name,
       endpoint: stream.endpoint,

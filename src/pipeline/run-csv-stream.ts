@@ -57,8 +57,10 @@ export interface CsvStreamOptions {
   logger: Logger;
   onProgress?: (delta: { records: number; pages: number; bytes: number }) => void;
   onPlanned?: (slices: number) => void;
+  /** Called once with the records the scans found to export (the progress bar's total). */
+  onRecordsPlanned?: (records: number) => void;
   signal?: AbortSignal;
-  /** Rows per batch (default: about 8 MB of histogram values). */
+  /** Rows per batch (default: about 2 MB of histogram values). */
   batchRows?: number;
   /** Ranges parsed ahead of the one being written (default: workers + 1). */
   ahead?: number;
@@ -71,9 +73,9 @@ export function fileKey(root: string, path: string): string {
   return `file=${relative(root, path).split(sep).join('/')}`;
 }
 
-/** Rows per batch: about 8 MB of values, at least 16 rows. */
+/** Rows per batch: about 2 MB of values (below the allocator's mmap threshold, so buffers are recycled rather than faulted in afresh), at least 16 rows. */
 function defaultBatchRows(valuesPerRow: number, float32: boolean): number {
-  return Math.max(16, Math.floor((8 << 20) / Math.max(1, valuesPerRow * (float32 ? 4 : 8))));
+  return Math.max(16, Math.floor((2 << 20) / Math.max(1, valuesPerRow * (float32 ? 4 : 8))));
 }
 
 /** Runs one histogram stream over CSV files; resolves to its summary. */
@@ -113,6 +115,17 @@ export async function runCsvStream(stream: Stream, o: CsvStreamOptions): Promise
   summary.slices = planned.length;
   summary.slicesSkipped = todo.length === 0 ? planned.length : 0;
   o.onPlanned?.(todo.length);
+  // Every row routed up front (no histogram parsed): the progress total, and max_records applied in file order.
+  const routes = new Map<number, ReturnType<typeof routeRows>>();
+  let routed = 0;
+  for (const i of todo) {
+    if (summaries[i].dim === null) continue;
+    const limit = stream.max_records === undefined ? Infinity : Math.max(0, stream.max_records - routed);
+    const r = routeRows(scans.get(i)!, summaries[i].fileId, dim, planned, limit);
+    routes.set(i, r);
+    for (const c of r.counts) routed += c;
+  }
+  o.onRecordsPlanned?.(routed);
 
   const transform = streamTransform(stream);
   const float32 = transform.dtype === 'float32';
@@ -125,7 +138,6 @@ export async function runCsvStream(stream: Stream, o: CsvStreamOptions): Promise
   // One sink per (file, slice): a file's slices commit together, in its journal line.
   const sinks = new SliceSinks((key) => openStreamSink(stream, { root, filePrefix: target.filePrefix(key), metadata }));
   let maxRun = cursor?.value ?? -Infinity;
-  let routedSoFar = 0;
   try {
     for (const i of todo) {
       const scan = scans.get(i)!;
@@ -133,10 +145,9 @@ export async function runCsvStream(stream: Stream, o: CsvStreamOptions): Promise
       const key = keys[i];
       const written: WrittenFile[] = [];
       let fileRecords = 0;
-      if (file.dim !== null) {
-        const limit = stream.max_records === undefined ? Infinity : Math.max(0, stream.max_records - routedSoFar);
-        const { route, counts } = routeRows(scan, file.fileId, dim, planned, limit);
-        for (const c of counts) routedSoFar += c;
+      const routing = routes.get(i);
+      if (routing) {
+        const { route, counts } = routing;
         const remaining = [...counts];
         const open = new Set<number>();
         const sinkKey = (s: number): string => `${key}/${planned[s].slice.key}`;

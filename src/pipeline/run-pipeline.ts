@@ -24,6 +24,8 @@ export interface RunOptions extends SourceOptions {
   onProgress?: (delta: { records: number; pages: number; bytes: number }) => void;
   /** Called with each stream's planned total of records, when it is known before the export. */
   onPlanned?: (slices: number) => void;
+  /** Called with records a stream will export, when known before the export (CSV sources). */
+  onRecordsPlanned?: (records: number) => void;
   signal?: AbortSignal;
   /** Run the slices of this plan (from `plan --write-plan`) instead of planning. */
   plan?: PlanFile;
@@ -66,6 +68,7 @@ export async function runPipeline(loaded: LoadedPipeline, options: RunOptions): 
           logger: options.logger,
           onProgress: options.onProgress,
           onPlanned: options.onPlanned,
+          onRecordsPlanned: options.onRecordsPlanned,
           signal: options.signal,
         });
         options.logger.info({ ...s }, 'stream finished');

@@ -35,6 +35,11 @@ export const COMMAND_ENTRIES: readonly LazyCommandEntry[] = [
   { command: 'serve', describe: 'Run a local DQM Playground-compatible server (sample data, faults, synthetic data)', load: async () => (await import('./serve.js')).serveCommand },
   { command: 'plan <file>', describe: 'Show the slices a run would export, with page-1 estimates; assign them to shards (nothing is written)', load: async () => (await import('./plan.js')).planCommand },
   { command: 'run <file>', describe: 'Export the streams of a pipeline file to Parquet / Arrow', load: async () => (await import('./run.js')).runCommand },
+  {
+    command: 'convert <files..>',
+    describe: 'Export local ML4DQM CSV files to Parquet (default layout, partitioned by run), no pipeline file needed',
+    load: async () => (await import('./convert.js')).convertCommand,
+  },
   { command: 'finalize <file>', describe: 'Check that every shard of a sharded run finished, then write the dataset manifest and _SUCCESS', load: async () => (await import('./finalize.js')).finalizeCommand },
   { command: 'demo', describe: 'Run pipelines/demo.yaml against the embedded server on the bundled sample data', load: async () => (await import('./demo.js')).demoCommand },
   {

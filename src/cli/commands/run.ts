@@ -44,6 +44,7 @@ export async function executeRun(args: RunArgs, env: Record<string, string | und
   const progress = interactive ? terminalProgress() : silentProgress;
   const state = { records: 0, pages: 0, bytesIn: 0 };
   progress.setTotal(0);
+  let plannedRecords = 0;
   const controller = new AbortController();
   const onSignal = () => controller.abort();
   process.once('SIGINT', onSignal);
@@ -59,6 +60,7 @@ export async function executeRun(args: RunArgs, env: Record<string, string | und
       logger,
       env,
       signal: controller.signal,
+      onRecordsPlanned: (records) => progress.setTotal((plannedRecords += records)),
       onProgress: (d) => {
         state.records += d.records;
         state.pages += d.pages;

@@ -131,8 +131,9 @@ export function parseHistoInto(buf: Uint8Array, start: number, end: number, targ
       let b = buf[p];
       const neg = b === 45;
       if (neg) b = buf[++p];
+      // Positive range checks: past the buffer's end a byte reads as undefined, and NaN fails them.
       let d = b - 48;
-      if (d < 0 || d > 9) return FALLBACK;
+      if (!(d >= 0 && d <= 9)) return FALLBACK;
       let m = d;
       let digits = 1;
       p++;
@@ -142,7 +143,7 @@ export function parseHistoInto(buf: Uint8Array, start: number, end: number, targ
       } else {
         for (;;) {
           d = buf[p] - 48;
-          if (d < 0 || d > 9) break;
+          if (!(d >= 0 && d <= 9)) break;
           m = m * 10 + d;
           digits++;
           p++;
