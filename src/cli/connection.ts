@@ -10,6 +10,7 @@ import { checkTransportSecurity, PRESETS, resolveConnection } from '../extract/c
 import { createClient } from '../extract/index.js';
 import type { DqmClient } from '../extract/types.js';
 import { registerSecret } from '../secrets.js';
+import { numeric } from './numbers.js';
 
 /** Where the CLI connects when neither `--url` nor `DQM_PLAYGROUND_URL` says otherwise. */
 export const DEFAULT_URL = 'http://127.0.0.1:8000';
@@ -47,8 +48,8 @@ export function withConnectionOptions<T>(y: Argv<T>): Argv<T & ConnectionArgs> {
     })
     .option('ca-file', { type: 'string', requiresArg: true, describe: 'PEM file with a CA to trust in addition to the bundled roots' })
     .option('allow-insecure-http', { type: 'boolean', describe: 'Allow plain http to a non-local host (the token travels in clear)' })
-    .option('retries', { type: 'number', requiresArg: true, describe: 'Retries of a request after 429, 5xx or a network failure (default 6)' })
-    .option('concurrency', { type: 'number', requiresArg: true, default: 8, describe: 'Requests in flight at once (pages with --all)' })
+    .option('retries', { ...numeric('retries'), requiresArg: true, describe: 'Retries of a request after 429, 5xx or a network failure (default 6)' })
+    .option('concurrency', { ...numeric('concurrency'), requiresArg: true, default: 8, describe: 'Requests in flight at once (pages with --all)' })
     // Accepted only to be refused with a reason; a plain "unknown argument" would not say what to do.
     .option('token', { type: 'string', hidden: true })
     .group(['url', 'token-file', 'ca-file', 'allow-insecure-http', 'retries', 'concurrency'], 'Connection:') as unknown as Argv<T & ConnectionArgs>;

@@ -11,6 +11,7 @@ import { resolveShard } from '../../pipeline/shards.js';
 import type { RunSummary } from '../../pipeline/summary.js';
 import { silentProgress, terminalProgress } from '../ui/progress.js';
 import { summaryJsonLine, summaryTable } from '../ui/summary-table.js';
+import { numeric } from '../numbers.js';
 
 /** Options of `run` (and `demo`, which shares the execution). */
 export interface RunArgs {
@@ -81,7 +82,7 @@ export async function executeRun(args: RunArgs, env: Record<string, string | und
 export function runOptions<T>(y: Argv<T>) {
   return y
     .option('resume', { type: 'boolean', default: false, describe: 'Continue an interrupted run: skip committed slices, discard partial files' })
-    .option('concurrency', { type: 'number', describe: 'Requests in flight (overrides source.concurrency)' })
+    .option('concurrency', { ...numeric('concurrency'), describe: 'Requests in flight (overrides source.concurrency)' })
     .option('out', { type: 'string', describe: "Directory that output paths resolve against (default: the pipeline file's directory)" })
     .option('log-level', { choices: ['trace', 'debug', 'info', 'warn', 'error', 'silent'] as const, default: 'info' as const, describe: 'Log level' })
     .option('log-file', { type: 'string', describe: 'Write JSON logs to this file instead of stderr' })
@@ -90,7 +91,7 @@ export function runOptions<T>(y: Argv<T>) {
     .option('ca-file', { type: 'string', describe: 'PEM file with extra CA certificates (a site CA); overrides source.ca_file' })
     .option('plan', { type: 'string', describe: 'Run the slices of this plan file (from plan --write-plan) instead of planning' })
     .option('shard', { type: 'string', describe: 'Run one shard: I with --plan or --shards, or I/N (0-based; default from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID)' })
-    .option('shards', { type: 'number', describe: 'Shard count without a plan file (slices assigned by a hash of their key)' });
+    .option('shards', { ...numeric('shards'), describe: 'Shard count without a plan file (slices assigned by a hash of their key)' });
 }
 
 export const runCommand: CommandModule<object, RunArgs> = {
