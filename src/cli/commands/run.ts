@@ -2,12 +2,16 @@
  * `dqm-export run FILE`: exports every stream of a pipeline. A progress bar and a summary table on a
  * terminal; otherwise pino JSON logs on stderr (or --log-file) and the summary as one JSON line.
  */
+import { resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { loadPipeline } from '../../config/index.js';
-import { createLogger } from '../../log.js';
-import { readPlanFile } from '../../pipeline/plan-file.js';
+import { loadPipeline, type LoadedPipeline } from '../../config/index.js';
+import type { DqmClient } from '../../extract/index.js';
+import { createLogger, type Logger } from '../../log.js';
+import { makePlan, planTotals } from '../../pipeline/make-plan.js';
+import { readPlanFile, type PlanFile } from '../../pipeline/plan-file.js';
 import { runPipeline } from '../../pipeline/run-pipeline.js';
-import { resolveShard } from '../../pipeline/shards.js';
+import { resolveShard, type ShardIndex } from '../../pipeline/shards.js';
+import { openSource } from '../../pipeline/source.js';
 import type { RunSummary } from '../../pipeline/summary.js';
 import { silentProgress, terminalProgress } from '../ui/progress.js';
 import { summaryJsonLine, summaryTable } from '../ui/summary-table.js';
@@ -41,7 +45,8 @@ export async function executeRun(args: RunArgs, env: Record<string, string | und
   if (shard) logger.info({ shard: shard.index, shards: shard.count }, 'running one shard');
   const progress = interactive ? terminalProgress() : silentProgress;
   const state = { records: 0, pages: 0, bytesIn: 0 };
-  progress.setTotal(0);
+  // Only a terminal shows the bar, so only there is the plan probed for its totals.
+  progress.setTotal(interactive ? await plannedRecords(loaded, { args, env, logger, plan, shard }) : 0);
   const controller = new AbortController();
   const onSignal = () => controller.abort();
   process.once('SIGINT', onSignal);
@@ -64,6 +69,7 @@ export async function executeRun(args: RunArgs, env: Record<string, string | und
         progress.update(state);
       },
     });
+    progress.setTotal(state.records); // done: the bar ends full whatever the plan said
     progress.stop();
     if (interactive || process.stdout.isTTY) {
       process.stdout.write(summaryTable(summary) + '\n');
@@ -108,3 +114,29 @@ export const runCommand: CommandModule<object, RunArgs> = {
     argv.exitCode = summary.exitCode;
   },
 };
+
+/**
+ * Records the run will fetch, for the progress bar: a plan file's estimates (this shard's slices),
+ * else page 1 of every slice probed now, as `plan` does. 0 (unknown) when a probe fails: the run
+ * itself then reports the problem.
+ */
+async function plannedRecords(
+  loaded: LoadedPipeline,
+  o: { args: RunArgs; env: Record<string, string | undefined>; logger: Logger; plan?: PlanFile; shard?: ShardIndex },
+): Promise<number> {
+  if (o.plan) {
+    const mine = o.plan.streams.flatMap((s) => s.slices).filter((s) => !o.shard || o.plan!.shards === null || s.shard === o.shard.index);
+    return planTotals(mine).records;
+  }
+  if (o.shard) return 0; // hash-assigned shards: the share is known only while planning the run
+  let client: DqmClient | undefined;
+  try {
+    client = await openSource(loaded, { logger: o.logger, env: o.env, concurrency: o.args.concurrency, allowInsecureHttp: o.args['allow-insecure-http'], caFile: o.args['ca-file'] });
+    const outRoot = o.args.out ? resolve(o.args.out) : loaded.dir;
+    return planTotals((await makePlan(loaded, { client, outRoot })).streams.flatMap((s) => s.slices)).records;
+  } catch {
+    return 0;
+  } finally {
+    await client?.close();
+  }
+}
