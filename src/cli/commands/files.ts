@@ -65,7 +65,9 @@ interface ParseArgs extends ConnectionArgs, WaitFlags {
   pathContains?: string;
   granularity: 'lum' | 'run';
   dim: 1 | 2;
-  format: 'csv' | 'root';
+  'file-format'?: 'csv' | 'root';
+  /** Old spelling of --file-format (deprecated: --format is the output format everywhere else). */
+  format?: 'csv' | 'root';
   wait?: boolean;
   force?: boolean;
 }
@@ -79,7 +81,8 @@ const parse: CommandModule<object, ParseArgs> = {
       .option('path-contains', { type: 'string', requiresArg: true, describe: 'Select the one file whose path contains TEXT' })
       .option('granularity', { choices: ['lum', 'run'], default: 'lum', describe: 'Histograms per lumisection (lum) or per run (run: not implemented by the server)' })
       .option('dim', { ...numeric('dim'), choices: [1, 2], demandOption: true, requiresArg: true, describe: 'Histogram dimensionality: 1 or 2' })
-      .option('format', { choices: ['csv', 'root'], default: 'csv', describe: 'File format the server reads the file as' })
+      .option('file-format', { choices: ['csv', 'root'], describe: 'File format the server reads the file as (default csv)' })
+      .option('format', { choices: ['csv', 'root'], hidden: true, describe: 'Deprecated spelling of --file-format' })
       .option('wait', { type: 'boolean', describe: 'Follow the progress until the file is parsed' })
       .option('force', { type: 'boolean', describe: 'Send even when a pre-check refuses (name/format mismatch, in progress, granularity run)' })
       .example([
@@ -89,17 +92,26 @@ const parse: CommandModule<object, ParseArgs> = {
       .epilogue(
         'Checked before sending: granularity run is refused (the server answers 500); a file already parsed as asked is ' +
           'reported and left alone (exit 0), one parsed otherwise is refused (the server answers 400); a file name that says ' +
-          '_1D_/_2D_ or .csv/.root must match --dim/--format, because the server accepts a mismatch and its parser thread ' +
+          '_1D_/_2D_ or .csv/.root must match --dim/--file-format, because the server accepts a mismatch and its parser thread ' +
           'then fails silently, leaving the file at 0 %. --force sends anyway, except for a file already parsed.',
       ) as unknown as Argv<ParseArgs>,
   handler: async (argv) => {
     const selector = selectorOf(argv);
     const settings = argv.wait ? waitSettings(argv) : undefined;
+    const fileFormat = fileFormatOf(argv);
     await withClient(argv, (client) =>
-      parseFile(client, selector, { granularity: argv.granularity, dim: argv.dim, fileFormat: argv.format }, { force: Boolean(argv.force), wait: settings, stderr: process.stderr }),
+      parseFile(client, selector, { granularity: argv.granularity, dim: argv.dim, fileFormat }, { force: Boolean(argv.force), wait: settings, stderr: process.stderr }),
     );
   },
 };
+
+/** --file-format (default csv), or the old --format with a deprecation note on stderr. */
+function fileFormatOf(argv: ParseArgs): 'csv' | 'root' {
+  if (argv.format === undefined) return argv['file-format'] ?? 'csv';
+  if (argv['file-format'] !== undefined) throw new UsageError('E_USAGE_FILE_FORMAT', 'give --file-format only (--format is its deprecated spelling)');
+  process.stderr.write('note: files parse --format is deprecated (--format is the output format of the other commands); use --file-format\n');
+  return argv.format;
+}
 
 function selectorOf(argv: ParseArgs): FileSelector {
   if (argv.id !== undefined && argv.pathContains !== undefined) {

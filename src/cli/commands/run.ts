@@ -94,7 +94,12 @@ export function runOptions<T>(y: Argv<T>) {
     .option('log-file', { type: 'string', describe: 'Write JSON logs to this file instead of stderr' })
     .option('progress', { type: 'boolean', default: true, describe: 'Progress bar on a terminal (--no-progress to disable)' })
     .option('allow-insecure-http', { type: 'boolean', describe: 'Allow plain http:// to a non-loopback host (the token travels unencrypted)' })
-    .option('ca-file', { type: 'string', describe: 'PEM file with extra CA certificates (a site CA); overrides source.ca_file' })
+    .option('ca-file', { type: 'string', describe: 'PEM file with extra CA certificates (a site CA); overrides source.ca_file' });
+}
+
+/** yargs options of `run` for plans and shards (not `demo`'s: it runs the demo pipeline whole). */
+export function shardOptions<T>(y: Argv<T>) {
+  return y
     .option('plan', { type: 'string', describe: 'Run the slices of this plan file (from plan --write-plan) instead of planning' })
     .option('shard', { type: 'string', describe: 'Run one shard: I with --plan or --shards, or I/N (0-based; default from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID)' })
     .option('shards', { ...numeric('shards'), describe: 'Shard count without a plan file (slices assigned by a hash of their key)' });
@@ -104,7 +109,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
   command: 'run <file>',
   describe: 'Export the streams of a pipeline file to Parquet / Arrow',
   builder: (y: Argv) =>
-    runOptions(y.positional('file', { type: 'string', demandOption: true, describe: 'Pipeline file (YAML or JSON)' })).example([
+    shardOptions(runOptions(y.positional('file', { type: 'string', demandOption: true, describe: 'Pipeline file (YAML or JSON)' }))).example([
       ['DQM_PLAYGROUND_TOKEN=... $0 run pipelines/pixel-2d.yaml', 'export to the paths in the file'],
       ['$0 run pipelines/demo.yaml --resume', 'continue after a crash; the result equals an uninterrupted run'],
       ['$0 run pipelines/pixel-2d.yaml --plan plan.json --shard 3', 'run shard 3 of a plan; then: $0 finalize pipelines/pixel-2d.yaml --plan plan.json'],
