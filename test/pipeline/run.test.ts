@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/server/index.js';
-import { CRASH_ENV, CRASH_POINTS } from '../../src/testing/crash-points.js';
+import { CRASH_ENV, CRASH_POINTS } from '../../src/crash-points.js';
 import { closeDuckDB, queryParquet, sqlString } from '../helpers/duckdb.js';
 import { DIST_CLI } from '../helpers/server.js';
 

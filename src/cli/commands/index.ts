@@ -8,6 +8,7 @@ import { demoCommand } from './demo.js';
 import { filesCommand } from './files.js';
 import { finalizeCommand } from './finalize.js';
 import { histogramsCommand } from './histograms.js';
+import { inspectCommand } from './inspect.js';
 import { lumisectionsCommand } from './lumisections.js';
 import { planCommand } from './plan.js';
 import { runCommand } from './run.js';
@@ -29,4 +30,5 @@ export const commands: CommandModule<any, any>[] = [
   runCommand,
   finalizeCommand,
   demoCommand,
+  inspectCommand,
 ];

@@ -9,8 +9,8 @@ import { access, readFile, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { LoadedPipeline } from '../../config/index.js';
 import { ConfigError, DqmExportError } from '../../errors.js';
-import { streamRoot } from '../../pipeline/run-stream.js';
-import { expandFiles } from '../../pipeline/sources/csv-files.js';
+import { streamRoot } from '../../dataset/layout.js';
+import { expandFiles } from '../../sources/csv/csv-files.js';
 import { registerSecret } from '../../secrets.js';
 
 /** Options of `localChecks`. */

@@ -1,0 +1,162 @@
+/**
+ * Preparing a stream's output root before a run, per `mode` and `--resume`:
+ * - resume: keep what the journal committed, delete everything else (temporaries, and files a slice
+ *   renamed into place but never committed), refuse if the pipeline changed since;
+ * - error: refuse a non-empty root (hinting at --resume when an interrupted run is there);
+ * - overwrite: delete the previous dataset, but only one that dqm-export wrote (never a foreign dir);
+ * - append: keep the previous dataset's committed files and add to them.
+ */
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
+import { join, sep } from 'node:path';
+import { ConfigError, InputError } from '../errors.js';
+import { readJournal, resetJournal, type JournalFile, type JournalState } from './journal.js';
+import { MANIFEST_NAME, STATE_DIR, SUCCESS_NAME } from './layout.js';
+
+export type OutputMode = 'overwrite' | 'error' | 'append';
+
+/** Where a stream's run starts from. */
+export interface PreparedOutput {
+  /** Committed slices of the interrupted run being resumed (empty otherwise). */
+  journal: JournalState;
+  /** Files of a previous complete dataset kept by `append`. */
+  keptFiles: JournalFile[];
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Every regular file under root, relative and `/`-separated, except dqm-export's state dir. */
+export async function listDatasetFiles(root: string): Promise<string[]> {
+  if (!(await exists(root))) return [];
+  const entries = await readdir(root, { recursive: true, withFileTypes: true });
+  const out: string[] = [];
+  for (const e of entries) {
+    if (!e.isFile()) continue;
+    const parent = (e as unknown as { parentPath?: string; path?: string }).parentPath ?? (e as unknown as { path: string }).path;
+    const rel = join(parent, e.name).slice(root.length + 1).split(sep).join('/');
+    if (rel === STATE_DIR || rel.startsWith(STATE_DIR + '/')) continue;
+    out.push(rel);
+  }
+  return out.sort();
+}
+
+/** Files listed by a previous run's manifest, or [] when there is none. */
+export async function readManifestFiles(root: string): Promise<JournalFile[]> {
+  try {
+    const manifest = JSON.parse(await readFile(join(root, MANIFEST_NAME), 'utf8')) as { files?: JournalFile[] };
+    return Array.isArray(manifest.files) ? manifest.files : [];
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw new InputError('E_OUTPUT_MANIFEST', `cannot read the previous manifest ${join(root, MANIFEST_NAME)}: ${(err as Error).message}`, {
+      file: join(root, MANIFEST_NAME),
+    });
+  }
+}
+
+/** Deletes every file under root that `keep` does not name (and the commit markers), then empty dirs. */
+async function removeUnlisted(root: string, keep: Set<string>): Promise<void> {
+  for (const rel of await listDatasetFiles(root)) {
+    if (!keep.has(rel)) await rm(join(root, rel), { force: true });
+  }
+  await removeEmptyDirs(root, root);
+}
+
+/** Removes empty directories under `dir` (never `root`'s state dir); true when `dir` itself ended up empty. */
+export async function removeEmptyDirs(root: string, dir: string): Promise<boolean> {
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch {
+    return false;
+  }
+  let empty = true;
+  for (const e of entries) {
+    if (e.isDirectory()) {
+      if (e.name === STATE_DIR && dir === root) {
+        empty = false;
+        continue;
+      }
+      const sub = join(dir, e.name);
+      if (await removeEmptyDirs(root, sub)) await rm(sub, { recursive: true, force: true });
+      else empty = false;
+    } else empty = false;
+  }
+  return empty;
+}
+
+/** Applies the mode / resume policy to a stream's output root. */
+export async function prepareOutputRoot(
+  root: string,
+  options: { mode: OutputMode; resume: boolean; configHash: string; stream: string },
+): Promise<PreparedOutput> {
+  const journal = await readJournal(root);
+  const existing = await listDatasetFiles(root);
+  const started = journal.configHash !== null && !journal.done;
+  // A run that committed nothing (e.g. its first request was refused) left nothing to continue:
+  // its uncommitted files go, and it does not stand in the way of the next run, in any mode.
+  if (started && journal.slices.size === 0 && !options.resume) {
+    const kept = await readManifestFiles(root);
+    await removeUnlisted(root, new Set([...kept.map((f) => f.path), ...(kept.length ? [MANIFEST_NAME] : []), ...(existing.includes(SUCCESS_NAME) ? [SUCCESS_NAME] : [])]));
+    await resetJournal(root);
+    return prepareOutputRoot(root, options);
+  }
+  const interrupted = started;
+
+  if (options.resume && journal.done && journal.configHash === options.configHash) {
+    // This stream finished before the crash (a later stream was interrupted): keep it as it is.
+    const committed = new Set([...journal.slices.values()].flatMap((e) => e.files.map((f) => f.path)));
+    return { journal, keptFiles: (await readManifestFiles(root)).filter((f) => !committed.has(f.path)) };
+  }
+  if (options.resume && interrupted) {
+    if (journal.configHash !== options.configHash) {
+      throw new ConfigError(
+        'E_RESUME_CONFIG_CHANGED',
+        `cannot resume stream ${options.stream} in ${root}: the pipeline changed since the interrupted run (config hash ${String(journal.configHash).slice(0, 12)} vs ${options.configHash.slice(0, 12)}); run without --resume`,
+        { file: root },
+      );
+    }
+    const kept = options.mode === 'append' ? await readManifestFiles(root) : [];
+    // The previous manifest stays until the new one replaces it atomically: it is what names the
+    // kept files if this run is interrupted again.
+    const keep = new Set<string>([...kept.map((f) => f.path), ...(kept.length ? [MANIFEST_NAME] : [])]);
+    for (const entry of journal.slices.values()) for (const f of entry.files) keep.add(f.path);
+    await removeUnlisted(root, keep);
+    return { journal, keptFiles: kept };
+  }
+
+  const fresh: JournalState = { configHash: null, slices: new Map(), done: false };
+  const hasDataset = existing.length > 0;
+  if (options.mode === 'error' && (hasDataset || interrupted)) {
+    const hint = interrupted ? 'an interrupted run is there: add --resume to continue it' : 'set output.mode to overwrite or append';
+    throw new ConfigError('E_OUTPUT_EXISTS', `output ${root} for stream ${options.stream} is not empty (${existing.length} files); ${hint}`, {
+      file: root,
+    });
+  }
+  if (options.mode === 'overwrite' && hasDataset) {
+    const ours = existing.includes(MANIFEST_NAME) || journal.configHash !== null;
+    if (!ours) {
+      throw new ConfigError(
+        'E_OUTPUT_FOREIGN',
+        `refusing to overwrite ${root}: it holds ${existing.length} files and no dqm-export manifest or journal; choose an empty or dqm-export output path`,
+        { file: root },
+      );
+    }
+    await removeUnlisted(root, new Set());
+  }
+  if (options.mode === 'append') {
+    const kept = await readManifestFiles(root);
+    const keep = new Set([...kept.map((f) => f.path), ...(kept.length ? [MANIFEST_NAME] : [])]);
+    // Files of an interrupted append that never committed are not part of the dataset.
+    await removeUnlisted(root, keep);
+    await resetJournal(root);
+    return { journal: fresh, keptFiles: kept };
+  }
+  await resetJournal(root);
+  return { journal: fresh, keptFiles: [] };
+}

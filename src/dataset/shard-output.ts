@@ -1,0 +1,184 @@
+/**
+ * A shard's share of an output root. Shards of one export write into the same directory at the same
+ * time (a shared filesystem: EOS, CephFS, NFS), so a shard touches only what carries its own tag:
+ * part files `part-sNNNN-*`, its journal `.dqm-export/shard-sNNNN.jsonl` and its manifest
+ * `_shards/sNNNN.json`. The dataset-level `manifest.json` and `_SUCCESS` are written by `finalize`
+ * only, and removed by any shard that starts writing (the dataset is no longer complete then).
+ */
+import { readdir, readFile, rm } from 'node:fs/promises';
+import { join, posix } from 'node:path';
+import { ConfigError, InputError } from '../errors.js';
+import { TEMP_PREFIX, writeFileAtomic } from '../load/atomic.js';
+import { VERSION } from '../version.js';
+import { readJournal, resetJournal, type JournalFile, type JournalState } from './journal.js';
+import { MANIFEST_NAME, SHARDS_DIR, shardTag, STATE_DIR, SUCCESS_NAME } from './layout.js';
+import { listDatasetFiles, type OutputMode, type PreparedOutput } from './output-root.js';
+
+/** Journal file name of a shard. */
+export function shardJournalName(index: number): string {
+  return `shard-${shardTag(index)}.jsonl`;
+}
+
+/** Relative path of a shard's manifest. */
+export function shardManifestPath(index: number): string {
+  return `${SHARDS_DIR}/${shardTag(index)}.json`;
+}
+
+const SHARD_FILE = /^(?:\.tmp-)?part-s(\d{4,})-/;
+
+/** The shard index in a data file name (`run=1/part-s0003-ab12-00000.parquet` -> 3), or null. */
+export function shardOfFile(rel: string): number | null {
+  const m = SHARD_FILE.exec(posix.basename(rel));
+  return m ? Number(m[1]) : null;
+}
+
+/** What a shard records when it has committed every slice assigned to it. */
+export interface ShardManifest {
+  shardManifestVersion: 1;
+  tool: { name: 'dqm-export'; version: string };
+  stream: string;
+  shard: number;
+  shards: number;
+  configHash: string;
+  planHash: string;
+  /** Token-free list URL of the stream's endpoint. */
+  source: string;
+  endpoint: string;
+  /** Slices assigned to this shard, and the keys it committed (all of them: the manifest is written last). */
+  assigned: number;
+  slices: string[];
+  files: JournalFile[];
+  rows: number;
+  rejects: number;
+  startedAt: string;
+  finishedAt: string;
+}
+
+/** Writes a shard manifest atomically. */
+export async function writeShardManifest(root: string, manifest: ShardManifest): Promise<void> {
+  await writeFileAtomic(join(root, shardManifestPath(manifest.shard)), JSON.stringify(manifest, null, 2) + '\n');
+}
+
+/** Every shard manifest in the root, by shard index; unreadable ones are errors naming the file. */
+export async function readShardManifests(root: string): Promise<Map<number, ShardManifest>> {
+  const out = new Map<number, ShardManifest>();
+  let names: string[];
+  try {
+    names = await readdir(join(root, SHARDS_DIR));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return out;
+    throw err;
+  }
+  for (const name of names.sort()) {
+    if (!/^s\d{4,}\.json$/.test(name)) continue;
+    const file = join(root, SHARDS_DIR, name);
+    let m: ShardManifest;
+    try {
+      m = JSON.parse(await readFile(file, 'utf8')) as ShardManifest;
+    } catch (err) {
+      throw new InputError('E_SHARD_MANIFEST', `cannot read shard manifest ${file}: ${(err as Error).message}`, { file });
+    }
+    if (m.shardManifestVersion !== 1 || !Number.isInteger(m.shard) || !Array.isArray(m.files)) {
+      throw new InputError('E_SHARD_MANIFEST', `${file} is not a dqm-export shard manifest`, { file });
+    }
+    out.set(m.shard, m);
+  }
+  return out;
+}
+
+/** Options of `prepareShardOutput`. */
+export interface ShardPrepareOptions {
+  mode: OutputMode;
+  resume: boolean;
+  configHash: string;
+  planHash: string;
+  stream: string;
+  index: number;
+  count: number;
+}
+
+/**
+ * Applies mode / resume to this shard's share of the root and returns the committed slices to skip.
+ * - resume (same config and plan): keep this shard's committed files, delete its uncommitted ones;
+ * - error: refuse when this shard's files or a finalized dataset are there;
+ * - overwrite: delete this shard's files and manifest, files of an unsharded dataset, and files of
+ *   shards beyond the count; other shards' files are never touched.
+ * In every case the dataset-level `manifest.json` and `_SUCCESS` go: the dataset is being changed.
+ */
+export async function prepareShardOutput(root: string, o: ShardPrepareOptions): Promise<PreparedOutput> {
+  const journalName = shardJournalName(o.index);
+  const journal = await readJournal(root, journalName);
+  const files = await listDatasetFiles(root);
+  const mine = (rel: string) => shardOfFile(rel) === o.index;
+  const ownManifest = shardManifestPath(o.index);
+
+  if (o.resume && journal.configHash !== null) {
+    if (journal.configHash !== o.configHash || (journal.planHash ?? null) !== o.planHash) {
+      throw new ConfigError(
+        'E_RESUME_CONFIG_CHANGED',
+        `cannot resume shard ${o.index} of stream ${o.stream} in ${root}: the pipeline or the plan changed since the interrupted run; run the shard without --resume`,
+        { file: root },
+      );
+    }
+    const keep = new Set<string>();
+    for (const entry of journal.slices.values()) for (const f of entry.files) keep.add(f.path);
+    // A shard that completed is left as it is (a batch engine retrying it changes nothing); one that
+    // was interrupted loses its uncommitted files, and the dataset is no longer complete.
+    if (!journal.done) await removeFiles(root, files.filter((rel) => (mine(rel) && !keep.has(rel)) || rel === MANIFEST_NAME || rel === SUCCESS_NAME));
+    return { journal, keptFiles: [] };
+  }
+
+  // A shard run that committed nothing (e.g. its first request was refused) left nothing to
+  // continue: its own uncommitted files go, and it does not stand in the way of the next run.
+  if (journal.configHash !== null && !journal.done && journal.slices.size === 0) {
+    await removeFiles(root, files.filter(mine));
+    await resetJournal(root, journalName);
+    return prepareShardOutput(root, o);
+  }
+  const finalized = files.includes(SUCCESS_NAME) || files.includes(MANIFEST_NAME);
+  if (o.mode === 'error' && (finalized || files.some(mine) || files.includes(ownManifest))) {
+    throw new ConfigError('E_OUTPUT_EXISTS', `output ${root} for stream ${o.stream} already holds shard ${o.index}'s files or a finalized dataset; set output.mode to overwrite, or add --resume`, {
+      file: root,
+    });
+  }
+  const ours = (rel: string) => {
+    const name = posix.basename(rel);
+    return rel.startsWith(SHARDS_DIR + '/') || rel === MANIFEST_NAME || rel === SUCCESS_NAME || name.startsWith('part-') || name.startsWith(`${TEMP_PREFIX}part-`);
+  };
+  const foreign = files.filter((rel) => !ours(rel));
+  // A directory with only foreign files is not ours to clean; one with our files may hold leftovers.
+  if (foreign.length && foreign.length === files.length) {
+    throw new ConfigError('E_OUTPUT_FOREIGN', `refusing to write shard ${o.index} into ${root}: it holds files dqm-export did not write (e.g. ${foreign[0]}); choose an empty or dqm-export output path`, {
+      file: root,
+    });
+  }
+  const stale = (rel: string) => {
+    if (rel === ownManifest || rel === MANIFEST_NAME || rel === SUCCESS_NAME) return true;
+    const shard = shardOfFile(rel);
+    if (shard !== null) return shard === o.index || shard >= o.count;
+    // Another shard's temporary (e.g. its manifest being written right now) is not ours to delete.
+    if (posix.basename(rel).startsWith(TEMP_PREFIX)) return false;
+    const m = /^_shards\/s(\d{4,})\.json$/.exec(rel);
+    if (m) return Number(m[1]) >= o.count;
+    // A file of an unsharded dataset (or a foreign file in a dqm-export dataset): not part of the new one.
+    return true;
+  };
+  await removeFiles(root, files.filter(stale));
+  await resetJournal(root, journalName);
+  return { journal: { configHash: null, slices: new Map(), done: false } satisfies JournalState, keptFiles: [] };
+}
+
+async function removeFiles(root: string, rels: readonly string[]): Promise<void> {
+  for (const rel of rels) await rm(join(root, rel), { force: true });
+}
+
+/** Builds this shard's manifest. */
+export function shardManifest(input: Omit<ShardManifest, 'shardManifestVersion' | 'tool' | 'rows' | 'finishedAt'>): ShardManifest {
+  return {
+    shardManifestVersion: 1,
+    tool: { name: 'dqm-export', version: VERSION },
+    ...input,
+    rows: input.files.reduce((n, f) => n + f.rows, 0),
+    finishedAt: new Date().toISOString(),
+  };
+}

@@ -1,0 +1,72 @@
+/** A shard's share of an output root: what `prepareShardOutput` deletes and keeps, per mode. */
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { listDatasetFiles } from '../../src/dataset/output-root.js';
+import { openJournal } from '../../src/dataset/journal.js';
+import { prepareShardOutput, shardJournalName } from '../../src/dataset/shard-output.js';
+
+async function tree(files: string[]): Promise<string> {
+  const root = await mkdtemp(join(tmpdir(), 'dqm-shard-out-'));
+  for (const f of files) {
+    await mkdir(dirname(join(root, f)), { recursive: true });
+    await writeFile(join(root, f), 'x');
+  }
+  return root;
+}
+
+const base = { resume: false, configHash: 'c', planHash: 'p', stream: 'h2d', index: 1, count: 3 };
+
+describe('prepareShardOutput', () => {
+  it('overwrite: removes this shard, shards beyond the count, unsharded files and the dataset markers; keeps the other shards and their temporaries', async () => {
+    const root = await tree([
+      'run=1/part-s0000-aaaaaaaaaaaa-00000.parquet',
+      'run=1/part-s0001-bbbbbbbbbbbb-00000.parquet',
+      'run=2/.tmp-part-s0001-bbbbbbbbbbbb-00001.parquet-123',
+      'run=2/.tmp-part-s0002-cccccccccccc-00000.parquet-456',
+      'run=2/part-s0005-dddddddddddd-00000.parquet',
+      'run=3/part-eeeeeeeeeeee-00000.parquet',
+      '_shards/s0000.json',
+      '_shards/s0001.json',
+      '_shards/s0007.json',
+      '_shards/.tmp-s0002.json-789',
+      'manifest.json',
+      '_SUCCESS',
+    ]);
+    await prepareShardOutput(root, { ...base, mode: 'overwrite' });
+    expect(await listDatasetFiles(root)).toEqual([
+      '_shards/.tmp-s0002.json-789',
+      '_shards/s0000.json',
+      'run=1/part-s0000-aaaaaaaaaaaa-00000.parquet',
+      'run=2/.tmp-part-s0002-cccccccccccc-00000.parquet-456',
+    ]);
+  });
+
+  it('error: refuses when this shard has files or the dataset is finalized, not for other shards', async () => {
+    const other = await tree(['run=1/part-s0000-aaaaaaaaaaaa-00000.parquet', '_shards/s0000.json']);
+    await expect(prepareShardOutput(other, { ...base, mode: 'error' })).resolves.toBeDefined();
+    expect(existsSync(join(other, 'run=1/part-s0000-aaaaaaaaaaaa-00000.parquet'))).toBe(true);
+    const mine = await tree(['run=1/part-s0001-aaaaaaaaaaaa-00000.parquet']);
+    await expect(prepareShardOutput(mine, { ...base, mode: 'error' })).rejects.toMatchObject({ code: 'E_OUTPUT_EXISTS' });
+    const finalized = await tree(['_SUCCESS', 'manifest.json']);
+    await expect(prepareShardOutput(finalized, { ...base, mode: 'error' })).rejects.toMatchObject({ code: 'E_OUTPUT_EXISTS' });
+  });
+
+  it('refuses a directory holding only foreign files', async () => {
+    const root = await tree(['notes.txt', 'data/thesis.pdf']);
+    await expect(prepareShardOutput(root, { ...base, mode: 'overwrite' })).rejects.toMatchObject({ code: 'E_OUTPUT_FOREIGN' });
+    expect(existsSync(join(root, 'notes.txt'))).toBe(true);
+  });
+
+  it.each(['error', 'overwrite'] as const)('mode %s: a shard run that committed nothing does not stand in the way', async (mode) => {
+    const root = await tree(['run=1/part-s0000-aaaaaaaaaaaa-00000.parquet', 'run=2/part-s0001-bbbbbbbbbbbb-00000.parquet']);
+    const journal = await openJournal(root, shardJournalName(1));
+    await journal.append({ type: 'start', at: 'now', configHash: 'c', version: '0', planHash: 'p' });
+    await journal.close();
+    const prepared = await prepareShardOutput(root, { ...base, mode });
+    expect(prepared.journal.slices.size).toBe(0);
+    expect(await listDatasetFiles(root)).toEqual(['run=1/part-s0000-aaaaaaaaaaaa-00000.parquet']);
+  });
+});
