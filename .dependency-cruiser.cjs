@@ -3,9 +3,10 @@
  * import may only point down, never up or sideways into a layer that is not listed:
  *
  *   cli
- *   pipeline                      plans and orchestrates
+ *   pipeline    inspect           plans and orchestrates | reads a dataset back, reports on it
  *   sources                       where records come from (CSV files; DIALS)
- *   dataset    server             on-disk commit protocol | embedded DQM Playground server
+ *   dataset    server             on-disk commit protocol | embedded DQM Playground and DIALS servers
+ *              tables             in-memory tables of ML4DQM rows, shared by the servers and the CSV source
  *   load       config             files (Parquet/Arrow)   | pipeline files
  *   extract    transform   csv    DQM Playground client    | records to Arrow | ML4DQM CSV reading
  *   src/*.ts                      errors, log, secrets, version, domain, crash points
@@ -48,9 +49,11 @@ module.exports = {
     layer('load', ['transform']),
     layer('config', ['extract', 'transform']),
     layer('dataset', ['load', 'transform', 'config']),
-    layer('server', ['csv']),
-    layer('sources', ['extract', 'transform', 'csv', 'server', 'config']),
+    layer('tables', ['csv']),
+    layer('server', ['tables', 'csv']),
+    layer('sources', ['extract', 'transform', 'csv', 'tables', 'server', 'config']),
     layer('pipeline', ['sources', 'dataset', 'load', 'transform', 'extract', 'config']),
+    layer('inspect', ['dataset']),
     {
       name: 'src-never-imports-tests-or-bench',
       severity: 'error',
@@ -61,9 +64,9 @@ module.exports = {
       name: 'not-to-dev-dep',
       comment: 'Shipped code must not import a devDependency (it is not installed for users).',
       severity: 'error',
-      // worker-script.ts transpiles the worker with `typescript` only when run from the sources
-      // (tests without a build); a built package never reaches that branch.
-      from: { path: '^src/', pathNot: '^src/load/parquet/worker-script\\.ts$' },
+      // worker-script.ts and the CSV source's worker-url.ts transpile their workers with `typescript`
+      // only when run from the sources (tests without a build); a built package never reaches that branch.
+      from: { path: '^src/', pathNot: '^src/(load/parquet/worker-script|sources/csv/worker-url)\\.ts$' },
       to: { dependencyTypes: ['npm-dev'] },
     },
   ],

@@ -5,7 +5,7 @@
 import { resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { loadPipeline, type LoadedPipeline } from '../../config/index.js';
-import type { DqmClient } from '../../extract/index.js';
+import type { Source } from '../../sources/source.js';
 import { createLogger, type Logger } from '../../log.js';
 import { makePlan, planTotals } from '../../pipeline/make-plan.js';
 import { readPlanFile, type PlanFile } from '../../pipeline/plan-file.js';
@@ -150,14 +150,14 @@ async function plannedRecords(
     return planTotals(mine).records;
   }
   if (o.shard) return 0; // hash-assigned shards: the share is known only while planning the run
-  let client: DqmClient | undefined;
+  let source: Source | undefined;
   try {
-    client = await openSource(loaded, { logger: o.logger, env: o.env, concurrency: o.args.concurrency, allowInsecureHttp: o.args['allow-insecure-http'], caFile: o.args['ca-file'] });
+    source = await openSource(loaded, { logger: o.logger, env: o.env, concurrency: o.args.concurrency, allowInsecureHttp: o.args['allow-insecure-http'], caFile: o.args['ca-file'] });
     const outRoot = o.args.out ? resolve(o.args.out) : loaded.dir;
-    return planTotals((await makePlan(loaded, { client, outRoot })).streams.flatMap((s) => s.slices)).records;
+    return planTotals((await makePlan(loaded, { source, outRoot })).streams.flatMap((s) => s.slices)).records;
   } catch {
     return 0;
   } finally {
-    await client?.close();
+    await source?.close();
   }
 }
