@@ -39,7 +39,8 @@ export async function main(argv: string[]): Promise<number> {
     if (typeof args.exitCode === 'number') exitCode = args.exitCode;
     else if (typeof process.exitCode === 'number') exitCode = process.exitCode;
   } catch (err) {
-    const e: DqmExportError = toDqmError(err);
+    // A numeric flag's coerce error can also leave yargs without passing .fail() (as a bare YError).
+    const e: DqmExportError = toDqmError((err instanceof Error && numberFlagError(err)) || err);
     process.stderr.write(formatErrorLine(e) + '\n');
     if (verbose) {
       const ctx = Object.keys(e.context).length ? JSON.stringify(e.context) : '';

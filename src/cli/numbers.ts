@@ -31,3 +31,8 @@ export function parseNumberFlag(flag: string, value: unknown): number {
 export function numeric(flag: string): { coerce: (value: unknown) => number } {
   return { coerce: (value: unknown) => parseNumberFlag(flag, Array.isArray(value) ? value.at(-1) : value) };
 }
+
+/** As `numeric`, for a repeatable flag (`array: true`): every value is checked. */
+export function numericList(flag: string): { coerce: (value: unknown) => number[] } {
+  return { coerce: (value: unknown) => (Array.isArray(value) ? value : [value]).map((v) => parseNumberFlag(flag, v)) };
+}

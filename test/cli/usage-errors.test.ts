@@ -41,7 +41,8 @@ describe('numbers from the command line', () => {
     [['plan', 'p.yaml', '--shards', 'abc'], '--shards expects a number, got "abc"'],
     [['plan', 'p.yaml', '--concurrency', 'abc'], '--concurrency expects a number, got "abc"'],
     [['finalize', 'p.yaml', '--shards', 'abc'], '--shards expects a number, got "abc"'],
-    ...['port', 'parse-delay-ms', 'latency-ms', 'jitter-ms', 'fail-rate', 'reset-rate', 'truncate-rate', 'page-size', 'seed'].map(
+    [['inspect', 'some-dir', '--run', '315705', '--run', 'abc'], '--run expects a number, got "abc"'],
+    ...['port', 'parse-delay-ms', 'latency-ms', 'jitter-ms', 'fail-rate', 'reset-rate', 'truncate-rate', 'page-size', 'seed', 'token-ttl', 'refresh-ttl', 'device-auto-approve', 'gateway-timeout-bytes'].map(
       (flag): [string[], string] => [['serve', `--${flag}`, 'abc'], `--${flag} expects a number, got "abc"`],
     ),
   ];
