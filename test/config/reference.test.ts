@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pipelineJsonSchema } from '../../src/config/index.js';
 import { FILTERS } from '../../src/domain.js';
+import { DIALS_FILTERS } from '../../src/sources/dials/domain.js';
 import { PACKAGE_ROOT } from '../../src/version.js';
 
 type Node = Record<string, unknown>;
@@ -58,7 +59,7 @@ describe('docs/pipeline-reference.md', () => {
     expect(row).toBeDefined();
     const examples = [...row!.matchAll(/`([a-z_]+)`/g)].map((m) => m[1]).filter((name) => name !== 'filters');
     expect(examples.length).toBeGreaterThan(3);
-    const accepted = new Set(Object.values(FILTERS).flatMap((f) => Object.keys(f)));
+    const accepted = new Set([...Object.values(FILTERS), ...Object.values(DIALS_FILTERS)].flatMap((f) => Object.keys(f)));
     expect(examples.filter((name) => !accepted.has(name) && !name.startsWith('__'))).toEqual([]);
   });
 });
