@@ -11,6 +11,7 @@ import { createClient } from '../extract/index.js';
 import type { DqmClient } from '../extract/types.js';
 import { registerSecret } from '../secrets.js';
 import { inRange, rangeText, SETTINGS, type IntSetting } from '../settings.js';
+import { numeric } from './numbers.js';
 
 /** Where the CLI connects when neither `--url` nor `DQM_PLAYGROUND_URL` says otherwise. */
 export const DEFAULT_URL = 'http://127.0.0.1:8000';
@@ -56,12 +57,12 @@ export function withConnectionOptions<T>(y: Argv<T>): Argv<T & ConnectionArgs> {
     .option('ca-file', { type: 'string', requiresArg: true, describe: 'PEM file with a CA to trust in addition to the bundled roots' })
     .option('allow-insecure-http', { type: 'boolean', describe: 'Allow plain http to a non-local host (the token travels in clear)' })
     .option('retries', {
-      type: 'number',
+      ...numeric('retries'),
       requiresArg: true,
       describe: `Retries of a request after 429, 5xx or a network failure (${rangeText(SETTINGS.retries)}; default ${SETTINGS.retries.default})`,
     })
     .option('concurrency', {
-      type: 'number',
+      ...numeric('concurrency'),
       requiresArg: true,
       default: SETTINGS.concurrency.default,
       describe: `Requests in flight at once, pages with --all (${rangeText(SETTINGS.concurrency)})`,

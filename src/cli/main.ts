@@ -8,6 +8,8 @@ import { type DqmExportError, UsageError, exitCodeFor, formatErrorLine, toDqmErr
 import { redact } from '../secrets.js';
 import { VERSION } from '../version.js';
 import { commands } from './commands/index.js';
+import { numberFlagError } from './numbers.js';
+import { explainUsageFailure } from './usage-hints.js';
 
 /** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -23,9 +25,12 @@ export async function main(argv: string[]): Promise<number> {
       .demandCommand(1, 'Give a command; see --help.')
       .recommendCommands()
       .wrap(Math.min(110, process.stdout.columns || 100))
-      .fail((msg, err) => {
-        if (err) throw err;
-        throw new UsageError('E_USAGE', msg ?? 'invalid usage; see --help');
+      .fail((msg, err, context) => {
+        if (err) throw numberFlagError(err) ?? err;
+        // yargs passes its usage instance here: its help() is the help of the command in context.
+        const help = (context as unknown as { help?: () => unknown }).help;
+        const text = typeof help === 'function' ? String(help.call(context)) : undefined;
+        throw new UsageError('E_USAGE', explainUsageFailure(msg ?? 'invalid usage; see --help', text, argv));
       })
       .epilogue('Exit codes: 0 success, 1 failed, 2 invalid config or usage, 3 finished with rejected records.');
     for (const command of commands) parser = parser.command(command);
@@ -34,7 +39,8 @@ export async function main(argv: string[]): Promise<number> {
     if (typeof args.exitCode === 'number') exitCode = args.exitCode;
     else if (typeof process.exitCode === 'number') exitCode = process.exitCode;
   } catch (err) {
-    const e: DqmExportError = toDqmError(err);
+    // A numeric flag's coerce error can also leave yargs without passing .fail() (as a bare YError).
+    const e: DqmExportError = toDqmError((err instanceof Error && numberFlagError(err)) || err);
     process.stderr.write(formatErrorLine(e) + '\n');
     if (verbose) {
       const ctx = Object.keys(e.context).length ? JSON.stringify(e.context) : '';

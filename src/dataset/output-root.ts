@@ -134,14 +134,14 @@ export async function prepareOutputRoot(
   const hasDataset = existing.length > 0;
   if (options.mode === 'error' && (hasDataset || interrupted)) {
     const hint = interrupted ? 'an interrupted run is there: add --resume to continue it' : 'set output.mode to overwrite or append';
-    throw new InputError('E_OUTPUT_EXISTS', `output ${root} for stream ${options.stream} is not empty (${existing.length} files); ${hint}`, {
+    throw new ConfigError('E_OUTPUT_EXISTS', `output ${root} for stream ${options.stream} is not empty (${existing.length} files); ${hint}`, {
       file: root,
     });
   }
   if (options.mode === 'overwrite' && hasDataset) {
     const ours = existing.includes(MANIFEST_NAME) || journal.configHash !== null;
     if (!ours) {
-      throw new InputError(
+      throw new ConfigError(
         'E_OUTPUT_FOREIGN',
         `refusing to overwrite ${root}: it holds ${existing.length} files and no dqm-export manifest or journal; choose an empty or dqm-export output path`,
         { file: root },

@@ -137,7 +137,7 @@ export async function prepareShardOutput(root: string, o: ShardPrepareOptions): 
   }
   const finalized = files.includes(SUCCESS_NAME) || files.includes(MANIFEST_NAME);
   if (o.mode === 'error' && (finalized || files.some(mine) || files.includes(ownManifest))) {
-    throw new InputError('E_OUTPUT_EXISTS', `output ${root} for stream ${o.stream} already holds shard ${o.index}'s files or a finalized dataset; set output.mode to overwrite, or add --resume`, {
+    throw new ConfigError('E_OUTPUT_EXISTS', `output ${root} for stream ${o.stream} already holds shard ${o.index}'s files or a finalized dataset; set output.mode to overwrite, or add --resume`, {
       file: root,
     });
   }
@@ -148,7 +148,7 @@ export async function prepareShardOutput(root: string, o: ShardPrepareOptions): 
   const foreign = files.filter((rel) => !ours(rel));
   // A directory with only foreign files is not ours to clean; one with our files may hold leftovers.
   if (foreign.length && foreign.length === files.length) {
-    throw new InputError('E_OUTPUT_FOREIGN', `refusing to write shard ${o.index} into ${root}: it holds files dqm-export did not write (e.g. ${foreign[0]}); choose an empty or dqm-export output path`, {
+    throw new ConfigError('E_OUTPUT_FOREIGN', `refusing to write shard ${o.index} into ${root}: it holds files dqm-export did not write (e.g. ${foreign[0]}); choose an empty or dqm-export output path`, {
       file: root,
     });
   }

@@ -8,8 +8,8 @@ import { planCsvSlices, routeRows } from '../sources/csv/csv-plan.js';
 import { DEFAULT_READ_SETTINGS, scanFiles, summaryOfScan } from '../sources/csv/file-scans.js';
 import type { CsvSession } from '../sources/csv/session.js';
 import type { Slice } from '../extract/index.js';
-import type { SliceEstimate } from './stream-plan.js';
-import { streamSpecFor } from './stream-plan.js';
+import type { SliceEstimate } from '../sources/source.js';
+import { streamSpecFor } from '../sources/playground/stream-plan.js';
 
 /** The slices of a CSV histogram stream with exact record counts and byte estimates (the CSV bytes of their rows). */
 export async function planCsvStream(stream: Stream, session: CsvSession, o: { minRun?: number } = {}): Promise<{ slices: Slice[]; estimates: SliceEstimate[] }> {

@@ -7,7 +7,7 @@ import type { LoadedPipeline } from '../config/index.js';
 import { readCursor } from '../dataset/cursor.js';
 import { streamRoot } from '../dataset/layout.js';
 import { UsageError } from '../errors.js';
-import { isHistogramStream } from '../sources/endpoints.js';
+import { isHistogramStream } from '../transform/columns.js';
 import type { SliceEstimate, Source, SourceSlice } from '../sources/source.js';
 import { safeUrl } from '../secrets.js';
 import { checkShardable } from './assignment.js';

@@ -69,7 +69,7 @@ describe('files parse: refused before sending', () => {
   const table: [() => string[], number, string, RegExp][] = [
     [() => ['files', 'parse', String(ids[REAL_1D]), '--dim', '2'], 2, 'E_PARSE_DIMENSIONALITY', /is named as 1D but --dim 2 was given; the server would accept/],
     [() => ['files', 'parse', String(ids[SYNTH_2D]), '--dim', '1'], 2, 'E_PARSE_DIMENSIONALITY', /is named as 2D but --dim 1/],
-    [() => ['files', 'parse', String(ids[REAL_1D]), '--dim', '1', '--format', 'root'], 2, 'E_PARSE_FILE_FORMAT', /\.csv extension but --format root/],
+    [() => ['files', 'parse', String(ids[REAL_1D]), '--dim', '1', '--file-format', 'root'], 2, 'E_PARSE_FILE_FORMAT', /\.csv extension but --file-format root/],
     [() => ['files', 'parse', String(ids[REAL_1D]), '--dim', '1', '--granularity', 'run'], 2, 'E_PARSE_GRANULARITY', /not implemented by the DQM Playground server/],
     [() => ['files', 'parse', '--path-contains', 'DataFrame_1D', '--dim', '1'], 2, 'E_FILE_AMBIGUOUS', /2 data file paths contain "DataFrame_1D" \(\d+ \/.*; give an id or a longer text/],
     [() => ['files', 'parse', '--path-contains', 'nothing-like-this', '--dim', '1'], 1, 'E_FILE_NO_MATCH', /no data file path contains "nothing-like-this"/],
@@ -94,7 +94,8 @@ describe('files parse: sent', () => {
   it('--force past a pre-check: the server answer (400 bare string, 500) in one line', async () => {
     const root = await cli(['files', 'parse', String(ids[REAL_1D]), '--dim', '1', '--format', 'root', '--force']);
     expect(root.code).toBe(1);
-    expect(root.stderr).toMatch(/^warning: .*\.csv extension .*\(sending anyway: --force\)\n/);
+    // The old spelling --format still works, with a note (--format is the output format elsewhere).
+    expect(root.stderr).toMatch(/^note: files parse --format is deprecated .*; use --file-format\nwarning: .*\.csv extension .*\(sending anyway: --force\)\n/);
     expect(root.stderr).toMatch(/error E_HTTP_400: server rejected the request: Required param\(s\) missing \(\['granularity', 'data_dimensionality', 'file_format'\]\)/);
 
     const run = await cli(['files', 'parse', String(ids[REAL_1D]), '--dim', '1', '--granularity', 'run', '--force', '--retries', '0']);

@@ -48,4 +48,20 @@ describe('--help', () => {
     expect((await help(['histograms'])).text).toMatch(/histograms list[\s\S]*histograms get <id>[\s\S]*histograms delete <ids\.\.>/);
     expect((await help(['files'])).text).toMatch(/files list[\s\S]*files parse \[id\][\s\S]*files wait <id>[\s\S]*files discover/);
   });
+
+  it('demo has no plan or shard options; run has them', async () => {
+    const demo = (await help(['demo'])).text;
+    for (const flag of ['--plan', '--shard', '--shards']) expect(demo).not.toMatch(new RegExp(`${flag}\\b`));
+    expect(demo).toContain('--out');
+    const run = (await help(['run'])).text;
+    for (const flag of ['--plan', '--shard ', '--shards']) expect(run).toContain(flag);
+  });
+
+  it('files parse names the server-side format --file-format (--format is the output format elsewhere)', async () => {
+    const text = (await help(['files', 'parse'])).text;
+    expect(text).toMatch(/--file-format +File format the server reads the file as/);
+    expect(text).not.toMatch(/--format\b/);
+    expect((await help(['files', 'list'])).text).toMatch(/--format/);
+  });
 });
+

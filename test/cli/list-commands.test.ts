@@ -158,7 +158,7 @@ describe('checked before any request (the URL points nowhere)', () => {
     [['runs', 'list', '--token', 'leaked-on-the-command-line'], 'E_USAGE_TOKEN_FLAG', /--token is not accepted/],
     [['runs', 'list', '--concurrency', '0'], 'E_USAGE_NUMBER', /--concurrency expects an integer from 1 to 64/],
     [['runs'], 'E_USAGE', /Give a runs command/],
-    [['runs', 'list', '--bogus'], 'E_USAGE', /Unknown argument: bogus/],
+    [['runs', 'list', '--bogus'], 'E_USAGE', /unknown option --bogus; usage: dqm-export runs list/],
   ];
   it.each(table)('%j -> %s', async (args, code, message) => {
     const r = await cli([...args, '--retries', '0'], { env: { DQM_PLAYGROUND_URL: NOWHERE } });

@@ -41,3 +41,14 @@ describe('README quick start', () => {
     expect(quick![2]).toContain('npm link');
   });
 });
+
+describe('README exit codes', () => {
+  it('one table gives every exit code; an existing output is a conflict to fix (2), like an invalid file', () => {
+    const table = readme.slice(readme.indexOf('| exit | meaning | retry? |')).split('\n\n')[0];
+    const rows = [...table.matchAll(/^\| (\d) \| (.*)$/gm)].map((m) => [Number(m[1]), m[2]] as const);
+    expect(rows.map(([code]) => code)).toEqual([0, 1, 2, 3]);
+    const two = rows.find(([code]) => code === 2)![1];
+    for (const code of ['E_CONFIG_INVALID', 'E_USAGE', 'E_OUTPUT_EXISTS', 'E_OUTPUT_FOREIGN']) expect(two).toContain(code);
+  });
+});
+

@@ -46,7 +46,7 @@ describe('checkParseRequest', () => {
     ['1D file as 2D (the silent thread failure)', before[0], lum(2), 'refuse', 'E_PARSE_DIMENSIONALITY', /named as 1D but --dim 2 .* leaving the file at 0 %/],
     ['the failed copy as 2D again', after[3], lum(2), 'refuse', 'E_PARSE_DIMENSIONALITY', /named as 1D/],
     ['the failed copy as 1D', after[3], lum(1), 'ok', undefined, undefined],
-    ['csv file as root', before[1], lum(1, 'root'), 'refuse', 'E_PARSE_FILE_FORMAT', /\.csv extension but --format root/],
+    ['csv file as root', before[1], lum(1, 'root'), 'refuse', 'E_PARSE_FILE_FORMAT', /\.csv extension but --file-format root/],
     ['already parsed, same request', after[0], lum(1), 'done', undefined, /already parsed as lum 1D \(100 %\); nothing to do/],
     ['already parsed, other dim', after[2], lum(1), 'refuse', 'E_PARSE_ALREADY_PARSED', /already parsed \(100 %, contents: lum 2D\); the server refuses/],
     [

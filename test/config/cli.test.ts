@@ -86,3 +86,40 @@ describe('dqm-export schema', () => {
     expect(JSON.parse(r.stdout)).toEqual(pipelineJsonSchema());
   });
 });
+
+describe('dqm-export validate: what can be checked without a server', () => {
+  const write = async (name: string, text: string): Promise<string> => {
+    const file = join(dir, name);
+    await writeFile(file, text);
+    return file;
+  };
+
+  it('a CSV glob that matches nothing is an error (run would fail on it)', async () => {
+    const file = await write('csv-nomatch.yaml', 'version: 1\nname: c\nsource: {type: ml4dqm-csv, files: ["nothing-here/*.csv"]}\nstreams:\n  - {name: h, endpoint: lumisection_histograms_1d, output: {path: h}}\n');
+    const r = await runCli(['validate', file], { env: NO_TOKEN });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`error E_SOURCE_FILES: ${file}: source.files: nothing-here/*.csv matches no file`);
+  });
+
+  it('an unreadable token_file and a ca_file without a certificate are errors', async () => {
+    await writeFile(join(dir, 'not-a-cert.pem'), 'hello\n');
+    const file = await write(
+      'files.yaml',
+      'version: 1\nname: f\nsource: {type: dqm-playground, url: prod, token_file: missing-token.txt, ca_file: not-a-cert.pem}\nstreams:\n  - {name: r, endpoint: runs, output: {path: r}}\n',
+    );
+    const r = await runCli(['validate', file], { env: NO_TOKEN });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${file}: source.token_file: cannot read ${join(dir, 'missing-token.txt')}: ENOENT`);
+    expect(r.stderr).toContain(`${file}: source.ca_file: ${join(dir, 'not-a-cert.pem')} holds no PEM certificate`);
+  });
+
+  it('an output path under a file (not a directory) is an error; --out is taken into account', async () => {
+    await writeFile(join(dir, 'a-file'), 'x');
+    const file = await write('out.yaml', 'version: 1\nname: o\nsource: {type: dqm-playground, url: prod}\nstreams:\n  - {name: r, endpoint: runs, output: {path: a-file/r}}\n');
+    const r = await runCli(['validate', file], { env: NO_TOKEN });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`error E_OUTPUT_NOT_WRITABLE: ${file}: streams[0].output.path: cannot write ${join(dir, 'a-file', 'r')}: its nearest existing parent ${join(dir, 'a-file')} is not a directory`);
+    const elsewhere = await mkdtemp(join(tmpdir(), 'dqm-validate-out-'));
+    expect((await runCli(['validate', file, '--out', elsewhere], { env: NO_TOKEN })).code).toBe(0);
+  });
+});

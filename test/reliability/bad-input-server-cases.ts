@@ -92,7 +92,7 @@ export const RUN_CASES: BadInputCase[] = [
       await writeFile(join(dir, 'out', 'h1d', 'notes.txt'), 'mine\n');
     },
     code: 'E_OUTPUT_EXISTS',
-    exit: 1,
+    exit: 2,
     mentions: ['out/h1d', 'not empty'],
     output: 'untouched',
   },
@@ -105,7 +105,7 @@ export const RUN_CASES: BadInputCase[] = [
       await writeFile(join(dir, 'out', 'h1d', 'thesis.tex'), 'precious\n');
     },
     code: 'E_OUTPUT_FOREIGN',
-    exit: 1,
+    exit: 2,
     mentions: ['refusing to overwrite'],
     output: 'untouched',
   },

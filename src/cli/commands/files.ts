@@ -10,6 +10,7 @@ import { withClient, withConnectionOptions, type ConnectionArgs } from '../conne
 import { parseFile, waitForFile, type FileSelector, type WaitSettings } from '../files/parse.js';
 import { dataFileView } from '../output/views.js';
 import { runList, withListOptions, type ListArgs, type RecordSource } from '../query/list.js';
+import { numeric } from '../numbers.js';
 
 /** Every data file matching the filters, fresh; the list is short, so the limit is applied here. */
 function freshFiles(client: DqmClient): RecordSource<HistogramDataFile> {
@@ -39,9 +40,9 @@ interface WaitFlags {
 
 function withWaitOptions<T>(y: Argv<T>): Argv<T & WaitFlags> {
   return y
-    .option('timeout', { type: 'number', default: 1800, requiresArg: true, describe: 'Give up after S seconds' })
-    .option('stall', { type: 'number', default: 120, requiresArg: true, describe: 'Give up when no entry was processed for S seconds' })
-    .option('interval', { type: 'number', default: 2, requiresArg: true, describe: 'Seconds between polls' }) as unknown as Argv<T & WaitFlags>;
+    .option('timeout', { ...numeric('timeout'), default: 1800, requiresArg: true, describe: 'Give up after S seconds' })
+    .option('stall', { ...numeric('stall'), default: 120, requiresArg: true, describe: 'Give up when no entry was processed for S seconds' })
+    .option('interval', { ...numeric('interval'), default: 2, requiresArg: true, describe: 'Seconds between polls' }) as unknown as Argv<T & WaitFlags>;
 }
 
 function waitSettings(args: WaitFlags): WaitSettings {
@@ -64,7 +65,9 @@ interface ParseArgs extends ConnectionArgs, WaitFlags {
   pathContains?: string;
   granularity: 'lum' | 'run';
   dim: 1 | 2;
-  format: 'csv' | 'root';
+  'file-format'?: 'csv' | 'root';
+  /** Old spelling of --file-format (deprecated: --format is the output format everywhere else). */
+  format?: 'csv' | 'root';
   wait?: boolean;
   force?: boolean;
 }
@@ -74,11 +77,12 @@ const parse: CommandModule<object, ParseArgs> = {
   describe: 'Start parsing a data file into histograms (checked first: see below)',
   builder: (y: Argv) =>
     withWaitOptions(withConnectionOptions(y))
-      .positional('id', { type: 'number', describe: 'Data file id (or use --path-contains)' })
+      .positional('id', { describe: 'Data file id (or use --path-contains)' })
       .option('path-contains', { type: 'string', requiresArg: true, describe: 'Select the one file whose path contains TEXT' })
       .option('granularity', { choices: ['lum', 'run'], default: 'lum', describe: 'Histograms per lumisection (lum) or per run (run: not implemented by the server)' })
-      .option('dim', { type: 'number', choices: [1, 2], demandOption: true, requiresArg: true, describe: 'Histogram dimensionality: 1 or 2' })
-      .option('format', { choices: ['csv', 'root'], default: 'csv', describe: 'File format the server reads the file as' })
+      .option('dim', { ...numeric('dim'), choices: [1, 2], demandOption: true, requiresArg: true, describe: 'Histogram dimensionality: 1 or 2' })
+      .option('file-format', { choices: ['csv', 'root'], describe: 'File format the server reads the file as (default csv)' })
+      .option('format', { choices: ['csv', 'root'], hidden: true, describe: 'Deprecated spelling of --file-format' })
       .option('wait', { type: 'boolean', describe: 'Follow the progress until the file is parsed' })
       .option('force', { type: 'boolean', describe: 'Send even when a pre-check refuses (name/format mismatch, in progress, granularity run)' })
       .example([
@@ -88,17 +92,26 @@ const parse: CommandModule<object, ParseArgs> = {
       .epilogue(
         'Checked before sending: granularity run is refused (the server answers 500); a file already parsed as asked is ' +
           'reported and left alone (exit 0), one parsed otherwise is refused (the server answers 400); a file name that says ' +
-          '_1D_/_2D_ or .csv/.root must match --dim/--format, because the server accepts a mismatch and its parser thread ' +
+          '_1D_/_2D_ or .csv/.root must match --dim/--file-format, because the server accepts a mismatch and its parser thread ' +
           'then fails silently, leaving the file at 0 %. --force sends anyway, except for a file already parsed.',
       ) as unknown as Argv<ParseArgs>,
   handler: async (argv) => {
     const selector = selectorOf(argv);
     const settings = argv.wait ? waitSettings(argv) : undefined;
+    const fileFormat = fileFormatOf(argv);
     await withClient(argv, (client) =>
-      parseFile(client, selector, { granularity: argv.granularity, dim: argv.dim, fileFormat: argv.format }, { force: Boolean(argv.force), wait: settings, stderr: process.stderr }),
+      parseFile(client, selector, { granularity: argv.granularity, dim: argv.dim, fileFormat }, { force: Boolean(argv.force), wait: settings, stderr: process.stderr }),
     );
   },
 };
+
+/** --file-format (default csv), or the old --format with a deprecation note on stderr. */
+function fileFormatOf(argv: ParseArgs): 'csv' | 'root' {
+  if (argv.format === undefined) return argv['file-format'] ?? 'csv';
+  if (argv['file-format'] !== undefined) throw new UsageError('E_USAGE_FILE_FORMAT', 'give --file-format only (--format is its deprecated spelling)');
+  process.stderr.write('note: files parse --format is deprecated (--format is the output format of the other commands); use --file-format\n');
+  return argv.format;
+}
 
 function selectorOf(argv: ParseArgs): FileSelector {
   if (argv.id !== undefined && argv.pathContains !== undefined) {
@@ -118,7 +131,7 @@ const wait: CommandModule<object, WaitArgs> = {
   describe: 'Wait until a data file is parsed (progress bar on a terminal, log lines otherwise)',
   builder: (y: Argv) =>
     withWaitOptions(withConnectionOptions(y))
-      .positional('id', { type: 'number', describe: 'Data file id' })
+      .positional('id', { describe: 'Data file id' })
       .example([
         ['$0 files wait 3', 'until file 3 is at 100 %'],
         ['$0 files wait 3 --timeout 60 --interval 1', 'give up after a minute'],

@@ -11,6 +11,7 @@ import { finalizePipeline, type FinalizeResult } from '../../dataset/finalize.js
 import { readPlanFile } from '../../pipeline/plan-file.js';
 import { checkShardCount } from '../../pipeline/shards.js';
 import { renderTable, type Column } from '../output/table.js';
+import { numeric } from '../numbers.js';
 
 interface FinalizeArgs {
   file: string;
@@ -40,7 +41,7 @@ export const finalizeCommand: CommandModule<object, FinalizeArgs> = {
     y
       .positional('file', { type: 'string', demandOption: true, describe: 'Pipeline file (YAML or JSON)' })
       .option('plan', { type: 'string', describe: 'The plan file the shards ran (checks its assignment too)' })
-      .option('shards', { type: 'number', describe: 'Shard count, when the shards ran without a plan file (--shard I/N)' })
+      .option('shards', { ...numeric('shards'), describe: 'Shard count, when the shards ran without a plan file (--shard I/N)' })
       .option('out', { type: 'string', describe: "Directory output paths resolve against (default: the pipeline file's directory)" })
       .option('verify', { type: 'boolean', default: false, describe: "Recompute every file's sha256 against the shard manifests" })
       .option('json', { type: 'boolean', default: false, describe: 'Print the result as one JSON line' })

@@ -13,6 +13,7 @@ import { stopQuietlyWhenStdoutCloses } from '../output/closed-pipe.js';
 import { createRecordWriter } from '../output/writer.js';
 import { confirmAction } from '../prompt.js';
 import { pagedSource, runList, withFormatOption, withListOptions, type ListArgs } from '../query/list.js';
+import { numeric } from '../numbers.js';
 
 interface DimArgs {
   dim: 1 | 2;
@@ -22,7 +23,7 @@ const viewOf = (dim: 1 | 2) => (dim === 1 ? histogram1dView : histogram2dView) a
 
 function withDim<T>(y: Argv<T>): Argv<T & DimArgs> {
   return y.option('dim', {
-    type: 'number',
+    ...numeric('dim'),
     choices: [1, 2],
     demandOption: true,
     requiresArg: true,
@@ -70,7 +71,7 @@ const get: CommandModule<object, GetArgs> = {
   describe: 'Show one histogram, every bin included (json, jsonl, csv) or summarised (table)',
   builder: (y: Argv) =>
     withFormatOption(withDim(withConnectionOptions(y)))
-      .positional('id', { type: 'number', describe: 'Histogram id' })
+      .positional('id', { describe: 'Histogram id' })
       .example([
         ['$0 histograms get --dim 2 1 --format json', 'the first 2D histogram with its 72 x 56 bins'],
         ['$0 histograms get --dim 1 5', 'a summary line of 1D histogram 5'],
@@ -146,7 +147,7 @@ const del: CommandModule<object, DeleteArgs> = {
   describe: 'Delete histograms by id (asks for confirmation on a terminal; --yes otherwise)',
   builder: (y: Argv) =>
     withDim(withConnectionOptions(y))
-      .positional('ids', { type: 'number', array: true, describe: 'Histogram ids' })
+      .positional('ids', { array: true, describe: 'Histogram ids' })
       .option('yes', { alias: 'y', type: 'boolean', describe: 'Do not ask for confirmation (required without a terminal)' })
       .example([
         ['$0 histograms delete --dim 1 248 249', 'asks, then deletes two 1D histograms'],

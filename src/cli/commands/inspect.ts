@@ -8,6 +8,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { ExitCode, UsageError } from '../../errors.js';
 import { writeFileAtomic } from '../../load/atomic.js';
 import type { DatasetReport } from '../../inspect/index.js';
+import { numericList } from '../numbers.js';
 
 /** Options of `inspect`. */
 export interface InspectArgs {
@@ -63,7 +64,7 @@ export const inspectCommand: CommandModule<object, InspectArgs> = {
       .positional('datasets', { type: 'string', array: true, demandOption: true, describe: 'Dataset directories written by dqm-export' })
       .option('html', { type: 'string', describe: 'Also write a self-contained HTML report with charts to this file' })
       .option('title', { type: 'string', array: true, describe: 'Only this histogram title (repeatable)' })
-      .option('run', { type: 'number', array: true, describe: 'Only this run (repeatable)' })
+      .option('run', { ...numericList('run'), array: true, describe: 'Only this run (repeatable)' })
       .option('json', { type: 'boolean', default: false, describe: 'Print the report as JSON (for scripts)' })
       .option('strict', { type: 'boolean', default: false, describe: 'Exit 3 when a check fails or the dataset is incomplete' })
       .example([

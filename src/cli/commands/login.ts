@@ -9,6 +9,7 @@ import { UsageError } from '../../errors.js';
 import { createDialsClient, dialsBaseUrl } from '../../sources/dials/client.js';
 import { deviceLogin } from '../../sources/dials/login.js';
 import { deleteTokens, tokenFilePath, writeTokens } from '../../sources/dials/token-store.js';
+import { numeric } from '../numbers.js';
 
 interface LoginArgs {
   /** Only `dials` has a login. */
@@ -41,7 +42,7 @@ export const loginCommand: CommandModule<object, LoginArgs> = {
     y
       .positional('service', { type: 'string', demandOption: true, describe: 'dials' })
       .option('url', urlOption)
-      .option('poll-interval', { type: 'number', default: 5, describe: 'Seconds between polls when the server names no interval', hidden: true })
+      .option('poll-interval', { ...numeric('poll-interval'), default: 5, describe: 'Seconds between polls when the server names no interval', hidden: true })
       .option('allow-insecure-http', { type: 'boolean', default: false, describe: 'Allow plain http:// to a non-loopback host' })
       .option('ca-file', { type: 'string', describe: 'PEM file with extra CA certificates' })
       .example([['$0 login dials', 'open the printed URL, approve, and DIALS pipelines need no token']]) as unknown as Argv<LoginArgs>,

@@ -14,6 +14,7 @@ import { checkShardCount } from '../../pipeline/shards.js';
 import { openSource } from '../../pipeline/source.js';
 import { renderTable, type Column } from '../output/table.js';
 import { formatBytes } from '../ui/summary-table.js';
+import { numeric } from '../numbers.js';
 
 interface PlanArgs {
   file: string;
@@ -67,13 +68,13 @@ export const planCommand: CommandModule<object, PlanArgs> = {
   builder: (y: Argv) =>
     y
       .positional('file', { type: 'string', demandOption: true, describe: 'Pipeline file (YAML or JSON)' })
-      .option('shards', { type: 'number', describe: 'Assign the slices to N shards, balanced by estimated bytes' })
+      .option('shards', { ...numeric('shards'), describe: 'Assign the slices to N shards, balanced by estimated bytes' })
       .option('write-plan', { type: 'string', describe: 'Write the plan to this JSON file (for run --plan FILE --shard I and finalize --plan)' })
       .option('probe', { type: 'boolean', default: true, describe: 'Fetch page 1 of every slice for estimates (--no-probe: slices only)' })
       .option('prepare', { type: 'boolean', default: false, describe: "Run the pipeline's prepare steps first (shards never run them)" })
       .option('json', { type: 'boolean', default: false, describe: 'Print the plan as JSON instead of tables' })
       .option('out', { type: 'string', describe: 'Directory output paths resolve against (to read incremental cursors)' })
-      .option('concurrency', { type: 'number', describe: 'Probe requests in flight (overrides source.concurrency)' })
+      .option('concurrency', { ...numeric('concurrency'), describe: 'Probe requests in flight (overrides source.concurrency)' })
       .option('allow-insecure-http', { type: 'boolean', describe: 'Allow plain http:// to a non-loopback host' })
       .option('ca-file', { type: 'string', describe: 'PEM file with extra CA certificates' })
       .option('log-level', { choices: ['trace', 'debug', 'info', 'warn', 'error', 'silent'] as const, default: 'warn' as const, describe: 'Log level (stderr)' })

@@ -2,14 +2,19 @@
  * `dqm-export run FILE`: exports every stream of a pipeline. A progress bar and a summary table on a
  * terminal; otherwise pino JSON logs on stderr (or --log-file) and the summary as one JSON line.
  */
+import { resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { loadPipeline } from '../../config/index.js';
-import { createLogger } from '../../log.js';
+import { loadPipeline, type LoadedPipeline } from '../../config/index.js';
+import type { Source } from '../../sources/source.js';
+import { createLogger, type Logger } from '../../log.js';
 import { rangeText, SETTINGS } from '../../settings.js';
 import { checkSettingFlag } from '../connection.js';
-import { readPlanFile } from '../../pipeline/plan-file.js';
+import { numeric } from '../numbers.js';
+import { makePlan, planTotals } from '../../pipeline/make-plan.js';
+import { readPlanFile, type PlanFile } from '../../pipeline/plan-file.js';
 import { runPipeline } from '../../pipeline/run-pipeline.js';
 import { resolveShard, type ShardIndex, type ShardIndexSource } from '../../pipeline/shards.js';
+import { openSource } from '../../pipeline/source.js';
 import type { RunSummary } from '../../pipeline/summary.js';
 import { silentProgress, terminalProgress } from '../ui/progress.js';
 import { summaryJsonLine, summaryTable } from '../ui/summary-table.js';
@@ -43,8 +48,11 @@ export async function executeRun(args: RunArgs, env: Record<string, string | und
   if (shard) logger.info({ shard: shard.index, shards: shard.count }, 'running one shard');
   const progress = interactive ? terminalProgress() : silentProgress;
   const state = { records: 0, pages: 0, bytesIn: 0 };
-  progress.setTotal(0);
-  let plannedRecords = 0;
+  // Only a terminal shows the bar, so only there is the plan probed for its totals.
+  const initialTotal = interactive ? await plannedRecords(loaded, { args, env, logger, plan, shard }) : 0;
+  progress.setTotal(initialTotal);
+  // CSV streams count their records from a fast scan as each stream starts; used when no plan total was probed.
+  let scannedRecords = 0;
   const controller = new AbortController();
   const onSignal = () => controller.abort();
   process.once('SIGINT', onSignal);
@@ -60,7 +68,10 @@ export async function executeRun(args: RunArgs, env: Record<string, string | und
       logger,
       env,
       signal: controller.signal,
-      onRecordsPlanned: (records) => progress.setTotal((plannedRecords += records)),
+      onRecordsPlanned: (records) => {
+        scannedRecords += records;
+        if (initialTotal === 0) progress.setTotal(scannedRecords);
+      },
       onProgress: (d) => {
         state.records += d.records;
         state.pages += d.pages;
@@ -68,6 +79,7 @@ export async function executeRun(args: RunArgs, env: Record<string, string | und
         progress.update(state);
       },
     });
+    progress.setTotal(state.records); // done: the bar ends full whatever the plan said
     progress.stop();
     if (shard) {
       const note = shardNote(shard, summary);
@@ -102,23 +114,28 @@ export function shardNote(shard: ShardIndex & { from: ShardIndexSource }, summar
 export function runOptions<T>(y: Argv<T>) {
   return y
     .option('resume', { type: 'boolean', default: false, describe: 'Continue an interrupted run: skip committed slices, discard partial files' })
-    .option('concurrency', { type: 'number', describe: `Requests in flight, ${rangeText(SETTINGS.concurrency)} (overrides source.concurrency)` })
+    .option('concurrency', { ...numeric('concurrency'), describe: `Requests in flight, ${rangeText(SETTINGS.concurrency)} (overrides source.concurrency)` })
     .option('out', { type: 'string', describe: "Directory that output paths resolve against (default: the pipeline file's directory)" })
     .option('log-level', { choices: ['trace', 'debug', 'info', 'warn', 'error', 'silent'] as const, default: 'info' as const, describe: 'Log level' })
     .option('log-file', { type: 'string', describe: 'Write JSON logs to this file instead of stderr' })
     .option('progress', { type: 'boolean', default: true, describe: 'Progress bar on a terminal (--no-progress to disable)' })
     .option('allow-insecure-http', { type: 'boolean', describe: 'Allow plain http:// to a non-loopback host (the token travels unencrypted)' })
-    .option('ca-file', { type: 'string', describe: 'PEM file with extra CA certificates (a site CA); overrides source.ca_file' })
+    .option('ca-file', { type: 'string', describe: 'PEM file with extra CA certificates (a site CA); overrides source.ca_file' });
+}
+
+/** yargs options of `run` for plans and shards (not `demo`'s: it runs the demo pipeline whole). */
+export function shardOptions<T>(y: Argv<T>) {
+  return y
     .option('plan', { type: 'string', describe: 'Run the slices of this plan file (from plan --write-plan) instead of planning' })
     .option('shard', { type: 'string', describe: 'Run one shard: I with --plan or --shards, or I/N (0-based; default from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID)' })
-    .option('shards', { type: 'number', describe: 'Shard count without a plan file (slices assigned by a hash of their key)' });
+    .option('shards', { ...numeric('shards'), describe: 'Shard count without a plan file (slices assigned by a hash of their key)' });
 }
 
 export const runCommand: CommandModule<object, RunArgs> = {
   command: 'run <file>',
   describe: 'Export the streams of a pipeline file to Parquet / Arrow',
   builder: (y: Argv) =>
-    runOptions(y.positional('file', { type: 'string', demandOption: true, describe: 'Pipeline file (YAML or JSON)' })).example([
+    shardOptions(runOptions(y.positional('file', { type: 'string', demandOption: true, describe: 'Pipeline file (YAML or JSON)' }))).example([
       ['DQM_PLAYGROUND_TOKEN=... $0 run pipelines/pixel-2d.yaml', 'export to the paths in the file'],
       ['$0 run pipelines/demo.yaml --resume', 'continue after a crash; the result equals an uninterrupted run'],
       ['$0 run pipelines/pixel-2d.yaml --plan plan.json --shard 3', 'run shard 3 of a plan; then: $0 finalize pipelines/pixel-2d.yaml --plan plan.json'],
@@ -128,3 +145,29 @@ export const runCommand: CommandModule<object, RunArgs> = {
     argv.exitCode = summary.exitCode;
   },
 };
+
+/**
+ * Records the run will fetch, for the progress bar: a plan file's estimates (this shard's slices),
+ * else page 1 of every slice probed now, as `plan` does. 0 (unknown) when a probe fails: the run
+ * itself then reports the problem.
+ */
+async function plannedRecords(
+  loaded: LoadedPipeline,
+  o: { args: RunArgs; env: Record<string, string | undefined>; logger: Logger; plan?: PlanFile; shard?: ShardIndex },
+): Promise<number> {
+  if (o.plan) {
+    const mine = o.plan.streams.flatMap((s) => s.slices).filter((s) => !o.shard || o.plan!.shards === null || s.shard === o.shard.index);
+    return planTotals(mine).records;
+  }
+  if (o.shard) return 0; // hash-assigned shards: the share is known only while planning the run
+  let source: Source | undefined;
+  try {
+    source = await openSource(loaded, { logger: o.logger, env: o.env, concurrency: o.args.concurrency, allowInsecureHttp: o.args['allow-insecure-http'], caFile: o.args['ca-file'] });
+    const outRoot = o.args.out ? resolve(o.args.out) : loaded.dir;
+    return planTotals((await makePlan(loaded, { source, outRoot })).streams.flatMap((s) => s.slices)).records;
+  } catch {
+    return 0;
+  } finally {
+    await source?.close();
+  }
+}

@@ -10,6 +10,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { createLogger } from '../../log.js';
 import type { RunningServer, ServerOptions } from '../../server/index.js';
+import { numeric } from '../numbers.js';
 
 interface ServeArgs {
   data?: string[];
@@ -51,29 +52,29 @@ function builder(y: Argv): Argv<ServeArgs> {
     .option('api', { type: 'string', choices: ['dqm-playground', 'dials'], default: 'dqm-playground', describe: 'API to serve: DQM Playground (/api/) or DIALS (/api/v1/)' })
     .option('dials-token', { type: 'string', requiresArg: true, describe: 'DIALS: Bearer token accepted without expiry (env DQM_SERVE_DIALS_TOKEN; default: random)' })
     .option('client-secret', { type: 'string', requiresArg: true, describe: 'DIALS: accepted X-CLIENT-SECRET (env DQM_SERVE_CLIENT_SECRET; default: random)' })
-    .option('token-ttl', { type: 'number', default: 1200, requiresArg: true, describe: 'DIALS: lifetime of device-flow access tokens, seconds' })
-    .option('refresh-ttl', { type: 'number', default: 36000, requiresArg: true, describe: 'DIALS: lifetime of refresh tokens, seconds' })
+    .option('token-ttl', { ...numeric('token-ttl'), default: 1200, requiresArg: true, describe: 'DIALS: lifetime of device-flow access tokens, seconds' })
+    .option('refresh-ttl', { ...numeric('refresh-ttl'), default: 36000, requiresArg: true, describe: 'DIALS: lifetime of refresh tokens, seconds' })
     .option('reject-expired', { type: 'boolean', default: false, describe: 'DIALS: 403 for an expired access token (the real server accepts it)' })
-    .option('device-auto-approve', { type: 'number', default: 0, requiresArg: true, describe: 'DIALS: approve a device code after N polls (0: only by visiting its verification URL)' })
-    .option('gateway-timeout-bytes', { type: 'number', default: 0, requiresArg: true, describe: 'DIALS: answer 504 (gateway timeout) for data responses over N bytes (0: off)' })
+    .option('device-auto-approve', { ...numeric('device-auto-approve'), default: 0, requiresArg: true, describe: 'DIALS: approve a device code after N polls (0: only by visiting its verification URL)' })
+    .option('gateway-timeout-bytes', { ...numeric('gateway-timeout-bytes'), default: 0, requiresArg: true, describe: 'DIALS: answer 504 (gateway timeout) for data responses over N bytes (0: off)' })
     .option('dials-map', { type: 'string', requiresArg: true, describe: 'DIALS: JSON map of CSV files to datasets/files and titles to MEs (default: derived)' })
     .option('data', { type: 'string', array: true, requiresArg: true, describe: 'Directory of ML4DQM CSV files, searched recursively (repeatable; default: the bundled sample data)' })
     .option('host', { type: 'string', default: '127.0.0.1', requiresArg: true, describe: 'Interface to listen on' })
-    .option('port', { type: 'number', default: 8000, requiresArg: true, describe: 'Port (0 = any free port; the URL line says which)' })
+    .option('port', { ...numeric('port'), default: 8000, requiresArg: true, describe: 'Port (0 = any free port; the URL line says which)' })
     .option('admin-token', { type: 'string', requiresArg: true, describe: 'Admin token (env DQM_SERVE_ADMIN_TOKEN; default: random)' })
     .option('user-token', { type: 'string', requiresArg: true, describe: 'Non-admin token (env DQM_SERVE_USER_TOKEN; default: random)' })
     .option('manual', { type: 'boolean', default: false, describe: 'Register the files at 0 % without parsing them: exercise discover and start_parsing' })
-    .option('parse-delay-ms', { type: 'number', default: 0, requiresArg: true, describe: 'Pause after each parsed row, to watch parsing progress' })
+    .option('parse-delay-ms', { ...numeric('parse-delay-ms'), default: 0, requiresArg: true, describe: 'Pause after each parsed row, to watch parsing progress' })
     .option('synthetic', { type: 'string', requiresArg: true, describe: 'Serve generated histograms instead: runs=R,ls=L,titles=T,dim=1|2,x=X,y=Y[,run0=N]' })
-    .option('latency-ms', { type: 'number', default: 0, requiresArg: true, describe: 'Delay of each list/detail response' })
-    .option('jitter-ms', { type: 'number', default: 0, requiresArg: true, describe: 'Random extra delay, up to this' })
-    .option('fail-rate', { type: 'number', default: 0, requiresArg: true, describe: 'Probability of a 500, 502, 503 or 429 (Retry-After 0 or 1)' })
-    .option('reset-rate', { type: 'number', default: 0, requiresArg: true, describe: 'Probability of a connection reset after part of the body' })
-    .option('truncate-rate', { type: 'number', default: 0, requiresArg: true, describe: 'Probability of a truncated body (early close, or short Content-Length)' })
+    .option('latency-ms', { ...numeric('latency-ms'), default: 0, requiresArg: true, describe: 'Delay of each list/detail response' })
+    .option('jitter-ms', { ...numeric('jitter-ms'), default: 0, requiresArg: true, describe: 'Random extra delay, up to this' })
+    .option('fail-rate', { ...numeric('fail-rate'), default: 0, requiresArg: true, describe: 'Probability of a 500, 502, 503 or 429 (Retry-After 0 or 1)' })
+    .option('reset-rate', { ...numeric('reset-rate'), default: 0, requiresArg: true, describe: 'Probability of a connection reset after part of the body' })
+    .option('truncate-rate', { ...numeric('truncate-rate'), default: 0, requiresArg: true, describe: 'Probability of a truncated body (early close, or short Content-Length)' })
     .option('shuffle', { type: 'boolean', default: false, describe: 'A new random order of histogram lists on every request' })
     .option('envelope', { type: 'string', default: 'total', requiresArg: true, describe: 'Page envelope: "total" (the real server\'s) or "count" (stock DRF)' })
-    .option('page-size', { type: 'number', default: 50, requiresArg: true, describe: 'Records per page' })
-    .option('seed', { type: 'number', default: 1, requiresArg: true, describe: 'Seed of the fault and shuffle PRNG (same seed, same faults)' })
+    .option('page-size', { ...numeric('page-size'), default: 50, requiresArg: true, describe: 'Records per page' })
+    .option('seed', { ...numeric('seed'), default: 1, requiresArg: true, describe: 'Seed of the fault and shuffle PRNG (same seed, same faults)' })
     .group(FAULTS, 'Faults (on GET of lists and details) and API variants:')
     .group(DIALS, 'DIALS API (--api dials; --shuffle, --envelope, --page-size do not apply):')
     .example([

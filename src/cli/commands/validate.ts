@@ -3,12 +3,15 @@ import type { Argv, CommandModule } from 'yargs';
 import { loadPipeline, type LoadedPipeline } from '../../config/index.js';
 import { ConfigError } from '../../errors.js';
 import { redact } from '../../secrets.js';
+import { localChecks } from '../validate/local-checks.js';
 
 interface ValidateArgs {
   /** Pipeline files (YAML or JSON). */
   files: string[];
   /** Also print each resolved pipeline as JSON. */
   print: boolean;
+  /** Directory relative output paths resolve against, as `run --out` (for the output checks). */
+  out?: string;
 }
 
 /** `FILE: valid (2 streams: runs, h2d)`. */
@@ -28,7 +31,7 @@ function printable(loaded: LoadedPipeline): string {
 /** The `validate` command: exit 0 when every file is valid, else the ConfigError (exit 2). */
 export const validateCommand: CommandModule<object, ValidateArgs> = {
   command: 'validate <files..>',
-  describe: 'Check pipeline files: schema, filter names, ${VAR} interpolation (no network)',
+  describe: 'Check pipeline files: schema, filter names, ${VAR} interpolation, CSV files, token/CA files, output dirs (no network)',
   builder: (y: Argv) =>
     y
       .positional('files', { type: 'string', array: true, demandOption: true, describe: 'Pipeline files (YAML or JSON)' })
@@ -37,6 +40,7 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
         default: false,
         describe: 'Also print each resolved pipeline (defaults applied, token hidden) and its config hash as JSON',
       })
+      .option('out', { type: 'string', requiresArg: true, describe: 'Directory output paths resolve against, as for run --out (for the output checks)' })
       .example([
         ['$0 validate pipelines/demo.yaml', 'check one file; exit code 2 and file:line:col messages if invalid'],
         ['$0 validate pipelines/*.yaml', 'check several (every problem of every file is listed)'],
@@ -47,6 +51,12 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
     for (const file of argv.files) {
       try {
         const loaded = await loadPipeline(file);
+        // What a run would trip over before any request: CSV globs, token and CA files, output dirs.
+        const local = await localChecks(loaded, { outDir: argv.out });
+        if (local.length > 0) {
+          failures.push(...local);
+          continue;
+        }
         process.stdout.write(summary(file, loaded) + '\n');
         if (argv.print) process.stdout.write(printable(loaded) + '\n');
       } catch (err) {
@@ -56,7 +66,8 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
     }
     if (failures.length === 1) throw failures[0];
     if (failures.length > 1) {
-      const message = [`${failures.length} of ${argv.files.length} pipeline files are invalid:`, ...failures.map((f) => f.message)].join('\n');
+      const files = new Set(failures.map((f) => f.context.file)).size;
+      const message = [`${files} of ${argv.files.length} pipeline files are invalid:`, ...failures.map((f) => f.message)].join('\n');
       throw new ConfigError('E_CONFIG_INVALID', message, { files: failures.map((f) => f.context.file) });
     }
   },

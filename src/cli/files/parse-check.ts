@@ -107,7 +107,7 @@ export function checkParseRequest(file: HistogramDataFile, req: ParseRequest): P
     return {
       action: 'refuse',
       code: 'E_PARSE_FILE_FORMAT',
-      message: `${label} has a .${format} extension but --format ${req.fileFormat} was given; use --format ${format}, or --force if the name is wrong`,
+      message: `${label} has a .${format} extension but --file-format ${req.fileFormat} was given; use --file-format ${format}, or --force if the name is wrong`,
       usage: true,
       forcible: true,
     };

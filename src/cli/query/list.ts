@@ -13,6 +13,7 @@ import type { RecordView } from '../output/views.js';
 import { stopQuietlyWhenStdoutCloses } from '../output/closed-pipe.js';
 import { createRecordWriter } from '../output/writer.js';
 import { parseFilterArgs } from './filters.js';
+import { numeric } from '../numbers.js';
 
 /** Records a `list` prints when neither `--limit` nor `--all` is given: one server page. */
 export const DEFAULT_LIMIT = 50;
@@ -53,7 +54,7 @@ export function withListOptions<T>(y: Argv<T>, endpoint: Endpoint, label: string
       requiresArg: true,
       describe: 'Server-side filter key=value (repeatable; see the list below)',
     })
-    .option('limit', { type: 'number', requiresArg: true, describe: `Print at most N records (default ${DEFAULT_LIMIT})` })
+    .option('limit', { ...numeric('limit'), requiresArg: true, describe: `Print at most N records (default ${DEFAULT_LIMIT})` })
     .option('all', { type: 'boolean', describe: 'Print every record, fetching pages concurrently' })
     .conflicts('limit', 'all')
     .epilogue(`Filters of ${label}:\n${names.join('\n')}`) as unknown as Argv<T & ListArgs>;

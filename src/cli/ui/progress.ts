@@ -4,6 +4,7 @@
  * never knows whether a terminal is attached.
  */
 import cliProgress from 'cli-progress';
+import { formatEta, progressView } from './progress-model.js';
 
 /** Counters the runner reports as it goes. */
 export interface ProgressState {
@@ -14,7 +15,7 @@ export interface ProgressState {
 
 /** What the runner talks to. */
 export interface ProgressReporter {
-  /** Sets the expected number of records (from the plan's page-1 probes), when known. */
+  /** Sets the planned number of records (from the plan's page-1 probes); 0 when unknown. */
   setTotal(records: number): void;
   update(state: ProgressState): void;
   stop(): void;
@@ -27,39 +28,50 @@ export const silentProgress: ProgressReporter = {
   stop() {},
 };
 
-/** A cli-progress bar on `stream` (stderr), redrawn at most 10 times a second. */
+/** A cli-progress bar on `stream` (stderr), redrawn at most 10 times a second; the numbers come from `progressView`. */
 export function terminalProgress(stream: NodeJS.WriteStream = process.stderr): ProgressReporter {
   const started = Date.now();
   const bar = new cliProgress.SingleBar(
     {
       stream,
-      format: ' {bar} {percentage}% | {value}/{total} records | {pages} pages | {mb} MB | {rate} rec/s | ETA {eta_formatted}',
+      format: ' {bar} {pct}% | {value}/{total}{approx} records | {pages} pages | {mb} MB | {rate} rec/s | ETA {eta_text}',
       barsize: 24,
       hideCursor: true,
       fps: 10,
-      etaBuffer: 50,
       clearOnComplete: false,
     },
     cliProgress.Presets.shades_classic,
   );
   let startedBar = false;
-  let total = 0;
-  const payload = (s: ProgressState) => {
-    const secs = Math.max(0.001, (Date.now() - started) / 1000);
-    return { pages: s.pages, mb: (s.bytesIn / 1e6).toFixed(1), rate: Math.round(s.records / secs) };
+  let planned: number | null = null;
+  let last: ProgressState = { records: 0, pages: 0, bytesIn: 0 };
+  const draw = (s: ProgressState, finished = false) => {
+    const elapsedMs = Date.now() - started;
+    const view = progressView({ planned, done: s.records, finished, elapsedMs });
+    const payload = {
+      pct: view.percentage,
+      approx: view.planned ? '' : '+',
+      pages: s.pages,
+      mb: (s.bytesIn / 1e6).toFixed(1),
+      rate: Math.round(s.records / Math.max(0.001, elapsedMs / 1000)),
+      eta_text: formatEta(view.etaSeconds),
+    };
+    if (!startedBar) {
+      bar.start(Math.max(view.total, 1), view.value, payload);
+      startedBar = true;
+    } else {
+      bar.setTotal(Math.max(view.total, 1));
+      bar.update(view.value, payload);
+    }
   };
   return {
     setTotal(records) {
-      total = records;
-      if (!startedBar) {
-        bar.start(Math.max(total, 1), 0, { pages: 0, mb: '0.0', rate: 0 });
-        startedBar = true;
-      } else bar.setTotal(Math.max(total, 1));
+      planned = records > 0 ? records : null;
+      draw(last);
     },
     update(s) {
-      if (!startedBar) this.setTotal(total);
-      if (s.records > total) bar.setTotal(s.records);
-      bar.update(s.records, payload(s));
+      last = { ...s };
+      draw(last);
     },
     stop() {
       if (startedBar) bar.stop();
