@@ -8,7 +8,7 @@ import { isHistogramEndpoint } from '../domain.js';
 import { ConfigError, InputError } from '../errors.js';
 import { RECORD_KEY, type ColumnDef } from './columns.js';
 import { Invalid, checkField } from './field-check.js';
-import { HistogramDataAccumulator, histogramDataType, tensorMetadata } from './histogram-data.js';
+import { HistogramDataAccumulator, histogramDataType, isFixedShape, tensorMetadata } from './histogram-data.js';
 import { constantData, constantType, scalarAccumulator, scalarType, type ColumnAccumulator } from './scalar-columns.js';
 import { compileSpec, type CompiledSpec, type TransformSpec } from './spec.js';
 
@@ -58,8 +58,8 @@ export function arrowSchemaFor(spec: TransformSpec, shape?: readonly number[]): 
     if (!('kind' in out.source)) return new Field(out.name, constantType(out.source.constant), false);
     const def = out.source;
     if (def.kind === 'hist1d' || def.kind === 'hist2d') {
-      if (spec.layout === 'tensor' && !shape) {
-        throw new ConfigError('E_TRANSFORM_SHAPE', 'arrowSchemaFor: the tensor layout needs the histogram shape ([x] or [y, x])', { field: 'shape' });
+      if (isFixedShape(spec.layout) && !shape) {
+        throw new ConfigError('E_TRANSFORM_SHAPE', `arrowSchemaFor: the ${spec.layout} layout needs the histogram shape ([x] or [y, x])`, { field: 'shape' });
       }
       const metadata = spec.layout === 'tensor' ? tensorMetadata(shape!) : new Map<string, string>();
       return new Field(out.name, histogramDataType(spec.layout, spec.dtype, dims as 1 | 2, shape), false, metadata);
@@ -192,7 +192,7 @@ export function toRecordBatches(records: readonly unknown[], spec: TransformSpec
           const id = recordId(spec.endpoint, record);
           throw new InputError(
             'E_SHAPE_CHANGE',
-            `${spec.endpoint} record ${id !== null ? 'id=' + id : '#' + i}: tensor shape [${shape.join(', ')}] differs from [${seg.data.shape!.join(', ')}] (onShapeChange: error)`,
+            `${spec.endpoint} record ${id !== null ? 'id=' + id : '#' + i}: ${spec.layout} shape [${shape.join(', ')}] differs from [${seg.data.shape!.join(', ')}] (onShapeChange: error)`,
             { field: 'data', id, index: i },
           );
         }
