@@ -5,8 +5,8 @@ export { openPartitionedSink, type PartitionedSinkOptions } from './partitioned-
 export { DEFAULT_PARTITION, encodePartitionSegment, partitionPath, partitionSegment } from './partition-path.js';
 export { TEMP_PREFIX, cleanTemporaries, isTemporaryName, writeFileAtomic } from './atomic.js';
 export {
-  MANIFEST_NAME,
-  SUCCESS_MARKER,
+  MANIFEST_PATH,
+  SUCCESS_PATH,
   buildManifest,
   provenanceMetadata,
   writeManifest,

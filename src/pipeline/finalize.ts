@@ -2,7 +2,8 @@
  * `finalize`: turns the shard outputs of a sharded export into one dataset. It checks that every
  * shard 0..N-1 finished the same plan (its manifest exists, same config and plan hash, every assigned
  * slice committed, every listed file present with its size, or its sha256 with `verify`), removes
- * files no shard lists (leftovers of crashed attempts), then writes `manifest.json` and `_SUCCESS`.
+ * files no shard lists (leftovers of crashed attempts), then writes `.dqm-export/manifest.json` and
+ * `.dqm-export/_SUCCESS`.
  * Anything missing fails with the shard indexes named, and nothing is marked complete.
  */
 import { createHash } from 'node:crypto';
@@ -14,7 +15,8 @@ import { InputError, UsageError } from '../errors.js';
 import { buildManifest, writeManifest, writeSuccessMarker, type WrittenFile } from '../load/index.js';
 import type { Logger } from '../log.js';
 import type { JournalFile } from './journal.js';
-import { listDatasetFiles, MANIFEST_NAME, removeEmptyDirs, SUCCESS_NAME } from './output-root.js';
+import { migrateLegacyLayout } from '../dataset/layout.js';
+import { listDatasetFiles, removeEmptyDirs } from './output-root.js';
 import type { PlanFile } from './plan-file.js';
 import { streamRoot } from './run-stream.js';
 import { readShardManifests, SHARDS_DIR, type ShardManifest } from './shard-output.js';
@@ -84,6 +86,7 @@ async function fileProblems(root: string, files: JournalFile[], verify: boolean)
 /** Checks and assembles one stream's dataset. */
 async function finalizeStream(loaded: LoadedPipeline, stream: Stream, o: FinalizeOptions): Promise<FinalizeResult> {
   const root = streamRoot(stream, o.outRoot);
+  await migrateLegacyLayout(root);
   const manifests = await readShardManifests(root);
   const planStream = o.plan?.streams.find((s) => s.name === stream.name);
   if (o.plan && !planStream) throw new UsageError('E_PLAN_STALE', `the plan file has no stream ${stream.name}`);
@@ -116,7 +119,7 @@ async function finalizeStream(loaded: LoadedPipeline, stream: Stream, o: Finaliz
   const shardList = [...manifests.values()].filter((m) => m.shard < count);
   const files = shardList.flatMap((m) => m.files);
   const listed = new Set(files.map((f) => f.path));
-  const stray = (await listDatasetFiles(root)).filter((rel) => !listed.has(rel) && !rel.startsWith(SHARDS_DIR + '/') && rel !== MANIFEST_NAME && rel !== SUCCESS_NAME);
+  const stray = (await listDatasetFiles(root)).filter((rel) => !listed.has(rel));
   for (const rel of stray) await rm(join(root, rel), { force: true });
   if (stray.length) o.logger.info({ stream: stream.name, removed: stray.length }, 'finalize: removed files no shard lists');
   await removeEmptyDirs(root, root);

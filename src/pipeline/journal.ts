@@ -7,6 +7,7 @@
  */
 import { open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { STATE_DIR } from '../dataset/layout.js';
 import { ensureDirectory } from '../load/atomic.js';
 import { redact } from '../secrets.js';
 
@@ -29,8 +30,8 @@ export type JournalEntry =
   | { type: 'slice'; at: string; stream: string; key: string; files: JournalFile[]; report: Record<string, unknown> }
   | { type: 'done'; at: string };
 
-/** Directory for dqm-export's own bookkeeping inside an output root. */
-export const STATE_DIR = '.dqm-export';
+/** Directory for dqm-export's own bookkeeping inside an output root (src/dataset/layout.ts). */
+export { STATE_DIR };
 
 /** What a previous run committed, read back from its journal. */
 export interface JournalState {

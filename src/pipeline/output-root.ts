@@ -8,6 +8,7 @@
  */
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
+import { MANIFEST_PATH, migrateLegacyLayout, SUCCESS_PATH } from '../dataset/layout.js';
 import { ConfigError, InputError } from '../errors.js';
 import { readJournal, resetJournal, STATE_DIR, type JournalFile, type JournalState } from './journal.js';
 
@@ -21,10 +22,6 @@ export interface PreparedOutput {
   keptFiles: JournalFile[];
 }
 
-/** Name of the dataset manifest written at the end of a run. */
-export const MANIFEST_NAME = 'manifest.json';
-/** Marker written last: its presence means the dataset is complete. */
-export const SUCCESS_NAME = '_SUCCESS';
 
 async function exists(path: string): Promise<boolean> {
   try {
@@ -52,18 +49,27 @@ export async function listDatasetFiles(root: string): Promise<string[]> {
 
 /** Files listed by a previous run's manifest, or [] when there is none. */
 export async function readManifestFiles(root: string): Promise<JournalFile[]> {
+  const path = join(root, MANIFEST_PATH);
   try {
-    const manifest = JSON.parse(await readFile(join(root, MANIFEST_NAME), 'utf8')) as { files?: JournalFile[] };
+    const manifest = JSON.parse(await readFile(path, 'utf8')) as { files?: JournalFile[] };
     return Array.isArray(manifest.files) ? manifest.files : [];
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new InputError('E_OUTPUT_MANIFEST', `cannot read the previous manifest ${join(root, MANIFEST_NAME)}: ${(err as Error).message}`, {
-      file: join(root, MANIFEST_NAME),
-    });
+    throw new InputError('E_OUTPUT_MANIFEST', `cannot read the previous manifest ${path}: ${(err as Error).message}`, { file: path });
   }
 }
 
-/** Deletes every file under root that `keep` does not name (and the commit markers), then empty dirs. */
+/**
+ * Marks the dataset in `root` as being changed: the commit marker goes first, then (unless
+ * `keepManifest`, for append, whose manifest names the kept files until the new one replaces it)
+ * the manifest, so there is never a marker without its manifest.
+ */
+export async function uncommitDataset(root: string, options: { keepManifest: boolean }): Promise<void> {
+  await rm(join(root, SUCCESS_PATH), { force: true });
+  if (!options.keepManifest) await rm(join(root, MANIFEST_PATH), { force: true });
+}
+
+/** Deletes every data file under root that `keep` does not name, then empty dirs. */
 async function removeUnlisted(root: string, keep: Set<string>): Promise<void> {
   for (const rel of await listDatasetFiles(root)) {
     if (!keep.has(rel)) await rm(join(root, rel), { force: true });
@@ -99,6 +105,7 @@ export async function prepareOutputRoot(
   root: string,
   options: { mode: OutputMode; resume: boolean; configHash: string; stream: string },
 ): Promise<PreparedOutput> {
+  await migrateLegacyLayout(root);
   const journal = await readJournal(root);
   const existing = await listDatasetFiles(root);
   const interrupted = journal.configHash !== null && !journal.done;
@@ -119,14 +126,16 @@ export async function prepareOutputRoot(
     const kept = options.mode === 'append' ? await readManifestFiles(root) : [];
     // The previous manifest stays until the new one replaces it atomically: it is what names the
     // kept files if this run is interrupted again.
-    const keep = new Set<string>([...kept.map((f) => f.path), ...(kept.length ? [MANIFEST_NAME] : [])]);
+    await uncommitDataset(root, { keepManifest: kept.length > 0 });
+    const keep = new Set<string>(kept.map((f) => f.path));
     for (const entry of journal.slices.values()) for (const f of entry.files) keep.add(f.path);
     await removeUnlisted(root, keep);
     return { journal, keptFiles: kept };
   }
 
   const fresh: JournalState = { configHash: null, slices: new Map(), done: false };
-  const hasDataset = existing.length > 0;
+  const hasManifest = await exists(join(root, MANIFEST_PATH));
+  const hasDataset = existing.length > 0 || hasManifest;
   if (options.mode === 'error' && (hasDataset || interrupted)) {
     const hint = interrupted ? 'an interrupted run is there: add --resume to continue it' : 'set output.mode to overwrite or append';
     throw new InputError('E_OUTPUT_EXISTS', `output ${root} for stream ${options.stream} is not empty (${existing.length} files); ${hint}`, {
@@ -134,7 +143,7 @@ export async function prepareOutputRoot(
     });
   }
   if (options.mode === 'overwrite' && hasDataset) {
-    const ours = existing.includes(MANIFEST_NAME) || journal.configHash !== null;
+    const ours = hasManifest || journal.configHash !== null;
     if (!ours) {
       throw new InputError(
         'E_OUTPUT_FOREIGN',
@@ -142,13 +151,14 @@ export async function prepareOutputRoot(
         { file: root },
       );
     }
+    await uncommitDataset(root, { keepManifest: false });
     await removeUnlisted(root, new Set());
   }
   if (options.mode === 'append') {
     const kept = await readManifestFiles(root);
-    const keep = new Set([...kept.map((f) => f.path), ...(kept.length ? [MANIFEST_NAME] : [])]);
+    await uncommitDataset(root, { keepManifest: kept.length > 0 });
     // Files of an interrupted append that never committed are not part of the dataset.
-    await removeUnlisted(root, keep);
+    await removeUnlisted(root, new Set(kept.map((f) => f.path)));
     await resetJournal(root);
     return { journal: fresh, keptFiles: kept };
   }
