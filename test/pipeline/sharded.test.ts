@@ -115,15 +115,15 @@ describe('sharded export', () => {
     const out = join(work, 'sharded');
     const runs = await Promise.all([0, 1, 2, 3].map((i) => cli(['run', pipelineFile, '--out', out, '--plan', planned(), '--shard', String(i)])));
     for (const r of runs) expect(r.code, r.stderr).toBe(0);
-    expect(existsSync(join(out, 'h2d', '_SUCCESS'))).toBe(false);
+    expect(existsSync(join(out, 'h2d', '.dqm-export', '_SUCCESS'))).toBe(false);
     const f = await cli(['finalize', pipelineFile, '--out', out, '--plan', planned(), '--verify', '--json']);
     expect(f.code, f.stderr).toBe(0);
     expect(JSON.parse(f.stdout).streams.map((s: { rows: number }) => s.rows)).toEqual([216, 108]);
-    expect(existsSync(join(out, 'h2d', '_SUCCESS'))).toBe(true);
+    expect(existsSync(join(out, 'h2d', '.dqm-export', '_SUCCESS'))).toBe(true);
     expect(await digest(out)).toEqual(reference);
     const names = (await listFiles(join(out, 'h2d'))).filter((n) => n.endsWith('.parquet'));
     expect(new Set(names.map((n) => /part-(s\d{4})-/.exec(n)?.[1])).size).toBe(4);
-    const manifest = JSON.parse(await readFile(join(out, 'h2d', 'manifest.json'), 'utf8'));
+    const manifest = JSON.parse(await readFile(join(out, 'h2d', '.dqm-export', 'manifest.json'), 'utf8'));
     expect(manifest.files.map((x: { path: string }) => x.path).sort()).toEqual(names);
     expect(manifest.shards.count).toBe(4);
 
@@ -154,8 +154,8 @@ describe('sharded export', () => {
     const f = await cli(['finalize', pipelineFile, '--out', out, '--plan', planned()]);
     expect(f.code).toBe(1);
     expect(f.stderr).toMatch(/E_FINALIZE_INCOMPLETE.*missing shards: 2\b/);
-    expect(existsSync(join(out, 'h2d', '_SUCCESS'))).toBe(false);
-    expect(existsSync(join(out, 'h2d', 'manifest.json'))).toBe(false);
+    expect(existsSync(join(out, 'h2d', '.dqm-export', '_SUCCESS'))).toBe(false);
+    expect(existsSync(join(out, 'h2d', '.dqm-export', 'manifest.json'))).toBe(false);
     expect((await cli(['run', pipelineFile, '--out', out, '--plan', planned(), '--shard', '2'])).code).toBe(0);
     expect((await cli(['finalize', pipelineFile, '--out', out, '--plan', planned()])).code).toBe(0);
     expect(await digest(out)).toEqual(reference);

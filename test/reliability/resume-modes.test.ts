@@ -43,8 +43,8 @@ async function interrupt(root: string): Promise<void> {
   const kept = lines.filter((l) => JSON.parse(l).type !== 'done');
   kept.pop(); // the last slice line: that slice was not committed
   await writeFile(journal, kept.join('\n') + '\n');
-  await rm(join(root, '_SUCCESS'));
-  await rm(join(root, 'manifest.json'));
+  await rm(join(root, '.dqm-export', '_SUCCESS'));
+  await rm(join(root, '.dqm-export', 'manifest.json'));
 }
 
 async function snapshot(root: string): Promise<string[]> {
@@ -87,7 +87,7 @@ describe('append', () => {
     const files = (await listFiles(root)).filter((f) => f.endsWith('.parquet'));
     expect(files).toHaveLength(2 * firstFiles.length);
     for (const f of firstFiles) expect(files).toContain(f);
-    const manifest = JSON.parse(await readFile(join(root, 'manifest.json'), 'utf8'));
+    const manifest = JSON.parse(await readFile(join(root, '.dqm-export', 'manifest.json'), 'utf8'));
     expect(manifest.rows).toBe(2 * first.reduce((n, p) => n + p.rows, 0));
   });
 
@@ -107,7 +107,7 @@ describe('append', () => {
       for (round = 0; round < 2; round++) {
         const summary = await runInProcess(file, { url: scripted.url, token: 'x'.repeat(40), outDir: join(dir, 'out') });
         expect(summary.exitCode).toBe(3);
-        const manifest = JSON.parse(await readFile(join(root, 'manifest.json'), 'utf8')) as { rejects: { count: number; file: string } };
+        const manifest = JSON.parse(await readFile(join(root, '.dqm-export', 'manifest.json'), 'utf8')) as { rejects: { count: number; file: string } };
         expect(manifest.rejects.count).toBe(1);
         const lines = (await readFile(join(root, manifest.rejects.file), 'utf8')).trim().split('\n');
         expect(lines.map((l) => JSON.parse(l).id)).toEqual([round * 10 + 2]);
