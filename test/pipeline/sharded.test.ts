@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rename, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -148,7 +148,7 @@ describe('sharded export', () => {
     expect(await digest(out)).toEqual(reference);
   });
 
-  it('finalize names a missing shard, marks nothing complete; rerunning it completes the dataset', async () => {
+  it('finalize names a missing shard, marks nothing complete; rerunning it completes the dataset, 0.1 shard manifests included', async () => {
     const out = join(work, 'missing');
     for (const i of [0, 1, 3]) expect((await cli(['run', pipelineFile, '--out', out, '--plan', planned(), '--shard', String(i)])).code).toBe(0);
     const f = await cli(['finalize', pipelineFile, '--out', out, '--plan', planned()]);
@@ -156,6 +156,10 @@ describe('sharded export', () => {
     expect(f.stderr).toMatch(/E_FINALIZE_INCOMPLETE.*missing shards: 2\b/);
     expect(existsSync(join(out, 'h2d', '.dqm-export', '_SUCCESS'))).toBe(false);
     expect(existsSync(join(out, 'h2d', '.dqm-export', 'manifest.json'))).toBe(false);
+    // The finished shards' manifests where version 0.1 wrote them: the last shard and finalize move them.
+    for (const stream of ['h2d', 'ls']) {
+      await rename(join(out, stream, '.dqm-export', 'shards'), join(out, stream, '_shards'));
+    }
     expect((await cli(['run', pipelineFile, '--out', out, '--plan', planned(), '--shard', '2'])).code).toBe(0);
     expect((await cli(['finalize', pipelineFile, '--out', out, '--plan', planned()])).code).toBe(0);
     expect(await digest(out)).toEqual(reference);

@@ -4,7 +4,8 @@
  * clean run. Two append runs give a manifest that lists exactly the files on disk, with the second
  * run's files next to (never over) the first's.
  */
-import { stat, readFile, writeFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { rename, stat, readFile, writeFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/server/index.js';
@@ -89,6 +90,24 @@ describe('append', () => {
     for (const f of firstFiles) expect(files).toContain(f);
     const manifest = JSON.parse(await readFile(join(root, '.dqm-export', 'manifest.json'), 'utf8'));
     expect(manifest.rows).toBe(2 * first.reduce((n, p) => n + p.rows, 0));
+  });
+
+  it('appends to a dataset written by version 0.1 (manifest.json and _SUCCESS at the top), moving them under .dqm-export/', async () => {
+    const dir = await tempDir();
+    const stream = { ...HISTOGRAM_STREAMS[1], mode: 'append' as const, filters: '{lumisection__run__run_number: 320000}' };
+    const file = await writePipeline(dir, pipelineYaml([stream]));
+    const opts = { url: server.url, token: server.userToken, outDir: join(dir, 'out') };
+    const root = join(dir, 'out', 'h2d');
+    await runInProcess(file, opts);
+    const firstFiles = (await listFiles(root)).filter((f) => f.endsWith('.parquet'));
+    await rename(join(root, '.dqm-export', 'manifest.json'), join(root, 'manifest.json'));
+    await rename(join(root, '.dqm-export', '_SUCCESS'), join(root, '_SUCCESS'));
+    await runInProcess(file, opts);
+    expect(await completeDatasetViolations(root)).toEqual([]);
+    expect(existsSync(join(root, 'manifest.json')) || existsSync(join(root, '_SUCCESS'))).toBe(false);
+    const manifest = JSON.parse(await readFile(join(root, '.dqm-export', 'manifest.json'), 'utf8')) as { files: { path: string }[] };
+    expect(manifest.files).toHaveLength(2 * firstFiles.length);
+    for (const f of firstFiles) expect(manifest.files.map((x) => x.path)).toContain(f);
   });
 
   it('each append run keeps its own rejects file, named by its manifest', async () => {
