@@ -16,8 +16,8 @@ import { createClient, extractSlices, loadPlanContext, planSlices, type DqmClien
 import { renderPage } from '../src/server/pagination.js';
 import { startServer } from '../src/server/index.js';
 import type { ServerData } from '../src/server/handlers/context.js';
-import { createCsvClient } from '../src/pipeline/sources/csv-client.js';
-import { loadCsvTables } from '../src/pipeline/sources/csv-tables.js';
+import { createCsvClient } from '../src/sources/csv/csv-client.js';
+import { loadCsvTables } from '../src/sources/csv/csv-tables.js';
 import { SAMPLE_DATA_DIR } from '../src/version.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (process.argv.includes('--quick') ? 3 : 7));

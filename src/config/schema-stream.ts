@@ -91,13 +91,18 @@ export const transformDefaultsSchema = strictObject({
   strict: transformFields.strict.optional(),
 });
 
-/** A dataset directory below the output root: relative, normalised, never escaping with `..`. */
-const outputPath = text('a relative directory path')
-  .refine((p) => !posix.isAbsolute(p.replace(/\\/g, '/')) && !/^[A-Za-z]:/.test(p), {
-    error: 'must be relative: it resolves against --out, or else the pipeline file directory',
+const isAbsolutePath = (p: string): boolean => posix.isAbsolute(p) || /^[A-Za-z]:\//.test(p);
+
+/**
+ * A dataset directory: absolute as written, or relative to the output root (normalised, never
+ * escaping it with `..`).
+ */
+const outputPath = text('a directory path')
+  .transform((p) => posix.normalize(p.replace(/\\/g, '/')).replace(/(.)\/+$/, '$1'))
+  .refine((p) => !isAbsolutePath(p) || (p !== '/' && !/^[A-Za-z]:\/?$/.test(p)), { error: 'must name a directory, not the filesystem root' })
+  .refine((p) => isAbsolutePath(p) || (p !== '..' && !p.startsWith('../')), {
+    error: 'must stay inside the output root (--out, or else the pipeline file directory) when relative: no escaping with .., or write an absolute path',
   })
-  .transform((p) => posix.normalize(p.replace(/\\/g, '/')).replace(/\/+$/, ''))
-  .refine((p) => p !== '..' && !p.startsWith('../'), { error: 'must stay inside the output root (no escaping with ..)' })
   .refine((p) => p !== '.' && p !== '', { error: 'must name a directory below the output root, not the root itself' });
 
 /** Output fields without defaults (and without `path`): shared by streams and `defaults.output`. */
@@ -120,7 +125,7 @@ const outputFields = {
 export const outputConfigSchema = strictObject({
   ...outputFields,
   format: withDefault(outputFields.format, 'parquet'),
-  /** Dataset directory, relative to --out (or the pipeline file directory). */
+  /** Dataset directory: absolute, or relative to --out (or else the pipeline file directory). */
   path: outputPath,
   partition_by: withDefault(outputFields.partition_by, []),
   compression: outputFields.compression.optional(),

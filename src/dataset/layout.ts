@@ -1,30 +1,55 @@
 /**
- * Where a dataset's bookkeeping lives. Everything that is not data goes under `.dqm-export/`, a name
- * every reader skips (pyarrow and pandas skip `.` and `_` prefixes, Hugging Face `datasets` only `.`,
- * polars reads a bare directory only when every file in it is Parquet): the manifest, the commit
- * marker, the journals, the shard manifests, rejects and the incremental cursor. So a dataset opens
- * by its directory path alone (README "Reading the output").
+ * The names of a dataset directory's own files, in one place, and where they live. A dataset `D`
+ * holds its data files (`D/run=315705/part-*.parquet`, `.tmp-*` while being written) and, under
+ * `D/.dqm-export/`, dqm-export's bookkeeping: the manifest and the commit marker (written last:
+ * present means complete), the journals, the shard manifests of a sharded run, rejects and the
+ * incremental cursor. `.dqm-export/` is a name every reader skips (pyarrow and pandas skip `.` and
+ * `_` prefixes, Hugging Face `datasets` only `.`, polars reads a bare directory only when every
+ * file in it is Parquet), so a dataset opens by its directory path alone (README "Reading the output").
  *
  * Versions up to 0.1 wrote `manifest.json`, `_SUCCESS` and `_shards/` at the top of the dataset.
  * `migrateLegacyLayout` moves them into place when a run, a shard or `finalize` opens such a dataset,
  * so `--resume`, `append` and `finalize` keep working on them.
  */
 import { readdir, readFile, rename, rm, rmdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
-import { ensureDirectory, syncDirectory } from '../load/atomic.js';
+import { isAbsolute, join, resolve } from 'node:path';
+import type { Stream } from '../config/index.js';
 import { toDqmError } from '../errors.js';
+import { ensureDirectory, syncDirectory } from '../load/atomic.js';
 
-/** The bookkeeping directory inside a dataset root. */
+/** Directory for dqm-export's own bookkeeping inside an output root. */
 export const STATE_DIR = '.dqm-export';
+
+/** Default journal file name; a shard keeps its own (`shard-0003.jsonl`) so shards never share one. */
+export const JOURNAL_NAME = 'journal.jsonl';
+
+/** File name of the dataset manifest written at the end of a run. */
+export const MANIFEST_NAME = 'manifest.json';
+
+/** File name of the commit marker, written after the manifest: its presence means the dataset is complete. */
+export const SUCCESS_NAME = '_SUCCESS';
+
 /** The dataset manifest, relative to the root. */
-export const MANIFEST_PATH = `${STATE_DIR}/manifest.json`;
-/** The commit marker, relative to the root: written last, its presence means the dataset is complete. */
-export const SUCCESS_PATH = `${STATE_DIR}/_SUCCESS`;
-/** The directory of the shard manifests (`sNNNN.json`), relative to the root. */
+export const MANIFEST_PATH = `${STATE_DIR}/${MANIFEST_NAME}`;
+
+/** The commit marker, relative to the root. */
+export const SUCCESS_PATH = `${STATE_DIR}/${SUCCESS_NAME}`;
+
+/** Directory of the shard manifests (`sNNNN.json`), relative to the root. */
 export const SHARDS_DIR = `${STATE_DIR}/shards`;
 
 /** The names versions up to 0.1 used, at the top of the root. */
-export const LEGACY = { manifest: 'manifest.json', success: '_SUCCESS', shardsDir: '_shards' } as const;
+export const LEGACY = { manifest: MANIFEST_NAME, success: SUCCESS_NAME, shardsDir: '_shards' } as const;
+
+/** `sNNNN`: the shard id in file names; zero-padded so names sort by shard. */
+export function shardTag(index: number): string {
+  return 's' + String(index).padStart(4, '0');
+}
+
+/** Absolute output root of a stream. */
+export function streamRoot(stream: Stream, outRoot: string): string {
+  return isAbsolute(stream.output.path) ? stream.output.path : resolve(outRoot, stream.output.path);
+}
 
 async function exists(path: string): Promise<boolean> {
   return stat(path).then(

@@ -282,11 +282,13 @@ class Extraction<E extends Endpoint> {
     try {
       let result: Page<RecordOf<E>>;
       try {
-        result = await this.limit(() =>
-          typeof page === 'number'
+        // A page queued behind the limit when the extraction fails must not start a request.
+        result = await this.limit(() => {
+          this.signal.throwIfAborted();
+          return typeof page === 'number'
             ? this.client.listPage(endpoint, filters, page, { signal: this.signal })
-            : this.client.listNext(endpoint, page, { signal: this.signal }),
-        );
+            : this.client.listNext(endpoint, page, { signal: this.signal });
+        });
       } catch (err) {
         // Past the end: the list shrank since page 1. Counted; the totals check decides what it means.
         if (isInvalidPage(err) && page !== 1) {

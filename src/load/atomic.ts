@@ -8,7 +8,7 @@ import { constants } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { DqmExportError, toDqmError } from '../errors.js';
-import { crashPoint, type CrashPointName } from '../testing/crash-points.js';
+import { crashPoint, type CrashPointName } from '../crash-points.js';
 
 /** Prefix of every temporary file and directory we create. */
 export const TEMP_PREFIX = '.tmp-';

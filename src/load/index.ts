@@ -4,16 +4,6 @@ export { openSink, resolveSinkOptions } from './open-sink.js';
 export { openPartitionedSink, type PartitionedSinkOptions } from './partitioned-sink.js';
 export { DEFAULT_PARTITION, encodePartitionSegment, partitionPath, partitionSegment } from './partition-path.js';
 export { TEMP_PREFIX, cleanTemporaries, isTemporaryName, writeFileAtomic } from './atomic.js';
-export {
-  MANIFEST_PATH,
-  SUCCESS_PATH,
-  buildManifest,
-  provenanceMetadata,
-  writeManifest,
-  writeSuccessMarker,
-  type Manifest,
-  type Provenance,
-} from './manifest.js';
 export { schemaSignature, schemaToJSON, type FieldJSON, type SchemaJSON } from './schema-json.js';
 export { EncoderPool, sharedEncoderPool, type EncoderPoolOptions, type EncoderPoolStats } from './parquet/encoder-pool.js';
 export { DEFAULT_ROW_GROUP_BYTES } from './parquet/parquet-encoder.js';

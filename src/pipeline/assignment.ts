@@ -5,12 +5,12 @@
  * tell whether all shards ran the same plan.
  */
 import type { LoadedPipeline, Stream } from '../config/index.js';
+import type { ShardRun } from '../dataset/targets.js';
 import { ConfigError, UsageError } from '../errors.js';
 import type { DqmClient, Slice } from '../extract/index.js';
 import { planHash, slicesOf, type PlanFile } from './plan-file.js';
 import { shardOfKey, type ShardIndex } from './shards.js';
 import { planStream } from './stream-plan.js';
-import type { ShardRun } from './targets.js';
 
 /** What `runStream` gets besides the common options. */
 export interface SliceAssignment {

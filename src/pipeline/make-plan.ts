@@ -4,12 +4,12 @@
  * but writes nothing; the result is plain data (a PlanFile) for printing or `--write-plan`.
  */
 import type { LoadedPipeline } from '../config/index.js';
+import { readCursor } from '../dataset/cursor.js';
+import { streamRoot } from '../dataset/layout.js';
 import type { DqmClient } from '../extract/index.js';
 import { safeUrl } from '../secrets.js';
-import { readCursor } from './cursor.js';
 import { checkShardable } from './assignment.js';
 import { buildPlanFile, type PlanFile, type PlanStream } from './plan-file.js';
-import { streamRoot } from './run-stream.js';
 import { assignShards } from './shards.js';
 import { planStream, probeSlices } from './stream-plan.js';
 

@@ -9,17 +9,19 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Stream } from '../config/index.js';
 import { isHistogramEndpoint, type Endpoint } from '../domain.js';
 import { extractSlices, type DqmClient, type Slice } from '../extract/index.js';
-import { openPartitionedSink, openSink, provenanceMetadata, type Sink, type WrittenFile } from '../load/index.js';
+import { readCursor } from '../dataset/cursor.js';
+import { openJournal, sliceId, type JournalFile } from '../dataset/journal.js';
+import { streamRoot } from '../dataset/layout.js';
+import { provenanceMetadata } from '../dataset/manifest.js';
+import { datasetTarget, shardTarget, type ShardRun } from '../dataset/targets.js';
+import { openPartitionedSink, openSink, type Sink, type WrittenFile } from '../load/index.js';
 import type { Logger } from '../log.js';
 import { safeUrl } from '../secrets.js';
 import { toRecordBatches, transformSpecFor } from '../transform/index.js';
-import { crashPoint } from '../testing/crash-points.js';
+import { crashPoint } from '../crash-points.js';
 import { VERSION } from '../version.js';
-import { readCursor } from './cursor.js';
-import { openJournal, sliceId, type JournalFile } from './journal.js';
 import { planStream, streamSpecFor } from './stream-plan.js';
 import { emptyStreamSummary, type StreamSummary } from './summary.js';
-import { datasetTarget, shardTarget, type ShardRun } from './targets.js';
 
 /** Options of one stream's run. */
 export interface StreamRunOptions {
@@ -38,11 +40,6 @@ export interface StreamRunOptions {
   slices?: Slice[];
   /** Run as one shard of a sharded export: tagged files and a shard manifest, no dataset manifest. */
   shard?: ShardRun;
-}
-
-/** Absolute output root of a stream. */
-export function streamRoot(stream: Stream, outRoot: string): string {
-  return isAbsolute(stream.output.path) ? stream.output.path : resolve(outRoot, stream.output.path);
 }
 
 function toJournalFile(f: WrittenFile): JournalFile {

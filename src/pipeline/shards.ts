@@ -17,11 +17,6 @@ export interface ShardIndex {
 /** Largest shard count accepted (file names carry the index; a plan lists every slice). */
 export const MAX_SHARDS = 10_000;
 
-/** `sNNNN`: the shard id in file names; zero-padded so names sort by shard. */
-export function shardTag(index: number): string {
-  return 's' + String(index).padStart(4, '0');
-}
-
 /** Shard of a slice by a stable hash of stream name and slice key (sha256, first 32 bits, mod count). */
 export function shardOfKey(stream: string, key: string, count: number): number {
   const digest = createHash('sha256').update(`${stream}\u0000${key}`).digest();
@@ -71,21 +66,33 @@ export function parseShardArg(value: string): { index: number; count?: number } 
   return { index, count: checkShardCount(parseIndex(n, '--shard'), '--shard') };
 }
 
+/** Where the shard index came from, for messages: `--shard` or the engine's variable. */
+export type ShardIndexSource = '--shard' | 'JOB_COMPLETION_INDEX' | 'SLURM_ARRAY_TASK_ID';
+
 /**
  * The shard index a batch engine set: `JOB_COMPLETION_INDEX` (Kubernetes Indexed Job, 0-based) or
- * `SLURM_ARRAY_TASK_ID` minus `SLURM_ARRAY_TASK_MIN` (so `--array=1-4` works as well as `0-3`).
+ * `SLURM_ARRAY_TASK_ID` itself (submit the array as `--array=0-(N-1)`). The array task id is used as
+ * it is, never shifted by `SLURM_ARRAY_TASK_MIN`: the usual way to rerun one failed task,
+ * `sbatch --array=3 ...`, has a minimum of 3, and a shifted index would run shard 0 instead of 3.
  */
-export function shardIndexFromEnv(env: Record<string, string | undefined>): { index: number; from: string } | undefined {
+export function shardIndexFromEnv(env: Record<string, string | undefined>): { index: number; from: Exclude<ShardIndexSource, '--shard'> } | undefined {
   const k8s = env.JOB_COMPLETION_INDEX;
   if (k8s !== undefined && k8s !== '') return { index: parseIndex(k8s, 'JOB_COMPLETION_INDEX'), from: 'JOB_COMPLETION_INDEX' };
   const slurm = env.SLURM_ARRAY_TASK_ID;
-  if (slurm !== undefined && slurm !== '') {
-    const min = env.SLURM_ARRAY_TASK_MIN ? parseIndex(env.SLURM_ARRAY_TASK_MIN, 'SLURM_ARRAY_TASK_MIN') : 0;
-    const id = parseIndex(slurm, 'SLURM_ARRAY_TASK_ID');
-    if (id < min) throw new UsageError('E_SHARD_INDEX', `SLURM_ARRAY_TASK_ID ${id} is below SLURM_ARRAY_TASK_MIN ${min}`);
-    return { index: id - min, from: 'SLURM_ARRAY_TASK_ID' };
-  }
+  if (slurm !== undefined && slurm !== '') return { index: parseIndex(slurm, 'SLURM_ARRAY_TASK_ID'), from: 'SLURM_ARRAY_TASK_ID' };
   return undefined;
+}
+
+function outOfRange(index: number, count: number, from: ShardIndexSource): UsageError {
+  const range = `there are ${count} shards (0 to ${count - 1})`;
+  if (from === 'SLURM_ARRAY_TASK_ID') {
+    return new UsageError(
+      'E_SHARD_INDEX',
+      `SLURM_ARRAY_TASK_ID ${index} is out of range: ${range}; the array task id is the shard index, so submit the array as --array=0-${count - 1} (or rerun one shard with --array=I)`,
+    );
+  }
+  if (from === 'JOB_COMPLETION_INDEX') return new UsageError('E_SHARD_INDEX', `JOB_COMPLETION_INDEX ${index} is out of range: ${range}; set the Job's completions to ${count}`);
+  return new UsageError('E_SHARD_INDEX', `shard index ${index} is out of range: ${range}`);
 }
 
 /**
@@ -98,7 +105,7 @@ export function resolveShard(input: {
   shards?: number;
   planShards?: number | null;
   env: Record<string, string | undefined>;
-}): ShardIndex | undefined {
+}): (ShardIndex & { from: ShardIndexSource }) | undefined {
   const arg = input.shard !== undefined ? parseShardArg(String(input.shard)) : undefined;
   const counts = [arg?.count, input.shards, input.planShards ?? undefined].filter((c): c is number => c !== undefined);
   if (counts.length === 0) {
@@ -110,13 +117,15 @@ export function resolveShard(input: {
     throw new UsageError('E_SHARD_COUNT', `conflicting shard counts: ${[...new Set(counts)].join(' vs ')} (from --shard, --shards and the plan file)`);
   }
   let index = arg?.index;
+  let from: ShardIndexSource = '--shard';
   if (index === undefined) {
     const fromEnv = shardIndexFromEnv(input.env);
     if (!fromEnv) {
       throw new UsageError('E_SHARD_INDEX', `no shard index: give --shard I (HTCondor: --shard $(Process)) or run under an engine that sets JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID`);
     }
     index = fromEnv.index;
+    from = fromEnv.from;
   }
-  if (index >= count) throw new UsageError('E_SHARD_INDEX', `shard index ${index} is out of range: there are ${count} shards (0 to ${count - 1})`);
-  return { index, count };
+  if (index >= count) throw outOfRange(index, count, from);
+  return { index, count, from };
 }

@@ -52,7 +52,7 @@ export async function openSource(loaded: LoadedPipeline, options: SourceOptions)
   const source = loaded.pipeline.source;
   if (source.type === 'dqm-playground') return clientFor(source, loaded.dir, options);
   // On demand: the CSV source brings the embedded server's tables, which HTTP exports never need.
-  if (source.type === 'ml4dqm-csv') return (await import('./sources/csv-source.js')).openCsvSource(source, { file: loaded.file, dir: loaded.dir }, options);
+  if (source.type === 'ml4dqm-csv') return (await import('../sources/csv/csv-source.js')).openCsvSource(source, { file: loaded.file, dir: loaded.dir }, options);
   // Only reachable when a source type is added to the schema without a branch here.
   throw new ConfigError('E_SOURCE_UNSUPPORTED', `${loaded.file}: source.type ${(source as { type: string }).type} is not supported by this version`, {
     file: loaded.file,

@@ -132,7 +132,7 @@ const cases: Case[] = [
   // --- output ---
   { name: 'partition by data', text: stream('  - name: h\n    endpoint: lumisection_histograms_1d\n    output: {path: h, partition_by: [data]}\n'), has: ['t.yaml:9:38: streams[0].output.partition_by[0]: cannot partition by data', 'valid partition columns: id, run, lumisection'] },
   { name: 'partition column typo', text: stream('  - name: h\n    endpoint: lumisection_histograms_1d\n    output: {path: h, partition_by: [runn]}\n'), has: ['streams[0].output.partition_by[0]: cannot partition by runn (did you mean "run"?)'] },
-  { name: 'absolute output path', text: stream('  - name: r\n    endpoint: runs\n    output: {path: /data/out}\n'), has: ['t.yaml:9:20: streams[0].output.path: must be relative'] },
+  { name: 'output path at the filesystem root', text: stream('  - name: r\n    endpoint: runs\n    output: {path: /}\n'), has: ['t.yaml:9:20: streams[0].output.path: must name a directory, not the filesystem root'] },
   { name: 'output path escaping', text: stream('  - name: r\n    endpoint: runs\n    output: {path: a/../../b}\n'), has: ['streams[0].output.path: must stay inside the output root'] },
   { name: 'overlapping output paths', text: stream(RUNS + '  - {name: r2, endpoint: runs, output: {path: runs/more}}\n'), has: ['t.yaml:10:47: streams[1].output.path: output runs/more overlaps streams[0] output runs'] },
   { name: 'format typo', text: stream('  - name: r\n    endpoint: runs\n    output: {path: r, format: parket}\n'), has: ['streams[0].output.format: got "parket" (did you mean "parquet"?); valid formats: parquet, arrow, arrows'] },

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pipelineJsonSchema } from '../../src/config/index.js';
+import { FILTERS } from '../../src/domain.js';
 import { PACKAGE_ROOT } from '../../src/version.js';
 
 type Node = Record<string, unknown>;
@@ -50,5 +51,14 @@ describe('docs/pipeline-reference.md', () => {
   it('names every allowed value', () => {
     const missing = [...values].filter((v) => !doc.includes(`\`${v}\``));
     expect(missing).toEqual([]);
+  });
+
+  it('names only filters the schema accepts, as examples of the filters key', () => {
+    const row = doc.split('\n').find((l) => l.startsWith('| `filters` |'));
+    expect(row).toBeDefined();
+    const examples = [...row!.matchAll(/`([a-z_]+)`/g)].map((m) => m[1]).filter((name) => name !== 'filters');
+    expect(examples.length).toBeGreaterThan(3);
+    const accepted = new Set(Object.values(FILTERS).flatMap((f) => Object.keys(f)));
+    expect(examples.filter((name) => !accepted.has(name) && !name.startsWith('__'))).toEqual([]);
   });
 });

@@ -196,6 +196,13 @@ streams:
     expect(p.streams[0].output.path).toBe('a/b');
   });
 
+  it('absolute output paths are accepted as written (normalised), relative ones stay relative', () => {
+    const text = (path: string) => `version: 1\nname: s\nsource: {type: dqm-playground, url: prod}\nstreams:\n  - {name: r, endpoint: runs, output: {path: "${path}"}}\n`;
+    expect(parsePipelineText(text('/data/dqm//out/runs/'), 's.yaml', { env: {} }).streams[0].output.path).toBe('/data/dqm/out/runs');
+    expect(parsePipelineText(text('/data/x/../runs'), 's.yaml', { env: {} }).streams[0].output.path).toBe('/data/runs');
+    expect(parsePipelineText(text('C:\\\\data\\\\runs'), 's.yaml', { env: {} }).streams[0].output.path).toBe('C:/data/runs');
+  });
+
   it('a ml4dqm-csv source with one glob becomes a list, and prepare steps get their defaults', () => {
     const csv = parsePipelineText(
       'version: 1\nname: c\nsource: {type: ml4dqm-csv, files: "csv/*.csv", dimensionality: 2}\nstreams:\n  - {name: h, endpoint: lumisection_histograms_2d, output: {path: h}}\n',

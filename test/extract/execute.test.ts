@@ -52,6 +52,43 @@ async function collect<E extends Endpoint>(c: DqmClient, slices: Slice<E>[], opt
   return out;
 }
 
+/** A fault hook that never answers: `first` resolves at the first request, `allClosed` once every held one closed. */
+function holdAll(): { fault: NonNullable<FakeOptions['fault']>; first: Promise<void>; allClosed: () => Promise<void>; answered: () => number } {
+  const closed: Promise<void>[] = [];
+  const held: ServerResponse[] = [];
+  let seen!: () => void;
+  const first = new Promise<void>((r) => (seen = r));
+  return {
+    fault: (_req, res) => {
+      held.push(res);
+      closed.push(new Promise((r) => res.once('close', () => r())));
+      seen();
+      return true;
+    },
+    first,
+    allClosed: async () => {
+      await Promise.all(closed);
+    },
+    answered: () => held.filter((r) => r.headersSent).length,
+  };
+}
+
+/** Wraps a client's list calls to count them on the client side, and those started with their signal already aborted. */
+function countCalls(inner: DqmClient): { client: DqmClient; total: () => number; afterAbort: () => number } {
+  let total = 0;
+  let afterAbort = 0;
+  const note = (signal: AbortSignal | undefined): void => {
+    total++;
+    if (signal?.aborted) afterAbort++;
+  };
+  const client: DqmClient = {
+    ...inner,
+    listPage: (endpoint, filters, page, options) => (note(options?.signal), inner.listPage(endpoint, filters, page, options)),
+    listNext: (endpoint, next, options) => (note(options?.signal), inner.listNext(endpoint, next, options)),
+  };
+  return { client, total: () => total, afterAbort: () => afterAbort };
+}
+
 const sorted = (xs: Array<number | string> = []) => [...xs].sort((a, b) => (a < b ? -1 : 1));
 
 describe('pagination', () => {
@@ -247,25 +284,35 @@ describe('scheduling', () => {
   });
 
   it('an AbortSignal cancels in-flight requests and the iterator throws its reason', async () => {
-    const { client, fake } = await setup(data, { latencyMs: 200 }, 4);
+    // The server holds every request unanswered, so what is in flight at the abort does not depend
+    // on timing; the client-side count sees requests the server may not have received yet.
+    const held = holdAll();
+    const { client, fake } = await setup(data, { fault: held.fault }, 4);
+    const calls = countCalls(client);
     const controller = new AbortController();
-    setTimeout(() => controller.abort(new Error('cancelled by user')), 50);
+    void held.first.then(() => controller.abort(new Error('cancelled by user')));
     const slices = planSlices({ endpoint: H1, sliceBy: ['run'] }, { runs: data.runs.map((r) => r.run_number) });
-    await expect(collect(client, slices, { signal: controller.signal })).rejects.toThrow('cancelled by user');
-    const count = fake.requests.length;
-    await new Promise((r) => setTimeout(r, 300));
-    expect(fake.requests.length).toBe(count);
-    expect(count).toBeLessThanOrEqual(8);
+    await expect(collect(calls.client, slices, { signal: controller.signal })).rejects.toThrow('cancelled by user');
+    // The iterator settles only after its tasks did: nothing starts after that, and every request
+    // the server saw is closed by the client without an answer.
+    expect(calls.afterAbort()).toBe(0);
+    expect(calls.total()).toBeGreaterThanOrEqual(1);
+    expect(calls.total()).toBeLessThanOrEqual(8);
+    await held.allClosed();
+    expect(held.answered()).toBe(0);
+    expect(fake.requests.length).toBeLessThanOrEqual(calls.total());
   });
 
   it('breaking out of the loop stops fetching', async () => {
-    const { client, fake } = await setup(data, { latencyMs: 10 }, 2);
+    const { client, fake } = await setup(data, {}, 2);
+    const calls = countCalls(client);
     const slices = planSlices({ endpoint: H1, sliceBy: ['run'] }, { runs: data.runs.map((r) => r.run_number) });
-    for await (const e of extractSlices(client, slices)) if (e.type === 'batch') break;
-    const count = fake.requests.length;
-    await new Promise((r) => setTimeout(r, 100));
-    expect(fake.requests.length).toBe(count);
+    for await (const e of extractSlices(calls.client, slices)) if (e.type === 'batch') break;
+    // The loop's exit awaited the extraction's end: the count is final, and bounded by the window.
+    const count = calls.total();
     expect(count).toBeLessThan(24);
+    expect(calls.afterAbort()).toBe(0);
+    expect(fake.requests.length).toBeLessThanOrEqual(count);
   });
 
   it('a 400 fails the whole extraction with the server message', async () => {

@@ -112,8 +112,8 @@ describe('retries', () => {
   });
 
   it('retries a headers timeout', async () => {
-    // undici's timers tick at about 1 s: a 100 ms timeout fires within ~1 s, before the 3 s answer.
-    const { client } = await setup(failing(1, (_q, res) => void setTimeout(() => res.writableEnded || sendJson(res, 200, RUNS_PAGE), 3000)), { headersTimeoutMs: 100 });
+    // The first request is never answered, so only the timeout can end it, however loaded the machine.
+    const { client } = await setup(failing(1, () => undefined), { headersTimeoutMs: 100 });
     await client.listPage('runs', {}, 1);
     expect(client.stats.retries.timeout).toBe(1);
   });
@@ -237,18 +237,22 @@ describe('non-idempotent requests', () => {
 
 describe('cancellation', () => {
   it('an AbortSignal cancels an in-flight request', async () => {
-    const { client } = await setup(() => undefined);
+    // Aborted once the server holds the request (never answered): the abort is what ends it.
     const c = new AbortController();
+    const { client } = await setup(() => c.abort(new Error('user abort')));
     const p = client.listPage('runs', {}, 1, { signal: c.signal });
-    setTimeout(() => c.abort(new Error('user abort')), 50);
     await expect(p).rejects.toThrow('user abort');
   });
   it('an AbortSignal cancels a backoff wait', async () => {
-    const { client } = await setup((_q, res) => sendJson(res, 503, {}, { 'retry-after': '30' }));
+    // Aborted once the 503 with its 30 s Retry-After is on the wire: the client is then waiting.
     const c = new AbortController();
+    const { client, server } = await setup((_q, res) => {
+      sendJson(res, 503, {}, { 'retry-after': '30' });
+      res.once('finish', () => setImmediate(() => c.abort(new Error('stop waiting'))));
+    });
     const p = client.listPage('runs', {}, 1, { signal: c.signal });
-    setTimeout(() => c.abort(new Error('stop waiting')), 100);
     await expect(p).rejects.toThrow('stop waiting');
+    expect(server.requests).toHaveLength(1);
   });
 });
 

@@ -7,15 +7,8 @@ import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { InputError } from '../../src/errors.js';
-import {
-  buildManifest,
-  cleanTemporaries,
-  openSink,
-  provenanceMetadata,
-  writeManifest,
-  writeSuccessMarker,
-  type OutputFormat,
-} from '../../src/load/index.js';
+import { buildManifest, provenanceMetadata, writeManifest, writeSuccessMarker } from '../../src/dataset/manifest.js';
+import { cleanTemporaries, openSink, type OutputFormat } from '../../src/load/index.js';
 import { clearSecrets, registerSecret } from '../../src/secrets.js';
 import { toRecordBatch, toRecordBatches, transformSpecFor } from '../../src/transform/index.js';
 import { closeDuckDB, readParquetRows, sqlString, queryParquet } from '../helpers/duckdb.js';

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/server/index.js';
+import { CRASH_ENV, CRASH_POINTS } from '../../src/crash-points.js';
 import { closeDuckDB, queryParquet, sqlString } from '../helpers/duckdb.js';
 import { DIST_CLI } from '../helpers/server.js';
 
@@ -41,14 +42,13 @@ interface CliResult {
   stderr: string;
 }
 
-function runCli(args: string[], env: NodeJS.ProcessEnv, killAfterMs?: number): Promise<CliResult> {
+function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [DIST_CLI, ...args], { env: { ...process.env, CI: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
-    if (killAfterMs !== undefined) setTimeout(() => child.kill('SIGKILL'), killAfterMs);
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
 }
@@ -105,8 +105,9 @@ describe('dqm-export run', () => {
   it('kill -9 mid-run, then --resume, gives the same dataset as a clean run', async () => {
     const clean = await setup();
     expect((await runCli(['run', join(clean.dir, 'p.yaml')], clean.env)).code).toBe(0);
+    // Killed by a crash point right after the second slice commit: mid-run on any machine, loaded or not.
     const slow = await setup({ latencyMs: 40 });
-    const killed = await runCli(['run', join(slow.dir, 'p.yaml'), '--concurrency', '2'], slow.env, 1500);
+    const killed = await runCli(['run', join(slow.dir, 'p.yaml'), '--concurrency', '2'], { ...slow.env, [CRASH_ENV]: `${CRASH_POINTS.commit}:2` });
     expect(killed.signal).toBe('SIGKILL');
     expect(existsSync(join(slow.dir, 'h2d', '.dqm-export', '_SUCCESS'))).toBe(false);
     const resumed = await runCli(['run', join(slow.dir, 'p.yaml'), '--resume'], slow.env);

@@ -131,6 +131,7 @@ describe('sharded export', () => {
     const before = await Promise.all((await listFiles(join(out, 'h2d'))).map(async (n) => `${n}:${(await stat(join(out, 'h2d', n))).mtimeMs}`));
     const again = await cli(['run', pipelineFile, '--out', out, '--plan', planned(), '--resume'], { JOB_COMPLETION_INDEX: '2' });
     expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/shard 2 of 4 \(JOB_COMPLETION_INDEX=2\) was already complete \(\d+ slices committed by an earlier run\): nothing to do/);
     const after = await Promise.all((await listFiles(join(out, 'h2d'))).map(async (n) => `${n}:${(await stat(join(out, 'h2d', n))).mtimeMs}`));
     expect(after).toEqual(before);
   });
@@ -140,7 +141,7 @@ describe('sharded export', () => {
     const runs = await Promise.all([
       cli(['run', pipelineFile, '--out', out, '--shard', '0/3']),
       cli(['run', pipelineFile, '--out', out, '--shard', '1/3']),
-      cli(['run', pipelineFile, '--out', out, '--shards', '3'], { SLURM_ARRAY_TASK_ID: '3', SLURM_ARRAY_TASK_MIN: '1' }),
+      cli(['run', pipelineFile, '--out', out, '--shards', '3'], { SLURM_ARRAY_TASK_ID: '2', SLURM_ARRAY_TASK_MIN: '2' }),
     ]);
     for (const r of runs) expect(r.code, r.stderr).toBe(0);
     const f = await cli(['finalize', pipelineFile, '--out', out]);

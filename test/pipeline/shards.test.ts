@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DqmExportError } from '../../src/errors.js';
 import { buildPlanFile, planHash, readPlanFile, writePlanFile } from '../../src/pipeline/plan-file.js';
-import { shardOfFile } from '../../src/pipeline/shard-output.js';
-import { assignShards, parseShardArg, resolveShard, shardIndexFromEnv, shardOfKey, shardTag } from '../../src/pipeline/shards.js';
+import { shardTag } from '../../src/dataset/layout.js';
+import { shardOfFile } from '../../src/dataset/shard-output.js';
+import { assignShards, parseShardArg, resolveShard, shardIndexFromEnv, shardOfKey } from '../../src/pipeline/shards.js';
 import { estimateFromPage } from '../../src/pipeline/stream-plan.js';
 
 function codeOf(fn: () => unknown): string | undefined {
@@ -68,16 +69,39 @@ describe('shard arguments and environment', () => {
   });
   it('reads the index from Kubernetes and Slurm', () => {
     expect(shardIndexFromEnv({ JOB_COMPLETION_INDEX: '2' })).toEqual({ index: 2, from: 'JOB_COMPLETION_INDEX' });
-    expect(shardIndexFromEnv({ SLURM_ARRAY_TASK_ID: '4', SLURM_ARRAY_TASK_MIN: '1' })).toEqual({ index: 3, from: 'SLURM_ARRAY_TASK_ID' });
+    expect(shardIndexFromEnv({ SLURM_ARRAY_TASK_ID: '4', SLURM_ARRAY_TASK_MIN: '0' })).toEqual({ index: 4, from: 'SLURM_ARRAY_TASK_ID' });
     expect(shardIndexFromEnv({ SLURM_ARRAY_TASK_ID: '0' })).toEqual({ index: 0, from: 'SLURM_ARRAY_TASK_ID' });
     expect(shardIndexFromEnv({})).toBeUndefined();
   });
+  it('a resubmitted single array index runs that shard, not shard 0 (sbatch --array=3 sets ID 3 and MIN 3)', () => {
+    const env = { SLURM_ARRAY_TASK_ID: '3', SLURM_ARRAY_TASK_MIN: '3', SLURM_ARRAY_TASK_MAX: '3', SLURM_ARRAY_TASK_COUNT: '1' };
+    expect(shardIndexFromEnv(env)).toEqual({ index: 3, from: 'SLURM_ARRAY_TASK_ID' });
+    expect(resolveShard({ planShards: 4, env })).toEqual({ index: 3, count: 4, from: 'SLURM_ARRAY_TASK_ID' });
+    // --array=3,5 of an 8-shard plan: each task is its own shard.
+    for (const id of ['3', '5']) expect(resolveShard({ planShards: 8, env: { SLURM_ARRAY_TASK_ID: id, SLURM_ARRAY_TASK_MIN: '3' } })?.index).toBe(Number(id));
+  });
+  it('an array submitted 1-based names the fix in its error', () => {
+    const err = (() => {
+      try {
+        resolveShard({ planShards: 8, env: { SLURM_ARRAY_TASK_ID: '8', SLURM_ARRAY_TASK_MIN: '1' } });
+      } catch (e) {
+        return e as Error & { code: string };
+      }
+    })();
+    expect(err?.code).toBe('E_SHARD_INDEX');
+    expect(err?.message).toMatch(/SLURM_ARRAY_TASK_ID 8 is out of range: there are 8 shards \(0 to 7\).*--array=0-7/);
+  });
+  it('the Kubernetes index out of range names completions', () => {
+    expect(() => resolveShard({ planShards: 2, env: { JOB_COMPLETION_INDEX: '2' } })).toThrow(/JOB_COMPLETION_INDEX 2 is out of range.*completions to 2/);
+  });
   it('resolves the shard from flags, plan and environment', () => {
     expect(resolveShard({ env: {} })).toBeUndefined();
-    expect(resolveShard({ shard: '1/4', env: {} })).toEqual({ index: 1, count: 4 });
-    expect(resolveShard({ shard: '1', shards: 4, env: {} })).toEqual({ index: 1, count: 4 });
-    expect(resolveShard({ planShards: 4, env: { JOB_COMPLETION_INDEX: '3' } })).toEqual({ index: 3, count: 4 });
-    expect(resolveShard({ shards: 2, env: { SLURM_ARRAY_TASK_ID: '1' } })).toEqual({ index: 1, count: 2 });
+    expect(resolveShard({ shard: '1/4', env: {} })).toEqual({ index: 1, count: 4, from: '--shard' });
+    expect(resolveShard({ shard: '1', shards: 4, env: {} })).toEqual({ index: 1, count: 4, from: '--shard' });
+    expect(resolveShard({ planShards: 4, env: { JOB_COMPLETION_INDEX: '3' } })).toEqual({ index: 3, count: 4, from: 'JOB_COMPLETION_INDEX' });
+    expect(resolveShard({ shards: 2, env: { SLURM_ARRAY_TASK_ID: '1' } })).toEqual({ index: 1, count: 2, from: 'SLURM_ARRAY_TASK_ID' });
+    // --shard wins over the engine's variable.
+    expect(resolveShard({ shard: '0', shards: 2, env: { SLURM_ARRAY_TASK_ID: '1' } })).toEqual({ index: 0, count: 2, from: '--shard' });
     expect(resolveShard({ planShards: null, env: { JOB_COMPLETION_INDEX: '3' } })).toBeUndefined();
   });
   it.each([

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/server/index.js';
-import { CRASH_ENV } from '../../src/testing/crash-points.js';
+import { CRASH_ENV } from '../../src/crash-points.js';
 import { closeDuckDB } from '../helpers/duckdb.js';
 import {
   completeDatasetViolations,

@@ -139,3 +139,22 @@ describe('append', () => {
     }
   });
 });
+
+describe('a run that committed nothing', () => {
+  it.each(['error', 'overwrite', 'append'] as const)('mode %s: a wrong token, then the right one, runs without --resume', async (mode) => {
+    const dir = await tempDir();
+    // Unsliced list streams: no planning request, so the refused request is the stream's first, after its journal started.
+    const streams = [
+      { name: 'runs', endpoint: 'runs', mode },
+      { name: 'ls', endpoint: 'lumisections', mode },
+    ];
+    const file = await writePipeline(dir, pipelineYaml(streams));
+    const out = join(dir, 'out');
+    await expect(runInProcess(file, { url: server.url, token: 'tok-wrong-0123456789', outDir: out })).rejects.toMatchObject({ code: 'E_AUTH_UNAUTHORIZED' });
+    expect(existsSync(join(out, 'runs', '.dqm-export', 'journal.jsonl'))).toBe(true);
+    const summary = await runInProcess(file, { url: server.url, token: server.userToken, outDir: out });
+    expect(summary.streams.map((s) => s.slicesSkipped)).toEqual([0, 0]);
+    for (const name of ['runs', 'ls']) expect(await completeDatasetViolations(join(out, name)), name).toEqual([]);
+  });
+});
+

@@ -6,9 +6,11 @@
  * leave the journal as the committed slices left it, so that `--resume` against the server back on
  * the same address finishes the dataset exactly as a clean run would.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { createServer, type Socket } from 'node:net';
+import { request } from 'undici';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startServer } from '../../src/server/index.js';
@@ -67,6 +69,54 @@ async function failedRun(url: string, token = 'tok-server-gone-0123456789') {
     expect(await temporaryFiles(join(dir, name))).toEqual([]);
   }
   return { ...res, error: error!, dir };
+}
+
+/**
+ * An HTTP front for `upstream` that dies (stops listening, drops every connection) at the first
+ * request for which `dead()` is true, as a server that goes away does; `port` is then free again.
+ */
+async function startDyingFront(upstream: string, dead: () => boolean): Promise<{ url: string; port: number; died: () => boolean; close: () => Promise<void> }> {
+  const sockets = new Set<Socket>();
+  let died = false;
+  const server = createHttpServer((req, res) => {
+    if (died || dead()) {
+      died = true;
+      server.close();
+      for (const s of sockets) s.destroy();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const headers = { ...req.headers };
+      delete headers.host;
+      delete headers.connection;
+      request(upstream + req.url, { method: req.method as 'GET', headers, body: chunks.length > 0 ? Buffer.concat(chunks) : undefined })
+        .then(async (up) => {
+          const body = Buffer.from(await up.body.arrayBuffer());
+          const out = Object.fromEntries(Object.entries(up.headers).filter(([k]) => !['connection', 'keep-alive', 'transfer-encoding'].includes(k)));
+          res.writeHead(up.statusCode, out).end(body);
+        })
+        .catch(() => res.destroy());
+    });
+  });
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    died: () => died,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        if (!server.listening) resolve();
+        else server.close(() => resolve());
+      }),
+  };
 }
 
 describe('server gone', () => {
@@ -130,29 +180,25 @@ describe('server gone', () => {
       await clean.close();
     }
 
-    let server = await startServer({ port: 0, ...options });
-    const port = server.port;
+    const upstream = await startServer({ port: 0, ...options });
     const dir = await tempDir();
     const pipeline = await writePipeline(dir, pipelineYaml(HISTOGRAM_STREAMS, { ...QUICK_SOURCE, concurrency: 2 }));
     const journalPath = join(dir, 'h1d', '.dqm-export', 'journal.jsonl');
-    const committedLines = async (): Promise<string[]> =>
-      existsSync(journalPath) ? (await readFile(journalPath, 'utf8')).split('\n').filter((l) => l.includes('"type":"slice"')) : [];
-    const env = { DQM_PLAYGROUND_URL: server.url, DQM_PLAYGROUND_TOKEN: options.userToken };
-    // The server goes away once the first slice of h1d is committed.
-    let closing: Promise<void> | undefined;
-    const watcher = setInterval(() => {
-      void committedLines().then((lines) => {
-        if (lines.length > 0 && !closing) closing = server.close();
-      });
-    }, 25);
+    const committedLines = (): string[] =>
+      existsSync(journalPath) ? readFileSync(journalPath, 'utf8').split('\n').filter((l) => l.includes('"type":"slice"')) : [];
+    // The server goes away at the first request after the first slice of h1d is committed: the
+    // front checks the journal on every request, so no timing decides whether the run outruns it.
+    const front = await startDyingFront(upstream.url, () => committedLines().length > 0);
+    const port = front.port;
+    const env = { DQM_PLAYGROUND_URL: front.url, DQM_PLAYGROUND_TOKEN: options.userToken };
     let res;
     try {
       res = await runCli(['run', pipeline, '--log-level', 'silent'], { env, timeoutMs: HANG_BOUND_MS });
     } finally {
-      clearInterval(watcher);
-      await closing;
+      await front.close();
+      await upstream.close();
     }
-    expect(closing, 'the server was never stopped: the run finished too fast').toBeDefined();
+    expect(front.died(), 'the server was never stopped: the run finished without a request after its first commit').toBe(true);
     expect(res.hung).toBe(false);
     expect(res.code, res.stderr).toBe(1);
     expect(['E_NETWORK', 'E_TRUNCATED']).toContain(errorLine(res.stderr)?.code);
@@ -168,7 +214,7 @@ describe('server gone', () => {
     expect(existsSync(join(dir, 'h1d', '.dqm-export', '_SUCCESS'))).toBe(false);
     expect(existsSync(join(dir, 'h2d'))).toBe(false);
 
-    server = await startServer({ ...options, port });
+    const server = await startServer({ ...options, port });
     try {
       const resumed = await runCli(['run', pipeline, '--resume', '--log-level', 'silent'], { env, timeoutMs: HANG_BOUND_MS });
       expect(resumed.code, resumed.stderr).toBe(0);

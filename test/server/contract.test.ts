@@ -9,6 +9,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/index.js';
 import { SAMPLE_DATA_DIR } from '../../src/version.js';
@@ -21,10 +22,30 @@ const root = mkdtempSync(join(tmpdir(), 'dqm-contract-'));
 let server: RunningServer;
 let firstListAt = 0;
 
+// Failed parses, as the server logs them: a promise per file id, settled by the log line.
+const failures = new Map<number, { promise: Promise<void>; resolve: () => void }>();
+function failure(id: number): { promise: Promise<void>; resolve: () => void } {
+  let entry = failures.get(id);
+  if (!entry) {
+    let resolve!: () => void;
+    const promise = new Promise<void>((r) => (resolve = r));
+    entry = { promise, resolve };
+    failures.set(id, entry);
+  }
+  return entry;
+}
+const failedParse = (id: number): Promise<void> => failure(id).promise;
+const logger = pino({ level: 'warn' }, {
+  write: (line: string) => {
+    const entry = JSON.parse(line) as { msg?: string; id?: number };
+    if (entry.msg === 'parsing failed; the file stays incomplete' && entry.id !== undefined) failure(entry.id).resolve();
+  },
+});
+
 beforeAll(async () => {
   mkdirSync(join(root, 'csv'));
   mkdirSync(join(root, 'csv_bad'));
-  server = await withServer({ dataDirs: [root], manual: true, adminToken: 'ADMIN_TOKEN', userToken: 'USER_TOKEN', dataFileCacheSeconds: CACHE_SECONDS });
+  server = await withServer({ dataDirs: [root], manual: true, adminToken: 'ADMIN_TOKEN', userToken: 'USER_TOKEN', dataFileCacheSeconds: CACHE_SECONDS, logger });
 });
 
 afterAll(async () => {
@@ -47,20 +68,18 @@ async function dataFile(id: number): Promise<{ entries_total: number; entries_pr
   return res.json as { entries_total: number; entries_processed: number };
 }
 
-/** Waits until file `id` is parsed (ids then follow the file order, as in the captures). */
+/** Waits until file `id` is parsed (ids then follow the file order, as in the captures); the test timeout bounds it. */
 async function waitParsed(id: number): Promise<void> {
-  for (let i = 0; i < 500; i++) {
+  for (;;) {
     const f = await dataFile(id);
     if (f.entries_total > 0 && f.entries_processed === f.entries_total) return;
     await sleep(20);
   }
-  throw new Error(`file ${id} not parsed`);
 }
 
-/** File 4 (the 1D file parsed as 2D) fails at once; wait until it has counted its rows and stopped. */
-async function waitFailed(id: number): Promise<void> {
-  for (let i = 0; i < 500 && (await dataFile(id)).entries_total === 0; i++) await sleep(20);
-  await sleep(100);
+/** File 4 (the 1D file parsed as 2D) fails at once; the server's log line says when it has stopped. */
+function waitFailed(id: number): Promise<void> {
+  return failedParse(id);
 }
 
 /** The 59 runs the capture session also POSTed (315252..315842 step 10; 315252 itself is capture 40). */

@@ -3,6 +3,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SAMPLE_DATA_DIR } from '../../src/version.js';
 import { apiRequest, withServer } from '../helpers/server.js';
@@ -78,11 +79,15 @@ describe('manual mode', () => {
   it('a 1D file parsed as 2D is accepted, then stays at 0.0 % with its rows counted', async () => {
     const dir = tempDir();
     copyFileSync(join(SAMPLE_DATA_DIR, REAL_1D), join(dir, REAL_1D));
-    const server = await withServer({ dataDirs: [dir], manual: true });
+    // The server logs the failed parse: waiting for that line, not for a while, under any load.
+    let failed!: () => void;
+    const parseFailed = new Promise<void>((resolve) => (failed = resolve));
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void ((JSON.parse(line) as { msg?: string }).msg === 'parsing failed; the file stays incomplete' && failed()) });
+    const server = await withServer({ dataDirs: [dir], manual: true, logger });
     try {
       const res = await apiRequest(server, '/api/histogram_data_files/1/start_parsing/', { method: 'POST', body: { ...PARSE_1D, data_dimensionality: 2 } });
       expect(res.status).toBe(202);
-      await sleep(200);
+      await parseFailed;
       const [f] = await files(server);
       expect(f).toMatchObject({ entries_total: 9, entries_processed: 0, percentage_processed: 0, contents: [] });
       expect((await apiRequest(server, '/api/histogram_data_files/?processing_complete=false')).json).toMatchObject({ total: 1 });

@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { loadPipeline } from '../../config/index.js';
 import { createLogger } from '../../log.js';
-import { finalizePipeline, type FinalizeResult } from '../../pipeline/finalize.js';
+import { finalizePipeline, type FinalizeResult } from '../../dataset/finalize.js';
 import { readPlanFile } from '../../pipeline/plan-file.js';
 import { checkShardCount } from '../../pipeline/shards.js';
 import { renderTable, type Column } from '../output/table.js';

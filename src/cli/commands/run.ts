@@ -7,7 +7,7 @@ import { loadPipeline } from '../../config/index.js';
 import { createLogger } from '../../log.js';
 import { readPlanFile } from '../../pipeline/plan-file.js';
 import { runPipeline } from '../../pipeline/run-pipeline.js';
-import { resolveShard } from '../../pipeline/shards.js';
+import { resolveShard, type ShardIndex, type ShardIndexSource } from '../../pipeline/shards.js';
 import type { RunSummary } from '../../pipeline/summary.js';
 import { silentProgress, terminalProgress } from '../ui/progress.js';
 import { summaryJsonLine, summaryTable } from '../ui/summary-table.js';
@@ -64,6 +64,10 @@ export async function executeRun(args: RunArgs, env: Record<string, string | und
       },
     });
     progress.stop();
+    if (shard) {
+      const note = shardNote(shard, summary);
+      if (note) process.stderr.write(note + '\n');
+    }
     if (interactive || process.stdout.isTTY) {
       process.stdout.write(summaryTable(summary) + '\n');
       for (const s of summary.streams) process.stdout.write(`${s.stream}: ${s.output}\n`);
@@ -75,6 +79,18 @@ export async function executeRun(args: RunArgs, env: Record<string, string | und
     progress.stop();
     process.removeListener('SIGINT', onSignal);
   }
+}
+
+/**
+ * A line for a shard that had nothing to do, naming where its index came from: a rerun task given
+ * the wrong index (a shifted array id, a typo in `--shard`) otherwise exits 0 with no sign of it.
+ */
+export function shardNote(shard: ShardIndex & { from: ShardIndexSource }, summary: RunSummary): string | undefined {
+  const planned = summary.streams.reduce((n, s) => n + s.slices, 0);
+  if (!summary.streams.every((s) => s.slicesSkipped === s.slices)) return undefined;
+  const origin = shard.from === '--shard' ? `--shard ${shard.index}` : `${shard.from}=${shard.index}`;
+  if (planned === 0) return `shard ${shard.index} of ${shard.count} (${origin}) has no slices assigned: nothing to do`;
+  return `shard ${shard.index} of ${shard.count} (${origin}) was already complete (${planned} slices committed by an earlier run): nothing to do`;
 }
 
 /** Shared yargs options of `run`. */

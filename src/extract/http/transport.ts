@@ -11,7 +11,7 @@ import { Pool } from 'undici';
 import type { DqmExportError } from '../../errors.js';
 import { silentLogger, type Logger } from '../../log.js';
 import { safeUrl } from '../../secrets.js';
-import { crashPoint } from '../../testing/crash-points.js';
+import { crashPoint } from '../../crash-points.js';
 import type { ClientStats, RetryReason } from '../types.js';
 import { fullJitterDelay, sleep } from './backoff.js';
 import { interpretBadBody, interpretFailure, interpretResponse, type Unsuccessful } from './response.js';

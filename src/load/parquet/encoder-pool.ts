@@ -6,7 +6,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { InternalError, type DqmExportError } from '../../errors.js';
-import { crashPoint } from '../../testing/crash-points.js';
+import { crashPoint } from '../../crash-points.js';
 import { fsError } from '../atomic.js';
 import type { ParquetWriterPlan, WorkerReply, WorkerRequest } from './protocol.js';
 import { parquetWasmUrl, workerScriptUrl } from './worker-script.js';

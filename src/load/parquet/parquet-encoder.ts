@@ -3,7 +3,7 @@
  * each batch to an encoder worker as IPC stream bytes, and estimates the file's size for rollover.
  */
 import { DataType, RecordBatchStreamWriter, type Field, type RecordBatch, type Schema } from 'apache-arrow';
-import { crashPoint } from '../../testing/crash-points.js';
+import { crashPoint } from '../../crash-points.js';
 import { VERSION } from '../../version.js';
 import { batchByteLength } from '../batch-bytes.js';
 import { CollectingQueue } from '../ipc/collecting-queue.js';

@@ -8,15 +8,12 @@
  */
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, posix } from 'node:path';
-import { MANIFEST_PATH, migrateLegacyLayout, SHARDS_DIR, SUCCESS_PATH } from '../dataset/layout.js';
 import { ConfigError, InputError } from '../errors.js';
 import { TEMP_PREFIX, writeFileAtomic } from '../load/atomic.js';
 import { VERSION } from '../version.js';
-import { readJournal, resetJournal, STATE_DIR, type JournalFile, type JournalState } from './journal.js';
+import { readJournal, resetJournal, type JournalFile, type JournalState } from './journal.js';
+import { MANIFEST_PATH, migrateLegacyLayout, SHARDS_DIR, shardTag, STATE_DIR, SUCCESS_PATH } from './layout.js';
 import { listDatasetFiles, uncommitDataset, type OutputMode, type PreparedOutput } from './output-root.js';
-import { shardTag } from './shards.js';
-
-export { SHARDS_DIR };
 
 /** Journal file name of a shard. */
 export function shardJournalName(index: number): string {
@@ -136,6 +133,13 @@ export async function prepareShardOutput(root: string, o: ShardPrepareOptions): 
     return { journal, keptFiles: [] };
   }
 
+  // A shard run that committed nothing (e.g. its first request was refused) left nothing to
+  // continue: its own uncommitted files go, and it does not stand in the way of the next run.
+  if (journal.configHash !== null && !journal.done && journal.slices.size === 0) {
+    await removeFiles(root, files.filter(mine));
+    await resetJournal(root, journalName);
+    return prepareShardOutput(root, o);
+  }
   const finalized = (await exists(join(root, SUCCESS_PATH))) || (await exists(join(root, MANIFEST_PATH)));
   if (o.mode === 'error' && (finalized || files.some(mine) || (await exists(join(root, ownManifest))))) {
     throw new InputError('E_OUTPUT_EXISTS', `output ${root} for stream ${o.stream} already holds shard ${o.index}'s files or a finalized dataset; set output.mode to overwrite, or add --resume`, {
@@ -200,6 +204,3 @@ export function shardManifest(input: Omit<ShardManifest, 'shardManifestVersion' 
     finishedAt: new Date().toISOString(),
   };
 }
-
-/** The state directory is shared by all shards; exported for `finalize`'s clean-up. */
-export { STATE_DIR };

@@ -3,8 +3,9 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openJournal, readJournal, sliceId, STATE_DIR } from '../../src/pipeline/journal.js';
-import { listDatasetFiles, prepareOutputRoot } from '../../src/pipeline/output-root.js';
+import { openJournal, readJournal, sliceId } from '../../src/dataset/journal.js';
+import { STATE_DIR } from '../../src/dataset/layout.js';
+import { listDatasetFiles, prepareOutputRoot } from '../../src/dataset/output-root.js';
 
 async function tmp(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'dqm-out-'));
@@ -51,8 +52,38 @@ describe('prepareOutputRoot', () => {
     await expect(prepareOutputRoot(root, { ...opts, mode: 'error', resume: false })).rejects.toThrow(/not empty.*output.mode/);
     const j = await openJournal(root);
     await j.append({ type: 'start', at: 'now', configHash: 'h1', version: '0' });
+    await j.append({ type: 'slice', at: 'now', stream: 's', key: 'run=1', files: [file('run=1/part.parquet')], report: {} });
     await j.close();
     await expect(prepareOutputRoot(root, { ...opts, mode: 'error', resume: false })).rejects.toThrow(/--resume/);
+  });
+
+  it.each(['error', 'overwrite', 'append'] as const)('mode %s: a run that committed nothing does not stand in the way', async (mode) => {
+    const root = await tmp();
+    const j = await openJournal(root);
+    await j.append({ type: 'start', at: 'now', configHash: 'h0', version: '0' });
+    await j.close();
+    await put(root, 'run=2/part-b.parquet'); // renamed into place, never committed
+    await put(root, 'run=2/.tmp-part-c.parquet');
+    const prepared = await prepareOutputRoot(root, { ...opts, mode, resume: false });
+    expect(prepared.journal.slices.size).toBe(0);
+    expect(await listDatasetFiles(root)).toEqual([]);
+    expect((await readJournal(root)).configHash).toBeNull();
+  });
+
+  it('append after a run that committed nothing keeps the previous dataset', async () => {
+    const root = await tmp();
+    await put(root, 'run=1/part-a.parquet');
+    await put(root, '.dqm-export/manifest.json', JSON.stringify({ tool: { name: 'dqm-export' }, files: [file('run=1/part-a.parquet')] }));
+    const j = await openJournal(root);
+    await j.append({ type: 'start', at: 'now', configHash: 'h1', version: '0' });
+    await j.close();
+    await put(root, 'run=2/part-b.parquet');
+    const prepared = await prepareOutputRoot(root, { ...opts, mode: 'append', resume: false });
+    expect(prepared.keptFiles.map((f) => f.path)).toEqual(['run=1/part-a.parquet']);
+    expect(await listDatasetFiles(root)).toEqual(['run=1/part-a.parquet']);
+    expect(existsSync(join(root, '.dqm-export', 'manifest.json'))).toBe(true);
+    // ...and mode error still refuses it: that dataset is complete, not an interrupted run.
+    await expect(prepareOutputRoot(root, { ...opts, mode: 'error', resume: false })).rejects.toThrow(/output.mode/);
   });
 
   it('mode error accepts an empty or missing root', async () => {

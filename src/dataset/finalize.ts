@@ -12,21 +12,30 @@ import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LoadedPipeline, Stream } from '../config/index.js';
 import { InputError, UsageError } from '../errors.js';
-import { buildManifest, writeManifest, writeSuccessMarker, type WrittenFile } from '../load/index.js';
+import type { WrittenFile } from '../load/index.js';
 import type { Logger } from '../log.js';
 import type { JournalFile } from './journal.js';
-import { migrateLegacyLayout } from '../dataset/layout.js';
+import { migrateLegacyLayout, SHARDS_DIR, streamRoot } from './layout.js';
+import { buildManifest, writeManifest, writeSuccessMarker } from './manifest.js';
 import { listDatasetFiles, removeEmptyDirs } from './output-root.js';
-import type { PlanFile } from './plan-file.js';
-import { streamRoot } from './run-stream.js';
-import { readShardManifests, SHARDS_DIR, type ShardManifest } from './shard-output.js';
+import { readShardManifests, type ShardManifest } from './shard-output.js';
+
+/**
+ * What finalize needs of a plan file (the pipeline's `PlanFile` has this shape): its hash, shard count
+ * and, per stream, which shard runs each slice.
+ */
+export interface FinalizePlan {
+  planHash: string;
+  shards: number | null;
+  streams: { name: string; slices: { key: string; shard?: number }[] }[];
+}
 
 /** Options of `finalizePipeline`. */
 export interface FinalizeOptions {
   /** Directory output paths resolve against. */
   outRoot: string;
   /** The plan the shards ran (its shard count and slice assignment are then checked too). */
-  plan?: PlanFile;
+  plan?: FinalizePlan;
   /** Shard count when there is no plan file (else taken from the shard manifests). */
   shards?: number;
   /** Recompute every file's sha256 (reads the whole dataset). */

@@ -8,7 +8,7 @@
  *
  * Without the variable a crash point is one comparison. The points are listed in `CRASH_POINTS`.
  */
-import { InternalError } from '../errors.js';
+import { InternalError } from './errors.js';
 
 /** Name of the environment variable that arms a crash point. */
 export const CRASH_ENV = 'DQM_EXPORT_CRASH_AT';
@@ -23,7 +23,7 @@ export const CRASH_POINTS = {
   rowGroup: 'row-group',
   /** A finished file was renamed to its final name, the directory not yet synced (src/load/atomic.ts). */
   rename: 'rename',
-  /** The manifest's temporary file is written and synced, not yet renamed (src/load/manifest.ts via atomic.ts). */
+  /** The manifest's temporary file is written and synced, not yet renamed (src/dataset/manifest.ts via atomic.ts). */
   manifest: 'manifest',
   /** The `_SUCCESS` marker's temporary file is written, not yet renamed. */
   success: 'success',

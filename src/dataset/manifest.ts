@@ -7,11 +7,9 @@ import { join } from 'node:path';
 import type { Filters } from '../domain.js';
 import { safeUrl } from '../secrets.js';
 import { VERSION } from '../version.js';
-import { MANIFEST_PATH, SUCCESS_PATH } from '../dataset/layout.js';
-import { writeFileAtomic } from './atomic.js';
-import type { WrittenFile } from './types.js';
-
-export { MANIFEST_PATH, SUCCESS_PATH } from '../dataset/layout.js';
+import { writeFileAtomic } from '../load/atomic.js';
+import type { WrittenFile } from '../load/types.js';
+import { MANIFEST_PATH, SUCCESS_PATH } from './layout.js';
 
 /** Where the data came from. */
 export interface Provenance {

@@ -8,9 +8,9 @@
  */
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
-import { MANIFEST_PATH, migrateLegacyLayout, SUCCESS_PATH } from '../dataset/layout.js';
 import { ConfigError, InputError } from '../errors.js';
-import { readJournal, resetJournal, STATE_DIR, type JournalFile, type JournalState } from './journal.js';
+import { readJournal, resetJournal, type JournalFile, type JournalState } from './journal.js';
+import { MANIFEST_PATH, migrateLegacyLayout, STATE_DIR, SUCCESS_PATH } from './layout.js';
 
 export type OutputMode = 'overwrite' | 'error' | 'append';
 
@@ -21,7 +21,6 @@ export interface PreparedOutput {
   /** Files of a previous complete dataset kept by `append`. */
   keptFiles: JournalFile[];
 }
-
 
 async function exists(path: string): Promise<boolean> {
   try {
@@ -108,7 +107,17 @@ export async function prepareOutputRoot(
   await migrateLegacyLayout(root);
   const journal = await readJournal(root);
   const existing = await listDatasetFiles(root);
-  const interrupted = journal.configHash !== null && !journal.done;
+  const started = journal.configHash !== null && !journal.done;
+  // A run that committed nothing (e.g. its first request was refused) left nothing to continue:
+  // its uncommitted files go, and it does not stand in the way of the next run, in any mode.
+  if (started && journal.slices.size === 0 && !options.resume) {
+    const kept = await readManifestFiles(root);
+    // The manifest and marker (under .dqm-export/, never listed) stay as they were.
+    await removeUnlisted(root, new Set(kept.map((f) => f.path)));
+    await resetJournal(root);
+    return prepareOutputRoot(root, options);
+  }
+  const interrupted = started;
 
   if (options.resume && journal.done && journal.configHash === options.configHash) {
     // This stream finished before the crash (a later stream was interrupted): keep it as it is.

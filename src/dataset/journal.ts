@@ -7,9 +7,9 @@
  */
 import { open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { STATE_DIR } from '../dataset/layout.js';
 import { ensureDirectory } from '../load/atomic.js';
 import { redact } from '../secrets.js';
+import { JOURNAL_NAME, STATE_DIR } from './layout.js';
 
 /** A file a slice committed, as recorded in the journal and the manifest. */
 export interface JournalFile {
@@ -30,9 +30,6 @@ export type JournalEntry =
   | { type: 'slice'; at: string; stream: string; key: string; files: JournalFile[]; report: Record<string, unknown> }
   | { type: 'done'; at: string };
 
-/** Directory for dqm-export's own bookkeeping inside an output root (src/dataset/layout.ts). */
-export { STATE_DIR };
-
 /** What a previous run committed, read back from its journal. */
 export interface JournalState {
   configHash: string | null;
@@ -49,9 +46,6 @@ export interface JournalState {
 export function sliceId(stream: string, key: string): string {
   return `${stream}\u0000${key}`;
 }
-
-/** Default journal file name; a shard keeps its own (`shard-0003.jsonl`) so shards never share one. */
-export const JOURNAL_NAME = 'journal.jsonl';
 
 /** Reads a journal; a missing file is an empty state, a torn final line is dropped. */
 export async function readJournal(root: string, name: string = JOURNAL_NAME): Promise<JournalState> {

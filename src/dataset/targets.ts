@@ -7,15 +7,15 @@ import { createHash } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Stream } from '../config/index.js';
-import { buildManifest, writeManifest, writeSuccessMarker, type WrittenFile } from '../load/index.js';
-import type { Provenance } from '../load/manifest.js';
+import type { WrittenFile } from '../load/index.js';
 import { writeFileAtomic } from '../load/atomic.js';
 import { safeUrl } from '../secrets.js';
 import { writeCursor } from './cursor.js';
-import { JOURNAL_NAME, STATE_DIR, type JournalFile } from './journal.js';
+import type { JournalFile } from './journal.js';
+import { JOURNAL_NAME, shardTag, STATE_DIR } from './layout.js';
+import { buildManifest, writeManifest, writeSuccessMarker, type Provenance } from './manifest.js';
 import { prepareOutputRoot, type PreparedOutput } from './output-root.js';
 import { prepareShardOutput, shardJournalName, shardManifest, writeShardManifest } from './shard-output.js';
-import { shardTag } from './shards.js';
 
 /** What a finished stream hands to its target. */
 export interface FinishInput {

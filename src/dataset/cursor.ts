@@ -6,7 +6,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError } from '../errors.js';
-import { STATE_DIR } from './journal.js';
+import { STATE_DIR } from './layout.js';
 
 /** Persisted cursor of one stream's output. */
 export interface CursorState {

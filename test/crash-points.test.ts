@@ -1,15 +1,15 @@
 /**
- * The crash-point hook itself (src/testing/crash-points.ts): the spec parser, and a child process
+ * The crash-point hook itself (src/crash-points.ts): the spec parser, and a child process
  * that dies by SIGKILL exactly at the armed occurrence of the armed point and nowhere else.
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { CRASH_ENV, parseCrashSpec } from '../../src/testing/crash-points.js';
-import { PACKAGE_ROOT } from '../../src/version.js';
+import { CRASH_ENV, parseCrashSpec } from '../src/crash-points.js';
+import { PACKAGE_ROOT } from '../src/version.js';
 
-const MODULE = pathToFileURL(join(PACKAGE_ROOT, 'dist', 'src', 'testing', 'crash-points.js')).href;
+const MODULE = pathToFileURL(join(PACKAGE_ROOT, 'dist', 'src', 'crash-points.js')).href;
 
 /** Runs a child that passes `fetch` and `rename` five times each, printing the round after each pair. */
 function child(spec: string | undefined) {

@@ -4,8 +4,9 @@ import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { listDatasetFiles } from '../../src/pipeline/output-root.js';
-import { prepareShardOutput } from '../../src/pipeline/shard-output.js';
+import { listDatasetFiles } from '../../src/dataset/output-root.js';
+import { openJournal } from '../../src/dataset/journal.js';
+import { prepareShardOutput, shardJournalName } from '../../src/dataset/shard-output.js';
 
 const OUR_MANIFEST = JSON.stringify({ tool: { name: 'dqm-export' }, files: [] });
 
@@ -78,5 +79,15 @@ describe('prepareShardOutput', () => {
     const root = await tree(['notes.txt', 'data/thesis.pdf']);
     await expect(prepareShardOutput(root, { ...base, mode: 'overwrite' })).rejects.toMatchObject({ code: 'E_OUTPUT_FOREIGN' });
     expect(existsSync(join(root, 'notes.txt'))).toBe(true);
+  });
+
+  it.each(['error', 'overwrite'] as const)('mode %s: a shard run that committed nothing does not stand in the way', async (mode) => {
+    const root = await tree(['run=1/part-s0000-aaaaaaaaaaaa-00000.parquet', 'run=2/part-s0001-bbbbbbbbbbbb-00000.parquet']);
+    const journal = await openJournal(root, shardJournalName(1));
+    await journal.append({ type: 'start', at: 'now', configHash: 'c', version: '0', planHash: 'p' });
+    await journal.close();
+    const prepared = await prepareShardOutput(root, { ...base, mode });
+    expect(prepared.journal.slices.size).toBe(0);
+    expect(await listDatasetFiles(root)).toEqual(['run=1/part-s0000-aaaaaaaaaaaa-00000.parquet']);
   });
 });

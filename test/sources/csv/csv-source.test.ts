@@ -11,18 +11,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadPipeline } from '../../src/config/index.js';
-import type { DqmClient } from '../../src/extract/index.js';
-import { silentLogger } from '../../src/log.js';
-import { runPipeline } from '../../src/pipeline/run-pipeline.js';
-import { openSource } from '../../src/pipeline/source.js';
-import { expandFiles, isGlob } from '../../src/pipeline/sources/csv-files.js';
-import { commonDirectory } from '../../src/pipeline/sources/csv-source.js';
-import { loadCsvTables } from '../../src/pipeline/sources/csv-tables.js';
-import { startServer, type RunningServer } from '../../src/server/index.js';
-import { PACKAGE_ROOT, SAMPLE_DATA_DIR } from '../../src/version.js';
-import { closeDuckDB, queryParquet, sqlString } from '../helpers/duckdb.js';
-import { DIST_CLI } from '../helpers/server.js';
+import { loadPipeline } from '../../../src/config/index.js';
+import type { DqmClient } from '../../../src/extract/index.js';
+import { silentLogger } from '../../../src/log.js';
+import { runPipeline } from '../../../src/pipeline/run-pipeline.js';
+import { openSource } from '../../../src/pipeline/source.js';
+import { expandFiles, isGlob } from '../../../src/sources/csv/csv-files.js';
+import { commonDirectory } from '../../../src/sources/csv/csv-source.js';
+import { loadCsvTables } from '../../../src/sources/csv/csv-tables.js';
+import { startServer, type RunningServer } from '../../../src/server/index.js';
+import { PACKAGE_ROOT, SAMPLE_DATA_DIR } from '../../../src/version.js';
+import { closeDuckDB, queryParquet, sqlString } from '../../helpers/duckdb.js';
+import { DIST_CLI } from '../../helpers/server.js';
 
 const SAMPLE_1D_REAL = join(SAMPLE_DATA_DIR, 'ZeroBias_2018A_DataFrame_1D_2.csv');
 
@@ -294,7 +294,7 @@ describe('the local client', () => {
   });
 
   it('answers details, pages and bad filters as the server does', async () => {
-    const { createClient } = await import('../../src/extract/index.js');
+    const { createClient } = await import('../../../src/extract/index.js');
     const remote = createClient({ baseUrl: server.url, token: server.userToken });
     try {
       expect(await local.getHistogram(2, 7)).toEqual(await remote.getHistogram(2, 7));
