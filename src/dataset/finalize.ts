@@ -17,7 +17,7 @@ import type { Logger } from '../log.js';
 import type { JournalFile } from './journal.js';
 import { migrateLegacyLayout, SHARDS_DIR, streamRoot } from './layout.js';
 import { buildManifest, writeManifest, writeSuccessMarker } from './manifest.js';
-import { listDatasetFiles, removeEmptyDirs } from './output-root.js';
+import { listDatasetFiles, removeEmptyDirs, uncommitDataset } from './output-root.js';
 import { readShardManifests, type ShardManifest } from './shard-output.js';
 
 /**
@@ -128,6 +128,8 @@ async function finalizeStream(loaded: LoadedPipeline, stream: Stream, o: Finaliz
   const shardList = [...manifests.values()].filter((m) => m.shard < count);
   const files = shardList.flatMap((m) => m.files);
   const listed = new Set(files.map((f) => f.path));
+  // From here the dataset changes: a marker of an earlier finalize must not stand over it.
+  await uncommitDataset(root, { keepManifest: false });
   const stray = (await listDatasetFiles(root)).filter((rel) => !listed.has(rel));
   for (const rel of stray) await rm(join(root, rel), { force: true });
   if (stray.length) o.logger.info({ stream: stream.name, removed: stray.length }, 'finalize: removed files no shard lists');

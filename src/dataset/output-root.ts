@@ -9,8 +9,9 @@
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { ConfigError, InputError } from '../errors.js';
+import { TEMP_PREFIX } from '../load/atomic.js';
 import { readJournal, resetJournal, type JournalFile, type JournalState } from './journal.js';
-import { MANIFEST_PATH, migrateLegacyLayout, STATE_DIR, SUCCESS_PATH } from './layout.js';
+import { MANIFEST_NAME, MANIFEST_PATH, migrateLegacyLayout, STATE_DIR, SUCCESS_NAME, SUCCESS_PATH } from './layout.js';
 
 export type OutputMode = 'overwrite' | 'error' | 'append';
 
@@ -66,6 +67,12 @@ export async function readManifestFiles(root: string): Promise<JournalFile[]> {
 export async function uncommitDataset(root: string, options: { keepManifest: boolean }): Promise<void> {
   await rm(join(root, SUCCESS_PATH), { force: true });
   if (!options.keepManifest) await rm(join(root, MANIFEST_PATH), { force: true });
+  // Temporaries of a manifest or marker whose writer was killed (they sit in .dqm-export/, which
+  // listDatasetFiles leaves out). Nothing else writes them while a run or a shard is starting.
+  const partial = [MANIFEST_NAME, SUCCESS_NAME].map((name) => `${TEMP_PREFIX}${name}-`);
+  for (const name of await readdir(join(root, STATE_DIR)).catch(() => [] as string[])) {
+    if (partial.some((p) => name.startsWith(p))) await rm(join(root, STATE_DIR, name), { force: true });
+  }
 }
 
 /** Deletes every data file under root that `keep` does not name, then empty dirs. */
