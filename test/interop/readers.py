@@ -96,7 +96,7 @@ def read_pa_streams(d):
         with ipc.open_stream(f) as reader:
             tables.append(reader.read_all())
     t = pa.concat_tables(tables)
-    return Batch(t["id"].to_numpy(), None, from_arrow(t["data"], d))
+    return Batch(t["id"].to_numpy(), t["run"].to_numpy() if "run" in t.column_names else None, from_arrow(t["data"], d))
 
 
 def polars_data(df, d):
