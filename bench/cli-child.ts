@@ -140,26 +140,41 @@ export interface CliRun {
  * Runs `node --import maxrss-preload dist/src/cli/bin.js ...args` and waits for it. Rejects with the
  * tail of its stderr if it exits non-zero.
  */
-export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+export function runCli(args: string[], env: Record<string, string> = {}, options: { discardStdout?: boolean } = {}): Promise<CliRun> {
   checkBuilt();
+  return runNodeChild([CLI, ...args], env, `dqm-export ${args.join(' ')}`, options);
+}
+
+/**
+ * Runs `node --import maxrss-preload ...nodeArgs` (e.g. `['-e', '0']` for the bare Node baseline)
+ * and waits for it, measured like runCli.
+ */
+export function runNodeChild(
+  nodeArgs: string[],
+  env: Record<string, string> = {},
+  label = `node ${nodeArgs.join(' ')}`,
+  options: { discardStdout?: boolean } = {},
+): Promise<CliRun> {
   const tmp = mkdtempSync(join(tmpdir(), 'dqm-bench-rss-'));
   const rssFile = join(tmp, 'rss.json');
   let stdout = '';
   let stderr = '';
   const started = performance.now();
-  const child = spawn(process.execPath, ['--import', PRELOAD, CLI, ...args], {
+  const child = spawn(process.execPath, ['--import', PRELOAD, ...nodeArgs], {
     env: { ...process.env, ...env, DQM_BENCH_MAXRSS_FILE: rssFile },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let wallSeconds = 0;
   child.once('exit', () => (wallSeconds = (performance.now() - started) / 1000));
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  // Discarded output (a listing of thousands of records) is drained without being kept.
+  if (options.discardStdout) child.stdout.resume();
+  else child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
   child.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('close', (code) => {
       try {
-        if (code !== 0) throw new Error(`dqm-export ${args.join(' ')} exited with ${code}: ${stderr.trim().split('\n').slice(-15).join('\n')}`);
+        if (code !== 0) throw new Error(`${label} exited with ${code}: ${stderr.trim().split('\n').slice(-15).join('\n')}`);
         const resources = JSON.parse(readFileSync(rssFile, 'utf8')) as ChildResources;
         const line = stdout.split('\n').find((l) => l.startsWith('{"msg":"summary"'));
         resolve({

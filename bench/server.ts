@@ -13,8 +13,8 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import { Agent, request } from 'undici';
 import { startServer, type ServerOptions } from '../src/server/index.js';
 import { renderPage } from '../src/server/pagination.js';
-import { parseSyntheticSpec } from '../src/server/synthetic-spec.js';
-import { SyntheticHistogramTable } from '../src/server/synthetic.js';
+import { parseSyntheticSpec } from '../src/tables/synthetic-spec.js';
+import { SyntheticHistogramTable } from '../src/tables/synthetic.js';
 
 const SPEC = 'runs=100,ls=1000,titles=2,dim=2,x=56,y=72';
 const PAGES = Number(process.env.BENCH_PAGES ?? (process.argv.includes('--quick') ? 60 : 300));
@@ -129,9 +129,9 @@ async function measureHttp(options: ServerOptions, path: (page: number) => strin
 function measureCsvRender(): Promise<Rate> {
   // The sample 2D file through the CSV store: pre-serialised records concatenated.
   return (async () => {
-    const { DataFileTable } = await import('../src/server/datafiles.js');
-    const { CsvStore } = await import('../src/server/store.js');
-    const { preparedRows } = await import('../src/server/parsed-files.js');
+    const { DataFileTable } = await import('../src/tables/datafiles.js');
+    const { CsvStore } = await import('../src/tables/store.js');
+    const { preparedRows } = await import('../src/tables/parsed-files.js');
     const { SAMPLE_DATA_DIR } = await import('../src/version.js');
     const files = new DataFileTable();
     const store = new CsvStore(files);

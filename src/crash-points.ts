@@ -27,7 +27,7 @@ export const CRASH_POINTS = {
   manifest: 'manifest',
   /** The `_SUCCESS` marker's temporary file is written, not yet renamed. */
   success: 'success',
-  /** A slice's journal line is fsynced (the slice is committed); the next slice not started (src/pipeline/run-stream.ts). */
+  /** A slice's journal line is fsynced (the slice is committed); the next slice not started (src/dataset/slice-ledger.ts). */
   commit: 'commit',
 } as const;
 

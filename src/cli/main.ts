@@ -29,6 +29,7 @@ export async function main(argv: string[]): Promise<number> {
       })
       .epilogue('Exit codes: 0 success, 1 failed, 2 invalid config or usage, 3 finished with rejected records.');
     for (const command of commands) parser = parser.command(command);
+    skipHelpCaching(parser);
     const args = await parser.parseAsync();
     if (typeof args.exitCode === 'number') exitCode = args.exitCode;
     else if (typeof process.exitCode === 'number') exitCode = process.exitCode;
@@ -45,3 +46,16 @@ export async function main(argv: string[]): Promise<number> {
   return exitCode;
 }
 
+
+/**
+ * Before running a command's handler, yargs renders that command's whole help text and keeps it, in
+ * case the handler fails and the help must be shown. Our `.fail()` throws instead, so that text is
+ * never printed, and rendering it (string widths of every option and example) cost ~8 % of the CPU
+ * of a 10,000-record `histograms list` (docs/decisions.md, "CLI start-up"). Help asked for with
+ * --help is rendered as before. Reaches into yargs' internals, so only when they look as expected.
+ */
+function skipHelpCaching(parser: unknown): void {
+  const internals = (parser as { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: unknown } } }).getInternalMethods?.();
+  const usage = internals?.getUsageInstance?.();
+  if (usage && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {};
+}

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { isLoopbackHost, PRESETS, type PresetName } from '../extract/connection.js';
 import { didYouMean } from './suggest.js';
-import { MISSING, boolField, choiceMessage, describeValue, dimensionField, expecting, intField, strictObject, text, withDefault } from './fields.js';
+import { MISSING, boolField, choice, choiceMessage, describeValue, dimensionField, expecting, intField, strictObject, text, withDefault } from './fields.js';
 
 /** Named servers a `url` may be given as (the client's presets, mapped to base URLs there). */
 export const URL_PRESETS = Object.keys(PRESETS) as PresetName[];
@@ -109,6 +109,8 @@ export const csvSourceSchema = strictObject({
   files: filesSchema,
   /** 1 or 2; when absent, each row's `metype` decides. */
   dimensionality: dimensionField().optional(),
+  /** What a bad row does: `fail` the run (default, naming file:line) or `reject` it to the rejects file. */
+  bad_rows: withDefault(choice(['fail', 'reject'] as const, 'bad_rows values'), 'fail'),
 });
 
 /** `source`: discriminated on `type`. */

@@ -98,11 +98,17 @@ function parseHisto(text: string): number[] {
   return values as number[];
 }
 
+/** The fields of a record other than `histo`, checked, and the dimensionality it is parsed as. */
+export interface RecordFields {
+  base: Ml4dqmRowBase;
+  dim: HistogramDim;
+}
+
 /**
- * Converts one record. Returns the row, or a one-line reason when the record is bad. `line` is
- * the record's 1-based line in the file.
+ * Checks and converts every field of a record but `histo` (its cell is not read). Returns the
+ * fields, or a one-line reason when the record is bad. `line` is the record's 1-based line.
  */
-export function convertRecord(cells: string[], columns: ColumnMap, line: number, forcedDim?: HistogramDim): Ml4dqmRow | string {
+export function convertFields(cells: string[], columns: ColumnMap, line: number, forcedDim?: HistogramDim): RecordFields | string {
   if (cells.length !== columns.width) return `expected ${columns.width} columns as in the header, found ${cells.length}`;
   try {
     const metype = columns.metype === -1 ? null : intField(cells, columns.metype, 'metype');
@@ -126,31 +132,60 @@ export function convertRecord(cells: string[], columns: ColumnMap, line: number,
       y_bin: optionalNumber(cells, columns.Ybins, 'Ybins', true),
     };
     if (base.title === '') throw new RowProblem('hname is empty');
-    const histo = parseHisto(cell(cells, columns.histo));
-    const xb = base.x_bin;
-    if (dim === 1) {
-      if (histo.length !== xb + 2) {
-        throw new RowProblem(`histo has ${histo.length} values, expected ${xb + 2} (Xbins + 2) for a 1D histogram with Xbins=${xb}`);
-      }
-      return { ...base, dim: 1, data: histo.slice(1, xb + 1) };
-    }
-    const yb = base.y_bin;
-    if (yb === null) throw new RowProblem('a 2D row needs the Ybins column');
-    const stride = xb + 2;
-    const expected = (yb + 2) * stride;
-    if (histo.length !== expected) {
-      throw new RowProblem(
-        `histo has ${histo.length} values, expected ${expected} ((Ybins + 2) * (Xbins + 2)) for a 2D histogram with Xbins=${xb}, Ybins=${yb}`,
-      );
-    }
-    const data: number[][] = new Array(yb);
-    for (let iy = 0; iy < yb; iy++) {
-      const start = (iy + 1) * stride + 1;
-      data[iy] = histo.slice(start, start + xb);
-    }
-    return { ...base, dim: 2, data };
+    if (dim === 2 && base.y_bin === null) throw new RowProblem('a 2D row needs the Ybins column');
+    return { base, dim };
   } catch (err) {
     if (err instanceof RowProblem) return err.message;
     throw err;
   }
+}
+
+/** Number of values `histo` must hold for these fields: Xbins + 2, or (Ybins + 2) * (Xbins + 2). */
+export function expectedHistoLength(fields: RecordFields): number {
+  const stride = fields.base.x_bin + 2;
+  return fields.dim === 1 ? stride : ((fields.base.y_bin as number) + 2) * stride;
+}
+
+/** The reason for a `histo` of `found` values where `fields` need another count. */
+export function histoLengthReason(fields: RecordFields, found: number): string {
+  const xb = fields.base.x_bin;
+  if (fields.dim === 1) return `histo has ${found} values, expected ${xb + 2} (Xbins + 2) for a 1D histogram with Xbins=${xb}`;
+  const yb = fields.base.y_bin as number;
+  return `histo has ${found} values, expected ${expectedHistoLength(fields)} ((Ybins + 2) * (Xbins + 2)) for a 2D histogram with Xbins=${xb}, Ybins=${yb}`;
+}
+
+/**
+ * Parses a `histo` cell's text with JSON.parse (the reference for what a bad cell reports). Returns
+ * the values, or a one-line reason.
+ */
+export function parseHistoText(text: string): number[] | string {
+  try {
+    return parseHisto(text.trim());
+  } catch (err) {
+    if (err instanceof RowProblem) return err.message;
+    throw err;
+  }
+}
+
+/**
+ * Converts one record. Returns the row, or a one-line reason when the record is bad. `line` is
+ * the record's 1-based line in the file.
+ */
+export function convertRecord(cells: string[], columns: ColumnMap, line: number, forcedDim?: HistogramDim): Ml4dqmRow | string {
+  const fields = convertFields(cells, columns, line, forcedDim);
+  if (typeof fields === 'string') return fields;
+  const histo = parseHistoText(cell(cells, columns.histo));
+  if (typeof histo === 'string') return histo;
+  if (histo.length !== expectedHistoLength(fields)) return histoLengthReason(fields, histo.length);
+  const { base, dim } = fields;
+  const xb = base.x_bin;
+  if (dim === 1) return { ...base, dim: 1, data: histo.slice(1, xb + 1) };
+  const yb = base.y_bin as number;
+  const stride = xb + 2;
+  const data: number[][] = new Array(yb);
+  for (let iy = 0; iy < yb; iy++) {
+    const start = (iy + 1) * stride + 1;
+    data[iy] = histo.slice(start, start + xb);
+  }
+  return { ...base, dim: 2, data };
 }

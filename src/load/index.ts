@@ -1,6 +1,7 @@
 /** Load: Arrow record batches to Parquet and Arrow IPC files, atomically, with a manifest. */
 export { OUTPUT_FORMATS, type Compression, type OutputFormat, type SchemaChangePolicy, type Sink, type SinkOptions, type WrittenFile } from './types.js';
 export { openSink, resolveSinkOptions } from './open-sink.js';
+export { SliceSinks } from './slice-sinks.js';
 export { openPartitionedSink, type PartitionedSinkOptions } from './partitioned-sink.js';
 export { DEFAULT_PARTITION, encodePartitionSegment, partitionPath, partitionSegment } from './partition-path.js';
 export { TEMP_PREFIX, cleanTemporaries, isTemporaryName, writeFileAtomic } from './atomic.js';

@@ -4,14 +4,15 @@
  */
 import type { RecordBatch } from 'apache-arrow';
 import type { EncoderPool } from './parquet/encoder-pool.js';
+import type { Compression } from './parquet/protocol.js';
 import type { SchemaJSON } from './schema-json.js';
 
 /** Output file format: Parquet, Arrow IPC file (`.arrow`) or Arrow IPC stream (`.arrows`). */
 export type OutputFormat = 'parquet' | 'arrow' | 'arrows';
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ['parquet', 'arrow', 'arrows'];
 
-/** Body compression. Parquet: zstd (default), snappy or none. Arrow IPC: none only (see docs/decisions.md). */
-export type Compression = 'zstd' | 'snappy' | 'none';
+// Declared with the worker protocol, which must not import this file (it would close an import cycle).
+export type { Compression };
 
 /** What a batch whose schema differs from the open file's does (a tensor shape change, typically). */
 export type SchemaChangePolicy = 'error' | 'new-file';

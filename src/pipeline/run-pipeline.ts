@@ -5,11 +5,15 @@
  */
 import { resolve } from 'node:path';
 import type { LoadedPipeline } from '../config/index.js';
+import { isHistogramEndpoint } from '../domain.js';
+import { UsageError } from '../errors.js';
+import { csvSessionOf } from '../sources/csv/session.js';
 import { sliceAssignment } from './assignment.js';
 import type { PlanFile } from './plan-file.js';
 import { runPrepareSteps } from './prepare.js';
 import type { ShardIndex } from './shards.js';
 import { openSource, type SourceOptions } from './source.js';
+import { runCsvStream } from './run-csv-stream.js';
 import { runStream } from './run-stream.js';
 import type { RunSummary } from './summary.js';
 
@@ -19,6 +23,8 @@ export interface RunOptions extends SourceOptions {
   outDir?: string;
   resume?: boolean;
   onProgress?: (delta: { records: number; pages: number; bytes: number }) => void;
+  /** Called with each stream's planned total of records, when it is known before the export. */
+  onPlanned?: (slices: number) => void;
   signal?: AbortSignal;
   /** Run the slices of this plan (from `plan --write-plan`) instead of planning. */
   plan?: PlanFile;
@@ -42,6 +48,30 @@ export async function runPipeline(loaded: LoadedPipeline, options: RunOptions): 
     const outRoot = options.outDir ? resolve(options.outDir) : loaded.dir;
     for (const stream of pipeline.streams) {
       options.logger.info({ stream: stream.name }, 'stream started');
+      const csv = csvSessionOf(client);
+      if (csv && isHistogramEndpoint(stream.endpoint)) {
+        // CSV histograms are streamed from the files, file by file (src/sources/csv/).
+        if (options.plan || options.shard) {
+          throw new UsageError('E_CSV_SHARDS', `${loaded.file}: stream ${stream.name} reads CSV files, which are not split into shards; give each process its own files`, {
+            file: loaded.file,
+            field: `streams.${stream.name}`,
+          });
+        }
+        const s = await runCsvStream(stream, {
+          ...csv.options,
+          pool: csv.pool(),
+          outRoot,
+          configHash: loaded.configHash,
+          resume: options.resume ?? false,
+          logger: options.logger,
+          onProgress: options.onProgress,
+          onPlanned: options.onPlanned,
+          signal: options.signal,
+        });
+        options.logger.info({ ...s }, 'stream finished');
+        summary.streams.push(s);
+        continue;
+      }
       const s = await runStream(stream, {
         ...(await sliceAssignment(loaded, stream, client, options)),
         client,

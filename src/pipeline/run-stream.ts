@@ -4,23 +4,25 @@
  * renamed, then one journal line) when the extractor has verified it complete. The target (a whole
  * dataset, or one shard's share of it) decides the names and what is written last.
  */
-import { appendFile, mkdir } from 'node:fs/promises';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Stream } from '../config/index.js';
-import { isHistogramEndpoint, type Endpoint } from '../domain.js';
-import { extractSlices, type DqmClient, type Slice } from '../extract/index.js';
 import { readCursor } from '../dataset/cursor.js';
-import { openJournal, sliceId, type JournalFile } from '../dataset/journal.js';
+import { sliceId } from '../dataset/journal.js';
 import { streamRoot } from '../dataset/layout.js';
-import { provenanceMetadata } from '../dataset/manifest.js';
-import { datasetTarget, shardTarget, type ShardRun } from '../dataset/targets.js';
-import { openPartitionedSink, openSink, type Sink, type WrittenFile } from '../load/index.js';
+import { provenanceMetadata, type Provenance } from '../dataset/manifest.js';
+import { openRejectsFile, type RejectsFile } from '../dataset/rejects-file.js';
+import { openSliceLedger, type SliceLedger } from '../dataset/slice-ledger.js';
+import { datasetTarget, shardTarget, type OutputTarget, type ShardRun } from '../dataset/targets.js';
+import { isHistogramEndpoint, type Endpoint } from '../domain.js';
+import { extractSlices, type DqmClient, type Slice, type ExtractEvent } from '../extract/index.js';
+import { SliceSinks } from '../load/index.js';
 import type { Logger } from '../log.js';
 import { safeUrl } from '../secrets.js';
-import { toRecordBatches, transformSpecFor } from '../transform/index.js';
-import { crashPoint } from '../crash-points.js';
+import { toRecordBatches, type TransformSpec } from '../transform/index.js';
 import { VERSION } from '../version.js';
+import { isFull, type PendingRecords } from './coalesce.js';
 import { planStream, streamSpecFor } from './stream-plan.js';
+import { openStreamSink, streamTransform } from './stream-settings.js';
 import { emptyStreamSummary, type StreamSummary } from './summary.js';
 
 /** Options of one stream's run. */
@@ -42,8 +44,84 @@ export interface StreamRunOptions {
   shard?: ShardRun;
 }
 
-function toJournalFile(f: WrittenFile): JournalFile {
-  return { path: f.path, format: f.format, rows: f.rows, bytes: f.bytes, sha256: f.sha256, partition: f.partition, schema: f.schema };
+function targetFor(stream: Stream, root: string, o: StreamRunOptions): OutputTarget {
+  return o.shard
+    ? shardTarget(root, stream, { resume: o.resume, configHash: o.configHash, shard: o.shard })
+    : datasetTarget(root, stream, { resume: o.resume, configHash: o.configHash });
+}
+
+/** Retries so far over the client's life (attempts beyond the first of each request). */
+function retriesOf(client: DqmClient): number {
+  return client.stats.attempts - client.stats.requests;
+}
+
+/** What the extraction loop works with. */
+interface SliceLoop {
+  stream: Stream;
+  transform: TransformSpec;
+  sinks: SliceSinks;
+  rejects: RejectsFile;
+  ledger: SliceLedger;
+  summary: StreamSummary;
+  onProgress: StreamRunOptions['onProgress'];
+  /** Records written so far (for `max_records`). */
+  exported: number;
+  /** Each slice's records received but not yet written (see coalesce.ts). */
+  pending: Map<string, PendingRecords>;
+  /** Highest run of a committed slice, for the incremental cursor. */
+  maxRun: number;
+}
+
+/**
+ * A page of records: held with the slice's earlier pages until they make a batch worth encoding
+ * (coalesce.ts), then written by `writeHeld`. With `max_records` every page is written at once (the
+ * limit counts written rows).
+ */
+async function writePage(loop: SliceLoop, key: string, event: Extract<ExtractEvent, { type: 'batch' }>): Promise<void> {
+  loop.summary.bytesIn += event.bytes;
+  let records = event.records as unknown[];
+  if (loop.stream.max_records !== undefined) records = records.slice(0, Math.max(0, loop.stream.max_records - loop.exported));
+  const held = loop.pending.get(key) ?? { records: [], bytes: 0 };
+  for (const r of records) held.records.push(r);
+  held.bytes += event.bytes;
+  loop.pending.set(key, held);
+  if (loop.stream.max_records !== undefined || isFull(held)) await writeHeld(loop, key);
+  loop.onProgress?.({ records: records.length, pages: 1, bytes: event.bytes });
+}
+
+/** A slice's held records: transformed, their rejects appended, their batches written to the slice's sink. */
+async function writeHeld(loop: SliceLoop, key: string): Promise<void> {
+  const held = loop.pending.get(key);
+  loop.pending.delete(key);
+  if (!held || held.records.length === 0) return;
+  const { batches, rejects } = toRecordBatches(held.records, loop.transform);
+  if (rejects.length) {
+    loop.summary.rejects += rejects.length;
+    await loop.rejects.append(key, rejects);
+  }
+  for (const batch of batches) {
+    await loop.sinks.write(key, batch);
+    loop.summary.records += batch.numRows;
+    loop.exported += batch.numRows;
+  }
+}
+
+/** A slice the extractor verified complete: its files closed, then committed in the journal. */
+async function commitSlice(loop: SliceLoop, event: Extract<ExtractEvent, { type: 'slice-done' }>): Promise<void> {
+  const key = event.slice.key;
+  await writeHeld(loop, key);
+  const written = await loop.sinks.close(key);
+  loop.summary.duplicatesDropped += event.report.duplicates;
+  loop.summary.repairs += event.report.repairs;
+  await loop.ledger.commit(key, written, { ...event.report, rejects: loop.rejects.countOf(key) });
+  const run = event.slice.partition.run;
+  if (typeof run === 'number' && run > loop.maxRun) loop.maxRun = run;
+}
+
+/** Plans the slices (or takes the given ones) and drops those a resumed run committed already. */
+async function slicesToRun(stream: Stream, o: StreamRunOptions, committed: ReadonlyMap<string, unknown>, minRun: number | undefined) {
+  const planned = o.slices ?? (await planStream(stream, o.client, { minRun, signal: o.signal })).slices;
+  return { planned: planned.length, slices: planned.filter((s) => !committed.has(sliceId(stream.name, s.key))) };
 }
 
 /** Runs one stream end to end; resolves to its summary. */
@@ -52,117 +130,55 @@ export async function runStream(stream: Stream, options: StreamRunOptions): Prom
   const root = streamRoot(stream, options.outRoot);
   const summary = emptyStreamSummary(stream.name, root);
   const endpoint = stream.endpoint as Endpoint;
-  const target = options.shard
-    ? shardTarget(root, stream, { resume: options.resume, configHash: options.configHash, shard: options.shard })
-    : datasetTarget(root, stream, { resume: options.resume, configHash: options.configHash });
+  const target = targetFor(stream, root, options);
   const prepared = await target.prepare();
   // Counted from here, so retries of planning requests (the run list) are in the summary too.
-  const retriesBefore = options.client.stats.attempts - options.client.stats.requests;
+  const retriesBefore = retriesOf(options.client);
   const cursor = stream.incremental && !options.shard ? await readCursor(root) : null;
   const minRun = cursor ? cursor.value + 1 : undefined;
   const spec = streamSpecFor(stream, minRun);
-  let slices = options.slices ?? (await planStream(stream, options.client, { minRun, signal: options.signal })).slices;
-  summary.slices = slices.length;
-  const committed = prepared.journal.slices;
-  slices = slices.filter((s) => !committed.has(sliceId(stream.name, s.key)));
-  summary.slicesSkipped = summary.slices - slices.length;
+  const { planned, slices } = await slicesToRun(stream, options, prepared.journal.slices, minRun);
+  summary.slices = planned;
+  summary.slicesSkipped = planned - slices.length;
   options.onPlanned?.(slices.length);
 
-  const transform = transformSpecFor(endpoint, {
-    layout: stream.transform.layout,
-    dtype: stream.transform.dtype,
-    select: stream.transform.select,
-    rename: stream.transform.rename,
-    constants: stream.transform.constants as Record<string, string | number | boolean> | undefined,
-    onShapeChange: stream.transform.on_shape_change,
-    strict: stream.transform.strict,
-  });
   const startedAt = new Date().toISOString();
-  const provenance = { sourceUrl: `${options.client.baseUrl}/api/${endpoint}/`, endpoint, filters: spec.filters ?? {}, configHash: options.configHash, startedAt };
+  const provenance: Provenance = { sourceUrl: `${options.client.baseUrl}/api/${endpoint}/`, endpoint, filters: spec.filters ?? {}, configHash: options.configHash, startedAt };
   const metadata = { ...provenanceMetadata(provenance), 'dqm_export.version': VERSION, 'dqm_export.stream': stream.name };
-  const sinkBase = {
-    dir: root,
-    format: stream.output.format,
-    compression: stream.output.compression,
-    rowGroupBytes: stream.output.row_group_mb * 1024 * 1024,
-    maxFileBytes: stream.output.max_file_mb * 1024 * 1024,
-    metadata,
-    onSchemaChange: stream.transform.on_shape_change,
-  } as const;
-
-  const journal = await openJournal(root, target.journalName);
-  if (committed.size === 0) await journal.append({ type: 'start', at: startedAt, configHash: options.configHash, version: VERSION, ...target.startFields });
-  const rejectsPath = join(root, target.rejectsPath);
-  const sinks = new Map<string, Sink>();
-  const sliceRejects = new Map<string, number>();
-  const files: JournalFile[] = [...prepared.keptFiles];
-  const keys: string[] = [];
-  for (const entry of committed.values()) {
-    files.push(...entry.files);
-    keys.push(entry.key);
-    summary.rejects += Number(entry.report.rejects ?? 0);
-  }
-  let maxRun = cursor?.value ?? -Infinity;
-  let exported = 0;
+  const transform = streamTransform(stream);
+  const ledger = await openSliceLedger(root, target, prepared, { stream: stream.name, at: startedAt, configHash: options.configHash });
+  summary.rejects += ledger.resumedRejects;
+  const loop: SliceLoop = {
+    stream,
+    transform,
+    sinks: new SliceSinks((key) => openStreamSink(stream, { root, filePrefix: target.filePrefix(key), metadata })),
+    rejects: openRejectsFile(join(root, target.rejectsPath)),
+    ledger,
+    summary,
+    onProgress: options.onProgress,
+    exported: 0,
+    pending: new Map(),
+    maxRun: cursor?.value ?? -Infinity,
+  };
   try {
     for await (const event of extractSlices(options.client, slices, { signal: options.signal, logger: options.logger })) {
-      const key = event.slice.key;
-      if (event.type === 'batch') {
-        summary.bytesIn += event.bytes;
-        let records = event.records as unknown[];
-        if (stream.max_records !== undefined) records = records.slice(0, Math.max(0, stream.max_records - exported));
-        const { batches, rejects } = toRecordBatches(records, transform);
-        if (rejects.length) {
-          summary.rejects += rejects.length;
-          sliceRejects.set(key, (sliceRejects.get(key) ?? 0) + rejects.length);
-          await mkdir(dirname(rejectsPath), { recursive: true });
-          await appendFile(rejectsPath, rejects.map((r) => JSON.stringify({ slice: key, ...r }) + '\n').join(''));
-        }
-        let sink = sinks.get(key);
-        for (const batch of batches) {
-          if (!sink) {
-            const prefix = target.filePrefix(key);
-            sink = stream.output.partition_by.length
-              ? openPartitionedSink({ ...sinkBase, filePrefix: prefix, partitionBy: stream.output.partition_by })
-              : openSink({ ...sinkBase, filePrefix: prefix });
-            sinks.set(key, sink);
-          }
-          await sink.write(batch);
-          summary.records += batch.numRows;
-          exported += batch.numRows;
-        }
-        options.onProgress?.({ records: records.length, pages: 1, bytes: event.bytes });
-      } else {
-        const sink = sinks.get(key);
-        sinks.delete(key);
-        const jf = (sink ? await sink.close() : []).map(toJournalFile);
-        files.push(...jf);
-        keys.push(key);
-        summary.duplicatesDropped += event.report.duplicates;
-        summary.repairs += event.report.repairs;
-        const report = { ...event.report, rejects: sliceRejects.get(key) ?? 0 };
-        await journal.append({ type: 'slice', at: new Date().toISOString(), stream: stream.name, key, files: jf, report });
-        crashPoint('commit');
-        const run = event.slice.partition.run;
-        if (typeof run === 'number' && run > maxRun) maxRun = run;
-      }
+      if (event.type === 'batch') await writePage(loop, event.slice.key, event);
+      else await commitSlice(loop, event);
     }
   } catch (err) {
-    for (const sink of sinks.values()) await sink.abort().catch(() => {});
-    await journal.close().catch(() => {});
+    await loop.sinks.abortAll();
+    await ledger.close().catch(() => {});
     throw err;
   }
-  summary.retries = options.client.stats.attempts - options.client.stats.requests - retriesBefore;
+  summary.retries = retriesOf(options.client) - retriesBefore;
   if (prepared.journal.done && slices.length === 0) {
     // Resumed after this stream (or shard) had finished: nothing to do, nothing rewritten.
-    await journal.close();
+    await ledger.close();
   } else {
-    await target.finish({ files, provenance, rejects: summary.rejects, seconds: (Date.now() - started) / 1000, maxRun, committedKeys: keys });
-    await journal.append({ type: 'done', at: new Date().toISOString() });
-    await journal.close();
+    await ledger.finish({ provenance, rejects: summary.rejects, seconds: (Date.now() - started) / 1000, maxRun: loop.maxRun });
   }
-  summary.files = files.length;
-  summary.bytes = files.reduce((n, f) => n + f.bytes, 0);
+  summary.files = ledger.files.length;
+  summary.bytes = ledger.files.reduce((n, f) => n + f.bytes, 0);
   summary.seconds = (Date.now() - started) / 1000;
   if (!isHistogramEndpoint(endpoint) && summary.records === 0 && summary.slices > 0 && summary.slicesSkipped === 0) {
     options.logger.warn({ stream: stream.name, url: safeUrl(provenance.sourceUrl) }, 'stream exported no records');

@@ -3,12 +3,12 @@
  * data directories and (unless `manual`) parsing every file, one after the other so ids follow the
  * file order as on the real server (1D ids 1-9 from the real file, then 10-249, ...).
  */
-import { DataFileTable } from './datafiles.js';
+import { DataFileTable } from '../tables/datafiles.js';
 import type { ServerData } from './handlers/context.js';
 import { checkDataDirs, Ingestor } from './ingest.js';
 import type { ResolvedServerOptions } from './options.js';
-import { CsvHistogramTable, CsvStore } from './store.js';
-import { syntheticDataFiles, SyntheticHistogramTable, SyntheticLumisectionTable, SyntheticRunTable } from './synthetic.js';
+import { CsvHistogramTable, CsvStore } from '../tables/store.js';
+import { syntheticDataFiles, SyntheticHistogramTable, SyntheticLumisectionTable, SyntheticRunTable } from '../tables/synthetic.js';
 
 /** The data, and a function that finishes loading it (parsing); call it after the port is bound. */
 export interface LoadingData {

@@ -6,7 +6,7 @@
  * and writes (discover, start_parsing, POST, DELETE) stay reliable so test setup is deterministic.
  */
 import { htmlServerError, jsonReply, ALLOW, type Reply } from './http.js';
-import { Prng } from './prng.js';
+import { Prng } from '../tables/prng.js';
 
 /** Fault probabilities and delays (all off by default). */
 export interface FaultOptions {

@@ -6,7 +6,7 @@
  * Errors are reported per field in the FilterSet's declaration order.
  */
 import { htmlServerError, jsonReply, type Reply } from './http.js';
-import type { HistogramQuery, IntConstraint, LumisectionQuery, RunQuery } from './model.js';
+import type { DataFileLookup, DataFileQuery, HistogramQuery, IntConstraint, LumisectionQuery, RunQuery } from '../tables/model.js';
 
 /** Decoded query pairs, in order. */
 export type QueryPairs = ReadonlyArray<[string, string]>;
@@ -178,13 +178,6 @@ export const FILTER_NAMES = {
   histogram_data_files: DATA_FILE_FILTERS.map((f) => f.name),
 };
 
-/** What histogram filters need to know about the data files. */
-export interface DataFileLookup {
-  exists(id: number): boolean;
-  /** Ids of the files whose path contains `text` (case-sensitive, like `__contains`). */
-  idsWithPathContaining(text: string): number[];
-}
-
 function constraint(values: Map<string, unknown>, base: string): IntConstraint {
   const c: IntConstraint = {};
   if (values.has(base)) c.eq = values.get(base) as number;
@@ -248,18 +241,6 @@ export function lumisectionQuery(pairs: QueryPairs, allow: string): LumisectionQ
     date: v.get('date') as number | undefined,
     never: v.has('oms_zerobias_rate'),
   };
-}
-
-/** A validated data-file list query. */
-export interface DataFileQuery {
-  id?: number;
-  dataEra?: string;
-  dimensionality?: 1 | 2;
-  granularity?: 'run' | 'lum';
-  complete?: boolean;
-  entriesTotalGt?: number;
-  entriesTotalLt?: number;
-  pathContains?: string;
 }
 
 /** Validates histogram_data_files filters. */

@@ -10,10 +10,10 @@ import { setImmediate as yieldToEventLoop, setTimeout as sleep } from 'node:time
 import { countCsvRows } from '../csv/index.js';
 import { InputError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { DataFileRecord } from './datafiles.js';
-import { preparedRows } from './parsed-files.js';
-import { now } from './records.js';
-import type { CsvStore } from './store.js';
+import type { DataFileRecord } from '../tables/datafiles.js';
+import { preparedRows } from '../tables/parsed-files.js';
+import { now } from '../tables/records.js';
+import type { CsvStore } from '../tables/store.js';
 
 /** Rows parsed between two yields to the event loop, so requests are served while parsing. */
 const ROWS_PER_YIELD = 8;

@@ -8,7 +8,8 @@ import { UsageError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
 import { SAMPLE_DATA_DIR } from '../version.js';
 import type { EnvelopeKind } from './pagination.js';
-import { parseSyntheticSpec, type SyntheticSpec } from './synthetic-spec.js';
+import { parseSyntheticSpec, type SyntheticSpec } from '../tables/synthetic-spec.js';
+import { EMPTY_DIALS_MAP, parseDialsMap, readDialsMap, type DialsMap } from './dials/mapping.js';
 
 /** Options of `startServer`. Every fault is off by default. */
 export interface ServerOptions {
@@ -50,7 +51,28 @@ export interface ServerOptions {
   parseDelayMs?: number;
   /** Lifetime of the histogram_data_files response cache, in seconds (default 60 as on the real server; 0 disables). */
   dataFileCacheSeconds?: number;
+  /** Which API to serve: `dqm-playground` (default) or `dials` (DIALS' `/api/v1/`, src/server/dials). */
+  api?: ServerApi;
+  /** DIALS: a Bearer token accepted without expiry (default: random per start). */
+  dialsToken?: string;
+  /** DIALS: the accepted `X-CLIENT-SECRET` (default: random per start). */
+  clientSecret?: string;
+  /** DIALS: lifetime of device-flow access tokens, seconds (default 1200, CERN's 20 minutes). */
+  tokenTtlSeconds?: number;
+  /** DIALS: lifetime of refresh tokens, seconds (default 36000). */
+  refreshTtlSeconds?: number;
+  /** DIALS: answer 403 to an expired access token (default false: accepted, as the real server does). */
+  rejectExpiredTokens?: boolean;
+  /** DIALS: approve a device code by itself after this many pending polls (default 0: only through its verification URL). */
+  deviceAutoApprove?: number;
+  /** DIALS: a data response over this many bytes answers 504, as the gateway does after 30 s (default 0: off). */
+  gatewayTimeoutBytes?: number;
+  /** DIALS: how ML4DQM rows map to DIALS records: a JSON file path or a map object (default: derived). */
+  dialsMap?: string | DialsMap;
 }
+
+/** The APIs `serve` speaks. */
+export type ServerApi = 'dqm-playground' | 'dials';
 
 /** A started server. */
 export interface RunningServer {
@@ -62,6 +84,12 @@ export interface RunningServer {
   adminToken: string;
   /** Non-admin token. */
   userToken: string;
+  /** The API served. */
+  api: ServerApi;
+  /** DIALS: the Bearer token accepted without expiry. */
+  dialsToken?: string;
+  /** DIALS: the accepted `X-CLIENT-SECRET`. */
+  clientSecret?: string;
   /** Stops listening, drops open connections and stops background parsing. */
   close(): Promise<void>;
 }
@@ -87,6 +115,15 @@ export interface ResolvedServerOptions {
   logger: Logger;
   parseDelayMs: number;
   dataFileCacheSeconds: number;
+  api: ServerApi;
+  dialsToken: string;
+  clientSecret: string;
+  tokenTtlSeconds: number;
+  refreshTtlSeconds: number;
+  rejectExpiredTokens: boolean;
+  deviceAutoApprove: number;
+  gatewayTimeoutBytes: number;
+  dialsMap: DialsMap;
 }
 
 function check(name: string, value: number, ok: boolean, expected: string): number {
@@ -110,7 +147,7 @@ function token(name: string, value: string | undefined): string {
   return value;
 }
 
-/** Applies defaults and validates; throws UsageError (E_SERVE_OPTION, E_SERVE_SYNTHETIC). */
+/** Applies defaults and validates; throws UsageError (E_SERVE_OPTION, E_SERVE_SYNTHETIC, E_SERVE_DIALS_MAP). */
 export function resolveServerOptions(options: ServerOptions = {}): ResolvedServerOptions {
   const port = options.port ?? 8000;
   check('port', port, Number.isInteger(port) && port >= 0 && port <= 65535, 'an integer from 0 to 65535');
@@ -121,6 +158,18 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
   const adminToken = token('admin token', options.adminToken);
   const userToken = token('user token', options.userToken);
   if (adminToken === userToken) throw new UsageError('E_SERVE_OPTION', 'serve: the admin and user tokens must differ');
+  const api = options.api ?? 'dqm-playground';
+  if (api !== 'dqm-playground' && api !== 'dials') throw new UsageError('E_SERVE_OPTION', `serve: --api must be dqm-playground or dials, got ${String(api)}`);
+  const tokenTtlSeconds = options.tokenTtlSeconds ?? 1200;
+  check('token TTL', tokenTtlSeconds, Number.isInteger(tokenTtlSeconds) && tokenTtlSeconds >= 1, 'an integer >= 1 (seconds)');
+  const refreshTtlSeconds = options.refreshTtlSeconds ?? 36000;
+  check('refresh token TTL', refreshTtlSeconds, Number.isInteger(refreshTtlSeconds) && refreshTtlSeconds >= 1, 'an integer >= 1 (seconds)');
+  const deviceAutoApprove = options.deviceAutoApprove ?? 0;
+  check('device auto-approve', deviceAutoApprove, Number.isInteger(deviceAutoApprove) && deviceAutoApprove >= 0, 'an integer >= 0 (polls)');
+  const gatewayTimeoutBytes = options.gatewayTimeoutBytes ?? 0;
+  check('gateway timeout bytes', gatewayTimeoutBytes, Number.isInteger(gatewayTimeoutBytes) && gatewayTimeoutBytes >= 0, 'an integer >= 0 (bytes; 0 = off)');
+  const dialsMap =
+    options.dialsMap === undefined ? EMPTY_DIALS_MAP : typeof options.dialsMap === 'string' ? readDialsMap(options.dialsMap) : parseDialsMap(options.dialsMap, 'dialsMap');
   const seed = options.seed ?? 1;
   check('seed', seed, Number.isSafeInteger(seed), 'an integer');
   return {
@@ -143,5 +192,14 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
     logger: options.logger ?? silentLogger,
     parseDelayMs: nonNegative('parse delay', options.parseDelayMs, 0),
     dataFileCacheSeconds: nonNegative('data file cache seconds', options.dataFileCacheSeconds, 60),
+    api,
+    dialsToken: token('DIALS token', options.dialsToken),
+    clientSecret: token('client secret', options.clientSecret),
+    tokenTtlSeconds,
+    refreshTtlSeconds,
+    rejectExpiredTokens: options.rejectExpiredTokens ?? false,
+    deviceAutoApprove,
+    gatewayTimeoutBytes,
+    dialsMap,
   };
 }

@@ -4,8 +4,8 @@
  * rebuilt the way DRF does (parse_qs, replace or drop `page`, sort by key, urlencode), and the
  * `{next, previous, total, per_page, total_pages, results}` envelope (or stock DRF's `count`).
  */
-import type { Listing } from './model.js';
-import { pyRoundOneDecimal } from './pyjson.js';
+import type { Listing } from '../tables/model.js';
+import { pyRoundOneDecimal } from '../tables/pyjson.js';
 
 /** Envelope flavour: the real server's (`total`, `per_page`, `total_pages`) or stock DRF's (`count`). */
 export type EnvelopeKind = 'total' | 'count';

@@ -4,7 +4,7 @@
  * a path that only lacks its trailing slash gets Django's APPEND_SLASH 301.
  */
 import { ALLOW, detailReply, jsonReply, methodNotAllowed, type Reply } from './http.js';
-import { EMPTY_LISTING } from './model.js';
+import { EMPTY_LISTING } from '../tables/model.js';
 import { dataFileDetail, dataFileList, discover, startParsing } from './handlers/datafiles.js';
 import { histogramDetail, histogramList } from './handlers/histograms.js';
 import { lumisectionDetail, lumisectionList, runDetail, runList } from './handlers/runs.js';

@@ -3,77 +3,29 @@
  * Per request: route (404 page, APPEND_SLASH 301) -> data-file cache (before authentication, as
  * cache_page is) -> token authentication -> permission -> handler -> optional fault -> send.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { UsageError } from '../errors.js';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { registerSecret } from '../secrets.js';
 import { authenticate } from './auth.js';
 import { PageCache } from './cache.js';
 import { buildData } from './data.js';
-import { Faults, type FaultPlan } from './faults.js';
+import { startDialsServer } from './dials/server.js';
+import { Faults } from './faults.js';
 import type { HandlerEnv, RequestContext } from './handlers/context.js';
 import { ALLOW, detailReply, htmlNotFound, htmlServerError, jsonReply, redirectReply, unauthorizedReply, type Reply } from './http.js';
 import { resolveServerOptions, type RunningServer, type ServerOptions } from './options.js';
-import { Prng } from './prng.js';
+import { Prng } from '../tables/prng.js';
 import { allowOf, dispatch, isCached, isFaultable, matchRoute } from './router.js';
-
-/** Largest request body accepted (actions take a few bytes of JSON). */
-const MAX_BODY = 1 << 20;
-
-async function readRequestBody(req: IncomingMessage): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size <= MAX_BODY) chunks.push(chunk);
-  }
-  return size > MAX_BODY ? undefined : Buffer.concat(chunks);
-}
-
-function flatHeaders(headers: Array<[string, string]>): string[] {
-  return headers.flat();
-}
-
-/** Sends `reply`, through `plan` if a fault was drawn. HEAD gets the headers only. */
-async function deliver(res: ServerResponse, reply: Reply, plan: FaultPlan | undefined, head: boolean): Promise<void> {
-  if (plan && plan.delayMs > 0) await sleep(plan.delayMs);
-  if (res.destroyed) return;
-  if (plan?.kind === 'fail') reply = plan.reply;
-  let body = reply.body;
-  if (!head && plan?.kind === 'truncate' && plan.mode === 'cut' && body.length > 1) body = body.subarray(0, plan.cutAt);
-  res.writeHead(reply.status, flatHeaders([...reply.headers, ['Content-Length', String(body.length)]]));
-  const cutAt = plan?.kind === 'reset' || (plan?.kind === 'truncate' && plan.mode === 'close') ? plan.cutAt : 0;
-  if (head || cutAt === 0) {
-    res.end(head ? undefined : body);
-    return;
-  }
-  const socket = res.socket as Socket | null;
-  const reset = plan?.kind === 'reset';
-  res.write(body.subarray(0, cutAt), () => {
-    // Let the partial body reach the client before the connection goes away.
-    setTimeout(() => (reset ? socket?.resetAndDestroy() : socket?.end()), 5);
-  });
-}
-
-function listenError(err: NodeJS.ErrnoException, host: string, port: number): Error {
-  if (err.code === 'EADDRINUSE') {
-    return new UsageError('E_SERVE_PORT_IN_USE', `port ${port} on ${host} is already in use; choose another --port (0 picks a free one)`);
-  }
-  if (err.code === 'EACCES') return new UsageError('E_SERVE_PORT_DENIED', `not allowed to listen on ${host}:${port}; use a port above 1023`);
-  if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') {
-    return new UsageError('E_SERVE_HOST', `cannot listen on host ${host}: no such local address; use --host 127.0.0.1 or 0.0.0.0`);
-  }
-  return err;
-}
+import { deliver, listenError, readRequestBody } from './transport.js';
 
 /**
- * Starts a DQM Playground-compatible server. Resolves once it listens and (unless `manual`) every
+ * Starts a DQM Playground-compatible server (or, with `api: 'dials'`, the DIALS one). Resolves once it listens and (unless `manual`) every
  * data file is parsed. Rejects with UsageError (E_SERVE_PORT_IN_USE, E_SERVE_OPTION, ...) or
  * InputError (E_SERVE_DATA_DIR). Both tokens are registered as secrets, so logs never show them.
  */
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const o = resolveServerOptions(options);
+  if (o.api === 'dials') return startDialsServer(o);
   registerSecret(o.adminToken);
   registerSecret(o.userToken);
   const { data, load } = await buildData(o);
@@ -152,6 +104,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   return {
     url: `http://${urlHost}:${port}`,
     port,
+    api: 'dqm-playground',
     adminToken: o.adminToken,
     userToken: o.userToken,
     close: () =>

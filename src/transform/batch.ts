@@ -3,14 +3,14 @@
  * tensors whose shape changes, several) and the list of rejected records out. Every record is
  * checked against the column catalogue; nothing is silently dropped or padded.
  */
-import { Field, RecordBatch, Schema, Struct, makeData, type Data } from 'apache-arrow';
-import { isHistogramEndpoint } from '../domain.js';
+import { Field, RecordBatch, Schema } from 'apache-arrow';
 import { ConfigError, InputError } from '../errors.js';
-import { RECORD_KEY, type ColumnDef } from './columns.js';
+import { RECORD_KEY } from './columns.js';
 import { Invalid, checkField } from './field-check.js';
 import { HistogramDataAccumulator, histogramDataType, isFixedShape, tensorMetadata } from './histogram-data.js';
-import { constantData, constantType, scalarAccumulator, scalarType, type ColumnAccumulator } from './scalar-columns.js';
-import { compileSpec, type CompiledSpec, type TransformSpec } from './spec.js';
+import { constantType, scalarType } from './scalar-columns.js';
+import { batchLayout, dimsOf, finishSegment, newSegment, pushScalars, type BatchLayout, type Segment } from './segment.js';
+import { compileSpec, type TransformSpec } from './spec.js';
 
 /** A record that was not exported, and why. The caller writes these to the rejects JSON-lines file. */
 export interface Reject {
@@ -38,15 +38,6 @@ export interface BatchesResult {
   rejects: Reject[];
 }
 
-function dimsOf(spec: TransformSpec): 0 | 1 | 2 {
-  if (!isHistogramEndpoint(spec.endpoint)) return 0;
-  return spec.endpoint === 'lumisection_histograms_1d' ? 1 : 2;
-}
-
-function dataSelected(plan: CompiledSpec): boolean {
-  return plan.outputs.some((o) => 'kind' in o.source && (o.source.kind === 'hist1d' || o.source.kind === 'hist2d'));
-}
-
 /**
  * The Arrow schema a spec produces. For the tensor layout, `shape` (`[x]` or `[y, x]`) fixes the
  * list size and the extension metadata; without it the tensor schema cannot be known.
@@ -69,12 +60,6 @@ export function arrowSchemaFor(spec: TransformSpec, shape?: readonly number[]): 
   return new Schema(fields);
 }
 
-interface Segment {
-  accumulators: (ColumnAccumulator | null)[];
-  data: HistogramDataAccumulator | null;
-  rows: number;
-}
-
 function recordId(endpoint: TransformSpec['endpoint'], record: unknown): number | null {
   const key = RECORD_KEY[endpoint];
   if (key === null || typeof record !== 'object' || record === null) return null;
@@ -82,70 +67,57 @@ function recordId(endpoint: TransformSpec['endpoint'], record: unknown): number 
   return typeof value === 'number' && Number.isSafeInteger(value) ? value : null;
 }
 
+/** Why a record is refused: one line, and the field at fault when there is one. */
+interface Problem {
+  reason: string;
+  field?: string;
+}
+
+/**
+ * Checks a record against every catalogue column, writing the checked values into `checked`
+ * (indexed like the catalogue); returns the first problem, or null.
+ */
+function checkRecord(L: BatchLayout, record: unknown, checked: unknown[]): Problem | null {
+  if (typeof record !== 'object' || record === null || Array.isArray(record)) {
+    return { reason: `expected an object, got ${record === null ? 'null' : Array.isArray(record) ? 'an array' : typeof record}` };
+  }
+  const r = record as Record<string, unknown>;
+  const all = L.plan.all;
+  for (let j = 0; j < all.length; j++) {
+    const value = checkField(all[j], r[all[j].name]);
+    if (value instanceof Invalid) return { reason: value.reason, field: all[j].name };
+    checked[j] = value;
+  }
+  return null;
+}
+
+/** The record's histogram bins, checked: `[x_bin, y_bin or null]`, or the problem. */
+function binsOf(L: BatchLayout, checked: readonly unknown[]): [number, number | null] | Problem {
+  const xBin = checked[L.xIdx] as number;
+  const yBin = L.dims === 2 ? (checked[L.yIdx] as number) : null;
+  if (xBin < 1 || (yBin !== null && yBin < 1)) {
+    return { reason: `expected at least one bin, got ${xBin < 1 ? 'x_bin=' + xBin : 'y_bin=' + yBin}`, field: xBin < 1 ? 'x_bin' : 'y_bin' };
+  }
+  return [xBin, yBin];
+}
+
+/** A record whose tensor shape differs from the batch's, with `onShapeChange: error`. */
+function shapeChangeError(L: BatchLayout, seg: Segment, record: unknown, index: number, shape: number[]): InputError {
+  const id = recordId(L.spec.endpoint, record);
+  return new InputError(
+    'E_SHAPE_CHANGE',
+    `${L.spec.endpoint} record ${id !== null ? 'id=' + id : '#' + index}: ${L.spec.layout} shape [${shape.join(', ')}] differs from [${seg.data!.shape!.join(', ')}] (onShapeChange: error)`,
+    { field: 'data', id, index },
+  );
+}
+
 /** Converts records to batches; see `toRecordBatch` for the rules. */
 export function toRecordBatches(records: readonly unknown[], spec: TransformSpec): BatchesResult {
-  const plan = compileSpec(spec);
-  const dims = dimsOf(spec);
-  const keepData = dataSelected(plan);
-  const layout = keepData ? spec.layout : 'flat';
-  const all = plan.all;
-  const xIdx = all.findIndex((c) => c.name === 'x_bin');
-  const yIdx = all.findIndex((c) => c.name === 'y_bin');
-  const dataDef = all.find((c) => c.kind === 'hist1d' || c.kind === 'hist2d');
-  // Output slot -> catalogue index (or -1 for constants), resolved once.
-  const sourceIndex = plan.outputs.map((o) => ('kind' in o.source ? all.indexOf(o.source as ColumnDef) : -1));
-
+  const L = batchLayout(spec);
   const batches: RecordBatch[] = [];
   const rejects: Reject[] = [];
-  const checked: unknown[] = new Array(all.length);
-
-  const newSegment = (remaining: number, firstRecord: unknown): Segment => {
-    let expected = 0;
-    if (dims > 0 && typeof firstRecord === 'object' && firstRecord !== null) {
-      const r = firstRecord as Record<string, unknown>;
-      const x = Number(r.x_bin) || 1;
-      const y = dims === 2 ? Number(r.y_bin) || 1 : 1;
-      expected = remaining * x * y;
-    }
-    return {
-      accumulators: plan.outputs.map((o, k) => {
-        const def = o.source as ColumnDef;
-        if (sourceIndex[k] < 0 || def.kind === 'hist1d' || def.kind === 'hist2d') return null;
-        return scalarAccumulator(def.kind, def.nullable, remaining);
-      }),
-      data: dims > 0 ? new HistogramDataAccumulator(layout, spec.dtype, dims as 1 | 2, expected) : null,
-      rows: 0,
-    };
-  };
-
-  const finishSegment = (seg: Segment): void => {
-    if (seg.rows === 0) return;
-    const children: Data[] = [];
-    const fields: Field[] = [];
-    plan.outputs.forEach((out, k) => {
-      if (sourceIndex[k] < 0) {
-        const value = (out.source as { constant: string | number | boolean }).constant;
-        const data = constantData(value, seg.rows);
-        children.push(data);
-        fields.push(new Field(out.name, data.type, false));
-        return;
-      }
-      const def = out.source as ColumnDef;
-      if (def.kind === 'hist1d' || def.kind === 'hist2d') {
-        const data = seg.data!.finish();
-        children.push(data);
-        fields.push(new Field(out.name, data.type, false, seg.data!.fieldMetadata()));
-        return;
-      }
-      const data = seg.accumulators[k]!.finish();
-      children.push(data);
-      fields.push(new Field(out.name, data.type, def.nullable));
-    });
-    const schema = new Schema(fields);
-    batches.push(new RecordBatch(schema, makeData({ type: new Struct(fields), length: seg.rows, children, nullCount: 0 })));
-  };
-
-  const reject = (index: number, record: unknown, reason: string, field?: string): void => {
+  const checked: unknown[] = new Array(L.plan.all.length);
+  const reject = (index: number, record: unknown, { reason, field }: Problem): void => {
     const id = recordId(spec.endpoint, record);
     if (spec.strict) {
       const who = id !== null ? `${RECORD_KEY[spec.endpoint]}=${id}` : `#${index}`;
@@ -153,65 +125,47 @@ export function toRecordBatches(records: readonly unknown[], spec: TransformSpec
     }
     rejects.push(field === undefined ? { id, reason, index } : { id, reason, field, index });
   };
+  const flush = (seg: Segment): void => {
+    const batch = finishSegment(L, seg);
+    if (batch) batches.push(batch);
+  };
 
-  let seg = newSegment(records.length, records[0]);
+  let seg = newSegment(L, records.length, records[0]);
   for (let i = 0; i < records.length; i++) {
     const record = records[i];
-    if (typeof record !== 'object' || record === null || Array.isArray(record)) {
-      reject(i, record, `expected an object, got ${record === null ? 'null' : Array.isArray(record) ? 'an array' : typeof record}`);
+    const problem = checkRecord(L, record, checked);
+    if (problem) {
+      reject(i, record, problem);
       continue;
     }
-    const r = record as Record<string, unknown>;
-    let bad = false;
-    for (let j = 0; j < all.length; j++) {
-      const value = checkField(all[j], r[all[j].name]);
-      if (value instanceof Invalid) {
-        reject(i, record, value.reason, all[j].name);
-        bad = true;
-        break;
-      }
-      checked[j] = value;
-    }
-    if (bad) continue;
-    if (seg.data && dataDef) {
-      const xBin = checked[xIdx] as number;
-      const yBin = dims === 2 ? (checked[yIdx] as number) : null;
-      if (xBin < 1 || (yBin !== null && yBin < 1)) {
-        reject(i, record, `expected at least one bin, got ${xBin < 1 ? 'x_bin=' + xBin : 'y_bin=' + yBin}`, xBin < 1 ? 'x_bin' : 'y_bin');
+    if (seg.data && L.dataDef) {
+      const bins = binsOf(L, checked);
+      if (!Array.isArray(bins)) {
+        reject(i, record, bins);
         continue;
       }
+      const [xBin, yBin] = bins;
+      const data = (record as Record<string, unknown>)[L.dataDef.name];
       if (!seg.data.accepts(xBin, yBin)) {
         // A record whose data disagrees with its own x_bin/y_bin is a reject, not a shape change.
-        const probe = new HistogramDataAccumulator('flat', spec.dtype, dims as 1 | 2, 0).append(r[dataDef.name], xBin, yBin);
+        const probe = new HistogramDataAccumulator('flat', spec.dtype, L.dims as 1 | 2, 0).append(data, xBin, yBin);
         if (probe) {
-          reject(i, record, probe.reason, probe.field);
+          reject(i, record, probe);
           continue;
         }
-        const shape = yBin === null ? [xBin] : [yBin, xBin];
-        if (spec.onShapeChange !== 'new-file') {
-          const id = recordId(spec.endpoint, record);
-          throw new InputError(
-            'E_SHAPE_CHANGE',
-            `${spec.endpoint} record ${id !== null ? 'id=' + id : '#' + i}: ${spec.layout} shape [${shape.join(', ')}] differs from [${seg.data.shape!.join(', ')}] (onShapeChange: error)`,
-            { field: 'data', id, index: i },
-          );
-        }
-        finishSegment(seg);
-        seg = newSegment(records.length - i, record);
+        if (spec.onShapeChange !== 'new-file') throw shapeChangeError(L, seg, record, i, yBin === null ? [xBin] : [yBin, xBin]);
+        flush(seg);
+        seg = newSegment(L, records.length - i, record);
       }
-      const failure = seg.data!.append(r[dataDef.name], xBin, yBin);
+      const failure = seg.data!.append(data, xBin, yBin);
       if (failure) {
-        reject(i, record, failure.reason, failure.field);
+        reject(i, record, failure);
         continue;
       }
     }
-    for (let k = 0; k < sourceIndex.length; k++) {
-      const acc = seg.accumulators[k];
-      if (acc) acc.push(checked[sourceIndex[k]]);
-    }
-    seg.rows++;
+    pushScalars(L, seg, checked);
   }
-  finishSegment(seg);
+  flush(seg);
   return { batches, rejects };
 }
 

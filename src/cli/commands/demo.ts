@@ -1,12 +1,31 @@
 /**
  * `dqm-export demo` (what `npm start` runs): starts the bundled DQM Playground-compatible server on a
  * free port over the sample data, runs pipelines/demo.yaml against it, prints the summary and where
- * the files are, and stops the server.
+ * the files are, stops the server, and ends with the `inspect` summary of each dataset and the path
+ * of their HTML report.
  */
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
+import { writeFileAtomic } from '../../load/atomic.js';
 import { PACKAGE_ROOT, SAMPLE_DATA_DIR } from '../../version.js';
 import { executeRun, runOptions, type RunArgs } from './run.js';
+
+/** Ends the demo with `inspect`: one line per dataset, and the HTML report next to them. */
+async function inspectDemo(outputs: { name: string; output: string }[]): Promise<void> {
+  if (outputs.length === 0) return;
+  const { inspectDataset, shortSummary, htmlReport } = await import('../../inspect/index.js');
+  const reports = [];
+  process.stdout.write('\ninspect:\n');
+  for (const o of outputs) {
+    const report = await inspectDataset(o.output);
+    process.stdout.write(`  ${shortSummary(report, o.name)}\n`);
+    if (report.titles.length > 0) reports.push(report);
+  }
+  if (reports.length === 0) return;
+  const file = join(dirname(outputs[0]!.output), 'report.html');
+  await writeFileAtomic(file, await htmlReport(reports, { title: 'dqm-export inspect: demo dataset' }));
+  process.stdout.write(`  report: ${file}\n`);
+}
 
 export const demoCommand: CommandModule<object, RunArgs> = {
   command: 'demo',
@@ -23,6 +42,7 @@ export const demoCommand: CommandModule<object, RunArgs> = {
       const env = { ...process.env, DQM_PLAYGROUND_URL: server.url, DQM_PLAYGROUND_TOKEN: server.userToken };
       const summary = await executeRun({ ...argv, out: argv.out ?? join(process.cwd(), 'out') }, env);
       argv.exitCode = summary.exitCode;
+      await inspectDemo(summary.streams.map((st) => ({ name: st.stream, output: st.output })));
     } finally {
       await server.close();
     }

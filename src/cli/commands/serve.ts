@@ -5,6 +5,7 @@
  * `{"event":"listening","url":"http://127.0.0.1:8000","adminToken":"...","userToken":"..."}`; the
  * lines after it are a human summary. This is the one place dqm-export prints tokens, on purpose:
  * they are this server's own, random per start unless given. Runs until SIGINT or SIGTERM.
+ * With `--api dials` the line is `{"event":"listening","api":"dials","url":...,"token":...,"clientSecret":...}`.
  */
 import type { Argv, CommandModule } from 'yargs';
 import { createLogger } from '../../log.js';
@@ -28,14 +29,34 @@ interface ServeArgs {
   synthetic?: string;
   seed: number;
   parseDelayMs: number;
+  api: string;
+  dialsToken?: string;
+  clientSecret?: string;
+  tokenTtl: number;
+  refreshTtl: number;
+  rejectExpired: boolean;
+  deviceAutoApprove: number;
+  gatewayTimeoutBytes: number;
+  dialsMap?: string;
   verbose?: boolean;
   exitCode?: number;
 }
+
+const DIALS = ['dials-token', 'client-secret', 'token-ttl', 'refresh-ttl', 'reject-expired', 'device-auto-approve', 'gateway-timeout-bytes', 'dials-map'];
 
 const FAULTS = ['latency-ms', 'jitter-ms', 'fail-rate', 'reset-rate', 'truncate-rate', 'shuffle', 'envelope', 'page-size', 'seed'];
 
 function builder(y: Argv): Argv<ServeArgs> {
   return y
+    .option('api', { type: 'string', choices: ['dqm-playground', 'dials'], default: 'dqm-playground', describe: 'API to serve: DQM Playground (/api/) or DIALS (/api/v1/)' })
+    .option('dials-token', { type: 'string', requiresArg: true, describe: 'DIALS: Bearer token accepted without expiry (env DQM_SERVE_DIALS_TOKEN; default: random)' })
+    .option('client-secret', { type: 'string', requiresArg: true, describe: 'DIALS: accepted X-CLIENT-SECRET (env DQM_SERVE_CLIENT_SECRET; default: random)' })
+    .option('token-ttl', { type: 'number', default: 1200, requiresArg: true, describe: 'DIALS: lifetime of device-flow access tokens, seconds' })
+    .option('refresh-ttl', { type: 'number', default: 36000, requiresArg: true, describe: 'DIALS: lifetime of refresh tokens, seconds' })
+    .option('reject-expired', { type: 'boolean', default: false, describe: 'DIALS: 403 for an expired access token (the real server accepts it)' })
+    .option('device-auto-approve', { type: 'number', default: 0, requiresArg: true, describe: 'DIALS: approve a device code after N polls (0: only by visiting its verification URL)' })
+    .option('gateway-timeout-bytes', { type: 'number', default: 0, requiresArg: true, describe: 'DIALS: answer 504 (gateway timeout) for data responses over N bytes (0: off)' })
+    .option('dials-map', { type: 'string', requiresArg: true, describe: 'DIALS: JSON map of CSV files to datasets/files and titles to MEs (default: derived)' })
     .option('data', { type: 'string', array: true, requiresArg: true, describe: 'Directory of ML4DQM CSV files, searched recursively (repeatable; default: the bundled sample data)' })
     .option('host', { type: 'string', default: '127.0.0.1', requiresArg: true, describe: 'Interface to listen on' })
     .option('port', { type: 'number', default: 8000, requiresArg: true, describe: 'Port (0 = any free port; the URL line says which)' })
@@ -54,15 +75,19 @@ function builder(y: Argv): Argv<ServeArgs> {
     .option('page-size', { type: 'number', default: 50, requiresArg: true, describe: 'Records per page' })
     .option('seed', { type: 'number', default: 1, requiresArg: true, describe: 'Seed of the fault and shuffle PRNG (same seed, same faults)' })
     .group(FAULTS, 'Faults (on GET of lists and details) and API variants:')
+    .group(DIALS, 'DIALS API (--api dials; --shuffle, --envelope, --page-size do not apply):')
     .example([
       ['$0 serve', 'the sample data on http://127.0.0.1:8000, parsed'],
       ['$0 serve --port 0 --data ./csv --manual', 'any free port; parse through the API'],
       ['$0 serve --fail-rate 0.1 --shuffle --seed 7', 'an unreliable server, reproducibly'],
       ['$0 serve --synthetic runs=100,ls=1000,titles=2,dim=2', '200 000 2D histograms, generated on the fly'],
+      ['$0 serve --api dials --port 0 --device-auto-approve 2', 'DIALS /api/v1/ over the sample data; login needs no browser'],
     ])
     .epilogue(
       'Output: the first stdout line is JSON {"event":"listening","url":...,"adminToken":...,"userToken":...}; ' +
-        'the rest is for humans. Send requests with "Authorization: Token <token>". Stop with Ctrl+C.',
+        'the rest is for humans. Send requests with "Authorization: Token <token>". Stop with Ctrl+C. ' +
+        'With --api dials: {"event":"listening","api":"dials","url":...,"token":...,"clientSecret":...}; send "Authorization: Bearer <token>" ' +
+        '(or "X-CLIENT-SECRET: <secret>"); device flow: GET /api/v1/auth/new-device/, approve by visiting verification_uri_complete.',
     ) as unknown as Argv<ServeArgs>;
 }
 
@@ -75,6 +100,18 @@ async function summary(server: RunningServer): Promise<string[]> {
   } catch {
     return [];
   }
+}
+
+function dialsStartup(server: RunningServer, synthetic: string | undefined): string[] {
+  const first = { event: 'listening', api: 'dials', url: server.url, token: server.dialsToken, clientSecret: server.clientSecret };
+  return [
+    JSON.stringify(first),
+    `DIALS API at ${server.url}/api/v1/${synthetic ? ` (synthetic: ${synthetic})` : ''}`,
+    `  token:         ${server.dialsToken}`,
+    `  client secret: ${server.clientSecret}`,
+    `  try: curl -H "Authorization: Bearer ${server.dialsToken}" ${server.url}/api/v1/th1/`,
+    'Press Ctrl+C to stop.',
+  ];
 }
 
 function untilSignal(): Promise<string> {
@@ -115,11 +152,28 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       synthetic: argv.synthetic,
       seed: argv.seed,
       parseDelayMs: argv.parseDelayMs,
+      api: argv.api as ServerOptions['api'],
+      dialsToken: argv.dialsToken ?? process.env.DQM_SERVE_DIALS_TOKEN,
+      clientSecret: argv.clientSecret ?? process.env.DQM_SERVE_CLIENT_SECRET,
+      tokenTtlSeconds: argv.tokenTtl,
+      refreshTtlSeconds: argv.refreshTtl,
+      rejectExpiredTokens: argv.rejectExpired,
+      deviceAutoApprove: argv.deviceAutoApprove,
+      gatewayTimeoutBytes: argv.gatewayTimeoutBytes,
+      dialsMap: argv.dialsMap,
       logger: createLogger({ level: argv.verbose ? 'debug' : 'warn' }),
     };
     // Loaded on demand: every other command (and each of the many `run` processes) skips the server's modules.
     const { startServer } = await import('../../server/index.js');
     const server = await startServer(options);
+    if (server.api === 'dials') {
+      process.stdout.write(dialsStartup(server, argv.synthetic).join('\n') + '\n');
+      const signal = await untilSignal();
+      await server.close();
+      process.stderr.write(`dqm-export serve: stopped (${signal})\n`);
+      argv.exitCode = 0;
+      return;
+    }
     const first = { event: 'listening', url: server.url, adminToken: server.adminToken, userToken: server.userToken };
     const lines = [
       JSON.stringify(first),

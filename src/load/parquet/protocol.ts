@@ -2,7 +2,9 @@
  * Messages between the main thread and a Parquet encoder worker. Plain data only: batches travel as
  * Arrow IPC stream bytes (transferred, not copied), writer settings as a `ParquetWriterPlan`.
  */
-import type { Compression } from '../types.js';
+
+/** Body compression. Parquet: zstd (default), snappy or none. Arrow IPC: none only (see docs/decisions.md). */
+export type Compression = 'zstd' | 'snappy' | 'none';
 
 /** Per-column Parquet settings for one top-level column (arrow-rs matches single-part paths only). */
 export interface ColumnPlan {

@@ -5,26 +5,19 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { User } from '../auth.js';
-import type { DataFileTable } from '../datafiles.js';
+import type { Tables } from '../../tables/index.js';
 import { detailReply, jsonReply, type Reply } from '../http.js';
 import type { Ingestor } from '../ingest.js';
-import type { HistogramTable, Listing, LumisectionTable, RunTable } from '../model.js';
+import type { HistogramTable, Listing, LumisectionTable, RunTable } from '../../tables/model.js';
 import type { ResolvedServerOptions } from '../options.js';
 import { renderPage } from '../pagination.js';
-import { randomPermutation, type Prng } from '../prng.js';
-import { pythonJsonErrorMessage } from '../pyjson.js';
+import { randomPermutation, type Prng } from '../../tables/prng.js';
+import { pythonJsonErrorMessage } from '../../tables/pyjson.js';
 
-/** The server's data, CSV-backed or synthetic. */
-export interface ServerData {
-  files: DataFileTable;
-  runs: RunTable;
-  lumisections: LumisectionTable;
-  h1d: HistogramTable;
-  h2d: HistogramTable;
+/** The server's data, CSV-backed or synthetic, plus the parser when it is CSV-backed. */
+export interface ServerData extends Tables {
   /** Present for CSV data: discover and start_parsing work through it. */
   ingest?: Ingestor;
-  /** Synthetic data: POST and DELETE answer 405. */
-  readOnly: boolean;
 }
 
 /** One authenticated request. */

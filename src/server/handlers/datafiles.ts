@@ -2,7 +2,7 @@
  * `/api/histogram_data_files/`: list and detail (cached by server.ts), `discover/` (admin only)
  * and `{id}/start_parsing/`, with the real server's bare-string error bodies (captures 20-35).
  */
-import { renderDataFile } from '../datafiles.js';
+import { renderDataFile } from '../../tables/datafiles.js';
 import { dataFileQuery, isReply } from '../filters.js';
 import { ALLOW, detailReply, emptyReply, jsonReply, methodNotAllowed, type Reply } from '../http.js';
 import { Ingestor } from '../ingest.js';

@@ -1,7 +1,7 @@
 /** `/api/lumisection_histograms_1d/` and `_2d/`: filtered, paginated lists; detail; DELETE. */
 import { isReply, histogramQuery } from '../filters.js';
 import { ALLOW, detailReply, emptyReply, jsonReply, methodNotAllowed, type Reply } from '../http.js';
-import type { HistogramTable } from '../model.js';
+import type { HistogramTable } from '../../tables/model.js';
 import { pageReply, parseId, type HandlerEnv, type RequestContext } from './context.js';
 
 /** List of one histogram table. Only GET; the list order is shuffled per request with `--shuffle`. */

@@ -4,7 +4,7 @@
  */
 import { isReply, lumisectionQuery, runQuery } from '../filters.js';
 import { ALLOW, detailReply, jsonReply, methodNotAllowed, type Reply } from '../http.js';
-import type { CreateResult } from '../model.js';
+import type { CreateResult } from '../../tables/model.js';
 import { pageReply, parseId, readBody, type HandlerEnv, type RequestContext } from './context.js';
 
 const INT_MAX = 2147483647;

@@ -17,7 +17,7 @@ import { silentLogger } from '../../log.js';
 import type { HandlerEnv, RequestContext, ServerData } from '../../server/handlers/context.js';
 import type { Reply } from '../../server/http.js';
 import { resolveServerOptions } from '../../server/options.js';
-import { Prng } from '../../server/prng.js';
+import { Prng } from '../../tables/prng.js';
 import { dispatch, matchRoute } from '../../server/router.js';
 
 /** Options of `createCsvClient`. */

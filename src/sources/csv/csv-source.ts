@@ -1,17 +1,16 @@
 /**
- * Opens an `ml4dqm-csv` pipeline source: expands `source.files`, parses the files into the embedded
- * server's tables and returns a `DqmClient` answering from them in process, so planning, extraction
- * and the runner are the same code as for a DQM Playground server, and the rows are the same rows
- * `dqm-export serve --data DIR` would serve for those files.
+ * Opens an `ml4dqm-csv` pipeline source: expands `source.files` and opens a CSV session
+ * (src/sources/csv/session.ts): histogram streams are streamed from the files by worker threads,
+ * runs and lumisections are served in process by the embedded server's handlers, so the rows are
+ * the same rows `dqm-export serve --data DIR` would serve for those files.
  */
 import { dirname, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { CsvSource } from '../../config/index.js';
 import type { DqmClient } from '../../extract/index.js';
 import type { Logger } from '../../log.js';
-import { createCsvClient } from './csv-client.js';
+import { openCsvSession } from '../../sources/csv/session.js';
 import { expandFiles, type FilesOrigin } from './csv-files.js';
-import { loadCsvTables } from './csv-tables.js';
 
 /** What opening a CSV source needs besides the source itself. */
 export interface CsvSourceOptions {
@@ -19,6 +18,8 @@ export interface CsvSourceOptions {
   logger: Logger;
   /** Page concurrency of extractions (`--concurrency`); default 4. */
   concurrency?: number;
+  /** Parse worker threads (default: the machine's parallelism). */
+  workers?: number;
 }
 
 /** The deepest directory holding every one of `files` (absolute paths). */
@@ -34,18 +35,21 @@ export function commonDirectory(files: readonly string[]): string {
 /**
  * Opens the source. `baseUrl` (provenance: `${baseUrl}/api/<endpoint>/`) is the file:// URL of the
  * deepest directory holding all the files: the directory `dqm-export serve --data` would be given.
- * Throws ConfigError E_SOURCE_FILES (missing file, glob matching nothing) or InputError (E_CSV_ROW,
- * E_CSV_HEADER, E_CSV_READ) naming the file.
+ * Throws ConfigError E_SOURCE_FILES (missing file, glob matching nothing); the files are read when a
+ * stream runs.
  */
 export async function openCsvSource(source: CsvSource, origin: FilesOrigin, options: CsvSourceOptions): Promise<DqmClient> {
-  const started = Date.now();
   const files = await expandFiles(source.files, origin);
-  const data = await loadCsvTables(files, { dim: source.dimensionality });
   const root = commonDirectory(files);
-  options.logger.info({ files: files.length, dir: root, ms: Date.now() - started }, 'ml4dqm-csv source loaded');
-  return createCsvClient(data, {
-    baseUrl: pathToFileURL(root).href,
-    concurrency: options.concurrency,
+  options.logger.info({ files: files.length, dir: root }, 'ml4dqm-csv source opened');
+  return openCsvSession({
+    files,
+    root,
+    baseUrl: pathToFileURL(root).href.replace(/\/+$/, ''),
     description: `${origin.file}: source (ml4dqm-csv)`,
+    dim: source.dimensionality,
+    badRows: source.bad_rows,
+    workers: options.workers,
+    concurrency: options.concurrency,
   });
 }

@@ -1,5 +1,5 @@
 /**
- * The in-memory tables of an ml4dqm-csv source: the embedded server's CsvStore, filled the way its
+ * The in-memory tables of an ml4dqm-csv source: the shared CsvStore (src/tables), filled the way its
  * start-up parse fills it (src/server/data.ts, ingest.ts): files registered in the given order, then
  * parsed one after the other, each as `dim` or as its first row's metype says. So ids,
  * `source_data_file` and every field are what `dqm-export serve` would serve for the same files.
@@ -10,10 +10,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { DqmExportError, InputError } from '../../errors.js';
-import { DataFileTable, type DataFileRecord } from '../../server/datafiles.js';
-import type { ServerData } from '../../server/handlers/context.js';
-import { ParseStop, preparedRows } from '../../server/parsed-files.js';
-import { CsvStore } from '../../server/store.js';
+import { CsvStore, DataFileTable, ParseStop, preparedRows, type DataFileRecord, type Tables } from '../../tables/index.js';
 
 /** Options of `loadCsvTables`. */
 export interface LoadCsvOptions {
@@ -46,7 +43,7 @@ function parseFailure(path: string, err: unknown): DqmExportError {
  * Parses `files` (absolute paths, in the order the server would register them) into the server's
  * tables. Throws InputError (E_CSV_ROW, E_CSV_HEADER, E_CSV_READ) naming the file at fault.
  */
-export async function loadCsvTables(files: readonly string[], options: LoadCsvOptions = {}): Promise<ServerData> {
+export async function loadCsvTables(files: readonly string[], options: LoadCsvOptions = {}): Promise<Tables> {
   const table = new DataFileTable();
   const store = new CsvStore(table);
   const registered: DataFileRecord[] = [];

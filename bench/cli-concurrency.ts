@@ -1,0 +1,192 @@
+/**
+ * Concurrency and CPU per record through the CLI (issue #16): `histograms list --dim 1 --all --format
+ * jsonl` and `run` (1D, Parquet zstd, defaults) of 20,000 1D histograms of 100 bins in 400 pages,
+ * against `serve --synthetic ... --latency-ms 50` in its own process, at `--concurrency` 1 and 16.
+ * Goals: c = 16 at least 12x faster than c = 1 (ideal 16x); CPU per record over all threads, net of
+ * start-up, at most 3x JSON.parse of the same bytes.
+ *
+ * Baselines from the same run: JSON.parse of the same page bodies (fetched once, parsed in a second,
+ * timed pass in this process), and each command's start-up CPU: the same command on a one-record
+ * server (`run` of one record; `list --all` of one record), subtracted from the CPU of the big run.
+ *
+ * Run: `npm run build && node dist/bench/cli-concurrency.js [--quick]` (`--quick`: 100 pages,
+ * c = 16 once; full: 400 pages, c = 1 once, c = 16 best of 2).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Pool } from 'undici';
+import { pad, round3, runCli, startServe, type CliRun, type ServeChild } from './cli-child.js';
+
+const LATENCY_MS = 50;
+const CONCURRENCIES = [1, 16] as const;
+
+/** One command at one concurrency (best of n). */
+export interface ConcurrencyRow {
+  command: 'list' | 'run';
+  concurrency: number;
+  wallSeconds: number;
+  cpuSeconds: number;
+  peakRssMB: number;
+  /** c = 1 wall over this wall. */
+  speedup: number;
+  /** (CPU - start-up CPU) / records, microseconds. */
+  cpuUsPerRecordNet: number;
+  /** cpuUsPerRecordNet over JSON.parse's CPU per record. */
+  cpuRatioToParse: number;
+}
+
+function cpuNow(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
+/** Fetches every page of the 1D list (16 connections), then times JSON.parse of all of them (second pass). */
+async function parseBaseline(server: ServeChild, pages: number): Promise<{ records: number; bytes: number; cpuUsPerRecord: number }> {
+  const pool = new Pool(server.url, { connections: 16 });
+  const headers = { accept: 'application/json', authorization: `Token ${server.token}` };
+  const texts: string[] = new Array(pages);
+  let next = 0;
+  try {
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (next < pages) {
+          const page = ++next;
+          const res = await pool.request({ method: 'GET', path: `/api/lumisection_histograms_1d/?page=${page}`, headers });
+          const text = await res.body.text();
+          if (res.statusCode !== 200) throw new Error(`bench: page ${page} -> HTTP ${res.statusCode}`);
+          texts[page - 1] = text;
+        }
+      }),
+    );
+  } finally {
+    await pool.close();
+  }
+  let records = 0;
+  for (const t of texts) records += (JSON.parse(t) as { results: unknown[] }).results.length; // first pass: warm-up
+  let best = Infinity;
+  for (let i = 0; i < 3; i++) {
+    const c0 = cpuNow();
+    for (const t of texts) JSON.parse(t);
+    best = Math.min(best, cpuNow() - c0);
+  }
+  const bytes = texts.reduce((n, t) => n + t.length, 0);
+  return { records, bytes, cpuUsPerRecord: (best / records) * 1e6 };
+}
+
+function writePipeline(file: string, url: string): void {
+  writeFileSync(
+    file,
+    JSON.stringify({
+      version: 1,
+      name: 'concurrency',
+      source: { type: 'dqm-playground', url },
+      streams: [{ name: 'h1d', endpoint: 'lumisection_histograms_1d', output: { path: 'h1d', format: 'parquet', compression: 'zstd', mode: 'overwrite' } }],
+    }),
+  );
+}
+
+/** Runs the benchmark; prints the table and one JSON line. */
+export async function runCliConcurrencyBench(quick: boolean): Promise<void> {
+  const ls = quick ? 250 : 1000;
+  const synthetic = `runs=10,ls=${ls},titles=2,dim=1,x=100`;
+  const records = 10 * ls * 2;
+  const pages = records / 50;
+  const dir = mkdtempSync(join(tmpdir(), 'dqm-bench-conc-'));
+  const big = await startServe(synthetic, ['--latency-ms', String(LATENCY_MS)]);
+  const tiny = await startServe('runs=1,ls=1,titles=1,dim=1,x=100', ['--latency-ms', String(LATENCY_MS)]);
+  try {
+    const baseline = await parseBaseline(big, pages);
+    const bigPipeline = join(dir, 'big.json');
+    const tinyPipeline = join(dir, 'tiny.json');
+    writePipeline(bigPipeline, big.url);
+    writePipeline(tinyPipeline, tiny.url);
+    const list = (server: ServeChild, c: number) =>
+      runCli(['histograms', 'list', '--dim', '1', '--all', '--format', 'jsonl', '--url', server.url, '--concurrency', String(c)], { DQM_PLAYGROUND_TOKEN: server.token }, { discardStdout: true });
+    const run = async (server: ServeChild, pipeline: string, c: number) => {
+      const out = join(dir, 'out');
+      try {
+        return await runCli(['run', pipeline, '--out', out, '--no-progress', '--log-level', 'warn', '--concurrency', String(c)], { DQM_PLAYGROUND_TOKEN: server.token });
+      } finally {
+        rmSync(out, { recursive: true, force: true });
+      }
+    };
+    // Start-up CPU of each command: the same command exporting one record (best of 3).
+    const startup = { list: Infinity, run: Infinity };
+    for (let i = 0; i < 3; i++) {
+      startup.list = Math.min(startup.list, (await list(tiny, 16)).cpuSeconds);
+      startup.run = Math.min(startup.run, (await run(tiny, tinyPipeline, 16)).cpuSeconds);
+    }
+    const measured = new Map<string, CliRun[]>();
+    const repeats = (c: number) => (c === 1 || quick ? 1 : 2);
+    for (let round = 0; round < 2; round++) {
+      for (const c of CONCURRENCIES) {
+        if (round >= repeats(c)) continue;
+        for (const command of ['list', 'run'] as const) {
+          const r = command === 'list' ? await list(big, c) : await run(big, bigPipeline, c);
+          if (command === 'run' && r.summary?.streams[0]?.records !== records) throw new Error(`run: expected ${records} records, got ${r.summary?.streams[0]?.records}`);
+          const key = `${command}:${c}`;
+          measured.set(key, [...(measured.get(key) ?? []), r]);
+        }
+      }
+    }
+    const rows: ConcurrencyRow[] = [];
+    for (const command of ['list', 'run'] as const) {
+      const c1 = Math.min(...measured.get(`${command}:1`)!.map((r) => r.wallSeconds));
+      for (const c of CONCURRENCIES) {
+        const runs = measured.get(`${command}:${c}`)!;
+        const wallSeconds = Math.min(...runs.map((r) => r.wallSeconds));
+        const cpuSeconds = Math.min(...runs.map((r) => r.cpuSeconds));
+        const net = ((cpuSeconds - startup[command]) / records) * 1e6;
+        rows.push({
+          command,
+          concurrency: c,
+          wallSeconds,
+          cpuSeconds,
+          peakRssMB: Math.max(...runs.map((r) => r.peakRssMB)),
+          speedup: c1 / wallSeconds,
+          cpuUsPerRecordNet: net,
+          cpuRatioToParse: net / baseline.cpuUsPerRecord,
+        });
+      }
+    }
+    process.stdout.write(
+      `cli concurrency: ${records} 1D records (100 bins), ${pages} pages, ${LATENCY_MS} ms latency; JSON.parse ${baseline.cpuUsPerRecord.toFixed(1)} us/record ` +
+        `(${(baseline.bytes / records).toFixed(0)} B/record); start-up CPU list ${startup.list.toFixed(3)} s, run ${startup.run.toFixed(3)} s\n`,
+    );
+    process.stdout.write(`${'command'.padEnd(8)} ${pad('c', 3)} ${pad('wall s', 8)} ${pad('speed-up', 9)} ${pad('CPU s', 7)} ${pad('us/rec net', 11)} ${pad('x parse', 8)} ${pad('RSS MB', 7)}\n`);
+    for (const r of rows) {
+      process.stdout.write(
+        `${r.command.padEnd(8)} ${pad(r.concurrency, 3)} ${pad(r.wallSeconds.toFixed(2), 8)} ${pad(r.speedup.toFixed(2) + 'x', 9)} ${pad(r.cpuSeconds.toFixed(2), 7)} ${pad(r.cpuUsPerRecordNet.toFixed(1), 11)} ${pad(r.cpuRatioToParse.toFixed(1), 8)} ${pad(r.peakRssMB.toFixed(0), 7)}\n`,
+      );
+    }
+    const at16 = (command: string) => rows.find((r) => r.command === command && r.concurrency === 16)!;
+    process.stdout.write(
+      `goals: speed-up at c=16 >= 12x: list ${at16('list').speedup.toFixed(2)}x, run ${at16('run').speedup.toFixed(2)}x; CPU/record net <= 3x JSON.parse: list ${at16('list').cpuRatioToParse.toFixed(1)}x, run ${at16('run').cpuRatioToParse.toFixed(1)}x\n`,
+    );
+    process.stdout.write(
+      JSON.stringify({
+        bench: 'cli-concurrency',
+        quick,
+        synthetic,
+        latencyMs: LATENCY_MS,
+        records,
+        pages,
+        jsonParseUsPerRecord: round3(baseline.cpuUsPerRecord),
+        jsonBytesPerRecord: Math.round(baseline.bytes / records),
+        startupCpuSeconds: { list: round3(startup.list), run: round3(startup.run) },
+        rows: rows.map((r) => ({ ...r, wallSeconds: round3(r.wallSeconds), cpuSeconds: round3(r.cpuSeconds), peakRssMB: round3(r.peakRssMB), speedup: round3(r.speedup), cpuUsPerRecordNet: round3(r.cpuUsPerRecordNet), cpuRatioToParse: round3(r.cpuRatioToParse) })),
+        speedupMet: at16('list').speedup >= 12 && at16('run').speedup >= 12,
+        cpuMet: at16('list').cpuRatioToParse <= 3 && at16('run').cpuRatioToParse <= 3,
+      }) + '\n',
+    );
+  } finally {
+    await Promise.all([big.close(), tiny.close()]);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  await runCliConcurrencyBench(process.argv.includes('--quick'));
+}

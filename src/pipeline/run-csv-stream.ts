@@ -1,0 +1,234 @@
+/**
+ * Runs a histogram stream of an ml4dqm-csv source, streamed: scan the files (no histogram parsed),
+ * plan the slices from what the scans found, then export file after file, each file's byte ranges
+ * parsed by worker threads and routed to per-slice sinks in one pass. The unit of commit is a file:
+ * its sinks are closed (files renamed in place) and then one journal line, naming every file it
+ * produced and what planning needs to know of it, commits it. `--resume` skips committed files
+ * without reading them again, and the result equals an uninterrupted run's.
+ */
+import { stat } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import type { Stream } from '../config/index.js';
+import { readCursor } from '../dataset/cursor.js';
+import { sliceId } from '../dataset/journal.js';
+import { streamRoot } from '../dataset/layout.js';
+import { provenanceMetadata, type Provenance } from '../dataset/manifest.js';
+import { openRejectsFile } from '../dataset/rejects-file.js';
+import { openSliceLedger } from '../dataset/slice-ledger.js';
+import { datasetTarget } from '../dataset/targets.js';
+import type { Endpoint } from '../domain.js';
+import { InputError } from '../errors.js';
+import { SliceSinks, type WrittenFile } from '../load/index.js';
+import type { Logger } from '../log.js';
+import { chunkToBatch } from '../sources/csv/chunk-batch.js';
+import type { HistogramChunk } from '../sources/csv/chunk.js';
+import { idBases, planCsvSlices, routeRows, type FileSummary } from '../sources/csv/csv-plan.js';
+import { exportRanges } from '../sources/csv/export-file.js';
+import { DEFAULT_READ_SETTINGS, scanFiles, summaryOfCommitted, summaryOfScan, type CommittedFileReport, type CsvReadSettings } from '../sources/csv/file-scans.js';
+import type { BadRowPolicy, ParseTask } from '../sources/csv/parse-range.js';
+import type { FileScanResult } from '../sources/csv/scan-file.js';
+import { TaskFailure, type CsvWorkerPool } from '../sources/csv/worker-pool.js';
+import { COLUMNS } from '../transform/index.js';
+import { VERSION } from '../version.js';
+import { streamSpecFor } from './stream-plan.js';
+import { openStreamSink, streamTransform } from './stream-settings.js';
+import { emptyStreamSummary, type StreamSummary } from './summary.js';
+
+/** Options of `runCsvStream`. */
+export interface CsvStreamOptions {
+  /** The source's files: absolute, sorted, distinct (source_data_file ids follow this order). */
+  files: string[];
+  /** Deepest directory holding the files; journal keys are paths relative to it. */
+  root: string;
+  /** Provenance base (`${baseUrl}/api/<endpoint>/`): the file:// URL of `root`. */
+  baseUrl: string;
+  /** Names the source in errors, e.g. `pipelines/x.yaml: source (ml4dqm-csv)`. */
+  description: string;
+  /** source.dimensionality. */
+  dim?: 1 | 2;
+  /** What a bad row does (default fail). */
+  badRows?: BadRowPolicy;
+  pool: CsvWorkerPool;
+  /** Directory that relative output paths resolve against. */
+  outRoot: string;
+  configHash: string;
+  resume: boolean;
+  logger: Logger;
+  onProgress?: (delta: { records: number; pages: number; bytes: number }) => void;
+  onPlanned?: (slices: number) => void;
+  signal?: AbortSignal;
+  /** Rows per batch (default: about 8 MB of histogram values). */
+  batchRows?: number;
+  /** Ranges parsed ahead of the one being written (default: workers + 1). */
+  ahead?: number;
+  /** Read and split sizes (defaults: DEFAULT_READ_SETTINGS). */
+  read?: Partial<CsvReadSettings>;
+}
+
+/** Journal key of a file: its path relative to the files' common directory. */
+export function fileKey(root: string, path: string): string {
+  return `file=${relative(root, path).split(sep).join('/')}`;
+}
+
+/** Rows per batch: about 8 MB of values, at least 16 rows. */
+function defaultBatchRows(valuesPerRow: number, float32: boolean): number {
+  return Math.max(16, Math.floor((8 << 20) / Math.max(1, valuesPerRow * (float32 ? 4 : 8))));
+}
+
+/** Runs one histogram stream over CSV files; resolves to its summary. */
+export async function runCsvStream(stream: Stream, o: CsvStreamOptions): Promise<StreamSummary> {
+  const started = Date.now();
+  const read = { ...DEFAULT_READ_SETTINGS, ...o.read };
+  const endpoint = stream.endpoint as Endpoint;
+  const dim = endpoint === 'lumisection_histograms_1d' ? 1 : 2;
+  const root = streamRoot(stream, o.outRoot);
+  const summary = emptyStreamSummary(stream.name, root);
+  const target = datasetTarget(root, stream, { resume: o.resume, configHash: o.configHash });
+  const prepared = await target.prepare();
+  const committed = prepared.journal.slices;
+  const cursor = stream.incremental ? await readCursor(root) : null;
+  const minRun = cursor ? cursor.value + 1 : undefined;
+  const spec = streamSpecFor(stream, minRun);
+
+  // What planning needs of every file: committed ones from their journal lines, others scanned.
+  const keys = o.files.map((f) => fileKey(o.root, f));
+  const todo = o.files.map((_, i) => i).filter((i) => !committed.has(sliceId(stream.name, keys[i])));
+  const scanned = await scanFiles(o.pool, todo.map((i) => o.files[i]), o.dim, read);
+  const scans = new Map<number, FileScanResult>(todo.map((i, k) => [i, scanned[k]]));
+  const summaries: FileSummary[] = [];
+  for (let i = 0; i < o.files.length; i++) {
+    const scan = scans.get(i);
+    if (scan) {
+      summaries.push(summaryOfScan(o.files[i], i + 1, scan, o.dim));
+      continue;
+    }
+    const report = committed.get(sliceId(stream.name, keys[i]))!.report.csv as CommittedFileReport;
+    const st = await stat(o.files[i]);
+    summaries.push(summaryOfCommitted(o.files[i], i + 1, report, { size: st.size, mtimeMs: st.mtimeMs }));
+  }
+  const planned = planCsvSlices(spec, summaries, o.description);
+  const bases = idBases(summaries);
+  // Slices as planned; the unit of commit is a file, so a slice counts as skipped only when every file was committed.
+  summary.slices = planned.length;
+  summary.slicesSkipped = todo.length === 0 ? planned.length : 0;
+  o.onPlanned?.(todo.length);
+
+  const transform = streamTransform(stream);
+  const float32 = transform.dtype === 'float32';
+  const startedAt = new Date().toISOString();
+  const provenance: Provenance = { sourceUrl: `${o.baseUrl}/api/${endpoint}/`, endpoint, filters: spec.filters ?? {}, configHash: o.configHash, startedAt };
+  const metadata = { ...provenanceMetadata(provenance), 'dqm_export.version': VERSION, 'dqm_export.stream': stream.name };
+  const ledger = await openSliceLedger(root, target, prepared, { stream: stream.name, at: startedAt, configHash: o.configHash });
+  summary.rejects += ledger.resumedRejects;
+  const rejects = openRejectsFile(join(root, target.rejectsPath));
+  // One sink per (file, slice): a file's slices commit together, in its journal line.
+  const sinks = new SliceSinks((key) => openStreamSink(stream, { root, filePrefix: target.filePrefix(key), metadata }));
+  let maxRun = cursor?.value ?? -Infinity;
+  let routedSoFar = 0;
+  try {
+    for (const i of todo) {
+      const scan = scans.get(i)!;
+      const file = summaries[i];
+      const key = keys[i];
+      const written: WrittenFile[] = [];
+      let fileRecords = 0;
+      if (file.dim !== null) {
+        const limit = stream.max_records === undefined ? Infinity : Math.max(0, stream.max_records - routedSoFar);
+        const { route, counts } = routeRows(scan, file.fileId, dim, planned, limit);
+        for (const c of counts) routedSoFar += c;
+        const remaining = [...counts];
+        const open = new Set<number>();
+        const sinkKey = (s: number): string => `${key}/${planned[s].slice.key}`;
+        const tasks: ParseTask[] = scan.ranges
+          .filter((r) => route.subarray(r.row, r.row + r.rows).some((v) => v !== -1))
+          .map((r) => ({
+            path: file.path,
+            start: r.start,
+            end: r.end,
+            line: r.line,
+            row: r.row,
+            columns: scan.columns,
+            fileDim: file.dim as 1 | 2,
+            forcedDim: o.dim,
+            route: route.slice(r.row, r.row + r.rows),
+            idBase: bases[i],
+            fileId: file.fileId,
+            float32,
+            tensor: transform.layout === 'tensor',
+            batchRows: o.batchRows ?? defaultBatchRows(scan.valuesPerRow, float32),
+            valuesPerRow: scan.valuesPerRow,
+            blockBytes: read.blockBytes,
+            badRows: o.badRows ?? 'fail',
+            strict: transform.strict ?? false,
+            catalogue: [...COLUMNS[endpoint]],
+          }));
+        const closeSlice = async (s: number): Promise<void> => {
+          open.delete(s);
+          written.push(...(await sinks.close(sinkKey(s))));
+        };
+        const consume = async (chunk: HistogramChunk): Promise<void> => {
+          const sliceKey = chunk.slice >= 0 ? planned[chunk.slice].slice.key : null;
+          await rejects.append(key, [
+            ...chunk.rejects.map((r) => ({ key: sliceKey, ...r })),
+            ...chunk.badRows.map((b) => ({ file: file.path, line: b.line, reason: b.reason })),
+          ]);
+          if (chunk.slice < 0) return;
+          const batch = chunkToBatch(chunk, transform);
+          if (batch) {
+            open.add(chunk.slice);
+            await sinks.write(sinkKey(chunk.slice), batch);
+            fileRecords += batch.numRows;
+            const run = planned[chunk.slice].slice.partition.run;
+            if (typeof run === 'number') maxRun = Math.max(maxRun, run);
+            else for (const r of chunk.run) maxRun = Math.max(maxRun, r);
+          }
+          o.onProgress?.({ records: chunk.rows, pages: 0, bytes: 0 });
+          remaining[chunk.slice] -= chunk.consumed;
+          // All its rows are in: close the slice's files now, so few are open at once.
+          if (remaining[chunk.slice] <= 0 && open.has(chunk.slice)) await closeSlice(chunk.slice);
+        };
+        await exportRanges({ pool: o.pool, tasks, signal: o.signal, ahead: o.ahead }, { consume }).catch((err: unknown) => {
+          throw err instanceof TaskFailure ? taskError(file.path, err) : err;
+        });
+        for (const s of [...open]) await closeSlice(s);
+      }
+      const fileRejects = rejects.countOf(key);
+      await ledger.commit(key, written, { csv: csvReport(summaries[i] as FileSummary & CommittedFileReport), records: fileRecords, rejects: fileRejects });
+      summary.records += fileRecords;
+      summary.rejects += fileRejects;
+      summary.bytesIn += scan.size;
+      o.onProgress?.({ records: 0, pages: 1, bytes: scan.size });
+    }
+  } catch (err) {
+    await sinks.abortAll();
+    await ledger.close().catch(() => {});
+    throw err;
+  }
+  if (prepared.journal.done && todo.length === 0) {
+    await ledger.close();
+  } else {
+    await ledger.finish({ provenance, rejects: summary.rejects, seconds: (Date.now() - started) / 1000, maxRun });
+  }
+  summary.files = ledger.files.length;
+  summary.bytes = ledger.files.reduce((n, f) => n + f.bytes, 0);
+  summary.seconds = (Date.now() - started) / 1000;
+  return summary;
+}
+
+/** A worker's failure as the error of the run, naming the file and line. */
+function taskError(path: string, f: TaskFailure): InputError {
+  if (f.code === 'E_CSV_ROW') {
+    return new InputError(
+      'E_CSV_ROW',
+      `${path}:${f.line}: ${f.message}; fix or remove the row, or set source.bad_rows: reject (a DQM Playground server would stop parsing this file there and serve only the rows before it)`,
+      { file: path, line: f.line },
+    );
+  }
+  if (f.code === 'E_RECORD_INVALID') return new InputError('E_RECORD_INVALID', `${path}:${f.line}: ${f.message}`, { file: path, line: f.line });
+  return new InputError(f.code, `${path}: ${f.message}`, { file: path });
+}
+
+/** The journal report of a file: what a resumed run needs to plan without reading it. */
+function csvReport(s: FileSummary & CommittedFileReport): CommittedFileReport {
+  return { size: s.size, mtimeMs: s.mtimeMs, dim: s.dim, rows: s.rows, runs: s.runs, titles: s.titles };
+}

@@ -1,0 +1,33 @@
+/**
+ * The CSV worker thread: scans files and parses byte ranges (scan-file.ts, parse-range.ts) on
+ * request, posting results back with their typed arrays transferred, not copied. It imports only
+ * Node built-ins and modules without package imports, so it can run from the TypeScript sources
+ * (worker-url.ts).
+ */
+import { parentPort } from 'node:worker_threads';
+import { chunkTransferList } from './chunk.js';
+import { RangeFailure, parseRange } from './parse-range.js';
+import { scanFile } from './scan-file.js';
+import type { WorkerReply, WorkerRequest } from './protocol.js';
+
+const port = parentPort!;
+
+function post(reply: WorkerReply, transfer: ArrayBuffer[] = []): void {
+  port.postMessage(reply, transfer);
+}
+
+port.on('message', (request: WorkerRequest) => {
+  try {
+    if (request.type === 'scan') {
+      const result = scanFile(request.path, request.options);
+      post({ type: 'scanned', id: request.id, result }, [result.dims, result.run, result.ls, result.title, result.entries].map((a) => a.buffer as ArrayBuffer));
+    } else {
+      parseRange(request.task, (chunk) => post({ type: 'chunk', id: request.id, chunk }, chunkTransferList(chunk)));
+      post({ type: 'done', id: request.id });
+    }
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (err instanceof RangeFailure) post({ type: 'failed', id: request.id, code: err.code, message: err.message, line: err.line });
+    else post({ type: 'failed', id: request.id, code: 'E_CSV_READ', message: `cannot read the file (${e.code ?? e.message})` });
+  }
+});
