@@ -3,7 +3,7 @@
  * import may only point down, never up or sideways into a layer that is not listed:
  *
  *   cli
- *   pipeline                      plans and orchestrates
+ *   pipeline    inspect           plans and orchestrates | reads a dataset back, reports on it
  *   sources                       where records come from (CSV files; DIALS)
  *   dataset    server             on-disk commit protocol | embedded DQM Playground and DIALS servers
  *              tables             in-memory tables of ML4DQM rows, shared by the servers and the CSV source
@@ -53,6 +53,7 @@ module.exports = {
     layer('server', ['tables', 'csv']),
     layer('sources', ['extract', 'transform', 'csv', 'tables', 'server', 'config']),
     layer('pipeline', ['sources', 'dataset', 'load', 'transform', 'extract', 'config']),
+    layer('inspect', ['dataset']),
     {
       name: 'src-never-imports-tests-or-bench',
       severity: 'error',

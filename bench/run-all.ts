@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const quick = process.argv.includes('--quick');
 let failed = 0;
-for (const name of ['startup', 'cli-concurrency', 'server', 'extract', 'load', 'run-e2e', 'memory-run', 'shards']) {
+for (const name of ['startup', 'cli-concurrency', 'server', 'extract', 'load', 'run-e2e', 'memory-run', 'shards', 'inspect']) {
   process.stdout.write(`\n=== bench/${name} ===\n`);
   const started = performance.now();
   const r = spawnSync(process.execPath, [join(here, `${name}.js`), ...(quick ? ['--quick'] : [])], { stdio: 'inherit' });

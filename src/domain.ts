@@ -99,7 +99,9 @@ export type FilterKind =
   | 'string'
   | 'string-repeat' // `title`: repeated `?title=a&title=b`
   | 'bool'
-  | 'choice';
+  | 'choice'
+  | 'regex' // DIALS `__regex`: PostgreSQL `~`, checked before any request (a bad one is a 500)
+  | 'order'; // DIALS `order_by`: repeated, `-field` descending (an unknown field is a 500)
 
 export interface FilterSpec {
   kind: FilterKind;

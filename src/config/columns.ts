@@ -4,22 +4,20 @@
  * Derived from the transform's column catalogue and the planner's slice dimensions, so the file
  * is checked against exactly what the runner will do.
  */
-import type { Endpoint } from '../domain.js';
 import { SLICE_DIMENSIONS } from '../extract/plan.js';
+import { DIALS_SLICE_DIMENSIONS, isDialsEndpoint } from '../sources/dials/domain.js';
+import { STREAM_ENDPOINTS, type StreamEndpoint as Endpoint } from '../sources/endpoints.js';
 import { COLUMNS } from '../transform/columns.js';
 
 /** Record fields of each endpoint, in output order. */
-export const ENDPOINT_COLUMNS: Record<Endpoint, readonly string[]> = {
-  runs: names('runs'),
-  lumisections: names('lumisections'),
-  lumisection_histograms_1d: names('lumisection_histograms_1d'),
-  lumisection_histograms_2d: names('lumisection_histograms_2d'),
-  histogram_data_files: names('histogram_data_files'),
-};
+export const ENDPOINT_COLUMNS = Object.fromEntries(STREAM_ENDPOINTS.map((e) => [e, names(e)])) as unknown as Record<Endpoint, readonly string[]>;
 
 function names(endpoint: Endpoint): string[] {
   return COLUMNS[endpoint].map((d) => d.name);
 }
+
+/** A `slice.by` value. */
+export type SliceKind = 'none' | 'run' | 'run-range' | 'title' | 'dataset' | 'me';
 
 /** Column kinds that cannot name a partition directory (lists and histograms). */
 const NON_SCALAR = new Set(['contents', 'hist1d', 'hist2d']);
@@ -31,10 +29,15 @@ export function partitionColumns(endpoint: Endpoint): string[] {
 
 /** Endpoints whose records carry a run number: they can be sliced by run and exported incrementally. */
 export function hasRun(endpoint: Endpoint): boolean {
-  return SLICE_DIMENSIONS[endpoint].includes('run');
+  return dimensionsOf(endpoint).includes('run');
+}
+
+/** What the planner of the endpoint's source can cut it by. */
+function dimensionsOf(endpoint: Endpoint): readonly string[] {
+  return isDialsEndpoint(endpoint) ? DIALS_SLICE_DIMENSIONS[endpoint] : SLICE_DIMENSIONS[endpoint];
 }
 
 /** The `slice.by` values possible for `endpoint`: `none`, plus what the planner can cut it by. */
-export function sliceKinds(endpoint: Endpoint): ('none' | 'run' | 'run-range' | 'title')[] {
-  return ['none', ...SLICE_DIMENSIONS[endpoint]];
+export function sliceKinds(endpoint: Endpoint): SliceKind[] {
+  return ['none', ...(dimensionsOf(endpoint) as SliceKind[])];
 }

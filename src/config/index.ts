@@ -23,6 +23,7 @@ export {
   DEFAULT_TIMEOUTS,
   type Source,
   type PlaygroundSource,
+  type DialsSource,
   type CsvSource,
   type SourceTimeouts,
 } from './schema-source.js';

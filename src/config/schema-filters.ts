@@ -5,7 +5,9 @@
  * arrays (a comma string is accepted), `title` always becomes a list of strings.
  */
 import { z } from 'zod';
-import { FILTERS, type Endpoint, type FilterSpec, type Filters } from '../domain.js';
+import type { FilterSpec, Filters } from '../domain.js';
+import { postgresRegexIssue } from '../sources/dials/regex.js';
+import { filterSpecsOf, type StreamEndpoint } from '../sources/endpoints.js';
 import { boolField, choice, expecting, intField, intFromText, strictObject, text, textFromScalar, withJsonInput } from './fields.js';
 
 const INT_LIST_TEXT = '^\\s*[+-]?\\d+(\\s*,\\s*[+-]?\\d+)*\\s*$';
@@ -53,6 +55,22 @@ function filterValueSchema(key: string, spec: FilterSpec): z.ZodType {
       );
     case 'bool':
       return boolField();
+    case 'regex':
+      return z.preprocess(
+        textFromScalar,
+        text().superRefine((v, ctx) => {
+          const issue = postgresRegexIssue(v);
+          if (issue) ctx.addIssue({ code: 'custom', message: `${issue} (the server would answer 500)` });
+        }),
+      );
+    case 'order':
+      return withJsonInput(
+        z.preprocess(
+          textListFromScalar,
+          z.array(text(), { error: expecting('a field name or a list of them') }).min(1, { error: 'expected at least one field' }),
+        ),
+        { anyOf: [{ type: 'string', minLength: 1 }, { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1 }] },
+      );
     case 'choice':
       return z.preprocess(textFromScalar, choice((spec.choices ?? []) as [string, ...string[]], `${key} values`));
   }
@@ -66,9 +84,9 @@ function compact(filters: Record<string, unknown>): Filters {
 }
 
 /** The `filters` schema of one endpoint: a strict mapping of that endpoint's filter names. */
-export function filtersSchema(endpoint: Endpoint) {
+export function filtersSchema(endpoint: StreamEndpoint) {
   const shape: Record<string, z.ZodType> = {};
-  for (const [key, spec] of Object.entries(FILTERS[endpoint])) shape[key] = filterValueSchema(key, spec).optional().describe(spec.help);
+  for (const [key, spec] of Object.entries(filterSpecsOf(endpoint))) shape[key] = filterValueSchema(key, spec).optional().describe(spec.help);
   return strictObject(shape, { what: 'filter', where: `for ${endpoint}` })
     .prefault({})
     .transform(compact);

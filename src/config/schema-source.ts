@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { isLoopbackHost, PRESETS, type PresetName } from '../extract/connection.js';
+import { DIALS_PRESETS, KNOWN_WORKSPACES } from '../sources/dials/domain.js';
 import { didYouMean } from './suggest.js';
 import { MISSING, boolField, choice, choiceMessage, describeValue, dimensionField, expecting, intField, strictObject, text, withDefault } from './fields.js';
 
@@ -12,7 +13,7 @@ import { MISSING, boolField, choice, choiceMessage, describeValue, dimensionFiel
 export const URL_PRESETS = Object.keys(PRESETS) as PresetName[];
 
 /** Values of `source.type`. */
-export const SOURCE_TYPES = ['dqm-playground', 'ml4dqm-csv'] as const;
+export const SOURCE_TYPES = ['dqm-playground', 'dials', 'ml4dqm-csv'] as const;
 
 /** Defaults of `source.timeouts`, in milliseconds. */
 export const DEFAULT_TIMEOUTS = { connect_ms: 10_000, headers_ms: 60_000, body_ms: 120_000 } as const;
@@ -74,14 +75,14 @@ export const playgroundSourceSchema = strictObject({
   );
 
 /** Null when `url` is usable, else what is wrong with it (never echoing credentials). */
-function checkUrl(url: string, allowInsecure: boolean): string | null {
-  if ((URL_PRESETS as readonly string[]).includes(url)) return null;
+function checkUrl(url: string, allowInsecure: boolean, presets: readonly string[] = URL_PRESETS): string | null {
+  if (presets.includes(url)) return null;
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    if (/^[a-z]+$/i.test(url)) return `unknown preset ${describeValue(url)}${didYouMean(url, URL_PRESETS)}; valid presets: ${URL_PRESETS.join(', ')} (or an http(s) URL)`;
-    return `expected an http(s) URL or a preset (${URL_PRESETS.join(', ')}), got ${describeValue(url)}`;
+    if (/^[a-z]+$/i.test(url)) return `unknown preset ${describeValue(url)}${didYouMean(url, presets)}; valid presets: ${presets.join(', ')} (or an http(s) URL)`;
+    return `expected an http(s) URL or a preset (${presets.join(', ')}), got ${describeValue(url)}`;
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
     return `expected an http:// or https:// URL, got scheme ${parsed.protocol.replace(/:$/, '')}`;
@@ -93,6 +94,55 @@ function checkUrl(url: string, allowInsecure: boolean): string | null {
   }
   return null;
 }
+
+/** Named DIALS servers. */
+export const DIALS_URL_PRESETS = Object.keys(DIALS_PRESETS);
+
+/** `source` with `type: dials`: a DIALS API server (cursor pages, ordered lists, Bearer tokens). */
+export const dialsSourceSchema = strictObject({
+  /** Selects this source kind. */
+  type: z.literal('dials'),
+  /** Server root (`https://cmsdials-api.web.cern.ch`; `/api/v1/` is appended), or the preset `prod`. */
+  url: withDefault(text(`a URL or a preset (${DIALS_URL_PRESETS.join(', ')})`), 'prod'),
+  /** Access token (sent as `Authorization: Bearer`), normally `${DIALS_TOKEN}`. Absent: token_file, DIALS_TOKEN, then the login file. */
+  token: tokenSchema,
+  /** File holding the access token (relative to the pipeline file's directory); an alternative to `token`. */
+  token_file: z.preprocess(emptyToUndefined, text('a file path').optional()),
+  /** Client secret (sent as `X-CLIENT-SECRET`, where a deployment accepts it), normally `${DIALS_CLIENT_SECRET}`. */
+  client_secret: tokenSchema,
+  /** File holding the client secret (relative to the pipeline file's directory). */
+  client_secret_file: z.preprocess(emptyToUndefined, text('a file path').optional()),
+  /** `Workspace` header: the subsystem database (`tracker`, `csc`, `ecal`, ...); checked against the server's list. */
+  workspace: withDefault(
+    z.string({ error: expecting('a workspace name') }).regex(/^[a-z][a-z0-9_]*$/, { error: `expected a lower-case workspace name such as ${KNOWN_WORKSPACES.join(', ')}` }),
+    'tracker',
+  ),
+  /** Records per page (the server clamps to 500). Default: 500, th2 100 (a 72 x 56 page of 500 is 5.8 MB). */
+  page_size: intField(1, 500).optional(),
+  /** Slices fetched side by side (one cursor walk each). */
+  concurrency: withDefault(intField(1, 64), 8),
+  /** Retries of a transient failure (5xx, reset, timeout) per request. */
+  retries: withDefault(intField(0, 20), 5),
+  /** Per-request timeouts. */
+  timeouts: timeoutsSchema.prefault({}),
+  /** PEM file with extra CA certificates (relative to the pipeline file's directory). */
+  ca_file: text('a file path').optional(),
+  /** Allows plain `http://` to a host other than localhost (the token would travel unencrypted). */
+  allow_insecure_http: withDefault(boolField(), false),
+}).superRefine(
+  (source, ctx) => {
+    const allowInsecure = (source as { allow_insecure_http?: unknown }).allow_insecure_http === true;
+    const urlIssue = typeof source.url === 'string' ? checkUrl(source.url, allowInsecure, DIALS_URL_PRESETS) : null;
+    if (urlIssue) ctx.addIssue({ code: 'custom', path: ['url'], message: urlIssue });
+    if (typeof source.token === 'string' && typeof source.token_file === 'string') {
+      ctx.addIssue({ code: 'custom', path: ['token_file'], message: 'give either token or token_file, not both' });
+    }
+    if (typeof source.client_secret === 'string' && typeof source.client_secret_file === 'string') {
+      ctx.addIssue({ code: 'custom', path: ['client_secret_file'], message: 'give either client_secret or client_secret_file, not both' });
+    }
+  },
+  { when: () => true },
+);
 
 /** Paths or globs of ML4DQM CSV files: one string or a list. */
 const filesSchema = z
@@ -114,7 +164,7 @@ export const csvSourceSchema = strictObject({
 });
 
 /** `source`: discriminated on `type`. */
-export const sourceSchema = z.discriminatedUnion('type', [playgroundSourceSchema, csvSourceSchema], {
+export const sourceSchema = z.discriminatedUnion('type', [playgroundSourceSchema, dialsSourceSchema, csvSourceSchema], {
   error: (iss) => {
     const input = iss.input as { type?: unknown } | undefined;
     if (input === undefined) return MISSING;
@@ -126,6 +176,8 @@ export const sourceSchema = z.discriminatedUnion('type', [playgroundSourceSchema
 
 /** A parsed dqm-playground source (defaults applied; `token` absent when not given). */
 export type PlaygroundSource = z.output<typeof playgroundSourceSchema>;
+/** A parsed dials source (defaults applied). */
+export type DialsSource = z.output<typeof dialsSourceSchema>;
 /** A parsed ml4dqm-csv source (`files` always a list). */
 export type CsvSource = z.output<typeof csvSourceSchema>;
 /** A parsed source; narrow on `type`. */

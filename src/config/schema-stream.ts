@@ -5,7 +5,8 @@
  */
 import { posix } from 'node:path';
 import { z } from 'zod';
-import { ENDPOINTS, isHistogramEndpoint, type Endpoint } from '../domain.js';
+import { DIALS_ENDPOINTS, ORDER_FIELDS, isDialsEndpoint } from '../sources/dials/domain.js';
+import { STREAM_ENDPOINTS as ENDPOINTS, isHistogramStream as isHistogramEndpoint, type StreamEndpoint as Endpoint } from '../sources/endpoints.js';
 import { ENDPOINT_COLUMNS, hasRun, partitionColumns, sliceKinds } from './columns.js';
 import { MISSING, boolField, choice, choiceMessage, columnField, describeValue, expecting, intField, nameField, strictObject, text, withDefault } from './fields.js';
 import { filtersSchema } from './schema-filters.js';
@@ -20,7 +21,7 @@ export const COMPRESSIONS = ['zstd', 'snappy', 'none'] as const;
 /** Values of `output.mode`: what to do with an existing dataset. */
 export const OUTPUT_MODES = ['overwrite', 'error', 'append'] as const;
 /** Values of `slice.by`. */
-export const SLICE_KINDS = ['none', 'run', 'run-range', 'title'] as const;
+export const SLICE_KINDS = ['none', 'run', 'run-range', 'title', 'dataset', 'me'] as const;
 
 const runList = z.array(intField(1), { error: expecting('a list of run numbers') }).min(1, {
   error: 'expected at least one run',
@@ -38,6 +39,10 @@ export const sliceSpecSchema = z.discriminatedUnion(
     strictObject({ by: z.literal('run-range'), size: withDefault(intField(1, 1_000_000), 10), runs: runList.optional() }),
     /** One slice per histogram title. */
     strictObject({ by: z.literal('title') }),
+    /** DIALS: one slice per dataset (dataset ids from the run list). */
+    strictObject({ by: z.literal('dataset') }),
+    /** DIALS: one slice per monitoring element (from `mes/`, narrowed by the me/me__regex filters). */
+    strictObject({ by: z.literal('me') }),
   ],
   {
     error: (iss) => {
@@ -189,8 +194,21 @@ function streamVariant<E extends Endpoint>(endpoint: E) {
   }).superRefine((stream, ctx) => checkStream(endpoint, stream, ctx));
 }
 
+/** DIALS `order_by`: known fields only, one per value (a comma list or an unknown field is a 500). */
+function checkOrderBy(endpoint: (typeof DIALS_ENDPOINTS)[number], filters: Record<string, unknown> | undefined, add: (path: (string | number)[], message: string) => void): void {
+  const values = filters?.order_by;
+  if (!Array.isArray(values)) return;
+  const valid = ORDER_FIELDS[endpoint];
+  values.forEach((v: unknown, i) => {
+    const field = String(v).replace(/^-/, '');
+    if (String(v).includes(',')) add(['filters', 'order_by', i], `give one field per order_by entry (a list), not ${JSON.stringify(v)}: the server answers a comma list with 500`);
+    else if (!valid.includes(field)) add(['filters', 'order_by', i], `cannot order ${endpoint} by ${field}${didYouMean(field, valid)}; valid fields: ${valid.join(', ')} (prefix - for descending)`);
+  });
+}
+
 /** The fields checkStream reads, already parsed. */
 interface CheckedStream {
+  filters?: Record<string, unknown>;
   slice: SliceSpec;
   transform: TransformConfig;
   output: OutputConfig;
@@ -202,8 +220,9 @@ function checkStream(endpoint: Endpoint, s: CheckedStream, ctx: z.RefinementCtx)
   const add = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
   const t = s.transform;
   if (t.layout !== 'nested' && !isHistogramEndpoint(endpoint)) {
-    add(['transform', 'layout'], `layout ${t.layout} needs a histogram endpoint (lumisection_histograms_1d or _2d); ${endpoint} records have no bins, use nested`);
+    add(['transform', 'layout'], `layout ${t.layout} needs a histogram endpoint (lumisection_histograms_1d or _2d, th1 or th2); ${endpoint} records have no bins, use nested`);
   }
+  if (isDialsEndpoint(endpoint)) checkOrderBy(endpoint, s.filters, add);
   if (!sliceKinds(endpoint).includes(s.slice.by)) {
     add(['slice', 'by'], `slice by ${s.slice.by} is not possible for ${endpoint}; valid slice kinds: ${sliceKinds(endpoint).join(', ')}`);
   }
@@ -255,6 +274,13 @@ export const streamSchema = z.discriminatedUnion(
     streamVariant('lumisection_histograms_1d'),
     streamVariant('lumisection_histograms_2d'),
     streamVariant('histogram_data_files'),
+    streamVariant('th1'),
+    streamVariant('th2'),
+    streamVariant('run'),
+    streamVariant('lumisection'),
+    streamVariant('mes'),
+    streamVariant('file-index'),
+    streamVariant('dataset-index'),
   ],
   {
     error: (iss) => {

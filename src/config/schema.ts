@@ -5,10 +5,13 @@
  */
 import { posix } from 'node:path';
 import { z } from 'zod';
-import { isHistogramEndpoint } from '../domain.js';
+import { ENDPOINTS, isHistogramEndpoint } from '../domain.js';
+import { DIALS_ENDPOINTS } from '../sources/dials/domain.js';
+import { STREAM_ENDPOINTS } from '../sources/endpoints.js';
 import { boolField, choice, describeValue, dimensionField, expecting, intField, intFromText, nameField, orMissing, strictObject, text, withDefault } from './fields.js';
 import { sourceSchema } from './schema-source.js';
 import { outputDefaultsSchema, streamSchema, transformDefaultsSchema } from './schema-stream.js';
+import { didYouMean } from './suggest.js';
 
 /** Pipeline file format versions this build reads. */
 export const SUPPORTED_VERSIONS = [1] as const;
@@ -121,6 +124,17 @@ function checkPipeline(p: { streams?: unknown; source?: unknown; prepare?: unkno
   });
 
   const source = p.source as { type?: unknown; dimensionality?: unknown } | undefined;
+  if (source?.type === 'dials' || source?.type === 'dqm-playground' || source?.type === 'ml4dqm-csv') {
+    const dials = source.type === 'dials';
+    const valid: readonly string[] = dials ? DIALS_ENDPOINTS : ENDPOINTS;
+    streams.forEach((raw, i) => {
+      const endpoint = (raw as { endpoint?: unknown })?.endpoint;
+      if (typeof endpoint === 'string' && STREAM_ENDPOINTS.includes(endpoint as never) && !valid.includes(endpoint)) {
+        ctx.addIssue({ code: 'custom', path: ['streams', i, 'endpoint'], message: `a ${String(source.type)} source has no endpoint ${endpoint}${didYouMean(endpoint, valid)}; valid endpoints: ${valid.join(', ')}` });
+      }
+    });
+    if (dials && p.prepare !== undefined) ctx.addIssue({ code: 'custom', path: ['prepare'], message: 'prepare steps need a dqm-playground source' });
+  }
   if (source?.type === 'ml4dqm-csv') {
     if (p.prepare !== undefined) ctx.addIssue({ code: 'custom', path: ['prepare'], message: 'prepare steps need a dqm-playground source' });
     streams.forEach((raw, i) => {

@@ -47,6 +47,8 @@ export interface Manifest {
   rejects?: { count: number; file?: string };
   /** Every data file, sorted by path. */
   files: WrittenFile[];
+  /** How each slice was proven complete (slice key -> proof, e.g. `count-endpoint`), where the source names it. */
+  completeness?: Record<string, string>;
 }
 
 /** Key-value metadata for every file (Parquet footer, Arrow schema): the provenance, token-free. */
@@ -68,6 +70,7 @@ export function buildManifest(input: {
   timings: Record<string, number>;
   finishedAt?: string;
   rejects?: { count: number; file?: string };
+  completeness?: Record<string, string>;
 }): Manifest {
   const files = [...input.files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const manifest: Manifest = {
@@ -82,6 +85,7 @@ export function buildManifest(input: {
     files,
   };
   if (input.rejects) manifest.rejects = input.rejects;
+  if (input.completeness && Object.keys(input.completeness).length) manifest.completeness = input.completeness;
   return manifest;
 }
 

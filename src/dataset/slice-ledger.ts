@@ -21,7 +21,7 @@ export interface SliceLedger {
   /** Commits a slice: its files (already renamed into place) and its report, in one fsynced line. */
   commit(key: string, written: readonly WrittenFile[], report: Record<string, unknown>): Promise<void>;
   /** Writes the target's completion (manifest, marker, cursor; or a shard manifest), then `done`. */
-  finish(input: Omit<FinishInput, 'files' | 'committedKeys'>): Promise<void>;
+  finish(input: Omit<FinishInput, 'files' | 'committedKeys' | 'proofs'>): Promise<void>;
   /** Closes the journal without finishing (nothing to do, or the run failed). */
   close(): Promise<void>;
 }
@@ -38,9 +38,12 @@ export async function openSliceLedger(root: string, target: OutputTarget, prepar
   const files: JournalFile[] = [...prepared.keptFiles];
   const keys: string[] = [];
   let resumedRejects = 0;
+  // Completeness proof per slice, where the source names one (the manifest records them).
+  const proofs: Record<string, string> = {};
   for (const entry of committed.values()) {
     files.push(...entry.files);
     keys.push(entry.key);
+    if (typeof entry.report.proof === 'string') proofs[entry.key] = entry.report.proof;
     resumedRejects += Number(entry.report.rejects ?? 0);
   }
   return {
@@ -51,11 +54,12 @@ export async function openSliceLedger(root: string, target: OutputTarget, prepar
       const jf = written.map(toJournalFile);
       files.push(...jf);
       keys.push(key);
+      if (typeof report.proof === 'string') proofs[key] = report.proof;
       await journal.append({ type: 'slice', at: new Date().toISOString(), stream: start.stream, key, files: jf, report });
       crashPoint('commit');
     },
     async finish(input) {
-      await target.finish({ ...input, files, committedKeys: keys });
+      await target.finish({ ...input, files, committedKeys: keys, proofs });
       await journal.append({ type: 'done', at: new Date().toISOString() });
       await journal.close();
     },

@@ -29,6 +29,8 @@ export interface FinishInput {
   maxRun: number;
   /** Slice keys committed, including those of a resumed run. */
   committedKeys: string[];
+  /** Completeness proof per committed slice key, where the source names one. */
+  proofs?: Record<string, string>;
 }
 
 /** The decisions that differ between a dataset and a shard. */
@@ -122,6 +124,7 @@ export function datasetTarget(root: string, stream: Stream, o: { resume: boolean
         files: manifestFiles(input.files, stream.output.format),
         timings: { seconds: input.seconds },
         rejects: input.rejects ? { count: input.rejects, file: rejectsPath } : undefined,
+        completeness: input.proofs,
       });
       await writeManifest(root, manifest);
       await writeSuccessMarker(root);

@@ -185,7 +185,8 @@ function int(value: number, what: string): number {
   return value;
 }
 
-function readCaFile(file: string): string {
+/** Reads a PEM CA file; ConfigError E_CA_FILE when unreadable or holding no certificate. */
+export function readCaFile(file: string): string {
   let pem: string;
   try {
     pem = readFileSync(file, 'utf8');

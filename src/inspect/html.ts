@@ -8,7 +8,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import { distributionSpec, entriesSpec, heatmapSpec, outlier1dSpec } from './charts.js';
 import { heatmapImage } from './heatmap-png.js';
 import { renderSvg } from './render-svg.js';
-import { CHECK_LABELS } from './terminal.js';
+import { CHECK_LABELS } from './checks.js';
 import type { CheckCounts, DatasetReport, TitleReport } from './types.js';
 
 /** Escapes text for HTML content and attribute values. */

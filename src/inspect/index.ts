@@ -2,5 +2,5 @@
 export { listDataset } from './dataset.js';
 export { htmlReport, chartCount } from './html.js';
 export { inspectDataset } from './inspect.js';
-export { failingChecks, jsonReport, shortSummary, terminalReport } from './terminal.js';
+export { CHECK_LABELS, failingChecks, jsonReport } from './checks.js';
 export type { CheckCounts, DatasetListing, DatasetReport, InspectOptions, TitleReport } from './types.js';

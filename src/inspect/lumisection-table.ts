@@ -3,6 +3,10 @@
  * by lumisection number. Lumisections of a run are small consecutive integers (a few thousand at
  * most), so this is a few bytes per lumisection, and no per-record object is kept.
  */
+import { InputError } from '../errors.js';
+
+/** Widest lumisection range one run may span (12 bytes each): far above any real run's. */
+export const MAX_LUMISECTION_SPAN = 1_000_000;
 
 /** Records and `entries` per lumisection of one run of one title. */
 export class LumisectionTable {
@@ -22,6 +26,9 @@ export class LumisectionTable {
     const hi = Math.max(this.max, ls);
     const first = this.counts.length === 0 ? lo : Math.min(this.first, lo);
     const need = hi - first + 1;
+    if (need > MAX_LUMISECTION_SPAN) {
+      throw new InputError('E_INSPECT_LUMISECTION', `lumisection numbers of one run span ${lo}..${hi}, more than ${MAX_LUMISECTION_SPAN} (expected consecutive lumisections from 1)`, { field: 'lumisection' });
+    }
     if (first === this.first && need <= this.counts.length) return;
     const shift = this.counts.length === 0 ? 0 : this.first - first;
     const size = Math.max(need, shift + this.counts.length * 2, 64);

@@ -7,14 +7,13 @@
 import type { LoadedPipeline, Stream } from '../config/index.js';
 import type { ShardRun } from '../dataset/targets.js';
 import { ConfigError, UsageError } from '../errors.js';
-import type { DqmClient, Slice } from '../extract/index.js';
+import type { Source, SourceSlice } from '../sources/source.js';
 import { planHash, slicesOf, type PlanFile } from './plan-file.js';
 import { shardOfKey, type ShardIndex } from './shards.js';
-import { planStream } from './stream-plan.js';
 
 /** What `runStream` gets besides the common options. */
 export interface SliceAssignment {
-  slices?: Slice[];
+  slices?: SourceSlice[];
   shard?: ShardRun;
 }
 
@@ -36,10 +35,10 @@ export function checkShardable(loaded: LoadedPipeline, stream: Stream): void {
 export async function sliceAssignment(
   loaded: LoadedPipeline,
   stream: Stream,
-  client: DqmClient,
+  source: Source,
   o: { plan?: PlanFile; shard?: ShardIndex; signal?: AbortSignal },
 ): Promise<SliceAssignment> {
-  let all: Array<Slice & { shard?: number }> | undefined;
+  let all: Array<SourceSlice & { shard?: number }> | undefined;
   if (o.plan) {
     const ps = o.plan.streams.find((s) => s.name === stream.name);
     if (!ps) throw new ConfigError('E_PLAN_STALE', `the plan file has no stream ${stream.name}; write the plan again`, { field: `streams.${stream.name}` });
@@ -49,10 +48,10 @@ export async function sliceAssignment(
   checkShardable(loaded, stream);
   const { index, count } = o.shard;
   if (!all) {
-    const planned = await planStream(stream, client, { signal: o.signal });
-    all = planned.slices.map((s) => ({ ...s, shard: shardOfKey(stream.name, s.key, count) }));
+    const planned = await source.plan(stream, { signal: o.signal });
+    all = planned.map((s) => ({ ...s, shard: shardOfKey(stream.name, s.key, count) }));
   }
   const hash = o.plan ? o.plan.planHash : planHash(loaded.configHash, count, [{ name: stream.name, slices: all }]);
-  const mine = all.filter((s) => s.shard === index).map(({ shard: _shard, ...s }) => s as Slice);
+  const mine = all.filter((s) => s.shard === index).map(({ shard: _shard, ...s }) => s as SourceSlice);
   return { slices: mine, shard: { index, count, planHash: hash, assigned: mine.length } };
 }

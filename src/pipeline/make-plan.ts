@@ -6,16 +6,16 @@
 import type { LoadedPipeline } from '../config/index.js';
 import { readCursor } from '../dataset/cursor.js';
 import { streamRoot } from '../dataset/layout.js';
-import type { DqmClient } from '../extract/index.js';
+import type { Source } from '../sources/source.js';
 import { safeUrl } from '../secrets.js';
 import { checkShardable } from './assignment.js';
 import { buildPlanFile, type PlanFile, type PlanStream } from './plan-file.js';
 import { assignShards } from './shards.js';
-import { planStream, probeSlices } from './stream-plan.js';
 
 /** Options of `makePlan`. */
 export interface MakePlanOptions {
-  client: DqmClient;
+  /** Where the slices come from. */
+  source: Source;
   /** Directory output paths resolve against (for reading incremental cursors). */
   outRoot: string;
   /** Shard count, or undefined for an unsharded plan. */
@@ -31,8 +31,8 @@ export async function makePlan(loaded: LoadedPipeline, o: MakePlanOptions): Prom
   for (const stream of loaded.pipeline.streams) {
     if (o.shards !== undefined) checkShardable(loaded, stream);
     const cursor = stream.incremental ? await readCursor(streamRoot(stream, o.outRoot)) : null;
-    const { slices } = await planStream(stream, o.client, { minRun: cursor ? cursor.value + 1 : undefined, signal: o.signal });
-    const estimates = o.probe === false ? undefined : await probeSlices(o.client, slices, { signal: o.signal });
+    const slices = await o.source.plan(stream, { minRun: cursor ? cursor.value + 1 : undefined, signal: o.signal });
+    const estimates = o.probe === false ? undefined : await o.source.estimate(slices, { signal: o.signal });
     streams.push({
       name: stream.name,
       endpoint: stream.endpoint,
@@ -50,7 +50,7 @@ export async function makePlan(loaded: LoadedPipeline, o: MakePlanOptions): Prom
   return buildPlanFile({
     pipeline: loaded.pipeline.name,
     configHash: loaded.configHash,
-    source: safeUrl(o.client.baseUrl),
+    source: safeUrl(o.source.origin),
     shards: o.shards ?? null,
     streams,
   });

@@ -10,7 +10,8 @@ import { z } from 'zod';
 import { canonicalJson } from '../config/hash.js';
 import type { Filters } from '../domain.js';
 import { ConfigError, InputError } from '../errors.js';
-import type { PartitionValues, Slice } from '../extract/index.js';
+import type { PartitionValues } from '../extract/index.js';
+import type { SourceSlice } from '../sources/source.js';
 import { writeFileAtomic } from '../load/atomic.js';
 import { VERSION } from '../version.js';
 import type { SliceEstimate } from './stream-plan.js';
@@ -151,6 +152,6 @@ export async function readPlanFile(path: string, expect: { configHash: string; p
 }
 
 /** The slices of a plan stream as the extractor takes them. */
-export function slicesOf(stream: PlanStream): Slice[] {
-  return stream.slices.map((s) => ({ key: s.key, endpoint: stream.endpoint, filters: s.filters, partition: s.partition }) as Slice);
+export function slicesOf(stream: PlanStream): SourceSlice[] {
+  return stream.slices.map((s) => ({ key: s.key, endpoint: stream.endpoint, filters: s.filters, partition: s.partition }));
 }

@@ -4,13 +4,12 @@
  * when records were rejected, 0 otherwise; failures throw a DqmExportError.
  */
 import { resolve } from 'node:path';
+import { ConfigError } from '../errors.js';
 import type { LoadedPipeline } from '../config/index.js';
-import { isHistogramEndpoint } from '../domain.js';
 import { UsageError } from '../errors.js';
-import { csvSessionOf } from '../sources/csv/session.js';
+import { isHistogramStream } from '../sources/endpoints.js';
 import { sliceAssignment } from './assignment.js';
 import type { PlanFile } from './plan-file.js';
-import { runPrepareSteps } from './prepare.js';
 import type { ShardIndex } from './shards.js';
 import { openSource, type SourceOptions } from './source.js';
 import { runCsvStream } from './run-csv-stream.js';
@@ -36,20 +35,21 @@ export interface RunOptions extends SourceOptions {
 export async function runPipeline(loaded: LoadedPipeline, options: RunOptions): Promise<RunSummary> {
   const started = Date.now();
   const { pipeline } = loaded;
-  const client = await openSource(loaded, options);
+  const source = await openSource(loaded, options);
   const summary: RunSummary = { pipeline: pipeline.name, streams: [], seconds: 0, exitCode: 0 };
   try {
     if (options.shard && pipeline.prepare?.length) {
       // N shards must not all start parsing the same files: `plan --prepare` runs them once.
       options.logger.warn({ shard: options.shard.index }, 'prepare steps are not run by a shard; run them once with plan --prepare (or an unsharded run)');
     } else if (pipeline.prepare?.length) {
-      await runPrepareSteps(client, pipeline.prepare, { logger: options.logger, signal: options.signal });
+      if (!source.prepare) throw new ConfigError('E_PREPARE_UNSUPPORTED', `${loaded.file}: prepare steps need a dqm-playground source, not ${source.kind}`, { file: loaded.file, field: 'prepare' });
+      await source.prepare(pipeline.prepare, { logger: options.logger, signal: options.signal });
     }
     const outRoot = options.outDir ? resolve(options.outDir) : loaded.dir;
     for (const stream of pipeline.streams) {
       options.logger.info({ stream: stream.name }, 'stream started');
-      const csv = csvSessionOf(client);
-      if (csv && isHistogramEndpoint(stream.endpoint)) {
+      const csv = source.csv;
+      if (csv && isHistogramStream(stream.endpoint)) {
         // CSV histograms are streamed from the files, file by file (src/sources/csv/).
         if (options.plan || options.shard) {
           throw new UsageError('E_CSV_SHARDS', `${loaded.file}: stream ${stream.name} reads CSV files, which are not split into shards; give each process its own files`, {
@@ -73,8 +73,8 @@ export async function runPipeline(loaded: LoadedPipeline, options: RunOptions): 
         continue;
       }
       const s = await runStream(stream, {
-        ...(await sliceAssignment(loaded, stream, client, options)),
-        client,
+        ...(await sliceAssignment(loaded, stream, source, options)),
+        source,
         outRoot,
         configHash: loaded.configHash,
         resume: options.resume ?? false,
@@ -86,7 +86,7 @@ export async function runPipeline(loaded: LoadedPipeline, options: RunOptions): 
       summary.streams.push(s);
     }
   } finally {
-    await client.close();
+    await source.close();
   }
   summary.seconds = (Date.now() - started) / 1000;
   summary.exitCode = summary.streams.some((s) => s.rejects > 0) ? 3 : 0;

@@ -13,21 +13,21 @@ import { provenanceMetadata, type Provenance } from '../dataset/manifest.js';
 import { openRejectsFile, type RejectsFile } from '../dataset/rejects-file.js';
 import { openSliceLedger, type SliceLedger } from '../dataset/slice-ledger.js';
 import { datasetTarget, shardTarget, type OutputTarget, type ShardRun } from '../dataset/targets.js';
-import { isHistogramEndpoint, type Endpoint } from '../domain.js';
-import { extractSlices, type DqmClient, type Slice, type ExtractEvent } from '../extract/index.js';
 import { SliceSinks } from '../load/index.js';
 import type { Logger } from '../log.js';
 import { safeUrl } from '../secrets.js';
+import { isHistogramStream } from '../sources/endpoints.js';
+import type { Source, SourceEvent, SourceSlice } from '../sources/source.js';
 import { toRecordBatches, type TransformSpec } from '../transform/index.js';
 import { VERSION } from '../version.js';
 import { isFull, type PendingRecords } from './coalesce.js';
-import { planStream, streamSpecFor } from './stream-plan.js';
 import { openStreamSink, streamTransform } from './stream-settings.js';
 import { emptyStreamSummary, type StreamSummary } from './summary.js';
 
 /** Options of one stream's run. */
 export interface StreamRunOptions {
-  client: DqmClient;
+  /** Where records come from. */
+  source: Source;
   /** Directory that relative output paths resolve against. */
   outRoot: string;
   configHash: string;
@@ -39,7 +39,7 @@ export interface StreamRunOptions {
   onPlanned?: (slices: number) => void;
   signal?: AbortSignal;
   /** Slices to run instead of planning (from a plan file, or this shard's share); filters included. */
-  slices?: Slice[];
+  slices?: SourceSlice[];
   /** Run as one shard of a sharded export: tagged files and a shard manifest, no dataset manifest. */
   shard?: ShardRun;
 }
@@ -50,9 +50,9 @@ function targetFor(stream: Stream, root: string, o: StreamRunOptions): OutputTar
     : datasetTarget(root, stream, { resume: o.resume, configHash: o.configHash });
 }
 
-/** Retries so far over the client's life (attempts beyond the first of each request). */
-function retriesOf(client: DqmClient): number {
-  return client.stats.attempts - client.stats.requests;
+/** Retries so far over the source's life (attempts beyond the first of each request). */
+function retriesOf(source: Source): number {
+  return source.stats.attempts - source.stats.requests;
 }
 
 /** What the extraction loop works with. */
@@ -77,7 +77,7 @@ interface SliceLoop {
  * (coalesce.ts), then written by `writeHeld`. With `max_records` every page is written at once (the
  * limit counts written rows).
  */
-async function writePage(loop: SliceLoop, key: string, event: Extract<ExtractEvent, { type: 'batch' }>): Promise<void> {
+async function writePage(loop: SliceLoop, key: string, event: Extract<SourceEvent, { type: 'batch' }>): Promise<void> {
   loop.summary.bytesIn += event.bytes;
   let records = event.records as unknown[];
   if (loop.stream.max_records !== undefined) records = records.slice(0, Math.max(0, loop.stream.max_records - loop.exported));
@@ -107,7 +107,7 @@ async function writeHeld(loop: SliceLoop, key: string): Promise<void> {
 }
 
 /** A slice the extractor verified complete: its files closed, then committed in the journal. */
-async function commitSlice(loop: SliceLoop, event: Extract<ExtractEvent, { type: 'slice-done' }>): Promise<void> {
+async function commitSlice(loop: SliceLoop, event: Extract<SourceEvent, { type: 'slice-done' }>): Promise<void> {
   const key = event.slice.key;
   await writeHeld(loop, key);
   const written = await loop.sinks.close(key);
@@ -120,7 +120,7 @@ async function commitSlice(loop: SliceLoop, event: Extract<ExtractEvent, { type:
 
 /** Plans the slices (or takes the given ones) and drops those a resumed run committed already. */
 async function slicesToRun(stream: Stream, o: StreamRunOptions, committed: ReadonlyMap<string, unknown>, minRun: number | undefined) {
-  const planned = o.slices ?? (await planStream(stream, o.client, { minRun, signal: o.signal })).slices;
+  const planned = o.slices ?? (await o.source.plan(stream, { minRun, signal: o.signal }));
   return { planned: planned.length, slices: planned.filter((s) => !committed.has(sliceId(stream.name, s.key))) };
 }
 
@@ -129,21 +129,19 @@ export async function runStream(stream: Stream, options: StreamRunOptions): Prom
   const started = Date.now();
   const root = streamRoot(stream, options.outRoot);
   const summary = emptyStreamSummary(stream.name, root);
-  const endpoint = stream.endpoint as Endpoint;
   const target = targetFor(stream, root, options);
   const prepared = await target.prepare();
   // Counted from here, so retries of planning requests (the run list) are in the summary too.
-  const retriesBefore = retriesOf(options.client);
+  const retriesBefore = retriesOf(options.source);
   const cursor = stream.incremental && !options.shard ? await readCursor(root) : null;
   const minRun = cursor ? cursor.value + 1 : undefined;
-  const spec = streamSpecFor(stream, minRun);
   const { planned, slices } = await slicesToRun(stream, options, prepared.journal.slices, minRun);
   summary.slices = planned;
   summary.slicesSkipped = planned - slices.length;
   options.onPlanned?.(slices.length);
 
   const startedAt = new Date().toISOString();
-  const provenance: Provenance = { sourceUrl: `${options.client.baseUrl}/api/${endpoint}/`, endpoint, filters: spec.filters ?? {}, configHash: options.configHash, startedAt };
+  const provenance: Provenance = { ...options.source.provenance(stream, minRun), configHash: options.configHash, startedAt };
   const metadata = { ...provenanceMetadata(provenance), 'dqm_export.version': VERSION, 'dqm_export.stream': stream.name };
   const transform = streamTransform(stream);
   const ledger = await openSliceLedger(root, target, prepared, { stream: stream.name, at: startedAt, configHash: options.configHash });
@@ -161,7 +159,7 @@ export async function runStream(stream: Stream, options: StreamRunOptions): Prom
     maxRun: cursor?.value ?? -Infinity,
   };
   try {
-    for await (const event of extractSlices(options.client, slices, { signal: options.signal, logger: options.logger })) {
+    for await (const event of options.source.extract(slices, { signal: options.signal, logger: options.logger })) {
       if (event.type === 'batch') await writePage(loop, event.slice.key, event);
       else await commitSlice(loop, event);
     }
@@ -170,7 +168,7 @@ export async function runStream(stream: Stream, options: StreamRunOptions): Prom
     await ledger.close().catch(() => {});
     throw err;
   }
-  summary.retries = retriesOf(options.client) - retriesBefore;
+  summary.retries = retriesOf(options.source) - retriesBefore;
   if (prepared.journal.done && slices.length === 0) {
     // Resumed after this stream (or shard) had finished: nothing to do, nothing rewritten.
     await ledger.close();
@@ -180,7 +178,7 @@ export async function runStream(stream: Stream, options: StreamRunOptions): Prom
   summary.files = ledger.files.length;
   summary.bytes = ledger.files.reduce((n, f) => n + f.bytes, 0);
   summary.seconds = (Date.now() - started) / 1000;
-  if (!isHistogramEndpoint(endpoint) && summary.records === 0 && summary.slices > 0 && summary.slicesSkipped === 0) {
+  if (!isHistogramStream(stream.endpoint) && summary.records === 0 && summary.slices > 0 && summary.slicesSkipped === 0) {
     options.logger.warn({ stream: stream.name, url: safeUrl(provenance.sourceUrl) }, 'stream exported no records');
   }
   return summary;

@@ -1,8 +1,8 @@
 /**
- * Opens the record source of a pipeline as a `DqmClient`: a DQM Playground server over HTTP(S), or
- * ML4DQM CSV files served in process by the embedded server's own tables and router (so both paths
- * give the same rows). Everything downstream (planning, extraction, the runner) talks to that one interface, so a new
- * source kind is one more branch here.
+ * Opens the record source of a pipeline as a `Source` (src/sources/source.ts): a DQM Playground
+ * server over HTTP(S), a DIALS server, or ML4DQM CSV files served in process by the embedded server's
+ * own tables and router (so both paths give the same rows). Everything downstream (planning,
+ * extraction, the runner) talks to that one interface, so a new source kind is one more branch here.
  */
 import { resolve } from 'node:path';
 import type { LoadedPipeline, PlaygroundSource } from '../config/index.js';
@@ -10,6 +10,8 @@ import { ConfigError } from '../errors.js';
 import { createClient, resolveConnection, type DqmClient } from '../extract/index.js';
 import type { Logger } from '../log.js';
 import { registerSecret } from '../secrets.js';
+import { pageNumberSource } from '../sources/playground/source.js';
+import type { Source } from '../sources/source.js';
 
 /** What opening a source needs besides the pipeline file. */
 export interface SourceOptions {
@@ -48,11 +50,17 @@ export function clientFor(source: PlaygroundSource, baseDir: string, options: So
 }
 
 /** Opens the pipeline's source. */
-export async function openSource(loaded: LoadedPipeline, options: SourceOptions): Promise<DqmClient> {
+export async function openSource(loaded: LoadedPipeline, options: SourceOptions): Promise<Source> {
   const source = loaded.pipeline.source;
-  if (source.type === 'dqm-playground') return clientFor(source, loaded.dir, options);
+  if (source.type === 'dqm-playground') return pageNumberSource(clientFor(source, loaded.dir, options));
+  if (source.type === 'dials') return (await import('../sources/dials/source.js')).openDialsSource(source, loaded.dir, options);
   // On demand: the CSV source brings the embedded server's tables, which HTTP exports never need.
-  if (source.type === 'ml4dqm-csv') return (await import('../sources/csv/csv-source.js')).openCsvSource(source, { file: loaded.file, dir: loaded.dir }, options);
+  if (source.type === 'ml4dqm-csv') {
+    const { openCsvSource } = await import('../sources/csv/csv-source.js');
+    const { csvSessionOf } = await import('../sources/csv/session.js');
+    const client = await openCsvSource(source, { file: loaded.file, dir: loaded.dir }, options);
+    return { ...pageNumberSource(client, 'ml4dqm-csv'), csv: csvSessionOf(client) };
+  }
   // Only reachable when a source type is added to the schema without a branch here.
   throw new ConfigError('E_SOURCE_UNSUPPORTED', `${loaded.file}: source.type ${(source as { type: string }).type} is not supported by this version`, {
     file: loaded.file,

@@ -2,7 +2,7 @@
  * The column catalogue: for every endpoint, the fields a record must have, in output order, and the
  * kind of Arrow column each becomes. The shape rules of the whole export live here, in one table.
  */
-import type { Endpoint } from '../domain.js';
+import type { StreamEndpoint } from '../sources/endpoints.js';
 
 /**
  * How a record field is checked and stored:
@@ -37,8 +37,22 @@ const histogramHead: ColumnDef[] = [
   c('x_bin', 'int32'),
 ];
 
+const dialsHistogramHead: ColumnDef[] = [
+  c('dataset_id', 'int64'),
+  c('dataset', 'dict'),
+  c('me', 'dict'),
+  c('file_id', 'int64'),
+  c('run_number', 'int32'),
+  c('ls_number', 'int32'),
+  c('me_id', 'int32'),
+  c('x_min', 'float64'),
+  c('x_max', 'float64'),
+  c('x_bin', 'int32'),
+  c('entries', 'int64'),
+];
+
 /** Columns per endpoint, in output order. */
-export const COLUMNS: Record<Endpoint, readonly ColumnDef[]> = {
+export const COLUMNS: Record<StreamEndpoint, readonly ColumnDef[]> = {
   runs: [c('run_number', 'int32'), c('date', 'timestamp')],
   lumisections: [c('run', 'int32'), c('ls_number', 'int32'), c('date', 'timestamp')],
   lumisection_histograms_1d: [...histogramHead, c('source_data_file', 'int32', true), c('data', 'hist1d')],
@@ -65,13 +79,48 @@ export const COLUMNS: Record<Endpoint, readonly ColumnDef[]> = {
     c('lumisection_histograms_1d', 'int64'),
     c('lumisection_histograms_2d', 'int64'),
   ],
+  // DIALS: field names and order as the API serves them; bins without flow bins, 2D data y-outer.
+  th1: [...dialsHistogramHead, c('data', 'hist1d')],
+  th2: [...dialsHistogramHead.slice(0, 10), c('y_min', 'float64'), c('y_max', 'float64'), c('y_bin', 'int32'), c('entries', 'int64'), c('data', 'hist2d')],
+  run: [c('dataset_id', 'int64'), c('dataset', 'dict'), c('run_number', 'int32'), c('ls_count', 'int32')],
+  lumisection: [c('dataset_id', 'int64'), c('dataset', 'dict'), c('run_number', 'int32'), c('ls_number', 'int32'), c('th1_count', 'int32'), c('th2_count', 'int32')],
+  mes: [c('me_id', 'int32'), c('me', 'utf8'), c('count', 'int64'), c('dim', 'int32')],
+  'file-index': [
+    c('dataset_id', 'int64'),
+    c('dataset', 'dict'),
+    c('file_id', 'int64'),
+    c('file_size', 'int64'),
+    c('creation_date', 'timestamp'),
+    c('last_modification_date', 'timestamp'),
+    c('logical_file_name', 'utf8'),
+    c('status', 'dict'),
+    c('err_trace', 'utf8', true),
+  ],
+  'dataset-index': [
+    c('dataset_id', 'int64'),
+    c('dataset', 'utf8'),
+    c('era', 'dict'),
+    c('data_tier', 'dict'),
+    c('primary_ds_name', 'dict'),
+    c('processed_ds_name', 'utf8'),
+    c('processing_version', 'int32'),
+    c('last_modification_date', 'timestamp'),
+  ],
 };
 
 /** The field that identifies a record in a reject line, per endpoint (null: no single key). */
-export const RECORD_KEY: Record<Endpoint, string | null> = {
+export const RECORD_KEY: Record<StreamEndpoint, string | null> = {
   runs: 'run_number',
   lumisections: null,
   lumisection_histograms_1d: 'id',
   lumisection_histograms_2d: 'id',
   histogram_data_files: 'id',
+  // DIALS keys are composite (dataset_id, run_number, ls_number, me_id): reject lines give the index.
+  th1: null,
+  th2: null,
+  run: null,
+  lumisection: null,
+  mes: 'me_id',
+  'file-index': 'file_id',
+  'dataset-index': 'dataset_id',
 };

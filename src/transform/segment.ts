@@ -3,16 +3,16 @@
  * a spec's columns it is built from (resolved once per spec, not per record).
  */
 import { Field, RecordBatch, Schema, Struct, makeData, type Data } from 'apache-arrow';
-import { isHistogramEndpoint } from '../domain.js';
-import type { ColumnDef } from './columns.js';
+import { COLUMNS, type ColumnDef } from './columns.js';
 import { HistogramDataAccumulator } from './histogram-data.js';
 import { constantData, scalarAccumulator, type ColumnAccumulator } from './scalar-columns.js';
 import { compileSpec, type CompiledSpec, type TransformSpec } from './spec.js';
 
 /** Histogram dimensions of an endpoint's records: 0 (not a histogram), 1 or 2. */
 export function dimsOf(spec: TransformSpec): 0 | 1 | 2 {
-  if (!isHistogramEndpoint(spec.endpoint)) return 0;
-  return spec.endpoint === 'lumisection_histograms_1d' ? 1 : 2;
+  // From the catalogue's `data` column, so DIALS th1/th2 get their bins like DQM Playground's.
+  const data = COLUMNS[spec.endpoint].find((c) => c.kind === 'hist1d' || c.kind === 'hist2d');
+  return data ? (data.kind === 'hist1d' ? 1 : 2) : 0;
 }
 
 /** True when the histogram `data` column is one of the outputs. */

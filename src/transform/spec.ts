@@ -3,7 +3,7 @@
  * the column selection, renaming and constants. `transformSpecFor` fills the defaults and rejects bad
  * values with ConfigErrors that list the valid ones; `compileSpec` turns a spec into the output plan.
  */
-import { ENDPOINTS, type Endpoint } from '../domain.js';
+import { STREAM_ENDPOINTS as ENDPOINTS, type StreamEndpoint as Endpoint } from '../sources/endpoints.js';
 import { ConfigError } from '../errors.js';
 import { COLUMNS, type ColumnDef } from './columns.js';
 

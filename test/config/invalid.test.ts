@@ -62,8 +62,8 @@ const cases: Case[] = [
   { name: 'no streams', text: HEAD + '  []\n', has: ['t.yaml:7:3: streams: expected at least one stream'] },
   { name: 'description not text', text: HEAD + RUNS + 'description: [a]\n', has: ['t.yaml:10:14: description: expected text, got a list'] },
   // --- source ---
-  { name: 'source type typo', text: HEAD.replace('type: dqm-playground', 'type: dqm-playgroud') + RUNS, has: ['t.yaml:4:9: source.type: got "dqm-playgroud" (did you mean "dqm-playground"?); valid source types: dqm-playground, ml4dqm-csv'] },
-  { name: 'source type missing', text: HEAD.replace('  type: dqm-playground\n', '') + RUNS, has: ['source.type: missing type; valid types: dqm-playground, ml4dqm-csv'] },
+  { name: 'source type typo', text: HEAD.replace('type: dqm-playground', 'type: dqm-playgroud') + RUNS, has: ['t.yaml:4:9: source.type: got "dqm-playgroud" (did you mean "dqm-playground"?); valid source types: dqm-playground, dials, ml4dqm-csv'] },
+  { name: 'source type missing', text: HEAD.replace('  type: dqm-playground\n', '') + RUNS, has: ['source.type: missing type; valid types: dqm-playground, dials, ml4dqm-csv'] },
   { name: 'url scheme', text: HEAD.replace('http://127.0.0.1:8000', 'ftp://example.org') + RUNS, has: ['t.yaml:5:8: source.url: expected an http:// or https:// URL, got scheme ftp'] },
   { name: 'url preset typo', text: HEAD.replace('http://127.0.0.1:8000', 'prdo') + RUNS, has: ['t.yaml:5:8: source.url: unknown preset "prdo" (did you mean "prod"?); valid presets: prod, develop'] },
   { name: 'plain http to a remote host', text: HEAD.replace('http://127.0.0.1:8000', 'http://dqm.example.org') + RUNS, has: ['t.yaml:5:8: source.url: plain http:// to dqm.example.org would send the token unencrypted', 'allow_insecure_http: true'] },

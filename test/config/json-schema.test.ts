@@ -1,4 +1,6 @@
 /** The JSON Schema of pipeline files: generated from the zod schema, and describing files as written. */
+import { DIALS_ENDPOINTS } from '../../src/sources/dials/domain.js';
+import { filterSpecsOf, type StreamEndpoint } from '../../src/sources/endpoints.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -27,11 +29,11 @@ describe('pipelineJsonSchema', () => {
 
   it('has one stream variant per endpoint, each with that endpoint\'s real filter names', () => {
     const variants = schema.properties.streams.items.oneOf as Json[];
-    expect(variants.map((v) => v.properties.endpoint.const)).toEqual(Object.keys(FILTERS));
+    expect(variants.map((v) => v.properties.endpoint.const)).toEqual([...Object.keys(FILTERS), ...DIALS_ENDPOINTS]);
     for (const v of variants) {
       const filters = v.properties.filters;
       expect(filters.additionalProperties).toBe(false);
-      expect(Object.keys(filters.properties)).toEqual(Object.keys(FILTERS[v.properties.endpoint.const as keyof typeof FILTERS]));
+      expect(Object.keys(filters.properties)).toEqual(Object.keys(filterSpecsOf(v.properties.endpoint.const as StreamEndpoint)));
     }
   });
 

@@ -2,7 +2,8 @@
  * `dqm-export inspect` through the CLI's main(): the text report, --json, --strict's exit code, the
  * HTML report (self-contained, one figure per chart), and bad inputs.
  */
-import { readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { chartCount } from '../../src/inspect/index.js';
@@ -65,6 +66,15 @@ describe('dqm-export inspect', () => {
     expect(r.code).toBe(1);
     expect(r.stderr.trim()).toBe(`error E_INSPECT_DATASET: ${missing} is not a directory (expected a dataset directory written by dqm-export)`);
     expect(r.stdout).toBe('');
+  });
+
+  it('a data file that cannot be decoded: one line naming it, exit 1', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'dqm-inspect-bad-'));
+    await mkdir(join(dir, 'run=1'));
+    await writeFile(join(dir, 'run=1', 'part-0.parquet'), 'not parquet at all');
+    const r = await runCli(['inspect', dir]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`^error E_INSPECT_READ: cannot read ${join(dir, 'run=1', 'part-0.parquet')} as parquet: .+\\n$`));
   });
 
   it('--run must be a run number', async () => {

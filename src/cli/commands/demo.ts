@@ -13,7 +13,8 @@ import { executeRun, runOptions, type RunArgs } from './run.js';
 /** Ends the demo with `inspect`: one line per dataset, and the HTML report next to them. */
 async function inspectDemo(outputs: { name: string; output: string }[]): Promise<void> {
   if (outputs.length === 0) return;
-  const { inspectDataset, shortSummary, htmlReport } = await import('../../inspect/index.js');
+  const { inspectDataset, htmlReport } = await import('../../inspect/index.js');
+  const { shortSummary } = await import('../ui/inspect-report.js');
   const reports = [];
   process.stdout.write('\ninspect:\n');
   for (const o of outputs) {

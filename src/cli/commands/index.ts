@@ -42,6 +42,8 @@ export const COMMAND_ENTRIES: readonly LazyCommandEntry[] = [
     describe: 'Check a dataset (records, shapes, provenance, empty/NaN/negative/missing/duplicate histograms); --html for a report',
     load: async () => (await import('./inspect.js')).inspectCommand,
   },
+  { command: 'login <service>', describe: 'Log in to DIALS with the device flow and keep the tokens for later exports', load: async () => (await import('./login.js')).loginCommand },
+  { command: 'logout <service>', describe: 'Delete the stored DIALS tokens', load: async () => (await import('./login.js')).logoutCommand },
 ];
 
 /**

@@ -28,7 +28,8 @@ export interface InspectArgs {
 
 /** Inspects each dataset, prints the text (or JSON) report, writes the HTML report if asked; returns the reports. */
 export async function executeInspect(args: InspectArgs, out: NodeJS.WritableStream = process.stdout): Promise<DatasetReport[]> {
-  const { inspectDataset, terminalReport, jsonReport, htmlReport } = await import('../../inspect/index.js');
+  const { inspectDataset, jsonReport, htmlReport } = await import('../../inspect/index.js');
+  const { terminalReport } = await import('../ui/inspect-report.js');
   const runs = args.run ?? [];
   const bad = runs.find((r) => !Number.isInteger(r) || r <= 0);
   if (bad !== undefined) throw new UsageError('E_INSPECT_RUN', `--run expects a positive run number, got ${String(bad)}`, { field: 'run' });

@@ -9,7 +9,7 @@ import { loadPipeline } from '../../config/index.js';
 import { createLogger } from '../../log.js';
 import { makePlan, planTotals } from '../../pipeline/make-plan.js';
 import { writePlanFile, type PlanFile } from '../../pipeline/plan-file.js';
-import { runPrepareSteps } from '../../pipeline/prepare.js';
+import { UsageError } from '../../errors.js';
 import { checkShardCount } from '../../pipeline/shards.js';
 import { openSource } from '../../pipeline/source.js';
 import { renderTable, type Column } from '../output/table.js';
@@ -84,15 +84,18 @@ export const planCommand: CommandModule<object, PlanArgs> = {
   handler: async (argv) => {
     const logger = createLogger({ level: argv['log-level'] });
     const loaded = await loadPipeline(argv.file, { allowInsecureHttp: argv['allow-insecure-http'] });
-    const client = await openSource(loaded, { logger, concurrency: argv.concurrency, allowInsecureHttp: argv['allow-insecure-http'], caFile: argv['ca-file'] });
+    const source = await openSource(loaded, { logger, concurrency: argv.concurrency, allowInsecureHttp: argv['allow-insecure-http'], caFile: argv['ca-file'] });
     const controller = new AbortController();
     const onSignal = () => controller.abort();
     process.once('SIGINT', onSignal);
     try {
-      if (argv.prepare && loaded.pipeline.prepare?.length) await runPrepareSteps(client, loaded.pipeline.prepare, { logger, signal: controller.signal });
+      if (argv.prepare && loaded.pipeline.prepare?.length) {
+        if (!source.prepare) throw new UsageError('E_PREPARE_UNSUPPORTED', `${loaded.file}: prepare steps need a dqm-playground source, not ${source.kind}`, { file: loaded.file });
+        await source.prepare(loaded.pipeline.prepare, { logger, signal: controller.signal });
+      }
       const shards = argv.shards === undefined ? undefined : checkShardCount(argv.shards, '--shards');
       const plan = await makePlan(loaded, {
-        client,
+        source,
         outRoot: argv.out ? resolve(argv.out) : loaded.dir,
         shards,
         probe: argv.probe,
@@ -106,7 +109,7 @@ export const planCommand: CommandModule<object, PlanArgs> = {
       }
     } finally {
       process.removeListener('SIGINT', onSignal);
-      await client.close();
+      await source.close();
     }
   },
 };

@@ -21,6 +21,7 @@ function summary(file: string, loaded: LoadedPipeline): string {
 function printable(loaded: LoadedPipeline): string {
   const source = { ...loaded.pipeline.source } as Record<string, unknown>;
   if (source.token !== undefined) source.token = '***';
+  if (source.client_secret !== undefined) source.client_secret = '***';
   return redact(JSON.stringify({ file: loaded.file, configHash: loaded.configHash, pipeline: { ...loaded.pipeline, source } }, null, 2));
 }
 

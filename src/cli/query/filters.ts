@@ -4,8 +4,10 @@
  * histogram list filters nothing) and answers a bad value inside an `__in` list with a 500 HTML
  * page: both are caught here with a message that lists the valid names.
  */
-import { FILTERS, type Endpoint, type FilterSpec, type Filters } from '../../domain.js';
+import type { FilterSpec, Filters } from '../../domain.js';
 import { UsageError } from '../../errors.js';
+import { postgresRegexIssue } from '../../sources/dials/regex.js';
+import { filterSpecsOf, type StreamEndpoint as Endpoint } from '../../sources/endpoints.js';
 
 /**
  * Parses repeated `--filter key=value` arguments into the Filters of `endpoint`. `title` may
@@ -13,7 +15,7 @@ import { UsageError } from '../../errors.js';
  * filters must be one of their values. Throws a UsageError naming the filter and what was expected.
  */
 export function parseFilterArgs(endpoint: Endpoint, args: readonly string[]): Filters {
-  const specs = FILTERS[endpoint];
+  const specs = filterSpecsOf(endpoint);
   const filters: Filters = {};
   for (const arg of args) {
     const eq = arg.indexOf('=');
@@ -25,11 +27,11 @@ export function parseFilterArgs(endpoint: Endpoint, args: readonly string[]): Fi
     const spec = specs[key];
     if (!spec) throw unknownFilter(endpoint, key);
     const value = parseFilterValue(endpoint, key, spec, raw);
-    if (spec.kind === 'string-repeat') {
+    if (spec.kind === 'string-repeat' || spec.kind === 'order') {
       const previous = filters[key];
       filters[key] = [...(Array.isArray(previous) ? previous : []), value as string];
     } else if (key in filters) {
-      throw new UsageError('E_FILTER_REPEATED', `filter ${key} given twice; only title may repeat`, { field: `filter.${key}` });
+      throw new UsageError('E_FILTER_REPEATED', `filter ${key} given twice; only title and order_by may repeat`, { field: `filter.${key}` });
     } else {
       filters[key] = value;
     }
@@ -62,13 +64,21 @@ function parseFilterValue(endpoint: Endpoint, key: string, spec: FilterSpec, raw
     case 'string-repeat':
       if (raw === '') throw bad('a non-empty value');
       return raw;
+    case 'regex': {
+      const issue = raw === '' ? 'a non-empty value' : postgresRegexIssue(raw);
+      if (issue) throw new UsageError('E_FILTER_VALUE', `filter ${key} of ${endpoint}: ${issue}, got ${JSON.stringify(raw)}`, { field: `filter.${key}` });
+      return raw;
+    }
+    case 'order':
+      if (raw === '') throw bad('a field name');
+      return raw;
   }
 }
 
 const INT = /^-?\d{1,15}$/;
 
 function unknownFilter(endpoint: Endpoint, key: string): UsageError {
-  const names = Object.keys(FILTERS[endpoint]);
+  const names = Object.keys(filterSpecsOf(endpoint));
   const hints = suggestFilters(key, names);
   const hint = hints.length ? ` (did you mean ${hints.join(' or ')}?)` : '';
   return new UsageError(

@@ -14,13 +14,20 @@ import { safeUrl } from '../../secrets.js';
 import { crashPoint } from '../../crash-points.js';
 import type { ClientStats, RetryReason } from '../types.js';
 import { fullJitterDelay, sleep } from './backoff.js';
-import { interpretBadBody, interpretFailure, interpretResponse, type Unsuccessful } from './response.js';
+import { interpretBadBody, interpretFailure, interpretResponse, type Resolution, type ResponseFacts, type Unsuccessful } from './response.js';
 
 /** Settings of a transport; `createClient` fills every field from ClientOptions and its defaults. */
 export interface TransportOptions {
   /** Origin the pool connects to, e.g. `https://host:443`. */
   origin: string;
+  /** Sent as `Authorization: Token <token>` unless `authorize` is given. */
   token: string;
+  /** Credentials headers per attempt (a refreshed token is picked up by the next attempt); replaces the Token header. */
+  authorize?: () => Promise<Record<string, string>>;
+  /** Extra headers of every request (e.g. DIALS' `Workspace`). */
+  headers?: Record<string, string>;
+  /** A source's own reading of a response, tried before the generic one (undefined: no opinion). */
+  interpret?: (facts: ResponseFacts) => Resolution | undefined;
   connections: number;
   maxRetries: number;
   retryBaseMs: number;
@@ -49,6 +56,8 @@ export interface HttpRequest {
   /** A 2xx must carry a JSON body (lists and details); an empty one is treated as a cut-short body. Default: GET. */
   expectBody?: boolean;
   signal?: AbortSignal;
+  /** This request's own reading of a response, tried first (e.g. a 504 that should shrink the page instead of being retried). */
+  interpret?: (facts: ResponseFacts) => Resolution | undefined;
 }
 
 /** A successful response. */
@@ -90,15 +99,19 @@ export function createTransport(options: TransportOptions): Transport {
   const stats = emptyStats();
   const baseHeaders: Record<string, string> = {
     accept: 'application/json',
-    authorization: `Token ${options.token}`,
+    ...(options.authorize ? {} : { authorization: `Token ${options.token}` }),
     'user-agent': options.userAgent,
+    ...options.headers,
   };
 
   async function attempt(request: HttpRequest, url: string): Promise<{ result: HttpResult } | { resolution: Unsuccessful }> {
     const { method, signal } = request;
     let phase: 'headers' | 'body' = 'headers';
+    // Outside the try: a failed token refresh is its own error, not a network failure.
+    const auth = options.authorize ? await options.authorize() : undefined;
     try {
-      const headers = request.body === undefined ? baseHeaders : { ...baseHeaders, 'content-type': 'application/json' };
+      const common = auth ? { ...baseHeaders, ...auth } : baseHeaders;
+      const headers = request.body === undefined ? common : { ...common, 'content-type': 'application/json' };
       const res = await pool.request({
         method,
         path: request.path,
@@ -111,7 +124,8 @@ export function createTransport(options: TransportOptions): Transport {
       const buffer = Buffer.from(await res.body.arrayBuffer());
       stats.bytes += buffer.length;
       const text = buffer.toString('utf8');
-      const resolution = interpretResponse({ method, url, status: res.statusCode, headers: res.headers, body: text });
+      const facts = { method, url, status: res.statusCode, headers: res.headers, body: text };
+      const resolution = request.interpret?.(facts) ?? options.interpret?.(facts) ?? interpretResponse(facts);
       if (resolution.action !== 'ok') return { resolution };
       let json: unknown;
       if (text.length === 0 && (request.expectBody ?? method === 'GET')) {

@@ -15,9 +15,8 @@ import { loadPipeline } from '../../../src/config/index.js';
 import type { DqmClient } from '../../../src/extract/index.js';
 import { silentLogger } from '../../../src/log.js';
 import { runPipeline } from '../../../src/pipeline/run-pipeline.js';
-import { openSource } from '../../../src/pipeline/source.js';
 import { expandFiles, isGlob } from '../../../src/sources/csv/csv-files.js';
-import { commonDirectory } from '../../../src/sources/csv/csv-source.js';
+import { commonDirectory, openCsvSource } from '../../../src/sources/csv/csv-source.js';
 import { loadCsvTables } from '../../../src/sources/csv/csv-tables.js';
 import { startServer, type RunningServer } from '../../../src/server/index.js';
 import { PACKAGE_ROOT, SAMPLE_DATA_DIR } from '../../../src/version.js';
@@ -124,7 +123,9 @@ async function failureOf(files: string[], endpoint = 'lumisection_histograms_1d'
 
 async function openCsv(files: string[], extra = ''): Promise<DqmClient> {
   const file = await pipelineFile('open', csvPipeline(files, extra));
-  return openSource(await loadPipeline(file, { env: {} }), { logger: silentLogger });
+  const loaded = await loadPipeline(file, { env: {} });
+  if (loaded.pipeline.source.type !== 'ml4dqm-csv') throw new Error('expected an ml4dqm-csv pipeline');
+  return openCsvSource(loaded.pipeline.source, { file: loaded.file, dir: loaded.dir }, { logger: silentLogger });
 }
 
 describe('ml4dqm-csv source vs the embedded server over HTTP', () => {

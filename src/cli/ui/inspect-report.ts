@@ -1,27 +1,11 @@
 /**
- * The terminal and JSON forms of an inspection. Pure functions of `DatasetReport`: the text is a few
- * header lines (state, provenance, files, records per run) and one table row per title with the
- * check counts; the JSON drops the per-bin arrays, which only the HTML report draws.
+ * The terminal form of an inspection (`dqm-export inspect`, and the end of `demo`). Pure functions
+ * of `DatasetReport`: a few header lines (state, provenance, files, records per run) and one table
+ * row per title with the check counts, through the CLI's table renderer.
  */
-import { renderTable, type Column } from '../cli/output/table.js';
-import { formatBytes } from '../cli/ui/summary-table.js';
-import type { CheckCounts, DatasetReport, TitleReport } from './types.js';
-
-/** Check names as printed, in order. */
-export const CHECK_LABELS: Record<keyof CheckCounts, string> = {
-  emptyHistograms: 'empty',
-  nanHistograms: 'NaN',
-  negativeHistograms: 'negative',
-  zeroEntries: 'zero entries',
-  missingLumisections: 'missing LS',
-  duplicateKeys: 'duplicates',
-  shapeMismatches: 'shape mismatch',
-};
-
-/** Number of checks with a non-zero count. */
-export function failingChecks(checks: CheckCounts): number {
-  return Object.values(checks).filter((n) => n > 0).length;
-}
+import { CHECK_LABELS, failingChecks, type CheckCounts, type DatasetReport, type TitleReport } from '../../inspect/index.js';
+import { renderTable, type Column } from '../output/table.js';
+import { formatBytes } from './summary-table.js';
 
 function runsLine(perRun: Record<string, number>): string {
   const runs = Object.entries(perRun);
@@ -83,17 +67,4 @@ export function shortSummary(r: DatasetReport, name: string): string {
       ? 'checks all pass'
       : `${failing} checks failing (${(Object.keys(CHECK_LABELS) as (keyof CheckCounts)[]).filter((k) => r.checks[k] > 0).map((k) => `${CHECK_LABELS[k]} ${r.checks[k]}`).join(', ')})`;
   return `${name}: ${state}, ${r.records} records, ${r.titles.length} titles (${shapes} bins, ${r.dtype} ${r.layout}), ${runs} runs; ${checks}`;
-}
-
-/** The JSON form for scripts: everything but the per-bin arrays and the entries series. */
-export function jsonReport(reports: DatasetReport[]): unknown {
-  return {
-    datasets: reports.map((r) => ({
-      ...r,
-      titles: r.titles.map(({ mean: _mean, percentiles: _p, entries: _e, outliers, ...t }) => ({
-        ...t,
-        outliers: outliers.map(({ values: _v, ...o }) => o),
-      })),
-    })),
-  };
 }

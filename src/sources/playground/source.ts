@@ -1,0 +1,41 @@
+/**
+ * DQM Playground (page numbers, unordered lists) behind the Source interface: planning from the run
+ * list, the page-number executor with its exactly-once and repair logic (src/extract/execute.ts), and
+ * page-1 probes for estimates. The ML4DQM CSV source answers the same `DqmClient` calls in process,
+ * so it sits behind this adapter too, with `kind` and `origin` of its own.
+ */
+import type { Stream } from '../../config/index.js';
+import type { Endpoint } from '../../domain.js';
+import { extractSlices, type DqmClient, type Slice } from '../../extract/index.js';
+import { runPrepareSteps } from '../../pipeline/prepare.js';
+import { planStream, probeSlices, streamSpecFor } from '../../pipeline/stream-plan.js';
+import type { Source, SourceEvent, SourceKind, SourceSlice } from '../source.js';
+
+/** Wraps a DQM Playground-shaped client as a Source. */
+export function pageNumberSource(client: DqmClient, kind: SourceKind = 'dqm-playground'): Source {
+  return {
+    kind,
+    origin: client.baseUrl,
+    concurrency: client.concurrency,
+    stats: client.stats,
+    async plan(stream, options = {}) {
+      return (await planStream(stream, client, options)).slices;
+    },
+    estimate(slices, options = {}) {
+      return probeSlices(client, slices as readonly Slice[], options);
+    },
+    async *extract(slices, options = {}): AsyncGenerator<SourceEvent> {
+      for await (const event of extractSlices(client, slices as readonly Slice<Endpoint>[], options)) {
+        if (event.type === 'batch') yield { type: 'batch', slice: event.slice, records: event.records, bytes: event.bytes };
+        else yield { type: 'slice-done', slice: event.slice, report: { ...event.report, ...(event.report.total !== null ? { proof: 'server-total' as const } : {}) } };
+      }
+    },
+    provenance(stream: Stream, minRun?: number) {
+      const spec = streamSpecFor(stream, minRun);
+      return { sourceUrl: `${client.baseUrl}/api/${stream.endpoint}/`, endpoint: stream.endpoint, filters: spec.filters ?? {} };
+    },
+    prepare: (steps, options) => runPrepareSteps(client, steps, options),
+    close: () => client.close(),
+  };
+}
+
