@@ -122,7 +122,7 @@ export function choice<const T extends readonly [string, ...string[]]>(values: T
   return z.enum(values, { error: orMissing((input) => choiceMessage(input, values, what)) });
 }
 
-/** `got "tensr" (did you mean "tensor"?); valid layouts: nested, flat, tensor`; `what` is plural. */
+/** `got "tensr" (did you mean "tensor"?); valid layouts: nested, flat, tensor, array`; `what` is plural. */
 export function choiceMessage(input: unknown, values: readonly string[], what = 'values'): string {
   const hint = typeof input === 'string' ? didYouMean(input, values) : '';
   return `got ${describeValue(input)}${hint}; valid ${what}: ${values.join(', ')}`;

@@ -1,6 +1,6 @@
 /**
  * From zod issues to what a user reads: `file:line:col: streams[0].transform.layout: got "tensr";
- * valid layouts: nested, flat, tensor (did you mean "tensor"?)`. The error map words the issues
+ * valid layouts: nested, flat, tensor, array (did you mean "tensor"?)`. The error map words the issues
  * that no field-level message covered; the formatter splits multi-key issues, looks through unions
  * to the branch that nearly matched, and attaches positions.
  */

@@ -13,8 +13,8 @@ import { MISSING, boolField, choice, choiceMessage, columnField, describeValue, 
 import { filtersSchema } from './schema-filters.js';
 import { didYouMean } from './suggest.js';
 
-/** Values of `transform.layout`: histogram bins as nested lists, one column per bin, or a fixed-shape tensor. */
-export const LAYOUTS = ['nested', 'flat', 'tensor'] as const;
+/** Values of `transform.layout`: histogram bins as nested lists, one flat list, a fixed-shape tensor, or nested fixed-size arrays. */
+export const LAYOUTS = ['nested', 'flat', 'tensor', 'array'] as const;
 /** Values of `output.format`: Parquet, Arrow IPC file, Arrow IPC stream. */
 export const OUTPUT_FORMATS = ['parquet', 'arrow', 'arrows'] as const;
 /** Values of `output.compression`: all three for Parquet; Arrow IPC formats are written uncompressed (none). */

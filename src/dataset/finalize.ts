@@ -2,7 +2,8 @@
  * `finalize`: turns the shard outputs of a sharded export into one dataset. It checks that every
  * shard 0..N-1 finished the same plan (its manifest exists, same config and plan hash, every assigned
  * slice committed, every listed file present with its size, or its sha256 with `verify`), removes
- * files no shard lists (leftovers of crashed attempts), then writes `manifest.json` and `_SUCCESS`.
+ * files no shard lists (leftovers of crashed attempts), then writes `.dqm-export/manifest.json` and
+ * `.dqm-export/_SUCCESS`.
  * Anything missing fails with the shard indexes named, and nothing is marked complete.
  */
 import { createHash } from 'node:crypto';
@@ -13,9 +14,9 @@ import type { LoadedPipeline, Stream } from '../config/index.js';
 import { ConfigError, InputError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { JournalFile } from './journal.js';
-import { MANIFEST_NAME, SHARDS_DIR, streamRoot, SUCCESS_NAME } from './layout.js';
+import { migrateLegacyLayout, SHARDS_DIR, streamRoot } from './layout.js';
 import { buildManifest, writeManifest, writeSuccessMarker } from './manifest.js';
-import { listDatasetFiles, removeEmptyDirs } from './output-root.js';
+import { listDatasetFiles, removeEmptyDirs, uncommitDataset } from './output-root.js';
 import { readShardManifests, type ShardManifest } from './shard-output.js';
 
 /**
@@ -93,6 +94,7 @@ async function fileProblems(root: string, files: JournalFile[], verify: boolean)
 /** Checks and assembles one stream's dataset. */
 async function finalizeStream(loaded: LoadedPipeline, stream: Stream, o: FinalizeOptions): Promise<FinalizeResult> {
   const root = streamRoot(stream, o.outRoot);
+  await migrateLegacyLayout(root);
   const manifests = await readShardManifests(root);
   const planStream = o.plan?.streams.find((s) => s.name === stream.name);
   if (o.plan && !planStream) throw new ConfigError('E_PLAN_STALE', `the plan file has no stream ${stream.name}`);
@@ -125,7 +127,9 @@ async function finalizeStream(loaded: LoadedPipeline, stream: Stream, o: Finaliz
   const shardList = [...manifests.values()].filter((m) => m.shard < count);
   const files = shardList.flatMap((m) => m.files);
   const listed = new Set(files.map((f) => f.path));
-  const stray = (await listDatasetFiles(root)).filter((rel) => !listed.has(rel) && !rel.startsWith(SHARDS_DIR + '/') && rel !== MANIFEST_NAME && rel !== SUCCESS_NAME);
+  // From here the dataset changes: a marker of an earlier finalize must not stand over it.
+  await uncommitDataset(root, { keepManifest: false });
+  const stray = (await listDatasetFiles(root)).filter((rel) => !listed.has(rel));
   for (const rel of stray) await rm(join(root, rel), { force: true });
   if (stray.length) o.logger.info({ stream: stream.name, removed: stray.length }, 'finalize: removed files no shard lists');
   await removeEmptyDirs(root, root);

@@ -1,7 +1,7 @@
 /**
- * Provenance of an output: `manifest.json` (every file with rows, bytes, sha256, partition and Arrow
+ * Provenance of an output: `.dqm-export/manifest.json` (every file with rows, bytes, sha256, partition and Arrow
  * schema; source, filters, config hash, tool version, timings), the same provenance as key-value
- * metadata inside each file, and `_SUCCESS`, written last. All three are written atomically.
+ * metadata inside each file, and `.dqm-export/_SUCCESS`, written last. All three are written atomically.
  */
 import { join } from 'node:path';
 import type { Filters } from '../domain.js';
@@ -10,7 +10,7 @@ import { VERSION } from '../version.js';
 import { writeFileAtomic } from '../load/atomic.js';
 import type { WrittenFile } from '../load/types.js';
 import type { JournalFile } from './journal.js';
-import { MANIFEST_NAME, SUCCESS_NAME } from './layout.js';
+import { MANIFEST_PATH, SUCCESS_PATH } from './layout.js';
 
 /** A file as the manifest lists it: a journal's file with its format known (the schema may be absent in datasets resumed from older journals). */
 export type ManifestFile = JournalFile & Pick<WrittenFile, 'format'>;
@@ -93,13 +93,13 @@ export function buildManifest(input: {
   return manifest;
 }
 
-/** Writes `manifest.json` in `root` atomically (the source URL is made token-free again, to be sure). */
+/** Writes `.dqm-export/manifest.json` in `root` atomically (the source URL is made token-free again, to be sure). */
 export async function writeManifest(root: string, manifest: Manifest): Promise<void> {
   const safe: Manifest = { ...manifest, source: { ...manifest.source, url: safeUrl(manifest.source.url) } };
-  await writeFileAtomic(join(root, MANIFEST_NAME), JSON.stringify(safe, null, 2) + '\n', 'manifest');
+  await writeFileAtomic(join(root, MANIFEST_PATH), JSON.stringify(safe, null, 2) + '\n', 'manifest');
 }
 
-/** Writes the empty `_SUCCESS` marker in `root` atomically; call it after `writeManifest`. */
+/** Writes the empty `.dqm-export/_SUCCESS` marker in `root` atomically; call it after `writeManifest`. */
 export async function writeSuccessMarker(root: string): Promise<void> {
-  await writeFileAtomic(join(root, SUCCESS_NAME), '', 'success');
+  await writeFileAtomic(join(root, SUCCESS_PATH), '', 'success');
 }

@@ -9,8 +9,9 @@
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { ConfigError, InputError } from '../errors.js';
+import { TEMP_PREFIX } from '../load/atomic.js';
 import { readJournal, resetJournal, type JournalFile, type JournalState } from './journal.js';
-import { MANIFEST_NAME, STATE_DIR, SUCCESS_NAME } from './layout.js';
+import { MANIFEST_NAME, MANIFEST_PATH, migrateLegacyLayout, STATE_DIR, SUCCESS_NAME, SUCCESS_PATH } from './layout.js';
 
 export type OutputMode = 'overwrite' | 'error' | 'append';
 
@@ -48,18 +49,33 @@ export async function listDatasetFiles(root: string): Promise<string[]> {
 
 /** Files listed by a previous run's manifest, or [] when there is none. */
 export async function readManifestFiles(root: string): Promise<JournalFile[]> {
+  const path = join(root, MANIFEST_PATH);
   try {
-    const manifest = JSON.parse(await readFile(join(root, MANIFEST_NAME), 'utf8')) as { files?: JournalFile[] };
+    const manifest = JSON.parse(await readFile(path, 'utf8')) as { files?: JournalFile[] };
     return Array.isArray(manifest.files) ? manifest.files : [];
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new InputError('E_OUTPUT_MANIFEST', `cannot read the previous manifest ${join(root, MANIFEST_NAME)}: ${(err as Error).message}`, {
-      file: join(root, MANIFEST_NAME),
-    });
+    throw new InputError('E_OUTPUT_MANIFEST', `cannot read the previous manifest ${path}: ${(err as Error).message}`, { file: path });
   }
 }
 
-/** Deletes every file under root that `keep` does not name (and the commit markers), then empty dirs. */
+/**
+ * Marks the dataset in `root` as being changed: the commit marker goes first, then (unless
+ * `keepManifest`, for append, whose manifest names the kept files until the new one replaces it)
+ * the manifest, so there is never a marker without its manifest.
+ */
+export async function uncommitDataset(root: string, options: { keepManifest: boolean }): Promise<void> {
+  await rm(join(root, SUCCESS_PATH), { force: true });
+  if (!options.keepManifest) await rm(join(root, MANIFEST_PATH), { force: true });
+  // Temporaries of a manifest or marker whose writer was killed (they sit in .dqm-export/, which
+  // listDatasetFiles leaves out). Nothing else writes them while a run or a shard is starting.
+  const partial = [MANIFEST_NAME, SUCCESS_NAME].map((name) => `${TEMP_PREFIX}${name}-`);
+  for (const name of await readdir(join(root, STATE_DIR)).catch(() => [] as string[])) {
+    if (partial.some((p) => name.startsWith(p))) await rm(join(root, STATE_DIR, name), { force: true });
+  }
+}
+
+/** Deletes every data file under root that `keep` does not name, then empty dirs. */
 async function removeUnlisted(root: string, keep: Set<string>): Promise<void> {
   for (const rel of await listDatasetFiles(root)) {
     if (!keep.has(rel)) await rm(join(root, rel), { force: true });
@@ -95,6 +111,7 @@ export async function prepareOutputRoot(
   root: string,
   options: { mode: OutputMode; resume: boolean; configHash: string; stream: string },
 ): Promise<PreparedOutput> {
+  await migrateLegacyLayout(root);
   const journal = await readJournal(root);
   const existing = await listDatasetFiles(root);
   const started = journal.configHash !== null && !journal.done;
@@ -102,7 +119,8 @@ export async function prepareOutputRoot(
   // its uncommitted files go, and it does not stand in the way of the next run, in any mode.
   if (started && journal.slices.size === 0 && !options.resume) {
     const kept = await readManifestFiles(root);
-    await removeUnlisted(root, new Set([...kept.map((f) => f.path), ...(kept.length ? [MANIFEST_NAME] : []), ...(existing.includes(SUCCESS_NAME) ? [SUCCESS_NAME] : [])]));
+    // The manifest and marker (under .dqm-export/, never listed) stay as they were.
+    await removeUnlisted(root, new Set(kept.map((f) => f.path)));
     await resetJournal(root);
     return prepareOutputRoot(root, options);
   }
@@ -124,14 +142,16 @@ export async function prepareOutputRoot(
     const kept = options.mode === 'append' ? await readManifestFiles(root) : [];
     // The previous manifest stays until the new one replaces it atomically: it is what names the
     // kept files if this run is interrupted again.
-    const keep = new Set<string>([...kept.map((f) => f.path), ...(kept.length ? [MANIFEST_NAME] : [])]);
+    await uncommitDataset(root, { keepManifest: kept.length > 0 });
+    const keep = new Set<string>(kept.map((f) => f.path));
     for (const entry of journal.slices.values()) for (const f of entry.files) keep.add(f.path);
     await removeUnlisted(root, keep);
     return { journal, keptFiles: kept };
   }
 
   const fresh: JournalState = { configHash: null, slices: new Map(), done: false };
-  const hasDataset = existing.length > 0;
+  const hasManifest = await exists(join(root, MANIFEST_PATH));
+  const hasDataset = existing.length > 0 || hasManifest;
   if (options.mode === 'error' && (hasDataset || interrupted)) {
     const hint = interrupted ? 'an interrupted run is there: add --resume to continue it' : 'set output.mode to overwrite or append';
     throw new ConfigError('E_OUTPUT_EXISTS', `output ${root} for stream ${options.stream} is not empty (${existing.length} files); ${hint}`, {
@@ -139,7 +159,7 @@ export async function prepareOutputRoot(
     });
   }
   if (options.mode === 'overwrite' && hasDataset) {
-    const ours = existing.includes(MANIFEST_NAME) || journal.configHash !== null;
+    const ours = hasManifest || journal.configHash !== null;
     if (!ours) {
       throw new ConfigError(
         'E_OUTPUT_FOREIGN',
@@ -147,13 +167,14 @@ export async function prepareOutputRoot(
         { file: root },
       );
     }
+    await uncommitDataset(root, { keepManifest: false });
     await removeUnlisted(root, new Set());
   }
   if (options.mode === 'append') {
     const kept = await readManifestFiles(root);
-    const keep = new Set([...kept.map((f) => f.path), ...(kept.length ? [MANIFEST_NAME] : [])]);
+    await uncommitDataset(root, { keepManifest: kept.length > 0 });
     // Files of an interrupted append that never committed are not part of the dataset.
-    await removeUnlisted(root, keep);
+    await removeUnlisted(root, new Set(kept.map((f) => f.path)));
     await resetJournal(root);
     return { journal: fresh, keptFiles: kept };
   }

@@ -2,17 +2,18 @@
  * A shard's share of an output root. Shards of one export write into the same directory at the same
  * time (a shared filesystem: EOS, CephFS, NFS), so a shard touches only what carries its own tag:
  * part files `part-sNNNN-*`, its journal `.dqm-export/shard-sNNNN.jsonl` and its manifest
- * `_shards/sNNNN.json`. The dataset-level `manifest.json` and `_SUCCESS` are written by `finalize`
- * only, and removed by any shard that starts writing (the dataset is no longer complete then).
+ * `.dqm-export/shards/sNNNN.json`. The dataset-level `.dqm-export/manifest.json` and `_SUCCESS` are
+ * written by `finalize` only, and removed by any shard that starts writing (the dataset is no longer
+ * complete then).
  */
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { ConfigError, InputError } from '../errors.js';
 import { TEMP_PREFIX, writeFileAtomic } from '../load/atomic.js';
 import { VERSION } from '../version.js';
 import { readJournal, resetJournal, type JournalFile, type JournalState } from './journal.js';
-import { MANIFEST_NAME, SHARDS_DIR, shardTag, SUCCESS_NAME } from './layout.js';
-import { listDatasetFiles, type OutputMode, type PreparedOutput } from './output-root.js';
+import { MANIFEST_PATH, migrateLegacyLayout, SHARDS_DIR, shardTag, STATE_DIR, SUCCESS_PATH } from './layout.js';
+import { listDatasetFiles, uncommitDataset, type OutputMode, type PreparedOutput } from './output-root.js';
 
 /** Journal file name of a shard. */
 export function shardJournalName(index: number): string {
@@ -103,9 +104,10 @@ export interface ShardPrepareOptions {
  * - error: refuse when this shard's files or a finalized dataset are there;
  * - overwrite: delete this shard's files and manifest, files of an unsharded dataset, and files of
  *   shards beyond the count; other shards' files are never touched.
- * In every case the dataset-level `manifest.json` and `_SUCCESS` go: the dataset is being changed.
+ * In every case the dataset-level manifest and `_SUCCESS` go: the dataset is being changed.
  */
 export async function prepareShardOutput(root: string, o: ShardPrepareOptions): Promise<PreparedOutput> {
+  await migrateLegacyLayout(root);
   const journalName = shardJournalName(o.index);
   const journal = await readJournal(root, journalName);
   const files = await listDatasetFiles(root);
@@ -124,7 +126,10 @@ export async function prepareShardOutput(root: string, o: ShardPrepareOptions): 
     for (const entry of journal.slices.values()) for (const f of entry.files) keep.add(f.path);
     // A shard that completed is left as it is (a batch engine retrying it changes nothing); one that
     // was interrupted loses its uncommitted files, and the dataset is no longer complete.
-    if (!journal.done) await removeFiles(root, files.filter((rel) => (mine(rel) && !keep.has(rel)) || rel === MANIFEST_NAME || rel === SUCCESS_NAME));
+    if (!journal.done) {
+      await uncommitDataset(root, { keepManifest: false });
+      await removeFiles(root, files.filter((rel) => mine(rel) && !keep.has(rel)));
+    }
     return { journal, keptFiles: [] };
   }
 
@@ -135,15 +140,15 @@ export async function prepareShardOutput(root: string, o: ShardPrepareOptions): 
     await resetJournal(root, journalName);
     return prepareShardOutput(root, o);
   }
-  const finalized = files.includes(SUCCESS_NAME) || files.includes(MANIFEST_NAME);
-  if (o.mode === 'error' && (finalized || files.some(mine) || files.includes(ownManifest))) {
+  const finalized = (await exists(join(root, SUCCESS_PATH))) || (await exists(join(root, MANIFEST_PATH)));
+  if (o.mode === 'error' && (finalized || files.some(mine) || (await exists(join(root, ownManifest))))) {
     throw new ConfigError('E_OUTPUT_EXISTS', `output ${root} for stream ${o.stream} already holds shard ${o.index}'s files or a finalized dataset; set output.mode to overwrite, or add --resume`, {
       file: root,
     });
   }
   const ours = (rel: string) => {
     const name = posix.basename(rel);
-    return rel.startsWith(SHARDS_DIR + '/') || rel === MANIFEST_NAME || rel === SUCCESS_NAME || name.startsWith('part-') || name.startsWith(`${TEMP_PREFIX}part-`);
+    return name.startsWith('part-') || name.startsWith(`${TEMP_PREFIX}part-`);
   };
   const foreign = files.filter((rel) => !ours(rel));
   // A directory with only foreign files is not ours to clean; one with our files may hold leftovers.
@@ -153,19 +158,36 @@ export async function prepareShardOutput(root: string, o: ShardPrepareOptions): 
     });
   }
   const stale = (rel: string) => {
-    if (rel === ownManifest || rel === MANIFEST_NAME || rel === SUCCESS_NAME) return true;
     const shard = shardOfFile(rel);
     if (shard !== null) return shard === o.index || shard >= o.count;
-    // Another shard's temporary (e.g. its manifest being written right now) is not ours to delete.
+    // Another shard's temporary is not ours to delete.
     if (posix.basename(rel).startsWith(TEMP_PREFIX)) return false;
-    const m = /^_shards\/s(\d{4,})\.json$/.exec(rel);
-    if (m) return Number(m[1]) >= o.count;
     // A file of an unsharded dataset (or a foreign file in a dqm-export dataset): not part of the new one.
     return true;
   };
-  await removeFiles(root, files.filter(stale));
+  await uncommitDataset(root, { keepManifest: false });
+  const staleManifests = [...(await readShardManifestNames(root)).entries()].filter(([shard]) => shard === o.index || shard >= o.count).map(([, rel]) => rel);
+  await removeFiles(root, [...staleManifests, ...files.filter(stale)]);
   await resetJournal(root, journalName);
   return { journal: { configHash: null, slices: new Map(), done: false } satisfies JournalState, keptFiles: [] };
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Shard index -> relative path of every shard manifest in the root (temporaries excluded). */
+async function readShardManifestNames(root: string): Promise<Map<number, string>> {
+  const out = new Map<number, string>();
+  const names = await readdir(join(root, SHARDS_DIR)).catch(() => [] as string[]);
+  for (const name of names) {
+    const m = /^s(\d{4,})\.json$/.exec(name);
+    if (m) out.set(Number(m[1]), `${SHARDS_DIR}/${name}`);
+  }
+  return out;
 }
 
 async function removeFiles(root: string, rels: readonly string[]): Promise<void> {

@@ -142,7 +142,7 @@ export interface ShardRun {
   assigned: number;
 }
 
-/** One shard's share of `root`: tagged part files and `_shards/sNNNN.json` at the end. */
+/** One shard's share of `root`: tagged part files and `.dqm-export/shards/sNNNN.json` at the end. */
 export function shardTarget(root: string, stream: Stream, o: { resume: boolean; configHash: string; shard: ShardRun }): OutputTarget {
   const tag = shardTag(o.shard.index);
   const rejectsPath = `${STATE_DIR}/rejects-${tag}.jsonl`;

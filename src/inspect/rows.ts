@@ -13,8 +13,8 @@ export type Bins = Float32Array | Float64Array;
 /** Histogram rows of one batch. */
 export interface HistogramRows {
   length: number;
-  /** `nested`, `flat` or `tensor`. */
-  layout: 'nested' | 'flat' | 'tensor';
+  /** `nested`, `flat`, `tensor` or `array`. */
+  layout: 'nested' | 'flat' | 'tensor' | 'array';
   dtype: 'float32' | 'float64';
   run(i: number): number;
   lumisection(i: number): number;
@@ -94,13 +94,16 @@ export function histogramRows(batch: RecordBatch, partition: Record<string, stri
   const [xMin, xMax, yMin, yMax] = ['x_min', 'x_max', 'y_min', 'y_max'].map((n) => optionalNumber(batch.getChild(n)));
   const nested2d = DataType.isList(data.type) && data.children[0]!.children.length > 0;
   const tensor = DataType.isFixedSizeList(data.type);
-  const dims: 1 | 2 = nested2d || yBin !== null || (tensor && (tensorShape(batch)?.length ?? 1) === 2) ? 2 : 1;
-  const layout = tensor ? 'tensor' : nested2d ? 'nested' : dims === 2 ? 'flat' : 'nested';
-  const shapeMeta = tensor ? tensorShape(batch) : null;
+  // The array layout nests one fixed-size list per dimension ([y][x]); its shape is in the type.
+  const inner = tensor ? data.children[0]!.type : null;
+  const arrayOf2d = inner !== null && DataType.isFixedSizeList(inner);
+  const dims: 1 | 2 = nested2d || arrayOf2d || yBin !== null || (tensor && (tensorShape(batch)?.length ?? 1) === 2) ? 2 : 1;
+  const layout = arrayOf2d ? 'array' : tensor ? (tensorShape(batch) ? 'tensor' : 'array') : nested2d ? 'nested' : dims === 2 ? 'flat' : 'nested';
+  const shapeMeta = arrayOf2d ? [(data.type as { listSize: number }).listSize, (inner as { listSize: number }).listSize] : tensor ? tensorShape(batch) : null;
 
   // apache-arrow slices list offsets and fixed-size-list children with their parent, so indexes are
   // relative to the batch and no `offset` is added (checked against sliced vectors).
-  const listSize = tensor ? (data.type as { listSize: number }).listSize : 0;
+  const listSize = tensor ? (data.type as { listSize: number }).listSize * (arrayOf2d ? (inner as { listSize: number }).listSize : 1) : 0;
   /** [start, end) of row i in the leaf buffer, and the nested row's inner-list count. */
   const span = (i: number): [number, number, number] => {
     if (tensor) return [i * listSize, (i + 1) * listSize, 0];

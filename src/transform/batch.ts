@@ -7,7 +7,7 @@ import { Field, type RecordBatch, Schema } from 'apache-arrow';
 import { ConfigError, InputError } from '../errors.js';
 import { RECORD_KEY } from './columns.js';
 import { Invalid, checkField } from './field-check.js';
-import { HistogramDataAccumulator, histogramDataType, tensorMetadata } from './histogram-data.js';
+import { HistogramDataAccumulator, histogramDataType, isFixedShape, tensorMetadata } from './histogram-data.js';
 import { constantType, scalarType } from './scalar-columns.js';
 import { batchLayout, dimsOf, finishSegment, newSegment, pushScalars, type BatchLayout, type Segment } from './segment.js';
 import { compileSpec, type TransformSpec } from './spec.js';
@@ -49,8 +49,8 @@ export function arrowSchemaFor(spec: TransformSpec, shape?: readonly number[]): 
     if (!('kind' in out.source)) return new Field(out.name, constantType(out.source.constant), false);
     const def = out.source;
     if (def.kind === 'hist1d' || def.kind === 'hist2d') {
-      if (spec.layout === 'tensor' && !shape) {
-        throw new ConfigError('E_TRANSFORM_SHAPE', 'arrowSchemaFor: the tensor layout needs the histogram shape ([x] or [y, x])', { field: 'shape' });
+      if (isFixedShape(spec.layout) && !shape) {
+        throw new ConfigError('E_TRANSFORM_SHAPE', `arrowSchemaFor: the ${spec.layout} layout needs the histogram shape ([x] or [y, x])`, { field: 'shape' });
       }
       const metadata = spec.layout === 'tensor' ? tensorMetadata(shape!) : new Map<string, string>();
       return new Field(out.name, histogramDataType(spec.layout, spec.dtype, dims as 1 | 2, shape), false, metadata);
@@ -106,7 +106,7 @@ function shapeChangeError(L: BatchLayout, seg: Segment, record: unknown, index: 
   const id = recordId(L.spec.endpoint, record);
   return new InputError(
     'E_SHAPE_CHANGE',
-    `${L.spec.endpoint} record ${id !== null ? 'id=' + id : '#' + index}: tensor shape [${shape.join(', ')}] differs from [${seg.data!.shape!.join(', ')}] (onShapeChange: error)`,
+    `${L.spec.endpoint} record ${id !== null ? 'id=' + id : '#' + index}: ${L.spec.layout} shape [${shape.join(', ')}] differs from [${seg.data!.shape!.join(', ')}] (onShapeChange: error)`,
     { field: 'data', id, index },
   );
 }

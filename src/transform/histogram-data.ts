@@ -23,12 +23,26 @@ function itemField(dtype: Dtype): Field {
   return new Field('item', dtype === 'float32' ? new Float32() : new Float64(), true);
 }
 
-/** The Arrow type of `data` for a layout; `shape` (`[x]` or `[y, x]`) is needed for tensors only. */
+/** True for the layouts whose rows all have one shape within a batch (`tensor` and `array`). */
+export function isFixedShape(layout: Layout): boolean {
+  return layout === 'tensor' || layout === 'array';
+}
+
+/**
+ * The Arrow type of `data` for a layout; `shape` (`[x]` or `[y, x]`) is needed for the fixed-shape
+ * layouts only. `array` nests one fixed-size list per dimension, so a reader that knows no tensor
+ * extension (Hugging Face `datasets`, polars, DuckDB) still sees `[y][x]` (docs/decisions.md).
+ */
 export function histogramDataType(layout: Layout, dtype: Dtype, dims: 1 | 2, shape?: readonly number[]): DataType {
   const item = itemField(dtype);
   if (layout === 'tensor') {
     if (!shape) throw new Error('histogramDataType: the tensor layout needs a shape');
     return new FixedSizeList(shape.reduce((a, b) => a * b, 1), item);
+  }
+  if (layout === 'array') {
+    if (!shape) throw new Error('histogramDataType: the array layout needs a shape');
+    if (dims === 1) return new FixedSizeList(shape[0]!, item);
+    return new FixedSizeList(shape[0]!, new Field('item', new FixedSizeList(shape[1]!, item), true));
   }
   if (layout === 'nested' && dims === 2) return new List(new Field('item', new List(item), true));
   return new List(item);
@@ -105,9 +119,9 @@ export class HistogramDataAccumulator {
     this.values = grown;
   }
 
-  /** True when a record of this shape may join the batch (always, except a different tensor shape). */
+  /** True when a record of this shape may join the batch (always, except a different tensor or array shape). */
   accepts(xBin: number, yBin: number | null): boolean {
-    if (this.layout !== 'tensor' || this.shape === null) return true;
+    if (!isFixedShape(this.layout) || this.shape === null) return true;
     return this.dims === 1 ? this.shape[0] === xBin : this.shape[0] === yBin && this.shape[1] === xBin;
   }
 
@@ -173,6 +187,12 @@ export class HistogramDataAccumulator {
     const elemType = this.dtype === 'float32' ? new Float32() : new Float64();
     const child = makeData({ type: elemType, length: this.used, data: values, nullCount: 0 } as never) as Data;
     if (type instanceof FixedSizeList) {
+      const inner = type.children[0]!.type;
+      if (inner instanceof FixedSizeList) {
+        // array layout, 2D: count x y rows of x values.
+        const rows = makeData({ type: inner, length: this.count * (this.shape?.[0] ?? 0), child, nullCount: 0 });
+        return makeData({ type, length: this.count, child: rows, nullCount: 0 });
+      }
       return makeData({ type, length: this.count, child, nullCount: 0 });
     }
     const list = type as List;

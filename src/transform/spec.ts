@@ -12,16 +12,19 @@ import { COLUMNS, type ColumnDef } from './columns.js';
  * - `nested`: 1D `list<float>`, 2D `list<list<float>>` with `data[iy][ix]` as served;
  * - `flat`: one `list<float>` per record, 2D row-major with Y outer (`x_bin`/`y_bin` reshape it);
  * - `tensor`: `fixed_size_list<float, y*x>` tagged `arrow.fixed_shape_tensor` with shape `[y, x]`
- *   (1D: `[x]`); every row of a batch has the same shape.
+ *   (1D: `[x]`); every row of a batch has the same shape. pyarrow restores the tensor
+ *   (`to_numpy_ndarray()` is `(N, y, x)`); Hugging Face `datasets` cannot load it;
+ * - `array`: 2D `fixed_size_list<fixed_size_list<float, x>, y>`, 1D `fixed_size_list<float, x>`,
+ *   no extension type: `datasets`, polars and DuckDB see the shape; one shape per batch as `tensor`.
  */
-export type Layout = 'nested' | 'flat' | 'tensor';
-export const LAYOUTS: readonly Layout[] = ['nested', 'flat', 'tensor'];
+export type Layout = 'nested' | 'flat' | 'tensor' | 'array';
+export const LAYOUTS: readonly Layout[] = ['nested', 'flat', 'tensor', 'array'];
 
 /** Element type of `data`: float64 keeps the served values bit-exact; float32 is `Math.fround` of each. */
 export type Dtype = 'float64' | 'float32';
 export const DTYPES: readonly Dtype[] = ['float64', 'float32'];
 
-/** What a tensor shape change does: throw (`error`) or start a new batch, and so a new file (`new-file`). */
+/** What a tensor (or array) shape change does: throw (`error`) or start a new batch, and so a new file (`new-file`). */
 export type ShapeChangePolicy = 'error' | 'new-file';
 
 /** A value for a constant column. Strings become dictionary-encoded utf8, integers int64, other numbers float64. */
@@ -41,7 +44,7 @@ export interface TransformSpec {
   rename?: Record<string, string>;
   /** Extra columns with one value for every row (e.g. a dataset label), appended after the others. */
   constants?: Record<string, ConstantValue>;
-  /** Tensor layout only: what a record whose shape differs from the batch's first record does. */
+  /** Tensor and array layouts only: what a record whose shape differs from the batch's first record does. */
   onShapeChange?: ShapeChangePolicy;
   /** Throw an InputError at the first invalid record instead of collecting rejects. */
   strict?: boolean;

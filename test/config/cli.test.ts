@@ -22,7 +22,7 @@ beforeAll(async () => {
 describe('dqm-export validate', () => {
   it('prints a summary and exits 0 for a valid file', async () => {
     const r = await runCli(['validate', 'pipelines/demo.yaml'], { env: NO_TOKEN });
-    expect(r).toEqual({ code: 0, stdout: 'pipelines/demo.yaml: valid (4 streams: runs, lumisections, h1d, h2d)\n', stderr: '' });
+    expect(r).toEqual({ code: 0, stdout: 'pipelines/demo.yaml: valid (5 streams: runs, lumisections, h1d, h2d, h2d_array)\n', stderr: '' });
   });
 
   it('prints every problem with file:line:col and exits 2', async () => {

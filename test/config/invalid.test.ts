@@ -124,7 +124,7 @@ const cases: Case[] = [
   { name: 'slice size without run-range', text: stream('  - name: h\n    endpoint: lumisection_histograms_1d\n    slice: {by: run, size: 5}\n    output: {path: h}\n'), has: ['t.yaml:9:22: streams[0].slice.size: unknown key "size"; valid keys: by, runs'] },
   // --- transform ---
   { name: 'tensor layout without bins', text: stream('  - name: r\n    endpoint: runs\n    transform: {layout: tensor}\n    output: {path: r}\n'), has: ['t.yaml:9:25: streams[0].transform.layout: layout tensor needs a histogram endpoint', 'runs records have no bins'] },
-  { name: 'layout typo', text: stream('  - name: h\n    endpoint: lumisection_histograms_2d\n    transform: {layout: tensr}\n    output: {path: h}\n'), has: ['streams[0].transform.layout: got "tensr" (did you mean "tensor"?); valid layouts: nested, flat, tensor'] },
+  { name: 'layout typo', text: stream('  - name: h\n    endpoint: lumisection_histograms_2d\n    transform: {layout: tensr}\n    output: {path: h}\n'), has: ['streams[0].transform.layout: got "tensr" (did you mean "tensor"?); valid layouts: nested, flat, tensor, array'] },
   { name: 'dtype', text: stream('  - name: h\n    endpoint: lumisection_histograms_2d\n    transform: {dtype: float16}\n    output: {path: h}\n'), has: ['streams[0].transform.dtype: got "float16"', 'valid dtypes: float64, float32'] },
   { name: 'select of an unknown column', text: stream('  - name: h\n    endpoint: lumisection_histograms_2d\n    transform: {select: [run, lumisecton]}\n    output: {path: h}\n'), has: ['t.yaml:9:31: streams[0].transform.select[1]: lumisecton is not a column of lumisection_histograms_2d (did you mean "lumisection"?)'] },
   { name: 'rename of an unknown column', text: stream('  - name: r\n    endpoint: runs\n    transform: {rename: {runnumber: run}}\n    output: {path: r}\n'), has: ['streams[0].transform.rename.runnumber: runnumber is not a column of runs (did you mean "run_number"?)'] },
@@ -209,7 +209,7 @@ streams:
       't.yaml: invalid pipeline (4 errors):',
       't.yaml:1:10: version: unsupported version 3; supported versions: 1',
       't.yaml:6:3: source.concurency: unknown key "concurency" (did you mean "concurrency"?); valid keys: type, url, token, token_file, concurrency, retries, timeouts, ca_file, allow_insecure_http',
-      't.yaml:10:25: streams[0].transform.layout: got "tensr" (did you mean "tensor"?); valid layouts: nested, flat, tensor',
+      't.yaml:10:25: streams[0].transform.layout: got "tensr" (did you mean "tensor"?); valid layouts: nested, flat, tensor, array',
       't.yaml:11:31: streams[0].output.format: got "parket" (did you mean "parquet"?); valid formats: parquet, arrow, arrows',
     ]);
     expect(err.context).toMatchObject({ file: 't.yaml', line: 1, column: 10, field: 'version' });

@@ -39,7 +39,7 @@ describe('pipelineJsonSchema', () => {
 
   it('shows enums, defaults and interpolation-friendly numbers', () => {
     const h2d = (schema.properties.streams.items.oneOf as Json[]).find((v) => v.properties.endpoint.const === 'lumisection_histograms_2d')!;
-    expect(h2d.properties.transform.properties.layout).toMatchObject({ enum: ['nested', 'flat', 'tensor'], default: 'nested' });
+    expect(h2d.properties.transform.properties.layout).toMatchObject({ enum: ['nested', 'flat', 'tensor', 'array'], default: 'nested' });
     expect(h2d.properties.output.properties.format).toMatchObject({ enum: ['parquet', 'arrow', 'arrows'], default: 'parquet' });
     const concurrency = schema.properties.source.oneOf[0].properties.concurrency;
     expect(concurrency.default).toBe(8);

@@ -52,16 +52,18 @@ describe('the example pipelines', () => {
     expect(readFileSync(join(PIPELINES, 'pixel-2d.yaml'), 'utf8')).toBe(PIXEL_2D);
   });
 
-  it('demo.yaml: 1D nested and 2D float32 tensors partitioned by run', async () => {
+  it('demo.yaml: 1D nested, 2D float32 tensors and arrays, partitioned by run', async () => {
     const { pipeline } = await loadPipeline(join(PIPELINES, 'demo.yaml'), { env: ENV });
     expect(pipeline.streams.map((s) => [s.name, s.endpoint])).toEqual([
       ['runs', 'runs'],
       ['lumisections', 'lumisections'],
       ['h1d', 'lumisection_histograms_1d'],
       ['h2d', 'lumisection_histograms_2d'],
+      ['h2d_array', 'lumisection_histograms_2d'],
     ]);
     const h2d = pipeline.streams[3];
     expect(h2d.transform).toMatchObject({ layout: 'tensor', dtype: 'float32' });
+    expect(pipeline.streams[4].transform).toMatchObject({ layout: 'array', dtype: 'float32' });
     expect(h2d.output).toMatchObject({ format: 'parquet', partition_by: ['run'], compression: 'zstd' });
     expect(pipeline.source).toMatchObject({ url: 'http://127.0.0.1:8000', token: 'test-token-0001' });
   });

@@ -1,4 +1,5 @@
 import { mkdtemp, mkdir, writeFile, readFile, appendFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -72,14 +73,15 @@ describe('prepareOutputRoot', () => {
   it('append after a run that committed nothing keeps the previous dataset', async () => {
     const root = await tmp();
     await put(root, 'run=1/part-a.parquet');
-    await put(root, 'manifest.json', JSON.stringify({ files: [file('run=1/part-a.parquet')] }));
+    await put(root, '.dqm-export/manifest.json', JSON.stringify({ tool: { name: 'dqm-export' }, files: [file('run=1/part-a.parquet')] }));
     const j = await openJournal(root);
     await j.append({ type: 'start', at: 'now', configHash: 'h1', version: '0' });
     await j.close();
     await put(root, 'run=2/part-b.parquet');
     const prepared = await prepareOutputRoot(root, { ...opts, mode: 'append', resume: false });
     expect(prepared.keptFiles.map((f) => f.path)).toEqual(['run=1/part-a.parquet']);
-    expect(await listDatasetFiles(root)).toEqual(['manifest.json', 'run=1/part-a.parquet']);
+    expect(await listDatasetFiles(root)).toEqual(['run=1/part-a.parquet']);
+    expect(existsSync(join(root, '.dqm-export', 'manifest.json'))).toBe(true);
     // ...and mode error still refuses it: that dataset is complete, not an interrupted run.
     await expect(prepareOutputRoot(root, { ...opts, mode: 'error', resume: false })).rejects.toThrow(/output.mode/);
   });
@@ -94,9 +96,11 @@ describe('prepareOutputRoot', () => {
     const root = await tmp();
     await put(root, 'notes.txt');
     await expect(prepareOutputRoot(root, { ...opts, mode: 'overwrite', resume: false })).rejects.toThrow(/refusing to overwrite/);
-    await put(root, 'manifest.json', '{"files":[]}');
+    await put(root, '.dqm-export/manifest.json', '{"tool":{"name":"dqm-export"},"files":[]}');
+    await put(root, '.dqm-export/_SUCCESS', '');
     await prepareOutputRoot(root, { ...opts, mode: 'overwrite', resume: false });
     expect(await listDatasetFiles(root)).toEqual([]);
+    expect(existsSync(join(root, '.dqm-export', 'manifest.json')) || existsSync(join(root, '.dqm-export', '_SUCCESS'))).toBe(false);
   });
 
   it('resume keeps committed files and removes uncommitted ones and temporaries', async () => {
@@ -125,10 +129,30 @@ describe('prepareOutputRoot', () => {
     const root = await tmp();
     await put(root, 'run=1/part-a.parquet');
     await put(root, 'run=9/stray.parquet');
-    await put(root, 'manifest.json', JSON.stringify({ files: [file('run=1/part-a.parquet')] }));
+    await put(root, '.dqm-export/manifest.json', JSON.stringify({ tool: { name: 'dqm-export' }, files: [file('run=1/part-a.parquet')] }));
+    await put(root, '.dqm-export/_SUCCESS', '');
+    const prepared = await prepareOutputRoot(root, { ...opts, mode: 'append', resume: false });
+    expect(prepared.keptFiles.map((f) => f.path)).toEqual(['run=1/part-a.parquet']);
+    expect(await listDatasetFiles(root)).toEqual(['run=1/part-a.parquet']);
+    // The manifest names the kept files until the new one replaces it; the dataset is no longer complete.
+    expect(existsSync(join(root, '.dqm-export', 'manifest.json'))).toBe(true);
+    expect(existsSync(join(root, '.dqm-export', '_SUCCESS'))).toBe(false);
+  });
+
+  it('append on a dataset of version 0.1 (top-level manifest.json, _SUCCESS) keeps its files', async () => {
+    const root = await tmp();
+    await put(root, 'run=1/part-a.parquet');
+    await put(root, 'manifest.json', JSON.stringify({ tool: { name: 'dqm-export' }, files: [file('run=1/part-a.parquet')] }));
     await put(root, '_SUCCESS', '');
     const prepared = await prepareOutputRoot(root, { ...opts, mode: 'append', resume: false });
     expect(prepared.keptFiles.map((f) => f.path)).toEqual(['run=1/part-a.parquet']);
-    expect(await listDatasetFiles(root)).toEqual(['manifest.json', 'run=1/part-a.parquet']);
+    expect(await listDatasetFiles(root)).toEqual(['run=1/part-a.parquet']);
+    expect(existsSync(join(root, '.dqm-export', 'manifest.json'))).toBe(true);
+  });
+
+  it('mode error refuses a complete dataset that has no data files (an empty export)', async () => {
+    const root = await tmp();
+    await put(root, '.dqm-export/manifest.json', '{"tool":{"name":"dqm-export"},"files":[]}');
+    await expect(prepareOutputRoot(root, { ...opts, mode: 'error', resume: false })).rejects.toThrow(/is not empty/);
   });
 });

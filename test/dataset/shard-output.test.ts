@@ -1,57 +1,78 @@
 /** A shard's share of an output root: what `prepareShardOutput` deletes and keeps, per mode. */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { listDatasetFiles } from '../../src/dataset/output-root.js';
 import { openJournal } from '../../src/dataset/journal.js';
 import { prepareShardOutput, shardJournalName } from '../../src/dataset/shard-output.js';
 
+const OUR_MANIFEST = JSON.stringify({ tool: { name: 'dqm-export' }, files: [] });
+
+/** A root holding `files` (content 'x', or dqm-export's manifest for the manifest names). */
 async function tree(files: string[]): Promise<string> {
   const root = await mkdtemp(join(tmpdir(), 'dqm-shard-out-'));
   for (const f of files) {
     await mkdir(dirname(join(root, f)), { recursive: true });
-    await writeFile(join(root, f), 'x');
+    await writeFile(join(root, f), f.endsWith('manifest.json') ? OUR_MANIFEST : 'x');
   }
   return root;
 }
 
+/** Every file under root, bookkeeping included. */
+async function allFiles(root: string): Promise<string[]> {
+  const entries = await readdir(root, { recursive: true, withFileTypes: true });
+  return entries.filter((e) => e.isFile()).map((e) => relative(root, join(e.parentPath, e.name)).split(sep).join('/')).sort();
+}
+
 const base = { resume: false, configHash: 'c', planHash: 'p', stream: 'h2d', index: 1, count: 3 };
+
+const DATA = [
+  'run=1/part-s0000-aaaaaaaaaaaa-00000.parquet',
+  'run=1/part-s0001-bbbbbbbbbbbb-00000.parquet',
+  'run=2/.tmp-part-s0001-bbbbbbbbbbbb-00001.parquet-123',
+  'run=2/.tmp-part-s0002-cccccccccccc-00000.parquet-456',
+  'run=2/part-s0005-dddddddddddd-00000.parquet',
+  'run=3/part-eeeeeeeeeeee-00000.parquet',
+];
+const KEPT_DATA = ['run=1/part-s0000-aaaaaaaaaaaa-00000.parquet', 'run=2/.tmp-part-s0002-cccccccccccc-00000.parquet-456'];
 
 describe('prepareShardOutput', () => {
   it('overwrite: removes this shard, shards beyond the count, unsharded files and the dataset markers; keeps the other shards and their temporaries', async () => {
     const root = await tree([
-      'run=1/part-s0000-aaaaaaaaaaaa-00000.parquet',
-      'run=1/part-s0001-bbbbbbbbbbbb-00000.parquet',
-      'run=2/.tmp-part-s0001-bbbbbbbbbbbb-00001.parquet-123',
-      'run=2/.tmp-part-s0002-cccccccccccc-00000.parquet-456',
-      'run=2/part-s0005-dddddddddddd-00000.parquet',
-      'run=3/part-eeeeeeeeeeee-00000.parquet',
-      '_shards/s0000.json',
-      '_shards/s0001.json',
-      '_shards/s0007.json',
-      '_shards/.tmp-s0002.json-789',
-      'manifest.json',
-      '_SUCCESS',
+      ...DATA,
+      '.dqm-export/shard-s0000.jsonl',
+      '.dqm-export/shards/s0000.json',
+      '.dqm-export/shards/s0001.json',
+      '.dqm-export/shards/s0007.json',
+      '.dqm-export/shards/.tmp-s0002.json-789',
+      '.dqm-export/manifest.json',
+      '.dqm-export/_SUCCESS',
     ]);
     await prepareShardOutput(root, { ...base, mode: 'overwrite' });
-    expect(await listDatasetFiles(root)).toEqual([
-      '_shards/.tmp-s0002.json-789',
-      '_shards/s0000.json',
-      'run=1/part-s0000-aaaaaaaaaaaa-00000.parquet',
-      'run=2/.tmp-part-s0002-cccccccccccc-00000.parquet-456',
-    ]);
+    expect(await allFiles(root)).toEqual(['.dqm-export/shard-s0000.jsonl', '.dqm-export/shards/.tmp-s0002.json-789', '.dqm-export/shards/s0000.json', ...KEPT_DATA]);
+    expect(await listDatasetFiles(root)).toEqual(KEPT_DATA);
+  });
+
+  it('overwrite on a dataset of version 0.1 (_shards/, top-level manifest.json and _SUCCESS): the same, after moving them', async () => {
+    const root = await tree([...DATA, '_shards/s0000.json', '_shards/s0001.json', '_shards/s0007.json', 'manifest.json', '_SUCCESS']);
+    await prepareShardOutput(root, { ...base, mode: 'overwrite' });
+    expect(await allFiles(root)).toEqual(['.dqm-export/shards/s0000.json', ...KEPT_DATA]);
   });
 
   it('error: refuses when this shard has files or the dataset is finalized, not for other shards', async () => {
-    const other = await tree(['run=1/part-s0000-aaaaaaaaaaaa-00000.parquet', '_shards/s0000.json']);
+    const other = await tree(['run=1/part-s0000-aaaaaaaaaaaa-00000.parquet', '.dqm-export/shards/s0000.json']);
     await expect(prepareShardOutput(other, { ...base, mode: 'error' })).resolves.toBeDefined();
     expect(existsSync(join(other, 'run=1/part-s0000-aaaaaaaaaaaa-00000.parquet'))).toBe(true);
     const mine = await tree(['run=1/part-s0001-aaaaaaaaaaaa-00000.parquet']);
     await expect(prepareShardOutput(mine, { ...base, mode: 'error' })).rejects.toMatchObject({ code: 'E_OUTPUT_EXISTS' });
-    const finalized = await tree(['_SUCCESS', 'manifest.json']);
-    await expect(prepareShardOutput(finalized, { ...base, mode: 'error' })).rejects.toMatchObject({ code: 'E_OUTPUT_EXISTS' });
+    const ownManifest = await tree(['.dqm-export/shards/s0001.json']);
+    await expect(prepareShardOutput(ownManifest, { ...base, mode: 'error' })).rejects.toMatchObject({ code: 'E_OUTPUT_EXISTS' });
+    for (const markers of [['.dqm-export/_SUCCESS', '.dqm-export/manifest.json'], ['_SUCCESS', 'manifest.json']]) {
+      const finalized = await tree(markers);
+      await expect(prepareShardOutput(finalized, { ...base, mode: 'error' })).rejects.toMatchObject({ code: 'E_OUTPUT_EXISTS' });
+    }
   });
 
   it('refuses a directory holding only foreign files', async () => {

@@ -19,7 +19,7 @@ export interface StreamSpec {
   name: string;
   dims: 1 | 2;
   format?: 'parquet' | 'arrow' | 'arrows';
-  layout?: 'nested' | 'flat' | 'tensor';
+  layout?: 'nested' | 'flat' | 'tensor' | 'array';
   dtype?: 'float32' | 'float64';
   partitioned?: boolean;
   /** Filters of the stream, as YAML flow mapping text (e.g. `{title: X}`). */

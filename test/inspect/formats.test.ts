@@ -1,5 +1,5 @@
 /**
- * Every format (Parquet, Arrow IPC file, Arrow IPC stream) x layout (nested, flat, tensor), 1D and
+ * Every format (Parquet, Arrow IPC file, Arrow IPC stream) x layout (nested, flat, tensor, array), 1D and
  * 2D, float32 and float64, partitioned or not, exported from the embedded server over the seeded
  * fixtures: `inspect` reads each and finds the same records, checks, shapes and means.
  */
@@ -9,7 +9,7 @@ import { inspectDataset, type DatasetReport } from '../../src/inspect/index.js';
 import { exportSeeded, type StreamSpec } from './export.js';
 
 const FORMATS = ['parquet', 'arrow', 'arrows'] as const;
-const LAYOUTS = ['nested', 'flat', 'tensor'] as const;
+const LAYOUTS = ['nested', 'flat', 'tensor', 'array'] as const;
 
 const STREAMS: StreamSpec[] = FORMATS.flatMap((format, f) =>
   LAYOUTS.flatMap((layout, l) =>

@@ -124,8 +124,9 @@ test('manifest and _SUCCESS: atomic, token-free, complete', async () => {
     const manifest = buildManifest({ provenance, files, timings: { total: 1.5 }, rejects: { count: 0 } });
     await writeManifest(dir, manifest);
     await writeSuccessMarker(dir);
-    expect(listFiles(dir)).toEqual(['_SUCCESS', 'manifest.json', 'part-s03-00000.parquet']);
-    const text = readFileSync(join(dir, 'manifest.json'), 'utf8');
+    // Under .dqm-export/: a reader given the directory sees the data file only.
+    expect(listFiles(dir).sort()).toEqual(['.dqm-export/_SUCCESS', '.dqm-export/manifest.json', 'part-s03-00000.parquet']);
+    const text = readFileSync(join(dir, '.dqm-export', 'manifest.json'), 'utf8');
     expect(text).not.toContain('s3cr3t');
     const read = JSON.parse(text);
     expect(read).toMatchObject({ manifestVersion: 1, tool: { name: 'dqm-export' }, configHash: 'cafe01', rows: h2d.length, timings: { total: 1.5 } });
@@ -136,7 +137,7 @@ test('manifest and _SUCCESS: atomic, token-free, complete', async () => {
     expect(read.files[0].sha256).toBe(createHash('sha256').update(readFileSync(join(dir, 'part-s03-00000.parquet'))).digest('hex'));
     expect(read.files[0].schema.fields.map((f: { name: string }) => f.name)).toContain('data');
     expect(read.files[0].schema.metadata['dqm_export.config_hash']).toBe('cafe01');
-    expect(readFileSync(join(dir, '_SUCCESS'), 'utf8')).toBe('');
+    expect(readFileSync(join(dir, '.dqm-export', '_SUCCESS'), 'utf8')).toBe('');
     expect((await readParquetRows(join(dir, 'part-s03-00000.parquet'))).length).toBe(h2d.length);
   } finally {
     clearSecrets();

@@ -85,8 +85,8 @@ describe('dqm-export run', () => {
     expect(summary.streams.map((s: { records: number }) => s.records)).toEqual([249, 240]);
     const types = await queryParquet(`SELECT typeof(data) AS t, count(*) AS n, count(DISTINCT id) AS d FROM read_parquet(${sqlString(join(dir, 'h2d', '**', '*.parquet'))}) GROUP BY 1`);
     expect(types.rows).toEqual([{ t: 'FLOAT[]', n: 240n, d: 240n }]);
-    expect(existsSync(join(dir, 'h2d', '_SUCCESS'))).toBe(true);
-    const manifest = await readFile(join(dir, 'h2d', 'manifest.json'), 'utf8');
+    expect(existsSync(join(dir, 'h2d', '.dqm-export', '_SUCCESS'))).toBe(true);
+    const manifest = await readFile(join(dir, 'h2d', '.dqm-export', 'manifest.json'), 'utf8');
     expect(JSON.parse(manifest).rows).toBe(240);
     expect(manifest).not.toContain(server.userToken);
   });
@@ -109,7 +109,7 @@ describe('dqm-export run', () => {
     const slow = await setup({ latencyMs: 40 });
     const killed = await runCli(['run', join(slow.dir, 'p.yaml'), '--concurrency', '2'], { ...slow.env, [CRASH_ENV]: `${CRASH_POINTS.commit}:2` });
     expect(killed.signal).toBe('SIGKILL');
-    expect(existsSync(join(slow.dir, 'h2d', '_SUCCESS'))).toBe(false);
+    expect(existsSync(join(slow.dir, 'h2d', '.dqm-export', '_SUCCESS'))).toBe(false);
     const resumed = await runCli(['run', join(slow.dir, 'p.yaml'), '--resume'], slow.env);
     expect(resumed.code, resumed.stderr).toBe(0);
     for (const stream of ['h1d', 'h2d']) {

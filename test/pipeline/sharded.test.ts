@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rename, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -115,15 +115,15 @@ describe('sharded export', () => {
     const out = join(work, 'sharded');
     const runs = await Promise.all([0, 1, 2, 3].map((i) => cli(['run', pipelineFile, '--out', out, '--plan', planned(), '--shard', String(i)])));
     for (const r of runs) expect(r.code, r.stderr).toBe(0);
-    expect(existsSync(join(out, 'h2d', '_SUCCESS'))).toBe(false);
+    expect(existsSync(join(out, 'h2d', '.dqm-export', '_SUCCESS'))).toBe(false);
     const f = await cli(['finalize', pipelineFile, '--out', out, '--plan', planned(), '--verify', '--json']);
     expect(f.code, f.stderr).toBe(0);
     expect(JSON.parse(f.stdout).streams.map((s: { rows: number }) => s.rows)).toEqual([216, 108]);
-    expect(existsSync(join(out, 'h2d', '_SUCCESS'))).toBe(true);
+    expect(existsSync(join(out, 'h2d', '.dqm-export', '_SUCCESS'))).toBe(true);
     expect(await digest(out)).toEqual(reference);
     const names = (await listFiles(join(out, 'h2d'))).filter((n) => n.endsWith('.parquet'));
     expect(new Set(names.map((n) => /part-(s\d{4})-/.exec(n)?.[1])).size).toBe(4);
-    const manifest = JSON.parse(await readFile(join(out, 'h2d', 'manifest.json'), 'utf8'));
+    const manifest = JSON.parse(await readFile(join(out, 'h2d', '.dqm-export', 'manifest.json'), 'utf8'));
     expect(manifest.files.map((x: { path: string }) => x.path).sort()).toEqual(names);
     expect(manifest.shards.count).toBe(4);
 
@@ -149,14 +149,18 @@ describe('sharded export', () => {
     expect(await digest(out)).toEqual(reference);
   });
 
-  it('finalize names a missing shard, marks nothing complete; rerunning it completes the dataset', async () => {
+  it('finalize names a missing shard, marks nothing complete; rerunning it completes the dataset, 0.1 shard manifests included', async () => {
     const out = join(work, 'missing');
     for (const i of [0, 1, 3]) expect((await cli(['run', pipelineFile, '--out', out, '--plan', planned(), '--shard', String(i)])).code).toBe(0);
     const f = await cli(['finalize', pipelineFile, '--out', out, '--plan', planned()]);
     expect(f.code).toBe(1);
     expect(f.stderr).toMatch(/E_FINALIZE_INCOMPLETE.*missing shards: 2\b/);
-    expect(existsSync(join(out, 'h2d', '_SUCCESS'))).toBe(false);
-    expect(existsSync(join(out, 'h2d', 'manifest.json'))).toBe(false);
+    expect(existsSync(join(out, 'h2d', '.dqm-export', '_SUCCESS'))).toBe(false);
+    expect(existsSync(join(out, 'h2d', '.dqm-export', 'manifest.json'))).toBe(false);
+    // The finished shards' manifests where version 0.1 wrote them: the last shard and finalize move them.
+    for (const stream of ['h2d', 'ls']) {
+      await rename(join(out, stream, '.dqm-export', 'shards'), join(out, stream, '_shards'));
+    }
     expect((await cli(['run', pipelineFile, '--out', out, '--plan', planned(), '--shard', '2'])).code).toBe(0);
     expect((await cli(['finalize', pipelineFile, '--out', out, '--plan', planned()])).code).toBe(0);
     expect(await digest(out)).toEqual(reference);

@@ -186,7 +186,7 @@ export const RUN_CASES: BadInputCase[] = [
     code: null,
     exit: 0,
     check: async ({ dir }) => {
-      const manifest = JSON.parse(await readFile(join(dir, 'out', 'h1d', 'manifest.json'), 'utf8')) as { rows: number; files: unknown[] };
+      const manifest = JSON.parse(await readFile(join(dir, 'out', 'h1d', '.dqm-export', 'manifest.json'), 'utf8')) as { rows: number; files: unknown[] };
       expect([manifest.rows, manifest.files.length]).toEqual([0, 0]);
     },
   },

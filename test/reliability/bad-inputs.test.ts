@@ -193,7 +193,7 @@ describe('bad inputs: one line with a code, the right exit code, no half-written
       expect(res.exit).toBe(1);
       expect(await datasetViolations(join(out, 'h1d'))).toEqual([]);
       expect(await temporaryFiles(join(out, 'h1d'))).toEqual([]);
-      expect(existsSync(join(out, 'h1d', '_SUCCESS'))).toBe(false);
+      expect(existsSync(join(out, 'h1d', '.dqm-export', '_SUCCESS'))).toBe(false);
     } finally {
       if (root) execFileSync('umount', [out]);
     }

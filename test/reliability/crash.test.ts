@@ -102,8 +102,8 @@ const SOAK_NAMED: Scenario[] = [
     name: 'after the manifest rename, before _SUCCESS',
     crash: 'rename:4',
     landed: async (out) => {
-      expect(existsSync(join(out, 'h1d', 'manifest.json'))).toBe(true);
-      expect(existsSync(join(out, 'h1d', '_SUCCESS'))).toBe(false);
+      expect(existsSync(join(out, 'h1d', '.dqm-export', 'manifest.json'))).toBe(true);
+      expect(existsSync(join(out, 'h1d', '.dqm-export', '_SUCCESS'))).toBe(false);
     },
   },
 ];
@@ -137,7 +137,7 @@ const NAMED: Scenario[] = [
     crash: 'commit:2',
     landed: async (out) => {
       expect((await journal(join(out, 'h1d'))).filter((e) => e.type === 'slice')).toHaveLength(2);
-      expect(existsSync(join(out, 'h1d', '_SUCCESS'))).toBe(false);
+      expect(existsSync(join(out, 'h1d', '.dqm-export', '_SUCCESS'))).toBe(false);
     },
   },
   {
@@ -149,28 +149,28 @@ const NAMED: Scenario[] = [
     name: 'while writing the h1d manifest',
     crash: 'manifest:1',
     landed: async (out) => {
-      expect(await tmpNamed(join(out, 'h1d'), 'manifest.json')).toBe(true);
-      expect(existsSync(join(out, 'h1d', 'manifest.json'))).toBe(false);
+      expect(await tmpNamed(join(out, 'h1d', '.dqm-export'), 'manifest.json')).toBe(true);
+      expect(existsSync(join(out, 'h1d', '.dqm-export', 'manifest.json'))).toBe(false);
     },
   },
   {
     name: 'while writing _SUCCESS',
     crash: 'success:1',
-    landed: async (out) => expect(await tmpNamed(join(out, 'h1d'), '_SUCCESS')).toBe(true),
+    landed: async (out) => expect(await tmpNamed(join(out, 'h1d', '.dqm-export'), '_SUCCESS')).toBe(true),
   },
   {
     name: 'while writing the h2d manifest (h1d complete)',
     crash: 'manifest:2',
     cliResume: true,
     landed: async (out) => {
-      expect(existsSync(join(out, 'h1d', '_SUCCESS'))).toBe(true);
-      expect(await tmpNamed(join(out, 'h2d'), 'manifest.json')).toBe(true);
+      expect(existsSync(join(out, 'h1d', '.dqm-export', '_SUCCESS'))).toBe(true);
+      expect(await tmpNamed(join(out, 'h2d', '.dqm-export'), 'manifest.json')).toBe(true);
     },
   },
   {
     name: 'after the last _SUCCESS, before the journal says done',
     crash: 'rename:10',
-    landed: async (out) => expect(existsSync(join(out, 'h2d', '_SUCCESS'))).toBe(true),
+    landed: async (out) => expect(existsSync(join(out, 'h2d', '.dqm-export', '_SUCCESS'))).toBe(true),
   },
 ];
 

@@ -285,9 +285,9 @@ export async function temporaryFiles(root: string): Promise<string[]> {
   return (await listFiles(root)).filter((p) => p.split('/').some((s) => s.startsWith('.tmp-')));
 }
 
-/** The data files a reader of the dataset sees: not hidden, and not the manifest. */
+/** The files a reader of the dataset sees: not hidden (the manifest and marker are, under .dqm-export/). */
 export async function visibleDataFiles(root: string): Promise<string[]> {
-  return (await listFiles(root)).filter((p) => !isHidden(p) && p !== 'manifest.json');
+  return (await listFiles(root)).filter((p) => !isHidden(p));
 }
 
 function sha256(bytes: Buffer): string {
@@ -312,10 +312,10 @@ export async function datasetViolations(root: string): Promise<string[]> {
       problems.push(`unreadable data file ${path}: ${(err as Error).message.split('\n')[0]}`);
     }
   }
-  if (existsSync(join(root, '_SUCCESS'))) {
-    if (!existsSync(join(root, 'manifest.json'))) problems.push('_SUCCESS without manifest.json');
+  if (existsSync(join(root, '.dqm-export', '_SUCCESS'))) {
+    if (!existsSync(join(root, '.dqm-export', 'manifest.json'))) problems.push('_SUCCESS without manifest.json');
     else {
-      const manifest = JSON.parse(await readFile(join(root, 'manifest.json'), 'utf8')) as { files: { path: string; bytes: number; sha256: string }[]; rows: number };
+      const manifest = JSON.parse(await readFile(join(root, '.dqm-export', 'manifest.json'), 'utf8')) as { files: { path: string; bytes: number; sha256: string }[]; rows: number };
       const listed = manifest.files.map((f) => f.path).sort();
       if (JSON.stringify(listed) !== JSON.stringify(visible)) problems.push(`manifest lists ${listed.length} files, ${visible.length} visible`);
       for (const f of manifest.files) {
@@ -331,7 +331,7 @@ export async function datasetViolations(root: string): Promise<string[]> {
 /** A finished dataset: no violations, no temporaries left, `_SUCCESS` present, journal ending in `done`. */
 export async function completeDatasetViolations(root: string): Promise<string[]> {
   const problems = await datasetViolations(root);
-  if (!existsSync(join(root, '_SUCCESS'))) problems.push('no _SUCCESS');
+  if (!existsSync(join(root, '.dqm-export', '_SUCCESS'))) problems.push('no _SUCCESS');
   const temps = await temporaryFiles(root);
   if (temps.length) problems.push(`temporaries left: ${temps.join(', ')}`);
   return problems;

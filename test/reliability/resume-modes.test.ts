@@ -5,7 +5,7 @@
  * run's files next to (never over) the first's.
  */
 import { existsSync } from 'node:fs';
-import { stat, readFile, writeFile, rm } from 'node:fs/promises';
+import { rename, stat, readFile, writeFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/server/index.js';
@@ -44,8 +44,8 @@ async function interrupt(root: string): Promise<void> {
   const kept = lines.filter((l) => JSON.parse(l).type !== 'done');
   kept.pop(); // the last slice line: that slice was not committed
   await writeFile(journal, kept.join('\n') + '\n');
-  await rm(join(root, '_SUCCESS'));
-  await rm(join(root, 'manifest.json'));
+  await rm(join(root, '.dqm-export', '_SUCCESS'));
+  await rm(join(root, '.dqm-export', 'manifest.json'));
 }
 
 async function snapshot(root: string): Promise<string[]> {
@@ -88,8 +88,26 @@ describe('append', () => {
     const files = (await listFiles(root)).filter((f) => f.endsWith('.parquet'));
     expect(files).toHaveLength(2 * firstFiles.length);
     for (const f of firstFiles) expect(files).toContain(f);
-    const manifest = JSON.parse(await readFile(join(root, 'manifest.json'), 'utf8'));
+    const manifest = JSON.parse(await readFile(join(root, '.dqm-export', 'manifest.json'), 'utf8'));
     expect(manifest.rows).toBe(2 * first.reduce((n, p) => n + p.rows, 0));
+  });
+
+  it('appends to a dataset written by version 0.1 (manifest.json and _SUCCESS at the top), moving them under .dqm-export/', async () => {
+    const dir = await tempDir();
+    const stream = { ...HISTOGRAM_STREAMS[1], mode: 'append' as const, filters: '{lumisection__run__run_number: 320000}' };
+    const file = await writePipeline(dir, pipelineYaml([stream]));
+    const opts = { url: server.url, token: server.userToken, outDir: join(dir, 'out') };
+    const root = join(dir, 'out', 'h2d');
+    await runInProcess(file, opts);
+    const firstFiles = (await listFiles(root)).filter((f) => f.endsWith('.parquet'));
+    await rename(join(root, '.dqm-export', 'manifest.json'), join(root, 'manifest.json'));
+    await rename(join(root, '.dqm-export', '_SUCCESS'), join(root, '_SUCCESS'));
+    await runInProcess(file, opts);
+    expect(await completeDatasetViolations(root)).toEqual([]);
+    expect(existsSync(join(root, 'manifest.json')) || existsSync(join(root, '_SUCCESS'))).toBe(false);
+    const manifest = JSON.parse(await readFile(join(root, '.dqm-export', 'manifest.json'), 'utf8')) as { files: { path: string }[] };
+    expect(manifest.files).toHaveLength(2 * firstFiles.length);
+    for (const f of firstFiles) expect(manifest.files.map((x) => x.path)).toContain(f);
   });
 
   it('each append run keeps its own rejects file, named by its manifest', async () => {
@@ -108,7 +126,7 @@ describe('append', () => {
       for (round = 0; round < 2; round++) {
         const summary = await runInProcess(file, { url: scripted.url, token: 'x'.repeat(40), outDir: join(dir, 'out') });
         expect(summary.exitCode).toBe(3);
-        const manifest = JSON.parse(await readFile(join(root, 'manifest.json'), 'utf8')) as { rejects: { count: number; file: string } };
+        const manifest = JSON.parse(await readFile(join(root, '.dqm-export', 'manifest.json'), 'utf8')) as { rejects: { count: number; file: string } };
         expect(manifest.rejects.count).toBe(1);
         const lines = (await readFile(join(root, manifest.rejects.file), 'utf8')).trim().split('\n');
         expect(lines.map((l) => JSON.parse(l).id)).toEqual([round * 10 + 2]);

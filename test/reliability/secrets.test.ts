@@ -65,7 +65,7 @@ describe('the token never leaves the process', () => {
 
       // What was grepped: logs, journals, manifests, markers and data files of both streams.
       const files = await listFiles(dir);
-      for (const expected of ['logs/run.log', 'h1d/.dqm-export/journal.jsonl', 'h1d/manifest.json', 'h1d/_SUCCESS', 'h2d/manifest.json']) expect(files).toContain(expected);
+      for (const expected of ['logs/run.log', 'h1d/.dqm-export/journal.jsonl', 'h1d/.dqm-export/manifest.json', 'h1d/.dqm-export/_SUCCESS', 'h2d/.dqm-export/manifest.json']) expect(files).toContain(expected);
       const parquet = files.filter((p) => p.endsWith('.parquet'));
       expect(parquet.length).toBeGreaterThan(0);
       for (const p of parquet) {

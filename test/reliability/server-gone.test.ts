@@ -65,7 +65,7 @@ async function failedRun(url: string, token = 'tok-server-gone-0123456789') {
   expect(error, res.stderr).not.toBeNull();
   expect(res.stderr).not.toContain(token);
   for (const name of ['h1d', 'h2d']) {
-    expect(existsSync(join(dir, name, '_SUCCESS'))).toBe(false);
+    expect(existsSync(join(dir, name, '.dqm-export', '_SUCCESS'))).toBe(false);
     expect(await temporaryFiles(join(dir, name))).toEqual([]);
   }
   return { ...res, error: error!, dir };
@@ -211,7 +211,7 @@ describe('server gone', () => {
     expect(committed).toBeGreaterThan(0);
     expect(await datasetViolations(join(dir, 'h1d'))).toEqual([]);
     expect(await temporaryFiles(join(dir, 'h1d'))).toEqual([]);
-    expect(existsSync(join(dir, 'h1d', '_SUCCESS'))).toBe(false);
+    expect(existsSync(join(dir, 'h1d', '.dqm-export', '_SUCCESS'))).toBe(false);
     expect(existsSync(join(dir, 'h2d'))).toBe(false);
 
     const server = await startServer({ ...options, port });

@@ -31,7 +31,7 @@ const HISTOGRAM_PAGES: [string, Endpoint][] = [
   ['96_h2d_detail.json', 'lumisection_histograms_2d'],
 ];
 
-const LAYOUTS: Layout[] = ['nested', 'flat', 'tensor'];
+const LAYOUTS: Layout[] = ['nested', 'flat', 'tensor', 'array'];
 const DTYPES: Dtype[] = ['float64', 'float32'];
 
 /** Row i of column `name`, through Arrow's accessors, as plain JS. */
@@ -84,6 +84,9 @@ describe.each(HISTOGRAM_PAGES)('%s', (file, endpoint) => {
       expect(JSON.parse(dataField.metadata.get('ARROW:extension:metadata')!)).toEqual({ shape });
       const item = (dataField.type as DataType & { children: { name: string; nullable: boolean }[] }).children[0];
       expect([item.name, item.nullable]).toEqual(['item', true]);
+    } else if (layout === 'array') {
+      expect(types.data).toBe(dims === 1 ? `FixedSizeList[${shape[0]}]<${elem}>` : `FixedSizeList[${shape[0]}]<FixedSizeList[${shape[1]}]<${elem}>>`);
+      expect(dataField.metadata.size).toBe(0);
     } else if (layout === 'nested' && dims === 2) {
       expect(types.data).toBe(`List<List<${elem}>>`);
     } else {
@@ -91,7 +94,7 @@ describe.each(HISTOGRAM_PAGES)('%s', (file, endpoint) => {
     }
 
     // The schema announced up front is the schema produced.
-    const announced = arrowSchemaFor(spec, layout === 'tensor' ? shape : undefined);
+    const announced = arrowSchemaFor(spec, layout === 'tensor' || layout === 'array' ? shape : undefined);
     expect(announced.fields.map((f) => [f.name, String(f.type), f.nullable, [...f.metadata]])).toEqual(
       batch!.schema.fields.map((f) => [f.name, String(f.type), f.nullable, [...f.metadata]]),
     );
@@ -106,11 +109,12 @@ describe.each(HISTOGRAM_PAGES)('%s', (file, endpoint) => {
       expect(cell(batch!, 'x_bin', i)).toBe(r.x_bin);
       if (dims === 2) expect(cell(batch!, 'y_bin', i)).toBe(r.y_bin);
       expect(cell(batch!, 'source_data_file', i)).toBe(r.source_data_file);
-      const got = flatValues(batch!, i, layout === 'nested' && dims === 2);
+      const rowsOfLists = (layout === 'nested' || layout === 'array') && dims === 2;
+      const got = flatValues(batch!, i, rowsOfLists);
       const want = sourceValues(r, dtype);
       expect(got.length).toBe(want.length);
       expect(got.every((v, j) => Object.is(v, want[j]))).toBe(true);
-      if (layout === 'nested' && dims === 2) {
+      if (rowsOfLists) {
         const v = cell(batch!, 'data', i) as { length: number; get(j: number): { length: number } };
         expect(v.length).toBe(r.y_bin);
         expect(v.get(0).length).toBe(r.x_bin);

@@ -47,7 +47,7 @@ describe('selection, renaming, constants', () => {
   });
 
   const BAD: [Endpoint, TransformOptions, string, RegExp][] = [
-    ['runs', { layout: 'cube' as never }, 'E_TRANSFORM_LAYOUT', /invalid layout "cube". Valid values are: nested, flat, tensor/],
+    ['runs', { layout: 'cube' as never }, 'E_TRANSFORM_LAYOUT', /invalid layout "cube". Valid values are: nested, flat, tensor, array/],
     ['runs', { dtype: 'float16' as never }, 'E_TRANSFORM_DTYPE', /Valid values are: float64, float32/],
     ['runs', { onShapeChange: 'ignore' as never }, 'E_TRANSFORM_SHAPE_POLICY', /Valid values are: error, new-file/],
     ['runs', { select: [] }, 'E_TRANSFORM_SELECT', /select is empty/],

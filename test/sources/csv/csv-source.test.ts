@@ -164,10 +164,10 @@ describe('ml4dqm-csv source vs the embedded server over HTTP', () => {
   });
 
   it('records a token-free file:// provenance of the data directory in the manifest', async () => {
-    const manifest = JSON.parse(await readFile(join(csvOut, 'h2d_tensor', 'manifest.json'), 'utf8')) as { source: { url: string }; rows: number };
+    const manifest = JSON.parse(await readFile(join(csvOut, 'h2d_tensor', '.dqm-export', 'manifest.json'), 'utf8')) as { source: { url: string }; rows: number };
     expect(manifest.source.url).toBe(`${pathToFileURL(SAMPLE_DATA_DIR).href}/api/lumisection_histograms_2d/`);
     expect(manifest.rows).toBe(160);
-    expect(existsSync(join(csvOut, 'h2d_tensor', '_SUCCESS'))).toBe(true);
+    expect(existsSync(join(csvOut, 'h2d_tensor', '.dqm-export', '_SUCCESS'))).toBe(true);
   });
 });
 
@@ -346,7 +346,7 @@ describe('dqm-export run pipelines/csv-local.yaml (built CLI)', () => {
     expect(summary.streams.length).toBeGreaterThan(0);
     for (const s of summary.streams) {
       expect(s.output.startsWith(out)).toBe(true);
-      const manifest = JSON.parse(await readFile(join(s.output, 'manifest.json'), 'utf8')) as { rows: number; source: { url: string } };
+      const manifest = JSON.parse(await readFile(join(s.output, '.dqm-export', 'manifest.json'), 'utf8')) as { rows: number; source: { url: string } };
       expect(manifest.rows).toBe(s.records);
       expect(manifest.source.url.startsWith(pathToFileURL(SAMPLE_DATA_DIR).href + '/api/')).toBe(true);
     }
