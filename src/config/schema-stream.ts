@@ -5,7 +5,7 @@
  */
 import { posix } from 'node:path';
 import { z } from 'zod';
-import { DIALS_ENDPOINTS, ORDER_FIELDS, isDialsEndpoint } from '../dials.js';
+import { type DIALS_ENDPOINTS, ORDER_FIELDS, isDialsEndpoint } from '../dials.js';
 import { STREAM_ENDPOINTS as ENDPOINTS, type StreamEndpoint as Endpoint } from '../endpoints.js';
 import { isHistogramStream as isHistogramEndpoint } from '../transform/columns.js';
 import { ENDPOINT_COLUMNS, hasRun, partitionColumns, sliceKinds } from './columns.js';

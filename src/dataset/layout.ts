@@ -88,12 +88,8 @@ export async function migrateLegacyLayout(root: string): Promise<string[]> {
   // `_SUCCESS` alone is no proof that the dataset is ours: it moves only with (or after) our manifest.
   const ours = legacyManifest || (await isOurManifest(join(root, MANIFEST_PATH)));
   const success = ours && (await exists(join(root, LEGACY.success)));
-  let shardNames: string[] = [];
-  try {
-    shardNames = (await readdir(legacyShards)).filter((n) => /^s\d{4,}\.json$/.test(n)).sort();
-  } catch {
-    shardNames = [];
-  }
+  // No legacy shard directory (the usual case) reads as no shard manifests to move.
+  const shardNames = (await readdir(legacyShards).catch(() => [] as string[])).filter((n) => /^s\d{4,}\.json$/.test(n)).sort();
   if (!legacyManifest && !success && shardNames.length === 0) return moved;
   try {
     await ensureDirectory(join(root, STATE_DIR));

@@ -12,7 +12,7 @@ import { ConfigError, InputError } from '../errors.js';
 import { TEMP_PREFIX, writeFileAtomic } from '../load/atomic.js';
 import { VERSION } from '../version.js';
 import { readJournal, resetJournal, type JournalFile, type JournalState } from './journal.js';
-import { MANIFEST_PATH, migrateLegacyLayout, SHARDS_DIR, shardTag, STATE_DIR, SUCCESS_PATH } from './layout.js';
+import { MANIFEST_PATH, migrateLegacyLayout, SHARDS_DIR, shardTag, SUCCESS_PATH } from './layout.js';
 import { listDatasetFiles, uncommitDataset, type OutputMode, type PreparedOutput } from './output-root.js';
 
 /** Journal file name of a shard. */

@@ -9,7 +9,7 @@ import type { Endpoint } from '../../domain.js';
 import { extractSlices, type DqmClient, type Slice } from '../../extract/index.js';
 import { runPrepareSteps } from './prepare.js';
 import { planStream, probeSlices, streamSpecFor } from './stream-plan.js';
-import type { Source, SourceEvent, SourceKind, SourceSlice } from '../source.js';
+import type { Source, SourceEvent, SourceKind } from '../source.js';
 
 /** Wraps a DQM Playground-shaped client as a Source. */
 export function pageNumberSource(client: DqmClient, kind: SourceKind = 'dqm-playground'): Source {
