@@ -54,7 +54,9 @@ export function checkBuilt(): void {
  */
 export function startServe(synthetic: string, extraArgs: string[] = []): Promise<ServeChild> {
   checkBuilt();
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--synthetic', synthetic, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--synthetic', synthetic, ...extraArgs], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -140,7 +142,11 @@ export interface CliRun {
  * Runs `node --import maxrss-preload dist/src/cli/bin.js ...args` and waits for it. Rejects with the
  * tail of its stderr if it exits non-zero.
  */
-export function runCli(args: string[], env: Record<string, string> = {}, options: { discardStdout?: boolean } = {}): Promise<CliRun> {
+export function runCli(
+  args: string[],
+  env: Record<string, string> = {},
+  options: { discardStdout?: boolean } = {},
+): Promise<CliRun> {
   checkBuilt();
   return runNodeChild([CLI, ...args], env, `dqm-export ${args.join(' ')}`, options);
 }
@@ -174,7 +180,8 @@ export function runNodeChild(
     child.once('error', reject);
     child.once('close', (code) => {
       try {
-        if (code !== 0) throw new Error(`${label} exited with ${code}: ${stderr.trim().split('\n').slice(-15).join('\n')}`);
+        if (code !== 0)
+          throw new Error(`${label} exited with ${code}: ${stderr.trim().split('\n').slice(-15).join('\n')}`);
         const resources = JSON.parse(readFileSync(rssFile, 'utf8')) as ChildResources;
         const line = stdout.split('\n').find((l) => l.startsWith('{"msg":"summary"'));
         resolve({
@@ -204,7 +211,11 @@ export async function runExport(server: ServeChild, pipeline: string, out: strin
     const run = await runCli(['run', pipeline, '--out', out, '--no-progress'], { DQM_PLAYGROUND_TOKEN: server.token });
     const cpu1 = server.cpuSeconds();
     if (!run.summary) throw new Error(`run ${pipeline}: no summary line on stdout`);
-    return { ...run, summary: run.summary, serverCpuSeconds: cpu0 === undefined || cpu1 === undefined ? undefined : cpu1 - cpu0 };
+    return {
+      ...run,
+      summary: run.summary,
+      serverCpuSeconds: cpu0 === undefined || cpu1 === undefined ? undefined : cpu1 - cpu0,
+    };
   } finally {
     rmSync(out, { recursive: true, force: true });
   }

@@ -43,7 +43,10 @@ function cpuNow(): number {
 }
 
 /** Fetches every page of the 1D list (16 connections), then times JSON.parse of all of them (second pass). */
-async function parseBaseline(server: ServeChild, pages: number): Promise<{ records: number; bytes: number; cpuUsPerRecord: number }> {
+async function parseBaseline(
+  server: ServeChild,
+  pages: number,
+): Promise<{ records: number; bytes: number; cpuUsPerRecord: number }> {
   const pool = new Pool(server.url, { connections: 16 });
   const headers = { accept: 'application/json', authorization: `Token ${server.token}` };
   const texts: string[] = new Array(pages);
@@ -53,7 +56,11 @@ async function parseBaseline(server: ServeChild, pages: number): Promise<{ recor
       Array.from({ length: 16 }, async () => {
         while (next < pages) {
           const page = ++next;
-          const res = await pool.request({ method: 'GET', path: `/api/lumisection_histograms_1d/?page=${page}`, headers });
+          const res = await pool.request({
+            method: 'GET',
+            path: `/api/lumisection_histograms_1d/?page=${page}`,
+            headers,
+          });
           const text = await res.body.text();
           if (res.statusCode !== 200) throw new Error(`bench: page ${page} -> HTTP ${res.statusCode}`);
           texts[page - 1] = text;
@@ -82,7 +89,13 @@ function writePipeline(file: string, url: string): void {
       version: 1,
       name: 'concurrency',
       source: { type: 'dqm-playground', url },
-      streams: [{ name: 'h1d', endpoint: 'lumisection_histograms_1d', output: { path: 'h1d', format: 'parquet', compression: 'zstd', mode: 'overwrite' } }],
+      streams: [
+        {
+          name: 'h1d',
+          endpoint: 'lumisection_histograms_1d',
+          output: { path: 'h1d', format: 'parquet', compression: 'zstd', mode: 'overwrite' },
+        },
+      ],
     }),
   );
 }
@@ -103,11 +116,30 @@ export async function runCliConcurrencyBench(quick: boolean): Promise<void> {
     writePipeline(bigPipeline, big.url);
     writePipeline(tinyPipeline, tiny.url);
     const list = (server: ServeChild, c: number) =>
-      runCli(['histograms', 'list', '--dim', '1', '--all', '--format', 'jsonl', '--url', server.url, '--concurrency', String(c)], { DQM_PLAYGROUND_TOKEN: server.token }, { discardStdout: true });
+      runCli(
+        [
+          'histograms',
+          'list',
+          '--dim',
+          '1',
+          '--all',
+          '--format',
+          'jsonl',
+          '--url',
+          server.url,
+          '--concurrency',
+          String(c),
+        ],
+        { DQM_PLAYGROUND_TOKEN: server.token },
+        { discardStdout: true },
+      );
     const run = async (server: ServeChild, pipeline: string, c: number) => {
       const out = join(dir, 'out');
       try {
-        return await runCli(['run', pipeline, '--out', out, '--no-progress', '--log-level', 'warn', '--concurrency', String(c)], { DQM_PLAYGROUND_TOKEN: server.token });
+        return await runCli(
+          ['run', pipeline, '--out', out, '--no-progress', '--log-level', 'warn', '--concurrency', String(c)],
+          { DQM_PLAYGROUND_TOKEN: server.token },
+        );
       } finally {
         rmSync(out, { recursive: true, force: true });
       }
@@ -125,7 +157,8 @@ export async function runCliConcurrencyBench(quick: boolean): Promise<void> {
         if (round >= repeats(c)) continue;
         for (const command of ['list', 'run'] as const) {
           const r = command === 'list' ? await list(big, c) : await run(big, bigPipeline, c);
-          if (command === 'run' && r.summary?.streams[0]?.records !== records) throw new Error(`run: expected ${records} records, got ${r.summary?.streams[0]?.records}`);
+          if (command === 'run' && r.summary?.streams[0]?.records !== records)
+            throw new Error(`run: expected ${records} records, got ${r.summary?.streams[0]?.records}`);
           const key = `${command}:${c}`;
           measured.set(key, [...(measured.get(key) ?? []), r]);
         }
@@ -155,7 +188,9 @@ export async function runCliConcurrencyBench(quick: boolean): Promise<void> {
       `cli concurrency: ${records} 1D records (100 bins), ${pages} pages, ${LATENCY_MS} ms latency; JSON.parse ${baseline.cpuUsPerRecord.toFixed(1)} us/record ` +
         `(${(baseline.bytes / records).toFixed(0)} B/record); start-up CPU list ${startup.list.toFixed(3)} s, run ${startup.run.toFixed(3)} s\n`,
     );
-    process.stdout.write(`${'command'.padEnd(8)} ${pad('c', 3)} ${pad('wall s', 8)} ${pad('speed-up', 9)} ${pad('CPU s', 7)} ${pad('us/rec net', 11)} ${pad('x parse', 8)} ${pad('RSS MB', 7)}\n`);
+    process.stdout.write(
+      `${'command'.padEnd(8)} ${pad('c', 3)} ${pad('wall s', 8)} ${pad('speed-up', 9)} ${pad('CPU s', 7)} ${pad('us/rec net', 11)} ${pad('x parse', 8)} ${pad('RSS MB', 7)}\n`,
+    );
     for (const r of rows) {
       process.stdout.write(
         `${r.command.padEnd(8)} ${pad(r.concurrency, 3)} ${pad(r.wallSeconds.toFixed(2), 8)} ${pad(r.speedup.toFixed(2) + 'x', 9)} ${pad(r.cpuSeconds.toFixed(2), 7)} ${pad(r.cpuUsPerRecordNet.toFixed(1), 11)} ${pad(r.cpuRatioToParse.toFixed(1), 8)} ${pad(r.peakRssMB.toFixed(0), 7)}\n`,
@@ -176,7 +211,15 @@ export async function runCliConcurrencyBench(quick: boolean): Promise<void> {
         jsonParseUsPerRecord: round3(baseline.cpuUsPerRecord),
         jsonBytesPerRecord: Math.round(baseline.bytes / records),
         startupCpuSeconds: { list: round3(startup.list), run: round3(startup.run) },
-        rows: rows.map((r) => ({ ...r, wallSeconds: round3(r.wallSeconds), cpuSeconds: round3(r.cpuSeconds), peakRssMB: round3(r.peakRssMB), speedup: round3(r.speedup), cpuUsPerRecordNet: round3(r.cpuUsPerRecordNet), cpuRatioToParse: round3(r.cpuRatioToParse) })),
+        rows: rows.map((r) => ({
+          ...r,
+          wallSeconds: round3(r.wallSeconds),
+          cpuSeconds: round3(r.cpuSeconds),
+          peakRssMB: round3(r.peakRssMB),
+          speedup: round3(r.speedup),
+          cpuUsPerRecordNet: round3(r.cpuUsPerRecordNet),
+          cpuRatioToParse: round3(r.cpuRatioToParse),
+        })),
         speedupMet: at16('list').speedup >= 12 && at16('run').speedup >= 12,
         cpuMet: at16('list').cpuRatioToParse <= 3 && at16('run').cpuRatioToParse <= 3,
       }) + '\n',

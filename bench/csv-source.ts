@@ -12,7 +12,14 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createClient, extractSlices, loadPlanContext, planSlices, type DqmClient, type StreamSpec } from '../src/extract/index.js';
+import {
+  createClient,
+  extractSlices,
+  loadPlanContext,
+  planSlices,
+  type DqmClient,
+  type StreamSpec,
+} from '../src/extract/index.js';
 import { renderPage } from '../src/server/pagination.js';
 import { startServer } from '../src/server/index.js';
 import type { ServerData } from '../src/server/handlers/context.js';
@@ -40,7 +47,8 @@ async function exportAll(client: DqmClient): Promise<number> {
   let records = 0;
   for (const spec of SPECS) {
     const slices = planSlices(spec, await loadPlanContext(client, spec));
-    for await (const event of extractSlices(client, slices)) if (event.type === 'batch') records += event.records.length;
+    for await (const event of extractSlices(client, slices))
+      if (event.type === 'batch') records += event.records.length;
   }
   return records;
 }
@@ -81,8 +89,16 @@ for (let i = 0; i < Math.max(3, Math.ceil(ROUNDS / 2)); i++) {
 
 const server = await startServer({ port: 0, dataDirs: [SAMPLE_DATA_DIR] });
 const http = createClient({ baseUrl: server.url, token: server.userToken, concurrency: 4 });
-const local50 = createCsvClient(data, { baseUrl: pathToFileURL(SAMPLE_DATA_DIR).href, description: 'bench', pageSize: 50 });
-const local500 = createCsvClient(data, { baseUrl: pathToFileURL(SAMPLE_DATA_DIR).href, description: 'bench', pageSize: 500 });
+const local50 = createCsvClient(data, {
+  baseUrl: pathToFileURL(SAMPLE_DATA_DIR).href,
+  description: 'bench',
+  pageSize: 50,
+});
+const local500 = createCsvClient(data, {
+  baseUrl: pathToFileURL(SAMPLE_DATA_DIR).href,
+  description: 'bench',
+  pageSize: 500,
+});
 
 const variants: Record<string, () => Promise<number> | number> = {
   direct: () => exportDirect(data, 50),
@@ -112,10 +128,14 @@ const result = {
   rounds: ROUNDS,
   loadMs: Math.round(median(loadMs)),
   ms: Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, Math.round(median(v) * 10) / 10])),
-  ratioToDirect: Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, Math.round((median(v) / base) * 100) / 100])),
+  ratioToDirect: Object.fromEntries(
+    Object.entries(samples).map(([k, v]) => [k, Math.round((median(v) / base) * 100) / 100]),
+  ),
 };
 process.stdout.write(`load (parse ${FILES.length} files): ${result.loadMs} ms\n`);
 for (const name of Object.keys(variants)) {
-  process.stdout.write(`${name.padEnd(18)} ${String(result.ms[name]).padStart(8)} ms  x${result.ratioToDirect[name]} of direct  (${records} records)\n`);
+  process.stdout.write(
+    `${name.padEnd(18)} ${String(result.ms[name]).padStart(8)} ms  x${result.ratioToDirect[name]} of direct  (${records} records)\n`,
+  );
 }
 process.stdout.write(JSON.stringify(result) + '\n');

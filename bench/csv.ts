@@ -16,7 +16,18 @@
  * Goals (issue #15): peak RSS under 400 MB for both sizes (2.5 GB / 0.5 GB ratio <= 1.1), and 4.3 s
  * or less for the 0.5 GB file on 2 cores (4x faster than the issue's 17.1 s pandas script).
  */
-import { closeSync, createWriteStream, existsSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,7 +85,9 @@ async function generateFile(histograms: number): Promise<string> {
           values[i] = v;
           entries += v;
         }
-        pending.push(`${run},${ls},${title},${run},${ls},6,${title},"[${values.join(', ')}]",${entries},${X / 2}.5,-${X / 2}.5,${X},${Y / 2}.0,-${Y / 2}.0,${Y}\n`);
+        pending.push(
+          `${run},${ls},${title},${run},${ls},6,${title},"[${values.join(', ')}]",${entries},${X / 2}.5,-${X / 2}.5,${X},${Y / 2}.0,-${Y / 2}.0,${Y}\n`,
+        );
         written++;
         if (pending.length >= 64) {
           await write(pending.join(''));
@@ -139,7 +152,15 @@ async function exportFile(path: string): Promise<Awaited<ReturnType<typeof runCl
       version: 1,
       name: 'bench-csv',
       source: { type: 'ml4dqm-csv', files: [path] },
-      streams: [{ name: 'h2d', endpoint: 'lumisection_histograms_2d', slice: { by: 'run' }, transform: { layout: 'tensor', dtype: 'float32' }, output: { path: 'h2d' } }],
+      streams: [
+        {
+          name: 'h2d',
+          endpoint: 'lumisection_histograms_2d',
+          slice: { by: 'run' },
+          transform: { layout: 'tensor', dtype: 'float32' },
+          output: { path: 'h2d' },
+        },
+      ],
     }),
   );
   try {
@@ -185,8 +206,13 @@ const summary = {
   results,
   pandasSeconds: PANDAS_SECONDS,
   speedupVsPandas: small ? Math.round((PANDAS_SECONDS / (small.wallSeconds as number)) * 100) / 100 : null,
-  rssRatioBigToSmall: small && large ? Math.round(((large.peakRssMB as number) / (small.peakRssMB as number)) * 100) / 100 : null,
+  rssRatioBigToSmall:
+    small && large ? Math.round(((large.peakRssMB as number) / (small.peakRssMB as number)) * 100) / 100 : null,
 };
-if (small) process.stdout.write(`0.5 GB file: x${summary.speedupVsPandas} of the pandas script's ${PANDAS_SECONDS} s (goal x4, 4.3 s)\n`);
-if (summary.rssRatioBigToSmall !== null) process.stdout.write(`peak RSS 2.5 GB / 0.5 GB: ${summary.rssRatioBigToSmall} (goal <= 1.1, both < 400 MB)\n`);
+if (small)
+  process.stdout.write(
+    `0.5 GB file: x${summary.speedupVsPandas} of the pandas script's ${PANDAS_SECONDS} s (goal x4, 4.3 s)\n`,
+  );
+if (summary.rssRatioBigToSmall !== null)
+  process.stdout.write(`peak RSS 2.5 GB / 0.5 GB: ${summary.rssRatioBigToSmall} (goal <= 1.1, both < 400 MB)\n`);
 process.stdout.write(JSON.stringify(summary) + '\n');

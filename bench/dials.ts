@@ -39,8 +39,15 @@ async function exportRun(url: string): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-dials-'));
   try {
     const file = join(dir, 'p.yaml');
-    writeFileSync(file, `version: 1\nname: bench\nsource: {type: dials, url: '${url}', token: ${TOKEN}}\nstreams:\n  - name: th2\n    endpoint: th2\n    output: {path: th2}\n`);
-    const summary = await runPipeline(await loadPipeline(file, { env: {} }), { logger: silentLogger, outDir: dir, env: {} });
+    writeFileSync(
+      file,
+      `version: 1\nname: bench\nsource: {type: dials, url: '${url}', token: ${TOKEN}}\nstreams:\n  - name: th2\n    endpoint: th2\n    output: {path: th2}\n`,
+    );
+    const summary = await runPipeline(await loadPipeline(file, { env: {} }), {
+      logger: silentLogger,
+      outDir: dir,
+      env: {},
+    });
     return summary.streams[0].records;
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -51,18 +58,26 @@ async function child(mode: string, url: string): Promise<void> {
   const started = performance.now();
   const records = mode === 'baseline' ? await baseline(url) : await exportRun(url);
   const seconds = (performance.now() - started) / 1000;
-  process.stdout.write(JSON.stringify({ mode, records, seconds, maxRssMb: process.resourceUsage().maxRSS / 1024 }) + '\n');
+  process.stdout.write(
+    JSON.stringify({ mode, records, seconds, maxRssMb: process.resourceUsage().maxRSS / 1024 }) + '\n',
+  );
 }
 
 /** Runs one side in a child process (asynchronously: the server lives in this process's event loop). */
 function runChild(mode: string, url: string): Promise<{ records: number; seconds: number; maxRssMb: number }> {
-  const c = spawn(process.execPath, [fileURLToPath(import.meta.url), '--child', mode, url], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const c = spawn(process.execPath, [fileURLToPath(import.meta.url), '--child', mode, url], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   c.stdout.on('data', (d: Buffer) => (out += d.toString()));
   c.stderr.on('data', (d: Buffer) => (err += d.toString()));
   return new Promise((resolve, reject) =>
-    c.on('close', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!) as { records: number; seconds: number; maxRssMb: number }) : reject(new Error(`bench/dials ${mode} failed: ${err}`)))),
+    c.on('close', (code) =>
+      code === 0
+        ? resolve(JSON.parse(out.trim().split('\n').pop()!) as { records: number; seconds: number; maxRssMb: number })
+        : reject(new Error(`bench/dials ${mode} failed: ${err}`)),
+    ),
   );
 }
 
@@ -71,17 +86,35 @@ async function main(): Promise<void> {
   if (i >= 0) return child(process.argv[i + 1], process.argv[i + 2]);
   const quick = process.argv.includes('--quick');
   const runs = quick ? 4 : 20;
-  const server = await startServer({ api: 'dials', port: 0, dialsToken: TOKEN, latencyMs: 50, synthetic: `runs=${runs},ls=10,titles=2,dim=2,x=72,y=56` });
+  const server = await startServer({
+    api: 'dials',
+    port: 0,
+    dialsToken: TOKEN,
+    latencyMs: 50,
+    synthetic: `runs=${runs},ls=10,titles=2,dim=2,x=72,y=56`,
+  });
   try {
     const base = await runChild('baseline', server.url);
     const ours = await runChild('export', server.url);
-    if (base.records !== ours.records) throw new Error(`record counts differ: baseline ${base.records}, export ${ours.records}`);
+    if (base.records !== ours.records)
+      throw new Error(`record counts differ: baseline ${base.records}, export ${ours.records}`);
     const ratio = base.seconds / ours.seconds;
     process.stdout.write(
       `DIALS th2 72x56, ${ours.records} records, 50 ms/page: baseline ${base.seconds.toFixed(2)} s (peak RSS ${base.maxRssMb.toFixed(0)} MB), ` +
         `dqm-export ${ours.seconds.toFixed(2)} s (peak RSS ${ours.maxRssMb.toFixed(0)} MB): ${ratio.toFixed(1)}x faster\n`,
     );
-    process.stdout.write(JSON.stringify({ bench: 'dials', quick, records: ours.records, baselineSeconds: base.seconds, exportSeconds: ours.seconds, ratio, baselineRssMb: base.maxRssMb, exportRssMb: ours.maxRssMb }) + '\n');
+    process.stdout.write(
+      JSON.stringify({
+        bench: 'dials',
+        quick,
+        records: ours.records,
+        baselineSeconds: base.seconds,
+        exportSeconds: ours.seconds,
+        ratio,
+        baselineRssMb: base.maxRssMb,
+        exportRssMb: ours.maxRssMb,
+      }) + '\n',
+    );
   } finally {
     await server.close();
   }

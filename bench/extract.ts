@@ -18,7 +18,9 @@ import { startServer, type ServerOptions } from '../src/server/index.js';
  * and serialising a page, ~1-4 ms) would be serialised with the client's and measured as client
  * overhead, which a remote server never is.
  */
-async function startServerThread(options: ServerOptions): Promise<{ url: string; adminToken: string; close(): Promise<void> }> {
+async function startServerThread(
+  options: ServerOptions,
+): Promise<{ url: string; adminToken: string; close(): Promise<void> }> {
   const worker = new Worker(new URL(import.meta.url), { workerData: { serverOptions: options } });
   const ready = await new Promise<{ url: string; adminToken: string }>((resolve, reject) => {
     worker.once('message', resolve);
@@ -73,8 +75,17 @@ export async function runExtractBench(
   const concurrencies = options.concurrencies ?? [1, 4, 16, 32];
   const repeats = options.repeats ?? 3;
   // 2 titles x runs x ls small 1D histograms: runs * ls * 2 / 50 pages (400 by default).
-  const server = await startServerThread({ port: 0, latencyMs, jitterMs: 0, synthetic: `runs=${runs},ls=${ls},titles=2,dim=1,x=20`, seed: 1 });
-  const stream: StreamSpec & { endpoint: 'lumisection_histograms_1d' } = { endpoint: 'lumisection_histograms_1d', sliceBy: ['run'] };
+  const server = await startServerThread({
+    port: 0,
+    latencyMs,
+    jitterMs: 0,
+    synthetic: `runs=${runs},ls=${ls},titles=2,dim=1,x=20`,
+    seed: 1,
+  });
+  const stream: StreamSpec & { endpoint: 'lumisection_histograms_1d' } = {
+    endpoint: 'lumisection_histograms_1d',
+    sliceBy: ['run'],
+  };
   const rows: ExtractBenchRow[] = [];
   let slicesCount = 0;
   try {
@@ -101,7 +112,17 @@ export async function runExtractBench(
         }
       }
       const seconds = Math.min(...times);
-      rows.push({ concurrency, seconds, runs: times.length, pages, records, pagesPerSecond: pages / seconds, speedup: 0, ideal: Math.min(concurrency, pages), fractionOfIdeal: 0 });
+      rows.push({
+        concurrency,
+        seconds,
+        runs: times.length,
+        pages,
+        records,
+        pagesPerSecond: pages / seconds,
+        speedup: 0,
+        ideal: Math.min(concurrency, pages),
+        fractionOfIdeal: 0,
+      });
     }
   } finally {
     await server.close();
@@ -111,7 +132,14 @@ export async function runExtractBench(
     r.speedup = base.seconds / r.seconds;
     r.fractionOfIdeal = r.speedup / r.ideal;
   }
-  const result: ExtractBenchResult = { bench: 'extract', latencyMs, pages: base.pages, records: base.records, slices: slicesCount, rows };
+  const result: ExtractBenchResult = {
+    bench: 'extract',
+    latencyMs,
+    pages: base.pages,
+    records: base.records,
+    slices: slicesCount,
+    rows,
+  };
   print(result);
   return result;
 }
@@ -127,14 +155,28 @@ function print(result: ExtractBenchResult): void {
   ];
   process.stdout.write(lines.join('\n') + '\n');
   const round = (x: number) => Math.round(x * 1000) / 1000;
-  const json = { ...result, rows: result.rows.map((r) => ({ ...r, seconds: round(r.seconds), pagesPerSecond: round(r.pagesPerSecond), speedup: round(r.speedup), fractionOfIdeal: round(r.fractionOfIdeal) })) };
+  const json = {
+    ...result,
+    rows: result.rows.map((r) => ({
+      ...r,
+      seconds: round(r.seconds),
+      pagesPerSecond: round(r.pagesPerSecond),
+      speedup: round(r.speedup),
+      fractionOfIdeal: round(r.fractionOfIdeal),
+    })),
+  };
   process.stdout.write(JSON.stringify(json) + '\n');
 }
 
 if (isMainThread && import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const env = (name: string) => (process.env[name] ? Number(process.env[name]) : undefined);
   const quick = process.argv.includes('--quick');
-  runExtractBench({ latencyMs: env('BENCH_LATENCY_MS'), runs: env('BENCH_RUNS'), ls: env('BENCH_LS') ?? (quick ? 250 : undefined), repeats: env('BENCH_REPEATS') ?? (quick ? 2 : undefined) }).catch((err) => {
+  runExtractBench({
+    latencyMs: env('BENCH_LATENCY_MS'),
+    runs: env('BENCH_RUNS'),
+    ls: env('BENCH_LS') ?? (quick ? 250 : undefined),
+    repeats: env('BENCH_REPEATS') ?? (quick ? 2 : undefined),
+  }).catch((err) => {
     process.stderr.write(`bench extract failed: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exitCode = 1;
   });

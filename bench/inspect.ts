@@ -32,13 +32,29 @@ async function measure(records: number): Promise<InspectRow> {
   const server = await startServe(synthetic);
   try {
     const out = join(dir, 'out');
-    const exported = await runCli(['run', writePipeline(dir, server.url, { format: 'parquet', compression: 'zstd', layout: 'nested' }), '--out', out, '--no-progress'], {
-      DQM_PLAYGROUND_TOKEN: server.token,
-    });
+    const exported = await runCli(
+      [
+        'run',
+        writePipeline(dir, server.url, { format: 'parquet', compression: 'zstd', layout: 'nested' }),
+        '--out',
+        out,
+        '--no-progress',
+      ],
+      {
+        DQM_PLAYGROUND_TOKEN: server.token,
+      },
+    );
     const stream = exported.summary!.streams[0]!;
-    if (stream.records !== records) throw new Error(`bench inspect: exported ${stream.records} records, expected ${records}`);
+    if (stream.records !== records)
+      throw new Error(`bench inspect: exported ${stream.records} records, expected ${records}`);
     const run = await runCli(['inspect', join(out, 'h2d'), '--html', join(dir, 'report.html'), '--json']);
-    return { records, datasetMB: stream.bytes / 1e6, peakRssMB: run.peakRssMB, wallSeconds: run.wallSeconds, usPerRecord: (run.wallSeconds * 1e6) / records };
+    return {
+      records,
+      datasetMB: stream.bytes / 1e6,
+      peakRssMB: run.peakRssMB,
+      wallSeconds: run.wallSeconds,
+      usPerRecord: (run.wallSeconds * 1e6) / records,
+    };
   } finally {
     await server.close();
     rmSync(dir, { recursive: true, force: true });
@@ -58,12 +74,25 @@ export async function runInspectBench(quick: boolean): Promise<void> {
     [
       `inspect: peak RSS and wall time of \`inspect --html --json\` on nested float64 Parquet 72 x 56 datasets${quick ? ' (quick: sizes too small for the goal to mean much)' : ''}`,
       ' records   dataset MB   peak RSS MB   wall s   us/record',
-      ...rows.map((r) => `${pad(r.records, 8)} ${pad(r.datasetMB.toFixed(1), 12)} ${pad(Math.round(r.peakRssMB), 13)} ${pad(r.wallSeconds.toFixed(1), 8)} ${pad(Math.round(r.usPerRecord), 11)}`),
+      ...rows.map(
+        (r) =>
+          `${pad(r.records, 8)} ${pad(r.datasetMB.toFixed(1), 12)} ${pad(Math.round(r.peakRssMB), 13)} ${pad(r.wallSeconds.toFixed(1), 8)} ${pad(Math.round(r.usPerRecord), 11)}`,
+      ),
       `peak RSS ${large.records} / ${small.records}: ${rssRatio.toFixed(2)} (goal <= ${GOAL_RATIO}): ${met === null ? 'not judged (quick sizes)' : met ? 'met' : 'NOT met'}; time per record ratio ${timePerRecordRatio.toFixed(2)}`,
     ].join('\n') + '\n',
   );
   const rounded = rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, round3(v)])));
-  process.stdout.write(JSON.stringify({ bench: 'inspect', quick, rows: rounded, rssRatio: round3(rssRatio), timePerRecordRatio: round3(timePerRecordRatio), goalRatio: GOAL_RATIO, met }) + '\n');
+  process.stdout.write(
+    JSON.stringify({
+      bench: 'inspect',
+      quick,
+      rows: rounded,
+      rssRatio: round3(rssRatio),
+      timePerRecordRatio: round3(timePerRecordRatio),
+      goalRatio: GOAL_RATIO,
+      met,
+    }) + '\n',
+  );
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

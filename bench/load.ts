@@ -58,7 +58,11 @@ function threadCpuSeconds(): Map<string, number> | null {
 }
 
 /** CPU per record between two `threadCpuSeconds` snapshots; threads absent from `before` are encoders. */
-function cpuPerRecord(before: Map<string, number> | null, after: Map<string, number> | null, records: number): CpuPerRecord | null {
+function cpuPerRecord(
+  before: Map<string, number> | null,
+  after: Map<string, number> | null,
+  records: number,
+): CpuPerRecord | null {
   if (!before || !after) return null;
   const main = String(process.pid);
   const cpu = { main: 0, encoder: 0, helpers: 0 };
@@ -68,7 +72,11 @@ function cpuPerRecord(before: Map<string, number> | null, after: Map<string, num
     else if (before.has(tid)) cpu.helpers += used;
     else cpu.encoder += used;
   }
-  return { main: (cpu.main * 1e6) / records, encoder: (cpu.encoder * 1e6) / records, helpers: (cpu.helpers * 1e6) / records };
+  return {
+    main: (cpu.main * 1e6) / records,
+    encoder: (cpu.encoder * 1e6) / records,
+    helpers: (cpu.helpers * 1e6) / records,
+  };
 }
 
 /** What one child process measured. */
@@ -116,7 +124,10 @@ async function runPipeline(records: number, layout: Layout): Promise<PipelineRun
       jsonBytes += text.length;
       const page = JSON.parse(text) as { results: unknown[] };
       const take = Math.min(RECORDS_PER_PAGE, records - done);
-      const { batch, rejects } = toRecordBatch(take < RECORDS_PER_PAGE ? page.results.slice(0, take) : page.results, spec);
+      const { batch, rejects } = toRecordBatch(
+        take < RECORDS_PER_PAGE ? page.results.slice(0, take) : page.results,
+        spec,
+      );
       if (rejects.length > 0 || !batch) throw new Error(`bench: ${rejects.length} rejects`);
       const w0 = performance.now();
       await sink.write(batch);
@@ -156,7 +167,10 @@ async function runPipeline(records: number, layout: Layout): Promise<PipelineRun
 
 /** Runs a measurement in a fresh child process: same starting state for all, and its own peak RSS. */
 function inChild<T>(...args: string[]): T {
-  const result = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', ...args], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const result = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', ...args], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+  });
   if (result.status !== 0) throw new Error(`bench child failed (${result.status}): ${result.stderr}`);
   return JSON.parse(result.stdout.trim().split('\n').pop()!) as T;
 }
@@ -192,7 +206,9 @@ function parseOnly(records: number): ParseRun {
 
 /** Best-of-3 time of building the `data` column of `records` both ways. */
 function columnBuilding(pages: number): { records: number; makeDataMs: number; builderMs: number; speedup: number } {
-  const recs = pagePool(pages, pages * RECORDS_PER_PAGE).flatMap((t) => (JSON.parse(t) as { results: Record<string, unknown>[] }).results);
+  const recs = pagePool(pages, pages * RECORDS_PER_PAGE).flatMap(
+    (t) => (JSON.parse(t) as { results: Record<string, unknown>[] }).results,
+  );
   const spec = transformSpecFor('lumisection_histograms_2d', { select: ['data'] });
   const type = histogramDataType('nested', 'float64', 2);
   const best = (fn: () => void): number => {
@@ -254,30 +270,48 @@ export async function main(quick: boolean): Promise<void> {
   const tensor = fastest(tensors);
   const ratio = nested.recordsPerSecond / parse.recordsPerSecond;
   const tensorRatio = tensor.recordsPerSecond / parse.recordsPerSecond;
-  const roundRatios = (runs: PipelineRun[]): number[] => runs.map((run, r) => run.recordsPerSecond / parses[r].recordsPerSecond);
+  const roundRatios = (runs: PipelineRun[]): number[] =>
+    runs.map((run, r) => run.recordsPerSecond / parses[r].recordsPerSecond);
   const rssRatio = memLarge.peakRssMB / memSmall.peakRssMB;
   const line = (r: PipelineRun): string =>
     `${r.layout.padEnd(7)} ${String(r.records).padStart(7)} rec  ${r.seconds.toFixed(1).padStart(6)} s  ${Math.round(r.recordsPerSecond).toString().padStart(6)} rec/s  ${r.jsonMBPerSecond.toFixed(1).padStart(6)} MB/s JSON  peak RSS ${Math.round(r.peakRssMB)} MB  wasm ${Math.round(r.peakWasmMB)} MB  files ${r.files} (${(r.fileBytes / 1e6).toFixed(1)} MB)  workers ${r.workersStarted}`;
-  console.log(`load bench: 2D 72x56 histograms, JSON pages -> Parquet zstd${quick ? ' (quick)' : ''}; best of ${rounds} alternating runs`);
-  console.log(`JSON.parse alone: ${Math.round(parse.recordsPerSecond)} rec/s, ${parse.jsonMBPerSecond.toFixed(1)} MB/s  (${cpuText(parse.cpu)}; rounds: ${parses.map((p) => Math.round(p.recordsPerSecond)).join(', ')} rec/s)`);
-  for (const [best, runs] of [[nested, nesteds], [tensor, tensors]] as const) {
+  console.log(
+    `load bench: 2D 72x56 histograms, JSON pages -> Parquet zstd${quick ? ' (quick)' : ''}; best of ${rounds} alternating runs`,
+  );
+  console.log(
+    `JSON.parse alone: ${Math.round(parse.recordsPerSecond)} rec/s, ${parse.jsonMBPerSecond.toFixed(1)} MB/s  (${cpuText(parse.cpu)}; rounds: ${parses.map((p) => Math.round(p.recordsPerSecond)).join(', ')} rec/s)`,
+  );
+  for (const [best, runs] of [
+    [nested, nesteds],
+    [tensor, tensors],
+  ] as const) {
     console.log(line(best));
-    console.log(`        ${cpuText(best.cpu)}; waited for the encoder ${best.writeWaitSeconds.toFixed(2)} s, close ${best.closeSeconds.toFixed(2)} s; rounds: ${runs.map((p) => Math.round(p.recordsPerSecond)).join(', ')} rec/s`);
+    console.log(
+      `        ${cpuText(best.cpu)}; waited for the encoder ${best.writeWaitSeconds.toFixed(2)} s, close ${best.closeSeconds.toFixed(2)} s; rounds: ${runs.map((p) => Math.round(p.recordsPerSecond)).join(', ')} rec/s`,
+    );
   }
-  console.log(`ratio to JSON.parse alone (best / best): nested ${ratio.toFixed(2)}, tensor ${tensorRatio.toFixed(2)} (goal >= 0.6); per round: nested ${spread(roundRatios(nesteds))}, tensor ${spread(roundRatios(tensors))}`);
+  console.log(
+    `ratio to JSON.parse alone (best / best): nested ${ratio.toFixed(2)}, tensor ${tensorRatio.toFixed(2)} (goal >= 0.6); per round: nested ${spread(roundRatios(nesteds))}, tensor ${spread(roundRatios(tensors))}`,
+  );
   if (nested.cpu && parse.cpu) {
     // Two cores: the rate cannot beat the busiest thread, nor half the total CPU per record.
     const total = nested.cpu.main + nested.cpu.encoder + nested.cpu.helpers;
     const bound = Math.max(nested.cpu.main, nested.cpu.encoder, total / 2);
-    console.log(`CPU bound (nested): ${Math.round(bound)} us/rec -> ratio <= ${(parse.cpu.main / bound).toFixed(2)} on 2 idle cores (JSON.parse alone ${Math.round(parse.cpu.main)} us/rec)`);
+    console.log(
+      `CPU bound (nested): ${Math.round(bound)} us/rec -> ratio <= ${(parse.cpu.main / bound).toFixed(2)} on 2 idle cores (JSON.parse alone ${Math.round(parse.cpu.main)} us/rec)`,
+    );
   }
   console.log(line(memSmall));
   console.log(line(memLarge));
   console.log(`peak RSS ${large} / ${small}: ${rssRatio.toFixed(2)} (goal <= 1.3)`);
   // The long run amortises what every process pays once (worker start, wasm and JS compilation).
   const steadyRatio = memLarge.recordsPerSecond / parse.recordsPerSecond;
-  console.log(`steady state, ${large} records: ${Math.round(memLarge.recordsPerSecond)} rec/s, ratio to JSON.parse alone ${steadyRatio.toFixed(2)} (one run; ${cpuText(memLarge.cpu)})`);
-  console.log(`data column, ${columns.records} records: makeData ${columns.makeDataMs.toFixed(0)} ms, arrow builder ${columns.builderMs.toFixed(0)} ms (${columns.speedup.toFixed(1)}x)`);
+  console.log(
+    `steady state, ${large} records: ${Math.round(memLarge.recordsPerSecond)} rec/s, ratio to JSON.parse alone ${steadyRatio.toFixed(2)} (one run; ${cpuText(memLarge.cpu)})`,
+  );
+  console.log(
+    `data column, ${columns.records} records: makeData ${columns.makeDataMs.toFixed(0)} ms, arrow builder ${columns.builderMs.toFixed(0)} ms (${columns.speedup.toFixed(1)}x)`,
+  );
   const json = {
     bench: 'load',
     quick,
@@ -286,7 +320,13 @@ export async function main(quick: boolean): Promise<void> {
     tensor,
     ratioToJsonParse: ratio,
     tensorRatioToJsonParse: tensorRatio,
-    rounds: { parse: parses, nested: nesteds, tensor: tensors, nestedRatios: roundRatios(nesteds), tensorRatios: roundRatios(tensors) },
+    rounds: {
+      parse: parses,
+      nested: nesteds,
+      tensor: tensors,
+      nestedRatios: roundRatios(nesteds),
+      tensorRatios: roundRatios(tensors),
+    },
     memory: { small: memSmall, large: memLarge, rssRatio },
     steadyRatioToJsonParse: memLarge.recordsPerSecond / parse.recordsPerSecond,
     columns,
@@ -297,7 +337,8 @@ export async function main(quick: boolean): Promise<void> {
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const args = process.argv.slice(2);
   if (args[0] === '--child') {
-    const run = args[1] === 'parse' ? parseOnly(Number(args[2])) : await runPipeline(Number(args[2]), args[3] as Layout);
+    const run =
+      args[1] === 'parse' ? parseOnly(Number(args[2])) : await runPipeline(Number(args[2]), args[3] as Layout);
     process.stdout.write(JSON.stringify(run) + '\n');
   } else {
     await main(args.includes('--quick'));

@@ -27,7 +27,12 @@ const bootMs = performance.now();
 if (file) {
   process.on('exit', () => {
     const usage = process.resourceUsage();
-    const resources: ChildResources = { maxRssKB: usage.maxRSS, bootMs, exitMs: performance.now(), cpuSeconds: (usage.userCPUTime + usage.systemCPUTime) / 1e6 };
+    const resources: ChildResources = {
+      maxRssKB: usage.maxRSS,
+      bootMs,
+      exitMs: performance.now(),
+      cpuSeconds: (usage.userCPUTime + usage.systemCPUTime) / 1e6,
+    };
     writeFileSync(file, JSON.stringify(resources));
   });
 }

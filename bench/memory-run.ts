@@ -83,7 +83,16 @@ export async function runMemoryBench(options: { quick?: boolean; sizes?: number[
   for (const n of sizes) rows.push(await measure(n));
   const rssRatio = rows[rows.length - 1].peakRssMB / rows[0].peakRssMB;
   const met = quick ? null : rssRatio <= GOAL_RATIO && rows.every((r) => r.peakRssMB < GOAL_MB);
-  const result: MemoryResult = { bench: 'memory-run', quick, export: `dqm-export run, ${CELL.format} ${CELL.compression}, layout ${CELL.layout}, float64, slice by run`, rows, rssRatio, goalRatio: GOAL_RATIO, goalMB: GOAL_MB, met };
+  const result: MemoryResult = {
+    bench: 'memory-run',
+    quick,
+    export: `dqm-export run, ${CELL.format} ${CELL.compression}, layout ${CELL.layout}, float64, slice by run`,
+    rows,
+    rssRatio,
+    goalRatio: GOAL_RATIO,
+    goalMB: GOAL_MB,
+    met,
+  };
   const lines = [
     `memory (run): peak RSS of the run child, ${result.export}${quick ? ' (quick: sizes too small for the goal to mean much)' : ''}`,
     ' records   peak RSS MB   wall s   rec/s   MB/s in   out MB',
@@ -94,7 +103,8 @@ export async function runMemoryBench(options: { quick?: boolean; sizes?: number[
     `peak RSS ${rows[rows.length - 1].records} / ${rows[0].records}: ${rssRatio.toFixed(2)} (goal <= ${GOAL_RATIO}, each < ${GOAL_MB} MB): ${met === null ? 'not judged (quick sizes)' : met ? 'met' : 'NOT met'}`,
   ];
   process.stdout.write(lines.join('\n') + '\n');
-  const roundAll = (o: object): object => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, typeof v === 'number' ? round3(v) : v]));
+  const roundAll = (o: object): object =>
+    Object.fromEntries(Object.entries(o).map(([k, v]) => [k, typeof v === 'number' ? round3(v) : v]));
   process.stdout.write(JSON.stringify({ ...result, rssRatio: round3(rssRatio), rows: rows.map(roundAll) }) + '\n');
   return result;
 }

@@ -14,11 +14,29 @@ const quick = process.argv.includes('--quick');
 let failed = 0;
 // bench/csv's 2.5 GB file only with `--big` (generating and exporting it takes minutes).
 const extra: Record<string, string[]> = { csv: process.argv.includes('--big') ? [] : ['--no-big'] };
-for (const name of ['startup', 'cli-concurrency', 'server', 'extract', 'load', 'run-e2e', 'memory-run', 'shards', 'inspect', 'dials', 'csv']) {
+for (const name of [
+  'startup',
+  'cli-concurrency',
+  'server',
+  'extract',
+  'load',
+  'run-e2e',
+  'memory-run',
+  'shards',
+  'inspect',
+  'dials',
+  'csv',
+]) {
   process.stdout.write(`\n=== bench/${name} ===\n`);
   const started = performance.now();
-  const r = spawnSync(process.execPath, [join(here, `${name}.js`), ...(quick ? ['--quick'] : []), ...(extra[name] ?? [])], { stdio: 'inherit' });
+  const r = spawnSync(
+    process.execPath,
+    [join(here, `${name}.js`), ...(quick ? ['--quick'] : []), ...(extra[name] ?? [])],
+    { stdio: 'inherit' },
+  );
   if (r.status !== 0) failed++;
-  process.stdout.write(`(bench/${name}: ${((performance.now() - started) / 1000).toFixed(0)} s${r.status !== 0 ? `, FAILED with exit ${r.status ?? r.signal}` : ''})\n`);
+  process.stdout.write(
+    `(bench/${name}: ${((performance.now() - started) / 1000).toFixed(0)} s${r.status !== 0 ? `, FAILED with exit ${r.status ?? r.signal}` : ''})\n`,
+  );
 }
 process.exitCode = failed ? 1 : 0;

@@ -27,7 +27,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Pool } from 'undici';
-import { cellName, pad, round3, runExport, startServe, startupSeconds, writePipeline, type ExportCell, type ExportRun, type ServeChild } from './cli-child.js';
+import {
+  cellName,
+  pad,
+  round3,
+  runExport,
+  startServe,
+  startupSeconds,
+  writePipeline,
+  type ExportCell,
+  type ExportRun,
+  type ServeChild,
+} from './cli-child.js';
 
 /** The format/compression matrix (tensor layout), then the layout matrix (Parquet zstd). */
 const CELLS: Array<ExportCell & { matrix: 'format' | 'layout' }> = [
@@ -95,13 +106,22 @@ export interface E2eResult {
   pages: number;
   rounds: number;
   jsonParse: Pass & { recordsPerSecond: number; jsonMBPerSecond: number };
-  httpFetchParse: Pass & { recordsPerSecond: number; jsonMBPerSecond: number; connections: number; ratioToParse: number };
+  httpFetchParse: Pass & {
+    recordsPerSecond: number;
+    jsonMBPerSecond: number;
+    connections: number;
+    ratioToParse: number;
+  };
   startup: { seconds: number; nodeBootMs: number; cpuSeconds: number };
   rows: E2eRow[];
 }
 
 /** Fetches pages 1..pages over `connections` keep-alive connections, parsing each body on arrival. */
-async function fetchAndParse(server: ServeChild, pages: number, connections: number): Promise<Pass & { texts: string[] }> {
+async function fetchAndParse(
+  server: ServeChild,
+  pages: number,
+  connections: number,
+): Promise<Pass & { texts: string[] }> {
   const pool = new Pool(server.url, { connections });
   const headers = { accept: 'application/json', authorization: `Token ${server.token}` };
   const texts: string[] = new Array(pages);
@@ -115,7 +135,11 @@ async function fetchAndParse(server: ServeChild, pages: number, connections: num
       Array.from({ length: connections }, async () => {
         while (next < pages) {
           const page = ++next;
-          const res = await pool.request({ method: 'GET', path: `/api/lumisection_histograms_2d/?page=${page}`, headers });
+          const res = await pool.request({
+            method: 'GET',
+            path: `/api/lumisection_histograms_2d/?page=${page}`,
+            headers,
+          });
           // As the CLI's transport reads a body: whole buffer, utf8 text, JSON.parse.
           const buffer = Buffer.from(await res.body.arrayBuffer());
           if (res.statusCode !== 200) throw new Error(`bench: page ${page} -> HTTP ${res.statusCode}`);
@@ -150,7 +174,9 @@ function withRates<T extends Pass>(p: T): T & { recordsPerSecond: number; jsonMB
 }
 
 /** Runs the benchmark and prints the tables plus one JSON line. */
-export async function runE2eBench(options: { quick?: boolean; runs?: number; ls?: number; rounds?: number } = {}): Promise<E2eResult> {
+export async function runE2eBench(
+  options: { quick?: boolean; runs?: number; ls?: number; rounds?: number } = {},
+): Promise<E2eResult> {
   const quick = options.quick ?? false;
   // 2 titles x runs x ls records, sliced by run (the default): 500 records, 10 pages per slice.
   const runs = options.runs ?? (quick ? 1 : 10);
@@ -169,14 +195,25 @@ export async function runE2eBench(options: { quick?: boolean; runs?: number; ls?
     const pipelines = CELLS.map((cell) => writePipeline(dir, server.url, cell));
     for (let round = 0; round < rounds; round++) {
       const fetched = await fetchAndParse(server, pages, CONNECTIONS); // also warms the server's JIT
-      if (fetched.records !== records) throw new Error(`bench: fetched ${fetched.records} records, expected ${records}`);
-      if (!http || fetched.seconds < http.seconds) http = { seconds: fetched.seconds, cpuSeconds: fetched.cpuSeconds, bytes: fetched.bytes, records: fetched.records };
+      if (fetched.records !== records)
+        throw new Error(`bench: fetched ${fetched.records} records, expected ${records}`);
+      if (!http || fetched.seconds < http.seconds)
+        http = {
+          seconds: fetched.seconds,
+          cpuSeconds: fetched.cpuSeconds,
+          bytes: fetched.bytes,
+          records: fetched.records,
+        };
       parseAlone(fetched.texts); // JIT warm-up of this process's parser
       const parsed = parseAlone(fetched.texts);
-      if (!parse || parsed.seconds < parse.seconds) parse = { ...parsed, cpuSeconds: Math.min(parsed.cpuSeconds, parse?.cpuSeconds ?? Infinity) };
+      if (!parse || parsed.seconds < parse.seconds)
+        parse = { ...parsed, cpuSeconds: Math.min(parsed.cpuSeconds, parse?.cpuSeconds ?? Infinity) };
       else parse.cpuSeconds = Math.min(parse.cpuSeconds, parsed.cpuSeconds);
       const s = await startupSeconds(quick ? 1 : 2);
-      startup = { ...(s.seconds < startup.seconds ? s : startup), cpuSeconds: Math.min(s.cpuSeconds, startup.cpuSeconds) };
+      startup = {
+        ...(s.seconds < startup.seconds ? s : startup),
+        cpuSeconds: Math.min(s.cpuSeconds, startup.cpuSeconds),
+      };
       for (const [i, cell] of CELLS.entries()) {
         const run = await runExport(server, pipelines[i], join(dir, 'out'));
         const got = run.summary.streams[0].records;
@@ -241,9 +278,15 @@ function print(r: E2eResult): void {
     `  HTTP fetch + JSON.parse, ${r.httpFetchParse.connections} connections       ${r.httpFetchParse.seconds.toFixed(2).padStart(6)} s ${pad(Math.round(r.httpFetchParse.recordsPerSecond), 6)} rec/s ${pad(r.httpFetchParse.jsonMBPerSecond.toFixed(1), 6)} MB/s  CPU ${r.httpFetchParse.cpuSeconds.toFixed(2)} s (client)  ${r.httpFetchParse.ratioToParse.toFixed(2)} of parse alone`,
     `  CLI start-up (dqm-export --version)           ${r.startup.seconds.toFixed(2).padStart(6)} s  (Node boot ${Math.round(r.startup.nodeBootMs)} ms of it)  CPU ${r.startup.cpuSeconds.toFixed(2)} s`,
   ];
-  const header = 'cell                     wall s  pipeline s  CPU s run/server   rec/s  MB/s in  out MB  peak RSS MB  ratio: raw  net of start-up  in-process    CPU';
+  const header =
+    'cell                     wall s  pipeline s  CPU s run/server   rec/s  MB/s in  out MB  peak RSS MB  ratio: raw  net of start-up  in-process    CPU';
   for (const matrix of ['format', 'layout'] as const) {
-    out.push(matrix === 'format' ? 'per format and compression (layout tensor, float64):' : 'per layout (Parquet zstd, float64):', header);
+    out.push(
+      matrix === 'format'
+        ? 'per format and compression (layout tensor, float64):'
+        : 'per layout (Parquet zstd, float64):',
+      header,
+    );
     for (const x of r.rows.filter((row) => row.matrix === matrix)) {
       out.push(
         `${x.cell.padEnd(22)} ${pad(x.wallSeconds.toFixed(2), 8)} ${pad(x.pipelineSeconds.toFixed(2), 11)} ${pad(x.runCpuSeconds.toFixed(1), 11)} / ${(x.serverCpuSeconds?.toFixed(1) ?? '-').padEnd(5)} ${pad(Math.round(x.recordsPerSecond), 7)} ${pad(x.jsonMBPerSecond.toFixed(1), 8)} ${pad(mb(x.outputBytes), 7)} ${pad(Math.round(x.peakRssMB), 12)} ${pad(x.ratioRaw.toFixed(2), 11)} ${pad(x.ratioNetOfStartup.toFixed(2), 16)} ${pad(x.ratioInProcess.toFixed(2), 11)} ${pad(x.ratioCpu.toFixed(2), 6)}`,
@@ -251,11 +294,12 @@ function print(r: E2eResult): void {
     }
   }
   out.push(
-    'goal: ratio to JSON.parse alone >= 0.6 (raw: spawn to exit; net: minus the --version time; in-process: the run\'s own seconds;',
-    '  CPU: parse CPU over the run\'s CPU net of start-up, all threads: how much work, whatever the load from other jobs)',
+    "goal: ratio to JSON.parse alone >= 0.6 (raw: spawn to exit; net: minus the --version time; in-process: the run's own seconds;",
+    "  CPU: parse CPU over the run's CPU net of start-up, all threads: how much work, whatever the load from other jobs)",
   );
   process.stdout.write(out.join('\n') + '\n');
-  const roundAll = (o: object): object => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, typeof v === 'number' ? round3(v) : v]));
+  const roundAll = (o: object): object =>
+    Object.fromEntries(Object.entries(o).map(([k, v]) => [k, typeof v === 'number' ? round3(v) : v]));
   const json = {
     ...r,
     jsonParse: roundAll(r.jsonParse),
@@ -268,7 +312,12 @@ function print(r: E2eResult): void {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const env = (name: string) => (process.env[name] ? Number(process.env[name]) : undefined);
-  await runE2eBench({ quick: process.argv.includes('--quick'), runs: env('BENCH_E2E_RUNS'), ls: env('BENCH_E2E_LS'), rounds: env('BENCH_REPEATS') }).catch((err) => {
+  await runE2eBench({
+    quick: process.argv.includes('--quick'),
+    runs: env('BENCH_E2E_RUNS'),
+    ls: env('BENCH_E2E_LS'),
+    rounds: env('BENCH_REPEATS'),
+  }).catch((err) => {
     process.stderr.write(`bench run-e2e failed: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exitCode = 1;
   });

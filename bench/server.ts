@@ -32,7 +32,11 @@ interface Rate {
 }
 
 function rate(pages: number, bytes: number, ms: number): Rate {
-  return { pagesPerSecond: (pages * 1000) / ms, mbPerSecond: bytes / 1e6 / (ms / 1000), meanPageBytes: Math.round(bytes / pages) };
+  return {
+    pagesPerSecond: (pages * 1000) / ms,
+    mbPerSecond: bytes / 1e6 / (ms / 1000),
+    meanPageBytes: Math.round(bytes / pages),
+  };
 }
 
 /** Page numbers spread over the data set, the same in every measurement. */
@@ -52,7 +56,11 @@ function median(values: number[]): number {
 function measureRenderAndParse(pages: number[], rounds = 5): { render: Rate; parse: Rate; bodies: Buffer[] } {
   const table = new SyntheticHistogramTable(parseSyntheticSpec(SPEC));
   const listing = table.list({ run: {}, ls: {}, entries: {} });
-  const render = (page: number): Buffer => renderPage(listing, '/api/lumisection_histograms_2d/', [['page', String(page)]], { perPage: 50, envelope: 'total' })!;
+  const render = (page: number): Buffer =>
+    renderPage(listing, '/api/lumisection_histograms_2d/', [['page', String(page)]], {
+      perPage: 50,
+      envelope: 'total',
+    })!;
   for (let i = 0; i < 100; i++) render(pages[i % pages.length]); // warm-up: let the JIT settle
   for (let i = 0; i < 20; i++) JSON.parse(render(pages[i % pages.length]).toString());
   const per = Math.ceil(pages.length / rounds);
@@ -70,7 +78,8 @@ function measureRenderAndParse(pages: number[], rounds = 5): { render: Rate; par
     let results = 0;
     for (const t of texts) results += (JSON.parse(t) as { results: unknown[] }).results.length;
     const t3 = performance.now();
-    if (results !== chunk.length * 50) throw new Error(`bench: expected 50 histograms per page, got ${results / chunk.length}`);
+    if (results !== chunk.length * 50)
+      throw new Error(`bench: expected 50 histograms per page, got ${results / chunk.length}`);
     renderRates.push(rate(chunk.length, bytes, t1 - t0));
     parseRates.push(rate(chunk.length, bytes, t3 - t2));
     bodies.push(...rendered);
@@ -82,7 +91,9 @@ function measureRenderAndParse(pages: number[], rounds = 5): { render: Rate; par
   return { render: pick(renderRates), parse: pick(parseRates), bodies };
 }
 
-async function startServerThread(options: ServerOptions): Promise<{ url: string; adminToken: string; close(): Promise<void> }> {
+async function startServerThread(
+  options: ServerOptions,
+): Promise<{ url: string; adminToken: string; close(): Promise<void> }> {
   const worker = new Worker(new URL(import.meta.url), { workerData: { serverOptions: options } });
   const ready = await new Promise<{ url: string; adminToken: string }>((resolve, reject) => {
     worker.once('message', resolve);
@@ -97,7 +108,12 @@ async function startServerThread(options: ServerOptions): Promise<{ url: string;
   };
 }
 
-async function measureHttp(options: ServerOptions, path: (page: number) => string, pages: number[], concurrency: number): Promise<Rate> {
+async function measureHttp(
+  options: ServerOptions,
+  path: (page: number) => string,
+  pages: number[],
+  concurrency: number,
+): Promise<Rate> {
   const server = await startServerThread({ port: 0, ...options });
   const dispatcher = new Agent({ connections: concurrency, pipelining: 1 });
   const headers = { Authorization: `Token ${server.adminToken}` };
@@ -142,7 +158,11 @@ function measureCsvRender(): Promise<Rate> {
     const pages = pageNumbers(PAGES, 4);
     let bytes = 0;
     const t0 = performance.now();
-    for (const p of pages) bytes += renderPage(listing, '/api/lumisection_histograms_2d/', [['page', String(p)]], { perPage: 50, envelope: 'total' })!.length;
+    for (const p of pages)
+      bytes += renderPage(listing, '/api/lumisection_histograms_2d/', [['page', String(p)]], {
+        perPage: 50,
+        envelope: 'total',
+      })!.length;
     return rate(pages.length, bytes, performance.now() - t0);
   })();
 }
@@ -163,9 +183,13 @@ async function main(): Promise<void> {
     ['baseline: JSON.parse of the same pages', parse],
   ];
   const ratio = (r: Rate): number => Number((r.mbPerSecond / parse.mbPerSecond).toFixed(2));
-  console.log(`Server page production vs client JSON.parse (${PAGES} pages of 50 2D histograms, 72 x 56, ~${(render.rate.meanPageBytes / 1e6).toFixed(2)} MB each)`);
+  console.log(
+    `Server page production vs client JSON.parse (${PAGES} pages of 50 2D histograms, 72 x 56, ~${(render.rate.meanPageBytes / 1e6).toFixed(2)} MB each)`,
+  );
   for (const [name, r] of rows) {
-    console.log(`  ${name.padEnd(46)} ${r.pagesPerSecond.toFixed(0).padStart(7)} pages/s ${r.mbPerSecond.toFixed(0).padStart(6)} MB/s   x${ratio(r).toFixed(1)} of JSON.parse`);
+    console.log(
+      `  ${name.padEnd(46)} ${r.pagesPerSecond.toFixed(0).padStart(7)} pages/s ${r.mbPerSecond.toFixed(0).padStart(6)} MB/s   x${ratio(r).toFixed(1)} of JSON.parse`,
+    );
   }
   console.log(
     JSON.stringify({

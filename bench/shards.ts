@@ -60,13 +60,21 @@ interface CellResult {
   scalingVsHighConcurrency: number;
 }
 
-async function timeSharded(server: ServeChild, pipeline: string, dir: string): Promise<{ seconds: number; finalize: number }> {
+async function timeSharded(
+  server: ServeChild,
+  pipeline: string,
+  dir: string,
+): Promise<{ seconds: number; finalize: number }> {
   const env = { DQM_PLAYGROUND_TOKEN: server.token };
   const plan = join(dir, 'plan.json');
   const out = join(dir, 'sharded');
   await runCli(['plan', pipeline, '--shards', String(SHARDS), '--write-plan', plan], env);
   const started = performance.now();
-  await Promise.all(Array.from({ length: SHARDS }, (_, i) => runCli(['run', pipeline, '--plan', plan, '--shard', String(i), '--out', out, '--no-progress'], env)));
+  await Promise.all(
+    Array.from({ length: SHARDS }, (_, i) =>
+      runCli(['run', pipeline, '--plan', plan, '--shard', String(i), '--out', out, '--no-progress'], env),
+    ),
+  );
   const finalize = await runCli(['finalize', pipeline, '--plan', plan, '--out', out], env);
   const seconds = (performance.now() - started) / 1000;
   rmSync(out, { recursive: true, force: true });
@@ -116,11 +124,24 @@ async function measure(cell: Cell, repeats: number): Promise<CellResult> {
 const results: CellResult[] = [];
 for (const cell of CELLS) results.push(await measure(cell, quick ? 1 : 3));
 
-process.stdout.write(`shards: 1 process vs ${SHARDS} shard processes (+ finalize), server --latency-ms 50, concurrency ${CONCURRENCY} per process, ${availableParallelism()} cores\n`);
-process.stdout.write(`${pad('cell', 28)}${pad('records', 9)}${pad('1 proc s', 10)}${pad(`1 proc c=${CONCURRENCY * SHARDS} s`, 15)}${pad(`${SHARDS} shards s`, 12)}${pad('finalize s', 12)}${pad('scaling', 9)}${pad('vs c=16', 8)}\n`);
+process.stdout.write(
+  `shards: 1 process vs ${SHARDS} shard processes (+ finalize), server --latency-ms 50, concurrency ${CONCURRENCY} per process, ${availableParallelism()} cores\n`,
+);
+process.stdout.write(
+  `${pad('cell', 28)}${pad('records', 9)}${pad('1 proc s', 10)}${pad(`1 proc c=${CONCURRENCY * SHARDS} s`, 15)}${pad(`${SHARDS} shards s`, 12)}${pad('finalize s', 12)}${pad('scaling', 9)}${pad('vs c=16', 8)}\n`,
+);
 for (const r of results) {
   process.stdout.write(
     `${pad(r.cell, 28)}${pad(r.records, 9)}${pad(r.singleSeconds, 10)}${pad(r.singleHighConcurrencySeconds, 15)}${pad(r.shardedSeconds, 12)}${pad(r.finalizeSeconds, 12)}${pad(r.scaling + 'x', 9)}${pad(r.scalingVsHighConcurrency + 'x', 8)}\n`,
   );
 }
-process.stdout.write(JSON.stringify({ bench: 'shards', quick, shards: SHARDS, concurrency: CONCURRENCY, cores: availableParallelism(), results }) + '\n');
+process.stdout.write(
+  JSON.stringify({
+    bench: 'shards',
+    quick,
+    shards: SHARDS,
+    concurrency: CONCURRENCY,
+    cores: availableParallelism(),
+    results,
+  }) + '\n',
+);

@@ -49,7 +49,13 @@ export async function runStartupBench(quick: boolean): Promise<void> {
         version: 1,
         name: 'one',
         source: { type: 'dqm-playground', url: server.url },
-        streams: [{ name: 'h1d', endpoint: 'lumisection_histograms_1d', output: { path: 'h1d', format: 'parquet', compression: 'zstd', mode: 'overwrite' } }],
+        streams: [
+          {
+            name: 'h1d',
+            endpoint: 'lumisection_histograms_1d',
+            output: { path: 'h1d', format: 'parquet', compression: 'zstd', mode: 'overwrite' },
+          },
+        ],
       }),
     );
     const env = { DQM_PLAYGROUND_TOKEN: server.token };
@@ -64,7 +70,8 @@ export async function runStartupBench(quick: boolean): Promise<void> {
           const out = join(dir, 'out');
           try {
             const r = await runCli(['run', pipeline, '--out', out, '--no-progress', '--log-level', 'warn'], env);
-            if (r.summary?.streams[0]?.records !== 1) throw new Error('run (1 record): expected one record in the summary');
+            if (r.summary?.streams[0]?.records !== 1)
+              throw new Error('run (1 record): expected one record in the summary');
             return r;
           } finally {
             rmSync(out, { recursive: true, force: true });
@@ -78,10 +85,17 @@ export async function runStartupBench(quick: boolean): Promise<void> {
     const base = best(runs.get('node -e 0')!);
     const rows: StartupRow[] = cells.map((c) => {
       const b = best(runs.get(c.name)!);
-      return { name: c.name, ...b, wallRatio: b.wallSeconds / base.wallSeconds, cpuRatio: b.cpuSeconds / base.cpuSeconds };
+      return {
+        name: c.name,
+        ...b,
+        wallRatio: b.wallSeconds / base.wallSeconds,
+        cpuRatio: b.cpuSeconds / base.cpuSeconds,
+      };
     });
     process.stdout.write(`start-up, best of ${n} (wall and CPU separately), children timed spawn to exit\n`);
-    process.stdout.write(`${'command'.padEnd(20)} ${pad('wall s', 8)} ${pad('CPU s', 7)} ${pad('x node', 7)} ${pad('CPU x', 6)} ${pad('RSS MB', 7)}\n`);
+    process.stdout.write(
+      `${'command'.padEnd(20)} ${pad('wall s', 8)} ${pad('CPU s', 7)} ${pad('x node', 7)} ${pad('CPU x', 6)} ${pad('RSS MB', 7)}\n`,
+    );
     for (const r of rows) {
       process.stdout.write(
         `${r.name.padEnd(20)} ${pad(r.wallSeconds.toFixed(3), 8)} ${pad(r.cpuSeconds.toFixed(3), 7)} ${pad(r.wallRatio.toFixed(2), 7)} ${pad(r.cpuRatio.toFixed(2), 6)} ${pad(r.peakRssMB.toFixed(0), 7)}\n`,
@@ -99,7 +113,14 @@ export async function runStartupBench(quick: boolean): Promise<void> {
         bench: 'startup',
         quick,
         repeats: n,
-        rows: rows.map((r) => ({ ...r, wallSeconds: round3(r.wallSeconds), cpuSeconds: round3(r.cpuSeconds), peakRssMB: round3(r.peakRssMB), wallRatio: round3(r.wallRatio), cpuRatio: round3(r.cpuRatio) })),
+        rows: rows.map((r) => ({
+          ...r,
+          wallSeconds: round3(r.wallSeconds),
+          cpuSeconds: round3(r.cpuSeconds),
+          peakRssMB: round3(r.peakRssMB),
+          wallRatio: round3(r.wallRatio),
+          cpuRatio: round3(r.cpuRatio),
+        })),
         goal,
         versionMet: version.wallRatio <= goal,
         runMet: run.wallRatio <= goal,

@@ -32,8 +32,15 @@ const workerNames = {
       const file = join(root, w.locator);
       b.onLoad({ filter: new RegExp(`${w.locator.replace(/[/.]/g, (c) => `\\${c}`)}$`) }, async () => {
         const text = await readFile(file, 'utf8');
-        if (!text.includes("new URL('./worker.js', import.meta.url)")) throw new Error(`${w.locator}: expected new URL('./worker.js', import.meta.url)`);
-        return { contents: text.replace("new URL('./worker.js', import.meta.url)", `new URL('./${w.name}.js', import.meta.url)`), loader: 'ts' };
+        if (!text.includes("new URL('./worker.js', import.meta.url)"))
+          throw new Error(`${w.locator}: expected new URL('./worker.js', import.meta.url)`);
+        return {
+          contents: text.replace(
+            "new URL('./worker.js', import.meta.url)",
+            `new URL('./${w.name}.js', import.meta.url)`,
+          ),
+          loader: 'ts',
+        };
       });
     }
   },
@@ -56,6 +63,8 @@ await build({
   chunkNames: 'bundle/chunk-[hash]',
   allowOverwrite: true,
   // CommonJS dependencies (pino, undici...) call require() for Node built-ins.
-  banner: { js: "import { createRequire as __dqmCreateRequire } from 'node:module'; const require = __dqmCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __dqmCreateRequire } from 'node:module'; const require = __dqmCreateRequire(import.meta.url);",
+  },
   logLevel: 'warning',
 });

@@ -11,7 +11,15 @@ import { PACKAGE_ROOT } from '../src/version.js';
 /** Where the page lives, relative to the package root. */
 export const ERROR_DOCS_PATH = join('docs', 'errors.md');
 
-const EXIT: Record<ErrorKind, number> = { config: 2, usage: 2, input: 1, auth: 1, transient: 1, server: 1, internal: 1 };
+const EXIT: Record<ErrorKind, number> = {
+  config: 2,
+  usage: 2,
+  input: 1,
+  auth: 1,
+  transient: 1,
+  server: 1,
+  internal: 1,
+};
 
 const KINDS: Record<ErrorKind, string> = {
   config: 'the pipeline file or an option value is wrong',
@@ -25,7 +33,8 @@ const KINDS: Record<ErrorKind, string> = {
 
 /** The page's Markdown. */
 export function renderErrorDocs(): string {
-  const row = (code: string, [kind, meaning]: readonly [ErrorKind, string]) => `| \`${code}\` | ${kind} | ${EXIT[kind]} | ${meaning.replaceAll('|', '\\|')} |`;
+  const row = (code: string, [kind, meaning]: readonly [ErrorKind, string]) =>
+    `| \`${code}\` | ${kind} | ${EXIT[kind]} | ${meaning.replaceAll('|', '\\|')} |`;
   const codes = Object.entries(ERROR_CODES).sort(([a], [b]) => (a < b ? -1 : 1));
   return [
     '# Error codes',

@@ -48,7 +48,10 @@ export function parseCrashSpec(value: string | undefined): CrashSpec | null {
   if (value === undefined || value.trim() === '') return null;
   const match = /^([a-z-]+):([1-9][0-9]*)$/.exec(value.trim());
   if (!match || !NAMES.includes(match[1])) {
-    throw new InternalError('E_CRASH_SPEC', `${CRASH_ENV}=${value}: expected <point>:<n> with n >= 1 and point one of ${NAMES.join(', ')}`);
+    throw new InternalError(
+      'E_CRASH_SPEC',
+      `${CRASH_ENV}=${value}: expected <point>:<n> with n >= 1 and point one of ${NAMES.join(', ')}`,
+    );
   }
   return { point: match[1] as CrashPointName, occurrence: Number(match[2]) };
 }

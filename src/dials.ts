@@ -161,12 +161,42 @@ export const DIALS_FILTERS: Record<DialsEndpoint, Record<string, FilterSpec>> = 
 /** Fields `order_by` accepts per endpoint (the serializer's scalar fields). */
 export const ORDER_FIELDS: Record<DialsEndpoint, readonly string[]> = {
   th1: ['dataset_id', 'file_id', 'run_number', 'ls_number', 'me_id', 'x_min', 'x_max', 'x_bin', 'entries'],
-  th2: ['dataset_id', 'file_id', 'run_number', 'ls_number', 'me_id', 'x_min', 'x_max', 'x_bin', 'y_min', 'y_max', 'y_bin', 'entries'],
+  th2: [
+    'dataset_id',
+    'file_id',
+    'run_number',
+    'ls_number',
+    'me_id',
+    'x_min',
+    'x_max',
+    'x_bin',
+    'y_min',
+    'y_max',
+    'y_bin',
+    'entries',
+  ],
   run: ['dataset_id', 'run_number', 'ls_count'],
   lumisection: ['dataset_id', 'run_number', 'ls_number', 'th1_count', 'th2_count'],
   mes: [],
-  'file-index': ['dataset_id', 'file_id', 'file_size', 'creation_date', 'last_modification_date', 'logical_file_name', 'status'],
-  'dataset-index': ['dataset_id', 'dataset', 'era', 'data_tier', 'primary_ds_name', 'processed_ds_name', 'processing_version', 'last_modification_date'],
+  'file-index': [
+    'dataset_id',
+    'file_id',
+    'file_size',
+    'creation_date',
+    'last_modification_date',
+    'logical_file_name',
+    'status',
+  ],
+  'dataset-index': [
+    'dataset_id',
+    'dataset',
+    'era',
+    'data_tier',
+    'primary_ds_name',
+    'processed_ds_name',
+    'processing_version',
+    'last_modification_date',
+  ],
 };
 
 /** Named servers a DIALS `url` may be given as. */

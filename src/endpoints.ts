@@ -16,4 +16,3 @@ export const STREAM_ENDPOINTS: readonly StreamEndpoint[] = [...ENDPOINTS, ...DIA
 export function filterSpecsOf(endpoint: StreamEndpoint): Record<string, FilterSpec> {
   return isDialsEndpoint(endpoint) ? DIALS_FILTERS[endpoint] : FILTERS[endpoint];
 }
-

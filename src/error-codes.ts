@@ -18,11 +18,17 @@ export const ERROR_CODES = {
   E_BAD_BODY: ['transient', 'A response body was not valid JSON (retried; usually a proxy or an overloaded server).'],
   E_BAD_FILTER: ['config', 'A filter value has the wrong type (e.g. a run number that is not an integer).'],
   E_BAD_OPTION: ['config', 'A client option (concurrency, retries, timeouts) is out of its range.'],
-  E_BAD_RESPONSE: ['server', 'The server answered with JSON of an unexpected shape (not a list envelope, missing fields).'],
+  E_BAD_RESPONSE: [
+    'server',
+    'The server answered with JSON of an unexpected shape (not a list envelope, missing fields).',
+  ],
   E_BAD_SLICING: ['config', 'A stream asks for a slicing its endpoint or filters cannot support.'],
   E_BAD_URL: ['config', 'The DQM Playground URL is not http(s)://host[:port][/prefix] or a known preset.'],
   E_CA_FILE: ['config', 'The CA file given with --ca-file or source.ca_file cannot be read.'],
-  E_CONFIG_ENV: ['config', 'The pipeline file references an environment variable that is not set, or a malformed ${...}.'],
+  E_CONFIG_ENV: [
+    'config',
+    'The pipeline file references an environment variable that is not set, or a malformed ${...}.',
+  ],
   E_CONFIG_FILE: ['config', 'The pipeline file cannot be read.'],
   E_CONFIG_INVALID: ['config', 'The pipeline file does not match the schema (each problem is listed with its line).'],
   E_CONFIG_YAML: ['config', 'The pipeline file is not valid YAML (syntax error, duplicate key, several documents).'],
@@ -32,9 +38,15 @@ export const ERROR_CODES = {
   E_CSV_READ: ['input', 'A CSV file cannot be read (missing, unreadable, not a regular file).'],
   E_CSV_ROW: ['input', 'A CSV row is malformed (wrong column count, bad number, bad histogram).'],
   E_CSV_SHARDS: ['usage', 'A stream that reads CSV files cannot run as shards; give each process its own files.'],
-  E_CSV_TRUNCATED: ['input', 'A CSV file ends inside a quoted field (still being copied?); nothing of it was exported.'],
+  E_CSV_TRUNCATED: [
+    'input',
+    'A CSV file ends inside a quoted field (still being copied?); nothing of it was exported.',
+  ],
   E_CURSOR_INVALID: ['input', "An incremental stream's saved cursor (.dqm-export/state.json) is not valid."],
-  E_DATA_CHANGED: ['server', 'A slice changed on the server during the export; re-run with --resume once the data is stable.'],
+  E_DATA_CHANGED: [
+    'server',
+    'A slice changed on the server during the export; re-run with --resume once the data is stable.',
+  ],
   E_DIALS_BAD_FILTER: ['config', 'DIALS rejected a filter value of a stream.'],
   E_DIALS_BAD_NEXT: ['server', 'A DIALS page has a next link without a next_token.'],
   E_DIALS_CURSOR: ['server', 'DIALS rejected the page cursor (Invalid cursor); the slice must restart.'],
@@ -47,11 +59,17 @@ export const ERROR_CODES = {
   E_DIALS_LOGIN_DENIED: ['auth', 'The DIALS login was refused in the browser.'],
   E_DIALS_LOGIN_EXPIRED: ['config', 'The stored DIALS login has expired: run dqm-export login dials again.'],
   E_DIALS_LOGIN_TIMEOUT: ['auth', 'The DIALS login was not confirmed in time.'],
-  E_DIALS_NOT_LOGGED_IN: ['config', 'No stored DIALS credentials for the server: run dqm-export login dials, or set DIALS_TOKEN.'],
+  E_DIALS_NOT_LOGGED_IN: [
+    'config',
+    'No stored DIALS credentials for the server: run dqm-export login dials, or set DIALS_TOKEN.',
+  ],
   E_DIALS_NO_CREDENTIALS: ['auth', 'No credentials reached DIALS: run dqm-export login dials, or set DIALS_TOKEN.'],
   E_DIALS_ORDER: ['server', 'A DIALS page is out of order; the cursor walk cannot be trusted.'],
   E_DIALS_TOKEN_AUDIENCE: ['auth', 'The token was not issued for DIALS (wrong audience).'],
-  E_DIALS_TOKEN_INVALID: ['auth', 'The DIALS access token is malformed, unknown or revoked (or the client secret is wrong).'],
+  E_DIALS_TOKEN_INVALID: [
+    'auth',
+    'The DIALS access token is malformed, unknown or revoked (or the client secret is wrong).',
+  ],
   E_DIALS_TOKEN_RESPONSE: ['server', 'The DIALS token endpoint answered without the expected tokens.'],
   E_DIALS_TOKEN_SIGNATURE: ['auth', 'The token signature does not verify (another realm, or altered): log in again.'],
   E_DIALS_TOKEN_STORE: ['config', 'The DIALS login file cannot be read or written.'],
@@ -76,9 +94,15 @@ export const ERROR_CODES = {
   E_HTTP_400: ['server', 'The server rejected the request (400), e.g. the filters of a slice.'],
   E_HTTP_404: ['server', 'The server answered 404 Not Found (a wrong URL prefix, or an object that does not exist).'],
   E_HTTP_429: ['transient', 'The server rate-limited the requests (429) beyond the retries.'],
-  E_INCOMPLETE: ['internal', 'A slice could not be completed: fewer distinct records than the server count after every retry.'],
+  E_INCOMPLETE: [
+    'internal',
+    'A slice could not be completed: fewer distinct records than the server count after every retry.',
+  ],
   E_INSECURE_HTTP: ['config', 'Plain http to a non-local host would send the token unencrypted; use https.'],
-  E_INSPECT_COLUMN: ['input', 'inspect: a column of the dataset has an unexpected type (e.g. histogram data that is not float).'],
+  E_INSPECT_COLUMN: [
+    'input',
+    'inspect: a column of the dataset has an unexpected type (e.g. histogram data that is not float).',
+  ],
   E_INSPECT_DATASET: ['input', 'inspect: the path is not a dataset directory written by dqm-export.'],
   E_INSPECT_LUMISECTION: ['input', "inspect: one run's lumisection numbers span too wide a range to chart."],
   E_INSPECT_MANIFEST: ['input', "inspect: the dataset's manifest cannot be read or is not a dqm-export manifest."],
@@ -91,14 +115,20 @@ export const ERROR_CODES = {
   E_NETWORK: ['transient', 'A connection failed (refused, reset, unreachable) beyond the retries.'],
   E_NOT_FOUND: ['server', 'The data file id does not exist on the server.'],
   E_NO_TOKEN: ['config', 'No API token: set DQM_PLAYGROUND_TOKEN (or the token file).'],
-  E_NO_URL: ['config', 'No server URL: set DQM_PLAYGROUND_URL or the pipeline\'s source.url.'],
-  E_OUTPUT_EXISTS: ['config', 'The output already holds a dataset (or this shard\'s files) and the mode is error.'],
+  E_NO_URL: ['config', "No server URL: set DQM_PLAYGROUND_URL or the pipeline's source.url."],
+  E_OUTPUT_EXISTS: ['config', "The output already holds a dataset (or this shard's files) and the mode is error."],
   E_OUTPUT_FOREIGN: ['config', 'The output directory holds files dqm-export did not write; it is left alone.'],
-  E_OUTPUT_NOT_WRITABLE: ['config', 'An output directory (or its nearest existing parent) is not a writable directory.'],
+  E_OUTPUT_NOT_WRITABLE: [
+    'config',
+    'An output directory (or its nearest existing parent) is not a writable directory.',
+  ],
   E_OUTPUT_MANIFEST: ['input', "The previous dataset's manifest cannot be read (append, overwrite)."],
   E_PARQUET_ENCODE: ['internal', 'The Parquet encoder failed on a batch.'],
   E_PARQUET_WORKER: ['internal', 'A Parquet encoder worker thread failed or exited.'],
-  E_PARSE_ALREADY_PARSED: ['input', 'The data file is already parsed with these settings (use --force to parse again).'],
+  E_PARSE_ALREADY_PARSED: [
+    'input',
+    'The data file is already parsed with these settings (use --force to parse again).',
+  ],
   E_PARSE_DIMENSIONALITY: ['usage', "The requested dimensionality does not match the data file's histograms."],
   E_PARSE_FILE_FORMAT: ['usage', 'The data file is not in a format the server can parse.'],
   E_PARSE_GRANULARITY: ['usage', 'Granularity run is not implemented by the DQM Playground server; use lum.'],
@@ -115,7 +145,10 @@ export const ERROR_CODES = {
   E_PREPARE_NO_FILE: ['server', 'A prepare.start_parsing step matches no histogram data file.'],
   E_PREPARE_UNSUPPORTED: ['config', 'prepare steps need a dqm-playground source.'],
   E_RECORD_INVALID: ['input', 'A record breaks the shape rules (with strict: true; otherwise it is a reject).'],
-  E_RESUME_CONFIG_CHANGED: ['config', 'The pipeline (or plan) changed since the interrupted run; --resume cannot continue it.'],
+  E_RESUME_CONFIG_CHANGED: [
+    'config',
+    'The pipeline (or plan) changed since the interrupted run; --resume cannot continue it.',
+  ],
   E_ROW_COUNT: ['internal', 'A written file holds a different number of rows than were written to it.'],
   E_SCHEMA_CHANGE: ['input', 'The schema changed within one output file (on_shape_change: error).'],
   E_SERVE_DATA_DIR: ['input', 'A --data directory of serve is not a readable directory.'],
@@ -173,7 +206,10 @@ export const ERROR_CODES = {
  * HTTP status the server answered with, after the retries for 5xx.
  */
 export const ERROR_CODE_FAMILIES = {
-  'E_HTTP_<status>': ['server', 'The server answered with this HTTP status (5xx after the retries); the message has its reason.'],
+  'E_HTTP_<status>': [
+    'server',
+    'The server answered with this HTTP status (5xx after the retries); the message has its reason.',
+  ],
 } as const satisfies Record<`E_${string}`, readonly [ErrorKind, string]>;
 
 /** A code of the catalogue. */
@@ -186,7 +222,9 @@ export type HttpStatusCode = `E_HTTP_${number}`;
 export type ErrorCode = CatalogueCode | HttpStatusCode;
 
 /** The catalogue's codes of one kind. */
-export type CodeOf<K extends ErrorKind> = { [C in CatalogueCode]: (typeof ERROR_CODES)[C][0] extends K ? C : never }[CatalogueCode];
+export type CodeOf<K extends ErrorKind> = {
+  [C in CatalogueCode]: (typeof ERROR_CODES)[C][0] extends K ? C : never;
+}[CatalogueCode];
 
 /** The kind of a code (families included); undefined for a code that is not in the catalogue. */
 export function kindOfCode(code: string): ErrorKind | undefined {

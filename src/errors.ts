@@ -34,7 +34,13 @@ export class DqmExportError extends Error {
   readonly kind: ErrorKind;
   readonly context: ErrorContext;
 
-  constructor(code: ErrorCode, kind: ErrorKind, message: string, context: ErrorContext = {}, options?: { cause?: unknown }) {
+  constructor(
+    code: ErrorCode,
+    kind: ErrorKind,
+    message: string,
+    context: ErrorContext = {},
+    options?: { cause?: unknown },
+  ) {
     super(redact(message), options);
     this.name = new.target.name;
     this.code = code;
@@ -80,7 +86,12 @@ export class TransientError extends DqmExportError {
 
 /** The server answered, and the answer is final: a 4xx with a message, an unexpected shape. */
 export class ServerError extends DqmExportError {
-  constructor(code: CodeOf<'server'> | HttpStatusCode, message: string, context?: ErrorContext, options?: { cause?: unknown }) {
+  constructor(
+    code: CodeOf<'server'> | HttpStatusCode,
+    message: string,
+    context?: ErrorContext,
+    options?: { cause?: unknown },
+  ) {
     super(code, 'server', message, context, options);
   }
 }

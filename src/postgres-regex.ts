@@ -12,7 +12,10 @@ const JS_ONLY: ReadonlyArray<[RegExp, string]> = [
   [/\(\?P/, 'named groups (?P<name>...) are Python syntax; PostgreSQL rejects them'],
   [/\\k</, 'named backreferences \\k<name> are JavaScript syntax; PostgreSQL rejects them'],
   [/\\[pP]\{/, 'Unicode property escapes \\p{...} are JavaScript syntax; PostgreSQL rejects them'],
-  [/\(\?[imsx]+[:)]/, 'inline flags (?i) are not PostgreSQL ARE syntax (put them first as (?i) only at the very start)'],
+  [
+    /\(\?[imsx]+[:)]/,
+    'inline flags (?i) are not PostgreSQL ARE syntax (put them first as (?i) only at the very start)',
+  ],
 ];
 
 /** Maps ARE-only syntax to something JavaScript compiles the same way, for the syntax check only. */
@@ -23,7 +26,8 @@ function toJs(pattern: string): string {
     if (ch === '\\' && i + 1 < pattern.length) {
       const next = pattern[i + 1];
       i++;
-      if (/[myMY]/.test(next)) out += '\\b'; // ARE word boundaries
+      if (/[myMY]/.test(next))
+        out += '\\b'; // ARE word boundaries
       else if (next === 'A') out += '^';
       else if (next === 'Z') out += '$';
       else if (/[A-Za-z0-9]/.test(next)) out += '\\' + next;
@@ -46,7 +50,10 @@ function toJs(pattern: string): string {
 
 /** Null when PostgreSQL would accept `pattern`, else a one-line reason. */
 export function postgresRegexIssue(pattern: string): string | null {
-  const body = pattern.startsWith('(?') && /^\(\?[bceiqnpswx]+\)/.test(pattern) ? pattern.replace(/^\(\?[bceiqnpswx]+\)/, '') : pattern;
+  const body =
+    pattern.startsWith('(?') && /^\(\?[bceiqnpswx]+\)/.test(pattern)
+      ? pattern.replace(/^\(\?[bceiqnpswx]+\)/, '')
+      : pattern;
   for (const [re, why] of JS_ONLY) if (re.test(body)) return why;
   try {
     new RegExp(toJs(body), 'u');

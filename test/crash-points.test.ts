@@ -32,9 +32,12 @@ describe('parseCrashSpec', () => {
     expect(parseCrashSpec('row-group:12')).toEqual({ point: 'row-group', occurrence: 12 });
   });
 
-  it.each(['rename', 'rename:0', 'rename:-1', 'rename:1x', 'nowhere:1', 'RENAME:1', ':1'])('refuses %j with E_CRASH_SPEC', (value) => {
-    expect(() => parseCrashSpec(value)).toThrow(expect.objectContaining({ code: 'E_CRASH_SPEC' }));
-  });
+  it.each(['rename', 'rename:0', 'rename:-1', 'rename:1x', 'nowhere:1', 'RENAME:1', ':1'])(
+    'refuses %j with E_CRASH_SPEC',
+    (value) => {
+      expect(() => parseCrashSpec(value)).toThrow(expect.objectContaining({ code: 'E_CRASH_SPEC' }));
+    },
+  );
 });
 
 describe('crashPoint in a process', () => {

@@ -35,7 +35,9 @@ describe('error-code catalogue', () => {
   const named = codesNamedIn(sources('src'));
 
   it('lists every code the sources name', () => {
-    const missing = [...named].filter(([code]) => kindOfCode(code) === undefined).map(([code, file]) => `${code} (${file})`);
+    const missing = [...named]
+      .filter(([code]) => kindOfCode(code) === undefined)
+      .map(([code, file]) => `${code} (${file})`);
     expect(missing).toEqual([]);
   });
 

@@ -43,33 +43,45 @@ export function checkSettingFlag(flag: string, value: number | undefined, s: Int
 
 /** Adds the connection flags (grouped under "Connection:" in --help). */
 export function withConnectionOptions<T>(y: Argv<T>): Argv<T & ConnectionArgs> {
-  return y
-    .option('url', {
-      type: 'string',
-      requiresArg: true,
-      describe: `Server URL, or a preset: ${Object.keys(PRESETS).join(', ')} (env DQM_PLAYGROUND_URL; default ${DEFAULT_URL})`,
-    })
-    .option('token-file', {
-      type: 'string',
-      requiresArg: true,
-      describe: 'File holding the API token (else env DQM_PLAYGROUND_TOKEN or DQM_PLAYGROUND_TOKEN_FILE)',
-    })
-    .option('ca-file', { type: 'string', requiresArg: true, describe: 'PEM file with a CA to trust in addition to the bundled roots' })
-    .option('allow-insecure-http', { type: 'boolean', describe: 'Allow plain http to a non-local host (the token travels in clear)' })
-    .option('retries', {
-      ...numeric('retries'),
-      requiresArg: true,
-      describe: `Retries of a request after 429, 5xx or a network failure (${rangeText(SETTINGS.retries)}; default ${SETTINGS.retries.default})`,
-    })
-    .option('concurrency', {
-      ...numeric('concurrency'),
-      requiresArg: true,
-      default: SETTINGS.concurrency.default,
-      describe: `Requests in flight at once, pages with --all (${rangeText(SETTINGS.concurrency)})`,
-    })
-    // Accepted only to be refused with a reason; a plain "unknown argument" would not say what to do.
-    .option('token', { type: 'string', hidden: true })
-    .group(['url', 'token-file', 'ca-file', 'allow-insecure-http', 'retries', 'concurrency'], 'Connection:') as unknown as Argv<T & ConnectionArgs>;
+  return (
+    y
+      .option('url', {
+        type: 'string',
+        requiresArg: true,
+        describe: `Server URL, or a preset: ${Object.keys(PRESETS).join(', ')} (env DQM_PLAYGROUND_URL; default ${DEFAULT_URL})`,
+      })
+      .option('token-file', {
+        type: 'string',
+        requiresArg: true,
+        describe: 'File holding the API token (else env DQM_PLAYGROUND_TOKEN or DQM_PLAYGROUND_TOKEN_FILE)',
+      })
+      .option('ca-file', {
+        type: 'string',
+        requiresArg: true,
+        describe: 'PEM file with a CA to trust in addition to the bundled roots',
+      })
+      .option('allow-insecure-http', {
+        type: 'boolean',
+        describe: 'Allow plain http to a non-local host (the token travels in clear)',
+      })
+      .option('retries', {
+        ...numeric('retries'),
+        requiresArg: true,
+        describe: `Retries of a request after 429, 5xx or a network failure (${rangeText(SETTINGS.retries)}; default ${SETTINGS.retries.default})`,
+      })
+      .option('concurrency', {
+        ...numeric('concurrency'),
+        requiresArg: true,
+        default: SETTINGS.concurrency.default,
+        describe: `Requests in flight at once, pages with --all (${rangeText(SETTINGS.concurrency)})`,
+      })
+      // Accepted only to be refused with a reason; a plain "unknown argument" would not say what to do.
+      .option('token', { type: 'string', hidden: true })
+      .group(
+        ['url', 'token-file', 'ca-file', 'allow-insecure-http', 'retries', 'concurrency'],
+        'Connection:',
+      ) as unknown as Argv<T & ConnectionArgs>
+  );
 }
 
 /**
@@ -88,10 +100,17 @@ export function openClient(args: ConnectionArgs, env: Record<string, string | un
   checkSettingFlag('--retries', args.retries, SETTINGS.retries);
   let connection;
   try {
-    connection = resolveConnection({ url: args.url ?? env.DQM_PLAYGROUND_URL ?? DEFAULT_URL, tokenFile: args.tokenFile, env });
+    connection = resolveConnection({
+      url: args.url ?? env.DQM_PLAYGROUND_URL ?? DEFAULT_URL,
+      tokenFile: args.tokenFile,
+      env,
+    });
   } catch (err) {
     if (err instanceof ConfigError && err.code === 'E_NO_TOKEN') {
-      throw new ConfigError('E_NO_TOKEN', 'no DQM Playground API token: set DQM_PLAYGROUND_TOKEN (or DQM_PLAYGROUND_TOKEN_FILE), or pass --token-file');
+      throw new ConfigError(
+        'E_NO_TOKEN',
+        'no DQM Playground API token: set DQM_PLAYGROUND_TOKEN (or DQM_PLAYGROUND_TOKEN_FILE), or pass --token-file',
+      );
     }
     throw err;
   }

@@ -19,7 +19,12 @@ export async function main(argv: string[]): Promise<number> {
     let parser = yargs(argv)
       .scriptName('dqm-export')
       .usage('$0 <command> [options]\n\nExport DQM Playground histograms to Parquet and Arrow datasets.')
-      .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'Show stack traces and debug detail on errors' })
+      .option('verbose', {
+        alias: 'v',
+        type: 'boolean',
+        default: false,
+        describe: 'Show stack traces and debug detail on errors',
+      })
       .version(VERSION)
       .strict()
       .demandCommand(1, 'Give a command; see --help.')
@@ -52,7 +57,6 @@ export async function main(argv: string[]): Promise<number> {
   return exitCode;
 }
 
-
 /**
  * Before running a command's handler, yargs renders that command's whole help text and keeps it, in
  * case the handler fails and the help must be shown. Our `.fail()` throws instead, so that text is
@@ -61,7 +65,9 @@ export async function main(argv: string[]): Promise<number> {
  * --help is rendered as before. Reaches into yargs' internals, so only when they look as expected.
  */
 function skipHelpCaching(parser: unknown): void {
-  const internals = (parser as { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: unknown } } }).getInternalMethods?.();
+  const internals = (
+    parser as { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: unknown } } }
+  ).getInternalMethods?.();
   const usage = internals?.getUsageInstance?.();
   if (usage && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {};
 }

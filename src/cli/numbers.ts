@@ -20,7 +20,10 @@ export function parseNumberFlag(flag: string, value: unknown): number {
   if (typeof value === 'number' && Number.isFinite(value)) return value;
   const text = String(value).trim();
   const n = text === '' ? Number.NaN : Number(text);
-  if (!Number.isFinite(n)) throw new UsageError('E_USAGE_NUMBER', `--${flag} expects a number, got ${JSON.stringify(String(value))}`, { field: flag });
+  if (!Number.isFinite(n))
+    throw new UsageError('E_USAGE_NUMBER', `--${flag} expects a number, got ${JSON.stringify(String(value))}`, {
+      field: flag,
+    });
   return n;
 }
 

@@ -34,11 +34,17 @@ export async function askYesNo(question: string, streams: PromptStreams): Promis
  * histograms (ids 1, 2, 3)"). Throws a UsageError when stdin or stderr is not a terminal and `yes`
  * is false.
  */
-export async function confirmAction(action: string, options: { yes: boolean; streams?: PromptStreams }): Promise<boolean> {
+export async function confirmAction(
+  action: string,
+  options: { yes: boolean; streams?: PromptStreams },
+): Promise<boolean> {
   if (options.yes) return true;
   const streams = options.streams ?? { input: process.stdin, output: process.stderr };
   if (!streams.input.isTTY || !streams.output.isTTY) {
-    throw new UsageError('E_USAGE_CONFIRM', `refusing to ${action} without --yes: there is no terminal to ask for confirmation`);
+    throw new UsageError(
+      'E_USAGE_CONFIRM',
+      `refusing to ${action} without --yes: there is no terminal to ask for confirmation`,
+    );
   }
   return askYesNo(`${action.charAt(0).toUpperCase()}${action.slice(1)}?`, streams);
 }

@@ -42,7 +42,9 @@ export function explainUsageFailure(message: string, help: string | undefined, a
   if (few) {
     const required = [...usage.matchAll(/<([^>]+)>/g)].map((m) => m[1]);
     const missing = required.slice(Number(few[1]));
-    const what = missing.length ? missing.map((m) => `<${m}>`).join(' ') : `${Number(few[2]) - Number(few[1])} more argument(s)`;
+    const what = missing.length
+      ? missing.map((m) => `<${m}>`).join(' ')
+      : `${Number(few[2]) - Number(few[1])} more argument(s)`;
     return `missing ${what}; usage: ${usage} [options] (see --help)`;
   }
   if (/^Missing required arguments?: /.test(message)) return `${message}; usage: ${usage} [options] (see --help)`;

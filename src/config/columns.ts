@@ -10,7 +10,10 @@ import { STREAM_ENDPOINTS, type StreamEndpoint as Endpoint } from '../endpoints.
 import { COLUMNS } from '../transform/columns.js';
 
 /** Record fields of each endpoint, in output order. */
-export const ENDPOINT_COLUMNS = Object.fromEntries(STREAM_ENDPOINTS.map((e) => [e, names(e)])) as unknown as Record<Endpoint, readonly string[]>;
+export const ENDPOINT_COLUMNS = Object.fromEntries(STREAM_ENDPOINTS.map((e) => [e, names(e)])) as unknown as Record<
+  Endpoint,
+  readonly string[]
+>;
 
 function names(endpoint: Endpoint): string[] {
   return COLUMNS[endpoint].map((d) => d.name);

@@ -74,7 +74,8 @@ export function positionOf(src: SourceDocument, node: Node | null | undefined): 
 
 function keyText(pair: Pair): string {
   // A merge key's value is a symbol; its source text is `<<`.
-  if (isScalar(pair.key)) return typeof pair.key.value === 'symbol' ? (pair.key.source ?? '<<') : String(pair.key.value);
+  if (isScalar(pair.key))
+    return typeof pair.key.value === 'symbol' ? (pair.key.source ?? '<<') : String(pair.key.value);
   return String(pair.key);
 }
 
@@ -114,7 +115,8 @@ export function locate(src: SourceDocument, path: FieldPath, options: { key?: bo
       const pair = findPair(src, current, String(seg));
       if (!pair) break;
       const last = i === path.length - 1;
-      if ((last && options.key) || pair.value === null || pair.value === undefined) return positionOf(src, pair.key as Node);
+      if ((last && options.key) || pair.value === null || pair.value === undefined)
+        return positionOf(src, pair.key as Node);
       node = pair.value;
     } else if (isSeq(current) && typeof seg === 'number' && current.items[seg] !== undefined) {
       node = current.items[seg];

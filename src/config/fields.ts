@@ -75,10 +75,7 @@ export function intField(min: number, max: number = Number.MAX_SAFE_INTEGER) {
 
 /** 1 or 2 (histogram dimensionality); `"2"` is accepted. */
 export function dimensionField() {
-  return z.preprocess(
-    intFromText,
-    z.union([z.literal(1), z.literal(2)], { error: expecting('1 or 2') }),
-  );
+  return z.preprocess(intFromText, z.union([z.literal(1), z.literal(2)], { error: expecting('1 or 2') }));
 }
 
 /** true or false; the text forms `true` / `false` are accepted (see intFromText). */
@@ -105,7 +102,10 @@ const NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
 
 /** Pipeline and stream names: used in file names and journals, so identifier-like. */
 export function nameField(what: string) {
-  const message = orMissing((input) => `${what} must start with a letter and use only letters, digits, _ and - (at most 64), got ${describeValue(input)}`);
+  const message = orMissing(
+    (input) =>
+      `${what} must start with a letter and use only letters, digits, _ and - (at most 64), got ${describeValue(input)}`,
+  );
   return z.string({ error: message }).regex(NAME, { error: message });
 }
 
@@ -113,7 +113,9 @@ const COLUMN = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 
 /** A column name as written to Parquet/Arrow: letters, digits and _, not starting with a digit. */
 export function columnField() {
-  const message = orMissing((input) => `column names use only letters, digits and _ and do not start with a digit, got ${describeValue(input)}`);
+  const message = orMissing(
+    (input) => `column names use only letters, digits and _ and do not start with a digit, got ${describeValue(input)}`,
+  );
   return z.string({ error: message }).regex(COLUMN, { error: message });
 }
 
@@ -143,7 +145,9 @@ export function strictObject<T extends z.ZodRawShape>(shape: T, options: { what?
   return z.strictObject(shape, {
     error: (iss) => {
       if (iss.code === 'unrecognized_keys') {
-        return iss.keys.map((k) => unknownKeyMessage(k, known, options.what, options.where)).join(UNKNOWN_KEY_SEPARATOR);
+        return iss.keys
+          .map((k) => unknownKeyMessage(k, known, options.what, options.where))
+          .join(UNKNOWN_KEY_SEPARATOR);
       }
       if (iss.code === 'invalid_type') return expecting('a mapping')(iss);
       return undefined;

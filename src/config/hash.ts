@@ -12,7 +12,15 @@ import { InternalError } from '../errors.js';
 import type { Pipeline } from './schema.js';
 
 /** Source fields that do not change what is exported. */
-const TRANSPORT_FIELDS = ['token', 'token_file', 'concurrency', 'retries', 'timeouts', 'ca_file', 'allow_insecure_http'];
+const TRANSPORT_FIELDS = [
+  'token',
+  'token_file',
+  'concurrency',
+  'retries',
+  'timeouts',
+  'ca_file',
+  'allow_insecure_http',
+];
 
 /** JSON with object keys sorted at every level and undefined values dropped. */
 export function canonicalJson(value: unknown): string {
@@ -31,12 +39,20 @@ export function canonicalJson(value: unknown): string {
 export function hashedConfig(pipeline: Pipeline): Record<string, unknown> {
   const source: Record<string, unknown> = { ...pipeline.source };
   for (const field of TRANSPORT_FIELDS) delete source[field];
-  return { version: pipeline.version, name: pipeline.name, source, prepare: pipeline.prepare ?? [], streams: pipeline.streams };
+  return {
+    version: pipeline.version,
+    name: pipeline.name,
+    source,
+    prepare: pipeline.prepare ?? [],
+    streams: pipeline.streams,
+  };
 }
 
 /** Hex sha256 of the canonical JSON of hashedConfig(pipeline). */
 export function configHash(pipeline: Pipeline): string {
-  return createHash('sha256').update(canonicalJson(hashedConfig(pipeline))).digest('hex');
+  return createHash('sha256')
+    .update(canonicalJson(hashedConfig(pipeline)))
+    .digest('hex');
 }
 
 /**

@@ -56,19 +56,29 @@ export function interpolateString(value: string, env: Env): { value: string; use
     }
     const close = value.indexOf('}', dollar + 2);
     if (close < 0) {
-      problems.push({ needle: value.slice(dollar, dollar + 20), message: 'unterminated ${ (write $${ for a literal ${)' });
+      problems.push({
+        needle: value.slice(dollar, dollar + 20),
+        message: 'unterminated ${ (write $${ for a literal ${)',
+      });
       break;
     }
     const body = value.slice(dollar + 2, close);
     const sep = body.indexOf(':-');
     const name = sep < 0 ? body : body.slice(0, sep);
     if (!NAME.test(name)) {
-      problems.push({ needle: `\${${body}`, message: `invalid variable reference \${${body}}: expected \${NAME} or \${NAME:-default}` });
+      problems.push({
+        needle: `\${${body}`,
+        message: `invalid variable reference \${${body}}: expected \${NAME} or \${NAME:-default}`,
+      });
     } else {
       const set = env[name];
       used.push(name);
       if (sep >= 0) out += set === undefined || set === '' ? body.slice(sep + 2) : set;
-      else if (set === undefined) problems.push({ needle: `\${${name}`, message: `environment variable ${name} is not set (set it, or write \${${name}:-default})` });
+      else if (set === undefined)
+        problems.push({
+          needle: `\${${name}`,
+          message: `environment variable ${name} is not set (set it, or write \${${name}:-default})`,
+        });
       else out += set;
     }
     i = close + 1;
@@ -115,7 +125,8 @@ export function interpolateDocument(src: SourceDocument, env: Env): Map<string, 
         const raw = node.range ? src.text.slice(node.range[0], node.range[1]) : '';
         const at = raw.indexOf(problem.needle);
         const base = positionOf(src, node);
-        const pos = at >= 0 && node.range ? src.lineCounter.linePos(node.range[0] + at) : { line: base.line, col: base.column };
+        const pos =
+          at >= 0 && node.range ? src.lineCounter.linePos(node.range[0] + at) : { line: base.line, col: base.column };
         const field = fieldOf(ancestors, node);
         first ??= { line: pos.line, column: pos.col, field };
         lines.push(`${src.fileName}:${pos.line}:${pos.col}: ${field ? `${field}: ` : ''}${problem.message}`);
@@ -124,7 +135,10 @@ export function interpolateDocument(src: SourceDocument, env: Env): Map<string, 
     },
   });
   if (lines.length > 0) {
-    throw new ConfigError('E_CONFIG_ENV', joinLines(`${src.fileName}: cannot interpolate`, lines), { file: src.fileName, ...first });
+    throw new ConfigError('E_CONFIG_ENV', joinLines(`${src.fileName}: cannot interpolate`, lines), {
+      file: src.fileName,
+      ...first,
+    });
   }
   return used;
 }

@@ -60,8 +60,10 @@ export const configErrorMap: z.core.$ZodErrorMap = (iss) => {
       if (iss.values.length === 1) return `expected ${JSON.stringify(iss.values[0])}, got ${describeValue(iss.input)}`;
       return choiceMessage(iss.input, iss.values.map(String));
     case 'too_small':
-      if (iss.origin === 'array' || iss.origin === 'set') return `expected at least ${iss.minimum} item${Number(iss.minimum) === 1 ? '' : 's'}`;
-      if (iss.origin === 'string') return Number(iss.minimum) === 1 ? 'must not be empty' : `expected at least ${iss.minimum} characters`;
+      if (iss.origin === 'array' || iss.origin === 'set')
+        return `expected at least ${iss.minimum} item${Number(iss.minimum) === 1 ? '' : 's'}`;
+      if (iss.origin === 'string')
+        return Number(iss.minimum) === 1 ? 'must not be empty' : `expected at least ${iss.minimum} characters`;
       return `must be ${iss.inclusive ? '>=' : '>'} ${iss.minimum}, got ${describeValue(iss.input)}`;
     case 'too_big':
       if (iss.origin === 'array' || iss.origin === 'set') return `expected at most ${iss.maximum} items`;
@@ -96,7 +98,9 @@ export function flattenIssues(issues: readonly z.core.$ZodIssue[], prefix: Prope
       const messages = iss.message.split(UNKNOWN_KEY_SEPARATOR);
       iss.keys.forEach((k, i) => out.push({ path: [...path, k], message: messages[i] ?? messages[0], key: true }));
     } else if (iss.code === 'invalid_union' && iss.errors.length > 0) {
-      const near = iss.errors.filter((branch) => branch.length > 0 && branch.every((b) => b.path.length > 0 || b.code !== 'invalid_type'));
+      const near = iss.errors.filter(
+        (branch) => branch.length > 0 && branch.every((b) => b.path.length > 0 || b.code !== 'invalid_type'),
+      );
       if (near.length === 1) out.push(...flattenIssues(near[0], path));
       else out.push({ path, message: iss.message, key: false });
     } else {

@@ -52,7 +52,14 @@ export async function loadPipeline(file: string, options: LoadOptions = {}): Pro
     text = await readFile(absolute, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'it is a directory'
+          : code === 'EACCES'
+            ? 'permission denied'
+            : (err as Error).message;
     throw new ConfigError('E_CONFIG_FILE', `cannot read pipeline file ${file}: ${why}`, { file }, { cause: err });
   }
   const pipeline = parsePipelineText(text, file, options);
@@ -63,11 +70,15 @@ export async function loadPipeline(file: string, options: LoadOptions = {}): Pro
 export function parsePipelineText(text: string, fileName: string, options: LoadOptions = {}): Pipeline {
   const src = parseSourceDocument(text, fileName);
   if (src.doc.contents === null) {
-    throw new ConfigError('E_CONFIG_INVALID', `${fileName}:1:1: the file is empty; expected a mapping with version, name, source and streams`, {
-      file: fileName,
-      line: 1,
-      column: 1,
-    });
+    throw new ConfigError(
+      'E_CONFIG_INVALID',
+      `${fileName}:1:1: the file is empty; expected a mapping with version, name, source and streams`,
+      {
+        file: fileName,
+        line: 1,
+        column: 1,
+      },
+    );
   }
   const used = interpolateDocument(src, options.env ?? process.env);
   const raw: unknown = src.doc.toJS({ maxAliasCount: 1000 });

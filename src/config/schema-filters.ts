@@ -8,7 +8,17 @@ import { z } from 'zod';
 import type { FilterSpec, Filters } from '../domain.js';
 import { postgresRegexIssue } from '../postgres-regex.js';
 import { filterSpecsOf, type StreamEndpoint } from '../endpoints.js';
-import { boolField, choice, expecting, intField, intFromText, strictObject, text, textFromScalar, withJsonInput } from './fields.js';
+import {
+  boolField,
+  choice,
+  expecting,
+  intField,
+  intFromText,
+  strictObject,
+  text,
+  textFromScalar,
+  withJsonInput,
+} from './fields.js';
 
 const INT_LIST_TEXT = '^\\s*[+-]?\\d+(\\s*,\\s*[+-]?\\d+)*\\s*$';
 
@@ -39,7 +49,12 @@ function filterValueSchema(key: string, spec: FilterSpec): z.ZodType {
             error: 'expected at least one integer',
           }),
         ),
-        { anyOf: [{ type: 'array', items: { type: 'integer', minimum: 0 }, minItems: 1 }, { type: 'string', pattern: INT_LIST_TEXT }] },
+        {
+          anyOf: [
+            { type: 'array', items: { type: 'integer', minimum: 0 }, minItems: 1 },
+            { type: 'string', pattern: INT_LIST_TEXT },
+          ],
+        },
       );
     case 'string':
       return z.preprocess(textFromScalar, text());
@@ -51,7 +66,12 @@ function filterValueSchema(key: string, spec: FilterSpec): z.ZodType {
             error: `expected at least one ${key}`,
           }),
         ),
-        { anyOf: [{ type: 'string', minLength: 1 }, { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1 }] },
+        {
+          anyOf: [
+            { type: 'string', minLength: 1 },
+            { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1 },
+          ],
+        },
       );
     case 'bool':
       return boolField();
@@ -67,9 +87,16 @@ function filterValueSchema(key: string, spec: FilterSpec): z.ZodType {
       return withJsonInput(
         z.preprocess(
           textListFromScalar,
-          z.array(text(), { error: expecting('a field name or a list of them') }).min(1, { error: 'expected at least one field' }),
+          z
+            .array(text(), { error: expecting('a field name or a list of them') })
+            .min(1, { error: 'expected at least one field' }),
         ),
-        { anyOf: [{ type: 'string', minLength: 1 }, { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1 }] },
+        {
+          anyOf: [
+            { type: 'string', minLength: 1 },
+            { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1 },
+          ],
+        },
       );
     case 'choice':
       return z.preprocess(textFromScalar, choice((spec.choices ?? []) as [string, ...string[]], `${key} values`));
@@ -86,7 +113,8 @@ function compact(filters: Record<string, unknown>): Filters {
 /** The `filters` schema of one endpoint: a strict mapping of that endpoint's filter names. */
 export function filtersSchema(endpoint: StreamEndpoint) {
   const shape: Record<string, z.ZodType> = {};
-  for (const [key, spec] of Object.entries(filterSpecsOf(endpoint))) shape[key] = filterValueSchema(key, spec).optional().describe(spec.help);
+  for (const [key, spec] of Object.entries(filterSpecsOf(endpoint)))
+    shape[key] = filterValueSchema(key, spec).optional().describe(spec.help);
   return strictObject(shape, { what: 'filter', where: `for ${endpoint}` })
     .prefault({})
     .transform(compact);

@@ -8,7 +8,19 @@ import { isLoopbackHost, PRESETS, type PresetName } from '../extract/connection.
 import { SETTINGS, type IntSetting } from '../settings.js';
 import { DIALS_PRESETS, KNOWN_WORKSPACES } from '../dials.js';
 import { didYouMean } from './suggest.js';
-import { MISSING, boolField, choice, choiceMessage, describeValue, dimensionField, expecting, intField, strictObject, text, withDefault } from './fields.js';
+import {
+  MISSING,
+  boolField,
+  choice,
+  choiceMessage,
+  describeValue,
+  dimensionField,
+  expecting,
+  intField,
+  strictObject,
+  text,
+  withDefault,
+} from './fields.js';
 
 /** Named servers a `url` may be given as (the client's presets, mapped to base URLs there). */
 export const URL_PRESETS = Object.keys(PRESETS) as PresetName[];
@@ -45,7 +57,12 @@ function emptyToUndefined(value: unknown): unknown {
 /** Never echoes the value: a token in an error message would end up in CI logs. */
 const tokenSchema = z.preprocess(
   emptyToUndefined,
-  z.string({ error: (iss) => `expected a string (the token itself is never shown), got ${iss.input === undefined ? 'nothing' : typeof iss.input}` }).optional(),
+  z
+    .string({
+      error: (iss) =>
+        `expected a string (the token itself is never shown), got ${iss.input === undefined ? 'nothing' : typeof iss.input}`,
+    })
+    .optional(),
 );
 
 /** `source` with `type: dqm-playground`: a DQM Playground server over HTTP(S). */
@@ -68,19 +85,18 @@ export const playgroundSourceSchema = strictObject({
   ca_file: text('a file path').optional(),
   /** Allows plain `http://` to a host other than localhost (the token would travel unencrypted). */
   allow_insecure_http: withDefault(boolField(), false),
-})
-  .superRefine(
-    (source, ctx) => {
-      // Runs even when another source field is invalid, so read defensively.
-      const allowInsecure = (source as { allow_insecure_http?: unknown }).allow_insecure_http === true;
-      const urlIssue = typeof source.url === 'string' ? checkUrl(source.url, allowInsecure) : null;
-      if (urlIssue) ctx.addIssue({ code: 'custom', path: ['url'], message: urlIssue });
-      if (typeof source.token === 'string' && typeof source.token_file === 'string') {
-        ctx.addIssue({ code: 'custom', path: ['token_file'], message: 'give either token or token_file, not both' });
-      }
-    },
-    { when: () => true },
-  );
+}).superRefine(
+  (source, ctx) => {
+    // Runs even when another source field is invalid, so read defensively.
+    const allowInsecure = (source as { allow_insecure_http?: unknown }).allow_insecure_http === true;
+    const urlIssue = typeof source.url === 'string' ? checkUrl(source.url, allowInsecure) : null;
+    if (urlIssue) ctx.addIssue({ code: 'custom', path: ['url'], message: urlIssue });
+    if (typeof source.token === 'string' && typeof source.token_file === 'string') {
+      ctx.addIssue({ code: 'custom', path: ['token_file'], message: 'give either token or token_file, not both' });
+    }
+  },
+  { when: () => true },
+);
 
 /** Null when `url` is usable, else what is wrong with it (never echoing credentials). */
 function checkUrl(url: string, allowInsecure: boolean, presets: readonly string[] = URL_PRESETS): string | null {
@@ -89,14 +105,16 @@ function checkUrl(url: string, allowInsecure: boolean, presets: readonly string[
   try {
     parsed = new URL(url);
   } catch {
-    if (/^[a-z]+$/i.test(url)) return `unknown preset ${describeValue(url)}${didYouMean(url, presets)}; valid presets: ${presets.join(', ')} (or an http(s) URL)`;
+    if (/^[a-z]+$/i.test(url))
+      return `unknown preset ${describeValue(url)}${didYouMean(url, presets)}; valid presets: ${presets.join(', ')} (or an http(s) URL)`;
     return `expected an http(s) URL or a preset (${presets.join(', ')}), got ${describeValue(url)}`;
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
     return `expected an http:// or https:// URL, got scheme ${parsed.protocol.replace(/:$/, '')}`;
   }
   if (parsed.username || parsed.password) return 'the URL must not contain credentials; use token or token_file';
-  if (parsed.search || parsed.hash) return 'the URL must not have a query or fragment (give the server root, e.g. https://host)';
+  if (parsed.search || parsed.hash)
+    return 'the URL must not have a query or fragment (give the server root, e.g. https://host)';
   if (parsed.protocol === 'http:' && !allowInsecure && !isLoopbackHost(parsed.hostname)) {
     return `plain http:// to ${parsed.hostname} would send the token unencrypted; use https://, or set allow_insecure_http: true`;
   }
@@ -122,7 +140,11 @@ export const dialsSourceSchema = strictObject({
   client_secret_file: z.preprocess(emptyToUndefined, text('a file path').optional()),
   /** `Workspace` header: the subsystem database (`tracker`, `csc`, `ecal`, ...); checked against the server's list. */
   workspace: withDefault(
-    z.string({ error: expecting('a workspace name') }).regex(/^[a-z][a-z0-9_]*$/, { error: `expected a lower-case workspace name such as ${KNOWN_WORKSPACES.join(', ')}` }),
+    z
+      .string({ error: expecting('a workspace name') })
+      .regex(/^[a-z][a-z0-9_]*$/, {
+        error: `expected a lower-case workspace name such as ${KNOWN_WORKSPACES.join(', ')}`,
+      }),
     'tracker',
   ),
   /** Records per page (the server clamps to 500). Default: 500, th2 100 (a 72 x 56 page of 500 is 5.8 MB). */
@@ -146,7 +168,11 @@ export const dialsSourceSchema = strictObject({
       ctx.addIssue({ code: 'custom', path: ['token_file'], message: 'give either token or token_file, not both' });
     }
     if (typeof source.client_secret === 'string' && typeof source.client_secret_file === 'string') {
-      ctx.addIssue({ code: 'custom', path: ['client_secret_file'], message: 'give either client_secret or client_secret_file, not both' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['client_secret_file'],
+        message: 'give either client_secret or client_secret_file, not both',
+      });
     }
   },
   { when: () => true },
@@ -154,9 +180,12 @@ export const dialsSourceSchema = strictObject({
 
 /** Paths or globs of ML4DQM CSV files: one string or a list. */
 const filesSchema = z
-  .union([text('a path or glob'), z.array(text('a path or glob')).min(1, { error: 'expected at least one path or glob' })], {
-    error: expecting('a path or glob, or a list of them'),
-  })
+  .union(
+    [text('a path or glob'), z.array(text('a path or glob')).min(1, { error: 'expected at least one path or glob' })],
+    {
+      error: expecting('a path or glob, or a list of them'),
+    },
+  )
   .transform((files) => (typeof files === 'string' ? [files] : files));
 
 /** `source` with `type: ml4dqm-csv`: ML4DQM CSV files read locally, no server. */
@@ -176,7 +205,8 @@ export const sourceSchema = z.discriminatedUnion('type', [playgroundSourceSchema
   error: (iss) => {
     const input = iss.input as { type?: unknown } | undefined;
     if (input === undefined) return MISSING;
-    if (iss.code !== 'invalid_union' || typeof input !== 'object' || input === null) return `expected a mapping with a type, got ${describeValue(input)}`;
+    if (iss.code !== 'invalid_union' || typeof input !== 'object' || input === null)
+      return `expected a mapping with a type, got ${describeValue(input)}`;
     if (input.type === undefined) return `missing type; valid types: ${SOURCE_TYPES.join(', ')}`;
     return choiceMessage(input.type, SOURCE_TYPES, 'source types');
   },

@@ -9,7 +9,20 @@ import { type DIALS_ENDPOINTS, ORDER_FIELDS, isDialsEndpoint } from '../dials.js
 import { STREAM_ENDPOINTS as ENDPOINTS, type StreamEndpoint as Endpoint } from '../endpoints.js';
 import { isHistogramStream as isHistogramEndpoint } from '../transform/columns.js';
 import { ENDPOINT_COLUMNS, hasRun, partitionColumns, sliceKinds } from './columns.js';
-import { MISSING, boolField, choice, choiceMessage, columnField, describeValue, expecting, intField, nameField, strictObject, text, withDefault } from './fields.js';
+import {
+  MISSING,
+  boolField,
+  choice,
+  choiceMessage,
+  columnField,
+  describeValue,
+  expecting,
+  intField,
+  nameField,
+  strictObject,
+  text,
+  withDefault,
+} from './fields.js';
 import { filtersSchema } from './schema-filters.js';
 import { didYouMean } from './suggest.js';
 
@@ -37,7 +50,11 @@ export const sliceSpecSchema = z.discriminatedUnion(
     /** One slice per run (runs listed by `runs`, else discovered from the filters). */
     strictObject({ by: z.literal('run'), runs: runList.optional() }),
     /** One slice per `size` consecutive runs. */
-    strictObject({ by: z.literal('run-range'), size: withDefault(intField(1, 1_000_000), 10), runs: runList.optional() }),
+    strictObject({
+      by: z.literal('run-range'),
+      size: withDefault(intField(1, 1_000_000), 10),
+      runs: runList.optional(),
+    }),
     /** One slice per histogram title. */
     strictObject({ by: z.literal('title') }),
     /** DIALS: one slice per dataset (dataset ids from the run list). */
@@ -49,7 +66,8 @@ export const sliceSpecSchema = z.discriminatedUnion(
     error: (iss) => {
       const input = iss.input as { by?: unknown } | undefined;
       if (input === undefined) return MISSING;
-      if (typeof input !== 'object' || input === null) return `expected a mapping like {by: run}, got ${describeValue(input)}`;
+      if (typeof input !== 'object' || input === null)
+        return `expected a mapping like {by: run}, got ${describeValue(input)}`;
       if (input.by === undefined) return `missing by; valid slice kinds: ${SLICE_KINDS.join(', ')}`;
       return choiceMessage(input.by, SLICE_KINDS, 'slice kinds');
     },
@@ -67,7 +85,10 @@ const transformFields = {
   /** Column renames, `{from: to}`. */
   rename: z.record(z.string(), columnField()),
   /** Extra columns with one value each (e.g. a training label). */
-  constants: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()], { error: 'expected a string, number or boolean' })),
+  constants: z.record(
+    z.string(),
+    z.union([z.string(), z.number(), z.boolean()], { error: 'expected a string, number or boolean' }),
+  ),
   /** When a histogram's bin count changes mid-stream: fail, or start a new file. */
   on_shape_change: choice(['error', 'new-file'], 'on_shape_change values'),
   /** Treat a record that breaks the shape rules as an error instead of a reject. */
@@ -105,9 +126,12 @@ const isAbsolutePath = (p: string): boolean => posix.isAbsolute(p) || /^[A-Za-z]
  */
 const outputPath = text('a directory path')
   .transform((p) => posix.normalize(p.replace(/\\/g, '/')).replace(/(.)\/+$/, '$1'))
-  .refine((p) => !isAbsolutePath(p) || (p !== '/' && !/^[A-Za-z]:\/?$/.test(p)), { error: 'must name a directory, not the filesystem root' })
+  .refine((p) => !isAbsolutePath(p) || (p !== '/' && !/^[A-Za-z]:\/?$/.test(p)), {
+    error: 'must name a directory, not the filesystem root',
+  })
   .refine((p) => isAbsolutePath(p) || (p !== '..' && !p.startsWith('../')), {
-    error: 'must stay inside the output root (--out, or else the pipeline file directory) when relative: no escaping with .., or write an absolute path',
+    error:
+      'must stay inside the output root (--out, or else the pipeline file directory) when relative: no escaping with .., or write an absolute path',
   })
   .refine((p) => p !== '.' && p !== '', { error: 'must name a directory below the output root, not the root itself' });
 
@@ -143,10 +167,18 @@ export const outputConfigSchema = strictObject({
     // The IPC writer writes bodies uncompressed (docs/decisions.md, "Arrow IPC: no body compression");
     // refusing here beats a file that validates and then fails at the first batch.
     if (o.format !== 'parquet' && o.compression !== undefined && o.compression !== 'none') {
-      ctx.addIssue({ code: 'custom', path: ['compression'], message: `${o.format} (Arrow IPC) output is written uncompressed; valid compressions: none, got ${o.compression}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['compression'],
+        message: `${o.format} (Arrow IPC) output is written uncompressed; valid compressions: none, got ${o.compression}`,
+      });
     }
     if (o.row_group_mb > o.max_file_mb) {
-      ctx.addIssue({ code: 'custom', path: ['row_group_mb'], message: `must not exceed max_file_mb (${o.max_file_mb}), got ${o.row_group_mb}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['row_group_mb'],
+        message: `must not exceed max_file_mb (${o.max_file_mb}), got ${o.row_group_mb}`,
+      });
     }
     const seen = new Set<string>();
     o.partition_by.forEach((c, i) => {
@@ -196,14 +228,26 @@ function streamVariant<E extends Endpoint>(endpoint: E) {
 }
 
 /** DIALS `order_by`: known fields only, one per value (a comma list or an unknown field is a 500). */
-function checkOrderBy(endpoint: (typeof DIALS_ENDPOINTS)[number], filters: Record<string, unknown> | undefined, add: (path: (string | number)[], message: string) => void): void {
+function checkOrderBy(
+  endpoint: (typeof DIALS_ENDPOINTS)[number],
+  filters: Record<string, unknown> | undefined,
+  add: (path: (string | number)[], message: string) => void,
+): void {
   const values = filters?.order_by;
   if (!Array.isArray(values)) return;
   const valid = ORDER_FIELDS[endpoint];
   values.forEach((v: unknown, i) => {
     const field = String(v).replace(/^-/, '');
-    if (String(v).includes(',')) add(['filters', 'order_by', i], `give one field per order_by entry (a list), not ${JSON.stringify(v)}: the server answers a comma list with 500`);
-    else if (!valid.includes(field)) add(['filters', 'order_by', i], `cannot order ${endpoint} by ${field}${didYouMean(field, valid)}; valid fields: ${valid.join(', ')} (prefix - for descending)`);
+    if (String(v).includes(','))
+      add(
+        ['filters', 'order_by', i],
+        `give one field per order_by entry (a list), not ${JSON.stringify(v)}: the server answers a comma list with 500`,
+      );
+    else if (!valid.includes(field))
+      add(
+        ['filters', 'order_by', i],
+        `cannot order ${endpoint} by ${field}${didYouMean(field, valid)}; valid fields: ${valid.join(', ')} (prefix - for descending)`,
+      );
   });
 }
 
@@ -221,15 +265,25 @@ function checkStream(endpoint: Endpoint, s: CheckedStream, ctx: z.RefinementCtx)
   const add = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
   const t = s.transform;
   if (t.layout !== 'nested' && !isHistogramEndpoint(endpoint)) {
-    add(['transform', 'layout'], `layout ${t.layout} needs a histogram endpoint (lumisection_histograms_1d or _2d, th1 or th2); ${endpoint} records have no bins, use nested`);
+    add(
+      ['transform', 'layout'],
+      `layout ${t.layout} needs a histogram endpoint (lumisection_histograms_1d or _2d, th1 or th2); ${endpoint} records have no bins, use nested`,
+    );
   }
   if (isDialsEndpoint(endpoint)) checkOrderBy(endpoint, s.filters, add);
   if (!sliceKinds(endpoint).includes(s.slice.by)) {
-    add(['slice', 'by'], `slice by ${s.slice.by} is not possible for ${endpoint}; valid slice kinds: ${sliceKinds(endpoint).join(', ')}`);
+    add(
+      ['slice', 'by'],
+      `slice by ${s.slice.by} is not possible for ${endpoint}; valid slice kinds: ${sliceKinds(endpoint).join(', ')}`,
+    );
   }
-  if (s.incremental && !hasRun(endpoint)) add(['incremental'], `incremental needs records with a run; ${endpoint} records have none`);
+  if (s.incremental && !hasRun(endpoint))
+    add(['incremental'], `incremental needs records with a run; ${endpoint} records have none`);
   if (s.incremental && hasRun(endpoint) && s.slice.by !== 'run' && s.slice.by !== 'run-range') {
-    add(['slice'], `incremental streams export whole runs: slice by run${sliceKinds(endpoint).includes('run-range') ? ' or run-range' : ''} (got ${s.slice.by})`);
+    add(
+      ['slice'],
+      `incremental streams export whole runs: slice by run${sliceKinds(endpoint).includes('run-range') ? ' or run-range' : ''} (got ${s.slice.by})`,
+    );
   }
   if (s.incremental && s.output.mode !== 'append') {
     add(['incremental'], `incremental streams add to their dataset: set output.mode: append (got ${s.output.mode})`);
@@ -238,11 +292,19 @@ function checkStream(endpoint: Endpoint, s: CheckedStream, ctx: z.RefinementCtx)
   const columns = ENDPOINT_COLUMNS[endpoint];
   const constants = Object.keys(t.constants ?? {});
   for (const [from] of Object.entries(t.rename ?? {})) {
-    if (!columns.includes(from)) add(['transform', 'rename', from], `${from} is not a column of ${endpoint}${didYouMean(from, columns)}; columns: ${columns.join(', ')}`);
+    if (!columns.includes(from))
+      add(
+        ['transform', 'rename', from],
+        `${from} is not a column of ${endpoint}${didYouMean(from, columns)}; columns: ${columns.join(', ')}`,
+      );
   }
   const selected = new Set<string>();
   (t.select ?? []).forEach((c, i) => {
-    if (!columns.includes(c)) add(['transform', 'select', i], `${c} is not a column of ${endpoint}${didYouMean(c, columns)}; columns: ${columns.join(', ')}`);
+    if (!columns.includes(c))
+      add(
+        ['transform', 'select', i],
+        `${c} is not a column of ${endpoint}${didYouMean(c, columns)}; columns: ${columns.join(', ')}`,
+      );
     else if (selected.has(c)) add(['transform', 'select', i], `column ${c} selected twice`);
     selected.add(c);
   });
@@ -254,14 +316,21 @@ function checkStream(endpoint: Endpoint, s: CheckedStream, ctx: z.RefinementCtx)
     seen.add(c);
   }
   for (const c of constants) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(c)) add(['transform', 'constants', c], `constant column names use only letters, digits and _, got ${JSON.stringify(c)}`);
+    if (!/^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(c))
+      add(
+        ['transform', 'constants', c],
+        `constant column names use only letters, digits and _, got ${JSON.stringify(c)}`,
+      );
   }
 
   const scalar = new Set(partitionColumns(endpoint));
   const partitionable = [...kept.filter((c) => scalar.has(c)).map((c) => t.rename?.[c] ?? c), ...constants];
   s.output.partition_by.forEach((c, i) => {
     if (!partitionable.includes(c)) {
-      add(['output', 'partition_by', i], `cannot partition by ${c}${didYouMean(c, partitionable)}; valid partition columns: ${partitionable.join(', ')}`);
+      add(
+        ['output', 'partition_by', i],
+        `cannot partition by ${c}${didYouMean(c, partitionable)}; valid partition columns: ${partitionable.join(', ')}`,
+      );
     }
   });
 }
@@ -287,7 +356,8 @@ export const streamSchema = z.discriminatedUnion(
     error: (iss) => {
       const input = iss.input as { endpoint?: unknown } | undefined;
       if (input === undefined) return MISSING;
-      if (typeof input !== 'object' || input === null) return `expected a mapping with name, endpoint and output, got ${describeValue(input)}`;
+      if (typeof input !== 'object' || input === null)
+        return `expected a mapping with name, endpoint and output, got ${describeValue(input)}`;
       if (input.endpoint === undefined) return `missing endpoint; valid endpoints: ${ENDPOINTS.join(', ')}`;
       return choiceMessage(input.endpoint, ENDPOINTS, 'endpoints');
     },

@@ -8,7 +8,20 @@ import { z } from 'zod';
 import { ENDPOINTS, isHistogramEndpoint } from '../domain.js';
 import { DIALS_ENDPOINTS } from '../dials.js';
 import { STREAM_ENDPOINTS } from '../endpoints.js';
-import { boolField, choice, describeValue, dimensionField, expecting, intField, intFromText, nameField, orMissing, strictObject, text, withDefault } from './fields.js';
+import {
+  boolField,
+  choice,
+  describeValue,
+  dimensionField,
+  expecting,
+  intField,
+  intFromText,
+  nameField,
+  orMissing,
+  strictObject,
+  text,
+  withDefault,
+} from './fields.js';
 import { sourceSchema } from './schema-source.js';
 import { outputDefaultsSchema, streamSchema, transformDefaultsSchema } from './schema-stream.js';
 import { didYouMean } from './suggest.js';
@@ -18,7 +31,11 @@ export const SUPPORTED_VERSIONS = [1] as const;
 
 const versionSchema = z.preprocess(
   intFromText,
-  z.literal(1, { error: orMissing((input) => `unsupported version ${describeValue(input)}; supported versions: ${SUPPORTED_VERSIONS.join(', ')}`) }),
+  z.literal(1, {
+    error: orMissing(
+      (input) => `unsupported version ${describeValue(input)}; supported versions: ${SUPPORTED_VERSIONS.join(', ')}`,
+    ),
+  }),
 );
 
 /** `prepare[].discover`: ask the server to register new data files (admin token needed). */
@@ -56,13 +73,19 @@ const prepareStepSchema = strictObject({
       const given = PREPARE_KINDS.filter((k) => step[k] !== undefined);
       if (given.length !== 1) {
         const got = given.length ? given.join(' and ') : 'none';
-        ctx.addIssue({ code: 'custom', path: [], message: `a prepare step has exactly one of ${PREPARE_KINDS.join(', ')}, got ${got}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: [],
+          message: `a prepare step has exactly one of ${PREPARE_KINDS.join(', ')}, got ${got}`,
+        });
       }
     },
     // Not after an unknown key: `start_parsng:` already has its did-you-mean.
     { when: (payload) => payload.issues.length === 0 },
   )
-  .transform((step): PrepareStep => (step.discover ? { discover: step.discover } : { start_parsing: step.start_parsing! }));
+  .transform((step): PrepareStep =>
+    step.discover ? { discover: step.discover } : { start_parsing: step.start_parsing! },
+  );
 
 /** A parsed `discover` step. */
 export type DiscoverStep = z.output<typeof discoverStepSchema>;
@@ -110,14 +133,22 @@ function checkPipeline(p: { streams?: unknown; source?: unknown; prepare?: unkno
     if (typeof s?.name === 'string') {
       const first = names.get(s.name);
       if (first !== undefined) {
-        ctx.addIssue({ code: 'custom', path: ['streams', i, 'name'], message: `duplicate stream name ${s.name} (also streams[${first}])` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['streams', i, 'name'],
+          message: `duplicate stream name ${s.name} (also streams[${first}])`,
+        });
       } else names.set(s.name, i);
     }
     const out = typeof s?.output?.path === 'string' ? posix.normalize(s.output.path).replace(/\/+$/, '') : undefined;
     if (out) {
       const clash = paths.find((o) => o.path === out || out.startsWith(o.path + '/') || o.path.startsWith(out + '/'));
       if (clash) {
-        ctx.addIssue({ code: 'custom', path: ['streams', i, 'output', 'path'], message: `output ${out} overlaps streams[${clash.index}] output ${clash.path}; each stream needs its own directory` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['streams', i, 'output', 'path'],
+          message: `output ${out} overlaps streams[${clash.index}] output ${clash.path}; each stream needs its own directory`,
+        });
       }
       paths.push({ path: out, index: i });
     }
@@ -130,21 +161,40 @@ function checkPipeline(p: { streams?: unknown; source?: unknown; prepare?: unkno
     streams.forEach((raw, i) => {
       const endpoint = (raw as { endpoint?: unknown })?.endpoint;
       if (typeof endpoint === 'string' && STREAM_ENDPOINTS.includes(endpoint as never) && !valid.includes(endpoint)) {
-        ctx.addIssue({ code: 'custom', path: ['streams', i, 'endpoint'], message: `a ${String(source.type)} source has no endpoint ${endpoint}${didYouMean(endpoint, valid)}; valid endpoints: ${valid.join(', ')}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['streams', i, 'endpoint'],
+          message: `a ${String(source.type)} source has no endpoint ${endpoint}${didYouMean(endpoint, valid)}; valid endpoints: ${valid.join(', ')}`,
+        });
       }
     });
-    if (dials && p.prepare !== undefined) ctx.addIssue({ code: 'custom', path: ['prepare'], message: 'prepare steps need a dqm-playground source' });
+    if (dials && p.prepare !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['prepare'], message: 'prepare steps need a dqm-playground source' });
   }
   if (source?.type === 'ml4dqm-csv') {
-    if (p.prepare !== undefined) ctx.addIssue({ code: 'custom', path: ['prepare'], message: 'prepare steps need a dqm-playground source' });
+    if (p.prepare !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['prepare'], message: 'prepare steps need a dqm-playground source' });
     streams.forEach((raw, i) => {
       const endpoint = (raw as { endpoint?: unknown })?.endpoint;
       if (endpoint === 'histogram_data_files') {
-        ctx.addIssue({ code: 'custom', path: ['streams', i, 'endpoint'], message: 'histogram_data_files needs a dqm-playground source (CSV files are not registered data files)' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['streams', i, 'endpoint'],
+          message: 'histogram_data_files needs a dqm-playground source (CSV files are not registered data files)',
+        });
       }
       const dim = source.dimensionality;
-      if (typeof endpoint === 'string' && (dim === 1 || dim === 2) && isHistogramEndpoint(endpoint as never) && !endpoint.endsWith(`_${dim}d`)) {
-        ctx.addIssue({ code: 'custom', path: ['streams', i, 'endpoint'], message: `${endpoint} does not match source.dimensionality ${dim}` });
+      if (
+        typeof endpoint === 'string' &&
+        (dim === 1 || dim === 2) &&
+        isHistogramEndpoint(endpoint as never) &&
+        !endpoint.endsWith(`_${dim}d`)
+      ) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['streams', i, 'endpoint'],
+          message: `${endpoint} does not match source.dimensionality ${dim}`,
+        });
       }
     });
   }

@@ -38,7 +38,10 @@ export function suggest(value: string, candidates: readonly string[], limit = 3)
   for (const name of candidates) {
     const n = name.toLowerCase();
     const segments = n.split('__');
-    const related = segments.length > 1 && v.length >= 2 && (segments.includes(v) || (v.length >= 3 && segments.some((s) => s.startsWith(v))));
+    const related =
+      segments.length > 1 &&
+      v.length >= 2 &&
+      (segments.includes(v) || (v.length >= 3 && segments.some((s) => s.startsWith(v))));
     const d = n.length > 2 ? levenshtein(v, n) : Infinity;
     // A related name ranks just after a one-letter typo; among them, shorter names first.
     const score = d <= Math.max(1, Math.floor(n.length / 3)) ? d : related ? 1.5 + n.length / 1000 : Infinity;
@@ -46,7 +49,10 @@ export function suggest(value: string, candidates: readonly string[], limit = 3)
   }
   scored.sort((a, b) => a.score - b.score || a.name.localeCompare(b.name));
   const best = scored[0]?.score ?? 0;
-  return scored.filter((s) => s.score <= best + 0.5).slice(0, limit).map((s) => s.name);
+  return scored
+    .filter((s) => s.score <= best + 0.5)
+    .slice(0, limit)
+    .map((s) => s.name);
 }
 
 /** ` (did you mean "x"?)`, ` (did you mean "x" or "y"?)`, or '' when nothing is close. */

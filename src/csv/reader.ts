@@ -17,7 +17,10 @@ interface ParsedRecord {
 
 /** The default error handler: refuse to skip anything silently. */
 function throwRowError(error: Ml4dqmRowError): never {
-  throw new InputError('E_CSV_ROW', `${error.file}:${error.line}: ${error.reason}`, { file: error.file, line: error.line });
+  throw new InputError('E_CSV_ROW', `${error.file}:${error.line}: ${error.reason}`, {
+    file: error.file,
+    line: error.line,
+  });
 }
 
 /**
@@ -28,7 +31,10 @@ function throwRowError(error: Ml4dqmRowError): never {
  * header lacks ML4DQM columns, throws InputError (E_FS_*, E_CSV_HEADER). Breaking out of the loop
  * closes the file.
  */
-export async function* readMl4dqmCsv(path: string, options: ReadMl4dqmCsvOptions = {}): AsyncGenerator<Ml4dqmRow, void, undefined> {
+export async function* readMl4dqmCsv(
+  path: string,
+  options: ReadMl4dqmCsvOptions = {},
+): AsyncGenerator<Ml4dqmRow, void, undefined> {
   const report = options.onError ?? throwRowError;
   // csv-parse reports quoting errors through on_skip while it parses a chunk, which can be ahead of
   // the record being consumed; queue them and report each before the first later row.
@@ -72,11 +78,13 @@ export async function* readMl4dqmCsv(path: string, options: ReadMl4dqmCsvOptions
       else yield row;
     }
     flush(Infinity);
-    if (!columns) throw new InputError('E_CSV_HEADER', `${path}: empty file, expected an ML4DQM CSV header`, { file: path });
+    if (!columns)
+      throw new InputError('E_CSV_HEADER', `${path}: empty file, expected an ML4DQM CSV header`, { file: path });
   } catch (err) {
     if (err instanceof InputError) throw err;
     const e = toDqmError(err);
-    if (e.code === 'E_INTERNAL') throw new InputError('E_CSV_READ', `${path}: ${e.message}`, { file: path }, { cause: err });
+    if (e.code === 'E_INTERNAL')
+      throw new InputError('E_CSV_READ', `${path}: ${e.message}`, { file: path }, { cause: err });
     throw e;
   } finally {
     input.destroy();

@@ -93,7 +93,8 @@ function parseHisto(text: string): number[] {
   }
   if (!Array.isArray(values)) throw new RowProblem('histo is not a JSON array');
   for (let i = 0; i < values.length; i++) {
-    if (typeof values[i] !== 'number') throw new RowProblem(`histo[${i}] is not a number: ${truncate(JSON.stringify(values[i]))}`);
+    if (typeof values[i] !== 'number')
+      throw new RowProblem(`histo[${i}] is not a number: ${truncate(JSON.stringify(values[i]))}`);
   }
   return values as number[];
 }
@@ -108,8 +109,14 @@ export interface RecordFields {
  * Checks and converts every field of a record but `histo` (its cell is not read). Returns the
  * fields, or a one-line reason when the record is bad. `line` is the record's 1-based line.
  */
-export function convertFields(cells: string[], columns: ColumnMap, line: number, forcedDim?: HistogramDim): RecordFields | string {
-  if (cells.length !== columns.width) return `expected ${columns.width} columns as in the header, found ${cells.length}`;
+export function convertFields(
+  cells: string[],
+  columns: ColumnMap,
+  line: number,
+  forcedDim?: HistogramDim,
+): RecordFields | string {
+  if (cells.length !== columns.width)
+    return `expected ${columns.width} columns as in the header, found ${cells.length}`;
   try {
     const metype = columns.metype === -1 ? null : intField(cells, columns.metype, 'metype');
     let dim = forcedDim;
@@ -149,7 +156,8 @@ export function expectedHistoLength(fields: RecordFields): number {
 /** The reason for a `histo` of `found` values where `fields` need another count. */
 export function histoLengthReason(fields: RecordFields, found: number): string {
   const xb = fields.base.x_bin;
-  if (fields.dim === 1) return `histo has ${found} values, expected ${xb + 2} (Xbins + 2) for a 1D histogram with Xbins=${xb}`;
+  if (fields.dim === 1)
+    return `histo has ${found} values, expected ${xb + 2} (Xbins + 2) for a 1D histogram with Xbins=${xb}`;
   const yb = fields.base.y_bin as number;
   return `histo has ${found} values, expected ${expectedHistoLength(fields)} ((Ybins + 2) * (Xbins + 2)) for a 2D histogram with Xbins=${xb}, Ybins=${yb}`;
 }
@@ -171,7 +179,12 @@ export function parseHistoText(text: string): number[] | string {
  * Converts one record. Returns the row, or a one-line reason when the record is bad. `line` is
  * the record's 1-based line in the file.
  */
-export function convertRecord(cells: string[], columns: ColumnMap, line: number, forcedDim?: HistogramDim): Ml4dqmRow | string {
+export function convertRecord(
+  cells: string[],
+  columns: ColumnMap,
+  line: number,
+  forcedDim?: HistogramDim,
+): Ml4dqmRow | string {
   const fields = convertFields(cells, columns, line, forcedDim);
   if (typeof fields === 'string') return fields;
   const histo = parseHistoText(cell(cells, columns.histo));

@@ -22,13 +22,21 @@ export async function readCursor(root: string): Promise<CursorState | null> {
   try {
     const state = JSON.parse(await readFile(path, 'utf8')) as CursorState;
     if (state.cursor !== 'run' || !Number.isInteger(state.value)) {
-      throw new InputError('E_CURSOR_INVALID', `incremental state ${path} is not valid: expected {"cursor":"run","value":<int>}`, { file: path });
+      throw new InputError(
+        'E_CURSOR_INVALID',
+        `incremental state ${path} is not valid: expected {"cursor":"run","value":<int>}`,
+        { file: path },
+      );
     }
     return state;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     if (err instanceof InputError) throw err;
-    throw new InputError('E_CURSOR_INVALID', `incremental state ${path} is not readable JSON: ${(err as Error).message}`, { file: path });
+    throw new InputError(
+      'E_CURSOR_INVALID',
+      `incremental state ${path} is not readable JSON: ${(err as Error).message}`,
+      { file: path },
+    );
   }
 }
 

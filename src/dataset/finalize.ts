@@ -61,17 +61,22 @@ async function sha256File(path: string): Promise<string> {
 }
 
 /** Problems with one shard's manifest; empty when it is complete and consistent. */
-function shardProblems(m: ShardManifest, o: { stream: string; count: number; configHash: string; planHash: string; expectedKeys?: string[] }): string[] {
+function shardProblems(
+  m: ShardManifest,
+  o: { stream: string; count: number; configHash: string; planHash: string; expectedKeys?: string[] },
+): string[] {
   const out: string[] = [];
   if (m.stream !== o.stream) out.push(`is for stream ${m.stream}`);
   if (m.shards !== o.count) out.push(`ran as one of ${m.shards} shards, not ${o.count}`);
   if (m.configHash !== o.configHash) out.push('ran a different pipeline (config hash differs)');
-  if (m.planHash !== o.planHash) out.push('ran a different plan (plan hash differs: the run list changed between shards?)');
+  if (m.planHash !== o.planHash)
+    out.push('ran a different plan (plan hash differs: the run list changed between shards?)');
   if (m.slices.length !== m.assigned) out.push(`committed ${m.slices.length} of ${m.assigned} slices`);
   if (o.expectedKeys) {
     const got = new Set(m.slices);
     const missing = o.expectedKeys.filter((k) => !got.has(k));
-    if (missing.length || got.size !== o.expectedKeys.length) out.push(`slices differ from the plan (${missing.length} missing, e.g. ${missing[0] ?? '-'})`);
+    if (missing.length || got.size !== o.expectedKeys.length)
+      out.push(`slices differ from the plan (${missing.length} missing, e.g. ${missing[0] ?? '-'})`);
   }
   return out;
 }
@@ -83,7 +88,8 @@ async function fileProblems(root: string, files: JournalFile[], verify: boolean)
     try {
       const s = await stat(path);
       if (s.size !== f.bytes) out.push(`${f.path}: ${s.size} bytes, the shard manifest says ${f.bytes}`);
-      else if (verify && (await sha256File(path)) !== f.sha256) out.push(`${f.path}: sha256 differs from the shard manifest`);
+      else if (verify && (await sha256File(path)) !== f.sha256)
+        out.push(`${f.path}: sha256 differs from the shard manifest`);
     } catch {
       out.push(`${f.path}: missing`);
     }
@@ -101,7 +107,11 @@ async function finalizeStream(loaded: LoadedPipeline, stream: Stream, o: Finaliz
   const first = [...manifests.values()][0];
   const count = o.plan?.shards ?? o.shards ?? first?.shards;
   if (count === undefined || count === null || !first) {
-    throw new InputError('E_FINALIZE_INCOMPLETE', `stream ${stream.name}: no shard has finished in ${root} (no ${SHARDS_DIR}/sNNNN.json); run the shards first (an unsharded run writes its own manifest and needs no finalize)`, { file: root });
+    throw new InputError(
+      'E_FINALIZE_INCOMPLETE',
+      `stream ${stream.name}: no shard has finished in ${root} (no ${SHARDS_DIR}/sNNNN.json); run the shards first (an unsharded run writes its own manifest and needs no finalize)`,
+      { file: root },
+    );
   }
   const planHash = o.plan?.planHash ?? first.planHash;
   const missing: number[] = [];
@@ -113,15 +123,29 @@ async function finalizeStream(loaded: LoadedPipeline, stream: Stream, o: Finaliz
       continue;
     }
     const expectedKeys = planStream?.slices.filter((s) => s.shard === i).map((s) => s.key);
-    for (const p of shardProblems(m, { stream: stream.name, count, configHash: loaded.configHash, planHash, expectedKeys })) wrong.push(`shard ${i} ${p}`);
+    for (const p of shardProblems(m, {
+      stream: stream.name,
+      count,
+      configHash: loaded.configHash,
+      planHash,
+      expectedKeys,
+    }))
+      wrong.push(`shard ${i} ${p}`);
     for (const p of await fileProblems(root, m.files, o.verify ?? false)) wrong.push(`shard ${i}: ${p}`);
   }
   for (const i of manifests.keys()) if (i >= count) wrong.push(`shard ${i} is beyond the shard count ${count}`);
   if (missing.length || wrong.length) {
-    const parts = [missing.length ? `missing shards: ${missing.join(', ')} (no completed shard manifest)` : '', ...wrong].filter(Boolean);
-    throw new InputError('E_FINALIZE_INCOMPLETE', `stream ${stream.name} in ${root} is not complete: ${parts.slice(0, 10).join('; ')}${parts.length > 10 ? `; and ${parts.length - 10} more` : ''}`, {
-      file: root,
-    });
+    const parts = [
+      missing.length ? `missing shards: ${missing.join(', ')} (no completed shard manifest)` : '',
+      ...wrong,
+    ].filter(Boolean);
+    throw new InputError(
+      'E_FINALIZE_INCOMPLETE',
+      `stream ${stream.name} in ${root} is not complete: ${parts.slice(0, 10).join('; ')}${parts.length > 10 ? `; and ${parts.length - 10} more` : ''}`,
+      {
+        file: root,
+      },
+    );
   }
 
   const shardList = [...manifests.values()].filter((m) => m.shard < count);
@@ -131,14 +155,25 @@ async function finalizeStream(loaded: LoadedPipeline, stream: Stream, o: Finaliz
   await uncommitDataset(root, { keepManifest: false });
   const stray = (await listDatasetFiles(root)).filter((rel) => !listed.has(rel));
   for (const rel of stray) await rm(join(root, rel), { force: true });
-  if (stray.length) o.logger.info({ stream: stream.name, removed: stray.length }, 'finalize: removed files no shard lists');
+  if (stray.length)
+    o.logger.info({ stream: stream.name, removed: stray.length }, 'finalize: removed files no shard lists');
   await removeEmptyDirs(root, root);
 
   const startedAt = shardList.map((m) => m.startedAt).sort()[0];
-  const finishedAt = shardList.map((m) => m.finishedAt).sort().at(-1) ?? new Date().toISOString();
+  const finishedAt =
+    shardList
+      .map((m) => m.finishedAt)
+      .sort()
+      .at(-1) ?? new Date().toISOString();
   const rejects = shardList.reduce((n, m) => n + m.rejects, 0);
   const manifest = buildManifest({
-    provenance: { sourceUrl: first.source, endpoint: first.endpoint, filters: stream.filters as Record<string, string>, configHash: loaded.configHash, startedAt },
+    provenance: {
+      sourceUrl: first.source,
+      endpoint: first.endpoint,
+      filters: stream.filters as Record<string, string>,
+      configHash: loaded.configHash,
+      startedAt,
+    },
     files: files.map((f) => ({ ...f, format: f.format ?? stream.output.format })),
     timings: { seconds: (Date.parse(finishedAt) - Date.parse(startedAt)) / 1000 },
     rejects: rejects ? { count: rejects } : undefined,
@@ -146,7 +181,15 @@ async function finalizeStream(loaded: LoadedPipeline, stream: Stream, o: Finaliz
   const withShards = { ...manifest, shards: { count, planHash } };
   await writeManifest(root, withShards);
   await writeSuccessMarker(root);
-  return { stream: stream.name, output: root, shards: count, files: files.length, rows: manifest.rows, rejects, removed: stray.length };
+  return {
+    stream: stream.name,
+    output: root,
+    shards: count,
+    files: files.length,
+    rows: manifest.rows,
+    rejects,
+    removed: stray.length,
+  };
 }
 
 /** Finalizes every stream; throws E_FINALIZE_INCOMPLETE (naming the shards) when one is not complete. */

@@ -89,7 +89,9 @@ export async function migrateLegacyLayout(root: string): Promise<string[]> {
   const ours = legacyManifest || (await isOurManifest(join(root, MANIFEST_PATH)));
   const success = ours && (await exists(join(root, LEGACY.success)));
   // No legacy shard directory (the usual case) reads as no shard manifests to move.
-  const shardNames = (await readdir(legacyShards).catch(() => [] as string[])).filter((n) => /^s\d{4,}\.json$/.test(n)).sort();
+  const shardNames = (await readdir(legacyShards).catch(() => [] as string[]))
+    .filter((n) => /^s\d{4,}\.json$/.test(n))
+    .sort();
   if (!legacyManifest && !success && shardNames.length === 0) return moved;
   try {
     await ensureDirectory(join(root, STATE_DIR));

@@ -80,7 +80,11 @@ export function buildManifest(input: {
   const manifest: Manifest = {
     manifestVersion: 1,
     tool: { name: 'dqm-export', version: VERSION },
-    source: { url: safeUrl(input.provenance.sourceUrl), endpoint: input.provenance.endpoint, filters: input.provenance.filters },
+    source: {
+      url: safeUrl(input.provenance.sourceUrl),
+      endpoint: input.provenance.endpoint,
+      filters: input.provenance.filters,
+    },
     configHash: input.provenance.configHash,
     startedAt: input.provenance.startedAt,
     finishedAt: input.finishedAt ?? new Date().toISOString(),

@@ -39,8 +39,12 @@ export async function listDatasetFiles(root: string): Promise<string[]> {
   const out: string[] = [];
   for (const e of entries) {
     if (!e.isFile()) continue;
-    const parent = (e as unknown as { parentPath?: string; path?: string }).parentPath ?? (e as unknown as { path: string }).path;
-    const rel = join(parent, e.name).slice(root.length + 1).split(sep).join('/');
+    const parent =
+      (e as unknown as { parentPath?: string; path?: string }).parentPath ?? (e as unknown as { path: string }).path;
+    const rel = join(parent, e.name)
+      .slice(root.length + 1)
+      .split(sep)
+      .join('/');
     if (rel === STATE_DIR || rel.startsWith(STATE_DIR + '/')) continue;
     out.push(rel);
   }
@@ -55,7 +59,9 @@ export async function readManifestFiles(root: string): Promise<JournalFile[]> {
     return Array.isArray(manifest.files) ? manifest.files : [];
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new InputError('E_OUTPUT_MANIFEST', `cannot read the previous manifest ${path}: ${(err as Error).message}`, { file: path });
+    throw new InputError('E_OUTPUT_MANIFEST', `cannot read the previous manifest ${path}: ${(err as Error).message}`, {
+      file: path,
+    });
   }
 }
 
@@ -153,10 +159,16 @@ export async function prepareOutputRoot(
   const hasManifest = await exists(join(root, MANIFEST_PATH));
   const hasDataset = existing.length > 0 || hasManifest;
   if (options.mode === 'error' && (hasDataset || interrupted)) {
-    const hint = interrupted ? 'an interrupted run is there: add --resume to continue it' : 'set output.mode to overwrite or append';
-    throw new ConfigError('E_OUTPUT_EXISTS', `output ${root} for stream ${options.stream} is not empty (${existing.length} files); ${hint}`, {
-      file: root,
-    });
+    const hint = interrupted
+      ? 'an interrupted run is there: add --resume to continue it'
+      : 'set output.mode to overwrite or append';
+    throw new ConfigError(
+      'E_OUTPUT_EXISTS',
+      `output ${root} for stream ${options.stream} is not empty (${existing.length} files); ${hint}`,
+      {
+        file: root,
+      },
+    );
   }
   if (options.mode === 'overwrite' && hasDataset) {
     const ours = hasManifest || journal.configHash !== null;

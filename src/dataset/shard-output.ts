@@ -77,7 +77,9 @@ export async function readShardManifests(root: string): Promise<Map<number, Shar
     try {
       m = JSON.parse(await readFile(file, 'utf8')) as ShardManifest;
     } catch (err) {
-      throw new InputError('E_SHARD_MANIFEST', `cannot read shard manifest ${file}: ${(err as Error).message}`, { file });
+      throw new InputError('E_SHARD_MANIFEST', `cannot read shard manifest ${file}: ${(err as Error).message}`, {
+        file,
+      });
     }
     if (m.shardManifestVersion !== 1 || !Number.isInteger(m.shard) || !Array.isArray(m.files)) {
       throw new InputError('E_SHARD_MANIFEST', `${file} is not a dqm-export shard manifest`, { file });
@@ -128,7 +130,10 @@ export async function prepareShardOutput(root: string, o: ShardPrepareOptions): 
     // was interrupted loses its uncommitted files, and the dataset is no longer complete.
     if (!journal.done) {
       await uncommitDataset(root, { keepManifest: false });
-      await removeFiles(root, files.filter((rel) => mine(rel) && !keep.has(rel)));
+      await removeFiles(
+        root,
+        files.filter((rel) => mine(rel) && !keep.has(rel)),
+      );
     }
     return { journal, keptFiles: [] };
   }
@@ -142,9 +147,13 @@ export async function prepareShardOutput(root: string, o: ShardPrepareOptions): 
   }
   const finalized = (await exists(join(root, SUCCESS_PATH))) || (await exists(join(root, MANIFEST_PATH)));
   if (o.mode === 'error' && (finalized || files.some(mine) || (await exists(join(root, ownManifest))))) {
-    throw new ConfigError('E_OUTPUT_EXISTS', `output ${root} for stream ${o.stream} already holds shard ${o.index}'s files or a finalized dataset; set output.mode to overwrite, or add --resume`, {
-      file: root,
-    });
+    throw new ConfigError(
+      'E_OUTPUT_EXISTS',
+      `output ${root} for stream ${o.stream} already holds shard ${o.index}'s files or a finalized dataset; set output.mode to overwrite, or add --resume`,
+      {
+        file: root,
+      },
+    );
   }
   const ours = (rel: string) => {
     const name = posix.basename(rel);
@@ -153,9 +162,13 @@ export async function prepareShardOutput(root: string, o: ShardPrepareOptions): 
   const foreign = files.filter((rel) => !ours(rel));
   // A directory with only foreign files is not ours to clean; one with our files may hold leftovers.
   if (foreign.length && foreign.length === files.length) {
-    throw new ConfigError('E_OUTPUT_FOREIGN', `refusing to write shard ${o.index} into ${root}: it holds files dqm-export did not write (e.g. ${foreign[0]}); choose an empty or dqm-export output path`, {
-      file: root,
-    });
+    throw new ConfigError(
+      'E_OUTPUT_FOREIGN',
+      `refusing to write shard ${o.index} into ${root}: it holds files dqm-export did not write (e.g. ${foreign[0]}); choose an empty or dqm-export output path`,
+      {
+        file: root,
+      },
+    );
   }
   const stale = (rel: string) => {
     const shard = shardOfFile(rel);
@@ -166,7 +179,9 @@ export async function prepareShardOutput(root: string, o: ShardPrepareOptions): 
     return true;
   };
   await uncommitDataset(root, { keepManifest: false });
-  const staleManifests = [...(await readShardManifestNames(root)).entries()].filter(([shard]) => shard === o.index || shard >= o.count).map(([, rel]) => rel);
+  const staleManifests = [...(await readShardManifestNames(root)).entries()]
+    .filter(([shard]) => shard === o.index || shard >= o.count)
+    .map(([, rel]) => rel);
   await removeFiles(root, [...staleManifests, ...files.filter(stale)]);
   await resetJournal(root, journalName);
   return { journal: { configHash: null, slices: new Map(), done: false } satisfies JournalState, keptFiles: [] };
@@ -195,7 +210,9 @@ async function removeFiles(root: string, rels: readonly string[]): Promise<void>
 }
 
 /** Builds this shard's manifest. */
-export function shardManifest(input: Omit<ShardManifest, 'shardManifestVersion' | 'tool' | 'rows' | 'finishedAt'>): ShardManifest {
+export function shardManifest(
+  input: Omit<ShardManifest, 'shardManifestVersion' | 'tool' | 'rows' | 'finishedAt'>,
+): ShardManifest {
   return {
     shardManifestVersion: 1,
     tool: { name: 'dqm-export', version: VERSION },

@@ -27,14 +27,34 @@ export interface SliceLedger {
 }
 
 function toJournalFile(f: WrittenFile): JournalFile {
-  return { path: f.path, format: f.format, rows: f.rows, bytes: f.bytes, sha256: f.sha256, partition: f.partition, schema: f.schema };
+  return {
+    path: f.path,
+    format: f.format,
+    rows: f.rows,
+    bytes: f.bytes,
+    sha256: f.sha256,
+    partition: f.partition,
+    schema: f.schema,
+  };
 }
 
 /** Opens the journal of a prepared target; a run that resumes nothing writes its `start` line. */
-export async function openSliceLedger(root: string, target: OutputTarget, prepared: PreparedOutput, start: { stream: string; at: string; configHash: string }): Promise<SliceLedger> {
+export async function openSliceLedger(
+  root: string,
+  target: OutputTarget,
+  prepared: PreparedOutput,
+  start: { stream: string; at: string; configHash: string },
+): Promise<SliceLedger> {
   const committed = prepared.journal.slices;
   const journal: Journal = await openJournal(root, target.journalName);
-  if (committed.size === 0) await journal.append({ type: 'start', at: start.at, configHash: start.configHash, version: VERSION, ...target.startFields });
+  if (committed.size === 0)
+    await journal.append({
+      type: 'start',
+      at: start.at,
+      configHash: start.configHash,
+      version: VERSION,
+      ...target.startFields,
+    });
   const files: JournalFile[] = [...prepared.keptFiles];
   const keys: string[] = [];
   let resumedRejects = 0;
@@ -55,7 +75,14 @@ export async function openSliceLedger(root: string, target: OutputTarget, prepar
       files.push(...jf);
       keys.push(key);
       if (typeof report.proof === 'string') proofs[key] = report.proof;
-      await journal.append({ type: 'slice', at: new Date().toISOString(), stream: start.stream, key, files: jf, report });
+      await journal.append({
+        type: 'slice',
+        at: new Date().toISOString(),
+        stream: start.stream,
+        key,
+        files: jf,
+        report,
+      });
       crashPoint('commit');
     },
     async finish(input) {

@@ -103,7 +103,12 @@ export function datasetTarget(root: string, stream: Stream, o: { resume: boolean
       return rejectsPath;
     },
     async prepare() {
-      const prepared = await prepareOutputRoot(root, { mode: stream.output.mode, resume: o.resume, configHash: o.configHash, stream: stream.name });
+      const prepared = await prepareOutputRoot(root, {
+        mode: stream.output.mode,
+        resume: o.resume,
+        configHash: o.configHash,
+        stream: stream.name,
+      });
       if (stream.output.mode === 'append') {
         // A resumed append keeps the interrupted run's tag, so its committed files stay its own.
         const tag = prepared.journal.appendTag ?? `a${Date.now().toString(36)}`;
@@ -143,7 +148,11 @@ export interface ShardRun {
 }
 
 /** One shard's share of `root`: tagged part files and `.dqm-export/shards/sNNNN.json` at the end. */
-export function shardTarget(root: string, stream: Stream, o: { resume: boolean; configHash: string; shard: ShardRun }): OutputTarget {
+export function shardTarget(
+  root: string,
+  stream: Stream,
+  o: { resume: boolean; configHash: string; shard: ShardRun },
+): OutputTarget {
   const tag = shardTag(o.shard.index);
   const rejectsPath = `${STATE_DIR}/rejects-${tag}.jsonl`;
   return {

@@ -5,7 +5,16 @@
  */
 import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
-import { encodeFilters, type Endpoint, type Filters, type Histogram1D, type Histogram2D, type HistogramDataFile, type Lumisection, type Run } from '../domain.js';
+import {
+  encodeFilters,
+  type Endpoint,
+  type Filters,
+  type Histogram1D,
+  type Histogram2D,
+  type HistogramDataFile,
+  type Lumisection,
+  type Run,
+} from '../domain.js';
 import { ConfigError, DqmExportError, ServerError } from '../errors.js';
 import { registerSecret } from '../secrets.js';
 import { SETTINGS } from '../settings.js';
@@ -49,7 +58,9 @@ export function createClient(options: ClientOptions): DqmClient {
     const max = MAX[field] ?? Number.MAX_SAFE_INTEGER;
     if (!Number.isInteger(v) || v < min || v > max) {
       const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
-      throw new ConfigError('E_BAD_OPTION', `client option ${field} must be an integer ${range}, got ${String(v)}`, { field });
+      throw new ConfigError('E_BAD_OPTION', `client option ${field} must be an integer ${range}, got ${String(v)}`, {
+        field,
+      });
     }
     return v;
   };
@@ -121,14 +132,24 @@ export function createClient(options: ClientOptions): DqmClient {
       return records;
     },
 
-    getRun: (runNumber, opts = {}) => getObject<Run>(apiPath(`runs/${int(runNumber, 'run number')}/`), opts.signal, 'run'),
-    getLumisection: (id, opts = {}) => getObject<Lumisection>(apiPath(`lumisections/${int(id, 'lumisection id')}/`), opts.signal, 'lumisection'),
+    getRun: (runNumber, opts = {}) =>
+      getObject<Run>(apiPath(`runs/${int(runNumber, 'run number')}/`), opts.signal, 'run'),
+    getLumisection: (id, opts = {}) =>
+      getObject<Lumisection>(apiPath(`lumisections/${int(id, 'lumisection id')}/`), opts.signal, 'lumisection'),
     getHistogram: ((dim: 1 | 2, id: number, opts: CallOptions = {}) =>
-      getObject<Histogram1D | Histogram2D>(apiPath(`${histogramEndpoint(dim)}/${int(id, 'histogram id')}/`), opts.signal, 'histogram')) as DqmClient['getHistogram'],
+      getObject<Histogram1D | Histogram2D>(
+        apiPath(`${histogramEndpoint(dim)}/${int(id, 'histogram id')}/`),
+        opts.signal,
+        'histogram',
+      )) as DqmClient['getHistogram'],
 
     async deleteHistogram(dim, id, opts = {}) {
       try {
-        await json({ method: 'DELETE', path: apiPath(`${histogramEndpoint(dim)}/${int(id, 'histogram id')}/`), signal: opts.signal });
+        await json({
+          method: 'DELETE',
+          path: apiPath(`${histogramEndpoint(dim)}/${int(id, 'histogram id')}/`),
+          signal: opts.signal,
+        });
       } catch (err) {
         // A DELETE retried after a lost response finds the record gone: that is success.
         const retried = err instanceof DqmExportError && err.code === 'E_HTTP_404' && Number(err.context.attempts) > 1;
@@ -142,21 +163,34 @@ export function createClient(options: ClientOptions): DqmClient {
 
     getDataFile(id, opts = {}) {
       const query = opts.bustCache ? new URLSearchParams({ _: cacheBuster() }) : undefined;
-      return getObject<HistogramDataFile>(apiPath(`histogram_data_files/${int(id, 'data file id')}/`, query), opts.signal, 'histogram data file');
+      return getObject<HistogramDataFile>(
+        apiPath(`histogram_data_files/${int(id, 'data file id')}/`, query),
+        opts.signal,
+        'histogram data file',
+      );
     },
 
     async startParsing(id, request: ParseRequest, opts = {}) {
       await json({
         method: 'POST',
         path: apiPath(`histogram_data_files/${int(id, 'data file id')}/start_parsing/`),
-        body: { granularity: request.granularity, data_dimensionality: request.dataDimensionality, file_format: request.fileFormat },
+        body: {
+          granularity: request.granularity,
+          data_dimensionality: request.dataDimensionality,
+          file_format: request.fileFormat,
+        },
         idempotent: false,
         signal: opts.signal,
       });
     },
 
     async discover(opts = {}) {
-      await json({ method: 'GET', path: apiPath('histogram_data_files/discover/'), expectBody: false, signal: opts.signal });
+      await json({
+        method: 'GET',
+        path: apiPath('histogram_data_files/discover/'),
+        expectBody: false,
+        signal: opts.signal,
+      });
     },
 
     waitForDataFile: (id, opts) => waitForDataFile(client, id, opts),
@@ -167,7 +201,13 @@ export function createClient(options: ClientOptions): DqmClient {
 }
 
 /** The first `limit` distinct records, reading pages in order and stopping as soon as there are enough. */
-async function listFirst<E extends Endpoint>(client: DqmClient, endpoint: E, filters: Filters, limit: number, signal?: AbortSignal): Promise<RecordOf<E>[]> {
+async function listFirst<E extends Endpoint>(
+  client: DqmClient,
+  endpoint: E,
+  filters: Filters,
+  limit: number,
+  signal?: AbortSignal,
+): Promise<RecordOf<E>[]> {
   const out: RecordOf<E>[] = [];
   const seen = new Set<RecordKey>();
   let current: Page<RecordOf<E>> = await client.listPage(endpoint, filters, 1, { signal });
@@ -182,7 +222,10 @@ async function listFirst<E extends Endpoint>(client: DqmClient, endpoint: E, fil
     }
     const more = current.total !== null && size !== null ? n * size < current.total : current.next !== null;
     if (out.length >= limit || !more || current.records.length === 0) return out;
-    current = size !== null ? await client.listPage(endpoint, filters, n + 1, { signal }) : await client.listNext(endpoint, current.next!, { signal });
+    current =
+      size !== null
+        ? await client.listPage(endpoint, filters, n + 1, { signal })
+        : await client.listNext(endpoint, current.next!, { signal });
   }
 }
 
@@ -193,7 +236,8 @@ function histogramEndpoint(dim: number): 'lumisection_histograms_1d' | 'lumisect
 }
 
 function int(value: number, what: string): number {
-  if (!Number.isSafeInteger(value)) throw new ConfigError('E_BAD_OPTION', `${what} must be an integer, got ${String(value)}`);
+  if (!Number.isSafeInteger(value))
+    throw new ConfigError('E_BAD_OPTION', `${what} must be an integer, got ${String(value)}`);
   return value;
 }
 
@@ -203,8 +247,14 @@ export function readCaFile(file: string): string {
   try {
     pem = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new ConfigError('E_CA_FILE', `cannot read CA file ${file}: ${(err as Error).message}`, { file }, { cause: err });
+    throw new ConfigError(
+      'E_CA_FILE',
+      `cannot read CA file ${file}: ${(err as Error).message}`,
+      { file },
+      { cause: err },
+    );
   }
-  if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new ConfigError('E_CA_FILE', `CA file ${file} holds no PEM certificate`, { file });
+  if (!pem.includes('-----BEGIN CERTIFICATE-----'))
+    throw new ConfigError('E_CA_FILE', `CA file ${file} holds no PEM certificate`, { file });
   return pem;
 }

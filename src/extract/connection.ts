@@ -68,7 +68,10 @@ export function resolveConnection(input: ConnectionInput): Connection {
     tokenSource = 'env-file';
   }
   if (!token || !tokenSource) {
-    throw new ConfigError('E_NO_TOKEN', 'no DQM Playground API token: set DQM_PLAYGROUND_TOKEN, or DQM_PLAYGROUND_TOKEN_FILE to a file holding it');
+    throw new ConfigError(
+      'E_NO_TOKEN',
+      'no DQM Playground API token: set DQM_PLAYGROUND_TOKEN, or DQM_PLAYGROUND_TOKEN_FILE to a file holding it',
+    );
   }
   registerSecret(token);
   return { baseUrl, token, urlSource, tokenSource };
@@ -79,12 +82,21 @@ function readTokenFile(file: string): string {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new ConfigError('E_TOKEN_FILE', `cannot read token file ${file}: ${(err as Error).message}`, { file }, { cause: err });
+    throw new ConfigError(
+      'E_TOKEN_FILE',
+      `cannot read token file ${file}: ${(err as Error).message}`,
+      { file },
+      { cause: err },
+    );
   }
   const token = text.trim();
   registerSecret(token);
   if (!token || /\s/.test(token)) {
-    throw new ConfigError('E_TOKEN_FILE', `token file ${file} must hold exactly one token (got ${token ? 'several words' : 'nothing'})`, { file });
+    throw new ConfigError(
+      'E_TOKEN_FILE',
+      `token file ${file} must hold exactly one token (got ${token ? 'several words' : 'nothing'})`,
+      { file },
+    );
   }
   return token;
 }
@@ -98,10 +110,16 @@ export function normalizeBaseUrl(raw: string): string {
   try {
     url = new URL(raw);
   } catch {
-    throw new ConfigError('E_BAD_URL', `invalid DQM Playground URL "${raw}": expected http(s)://host[:port][/prefix] or one of ${Object.keys(PRESETS).join(', ')}`);
+    throw new ConfigError(
+      'E_BAD_URL',
+      `invalid DQM Playground URL "${raw}": expected http(s)://host[:port][/prefix] or one of ${Object.keys(PRESETS).join(', ')}`,
+    );
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new ConfigError('E_BAD_URL', `invalid DQM Playground URL "${raw}": protocol ${url.protocol} (expected https: or http:)`);
+    throw new ConfigError(
+      'E_BAD_URL',
+      `invalid DQM Playground URL "${raw}": protocol ${url.protocol} (expected https: or http:)`,
+    );
   }
   if (url.username || url.password) {
     throw new ConfigError('E_BAD_URL', 'the DQM Playground URL must not contain credentials; use DQM_PLAYGROUND_TOKEN');

@@ -53,7 +53,9 @@ export function lsKeys(endpoint: Endpoint): DimensionKeys | null {
 function toInt(field: string, value: string | number | boolean): number {
   const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
   if (!Number.isSafeInteger(n)) {
-    throw new ConfigError('E_BAD_FILTER', `filter ${field}: expected an integer, got ${JSON.stringify(value)}`, { field });
+    throw new ConfigError('E_BAD_FILTER', `filter ${field}: expected an integer, got ${JSON.stringify(value)}`, {
+      field,
+    });
   }
   return n;
 }
@@ -69,7 +71,8 @@ export function constraintOf(filters: Filters, keys: DimensionKeys): NumberConst
   const scalar = (key: string | undefined): number | undefined => {
     if (!key || filters[key] === undefined) return undefined;
     const v = filters[key];
-    if (Array.isArray(v)) throw new ConfigError('E_BAD_FILTER', `filter ${key}: expected one integer, got a list`, { field: key });
+    if (Array.isArray(v))
+      throw new ConfigError('E_BAD_FILTER', `filter ${key}: expected one integer, got a list`, { field: key });
     return toInt(key, v as string | number | boolean);
   };
   const eq = scalar(keys.eq);
@@ -94,7 +97,9 @@ export function satisfies(c: NumberConstraint, n: number): boolean {
 
 /** True when the constraint admits at most one value. */
 export function isSingle(c: NumberConstraint): boolean {
-  return c.eq !== undefined || (c.in !== undefined && new Set(c.in).size <= 1) || (c.gte !== undefined && c.gte === c.lte);
+  return (
+    c.eq !== undefined || (c.in !== undefined && new Set(c.in).size <= 1) || (c.gte !== undefined && c.gte === c.lte)
+  );
 }
 
 /** `filters` without any key of the dimension. */
@@ -109,7 +114,12 @@ export function withoutDimension(filters: Filters, keys: DimensionKeys): Filters
  * gte/lte range when the values are the whole sorted `universe` slice between two bounds and the
  * dimension has a range (compact URLs), else an `__in` list.
  */
-export function restrictTo(filters: Filters, keys: DimensionKeys, values: readonly number[], contiguous: boolean): Filters {
+export function restrictTo(
+  filters: Filters,
+  keys: DimensionKeys,
+  values: readonly number[],
+  contiguous: boolean,
+): Filters {
   const out = withoutDimension(filters, keys);
   if (values.length === 1) {
     out[keys.eq] = values[0];
@@ -119,7 +129,9 @@ export function restrictTo(filters: Filters, keys: DimensionKeys, values: readon
   } else if (keys.in) {
     out[keys.in] = [...values];
   } else {
-    throw new ConfigError('E_BAD_FILTER', `cannot restrict ${keys.eq} to ${values.length} values on this endpoint`, { field: keys.eq });
+    throw new ConfigError('E_BAD_FILTER', `cannot restrict ${keys.eq} to ${values.length} values on this endpoint`, {
+      field: keys.eq,
+    });
   }
   return out;
 }

@@ -15,7 +15,11 @@ export interface DataFileSource {
 }
 
 /** Polls until 100 %; throws E_PARSE_STALLED or E_PARSE_TIMEOUT with the last progress seen. */
-export async function waitForDataFile(source: DataFileSource, id: number, options: WaitOptions = {}): Promise<HistogramDataFile> {
+export async function waitForDataFile(
+  source: DataFileSource,
+  id: number,
+  options: WaitOptions = {},
+): Promise<HistogramDataFile> {
   const timeoutMs = options.timeoutMs ?? 30 * 60_000;
   const stallMs = options.stallMs ?? 120_000;
   const pollMs = options.pollMs ?? 2_000;
@@ -39,7 +43,12 @@ export async function waitForDataFile(source: DataFileSource, id: number, option
       lastChange = now;
     }
     const progress = `${percentage} % (${file.entries_processed} of ${file.entries_total} entries)`;
-    const context = { dataFile: id, percentage, entriesProcessed: file.entries_processed, entriesTotal: file.entries_total };
+    const context = {
+      dataFile: id,
+      percentage,
+      entriesProcessed: file.entries_processed,
+      entriesTotal: file.entries_total,
+    };
     if (now - lastChange >= stallMs) {
       throw new ServerError(
         'E_PARSE_STALLED',
@@ -48,7 +57,11 @@ export async function waitForDataFile(source: DataFileSource, id: number, option
       );
     }
     if (now - started >= timeoutMs) {
-      throw new ServerError('E_PARSE_TIMEOUT', `parsing of data file ${id} (${file.filepath}) not done after ${Math.round(timeoutMs / 1000)} s, at ${progress}`, context);
+      throw new ServerError(
+        'E_PARSE_TIMEOUT',
+        `parsing of data file ${id} (${file.filepath}) not done after ${Math.round(timeoutMs / 1000)} s, at ${progress}`,
+        context,
+      );
     }
     await sleep(Math.min(pollMs, Math.max(0, started + timeoutMs - now)), options.signal);
   }

@@ -28,7 +28,8 @@ function isCount(v: unknown): v is number {
  */
 export function pageSizeOf(first: Page<unknown>): number | null {
   if (first.perPage) return first.perPage;
-  if (first.total !== null && first.records.length > 0 && first.records.length < first.total) return first.records.length;
+  if (first.total !== null && first.records.length > 0 && first.records.length < first.total)
+    return first.records.length;
   return null;
 }
 

@@ -113,7 +113,8 @@ class Extraction<E extends Endpoint> {
 
   /** Cancels whatever still runs and waits for it to settle. */
   async stop(): Promise<void> {
-    if (!this.finished && !this.failure) this.fail(new InternalError('E_ABORTED', 'extraction stopped by its consumer'));
+    if (!this.finished && !this.failure)
+      this.fail(new InternalError('E_ABORTED', 'extraction stopped by its consumer'));
     await this.main;
     this.detach();
   }
@@ -167,7 +168,17 @@ class Extraction<E extends Endpoint> {
     const state: SliceState<E> = {
       slice,
       seen: new Set(),
-      report: { total: null, received: 0, duplicates: 0, repairs: 0, retries: 0, pages: 0, bytes: 0, invalidPages: 0, elapsedMs: 0 },
+      report: {
+        total: null,
+        received: 0,
+        duplicates: 0,
+        repairs: 0,
+        retries: 0,
+        pages: 0,
+        bytes: 0,
+        invalidPages: 0,
+        elapsedMs: 0,
+      },
     };
     const first = await this.pass(state, slice.filters);
     const total = first.total;
@@ -176,7 +187,12 @@ class Extraction<E extends Endpoint> {
       this.logger.info({ slice: slice.key, total, distinct: state.seen.size }, 'slice short of its total; repairing');
       const repaired = await this.repair(state, slice.filters, { ...first, total });
       if (repaired.total !== total || repaired.totalMoved || state.seen.size > total) {
-        throw this.dataChanged(slice, total, state.seen.size, `and the narrower scopes now add up to ${repaired.total}`);
+        throw this.dataChanged(
+          slice,
+          total,
+          state.seen.size,
+          `and the narrower scopes now add up to ${repaired.total}`,
+        );
       }
       if (state.seen.size !== total) {
         throw new InternalError(
@@ -201,8 +217,17 @@ class Extraction<E extends Endpoint> {
   }
 
   /** Reconciles a scope: narrower scopes when it can be split, else refetch rounds. */
-  private async repair(state: SliceState<E>, filters: Filters, known: ScopeResult & { total: number; perPage: number | null }): Promise<ScopeResult & { total: number }> {
-    const parts = await this.narrower.narrow(state.slice.endpoint, filters, known.total, known.perPage ?? known.keys.size);
+  private async repair(
+    state: SliceState<E>,
+    filters: Filters,
+    known: ScopeResult & { total: number; perPage: number | null },
+  ): Promise<ScopeResult & { total: number }> {
+    const parts = await this.narrower.narrow(
+      state.slice.endpoint,
+      filters,
+      known.total,
+      known.perPage ?? known.keys.size,
+    );
     if (parts.length > 1) {
       state.report.repairs += parts.length;
       const results = await Promise.all(parts.map((part) => this.scope(state, part)));
@@ -229,12 +254,18 @@ class Extraction<E extends Endpoint> {
   }
 
   /** Fetches every page of a scope again, up to maxRepairRounds times, until the union reaches the total. */
-  private async rounds(state: SliceState<E>, filters: Filters, total: number, known: Set<RecordKey>): Promise<ScopeResult & { total: number }> {
+  private async rounds(
+    state: SliceState<E>,
+    filters: Filters,
+    total: number,
+    known: Set<RecordKey>,
+  ): Promise<ScopeResult & { total: number }> {
     const keys = new Set(known);
     for (let round = 1; round <= this.maxRounds && keys.size < total; round++) {
       state.report.repairs++;
       // The data-file list is cached per URL for 60 s: a new query string forces a fresh answer.
-      const scoped = state.slice.endpoint === 'histogram_data_files' ? { ...filters, _: `repair-${Date.now()}-${round}` } : filters;
+      const scoped =
+        state.slice.endpoint === 'histogram_data_files' ? { ...filters, _: `repair-${Date.now()}-${round}` } : filters;
       const pass = await this.pass(state, scoped);
       for (const k of pass.keys) keys.add(k);
       if (pass.total !== total || pass.totalMoved) return { total: pass.total ?? total, keys, totalMoved: true };
@@ -251,7 +282,9 @@ class Extraction<E extends Endpoint> {
     let totalMoved = false;
     if (total !== null && perPage !== null) {
       const pages = pageCount(total, perPage);
-      const rest = await Promise.all(Array.from({ length: pages - 1 }, (_, i) => this.fetchPage(state, filters, i + 2)));
+      const rest = await Promise.all(
+        Array.from({ length: pages - 1 }, (_, i) => this.fetchPage(state, filters, i + 2)),
+      );
       for (const r of rest) {
         for (const k of r.keys) keys.add(k);
         if (r.page.total !== null && r.page.total !== total && !r.invalid) totalMoved = true;
@@ -315,7 +348,10 @@ class Extraction<E extends Endpoint> {
       }
       if (fresh.length > 0) {
         handedOver = true;
-        this.push({ event: { type: 'batch', slice: state.slice, records: fresh, bytes: result.bytes }, release: () => this.credits.release() });
+        this.push({
+          event: { type: 'batch', slice: state.slice, records: fresh, bytes: result.bytes },
+          release: () => this.credits.release(),
+        });
       }
       return { page: result, keys, invalid: false };
     } finally {

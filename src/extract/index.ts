@@ -3,8 +3,25 @@
  * and concurrently. Re-exports only.
  */
 export { createClient } from './client.js';
-export { resolveConnection, normalizeBaseUrl, isLoopbackHost, checkTransportSecurity, PRESETS, type Connection, type ConnectionInput, type PresetName } from './connection.js';
-export { planSlices, runsInScope, runListFilters, SLICE_DIMENSIONS, type PlanContext, type SliceDimension, type StreamSpec } from './plan.js';
+export {
+  resolveConnection,
+  normalizeBaseUrl,
+  isLoopbackHost,
+  checkTransportSecurity,
+  PRESETS,
+  type Connection,
+  type ConnectionInput,
+  type PresetName,
+} from './connection.js';
+export {
+  planSlices,
+  runsInScope,
+  runListFilters,
+  SLICE_DIMENSIONS,
+  type PlanContext,
+  type SliceDimension,
+  type StreamSpec,
+} from './plan.js';
 export { loadPlanContext } from './plan-context.js';
 export { extractSlices } from './execute.js';
 export { recordKey, type RecordKey } from './records.js';

@@ -46,7 +46,10 @@ export class Narrower {
     let run: number | undefined = rc.eq ?? (isSingle(rc) ? (rc.in?.[0] ?? rc.gte) : undefined);
     if (run === undefined) {
       const runs = runsInScope(endpoint, filters, await this.serverRuns());
-      if (runs.length > 1) return chunkForPages(runs, total, perPage).map((chunk) => restrictTo(filters, runK, chunk, rc.in === undefined));
+      if (runs.length > 1)
+        return chunkForPages(runs, total, perPage).map((chunk) =>
+          restrictTo(filters, runK, chunk, rc.in === undefined),
+        );
       if (runs.length === 0) return [];
       run = runs[0];
       scoped = restrictTo(filters, runK, [run], true);
@@ -54,7 +57,10 @@ export class Narrower {
     const lc = constraintOf(scoped, lsK);
     if (!isSingle(lc)) {
       const numbers = (await this.lumisectionsOf(run)).filter((ls) => satisfies(lc, ls));
-      if (numbers.length > 1) return chunkForPages(numbers, total, perPage).map((chunk) => restrictTo(scoped, lsK, chunk, lc.in === undefined));
+      if (numbers.length > 1)
+        return chunkForPages(numbers, total, perPage).map((chunk) =>
+          restrictTo(scoped, lsK, chunk, lc.in === undefined),
+        );
     }
     const titles = Array.isArray(scoped.title) ? [...new Set(scoped.title.map(String))] : [];
     if (titles.length > 1) {

@@ -10,7 +10,11 @@ import { runListFilters, type PlanContext, type StreamSpec } from './plan.js';
  * `run_number` when the stream names a single run; otherwise lists all runs (the runs endpoint has no
  * range filter) and leaves the filtering to `planSlices`.
  */
-export async function loadPlanContext(client: DqmClient, stream: StreamSpec, options: CallOptions = {}): Promise<PlanContext> {
+export async function loadPlanContext(
+  client: DqmClient,
+  stream: StreamSpec,
+  options: CallOptions = {},
+): Promise<PlanContext> {
   const byRun = (stream.sliceBy ?? []).some((d) => d === 'run' || d === 'run-range');
   if (!byRun || stream.runs) return {};
   const runs = await client.listAll('runs', runListFilters(stream.endpoint, stream.filters ?? {}), options);

@@ -48,16 +48,25 @@ interface Cut {
 }
 
 /** Turns a stream into its slices. Pure; throws ConfigError for a stream that cannot be planned. */
-export function planSlices<E extends Endpoint>(stream: StreamSpec & { endpoint: E }, context: PlanContext = {}): Slice<E>[] {
+export function planSlices<E extends Endpoint>(
+  stream: StreamSpec & { endpoint: E },
+  context: PlanContext = {},
+): Slice<E>[] {
   const filters = stream.filters ?? {};
   checkFilters(stream.endpoint, filters);
   const dims = stream.sliceBy ?? [];
   checkDimensions(stream.endpoint, dims);
-  let slices: Array<{ keys: string[]; partition: PartitionValues; filters: Filters }> = [{ keys: [], partition: {}, filters }];
+  let slices: Array<{ keys: string[]; partition: PartitionValues; filters: Filters }> = [
+    { keys: [], partition: {}, filters },
+  ];
   for (const dim of dims) {
     const cuts = cutsFor(dim, stream, context);
     slices = slices.flatMap((s) =>
-      cuts.map((cut) => ({ keys: [...s.keys, cut.key], partition: { ...s.partition, ...cut.partition }, filters: cut.apply(s.filters) })),
+      cuts.map((cut) => ({
+        keys: [...s.keys, cut.key],
+        partition: { ...s.partition, ...cut.partition },
+        filters: cut.apply(s.filters),
+      })),
     );
   }
   return slices.map((s) => ({
@@ -89,10 +98,19 @@ function cutsFor(dim: SliceDimension, stream: StreamSpec, context: PlanContext):
   const keys = runKeys(stream.endpoint);
   const filters = stream.filters ?? {};
   if (dim === 'title') {
-    const listed = filters.title === undefined ? undefined : Array.isArray(filters.title) ? filters.title.map(String) : [String(filters.title)];
+    const listed =
+      filters.title === undefined
+        ? undefined
+        : Array.isArray(filters.title)
+          ? filters.title.map(String)
+          : [String(filters.title)];
     const titles = listed ?? context.titles;
     if (!titles || titles.length === 0) {
-      throw new ConfigError('E_BAD_SLICING', `slicing ${stream.endpoint} by title needs the titles: list them in the title filter`, { field: 'title' });
+      throw new ConfigError(
+        'E_BAD_SLICING',
+        `slicing ${stream.endpoint} by title needs the titles: list them in the title filter`,
+        { field: 'title' },
+      );
     }
     return [...new Set(titles)].map((t) => ({
       key: `title=${encodeURIComponent(t)}`,
@@ -103,15 +121,24 @@ function cutsFor(dim: SliceDimension, stream: StreamSpec, context: PlanContext):
   if (!keys) throw new InternalError('E_PLAN', `no run dimension on ${stream.endpoint}`);
   const source = stream.runs ?? context.runs;
   if (!source) {
-    throw new InternalError('E_PLAN_CONTEXT', `planning ${stream.endpoint} by ${dim} needs context.runs (the run list from /api/runs/) or stream.runs`);
+    throw new InternalError(
+      'E_PLAN_CONTEXT',
+      `planning ${stream.endpoint} by ${dim} needs context.runs (the run list from /api/runs/) or stream.runs`,
+    );
   }
   const runs = runsInScope(stream.endpoint, filters, source);
   if (dim === 'run') {
-    return runs.map((run) => ({ key: `run=${run}`, partition: { run }, apply: (f) => restrictTo(f, keys, [run], true) }));
+    return runs.map((run) => ({
+      key: `run=${run}`,
+      partition: { run },
+      apply: (f) => restrictTo(f, keys, [run], true),
+    }));
   }
   const size = stream.runsPerSlice ?? 10;
   if (!Number.isInteger(size) || size < 1) {
-    throw new ConfigError('E_BAD_SLICING', `runsPerSlice must be a positive integer, got ${size}`, { field: 'runsPerSlice' });
+    throw new ConfigError('E_BAD_SLICING', `runsPerSlice must be a positive integer, got ${size}`, {
+      field: 'runsPerSlice',
+    });
   }
   const cuts: Cut[] = [];
   for (let i = 0; i < runs.length; i += size) {
@@ -154,11 +181,14 @@ function checkDimensions(endpoint: Endpoint, dims: readonly SliceDimension[]): v
       );
     }
   }
-  if (new Set(dims).size !== dims.length) throw new ConfigError('E_BAD_SLICING', `sliceBy repeats a dimension: ${dims.join(', ')}`, { field: 'sliceBy' });
+  if (new Set(dims).size !== dims.length)
+    throw new ConfigError('E_BAD_SLICING', `sliceBy repeats a dimension: ${dims.join(', ')}`, { field: 'sliceBy' });
   if (dims.includes('run') && dims.includes('run-range')) {
     throw new ConfigError('E_BAD_SLICING', 'sliceBy cannot have both run and run-range', { field: 'sliceBy' });
   }
   if (dims.includes('run-range') && !isHistogramEndpoint(endpoint)) {
-    throw new ConfigError('E_BAD_SLICING', `run-range needs run range filters, which ${endpoint} does not have`, { field: 'sliceBy' });
+    throw new ConfigError('E_BAD_SLICING', `run-range needs run range filters, which ${endpoint} does not have`, {
+      field: 'sliceBy',
+    });
   }
 }

@@ -2,15 +2,7 @@
  * Shared shapes of the extract stage: client options and operations, pages, slices and the events an
  * extraction yields. Plain data only, so planning and tests work with object literals.
  */
-import type {
-  Endpoint,
-  Filters,
-  Histogram1D,
-  Histogram2D,
-  HistogramDataFile,
-  Lumisection,
-  Run,
-} from '../domain.js';
+import type { Endpoint, Filters, Histogram1D, Histogram2D, HistogramDataFile, Lumisection, Run } from '../domain.js';
 import type { Logger } from '../log.js';
 
 /** Record type served by each list endpoint. */
@@ -134,11 +126,20 @@ export interface DqmClient {
   /** Live counters. */
   readonly stats: ClientStats;
   /** One page (1-based) of a list endpoint; a page past the end throws E_INVALID_PAGE. */
-  listPage<E extends Endpoint>(endpoint: E, filters: Filters, page: number, options?: CallOptions): Promise<Page<RecordOf<E>>>;
+  listPage<E extends Endpoint>(
+    endpoint: E,
+    filters: Filters,
+    page: number,
+    options?: CallOptions,
+  ): Promise<Page<RecordOf<E>>>;
   /** The page a `next` link points to (relative or absolute; always sent to this client's origin). */
   listNext<E extends Endpoint>(endpoint: E, next: string, options?: CallOptions): Promise<Page<RecordOf<E>>>;
   /** Every record of a list, deduplicated and checked against `total`; `limit` stops early. */
-  listAll<E extends Endpoint>(endpoint: E, filters?: Filters, options?: CallOptions & { limit?: number }): Promise<RecordOf<E>[]>;
+  listAll<E extends Endpoint>(
+    endpoint: E,
+    filters?: Filters,
+    options?: CallOptions & { limit?: number },
+  ): Promise<RecordOf<E>[]>;
   getRun(runNumber: number, options?: CallOptions): Promise<Run>;
   getLumisection(id: number, options?: CallOptions): Promise<Lumisection>;
   getHistogram(dim: 1, id: number, options?: CallOptions): Promise<Histogram1D>;

@@ -36,7 +36,15 @@ export function distributionSpec(t: TitleReport): TopLevelSpec {
   const x = binCentres(t);
   const p = (q: number) => t.percentiles.find((c) => c.p === q)?.values ?? t.mean;
   const [p5, p25, p50, p75, p95] = [p(5), p(25), p(50), p(75), p(95)];
-  const values = x.map((xi, i) => ({ x: round(xi), mean: round(t.mean[i]!), p5: round(p5[i]!), p25: round(p25[i]!), p50: round(p50[i]!), p75: round(p75[i]!), p95: round(p95[i]!) }));
+  const values = x.map((xi, i) => ({
+    x: round(xi),
+    mean: round(t.mean[i]!),
+    p5: round(p5[i]!),
+    p25: round(p25[i]!),
+    p50: round(p50[i]!),
+    p75: round(p75[i]!),
+    p95: round(p95[i]!),
+  }));
   const xEnc = { field: 'x', type: 'quantitative' as const, title: 'x', scale: { nice: false, zero: false } };
   return {
     config: CONFIG,
@@ -45,9 +53,18 @@ export function distributionSpec(t: TitleReport): TopLevelSpec {
     height: 200,
     data: { values },
     layer: [
-      { mark: { type: 'area', color: '#9ecae1', opacity: 0.5 }, encoding: { x: xEnc, y: { field: 'p5', type: 'quantitative', title: 'bin content' }, y2: { field: 'p95' } } },
-      { mark: { type: 'area', color: '#4292c6', opacity: 0.5 }, encoding: { x: xEnc, y: { field: 'p25', type: 'quantitative' }, y2: { field: 'p75' } } },
-      { mark: { type: 'line', color: '#08306b', strokeDash: [4, 2] }, encoding: { x: xEnc, y: { field: 'p50', type: 'quantitative' } } },
+      {
+        mark: { type: 'area', color: '#9ecae1', opacity: 0.5 },
+        encoding: { x: xEnc, y: { field: 'p5', type: 'quantitative', title: 'bin content' }, y2: { field: 'p95' } },
+      },
+      {
+        mark: { type: 'area', color: '#4292c6', opacity: 0.5 },
+        encoding: { x: xEnc, y: { field: 'p25', type: 'quantitative' }, y2: { field: 'p75' } },
+      },
+      {
+        mark: { type: 'line', color: '#08306b', strokeDash: [4, 2] },
+        encoding: { x: xEnc, y: { field: 'p50', type: 'quantitative' } },
+      },
       { mark: { type: 'line', color: '#d62728' }, encoding: { x: xEnc, y: { field: 'mean', type: 'quantitative' } } },
     ],
   } as TopLevelSpec;
@@ -73,7 +90,13 @@ export function outlier1dSpec(t: TitleReport, o: Outlier): TopLevelSpec {
     encoding: {
       x: { field: 'x', type: 'quantitative', title: 'x', scale: { nice: false, zero: false } },
       y: { field: 'y', type: 'quantitative', title: null },
-      color: { field: 'series', type: 'nominal', title: null, scale: { domain: [label, 'mean, same sum'], range: ['#d62728', '#7f7f7f'] }, legend: { orient: 'bottom' } },
+      color: {
+        field: 'series',
+        type: 'nominal',
+        title: null,
+        scale: { domain: [label, 'mean, same sum'], range: ['#d62728', '#7f7f7f'] },
+        legend: { orient: 'bottom' },
+      },
     },
   } as TopLevelSpec;
 }
@@ -112,7 +135,14 @@ export function heatmapSpec(t: TitleReport, image: MapImage, title: string, lege
       {
         data: { values: [{ v: image.domain[0] }, { v: image.domain[1] }] },
         mark: { type: 'point', opacity: 0 },
-        encoding: { color: { field: 'v', type: 'quantitative', title: legend, scale: { scheme: HEATMAP_SCHEME, domain: image.domain } } },
+        encoding: {
+          color: {
+            field: 'v',
+            type: 'quantitative',
+            title: legend,
+            scale: { scheme: HEATMAP_SCHEME, domain: image.domain },
+          },
+        },
       },
     ],
   } as TopLevelSpec;
@@ -125,7 +155,9 @@ export function entriesSpec(t: TitleReport): TopLevelSpec {
   const manyRuns = t.entries.length > 12;
   let index = 0;
   const values = t.entries.flatMap((r) =>
-    r.points.filter((_, i) => i % stride === 0).map(([ls, entries]) => ({ run: String(r.run), ls, entries, index: index++ })),
+    r.points
+      .filter((_, i) => i % stride === 0)
+      .map(([ls, entries]) => ({ run: String(r.run), ls, entries, index: index++ })),
   );
   return {
     config: CONFIG,
@@ -135,7 +167,9 @@ export function entriesSpec(t: TitleReport): TopLevelSpec {
     data: { values },
     mark: { type: 'line', point: { size: 12 } },
     encoding: {
-      x: manyRuns ? { field: 'index', type: 'quantitative', title: 'lumisections, run after run' } : { field: 'ls', type: 'quantitative', title: 'lumisection' },
+      x: manyRuns
+        ? { field: 'index', type: 'quantitative', title: 'lumisections, run after run' }
+        : { field: 'ls', type: 'quantitative', title: 'lumisection' },
       y: { field: 'entries', type: 'quantitative', title: 'entries' },
       color: { field: 'run', type: 'nominal', title: 'run', legend: manyRuns ? null : { orient: 'right' } },
     },

@@ -52,11 +52,19 @@ async function readManifest(root: string, rel: string): Promise<Manifest> {
   try {
     parsed = JSON.parse(await readFile(file, 'utf8'));
   } catch (err) {
-    throw new InputError('E_INSPECT_MANIFEST', `cannot read the manifest ${file}: ${(err as Error).message.split('\n')[0]}`, { file });
+    throw new InputError(
+      'E_INSPECT_MANIFEST',
+      `cannot read the manifest ${file}: ${(err as Error).message.split('\n')[0]}`,
+      { file },
+    );
   }
   const m = parsed as Partial<Manifest> | null;
   if (typeof m !== 'object' || m === null || !Array.isArray(m.files) || typeof m.source !== 'object') {
-    throw new InputError('E_INSPECT_MANIFEST', `${file} is not a dqm-export manifest (expected an object with source and files)`, { file });
+    throw new InputError(
+      'E_INSPECT_MANIFEST',
+      `${file} is not a dqm-export manifest (expected an object with source and files)`,
+      { file },
+    );
   }
   return m as Manifest;
 }
@@ -89,14 +97,23 @@ export async function listDataset(root: string): Promise<DatasetListing> {
   } catch {
     isDir = false;
   }
-  if (!isDir) throw new InputError('E_INSPECT_DATASET', `${root} is not a directory (expected a dataset directory written by dqm-export)`, { file: root });
+  if (!isDir)
+    throw new InputError(
+      'E_INSPECT_DATASET',
+      `${root} is not a directory (expected a dataset directory written by dqm-export)`,
+      { file: root },
+    );
   // The current layout keeps both under STATE_DIR; datasets of earlier versions have them at the top.
   const manifestRel = await firstExisting(root, [`${STATE_DIR}/${MANIFEST_NAME}`, MANIFEST_NAME]);
   const markerRel = await firstExisting(root, [`${STATE_DIR}/${SUCCESS_NAME}`, SUCCESS_NAME]);
   const manifest = manifestRel ? await readManifest(root, manifestRel) : null;
   const found = await walk(root);
   const listed = new Map((manifest?.files ?? []).map((f) => [f.path, f]));
-  const files: DataFile[] = found.map((f) => ({ ...f, partition: partitionOfPath(f.path), inManifest: listed.has(f.path) }));
+  const files: DataFile[] = found.map((f) => ({
+    ...f,
+    partition: partitionOfPath(f.path),
+    inManifest: listed.has(f.path),
+  }));
   const foundPaths = new Set(found.map((f) => f.path));
   const notFound = [...listed.keys()].filter((p) => !foundPaths.has(p));
   return {

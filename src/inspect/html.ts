@@ -40,10 +40,21 @@ async function figure(kind: string, spec: TopLevelSpec): Promise<string> {
 async function titleCharts(t: TitleReport): Promise<string[]> {
   const charts: string[] = [];
   if (t.dims === 1) charts.push(await figure('distribution', distributionSpec(t)));
-  else charts.push(await figure('mean-map', heatmapSpec(t, heatmapImage(t.mean, t.xBins, t.yBins), `mean over ${t.inMean} lumisections`, 'mean')));
+  else
+    charts.push(
+      await figure(
+        'mean-map',
+        heatmapSpec(t, heatmapImage(t.mean, t.xBins, t.yBins), `mean over ${t.inMean} lumisections`, 'mean'),
+      ),
+    );
   for (const o of t.outliers) {
     const title = `run ${o.run} LS ${o.lumisection}: d = ${o.distance.toPrecision(3)}`;
-    charts.push(await figure('outlier', t.dims === 1 ? outlier1dSpec(t, o) : heatmapSpec(t, heatmapImage(o.values, t.xBins, t.yBins), title, 'bins')));
+    charts.push(
+      await figure(
+        'outlier',
+        t.dims === 1 ? outlier1dSpec(t, o) : heatmapSpec(t, heatmapImage(o.values, t.xBins, t.yBins), title, 'bins'),
+      ),
+    );
   }
   charts.push(await figure('entries', entriesSpec(t)));
   return charts;
@@ -58,7 +69,10 @@ function checksTable(rows: { name: string; checks: CheckCounts }[]): string {
   const keys = Object.keys(CHECK_LABELS) as (keyof CheckCounts)[];
   const head = `<tr><th>title</th>${keys.map((k) => `<th>${CHECK_LABELS[k]}</th>`).join('')}</tr>`;
   const body = rows
-    .map((r) => `<tr><td>${escapeHtml(r.name)}</td>${keys.map((k) => `<td${r.checks[k] > 0 ? ' class="fail"' : ''}>${r.checks[k]}</td>`).join('')}</tr>`)
+    .map(
+      (r) =>
+        `<tr><td>${escapeHtml(r.name)}</td>${keys.map((k) => `<td${r.checks[k] > 0 ? ' class="fail"' : ''}>${r.checks[k]}</td>`).join('')}</tr>`,
+    )
     .join('');
   return `<table>${head}${body}</table>`;
 }
@@ -70,13 +84,21 @@ function datasetHeader(r: DatasetReport): string {
   const items: [string, string][] = [];
   if (p) {
     items.push(['source', `${p.sourceUrl} (${p.endpoint})`], ['filters', JSON.stringify(p.filters)]);
-    items.push(['exported', `${p.startedAt} .. ${p.finishedAt}, dqm-export ${p.toolVersion}`], ['config hash', p.configHash]);
+    items.push(
+      ['exported', `${p.startedAt} .. ${p.finishedAt}, dqm-export ${p.toolVersion}`],
+      ['config hash', p.configHash],
+    );
   }
-  items.push(['files', `${r.files} ${r.formats.join('/')}${r.partitionBy.length ? `, partitioned by ${r.partitionBy.join(', ')}` : ''}`]);
+  items.push([
+    'files',
+    `${r.files} ${r.formats.join('/')}${r.partitionBy.length ? `, partitioned by ${r.partitionBy.join(', ')}` : ''}`,
+  ]);
   if (r.layout) items.push(['data', `${r.layout}, ${r.dtype}`]);
   items.push(['records', `${r.records} in ${Object.keys(r.recordsPerRun).length} runs`]);
   const dl = items.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('');
-  const checks = r.titles.length ? checksTable(r.titles.map((t) => ({ name: t.title, checks: t.checks }))) : '<p class="note">no histogram data column: no histogram checks</p>';
+  const checks = r.titles.length
+    ? checksTable(r.titles.map((t) => ({ name: t.title, checks: t.checks })))
+    : '<p class="note">no histogram data column: no histogram checks</p>';
   return `<h2>${escapeHtml(r.root)} ${state}</h2>${problems ? `<ul>${problems}</ul>` : ''}<dl>${dl}</dl>${checks}`;
 }
 
@@ -86,13 +108,18 @@ function titleHeading(t: TitleReport): string {
 }
 
 /** The whole page for one or more datasets. */
-export async function htmlReport(reports: DatasetReport[], options: { title?: string; generatedAt?: string } = {}): Promise<string> {
+export async function htmlReport(
+  reports: DatasetReport[],
+  options: { title?: string; generatedAt?: string } = {},
+): Promise<string> {
   const title = options.title ?? `dqm-export inspect: ${reports.map((r) => r.root).join(', ')}`;
   const parts: string[] = [];
   for (const r of reports) {
     parts.push(`<section class="dataset">${datasetHeader(r)}`);
     for (const t of r.titles) {
-      parts.push(`<section class="title">${titleHeading(t)}<div class="row">${(await titleCharts(t)).join('')}</div></section>`);
+      parts.push(
+        `<section class="title">${titleHeading(t)}<div class="row">${(await titleCharts(t)).join('')}</div></section>`,
+      );
     }
     parts.push('</section>');
   }

@@ -9,7 +9,15 @@ import { readBatches } from './read-batches.js';
 import { histogramRows, type HistogramRows } from './rows.js';
 import { FarthestRecords, PERCENTILES, PercentileSketch, unitSum } from './second-pass.js';
 import { countMissingLumisections, noChecks, scanBins, TitleStats } from './title-stats.js';
-import type { CheckCounts, DataFile, DatasetListing, DatasetReport, InspectOptions, ProvenanceReport, TitleReport } from './types.js';
+import type {
+  CheckCounts,
+  DataFile,
+  DatasetListing,
+  DatasetReport,
+  InspectOptions,
+  ProvenanceReport,
+  TitleReport,
+} from './types.js';
 
 /** A row filter from the --title / --run options. */
 interface RowFilter {
@@ -33,12 +41,26 @@ async function eachBatch(
     if (!fileSelected(file, filter)) continue;
     for await (const batch of readBatches(listing.root, file)) {
       const rows = histogramRows(batch, file.partition, file.path);
-      if (rows) onRows(rows, file, batch.schema.fields.map((f) => f.name));
+      if (rows)
+        onRows(
+          rows,
+          file,
+          batch.schema.fields.map((f) => f.name),
+        );
       else {
         const runCol = batch.getChild('run') ?? batch.getChild('run_number');
         const partRun = file.partition.run;
-        const run = runCol ? (i: number) => Number(runCol.get(i)) : partRun !== undefined ? () => Number(partRun) : null;
-        onOther(batch.numRows, run, batch.schema.fields.map((f) => f.name), file);
+        const run = runCol
+          ? (i: number) => Number(runCol.get(i))
+          : partRun !== undefined
+            ? () => Number(partRun)
+            : null;
+        onOther(
+          batch.numRows,
+          run,
+          batch.schema.fields.map((f) => f.name),
+          file,
+        );
       }
     }
   }
@@ -70,17 +92,25 @@ function provenanceOf(listing: DatasetListing): ProvenanceReport | null {
 
 function listingProblems(listing: DatasetListing, rowsPerFile: Map<string, number> | null): string[] {
   const problems: string[] = [];
-  if (!listing.manifestPath) problems.push('no manifest (.dqm-export/manifest.json): the export did not finish, or this is not a dqm-export dataset');
-  if (!listing.markerPath) problems.push('no _SUCCESS marker (.dqm-export/_SUCCESS): the export did not finish or is still running; the data may be partial');
+  if (!listing.manifestPath)
+    problems.push(
+      'no manifest (.dqm-export/manifest.json): the export did not finish, or this is not a dqm-export dataset',
+    );
+  if (!listing.markerPath)
+    problems.push(
+      'no _SUCCESS marker (.dqm-export/_SUCCESS): the export did not finish or is still running; the data may be partial',
+    );
   const first = (paths: string[]) => `${paths.length} (first: ${paths[0]})`;
-  if (listing.manifestFilesMissing.length > 0) problems.push(`files listed in the manifest but missing: ${first(listing.manifestFilesMissing)}`);
+  if (listing.manifestFilesMissing.length > 0)
+    problems.push(`files listed in the manifest but missing: ${first(listing.manifestFilesMissing)}`);
   const extra = listing.files.filter((f) => !f.inManifest).map((f) => f.path);
   if (listing.manifest && extra.length > 0) problems.push(`data files not in the manifest: ${first(extra)}`);
   if (listing.files.length === 0) problems.push('no data files (*.parquet, *.arrow, *.arrows)');
   if (listing.manifest && rowsPerFile) {
     for (const f of listing.manifest.files) {
       const read = rowsPerFile.get(f.path);
-      if (read !== undefined && read !== f.rows) problems.push(`${f.path} has ${read} rows, the manifest says ${f.rows}`);
+      if (read !== undefined && read !== f.rows)
+        problems.push(`${f.path} has ${read} rows, the manifest says ${f.rows}`);
     }
   }
   return problems;
@@ -91,7 +121,9 @@ function titleReport(t: TitleStats, sketch: PercentileSketch | null, farthest: F
     title: t.title,
     dims: t.dims,
     records: t.records,
-    runs: Object.fromEntries([...t.runs].sort((a, b) => a[0] - b[0]).map(([run, table]) => [String(run), table.records])),
+    runs: Object.fromEntries(
+      [...t.runs].sort((a, b) => a[0] - b[0]).map(([run, table]) => [String(run), table.records]),
+    ),
     shapes: Object.fromEntries(t.shapes),
     xBins: t.xBins,
     yBins: t.yBins,
@@ -148,7 +180,14 @@ export async function inspectDataset(root: string, options: InspectOptions = {})
         countRow(run);
         let t = stats.get(title);
         if (!t) stats.set(title, (t = new TitleStats(title, rows.dims)));
-        t.add({ run, lumisection: rows.lumisection(i), entries: rows.entries(i), values: rows.values(i), shape: rows.shape(i), ranges: rows.ranges(i) });
+        t.add({
+          run,
+          lumisection: rows.lumisection(i),
+          entries: rows.entries(i),
+          values: rows.values(i),
+          shape: rows.shape(i),
+          ranges: rows.ranges(i),
+        });
       }
     },
     (numRows, run, names, file) => {
@@ -168,7 +207,8 @@ export async function inspectDataset(root: string, options: InspectOptions = {})
   const farthest = new Map<string, FarthestRecords>();
   for (const t of stats.values()) {
     farthest.set(t.title, new FarthestRecords(unitSum(t.mean()), options.outliers ?? 3));
-    if (t.dims === 1 && t.inMean > 0) sketches.set(t.title, new PercentileSketch(t.min!, t.max!, options.percentileBuckets ?? 256));
+    if (t.dims === 1 && t.inMean > 0)
+      sketches.set(t.title, new PercentileSketch(t.min!, t.max!, options.percentileBuckets ?? 256));
   }
   if (stats.size > 0) {
     await eachBatch(
@@ -190,7 +230,9 @@ export async function inspectDataset(root: string, options: InspectOptions = {})
     );
   }
 
-  const titles = [...stats.values()].sort((a, b) => (a.title < b.title ? -1 : a.title > b.title ? 1 : 0)).map((t) => titleReport(t, sketches.get(t.title) ?? null, farthest.get(t.title)!));
+  const titles = [...stats.values()]
+    .sort((a, b) => (a.title < b.title ? -1 : a.title > b.title ? 1 : 0))
+    .map((t) => titleReport(t, sketches.get(t.title) ?? null, farthest.get(t.title)!));
   const problems = listingProblems(listing, unfiltered ? rowsPerFile : null);
   return {
     root,
@@ -204,7 +246,9 @@ export async function inspectDataset(root: string, options: InspectOptions = {})
     files: listing.files.length,
     bytes: listing.files.reduce((n, f) => n + f.bytes, 0),
     records,
-    recordsPerRun: Object.fromEntries([...recordsPerRun].sort((a, b) => a[0] - b[0]).map(([run, n]) => [String(run), n])),
+    recordsPerRun: Object.fromEntries(
+      [...recordsPerRun].sort((a, b) => a[0] - b[0]).map(([run, n]) => [String(run), n]),
+    ),
     columns: columns ?? [],
     titles,
     checks: sumChecks(titles.map((t) => t.checks)),

@@ -27,7 +27,11 @@ export class LumisectionTable {
     const first = this.counts.length === 0 ? lo : Math.min(this.first, lo);
     const need = hi - first + 1;
     if (need > MAX_LUMISECTION_SPAN) {
-      throw new InputError('E_INSPECT_LUMISECTION', `lumisection numbers of one run span ${lo}..${hi}, more than ${MAX_LUMISECTION_SPAN} (expected consecutive lumisections from 1)`, { field: 'lumisection' });
+      throw new InputError(
+        'E_INSPECT_LUMISECTION',
+        `lumisection numbers of one run span ${lo}..${hi}, more than ${MAX_LUMISECTION_SPAN} (expected consecutive lumisections from 1)`,
+        { field: 'lumisection' },
+      );
     }
     if (first === this.first && need <= this.counts.length) return;
     const shift = this.counts.length === 0 ? 0 : this.first - first;

@@ -23,7 +23,10 @@ async function* parquetBatches(path: string): AsyncGenerator<RecordBatch> {
   try {
     // A stream of small batches: arrow-rs decodes a row group's pages incrementally, so neither
     // the wasm heap nor the JS side ever holds a whole row group (up to row_group_mb) decoded.
-    const stream = (await file.stream({ batchSize: PARQUET_BATCH_ROWS })) as ReadableStream<{ intoIPCStream(): Uint8Array; free(): void }>;
+    const stream = (await file.stream({ batchSize: PARQUET_BATCH_ROWS })) as ReadableStream<{
+      intoIPCStream(): Uint8Array;
+      free(): void;
+    }>;
     for await (const wasmBatch of stream) {
       const ipc = wasmBatch.intoIPCStream();
       yield* tableFromIPC(ipc).batches;
@@ -59,12 +62,22 @@ async function* ipcStreamBatches(path: string): AsyncGenerator<RecordBatch> {
  */
 export async function* readBatches(root: string, file: DataFile): AsyncGenerator<RecordBatch> {
   const path = join(root, file.path);
-  const source = file.format === 'parquet' ? parquetBatches(path) : file.format === 'arrow' ? ipcFileBatches(path) : ipcStreamBatches(path);
+  const source =
+    file.format === 'parquet'
+      ? parquetBatches(path)
+      : file.format === 'arrow'
+        ? ipcFileBatches(path)
+        : ipcStreamBatches(path);
   try {
     yield* source;
   } catch (err) {
     if (err instanceof InputError) throw err;
     const detail = err instanceof Error ? err.message : String(err);
-    throw new InputError('E_INSPECT_READ', `cannot read ${path} as ${file.format}: ${detail.split('\n')[0]}`, { file: path }, { cause: err });
+    throw new InputError(
+      'E_INSPECT_READ',
+      `cannot read ${path} as ${file.format}: ${detail.split('\n')[0]}`,
+      { file: path },
+      { cause: err },
+    );
   }
 }

@@ -43,7 +43,11 @@ function leafOf(data: Data): Data {
 
 function dtypeOf(leaf: Data): 'float32' | 'float64' {
   if (DataType.isFloat(leaf.type)) return leaf.type.precision === 2 ? 'float64' : 'float32';
-  throw new InputError('E_INSPECT_COLUMN', `histogram data holds ${String(leaf.type)} values, expected float32 or float64`, { field: 'data' });
+  throw new InputError(
+    'E_INSPECT_COLUMN',
+    `histogram data holds ${String(leaf.type)} values, expected float32 or float64`,
+    { field: 'data' },
+  );
 }
 
 /** The tensor shape from the column's extension metadata, if there is one. */
@@ -59,7 +63,12 @@ function tensorShape(batch: RecordBatch): number[] | null {
   }
 }
 
-function scalarColumn(batch: RecordBatch, name: string, partition: Record<string, string>, where: string): (i: number) => number {
+function scalarColumn(
+  batch: RecordBatch,
+  name: string,
+  partition: Record<string, string>,
+  where: string,
+): (i: number) => number {
   const col = batch.getChild(name);
   if (col) return (i) => num(col.get(i));
   const value = partition[name];
@@ -67,7 +76,11 @@ function scalarColumn(batch: RecordBatch, name: string, partition: Record<string
     const n = Number(value);
     return () => n;
   }
-  throw new InputError('E_INSPECT_COLUMN', `${where}: no ${name} column and no ${name}= partition directory (a histogram dataset needs one)`, { file: where, field: name });
+  throw new InputError(
+    'E_INSPECT_COLUMN',
+    `${where}: no ${name} column and no ${name}= partition directory (a histogram dataset needs one)`,
+    { file: where, field: name },
+  );
 }
 
 function optionalNumber(col: Vector | null): ((i: number) => number) | null {
@@ -78,14 +91,22 @@ function optionalNumber(col: Vector | null): ((i: number) => number) | null {
  * Views `batch` as histogram rows, or returns null when it has no `data` column (runs, lumisections,
  * data files). Throws InputError E_INSPECT_COLUMN naming `where` when a needed column is missing.
  */
-export function histogramRows(batch: RecordBatch, partition: Record<string, string>, where: string): HistogramRows | null {
+export function histogramRows(
+  batch: RecordBatch,
+  partition: Record<string, string>,
+  where: string,
+): HistogramRows | null {
   const dataCol = batch.getChild('data');
   if (!dataCol) return null;
   const data = dataCol.data[0]!;
   const leaf = leafOf(data);
   const buffer = leaf.values as Bins;
   const titleCol = batch.getChild('title');
-  if (!titleCol) throw new InputError('E_INSPECT_COLUMN', `${where}: no title column (a histogram dataset needs one)`, { file: where, field: 'title' });
+  if (!titleCol)
+    throw new InputError('E_INSPECT_COLUMN', `${where}: no title column (a histogram dataset needs one)`, {
+      file: where,
+      field: 'title',
+    });
   const run = scalarColumn(batch, 'run', partition, where);
   const lumisection = scalarColumn(batch, 'lumisection', partition, where);
   const entriesOf = optionalNumber(batch.getChild('entries'));
@@ -97,13 +118,30 @@ export function histogramRows(batch: RecordBatch, partition: Record<string, stri
   // The array layout nests one fixed-size list per dimension ([y][x]); its shape is in the type.
   const inner = tensor ? data.children[0]!.type : null;
   const arrayOf2d = inner !== null && DataType.isFixedSizeList(inner);
-  const dims: 1 | 2 = nested2d || arrayOf2d || yBin !== null || (tensor && (tensorShape(batch)?.length ?? 1) === 2) ? 2 : 1;
-  const layout = arrayOf2d ? 'array' : tensor ? (tensorShape(batch) ? 'tensor' : 'array') : nested2d ? 'nested' : dims === 2 ? 'flat' : 'nested';
-  const shapeMeta = arrayOf2d ? [(data.type as { listSize: number }).listSize, (inner as { listSize: number }).listSize] : tensor ? tensorShape(batch) : null;
+  const dims: 1 | 2 =
+    nested2d || arrayOf2d || yBin !== null || (tensor && (tensorShape(batch)?.length ?? 1) === 2) ? 2 : 1;
+  const layout = arrayOf2d
+    ? 'array'
+    : tensor
+      ? tensorShape(batch)
+        ? 'tensor'
+        : 'array'
+      : nested2d
+        ? 'nested'
+        : dims === 2
+          ? 'flat'
+          : 'nested';
+  const shapeMeta = arrayOf2d
+    ? [(data.type as { listSize: number }).listSize, (inner as { listSize: number }).listSize]
+    : tensor
+      ? tensorShape(batch)
+      : null;
 
   // apache-arrow slices list offsets and fixed-size-list children with their parent, so indexes are
   // relative to the batch and no `offset` is added (checked against sliced vectors).
-  const listSize = tensor ? (data.type as { listSize: number }).listSize * (arrayOf2d ? (inner as { listSize: number }).listSize : 1) : 0;
+  const listSize = tensor
+    ? (data.type as { listSize: number }).listSize * (arrayOf2d ? (inner as { listSize: number }).listSize : 1)
+    : 0;
   /** [start, end) of row i in the leaf buffer, and the nested row's inner-list count. */
   const span = (i: number): [number, number, number] => {
     if (tensor) return [i * listSize, (i + 1) * listSize, 0];

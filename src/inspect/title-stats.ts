@@ -10,7 +10,15 @@ import type { CheckCounts } from './types.js';
 
 /** Zero counts of every check. */
 export function noChecks(): CheckCounts {
-  return { emptyHistograms: 0, nanHistograms: 0, negativeHistograms: 0, zeroEntries: 0, missingLumisections: 0, duplicateKeys: 0, shapeMismatches: 0 };
+  return {
+    emptyHistograms: 0,
+    nanHistograms: 0,
+    negativeHistograms: 0,
+    zeroEntries: 0,
+    missingLumisections: 0,
+    duplicateKeys: 0,
+    shapeMismatches: 0,
+  };
 }
 
 /** What one scan of a histogram's bins found. */

@@ -47,7 +47,14 @@ export async function ensureDirectory(dir: string): Promise<void> {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw toDqmError(err);
     let missing = dir;
-    while (dirname(missing) !== missing && !(await stat(dirname(missing)).then(() => true, () => false))) missing = dirname(missing);
+    while (
+      dirname(missing) !== missing &&
+      !(await stat(dirname(missing)).then(
+        () => true,
+        () => false,
+      ))
+    )
+      missing = dirname(missing);
     try {
       await mkdir(missing);
       await mkdir(dir, { recursive: true });
@@ -93,7 +100,11 @@ export async function removeTemporary(path: string): Promise<void> {
  * Writes `data` to `path` atomically (temporary name, fsync, rename, directory fsync). `crashAt`
  * names the crash point reached between the synced temporary file and the rename (tests only).
  */
-export async function writeFileAtomic(path: string, data: string | Uint8Array, crashAt?: CrashPointName): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  crashAt?: CrashPointName,
+): Promise<void> {
   await ensureDirectory(dirname(path));
   const tmp = temporaryPathFor(path);
   try {

@@ -13,7 +13,8 @@ function rangeBytes(data: Data, start: number, count: number): number {
     for (const child of data.children) n += rangeBytes(child, start, count);
     return n;
   }
-  if (DataType.isFixedSizeList(type)) return n + rangeBytes(data.children[0], start * type.listSize, count * type.listSize);
+  if (DataType.isFixedSizeList(type))
+    return n + rangeBytes(data.children[0], start * type.listSize, count * type.listSize);
   if (DataType.isList(type) || DataType.isUtf8(type) || DataType.isBinary(type)) {
     const offsets = data.valueOffsets as Int32Array;
     const first = offsets[start];

@@ -22,4 +22,8 @@ export interface FileEncoder {
 }
 
 /** Opens a file encoder at `temporaryPath` for batches of `schema`; `firstBatch` may size row groups. */
-export type FileEncoderFactory = (temporaryPath: string, schema: Schema, firstBatch: RecordBatch) => Promise<FileEncoder>;
+export type FileEncoderFactory = (
+  temporaryPath: string,
+  schema: Schema,
+  firstBatch: RecordBatch,
+) => Promise<FileEncoder>;

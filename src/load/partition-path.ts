@@ -23,7 +23,11 @@ export function partitionSegment(name: string, value: string | null): string {
   const encodedValue = value === null || value === '' ? DEFAULT_PARTITION : encodePartitionSegment(value);
   const segment = `${encodePartitionSegment(name)}=${encodedValue}`;
   if (Buffer.byteLength(segment) > MAX_SEGMENT_BYTES) {
-    throw new InputError('E_PARTITION_VALUE', `partition: value of "${name}" is too long for a directory name (${Buffer.byteLength(segment)} bytes encoded, at most ${MAX_SEGMENT_BYTES})`, { field: name });
+    throw new InputError(
+      'E_PARTITION_VALUE',
+      `partition: value of "${name}" is too long for a directory name (${Buffer.byteLength(segment)} bytes encoded, at most ${MAX_SEGMENT_BYTES})`,
+      { field: name },
+    );
   }
   return segment;
 }

@@ -33,13 +33,21 @@ function partitionValue(value: unknown): string | null {
 }
 
 const PARTITIONABLE = (type: DataType): boolean =>
-  DataType.isInt(type) || DataType.isUtf8(type) || DataType.isBool(type) || (DataType.isDictionary(type) && DataType.isUtf8(type.dictionary));
+  DataType.isInt(type) ||
+  DataType.isUtf8(type) ||
+  DataType.isBool(type) ||
+  (DataType.isDictionary(type) && DataType.isUtf8(type.dictionary));
 
 /** Opens a partitioned sink. Throws ConfigError when `partitionBy` is empty or names a column twice. */
 export function openPartitionedSink(options: PartitionedSinkOptions): Sink {
-  if (options.partitionBy.length === 0) throw new ConfigError('E_PARTITION_BY', 'partitioned sink: partitionBy is empty', { field: 'partitionBy' });
+  if (options.partitionBy.length === 0)
+    throw new ConfigError('E_PARTITION_BY', 'partitioned sink: partitionBy is empty', { field: 'partitionBy' });
   if (new Set(options.partitionBy).size !== options.partitionBy.length) {
-    throw new ConfigError('E_PARTITION_BY', `partitioned sink: partitionBy names a column twice (${options.partitionBy.join(', ')})`, { field: 'partitionBy' });
+    throw new ConfigError(
+      'E_PARTITION_BY',
+      `partitioned sink: partitionBy names a column twice (${options.partitionBy.join(', ')})`,
+      { field: 'partitionBy' },
+    );
   }
   resolveSinkOptions(options);
   const maxOpen = Math.max(1, options.maxOpenPartitions ?? 32);
@@ -78,11 +86,24 @@ export function openPartitionedSink(options: PartitionedSinkOptions): Sink {
     if (checkedSchema === schema) return;
     for (const name of options.partitionBy) {
       const field = schema.fields.find((f) => f.name === name);
-      if (!field) throw new ConfigError('E_PARTITION_BY', `partitioned sink: no column "${name}" to partition by. Columns are: ${schema.fields.map((f) => f.name).join(', ')}`, { field: 'partitionBy' });
-      if (!PARTITIONABLE(field.type)) throw new ConfigError('E_PARTITION_BY', `partitioned sink: cannot partition by "${name}" of type ${String(field.type)} (integers, strings and booleans only)`, { field: 'partitionBy' });
+      if (!field)
+        throw new ConfigError(
+          'E_PARTITION_BY',
+          `partitioned sink: no column "${name}" to partition by. Columns are: ${schema.fields.map((f) => f.name).join(', ')}`,
+          { field: 'partitionBy' },
+        );
+      if (!PARTITIONABLE(field.type))
+        throw new ConfigError(
+          'E_PARTITION_BY',
+          `partitioned sink: cannot partition by "${name}" of type ${String(field.type)} (integers, strings and booleans only)`,
+          { field: 'partitionBy' },
+        );
     }
     checkedSchema = schema;
-    fileSchema = new Schema(schema.fields.filter((f) => !drop.has(f.name)), schema.metadata);
+    fileSchema = new Schema(
+      schema.fields.filter((f) => !drop.has(f.name)),
+      schema.metadata,
+    );
   };
 
   return {
@@ -94,7 +115,8 @@ export function openPartitionedSink(options: PartitionedSinkOptions): Sink {
       const groups = new Map<string, { values: Record<string, string>; rows: number[] }>();
       for (let r = 0; r < batch.numRows; r++) {
         const values: Record<string, string> = {};
-        for (let c = 0; c < columns.length; c++) values[options.partitionBy[c]] = partitionValue(columns[c].get(r)) ?? '';
+        for (let c = 0; c < columns.length; c++)
+          values[options.partitionBy[c]] = partitionValue(columns[c].get(r)) ?? '';
         const key = partitionPath(values);
         let g = groups.get(key);
         if (!g) groups.set(key, (g = { values, rows: [] }));
@@ -102,7 +124,9 @@ export function openPartitionedSink(options: PartitionedSinkOptions): Sink {
       }
       for (const [key, g] of groups) {
         const contiguous = g.rows[g.rows.length - 1] - g.rows[0] === g.rows.length - 1;
-        const part = contiguous ? batch.slice(g.rows[0], g.rows[0] + g.rows.length) : takeRows(batch, Int32Array.from(g.rows));
+        const part = contiguous
+          ? batch.slice(g.rows[0], g.rows[0] + g.rows.length)
+          : takeRows(batch, Int32Array.from(g.rows));
         await (await sinkFor(key, g.values)).write(dropColumns(part, drop, fileSchema!));
       }
     },

@@ -51,7 +51,10 @@ function describeSchemaChange(before: Schema, after: Schema): string {
   const b = schemaToJSON(after, false).fields;
   for (let i = 0; i < Math.max(a.length, b.length); i++) {
     if (JSON.stringify(a[i]) !== JSON.stringify(b[i])) {
-      const show = (f: (typeof a)[number] | undefined): string => (f ? `${f.name}: ${f.type}${f.metadata?.['ARROW:extension:metadata'] ? ' ' + f.metadata['ARROW:extension:metadata'] : ''}` : 'nothing');
+      const show = (f: (typeof a)[number] | undefined): string =>
+        f
+          ? `${f.name}: ${f.type}${f.metadata?.['ARROW:extension:metadata'] ? ' ' + f.metadata['ARROW:extension:metadata'] : ''}`
+          : 'nothing';
       return `${show(a[i])} became ${show(b[i])}`;
     }
   }
@@ -87,14 +90,22 @@ export class RollingSink implements Sink {
     const signature = schemaSignature(batch.schema);
     if (this.current && signature !== this.current.signature) {
       if (this.settings.onSchemaChange !== 'new-file') {
-        throw new InputError('E_SCHEMA_CHANGE', `sink: the schema changed within ${this.current.relativePath}: ${describeSchemaChange(this.current.schema, batch.schema)} (onSchemaChange: error)`, {
-          file: this.current.relativePath,
-        });
+        throw new InputError(
+          'E_SCHEMA_CHANGE',
+          `sink: the schema changed within ${this.current.relativePath}: ${describeSchemaChange(this.current.schema, batch.schema)} (onSchemaChange: error)`,
+          {
+            file: this.current.relativePath,
+          },
+        );
       }
       await this.finishCurrent();
     }
     const arrowBytes = batchByteLength(batch);
-    if (this.current && this.current.rows > 0 && this.current.encoder.projectedBytes(arrowBytes) > this.settings.maxFileBytes) {
+    if (
+      this.current &&
+      this.current.rows > 0 &&
+      this.current.encoder.projectedBytes(arrowBytes) > this.settings.maxFileBytes
+    ) {
       await this.finishCurrent();
     }
     if (!this.current) this.current = await this.openFile(batch, signature);
@@ -130,7 +141,11 @@ export class RollingSink implements Sink {
     }
     if (result.rows !== file.rows) {
       await removeTemporary(file.temporaryPath).catch(() => {});
-      throw new InternalError('E_ROW_COUNT', `sink: ${file.relativePath} holds ${result.rows} rows, ${file.rows} were written`, { file: file.relativePath });
+      throw new InternalError(
+        'E_ROW_COUNT',
+        `sink: ${file.relativePath} holds ${result.rows} rows, ${file.rows} were written`,
+        { file: file.relativePath },
+      );
     }
     this.finished.push({
       temporaryPath: file.temporaryPath,

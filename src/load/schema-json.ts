@@ -30,7 +30,8 @@ function childrenOf(type: DataType): Field[] {
 
 function fieldToJSON(field: Field): FieldJSON {
   const out: FieldJSON = { name: field.name, type: String(field.type), nullable: field.nullable };
-  if (field.metadata.size > 0) out.metadata = Object.fromEntries([...field.metadata].sort(([a], [b]) => (a < b ? -1 : 1)));
+  if (field.metadata.size > 0)
+    out.metadata = Object.fromEntries([...field.metadata].sort(([a], [b]) => (a < b ? -1 : 1)));
   const children = childrenOf(field.type);
   if (children.length > 0) out.children = children.map(fieldToJSON);
   return out;
@@ -39,7 +40,8 @@ function fieldToJSON(field: Field): FieldJSON {
 /** The schema as JSON; `withMetadata: false` leaves out schema-level metadata (provenance). */
 export function schemaToJSON(schema: Schema, withMetadata = true): SchemaJSON {
   const out: SchemaJSON = { fields: schema.fields.map(fieldToJSON) };
-  if (withMetadata && schema.metadata.size > 0) out.metadata = Object.fromEntries([...schema.metadata].sort(([a], [b]) => (a < b ? -1 : 1)));
+  if (withMetadata && schema.metadata.size > 0)
+    out.metadata = Object.fromEntries([...schema.metadata].sort(([a], [b]) => (a < b ? -1 : 1)));
   return out;
 }
 

@@ -6,7 +6,17 @@
 import { DataType, RecordBatch, Struct, makeData, makeVector, type Data, type Field, type Schema } from 'apache-arrow';
 import { InternalError } from '../errors.js';
 
-type TypedArray = Int8Array | Int16Array | Int32Array | Float32Array | Float64Array | BigInt64Array | Uint8Array | Uint16Array | Uint32Array | BigUint64Array;
+type TypedArray =
+  | Int8Array
+  | Int16Array
+  | Int32Array
+  | Float32Array
+  | Float64Array
+  | BigInt64Array
+  | Uint8Array
+  | Uint16Array
+  | Uint32Array
+  | BigUint64Array;
 
 function validity(data: Data, rows: Int32Array): { nullBitmap?: Uint8Array; nullCount: number } {
   if (data.nullCount === 0) return { nullCount: 0 };
@@ -29,7 +39,8 @@ function childRangeIndices(offsets: Int32Array, rows: Int32Array): { childRows: 
   }
   const childRows = new Int32Array(total);
   let k = 0;
-  for (let i = 0; i < rows.length; i++) for (let j = offsets[rows[i]]; j < offsets[rows[i] + 1]; j++) childRows[k++] = j;
+  for (let i = 0; i < rows.length; i++)
+    for (let j = offsets[rows[i]]; j < offsets[rows[i] + 1]; j++) childRows[k++] = j;
   return { childRows, newOffsets };
 }
 
@@ -48,7 +59,13 @@ export function takeData(data: Data, rows: Int32Array): Data {
   }
   if (DataType.isList(type)) {
     const { childRows, newOffsets } = childRangeIndices(data.valueOffsets as Int32Array, rows);
-    return makeData({ type, length: rows.length, valueOffsets: newOffsets, child: takeData(data.children[0], childRows), ...nulls });
+    return makeData({
+      type,
+      length: rows.length,
+      valueOffsets: newOffsets,
+      child: takeData(data.children[0], childRows),
+      ...nulls,
+    });
   }
   if (DataType.isUtf8(type)) {
     const offsets = data.valueOffsets as Int32Array;
@@ -70,7 +87,9 @@ export function takeData(data: Data, rows: Int32Array): Data {
     const Ctor = values.constructor as new (n: number) => TypedArray;
     const out = new Ctor(rows.length * stride);
     if (stride === 1) for (let i = 0; i < rows.length; i++) out[i] = values[rows[i]];
-    else for (let i = 0; i < rows.length; i++) for (let j = 0; j < stride; j++) out[i * stride + j] = values[rows[i] * stride + j];
+    else
+      for (let i = 0; i < rows.length; i++)
+        for (let j = 0; j < stride; j++) out[i * stride + j] = values[rows[i] * stride + j];
     const props = { type, length: rows.length, data: out, ...nulls } as Record<string, unknown>;
     if (DataType.isDictionary(type)) props.dictionary = data.dictionary;
     return makeData(props as never);
@@ -90,5 +109,8 @@ export function dropColumns(batch: RecordBatch, names: ReadonlySet<string>, sche
     if (!names.has(f.name)) keep.push(i);
   });
   const children = keep.map((i) => batch.data.children[i]);
-  return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: batch.numRows, children, nullCount: 0 }));
+  return new RecordBatch(
+    schema,
+    makeData({ type: new Struct(schema.fields), length: batch.numRows, children, nullCount: 0 }),
+  );
 }

@@ -27,7 +27,11 @@ export function checkShardable(loaded: LoadedPipeline, stream: Stream): void {
         ? 'max_records counts records across all slices'
         : null;
   if (why) {
-    throw new UsageError('E_SHARD_UNSUPPORTED', `${loaded.file}: stream ${stream.name} cannot be sharded: ${why}; run it unsharded`, { file: loaded.file, field: `streams.${stream.name}` });
+    throw new UsageError(
+      'E_SHARD_UNSUPPORTED',
+      `${loaded.file}: stream ${stream.name} cannot be sharded: ${why}; run it unsharded`,
+      { file: loaded.file, field: `streams.${stream.name}` },
+    );
   }
 }
 
@@ -41,7 +45,10 @@ export async function sliceAssignment(
   let all: Array<SourceSlice & { shard?: number }> | undefined;
   if (o.plan) {
     const ps = o.plan.streams.find((s) => s.name === stream.name);
-    if (!ps) throw new ConfigError('E_PLAN_STALE', `the plan file has no stream ${stream.name}; write the plan again`, { field: `streams.${stream.name}` });
+    if (!ps)
+      throw new ConfigError('E_PLAN_STALE', `the plan file has no stream ${stream.name}; write the plan again`, {
+        field: `streams.${stream.name}`,
+      });
     all = slicesOf(ps).map((s, i) => ({ ...s, shard: ps.slices[i].shard }));
   }
   if (!o.shard) return all ? { slices: all } : {};

@@ -12,7 +12,11 @@ import type { SliceEstimate } from '../sources/source.js';
 import { streamSpecFor } from '../sources/playground/stream-plan.js';
 
 /** The slices of a CSV histogram stream with exact record counts and byte estimates (the CSV bytes of their rows). */
-export async function planCsvStream(stream: Stream, session: CsvSession, o: { minRun?: number } = {}): Promise<{ slices: Slice[]; estimates: SliceEstimate[] }> {
+export async function planCsvStream(
+  stream: Stream,
+  session: CsvSession,
+  o: { minRun?: number } = {},
+): Promise<{ slices: Slice[]; estimates: SliceEstimate[] }> {
   const { files, dim: forced, description } = session.options;
   const dim = stream.endpoint === 'lumisection_histograms_1d' ? 1 : 2;
   const scans = await scanFiles(session.pool(), files, forced, DEFAULT_READ_SETTINGS);
@@ -28,5 +32,8 @@ export async function planCsvStream(stream: Stream, session: CsvSession, o: { mi
     });
   });
   // "pages" are the server's; a CSV export reads no pages.
-  return { slices: planned.map((p) => p.slice), estimates: records.map((r, s) => ({ records: r, pages: 0, bytes: bytes[s] })) };
+  return {
+    slices: planned.map((p) => p.slice),
+    estimates: records.map((r, s) => ({ records: r, pages: 0, bytes: bytes[s] })),
+  };
 }

@@ -40,7 +40,12 @@ export async function makePlan(loaded: LoadedPipeline, o: MakePlanOptions): Prom
     let estimates: SliceEstimate[] | undefined;
     if (csv && isHistogramStream(stream.endpoint)) {
       // CSV files: exact counts from the fast scans (the probe costs nothing more).
-      if (o.shards !== undefined) throw new UsageError('E_CSV_SHARDS', `${loaded.file}: stream ${stream.name} reads CSV files, which are not split into shards; give each process its own files`, { file: loaded.file, field: `streams.${stream.name}` });
+      if (o.shards !== undefined)
+        throw new UsageError(
+          'E_CSV_SHARDS',
+          `${loaded.file}: stream ${stream.name} reads CSV files, which are not split into shards; give each process its own files`,
+          { file: loaded.file, field: `streams.${stream.name}` },
+        );
       ({ slices, estimates } = await planCsvStream(stream, csv, { minRun }));
     } else {
       slices = await o.source.plan(stream, { minRun, signal: o.signal });
@@ -50,7 +55,12 @@ export async function makePlan(loaded: LoadedPipeline, o: MakePlanOptions): Prom
       name: stream.name,
       endpoint: stream.endpoint,
       output: stream.output.path,
-      slices: slices.map((s, i) => ({ key: s.key, filters: s.filters, partition: s.partition, ...(estimates ? { estimate: estimates[i] } : {}) })),
+      slices: slices.map((s, i) => ({
+        key: s.key,
+        filters: s.filters,
+        partition: s.partition,
+        ...(estimates ? { estimate: estimates[i] } : {}),
+      })),
     });
   }
   if (o.shards !== undefined) {
@@ -70,8 +80,20 @@ export async function makePlan(loaded: LoadedPipeline, o: MakePlanOptions): Prom
 }
 
 /** Totals of a list of slices' estimates (absent estimates count as unknown). */
-export function planTotals(slices: ReadonlyArray<{ estimate?: { records: number; pages: number; bytes: number } }>): { slices: number; records: number; pages: number; bytes: number; probed: boolean } {
-  const t = { slices: slices.length, records: 0, pages: 0, bytes: 0, probed: slices.every((s) => s.estimate !== undefined) };
+export function planTotals(slices: ReadonlyArray<{ estimate?: { records: number; pages: number; bytes: number } }>): {
+  slices: number;
+  records: number;
+  pages: number;
+  bytes: number;
+  probed: boolean;
+} {
+  const t = {
+    slices: slices.length,
+    records: 0,
+    pages: 0,
+    bytes: 0,
+    probed: slices.every((s) => s.estimate !== undefined),
+  };
   for (const s of slices) {
     t.records += s.estimate?.records ?? 0;
     t.pages += s.estimate?.pages ?? 0;

@@ -56,17 +56,31 @@ export interface PlanFile {
  * Hash of a plan's substance: config hash, shard count, and per stream the slice keys, filters and
  * shard (not the estimates or times), so two shards that planned the same work agree on it.
  */
-export function planHash(configHash: string, shards: number | null, streams: ReadonlyArray<{ name: string; slices: ReadonlyArray<{ key: string; filters: Filters; shard?: number }> }>): string {
+export function planHash(
+  configHash: string,
+  shards: number | null,
+  streams: ReadonlyArray<{ name: string; slices: ReadonlyArray<{ key: string; filters: Filters; shard?: number }> }>,
+): string {
   const body = {
     configHash,
     shards,
-    streams: streams.map((s) => ({ name: s.name, slices: s.slices.map((x) => ({ key: x.key, filters: x.filters, shard: x.shard ?? null })) })),
+    streams: streams.map((s) => ({
+      name: s.name,
+      slices: s.slices.map((x) => ({ key: x.key, filters: x.filters, shard: x.shard ?? null })),
+    })),
   };
   return createHash('sha256').update(canonicalJson(body)).digest('hex');
 }
 
 /** Assembles a plan file (computing its hash). */
-export function buildPlanFile(input: { pipeline: string; configHash: string; source: string; shards: number | null; streams: PlanStream[]; createdAt?: string }): PlanFile {
+export function buildPlanFile(input: {
+  pipeline: string;
+  configHash: string;
+  source: string;
+  shards: number | null;
+  streams: PlanStream[];
+  createdAt?: string;
+}): PlanFile {
   return {
     planVersion: 1,
     tool: { name: 'dqm-export', version: VERSION },
@@ -116,7 +130,10 @@ const planSchema = z.object({
  * Reads and checks a plan file: its shape, its hash (a hand-edited plan is refused), and that it was
  * made from this pipeline (same config hash).
  */
-export async function readPlanFile(path: string, expect: { configHash: string; pipelineFile: string }): Promise<PlanFile> {
+export async function readPlanFile(
+  path: string,
+  expect: { configHash: string; pipelineFile: string },
+): Promise<PlanFile> {
   let raw: unknown;
   try {
     raw = JSON.parse(await readFile(path, 'utf8'));
@@ -128,11 +145,19 @@ export async function readPlanFile(path: string, expect: { configHash: string; p
   const parsed = planSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new InputError('E_PLAN_FILE', `plan file ${path}: ${issue.path.join('.') || '(root)'}: ${issue.message}; write it with dqm-export plan --write-plan`, { file: path });
+    throw new InputError(
+      'E_PLAN_FILE',
+      `plan file ${path}: ${issue.path.join('.') || '(root)'}: ${issue.message}; write it with dqm-export plan --write-plan`,
+      { file: path },
+    );
   }
   const plan = { ...parsed.data, tool: (raw as PlanFile).tool } as PlanFile;
   if (planHash(plan.configHash, plan.shards, plan.streams) !== plan.planHash) {
-    throw new InputError('E_PLAN_FILE', `plan file ${path} was modified after it was written (planHash does not match its content); write it again with dqm-export plan --write-plan`, { file: path });
+    throw new InputError(
+      'E_PLAN_FILE',
+      `plan file ${path} was modified after it was written (planHash does not match its content); write it again with dqm-export plan --write-plan`,
+      { file: path },
+    );
   }
   if (plan.configHash !== expect.configHash) {
     throw new ConfigError(
@@ -144,7 +169,11 @@ export async function readPlanFile(path: string, expect: { configHash: string; p
   for (const s of plan.streams) {
     for (const slice of s.slices) {
       if (plan.shards !== null && (slice.shard === undefined || slice.shard >= plan.shards)) {
-        throw new InputError('E_PLAN_FILE', `plan file ${path}: slice ${slice.key} of stream ${s.name} has no valid shard (plan has ${plan.shards} shards)`, { file: path });
+        throw new InputError(
+          'E_PLAN_FILE',
+          `plan file ${path}: slice ${slice.key} of stream ${s.name} has no valid shard (plan has ${plan.shards} shards)`,
+          { file: path },
+        );
       }
     }
   }
@@ -153,5 +182,10 @@ export async function readPlanFile(path: string, expect: { configHash: string; p
 
 /** The slices of a plan stream as the extractor takes them. */
 export function slicesOf(stream: PlanStream): SourceSlice[] {
-  return stream.slices.map((s) => ({ key: s.key, endpoint: stream.endpoint, filters: s.filters, partition: s.partition }));
+  return stream.slices.map((s) => ({
+    key: s.key,
+    endpoint: stream.endpoint,
+    filters: s.filters,
+    partition: s.partition,
+  }));
 }

@@ -25,7 +25,14 @@ import { chunkToBatch } from '../sources/csv/chunk-batch.js';
 import type { HistogramChunk } from '../sources/csv/chunk.js';
 import { idBases, planCsvSlices, routeRows, type FileSummary } from '../sources/csv/csv-plan.js';
 import { exportRanges } from '../sources/csv/export-file.js';
-import { DEFAULT_READ_SETTINGS, scanFiles, summaryOfCommitted, summaryOfScan, type CommittedFileReport, type CsvReadSettings } from '../sources/csv/file-scans.js';
+import {
+  DEFAULT_READ_SETTINGS,
+  scanFiles,
+  summaryOfCommitted,
+  summaryOfScan,
+  type CommittedFileReport,
+  type CsvReadSettings,
+} from '../sources/csv/file-scans.js';
 import type { BadRowPolicy, ParseTask } from '../sources/csv/parse-range.js';
 import type { FileScanResult } from '../sources/csv/scan-file.js';
 import { TaskFailure, type CsvWorkerPool } from '../sources/csv/worker-pool.js';
@@ -96,7 +103,12 @@ export async function runCsvStream(stream: Stream, o: CsvStreamOptions): Promise
   // What planning needs of every file: committed ones from their journal lines, others scanned.
   const keys = o.files.map((f) => fileKey(o.root, f));
   const todo = o.files.map((_, i) => i).filter((i) => !committed.has(sliceId(stream.name, keys[i])));
-  const scanned = await scanFiles(o.pool, todo.map((i) => o.files[i]), o.dim, read);
+  const scanned = await scanFiles(
+    o.pool,
+    todo.map((i) => o.files[i]),
+    o.dim,
+    read,
+  );
   const scans = new Map<number, FileScanResult>(todo.map((i, k) => [i, scanned[k]]));
   const summaries: FileSummary[] = [];
   for (let i = 0; i < o.files.length; i++) {
@@ -130,9 +142,23 @@ export async function runCsvStream(stream: Stream, o: CsvStreamOptions): Promise
   const transform = streamTransform(stream);
   const float32 = transform.dtype === 'float32';
   const startedAt = new Date().toISOString();
-  const provenance: Provenance = { sourceUrl: `${o.baseUrl}/api/${endpoint}/`, endpoint, filters: spec.filters ?? {}, configHash: o.configHash, startedAt };
-  const metadata = { ...provenanceMetadata(provenance), 'dqm_export.version': VERSION, 'dqm_export.stream': stream.name };
-  const ledger = await openSliceLedger(root, target, prepared, { stream: stream.name, at: startedAt, configHash: o.configHash });
+  const provenance: Provenance = {
+    sourceUrl: `${o.baseUrl}/api/${endpoint}/`,
+    endpoint,
+    filters: spec.filters ?? {},
+    configHash: o.configHash,
+    startedAt,
+  };
+  const metadata = {
+    ...provenanceMetadata(provenance),
+    'dqm_export.version': VERSION,
+    'dqm_export.stream': stream.name,
+  };
+  const ledger = await openSliceLedger(root, target, prepared, {
+    stream: stream.name,
+    at: startedAt,
+    configHash: o.configHash,
+  });
   summary.rejects += ledger.resumedRejects;
   const rejects = openRejectsFile(join(root, target.rejectsPath));
   // One sink per (file, slice): a file's slices commit together, in its journal line.
@@ -199,13 +225,19 @@ export async function runCsvStream(stream: Stream, o: CsvStreamOptions): Promise
           // All its rows are in: close the slice's files now, so few are open at once.
           if (remaining[chunk.slice] <= 0 && open.has(chunk.slice)) await closeSlice(chunk.slice);
         };
-        await exportRanges({ pool: o.pool, tasks, signal: o.signal, ahead: o.ahead }, { consume }).catch((err: unknown) => {
-          throw err instanceof TaskFailure ? taskError(file.path, err) : err;
-        });
+        await exportRanges({ pool: o.pool, tasks, signal: o.signal, ahead: o.ahead }, { consume }).catch(
+          (err: unknown) => {
+            throw err instanceof TaskFailure ? taskError(file.path, err) : err;
+          },
+        );
         for (const s of [...open]) await closeSlice(s);
       }
       const fileRejects = rejects.countOf(key);
-      await ledger.commit(key, written, { csv: csvReport(summaries[i] as FileSummary & CommittedFileReport), records: fileRecords, rejects: fileRejects });
+      await ledger.commit(key, written, {
+        csv: csvReport(summaries[i] as FileSummary & CommittedFileReport),
+        records: fileRecords,
+        rejects: fileRejects,
+      });
       summary.records += fileRecords;
       summary.rejects += fileRejects;
       summary.bytesIn += scan.size;
@@ -236,7 +268,8 @@ function taskError(path: string, f: TaskFailure): InputError {
       { file: path, line: f.line },
     );
   }
-  if (f.code === 'E_RECORD_INVALID') return new InputError('E_RECORD_INVALID', `${path}:${f.line}: ${f.message}`, { file: path, line: f.line });
+  if (f.code === 'E_RECORD_INVALID')
+    return new InputError('E_RECORD_INVALID', `${path}:${f.line}: ${f.message}`, { file: path, line: f.line });
   return new InputError(f.code as CodeOf<'input'>, `${path}: ${f.message}`, { file: path });
 }
 

@@ -42,9 +42,17 @@ export async function runPipeline(loaded: LoadedPipeline, options: RunOptions): 
   try {
     if (options.shard && pipeline.prepare?.length) {
       // N shards must not all start parsing the same files: `plan --prepare` runs them once.
-      options.logger.warn({ shard: options.shard.index }, 'prepare steps are not run by a shard; run them once with plan --prepare (or an unsharded run)');
+      options.logger.warn(
+        { shard: options.shard.index },
+        'prepare steps are not run by a shard; run them once with plan --prepare (or an unsharded run)',
+      );
     } else if (pipeline.prepare?.length) {
-      if (!source.prepare) throw new ConfigError('E_PREPARE_UNSUPPORTED', `${loaded.file}: prepare steps need a dqm-playground source, not ${source.kind}`, { file: loaded.file, field: 'prepare' });
+      if (!source.prepare)
+        throw new ConfigError(
+          'E_PREPARE_UNSUPPORTED',
+          `${loaded.file}: prepare steps need a dqm-playground source, not ${source.kind}`,
+          { file: loaded.file, field: 'prepare' },
+        );
       await source.prepare(pipeline.prepare, { logger: options.logger, signal: options.signal });
     }
     const outRoot = options.outDir ? resolve(options.outDir) : loaded.dir;
@@ -54,10 +62,14 @@ export async function runPipeline(loaded: LoadedPipeline, options: RunOptions): 
       if (csv && isHistogramStream(stream.endpoint)) {
         // CSV histograms are streamed from the files, file by file (src/sources/csv/).
         if (options.plan || options.shard) {
-          throw new UsageError('E_CSV_SHARDS', `${loaded.file}: stream ${stream.name} reads CSV files, which are not split into shards; give each process its own files`, {
-            file: loaded.file,
-            field: `streams.${stream.name}`,
-          });
+          throw new UsageError(
+            'E_CSV_SHARDS',
+            `${loaded.file}: stream ${stream.name} reads CSV files, which are not split into shards; give each process its own files`,
+            {
+              file: loaded.file,
+              field: `streams.${stream.name}`,
+            },
+          );
         }
         const s = await runCsvStream(stream, {
           ...csv.options,

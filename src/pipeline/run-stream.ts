@@ -80,7 +80,8 @@ interface SliceLoop {
 async function writePage(loop: SliceLoop, key: string, event: Extract<SourceEvent, { type: 'batch' }>): Promise<void> {
   loop.summary.bytesIn += event.bytes;
   let records = event.records as unknown[];
-  if (loop.stream.max_records !== undefined) records = records.slice(0, Math.max(0, loop.stream.max_records - loop.exported));
+  if (loop.stream.max_records !== undefined)
+    records = records.slice(0, Math.max(0, loop.stream.max_records - loop.exported));
   const held = loop.pending.get(key) ?? { records: [], bytes: 0 };
   for (const r of records) held.records.push(r);
   held.bytes += event.bytes;
@@ -119,7 +120,12 @@ async function commitSlice(loop: SliceLoop, event: Extract<SourceEvent, { type: 
 }
 
 /** Plans the slices (or takes the given ones) and drops those a resumed run committed already. */
-async function slicesToRun(stream: Stream, o: StreamRunOptions, committed: ReadonlyMap<string, unknown>, minRun: number | undefined) {
+async function slicesToRun(
+  stream: Stream,
+  o: StreamRunOptions,
+  committed: ReadonlyMap<string, unknown>,
+  minRun: number | undefined,
+) {
   const planned = o.slices ?? (await o.source.plan(stream, { minRun, signal: o.signal }));
   return { planned: planned.length, slices: planned.filter((s) => !committed.has(sliceId(stream.name, s.key))) };
 }
@@ -141,10 +147,22 @@ export async function runStream(stream: Stream, options: StreamRunOptions): Prom
   options.onPlanned?.(slices.length);
 
   const startedAt = new Date().toISOString();
-  const provenance: Provenance = { ...options.source.provenance(stream, minRun), configHash: options.configHash, startedAt };
-  const metadata = { ...provenanceMetadata(provenance), 'dqm_export.version': VERSION, 'dqm_export.stream': stream.name };
+  const provenance: Provenance = {
+    ...options.source.provenance(stream, minRun),
+    configHash: options.configHash,
+    startedAt,
+  };
+  const metadata = {
+    ...provenanceMetadata(provenance),
+    'dqm_export.version': VERSION,
+    'dqm_export.stream': stream.name,
+  };
   const transform = streamTransform(stream);
-  const ledger = await openSliceLedger(root, target, prepared, { stream: stream.name, at: startedAt, configHash: options.configHash });
+  const ledger = await openSliceLedger(root, target, prepared, {
+    stream: stream.name,
+    at: startedAt,
+    configHash: options.configHash,
+  });
   summary.rejects += ledger.resumedRejects;
   const loop: SliceLoop = {
     stream,
@@ -173,12 +191,22 @@ export async function runStream(stream: Stream, options: StreamRunOptions): Prom
     // Resumed after this stream (or shard) had finished: nothing to do, nothing rewritten.
     await ledger.close();
   } else {
-    await ledger.finish({ provenance, rejects: summary.rejects, seconds: (Date.now() - started) / 1000, maxRun: loop.maxRun });
+    await ledger.finish({
+      provenance,
+      rejects: summary.rejects,
+      seconds: (Date.now() - started) / 1000,
+      maxRun: loop.maxRun,
+    });
   }
   summary.files = ledger.files.length;
   summary.bytes = ledger.files.reduce((n, f) => n + f.bytes, 0);
   summary.seconds = (Date.now() - started) / 1000;
-  if (!isHistogramStream(stream.endpoint) && summary.records === 0 && summary.slices > 0 && summary.slicesSkipped === 0) {
+  if (
+    !isHistogramStream(stream.endpoint) &&
+    summary.records === 0 &&
+    summary.slices > 0 &&
+    summary.slicesSkipped === 0
+  ) {
     options.logger.warn({ stream: stream.name, url: safeUrl(provenance.sourceUrl) }, 'stream exported no records');
   }
   return summary;

@@ -29,14 +29,17 @@ export function shardOfKey(stream: string, key: string, count: number): number {
  * Returns the shard of each item, in input order.
  */
 export function assignShards(weights: readonly number[], count: number): number[] {
-  const order = weights.map((w, i) => ({ w: Number.isFinite(w) && w > 0 ? w : 0, i })).sort((a, b) => b.w - a.w || a.i - b.i);
+  const order = weights
+    .map((w, i) => ({ w: Number.isFinite(w) && w > 0 ? w : 0, i }))
+    .sort((a, b) => b.w - a.w || a.i - b.i);
   const load = new Array<number>(count).fill(0);
   const items = new Array<number>(count).fill(0);
   const out = new Array<number>(weights.length);
   for (const { w, i } of order) {
     let best = 0;
     // Equal load: fewer items wins, so zero-weight (unknown) slices still spread over shards.
-    for (let s = 1; s < count; s++) if (load[s] < load[best] || (load[s] === load[best] && items[s] < items[best])) best = s;
+    for (let s = 1; s < count; s++)
+      if (load[s] < load[best] || (load[s] === load[best] && items[s] < items[best])) best = s;
     out[i] = best;
     load[best] += w;
     items[best] += 1;
@@ -45,7 +48,8 @@ export function assignShards(weights: readonly number[], count: number): number[
 }
 
 function parseIndex(text: string, what: string): number {
-  if (!/^\d+$/.test(text.trim())) throw new UsageError('E_SHARD_INDEX', `${what}: expected a non-negative integer, got "${text}"`);
+  if (!/^\d+$/.test(text.trim()))
+    throw new UsageError('E_SHARD_INDEX', `${what}: expected a non-negative integer, got "${text}"`);
   return Number(text.trim());
 }
 
@@ -60,7 +64,8 @@ export function checkShardCount(count: number, what: string): number {
 /** `--shard I` or `--shard I/N`. */
 export function parseShardArg(value: string): { index: number; count?: number } {
   const [i, n, extra] = value.split('/');
-  if (extra !== undefined || i === undefined) throw new UsageError('E_SHARD_INDEX', `--shard: expected I or I/N, got "${value}"`);
+  if (extra !== undefined || i === undefined)
+    throw new UsageError('E_SHARD_INDEX', `--shard: expected I or I/N, got "${value}"`);
   const index = parseIndex(i, '--shard');
   if (n === undefined) return { index };
   return { index, count: checkShardCount(parseIndex(n, '--shard'), '--shard') };
@@ -75,11 +80,15 @@ export type ShardIndexSource = '--shard' | 'JOB_COMPLETION_INDEX' | 'SLURM_ARRAY
  * it is, never shifted by `SLURM_ARRAY_TASK_MIN`: the usual way to rerun one failed task,
  * `sbatch --array=3 ...`, has a minimum of 3, and a shifted index would run shard 0 instead of 3.
  */
-export function shardIndexFromEnv(env: Record<string, string | undefined>): { index: number; from: Exclude<ShardIndexSource, '--shard'> } | undefined {
+export function shardIndexFromEnv(
+  env: Record<string, string | undefined>,
+): { index: number; from: Exclude<ShardIndexSource, '--shard'> } | undefined {
   const k8s = env.JOB_COMPLETION_INDEX;
-  if (k8s !== undefined && k8s !== '') return { index: parseIndex(k8s, 'JOB_COMPLETION_INDEX'), from: 'JOB_COMPLETION_INDEX' };
+  if (k8s !== undefined && k8s !== '')
+    return { index: parseIndex(k8s, 'JOB_COMPLETION_INDEX'), from: 'JOB_COMPLETION_INDEX' };
   const slurm = env.SLURM_ARRAY_TASK_ID;
-  if (slurm !== undefined && slurm !== '') return { index: parseIndex(slurm, 'SLURM_ARRAY_TASK_ID'), from: 'SLURM_ARRAY_TASK_ID' };
+  if (slurm !== undefined && slurm !== '')
+    return { index: parseIndex(slurm, 'SLURM_ARRAY_TASK_ID'), from: 'SLURM_ARRAY_TASK_ID' };
   return undefined;
 }
 
@@ -91,7 +100,11 @@ function outOfRange(index: number, count: number, from: ShardIndexSource): Usage
       `SLURM_ARRAY_TASK_ID ${index} is out of range: ${range}; the array task id is the shard index, so submit the array as --array=0-${count - 1} (or rerun one shard with --array=I)`,
     );
   }
-  if (from === 'JOB_COMPLETION_INDEX') return new UsageError('E_SHARD_INDEX', `JOB_COMPLETION_INDEX ${index} is out of range: ${range}; set the Job's completions to ${count}`);
+  if (from === 'JOB_COMPLETION_INDEX')
+    return new UsageError(
+      'E_SHARD_INDEX',
+      `JOB_COMPLETION_INDEX ${index} is out of range: ${range}; set the Job's completions to ${count}`,
+    );
   return new UsageError('E_SHARD_INDEX', `shard index ${index} is out of range: ${range}`);
 }
 
@@ -109,19 +122,29 @@ export function resolveShard(input: {
   const arg = input.shard !== undefined ? parseShardArg(String(input.shard)) : undefined;
   const counts = [arg?.count, input.shards, input.planShards ?? undefined].filter((c): c is number => c !== undefined);
   if (counts.length === 0) {
-    if (arg) throw new UsageError('E_SHARD_COUNT', `--shard ${input.shard}: the shard count is unknown; use --shard I/N, --shards N, or --plan with a plan written by plan --shards N`);
+    if (arg)
+      throw new UsageError(
+        'E_SHARD_COUNT',
+        `--shard ${input.shard}: the shard count is unknown; use --shard I/N, --shards N, or --plan with a plan written by plan --shards N`,
+      );
     return undefined;
   }
   const count = checkShardCount(counts[0], '--shards');
   if (counts.some((c) => c !== count)) {
-    throw new UsageError('E_SHARD_COUNT', `conflicting shard counts: ${[...new Set(counts)].join(' vs ')} (from --shard, --shards and the plan file)`);
+    throw new UsageError(
+      'E_SHARD_COUNT',
+      `conflicting shard counts: ${[...new Set(counts)].join(' vs ')} (from --shard, --shards and the plan file)`,
+    );
   }
   let index = arg?.index;
   let from: ShardIndexSource = '--shard';
   if (index === undefined) {
     const fromEnv = shardIndexFromEnv(input.env);
     if (!fromEnv) {
-      throw new UsageError('E_SHARD_INDEX', `no shard index: give --shard I (HTCondor: --shard $(Process)) or run under an engine that sets JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID`);
+      throw new UsageError(
+        'E_SHARD_INDEX',
+        `no shard index: give --shard I (HTCondor: --shard $(Process)) or run under an engine that sets JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID`,
+      );
     }
     index = fromEnv.index;
     from = fromEnv.from;

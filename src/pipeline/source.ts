@@ -53,7 +53,8 @@ export function clientFor(source: PlaygroundSource, baseDir: string, options: So
 export async function openSource(loaded: LoadedPipeline, options: SourceOptions): Promise<Source> {
   const source = loaded.pipeline.source;
   if (source.type === 'dqm-playground') return pageNumberSource(clientFor(source, loaded.dir, options));
-  if (source.type === 'dials') return (await import('../sources/dials/source.js')).openDialsSource(source, loaded.dir, options);
+  if (source.type === 'dials')
+    return (await import('../sources/dials/source.js')).openDialsSource(source, loaded.dir, options);
   // On demand: the CSV source brings the embedded server's tables, which HTTP exports never need.
   if (source.type === 'ml4dqm-csv') {
     const { openCsvSource } = await import('../sources/csv/csv-source.js');
@@ -62,8 +63,12 @@ export async function openSource(loaded: LoadedPipeline, options: SourceOptions)
     return { ...pageNumberSource(client, 'ml4dqm-csv'), csv: csvSessionOf(client) };
   }
   // Only reachable when a source type is added to the schema without a branch here.
-  throw new ConfigError('E_SOURCE_UNSUPPORTED', `${loaded.file}: source.type ${(source as { type: string }).type} is not supported by this version`, {
-    file: loaded.file,
-    field: 'source.type',
-  });
+  throw new ConfigError(
+    'E_SOURCE_UNSUPPORTED',
+    `${loaded.file}: source.type ${(source as { type: string }).type} is not supported by this version`,
+    {
+      file: loaded.file,
+      field: 'source.type',
+    },
+  );
 }

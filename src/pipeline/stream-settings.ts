@@ -18,7 +18,10 @@ export function streamTransform(stream: Stream): TransformSpec {
 }
 
 /** Opens one slice's sink in `root`: files named `<filePrefix>-NNNNN`, partitioned as configured. */
-export function openStreamSink(stream: Stream, o: { root: string; filePrefix: string; metadata: Record<string, string> }): Sink {
+export function openStreamSink(
+  stream: Stream,
+  o: { root: string; filePrefix: string; metadata: Record<string, string> },
+): Sink {
   const options = {
     dir: o.root,
     format: stream.output.format,
@@ -29,5 +32,7 @@ export function openStreamSink(stream: Stream, o: { root: string; filePrefix: st
     onSchemaChange: stream.transform.on_shape_change,
     filePrefix: o.filePrefix,
   } as const;
-  return stream.output.partition_by.length ? openPartitionedSink({ ...options, partitionBy: stream.output.partition_by }) : openSink(options);
+  return stream.output.partition_by.length
+    ? openPartitionedSink({ ...options, partitionBy: stream.output.partition_by })
+    : openSink(options);
 }

@@ -41,7 +41,12 @@ export class PageCache {
     const headers = [...reply.headers];
     // Django puts Expires and Cache-Control after Allow, before the security headers.
     const at = headers.findIndex(([k]) => k === 'Allow') + 1;
-    headers.splice(at, 0, ['Expires', new Date(expires).toUTCString()], ['Cache-Control', `max-age=${this.ttlSeconds}`]);
+    headers.splice(
+      at,
+      0,
+      ['Expires', new Date(expires).toUTCString()],
+      ['Cache-Control', `max-age=${this.ttlSeconds}`],
+    );
     const cached: Reply = { ...reply, headers };
     if (this.entries.size > 10_000) this.prune(now);
     this.entries.set(key, { reply: cached, expires });

@@ -8,7 +8,12 @@ import type { ServerData } from './handlers/context.js';
 import { checkDataDirs, Ingestor } from './ingest.js';
 import type { ResolvedServerOptions } from './options.js';
 import { CsvHistogramTable, CsvStore } from '../tables/store.js';
-import { syntheticDataFiles, SyntheticHistogramTable, SyntheticLumisectionTable, SyntheticRunTable } from '../tables/synthetic.js';
+import {
+  syntheticDataFiles,
+  SyntheticHistogramTable,
+  SyntheticLumisectionTable,
+  SyntheticRunTable,
+} from '../tables/synthetic.js';
 
 /** The data, and a function that finishes loading it (parsing); call it after the port is bound. */
 export interface LoadingData {
@@ -41,7 +46,15 @@ export async function buildData(o: ResolvedServerOptions): Promise<LoadingData> 
   const ingest = new Ingestor(store, o.dataDirs, o.logger, o.parseDelayMs);
   await ingest.discover();
   return {
-    data: { files, runs: store.runs, lumisections: store.lumisections, h1d: store.h1d, h2d: store.h2d, ingest, readOnly: false },
+    data: {
+      files,
+      runs: store.runs,
+      lumisections: store.lumisections,
+      h1d: store.h1d,
+      h2d: store.h2d,
+      ingest,
+      readOnly: false,
+    },
     load: async () => {
       if (o.manual) return;
       for (const file of files.all()) await ingest.parse(file);

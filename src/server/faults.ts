@@ -45,9 +45,12 @@ export function failureReply(status: (typeof FAIL_STATUSES)[number], retryAfter:
   if (status === 502) return htmlPage(502, 'Bad Gateway');
   if (status === 503) return htmlPage(503, 'Service Temporarily Unavailable');
   const unit = retryAfter === 1 ? 'second' : 'seconds';
-  return jsonReply(429, JSON.stringify({ detail: `Request was throttled. Expected available in ${retryAfter} ${unit}.` }), ALLOW.list, [
-    ['Retry-After', String(retryAfter)],
-  ]);
+  return jsonReply(
+    429,
+    JSON.stringify({ detail: `Request was throttled. Expected available in ${retryAfter} ${unit}.` }),
+    ALLOW.list,
+    [['Retry-After', String(retryAfter)]],
+  );
 }
 
 /** Draws fault plans from a seeded PRNG. */
@@ -69,7 +72,9 @@ export class Faults {
     const o = this.options;
     if (!this.active) return { kind: 'none', delayMs: 0 };
     // Always draw the same number of values, so one request's outcome does not shift the next's.
-    const [jitter, fail, failKind, retry, reset, truncate, mode, cut] = Array.from({ length: 8 }, () => this.prng.next());
+    const [jitter, fail, failKind, retry, reset, truncate, mode, cut] = Array.from({ length: 8 }, () =>
+      this.prng.next(),
+    );
     const delayMs = o.latencyMs + o.jitterMs * jitter;
     if (fail < o.failRate) {
       const status = FAIL_STATUSES[Math.floor(failKind * FAIL_STATUSES.length)];

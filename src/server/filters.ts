@@ -6,7 +6,14 @@
  * Errors are reported per field in the FilterSet's declaration order.
  */
 import { htmlServerError, jsonReply, type Reply } from './http.js';
-import type { DataFileLookup, DataFileQuery, HistogramQuery, IntConstraint, LumisectionQuery, RunQuery } from '../tables/model.js';
+import type {
+  DataFileLookup,
+  DataFileQuery,
+  HistogramQuery,
+  IntConstraint,
+  LumisectionQuery,
+  RunQuery,
+} from '../tables/model.js';
 
 /** Decoded query pairs, in order. */
 export type QueryPairs = ReadonlyArray<[string, string]>;
@@ -21,7 +28,8 @@ interface FilterDef {
 
 const DECIMAL = /^[+-]?(?:\d+(?:_\d+)*(?:\.(?:\d+(?:_\d+)*)?)?|\.\d+(?:_\d+)*)(?:[eE][+-]?\d+(?:_\d+)*)?$/;
 const PG_INTEGER = /^\s*[+-]?\d+\s*$/;
-const DATETIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6})\d*)?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/;
+const DATETIME =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6})\d*)?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/;
 
 /** Django DecimalField: the number, or undefined for "Enter a number.". */
 export function parseDecimal(value: string): number | undefined {
@@ -65,7 +73,8 @@ function parseFilters(defs: readonly FilterDef[], pairs: QueryPairs, ctx: ParseC
     if (all.length === 0) continue;
     if (def.kind === 'title') {
       const bad = all.find((t) => !ctx.hasTitle?.(t));
-      if (bad !== undefined) out.errors.push([def.name, `Select a valid choice. ${bad} is not one of the available choices.`]);
+      if (bad !== undefined)
+        out.errors.push([def.name, `Select a valid choice. ${bad} is not one of the available choices.`]);
       else out.values.set(def.name, all);
       continue;
     }
@@ -86,12 +95,14 @@ function parseFilters(defs: readonly FilterDef[], pairs: QueryPairs, ctx: ParseC
       }
       case 'model': {
         const n = /^\s*\d+\s*$/.test(raw) ? Number(raw) : NaN;
-        if (!ctx.modelExists?.(n)) out.errors.push([def.name, 'Select a valid choice. That choice is not one of the available choices.']);
+        if (!ctx.modelExists?.(n))
+          out.errors.push([def.name, 'Select a valid choice. That choice is not one of the available choices.']);
         else out.values.set(def.name, n);
         break;
       }
       case 'choice':
-        if (!def.choices!.includes(raw)) out.errors.push([def.name, `Select a valid choice. ${raw} is not one of the available choices.`]);
+        if (!def.choices!.includes(raw))
+          out.errors.push([def.name, `Select a valid choice. ${raw} is not one of the available choices.`]);
         else out.values.set(def.name, raw);
         break;
       case 'bool': {

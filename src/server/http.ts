@@ -28,10 +28,21 @@ const SECURITY_HEADERS: Array<[string, string]> = [
 const EMPTY = Buffer.alloc(0);
 
 /** A DRF JSON response; `body` is JSON text (or bytes) already rendered the Python way. */
-export function jsonReply(status: number, body: string | Buffer, allow: string, extra: Array<[string, string]> = []): Reply {
+export function jsonReply(
+  status: number,
+  body: string | Buffer,
+  allow: string,
+  extra: Array<[string, string]> = [],
+): Reply {
   return {
     status,
-    headers: [['Content-Type', 'application/json'], ...extra, ['Vary', 'Accept'], ['Allow', allow], ...SECURITY_HEADERS],
+    headers: [
+      ['Content-Type', 'application/json'],
+      ...extra,
+      ['Vary', 'Accept'],
+      ['Allow', allow],
+      ...SECURITY_HEADERS,
+    ],
     body: typeof body === 'string' ? Buffer.from(body) : body,
   };
 }
@@ -51,7 +62,13 @@ export function unauthorizedReply(message: string, allow: string): Reply {
   const vary = message === NOT_PROVIDED ? 'Accept, Cookie' : 'Accept';
   return {
     status: 401,
-    headers: [['Content-Type', 'application/json'], ['WWW-Authenticate', 'Token'], ['Vary', vary], ['Allow', allow], ...SECURITY_HEADERS],
+    headers: [
+      ['Content-Type', 'application/json'],
+      ['WWW-Authenticate', 'Token'],
+      ['Vary', vary],
+      ['Allow', allow],
+      ...SECURITY_HEADERS,
+    ],
     body: Buffer.from(JSON.stringify({ detail: message })),
   };
 }
@@ -82,5 +99,9 @@ export function htmlServerError(): Reply {
 
 /** Django's APPEND_SLASH redirect. */
 export function redirectReply(location: string): Reply {
-  return { status: 301, headers: [['Content-Type', 'text/html; charset=utf-8'], ['Location', location], ...SECURITY_HEADERS], body: EMPTY };
+  return {
+    status: 301,
+    headers: [['Content-Type', 'text/html; charset=utf-8'], ['Location', location], ...SECURITY_HEADERS],
+    body: EMPTY,
+  };
 }

@@ -8,5 +8,11 @@ export type { RunningServer, ServerApi, ServerOptions } from './options.js';
 export { parseDialsMap, type DialsMap } from './dials/mapping.js';
 export { resolveServerOptions } from './options.js';
 export type { SyntheticSpec } from '../tables/synthetic-spec.js';
-export { parseSyntheticSpec, syntheticHistogram, syntheticTitle, syntheticCount, SYNTHETIC_DEFAULTS } from '../tables/synthetic-spec.js';
+export {
+  parseSyntheticSpec,
+  syntheticHistogram,
+  syntheticTitle,
+  syntheticCount,
+  SYNTHETIC_DEFAULTS,
+} from '../tables/synthetic-spec.js';
 export type { EnvelopeKind } from './pagination.js';

@@ -36,9 +36,13 @@ export async function checkDataDirs(dirs: readonly string[]): Promise<void> {
       await readdir(dir);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
-      throw new InputError('E_SERVE_DATA_DIR', `data directory ${dir} is not a readable directory (${code}); give --data DIR with ML4DQM CSV files`, {
-        file: dir,
-      });
+      throw new InputError(
+        'E_SERVE_DATA_DIR',
+        `data directory ${dir} is not a readable directory (${code}); give --data DIR with ML4DQM CSV files`,
+        {
+          file: dir,
+        },
+      );
     }
   }
 }
@@ -126,7 +130,10 @@ export class Ingestor {
       file.state = 'failed';
       file.error = err instanceof Error ? err.message : String(err);
       file.modified = now();
-      this.logger.warn({ file: file.filepath, id: file.id, error: file.error }, 'parsing failed; the file stays incomplete');
+      this.logger.warn(
+        { file: file.filepath, id: file.id, error: file.error },
+        'parsing failed; the file stays incomplete',
+      );
     }
   }
 }

@@ -127,7 +127,8 @@ export interface ResolvedServerOptions {
 }
 
 function check(name: string, value: number, ok: boolean, expected: string): number {
-  if (!ok || Number.isNaN(value)) throw new UsageError('E_SERVE_OPTION', `serve: ${name} must be ${expected}, got ${String(value)}`);
+  if (!ok || Number.isNaN(value))
+    throw new UsageError('E_SERVE_OPTION', `serve: ${name} must be ${expected}, got ${String(value)}`);
   return value;
 }
 
@@ -143,7 +144,8 @@ function nonNegative(name: string, value: number | undefined, fallback: number):
 
 function token(name: string, value: string | undefined): string {
   if (value === undefined) return randomBytes(20).toString('hex');
-  if (!/^\S{4,}$/.test(value)) throw new UsageError('E_SERVE_OPTION', `serve: ${name} must be at least 4 characters without spaces`);
+  if (!/^\S{4,}$/.test(value))
+    throw new UsageError('E_SERVE_OPTION', `serve: ${name} must be at least 4 characters without spaces`);
   return value;
 }
 
@@ -154,24 +156,58 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
   const pageSize = options.pageSize ?? 50;
   check('page size', pageSize, Number.isInteger(pageSize) && pageSize >= 1, 'an integer >= 1');
   const envelope = options.envelope ?? 'total';
-  if (envelope !== 'total' && envelope !== 'count') throw new UsageError('E_SERVE_OPTION', `serve: envelope must be total or count, got ${String(envelope)}`);
+  if (envelope !== 'total' && envelope !== 'count')
+    throw new UsageError('E_SERVE_OPTION', `serve: envelope must be total or count, got ${String(envelope)}`);
   const adminToken = token('admin token', options.adminToken);
   const userToken = token('user token', options.userToken);
   if (adminToken === userToken) throw new UsageError('E_SERVE_OPTION', 'serve: the admin and user tokens must differ');
   const api = options.api ?? 'dqm-playground';
-  if (api !== 'dqm-playground' && api !== 'dials') throw new UsageError('E_SERVE_OPTION', `serve: --api must be dqm-playground or dials, got ${String(api)}`);
-  if (api === 'dials' && options.shuffle) throw new UsageError('E_SERVE_OPTION', 'serve: --shuffle does not apply to --api dials (a cursor API is ordered by definition); drop it');
-  if (api === 'dials' && options.manual) throw new UsageError('E_SERVE_OPTION', 'serve: --manual does not apply to --api dials (DIALS has no parsing endpoints); drop it');
+  if (api !== 'dqm-playground' && api !== 'dials')
+    throw new UsageError('E_SERVE_OPTION', `serve: --api must be dqm-playground or dials, got ${String(api)}`);
+  if (api === 'dials' && options.shuffle)
+    throw new UsageError(
+      'E_SERVE_OPTION',
+      'serve: --shuffle does not apply to --api dials (a cursor API is ordered by definition); drop it',
+    );
+  if (api === 'dials' && options.manual)
+    throw new UsageError(
+      'E_SERVE_OPTION',
+      'serve: --manual does not apply to --api dials (DIALS has no parsing endpoints); drop it',
+    );
   const tokenTtlSeconds = options.tokenTtlSeconds ?? 1200;
-  check('token TTL', tokenTtlSeconds, Number.isInteger(tokenTtlSeconds) && tokenTtlSeconds >= 1, 'an integer >= 1 (seconds)');
+  check(
+    'token TTL',
+    tokenTtlSeconds,
+    Number.isInteger(tokenTtlSeconds) && tokenTtlSeconds >= 1,
+    'an integer >= 1 (seconds)',
+  );
   const refreshTtlSeconds = options.refreshTtlSeconds ?? 36000;
-  check('refresh token TTL', refreshTtlSeconds, Number.isInteger(refreshTtlSeconds) && refreshTtlSeconds >= 1, 'an integer >= 1 (seconds)');
+  check(
+    'refresh token TTL',
+    refreshTtlSeconds,
+    Number.isInteger(refreshTtlSeconds) && refreshTtlSeconds >= 1,
+    'an integer >= 1 (seconds)',
+  );
   const deviceAutoApprove = options.deviceAutoApprove ?? 0;
-  check('device auto-approve', deviceAutoApprove, Number.isInteger(deviceAutoApprove) && deviceAutoApprove >= 0, 'an integer >= 0 (polls)');
+  check(
+    'device auto-approve',
+    deviceAutoApprove,
+    Number.isInteger(deviceAutoApprove) && deviceAutoApprove >= 0,
+    'an integer >= 0 (polls)',
+  );
   const gatewayTimeoutBytes = options.gatewayTimeoutBytes ?? 0;
-  check('gateway timeout bytes', gatewayTimeoutBytes, Number.isInteger(gatewayTimeoutBytes) && gatewayTimeoutBytes >= 0, 'an integer >= 0 (bytes; 0 = off)');
+  check(
+    'gateway timeout bytes',
+    gatewayTimeoutBytes,
+    Number.isInteger(gatewayTimeoutBytes) && gatewayTimeoutBytes >= 0,
+    'an integer >= 0 (bytes; 0 = off)',
+  );
   const dialsMap =
-    options.dialsMap === undefined ? EMPTY_DIALS_MAP : typeof options.dialsMap === 'string' ? readDialsMap(options.dialsMap) : parseDialsMap(options.dialsMap, 'dialsMap');
+    options.dialsMap === undefined
+      ? EMPTY_DIALS_MAP
+      : typeof options.dialsMap === 'string'
+        ? readDialsMap(options.dialsMap)
+        : parseDialsMap(options.dialsMap, 'dialsMap');
   const seed = options.seed ?? 1;
   check('seed', seed, Number.isSafeInteger(seed), 'an integer');
   return {

@@ -67,7 +67,12 @@ export function resolvePage(value: string | undefined, total: number, perPage: n
  * Renders one page of `listing` as JSON bytes, or undefined if the `page` parameter is invalid.
  * `params` are the request's decoded query pairs in order; `path` its path.
  */
-export function renderPage(listing: Listing, path: string, params: ReadonlyArray<[string, string]>, options: PageOptions): Buffer | undefined {
+export function renderPage(
+  listing: Listing,
+  path: string,
+  params: ReadonlyArray<[string, string]>,
+  options: PageOptions,
+): Buffer | undefined {
   const pageValues = params.filter(([k]) => k === 'page');
   // QueryDict.get returns the last value of a repeated key.
   const page = resolvePage(pageValues.at(-1)?.[1], listing.total, options.perPage);

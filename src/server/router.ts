@@ -61,18 +61,33 @@ export function isFaultable(route: Route, method: string): boolean {
 
 /** histogram_data_files list and detail responses are cached per URL (cache_page). */
 export function isCached(route: Route, method: string): boolean {
-  return (route.kind === 'list' || route.kind === 'detail') && route.name === 'histogram_data_files' && (method === 'GET' || method === 'HEAD');
+  return (
+    (route.kind === 'list' || route.kind === 'detail') &&
+    route.name === 'histogram_data_files' &&
+    (method === 'GET' || method === 'HEAD')
+  );
 }
 
 function rootReply(ctx: RequestContext): Reply {
   const base = `http://${ctx.host}/api/`;
-  const body = '{' + Object.keys(API_ENDPOINTS).map((name) => `${JSON.stringify(name)}:${JSON.stringify(`${base}${name}/`)}`).join(',') + '}';
+  const body =
+    '{' +
+    Object.keys(API_ENDPOINTS)
+      .map((name) => `${JSON.stringify(name)}:${JSON.stringify(`${base}${name}/`)}`)
+      .join(',') +
+    '}';
   return jsonReply(200, body, ALLOW.root);
 }
 
 function optionsReply(route: Route): Reply {
   const name =
-    route.kind === 'root' ? 'Api Root' : route.kind === 'list' ? `${API_ENDPOINTS[route.name]} List` : route.kind === 'detail' ? `${API_ENDPOINTS[route.name]} Instance` : 'Histogram Data File';
+    route.kind === 'root'
+      ? 'Api Root'
+      : route.kind === 'list'
+        ? `${API_ENDPOINTS[route.name]} List`
+        : route.kind === 'detail'
+          ? `${API_ENDPOINTS[route.name]} Instance`
+          : 'Histogram Data File';
   const body = {
     name,
     description: '',
@@ -106,7 +121,9 @@ export async function dispatch(env: HandlerEnv, ctx: RequestContext, route: Rout
         case 'histogram_data_files':
           return dataFileList(env, ctx);
         default:
-          return ctx.method === 'GET' ? pageReply(env, ctx, EMPTY_LISTING, ALLOW.list) : methodNotAllowed(ctx.method, ALLOW.list);
+          return ctx.method === 'GET'
+            ? pageReply(env, ctx, EMPTY_LISTING, ALLOW.list)
+            : methodNotAllowed(ctx.method, ALLOW.list);
       }
     case 'detail':
       switch (route.name) {
@@ -121,7 +138,9 @@ export async function dispatch(env: HandlerEnv, ctx: RequestContext, route: Rout
         case 'histogram_data_files':
           return dataFileDetail(env, ctx, route.id);
         default:
-          return ctx.method === 'GET' ? detailReply(404, 'Not found.', ALLOW.detail) : methodNotAllowed(ctx.method, ALLOW.detail);
+          return ctx.method === 'GET'
+            ? detailReply(404, 'Not found.', ALLOW.detail)
+            : methodNotAllowed(ctx.method, ALLOW.detail);
       }
   }
 }

@@ -12,7 +12,16 @@ import { buildData } from './data.js';
 import { startDialsServer } from './dials/server.js';
 import { Faults } from './faults.js';
 import type { HandlerEnv, RequestContext } from './handlers/context.js';
-import { ALLOW, detailReply, htmlNotFound, htmlServerError, jsonReply, redirectReply, unauthorizedReply, type Reply } from './http.js';
+import {
+  ALLOW,
+  detailReply,
+  htmlNotFound,
+  htmlServerError,
+  jsonReply,
+  redirectReply,
+  unauthorizedReply,
+  type Reply,
+} from './http.js';
 import { resolveServerOptions, type RunningServer, type ServerOptions } from './options.js';
 import { Prng } from '../tables/prng.js';
 import { allowOf, dispatch, isCached, isFaultable, matchRoute } from './router.js';
@@ -51,7 +60,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     const route = matchRoute(path);
     if (!route) {
       const slashed = !path.endsWith('/') && matchRoute(path + '/');
-      return { reply: slashed ? redirectReply(`${rawPath}/${rawQuery ? '?' + rawQuery : ''}`) : htmlNotFound(), faultable: false, method };
+      return {
+        reply: slashed ? redirectReply(`${rawPath}/${rawQuery ? '?' + rawQuery : ''}`) : htmlNotFound(),
+        faultable: false,
+        method,
+      };
     }
     const faultable = isFaultable(route, method);
     const host = req.headers.host ?? `${o.host}:${port}`;
@@ -61,9 +74,18 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     const auth = authenticate(req.headers.authorization, tokens);
     if ('error' in auth) return { reply: unauthorizedReply(auth.error, allowOf(route)), faultable, method };
     if (route.kind === 'discover' && auth.user !== 'admin') {
-      return { reply: detailReply(403, 'You do not have permission to perform this action.', ALLOW.discover), faultable, method };
+      return {
+        reply: detailReply(403, 'You do not have permission to perform this action.', ALLOW.discover),
+        faultable,
+        method,
+      };
     }
-    if (body === undefined) return { reply: jsonReply(413, JSON.stringify({ detail: 'Request body too large.' }), allowOf(route)), faultable, method };
+    if (body === undefined)
+      return {
+        reply: jsonReply(413, JSON.stringify({ detail: 'Request body too large.' }), allowOf(route)),
+        faultable,
+        method,
+      };
     const ctx: RequestContext = {
       method: method === 'HEAD' ? 'GET' : method,
       path: rawPath,
@@ -88,9 +110,20 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       .then(async ({ reply, faultable, method }) => {
         const plan = faultable && faults.active ? faults.plan(reply.body.length) : undefined;
         await deliver(res, reply, plan, method === 'HEAD');
-        o.logger.debug({ method, url: req.url, status: plan?.kind === 'fail' ? plan.reply.status : reply.status, fault: plan?.kind, ms: Math.round(performance.now() - started) }, 'request');
+        o.logger.debug(
+          {
+            method,
+            url: req.url,
+            status: plan?.kind === 'fail' ? plan.reply.status : reply.status,
+            fault: plan?.kind,
+            ms: Math.round(performance.now() - started),
+          },
+          'request',
+        );
       })
-      .catch((err: unknown) => o.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'response not delivered'));
+      .catch((err: unknown) =>
+        o.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'response not delivered'),
+      );
   });
 
   await new Promise<void>((resolve, reject) => {

@@ -29,7 +29,12 @@ function flatHeaders(headers: Array<[string, string]>): string[] {
 }
 
 /** Sends `reply`, through `plan` if a fault was drawn. HEAD gets the headers only. */
-export async function deliver(res: ServerResponse, reply: Reply, plan: FaultPlan | undefined, head: boolean): Promise<void> {
+export async function deliver(
+  res: ServerResponse,
+  reply: Reply,
+  plan: FaultPlan | undefined,
+  head: boolean,
+): Promise<void> {
   if (plan && plan.delayMs > 0) await sleep(plan.delayMs);
   if (res.destroyed) return;
   if (plan?.kind === 'fail') reply = plan.reply;
@@ -52,11 +57,18 @@ export async function deliver(res: ServerResponse, reply: Reply, plan: FaultPlan
 /** A listen error as a UsageError (E_SERVE_PORT_IN_USE, E_SERVE_PORT_DENIED, E_SERVE_HOST), else as is. */
 export function listenError(err: NodeJS.ErrnoException, host: string, port: number): Error {
   if (err.code === 'EADDRINUSE') {
-    return new UsageError('E_SERVE_PORT_IN_USE', `port ${port} on ${host} is already in use; choose another --port (0 picks a free one)`);
+    return new UsageError(
+      'E_SERVE_PORT_IN_USE',
+      `port ${port} on ${host} is already in use; choose another --port (0 picks a free one)`,
+    );
   }
-  if (err.code === 'EACCES') return new UsageError('E_SERVE_PORT_DENIED', `not allowed to listen on ${host}:${port}; use a port above 1023`);
+  if (err.code === 'EACCES')
+    return new UsageError('E_SERVE_PORT_DENIED', `not allowed to listen on ${host}:${port}; use a port above 1023`);
   if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') {
-    return new UsageError('E_SERVE_HOST', `cannot listen on host ${host}: no such local address; use --host 127.0.0.1 or 0.0.0.0`);
+    return new UsageError(
+      'E_SERVE_HOST',
+      `cannot listen on host ${host}: no such local address; use --host 127.0.0.1 or 0.0.0.0`,
+    );
   }
   return err;
 }

@@ -45,7 +45,10 @@ export const cursorPagination: Pagination<string> = {
     } catch {
       token = null;
     }
-    if (!token) throw new ServerError('E_DIALS_BAD_NEXT', `next link without a next_token in the page from ${page.url}`, { url: page.url });
+    if (!token)
+      throw new ServerError('E_DIALS_BAD_NEXT', `next link without a next_token in the page from ${page.url}`, {
+        url: page.url,
+      });
     return token;
   },
 };

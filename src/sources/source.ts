@@ -22,7 +22,8 @@ export type SourceKind = 'dqm-playground' | 'dials' | 'ml4dqm-csv';
  * - `cursor-end`: an ordered cursor walk reached its end with strictly increasing keys (no count exists);
  * - `single-response`: the endpoint answers in one unpaged response.
  */
-export type CompletenessProof = 'server-total' | 'count-endpoint' | 'lumisection-counts' | 'cursor-end' | 'single-response';
+export type CompletenessProof =
+  'server-total' | 'count-endpoint' | 'lumisection-counts' | 'cursor-end' | 'single-response';
 
 /** One independently fetched, verified and committed unit of a stream. */
 export interface SourceSlice {

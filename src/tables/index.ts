@@ -22,5 +22,17 @@ export { DataFileTable, renderDataFile, type DataFileRecord, type DataFileState 
 export * from './model.js';
 export { CsvHistogramTable, CsvLumisectionTable, CsvRunTable, CsvStore } from './store.js';
 export { ParseStop, preparedRows, renderData, type PreparedRow, type PreparedRowsOptions } from './parsed-files.js';
-export { SyntheticHistogramTable, SyntheticLumisectionTable, SyntheticRunTable, syntheticDataFiles } from './synthetic.js';
-export { parseSyntheticSpec, syntheticCount, syntheticHistogram, syntheticTitle, SYNTHETIC_DEFAULTS, type SyntheticSpec } from './synthetic-spec.js';
+export {
+  SyntheticHistogramTable,
+  SyntheticLumisectionTable,
+  SyntheticRunTable,
+  syntheticDataFiles,
+} from './synthetic.js';
+export {
+  parseSyntheticSpec,
+  syntheticCount,
+  syntheticHistogram,
+  syntheticTitle,
+  SYNTHETIC_DEFAULTS,
+  type SyntheticSpec,
+} from './synthetic-spec.js';

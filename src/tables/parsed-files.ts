@@ -71,7 +71,11 @@ export interface PreparedRowsOptions {
  * The rows of `path` parsed as `dim` (or each file's own dimensionality from its first row), in
  * order. Throws ParseStop at the first bad row or at a row of the other dimensionality.
  */
-export async function* preparedRows(path: string, dim: 1 | 2 | undefined, options: PreparedRowsOptions = {}): AsyncGenerator<PreparedRow, void, undefined> {
+export async function* preparedRows(
+  path: string,
+  dim: 1 | 2 | undefined,
+  options: PreparedRowsOptions = {},
+): AsyncGenerator<PreparedRow, void, undefined> {
   const s = await stat(path);
   const key = `${path}\0${s.size}\0${s.mtimeMs}\0${dim ?? 'auto'}`;
   const known = memo.get(key);
@@ -97,7 +101,8 @@ export async function* preparedRows(path: string, dim: 1 | 2 | undefined, option
     });
     for await (const row of rows) {
       fileDim ??= row.dim;
-      if (row.dim !== fileDim) throw new ParseStop(`line ${row.line}: a ${row.dim}D row in a file parsed as ${fileDim}D`);
+      if (row.dim !== fileDim)
+        throw new ParseStop(`line ${row.line}: a ${row.dim}D row in a file parsed as ${fileDim}D`);
       const prepared = prepare(row);
       parsed.rows.push(prepared);
       chars += prepared.dataText.length;
@@ -105,7 +110,12 @@ export async function* preparedRows(path: string, dim: 1 | 2 | undefined, option
     }
   } catch (err) {
     // The CSV reader wraps what its onError throws (E_CSV_READ with the ParseStop as cause).
-    const stop = err instanceof ParseStop ? err : (err as { cause?: unknown } | null)?.cause instanceof ParseStop ? ((err as { cause: ParseStop }).cause) : undefined;
+    const stop =
+      err instanceof ParseStop
+        ? err
+        : (err as { cause?: unknown } | null)?.cause instanceof ParseStop
+          ? (err as { cause: ParseStop }).cause
+          : undefined;
     if (stop) {
       parsed.stop = stop.message;
       remember();

@@ -73,7 +73,8 @@ class PyJsonScanner {
     for (const lit of ['null', 'true', 'false']) if (s.startsWith(lit, i)) return i + lit.length;
     for (const lit of ['NaN', 'Infinity', '-Infinity']) {
       // DRF's strict JSON parser refuses these constants.
-      if (s.startsWith(lit, i)) throw { msg: 'Out of range float values are not JSON compliant', pos: -1 } satisfies PyJsonError;
+      if (s.startsWith(lit, i))
+        throw { msg: 'Out of range float values are not JSON compliant', pos: -1 } satisfies PyJsonError;
     }
     NUMBER.lastIndex = i;
     const m = NUMBER.exec(s);
@@ -92,7 +93,8 @@ class PyJsonScanner {
         const e = s[i + 1];
         if (e === undefined) throw { msg: 'Unterminated string starting at', pos: begin } satisfies PyJsonError;
         if (e === 'u') {
-          if (!/^[0-9a-fA-F]{4}$/.test(s.slice(i + 2, i + 6))) throw { msg: 'Invalid \\uXXXX escape', pos: i + 1 } satisfies PyJsonError;
+          if (!/^[0-9a-fA-F]{4}$/.test(s.slice(i + 2, i + 6)))
+            throw { msg: 'Invalid \\uXXXX escape', pos: i + 1 } satisfies PyJsonError;
           i += 6;
           continue;
         }
@@ -110,7 +112,8 @@ class PyJsonScanner {
     i = this.ws(i);
     if (s[i] === '}') return i + 1;
     for (;;) {
-      if (s[i] !== '"') throw { msg: 'Expecting property name enclosed in double quotes', pos: i } satisfies PyJsonError;
+      if (s[i] !== '"')
+        throw { msg: 'Expecting property name enclosed in double quotes', pos: i } satisfies PyJsonError;
       i = this.ws(this.string(i + 1));
       if (s[i] !== ':') throw { msg: "Expecting ':' delimiter", pos: i } satisfies PyJsonError;
       i = this.ws(this.value(this.ws(i + 1)));

@@ -62,8 +62,26 @@ export class CsvHistogramTable implements HistogramTable {
     const head = histogramHead(fields);
     const json = Buffer.from(head + row.dataText + histogramTail(fields, this.dim));
     const dataStart = Buffer.byteLength(head);
-    const axes = { x_min: row.x_min, x_max: row.x_max, x_bin: row.x_bin, y_min: row.y_min, y_max: row.y_max, y_bin: row.y_bin };
-    const record = new HistogramRecord(id, row.run, row.lumisection, row.title, row.entries, fileId, axes, json, dataStart, dataStart + Buffer.byteLength(row.dataText));
+    const axes = {
+      x_min: row.x_min,
+      x_max: row.x_max,
+      x_bin: row.x_bin,
+      y_min: row.y_min,
+      y_max: row.y_max,
+      y_bin: row.y_bin,
+    };
+    const record = new HistogramRecord(
+      id,
+      row.run,
+      row.lumisection,
+      row.title,
+      row.entries,
+      fileId,
+      axes,
+      json,
+      dataStart,
+      dataStart + Buffer.byteLength(row.dataText),
+    );
     this.records.push(record);
     this.titleCounts.set(row.title, (this.titleCounts.get(row.title) ?? 0) + 1);
     this.count(fileId, +1);
@@ -169,7 +187,11 @@ export class CsvRunTable implements RunTable {
     if (q.never) return listingOf([]);
     if (q.runNumber === undefined && q.date === undefined) return listingOf(this.sorted);
     return listingOf(
-      this.sorted.filter((r) => (q.runNumber === undefined || r.runNumber === q.runNumber) && (q.date === undefined || r.date.micros === q.date)),
+      this.sorted.filter(
+        (r) =>
+          (q.runNumber === undefined || r.runNumber === q.runNumber) &&
+          (q.date === undefined || r.date.micros === q.date),
+      ),
     );
   }
 
@@ -217,7 +239,10 @@ export class CsvLumisectionTable implements LumisectionTable {
     if (q.run === undefined && q.ls === undefined && q.date === undefined) return listingOf(this.sorted);
     return listingOf(
       this.sorted.filter(
-        (r) => (q.run === undefined || r.run === q.run) && (q.ls === undefined || r.ls === q.ls) && (q.date === undefined || r.date.micros === q.date),
+        (r) =>
+          (q.run === undefined || r.run === q.run) &&
+          (q.ls === undefined || r.ls === q.ls) &&
+          (q.date === undefined || r.date.micros === q.date),
       ),
     );
   }

@@ -38,25 +38,39 @@ const KEYS = Object.keys(SYNTHETIC_DEFAULTS) as Array<keyof SyntheticSpec>;
 export function parseSyntheticSpec(input: string | Partial<SyntheticSpec>): SyntheticSpec {
   const given: Record<string, number> = {};
   if (typeof input === 'string') {
-    for (const part of input.split(',').map((p) => p.trim()).filter(Boolean)) {
+    for (const part of input
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean)) {
       const [key, value, extra] = part.split('=');
       if (!KEYS.includes(key as keyof SyntheticSpec) || value === undefined || extra !== undefined) {
-        throw new UsageError('E_SERVE_SYNTHETIC', `--synthetic: invalid item "${part}"; expected key=value with keys ${KEYS.join(', ')}`);
+        throw new UsageError(
+          'E_SERVE_SYNTHETIC',
+          `--synthetic: invalid item "${part}"; expected key=value with keys ${KEYS.join(', ')}`,
+        );
       }
       given[key] = Number(value);
     }
   } else {
     Object.assign(given, input);
   }
-  const spec = { ...SYNTHETIC_DEFAULTS, ...(given.dim === 1 && given.x === undefined ? { x: 100 } : {}), ...given } as SyntheticSpec;
+  const spec = {
+    ...SYNTHETIC_DEFAULTS,
+    ...(given.dim === 1 && given.x === undefined ? { x: 100 } : {}),
+    ...given,
+  } as SyntheticSpec;
   for (const key of KEYS) {
     const v = spec[key];
     const min = key === 'run0' ? 0 : 1;
-    if (!Number.isSafeInteger(v) || v < min) throw new UsageError('E_SERVE_SYNTHETIC', `--synthetic: ${key} must be an integer >= ${min}, got ${String(v)}`);
+    if (!Number.isSafeInteger(v) || v < min)
+      throw new UsageError('E_SERVE_SYNTHETIC', `--synthetic: ${key} must be an integer >= ${min}, got ${String(v)}`);
   }
-  if (spec.dim !== 1 && spec.dim !== 2) throw new UsageError('E_SERVE_SYNTHETIC', `--synthetic: dim must be 1 or 2, got ${spec.dim}`);
-  if (spec.x > 100_000 || spec.y > 100_000) throw new UsageError('E_SERVE_SYNTHETIC', '--synthetic: x and y must be <= 100000');
-  if (spec.runs * spec.ls * spec.titles > Number.MAX_SAFE_INTEGER / 2) throw new UsageError('E_SERVE_SYNTHETIC', '--synthetic: too many histograms');
+  if (spec.dim !== 1 && spec.dim !== 2)
+    throw new UsageError('E_SERVE_SYNTHETIC', `--synthetic: dim must be 1 or 2, got ${spec.dim}`);
+  if (spec.x > 100_000 || spec.y > 100_000)
+    throw new UsageError('E_SERVE_SYNTHETIC', '--synthetic: x and y must be <= 100000');
+  if (spec.runs * spec.ls * spec.titles > Number.MAX_SAFE_INTEGER / 2)
+    throw new UsageError('E_SERVE_SYNTHETIC', '--synthetic: too many histograms');
   return spec;
 }
 
@@ -112,7 +126,8 @@ export class SyntheticPool {
   constructor(readonly spec: SyntheticSpec) {
     // Small histograms use one-row blocks: more distinct histograms, and their speed does not matter.
     const per = spec.y >= 4 * BLOCK_ROWS ? BLOCK_ROWS : 1;
-    this.layout = spec.dim === 1 ? [1] : Array.from({ length: Math.ceil(spec.y / per) }, (_, b) => Math.min(per, spec.y - b * per));
+    this.layout =
+      spec.dim === 1 ? [1] : Array.from({ length: Math.ceil(spec.y / per) }, (_, b) => Math.min(per, spec.y - b * per));
     for (const rows of new Set(this.layout)) this.pools.set(rows, this.makePool(rows));
     const fields = { ...axes(spec), source_data_file: 1 } as HistogramFields;
     this.tail = Buffer.from((spec.dim === 2 ? ']' : '') + histogramTail(fields, spec.dim));
@@ -170,7 +185,11 @@ export class SyntheticPool {
     const blocks = this.choose(runNumber, ls, t);
     let entries = 0;
     for (const [pool, i] of blocks) entries += pool.sums[i];
-    parts.push(Buffer.from(histogramHead({ id, run: runNumber, lumisection: ls, title: this.titles[t], entries } as HistogramFields)));
+    parts.push(
+      Buffer.from(
+        histogramHead({ id, run: runNumber, lumisection: ls, title: this.titles[t], entries } as HistogramFields),
+      ),
+    );
     blocks.forEach(([pool, i], b) => parts.push((b === 0 ? pool.first : pool.rest)[i]));
     parts.push(this.tail);
   }
@@ -181,7 +200,14 @@ const CLOSE_ROWS = Buffer.from(']');
 /** The binning of every histogram of a spec. */
 export function syntheticAxes(spec: SyntheticSpec): HistogramAxes {
   const a = axes(spec);
-  return { x_min: a.x_min, x_max: a.x_max, x_bin: a.x_bin, y_min: a.y_min ?? null, y_max: a.y_max ?? null, y_bin: a.y_bin ?? null };
+  return {
+    x_min: a.x_min,
+    x_max: a.x_max,
+    x_bin: a.x_bin,
+    y_min: a.y_min ?? null,
+    y_max: a.y_max ?? null,
+    y_bin: a.y_bin ?? null,
+  };
 }
 
 function axes(spec: SyntheticSpec): Pick<HistogramFields, 'x_min' | 'x_max' | 'x_bin' | 'y_min' | 'y_max' | 'y_bin'> {
@@ -192,7 +218,9 @@ function axes(spec: SyntheticSpec): Pick<HistogramFields, 'x_min' | 'x_max' | 'x
 /** A row of a 2D occupancy map: a smooth profile over x times a per-row level, with noise. */
 function rowOf2d(prng: Prng, x: number): number[] {
   const level = 5 + prng.int(80);
-  return Array.from({ length: x }, (_, ix) => Math.round(level * (0.5 + 0.5 * Math.sin((Math.PI * (ix + 0.5)) / x)) * (0.8 + 0.4 * prng.next())));
+  return Array.from({ length: x }, (_, ix) =>
+    Math.round(level * (0.5 + 0.5 * Math.sin((Math.PI * (ix + 0.5)) / x)) * (0.8 + 0.4 * prng.next())),
+  );
 }
 
 /** A 1D peak with noise. */
@@ -200,7 +228,9 @@ function histogramOf1d(prng: Prng, x: number): number[] {
   const center = x * (0.3 + 0.4 * prng.next());
   const width = x * (0.05 + 0.15 * prng.next());
   const amplitude = 50 + prng.int(5000);
-  return Array.from({ length: x }, (_, ix) => Math.round(amplitude * Math.exp(-0.5 * ((ix - center) / width) ** 2) * (0.9 + 0.2 * prng.next())));
+  return Array.from({ length: x }, (_, ix) =>
+    Math.round(amplitude * Math.exp(-0.5 * ((ix - center) / width) ** 2) * (0.9 + 0.2 * prng.next())),
+  );
 }
 
 const pools = new Map<string, SyntheticPool>();
@@ -217,14 +247,25 @@ export function poolOf(spec: SyntheticSpec): SyntheticPool {
  * The synthetic histogram with this id as a record object, exactly what the server serves for it
  * (for tests and for checking exported data); undefined outside 1..count.
  */
-export function syntheticHistogram(specInput: SyntheticSpec | string, id: number): Histogram1D | Histogram2D | undefined {
+export function syntheticHistogram(
+  specInput: SyntheticSpec | string,
+  id: number,
+): Histogram1D | Histogram2D | undefined {
   const spec = typeof specInput === 'string' ? parseSyntheticSpec(specInput) : specInput;
   const at = decodeSyntheticId(spec, id);
   if (!at) return undefined;
   const pool = poolOf(spec);
   const run = spec.run0 + at.r;
-  const base = { id, run, lumisection: at.ls, title: pool.titles[at.t], entries: pool.entries(run, at.ls, at.t), source_data_file: 1 };
-  if (spec.dim === 1) return { ...base, data: pool.data(run, at.ls, at.t) as number[], x_min: -0.5, x_max: spec.x - 0.5, x_bin: spec.x };
+  const base = {
+    id,
+    run,
+    lumisection: at.ls,
+    title: pool.titles[at.t],
+    entries: pool.entries(run, at.ls, at.t),
+    source_data_file: 1,
+  };
+  if (spec.dim === 1)
+    return { ...base, data: pool.data(run, at.ls, at.t) as number[], x_min: -0.5, x_max: spec.x - 0.5, x_bin: spec.x };
   const data = pool.data(run, at.ls, at.t) as number[][];
   return { ...base, data, x_min: -26.7, x_max: 26.7, x_bin: spec.x, y_min: -3.14159, y_max: 3.14159, y_bin: spec.y };
 }

@@ -19,7 +19,15 @@ import {
   type RunTable,
 } from './model.js';
 import { lumisectionJson, runJson, timestampAt } from './records.js';
-import { decodeSyntheticId, poolOf, syntheticAxes, syntheticCount, syntheticId, type SyntheticPool, type SyntheticSpec } from './synthetic-spec.js';
+import {
+  decodeSyntheticId,
+  poolOf,
+  syntheticAxes,
+  syntheticCount,
+  syntheticId,
+  type SyntheticPool,
+  type SyntheticSpec,
+} from './synthetic-spec.js';
 
 /** 2018-01-01T00:00:00Z: synthetic creation dates count from here, one millisecond per lumisection. */
 const BASE_MICROS = Date.UTC(2018, 0, 1) * 1000;
@@ -46,7 +54,13 @@ function select(c: IntConstraint, first: number, count: number): IndexSet {
   if (c.gte !== undefined) lo = Math.max(lo, Math.ceil(c.gte));
   if (c.lte !== undefined) hi = Math.min(hi, Math.floor(c.lte));
   if (c.eq !== undefined && !Number.isInteger(c.eq)) return range(0, -1);
-  if (c.in !== undefined) return list([...new Set(c.in)].filter((v) => v >= lo && v <= hi).sort((a, b) => a - b).map((v) => v - first));
+  if (c.in !== undefined)
+    return list(
+      [...new Set(c.in)]
+        .filter((v) => v >= lo && v <= hi)
+        .sort((a, b) => a - b)
+        .map((v) => v - first),
+    );
   return range(lo - first, hi - first);
 }
 
@@ -78,7 +92,15 @@ export class SyntheticHistogramTable implements HistogramTable {
       const run = spec.run0 + r;
       for (let ls = 1; ls <= spec.ls; ls++) {
         for (let t = 0; t < spec.titles; t++) {
-          out.push({ run, ls, title: pool.titles[t], entries: pool.entries(run, ls, t), fileId: 1, axes, appendData: (parts) => pool.appendData(run, ls, t, parts) });
+          out.push({
+            run,
+            ls,
+            title: pool.titles[t],
+            entries: pool.entries(run, ls, t),
+            fileId: 1,
+            axes,
+            appendData: (parts) => pool.appendData(run, ls, t, parts),
+          });
         }
       }
     }
@@ -90,7 +112,9 @@ export class SyntheticHistogramTable implements HistogramTable {
     if (q.sourceFiles && !q.sourceFiles.has(1)) return EMPTY_LISTING;
     const runs = select(q.run, spec.run0, spec.runs);
     const lss = select(q.ls, 1, spec.ls);
-    const titles = q.titles ? list([...new Set(q.titles.map((t) => this.titleIndex.get(t)!))].sort((a, b) => a - b)) : range(0, spec.titles - 1);
+    const titles = q.titles
+      ? list([...new Set(q.titles.map((t) => this.titleIndex.get(t)!))].sort((a, b) => a - b))
+      : range(0, spec.titles - 1);
     const nt = titles.size;
     const nl = lss.size;
     const total = runs.size * nl * nt;
@@ -98,8 +122,14 @@ export class SyntheticHistogramTable implements HistogramTable {
       const q2 = Math.floor(k / nt);
       return [runs.at(Math.floor(q2 / nl)), lss.at(q2 % nl) + 1, titles.at(k % nt)];
     };
-    const emit = (r: number, ls: number, t: number, parts: Buffer[]): void => pool.append(syntheticId(spec, r, ls, t), r, ls, t, parts);
-    if (q.entries.gte === undefined && q.entries.lte === undefined && q.entries.eq === undefined && q.entries.in === undefined) {
+    const emit = (r: number, ls: number, t: number, parts: Buffer[]): void =>
+      pool.append(syntheticId(spec, r, ls, t), r, ls, t, parts);
+    if (
+      q.entries.gte === undefined &&
+      q.entries.lte === undefined &&
+      q.entries.eq === undefined &&
+      q.entries.in === undefined
+    ) {
       return { total, append: (k, parts) => emit(...locate(k), parts) };
     }
     // entries is a function of the data, not of the indices: scan (O(total), documented).
@@ -138,7 +168,8 @@ export class SyntheticRunTable implements RunTable {
     let runs = q.runNumber === undefined ? range(0, spec.runs - 1) : select({ eq: q.runNumber }, spec.run0, spec.runs);
     if (q.date !== undefined) {
       const r = (q.date - BASE_MICROS) / (spec.ls * 1000);
-      const ok = Number.isInteger(r) && r >= 0 && r < spec.runs && (q.runNumber === undefined || r === q.runNumber - spec.run0);
+      const ok =
+        Number.isInteger(r) && r >= 0 && r < spec.runs && (q.runNumber === undefined || r === q.runNumber - spec.run0);
       runs = list(ok ? [r] : []);
     }
     return { total: runs.size, append: (k, parts) => parts.push(this.json(runs.at(k))) };
@@ -168,11 +199,19 @@ export class SyntheticLumisectionTable implements LumisectionTable {
     if (q.never) return EMPTY_LISTING;
     const runs = q.run === undefined ? range(0, spec.runs - 1) : select({ eq: q.run }, spec.run0, spec.runs);
     const lss = q.ls === undefined ? range(0, spec.ls - 1) : select({ eq: q.ls }, 1, spec.ls);
-    let keys: IndexSet = { size: runs.size * lss.size, at: (i) => runs.at(Math.floor(i / lss.size)) * spec.ls + lss.at(i % lss.size) };
+    let keys: IndexSet = {
+      size: runs.size * lss.size,
+      at: (i) => runs.at(Math.floor(i / lss.size)) * spec.ls + lss.at(i % lss.size),
+    };
     if (q.date !== undefined) {
       const k = (q.date - BASE_MICROS) / 1000;
       const r = Math.floor(k / spec.ls);
-      const ok = Number.isInteger(k) && k >= 0 && k < spec.runs * spec.ls && satisfies(r + spec.run0, { eq: q.run }) && satisfies((k % spec.ls) + 1, { eq: q.ls });
+      const ok =
+        Number.isInteger(k) &&
+        k >= 0 &&
+        k < spec.runs * spec.ls &&
+        satisfies(r + spec.run0, { eq: q.run }) &&
+        satisfies((k % spec.ls) + 1, { eq: q.ls });
       keys = list(ok ? [k] : []);
     }
     return { total: keys.size, append: (i, parts) => parts.push(this.json(keys.at(i))) };
@@ -195,7 +234,12 @@ export function syntheticDataFiles(spec: SyntheticSpec): DataFileTable {
     .join(',');
   const file = files.register(`synthetic:${text}`, 0)!;
   const n = syntheticCount(spec);
-  Object.assign(file, { entriesTotal: n, entriesProcessed: n, contents: [{ granularity: 'lum', dim: spec.dim }], state: 'parsed' });
+  Object.assign(file, {
+    entriesTotal: n,
+    entriesProcessed: n,
+    contents: [{ granularity: 'lum', dim: spec.dim }],
+    state: 'parsed',
+  });
   file.counts[spec.dim === 1 ? 'h1d' : 'h2d'] = n;
   return files;
 }

@@ -9,7 +9,15 @@ import { RECORD_KEY } from './columns.js';
 import { Invalid, checkField } from './field-check.js';
 import { HistogramDataAccumulator, histogramDataType, isFixedShape, tensorMetadata } from './histogram-data.js';
 import { constantType, scalarType } from './scalar-columns.js';
-import { batchLayout, dimsOf, finishSegment, newSegment, pushScalars, type BatchLayout, type Segment } from './segment.js';
+import {
+  batchLayout,
+  dimsOf,
+  finishSegment,
+  newSegment,
+  pushScalars,
+  type BatchLayout,
+  type Segment,
+} from './segment.js';
 import { compileSpec, type TransformSpec } from './spec.js';
 
 /** A record that was not exported, and why. The caller writes these to the rejects JSON-lines file. */
@@ -50,7 +58,11 @@ export function arrowSchemaFor(spec: TransformSpec, shape?: readonly number[]): 
     const def = out.source;
     if (def.kind === 'hist1d' || def.kind === 'hist2d') {
       if (isFixedShape(spec.layout) && !shape) {
-        throw new ConfigError('E_TRANSFORM_SHAPE', `arrowSchemaFor: the ${spec.layout} layout needs the histogram shape ([x] or [y, x])`, { field: 'shape' });
+        throw new ConfigError(
+          'E_TRANSFORM_SHAPE',
+          `arrowSchemaFor: the ${spec.layout} layout needs the histogram shape ([x] or [y, x])`,
+          { field: 'shape' },
+        );
       }
       const metadata = spec.layout === 'tensor' ? tensorMetadata(shape!) : new Map<string, string>();
       return new Field(out.name, histogramDataType(spec.layout, spec.dtype, dims as 1 | 2, shape), false, metadata);
@@ -79,7 +91,9 @@ interface Problem {
  */
 function checkRecord(L: BatchLayout, record: unknown, checked: unknown[]): Problem | null {
   if (typeof record !== 'object' || record === null || Array.isArray(record)) {
-    return { reason: `expected an object, got ${record === null ? 'null' : Array.isArray(record) ? 'an array' : typeof record}` };
+    return {
+      reason: `expected an object, got ${record === null ? 'null' : Array.isArray(record) ? 'an array' : typeof record}`,
+    };
   }
   const r = record as Record<string, unknown>;
   const all = L.plan.all;
@@ -96,7 +110,10 @@ function binsOf(L: BatchLayout, checked: readonly unknown[]): [number, number | 
   const xBin = checked[L.xIdx] as number;
   const yBin = L.dims === 2 ? (checked[L.yIdx] as number) : null;
   if (xBin < 1 || (yBin !== null && yBin < 1)) {
-    return { reason: `expected at least one bin, got ${xBin < 1 ? 'x_bin=' + xBin : 'y_bin=' + yBin}`, field: xBin < 1 ? 'x_bin' : 'y_bin' };
+    return {
+      reason: `expected at least one bin, got ${xBin < 1 ? 'x_bin=' + xBin : 'y_bin=' + yBin}`,
+      field: xBin < 1 ? 'x_bin' : 'y_bin',
+    };
   }
   return [xBin, yBin];
 }
@@ -121,7 +138,11 @@ export function toRecordBatches(records: readonly unknown[], spec: TransformSpec
     const id = recordId(spec.endpoint, record);
     if (spec.strict) {
       const who = id !== null ? `${RECORD_KEY[spec.endpoint]}=${id}` : `#${index}`;
-      throw new InputError('E_RECORD_INVALID', `${spec.endpoint} record ${who}: ${field ? field + ': ' : ''}${reason}`, { field, id, index });
+      throw new InputError(
+        'E_RECORD_INVALID',
+        `${spec.endpoint} record ${who}: ${field ? field + ': ' : ''}${reason}`,
+        { field, id, index },
+      );
     }
     rejects.push(field === undefined ? { id, reason, index } : { id, reason, field, index });
   };
@@ -153,7 +174,8 @@ export function toRecordBatches(records: readonly unknown[], spec: TransformSpec
           reject(i, record, probe);
           continue;
         }
-        if (spec.onShapeChange !== 'new-file') throw shapeChangeError(L, seg, record, i, yBin === null ? [xBin] : [yBin, xBin]);
+        if (spec.onShapeChange !== 'new-file')
+          throw shapeChangeError(L, seg, record, i, yBin === null ? [xBin] : [yBin, xBin]);
         flush(seg);
         seg = newSegment(L, records.length - i, record);
       }

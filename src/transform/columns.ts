@@ -13,7 +13,8 @@ import type { StreamEndpoint } from '../endpoints.js';
  * - `contents`: the data-file `contents` list of `{granularity, data_dimensionality}`;
  * - `hist1d` / `hist2d`: the histogram `data` (see histogram-data.ts for the layouts).
  */
-export type ColumnKind = 'int32' | 'int64' | 'float64' | 'utf8' | 'dict' | 'timestamp' | 'contents' | 'hist1d' | 'hist2d';
+export type ColumnKind =
+  'int32' | 'int64' | 'float64' | 'utf8' | 'dict' | 'timestamp' | 'contents' | 'hist1d' | 'hist2d';
 
 /** One field of a served record. */
 export interface ColumnDef {
@@ -81,9 +82,23 @@ export const COLUMNS: Record<StreamEndpoint, readonly ColumnDef[]> = {
   ],
   // DIALS: field names and order as the API serves them; bins without flow bins, 2D data y-outer.
   th1: [...dialsHistogramHead, c('data', 'hist1d')],
-  th2: [...dialsHistogramHead.slice(0, 10), c('y_min', 'float64'), c('y_max', 'float64'), c('y_bin', 'int32'), c('entries', 'int64'), c('data', 'hist2d')],
+  th2: [
+    ...dialsHistogramHead.slice(0, 10),
+    c('y_min', 'float64'),
+    c('y_max', 'float64'),
+    c('y_bin', 'int32'),
+    c('entries', 'int64'),
+    c('data', 'hist2d'),
+  ],
   run: [c('dataset_id', 'int64'), c('dataset', 'dict'), c('run_number', 'int32'), c('ls_count', 'int32')],
-  lumisection: [c('dataset_id', 'int64'), c('dataset', 'dict'), c('run_number', 'int32'), c('ls_number', 'int32'), c('th1_count', 'int32'), c('th2_count', 'int32')],
+  lumisection: [
+    c('dataset_id', 'int64'),
+    c('dataset', 'dict'),
+    c('run_number', 'int32'),
+    c('ls_number', 'int32'),
+    c('th1_count', 'int32'),
+    c('th2_count', 'int32'),
+  ],
   mes: [c('me_id', 'int32'), c('me', 'utf8'), c('count', 'int64'), c('dim', 'int32')],
   'file-index': [
     c('dataset_id', 'int64'),

@@ -23,7 +23,8 @@ function describe(value: unknown): string {
 }
 
 function checkContents(value: unknown): DataFileContent[] | Invalid {
-  if (!Array.isArray(value)) return new Invalid(`expected a list of {granularity, data_dimensionality}, got ${describe(value)}`);
+  if (!Array.isArray(value))
+    return new Invalid(`expected a list of {granularity, data_dimensionality}, got ${describe(value)}`);
   const out: DataFileContent[] = [];
   for (let i = 0; i < value.length; i++) {
     const entry = value[i] as Record<string, unknown> | null;
@@ -52,10 +53,12 @@ export function checkField(def: ColumnDef, value: unknown): unknown {
       }
       return value;
     case 'int64':
-      if (typeof value !== 'number' || !Number.isSafeInteger(value)) return new Invalid(`expected an integer, got ${describe(value)}`);
+      if (typeof value !== 'number' || !Number.isSafeInteger(value))
+        return new Invalid(`expected an integer, got ${describe(value)}`);
       return value;
     case 'float64':
-      if (typeof value !== 'number' || !Number.isFinite(value)) return new Invalid(`expected a finite number, got ${describe(value)}`);
+      if (typeof value !== 'number' || !Number.isFinite(value))
+        return new Invalid(`expected a finite number, got ${describe(value)}`);
       return value;
     case 'utf8':
     case 'dict':
@@ -64,7 +67,9 @@ export function checkField(def: ColumnDef, value: unknown): unknown {
     case 'timestamp': {
       if (typeof value !== 'string') return new Invalid(`expected an ISO 8601 date-time, got ${describe(value)}`);
       const micros = parseTimestampMicros(value);
-      return micros === null ? new Invalid(`expected an ISO 8601 date-time with a zone, got ${describe(value)}`) : micros;
+      return micros === null
+        ? new Invalid(`expected an ISO 8601 date-time with a zone, got ${describe(value)}`)
+        : micros;
     }
     case 'contents':
       return checkContents(value);

@@ -37,7 +37,10 @@ export function histogramDataType(layout: Layout, dtype: Dtype, dims: 1 | 2, sha
   const item = itemField(dtype);
   if (layout === 'tensor') {
     if (!shape) throw new Error('histogramDataType: the tensor layout needs a shape');
-    return new FixedSizeList(shape.reduce((a, b) => a * b, 1), item);
+    return new FixedSizeList(
+      shape.reduce((a, b) => a * b, 1),
+      item,
+    );
   }
   if (layout === 'array') {
     if (!shape) throw new Error('histogramDataType: the array layout needs a shape');
@@ -113,7 +116,8 @@ export class HistogramDataAccumulator {
 
   private reserve(n: number): void {
     if (this.used + n <= this.values.length) return;
-    if (this.used + n > 0x7fffffff) throw new RangeError('histogram data: more than 2^31 values in one batch; use smaller batches');
+    if (this.used + n > 0x7fffffff)
+      throw new RangeError('histogram data: more than 2^31 values in one batch; use smaller batches');
     const grown = this.allocate(Math.max(this.used + n, this.values.length * 2));
     grown.set(this.values.subarray(0, this.used));
     this.values = grown;
@@ -131,12 +135,20 @@ export class HistogramDataAccumulator {
    */
   append(data: unknown, xBin: number, yBin: number | null): { reason: string; field: string } | null {
     const start = this.used;
-    if (!Array.isArray(data)) return { reason: `expected ${this.dims === 1 ? 'a list of numbers' : 'a list of rows'}, got ${data === null ? 'null' : typeof data}`, field: 'data' };
+    if (!Array.isArray(data))
+      return {
+        reason: `expected ${this.dims === 1 ? 'a list of numbers' : 'a list of rows'}, got ${data === null ? 'null' : typeof data}`,
+        field: 'data',
+      };
     if (this.dims === 1) {
       if (data.length !== xBin) return { reason: `expected x_bin=${xBin} values, got ${data.length}`, field: 'data' };
       this.reserve(xBin);
       const bad = copyFinite(this.values, start, data, xBin);
-      if (bad >= 0) return { reason: `expected a finite number, got ${JSON.stringify(data[bad]) ?? 'undefined'}`, field: `data[${bad}]` };
+      if (bad >= 0)
+        return {
+          reason: `expected a finite number, got ${JSON.stringify(data[bad]) ?? 'undefined'}`,
+          field: `data[${bad}]`,
+        };
       this.used = start + xBin;
       this.valueOffsets.push(this.used);
     } else {
@@ -146,10 +158,19 @@ export class HistogramDataAccumulator {
       const buf = this.values;
       for (let iy = 0, pos = start; iy < y; iy++, pos += xBin) {
         const row: unknown = data[iy];
-        if (!Array.isArray(row)) return { reason: `expected a row of x_bin=${xBin} numbers, got ${row === null ? 'null' : typeof row}`, field: `data[${iy}]` };
-        if (row.length !== xBin) return { reason: `expected x_bin=${xBin} values, got ${row.length}`, field: `data[${iy}]` };
+        if (!Array.isArray(row))
+          return {
+            reason: `expected a row of x_bin=${xBin} numbers, got ${row === null ? 'null' : typeof row}`,
+            field: `data[${iy}]`,
+          };
+        if (row.length !== xBin)
+          return { reason: `expected x_bin=${xBin} values, got ${row.length}`, field: `data[${iy}]` };
         const bad = copyFinite(buf, pos, row, xBin);
-        if (bad >= 0) return { reason: `expected a finite number, got ${JSON.stringify(row[bad]) ?? 'undefined'}`, field: `data[${iy}][${bad}]` };
+        if (bad >= 0)
+          return {
+            reason: `expected a finite number, got ${JSON.stringify(row[bad]) ?? 'undefined'}`,
+            field: `data[${iy}][${bad}]`,
+          };
       }
       this.used = start + xBin * y;
       if (this.layout === 'nested') {
@@ -197,8 +218,20 @@ export class HistogramDataAccumulator {
     }
     const list = type as List;
     if (this.layout === 'nested' && this.dims === 2) {
-      const inner = makeData({ type: list.children[0].type as List, length: this.rows, valueOffsets: this.valueOffsets.view(), child, nullCount: 0 });
-      return makeData({ type: list, length: this.count, valueOffsets: this.rowOffsets.view(), child: inner, nullCount: 0 });
+      const inner = makeData({
+        type: list.children[0].type as List,
+        length: this.rows,
+        valueOffsets: this.valueOffsets.view(),
+        child,
+        nullCount: 0,
+      });
+      return makeData({
+        type: list,
+        length: this.count,
+        valueOffsets: this.rowOffsets.view(),
+        child: inner,
+        nullCount: 0,
+      });
     }
     return makeData({ type: list, length: this.count, valueOffsets: this.valueOffsets.view(), child, nullCount: 0 });
   }

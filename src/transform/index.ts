@@ -14,6 +14,13 @@ export {
   type TransformOptions,
   type TransformSpec,
 } from './spec.js';
-export { arrowSchemaFor, toRecordBatch, toRecordBatches, type BatchResult, type BatchesResult, type Reject } from './batch.js';
+export {
+  arrowSchemaFor,
+  toRecordBatch,
+  toRecordBatches,
+  type BatchResult,
+  type BatchesResult,
+  type Reject,
+} from './batch.js';
 export { histogramDataType, tensorMetadata } from './histogram-data.js';
 export { parseTimestampMicros } from './timestamp.js';

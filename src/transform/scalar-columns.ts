@@ -39,7 +39,10 @@ export interface ColumnAccumulator {
 
 /** The `contents` list type: `list<struct<granularity: utf8, data_dimensionality: int8>>`. */
 function contentsType(): List {
-  const struct = new Struct([new Field('granularity', new Utf8(), false), new Field('data_dimensionality', new Int8(), false)]);
+  const struct = new Struct([
+    new Field('granularity', new Utf8(), false),
+    new Field('data_dimensionality', new Int8(), false),
+  ]);
   return new List(new Field('item', struct, true));
 }
 
@@ -114,7 +117,10 @@ class Int32Accumulator implements ColumnAccumulator {
 class BigIntAccumulator implements ColumnAccumulator {
   private readonly values: BigInt64Array;
   private n = 0;
-  constructor(capacity: number, private readonly type: Int64 | Timestamp) {
+  constructor(
+    capacity: number,
+    private readonly type: Int64 | Timestamp,
+  ) {
     this.values = new BigInt64Array(capacity);
   }
   push(value: unknown): void {
@@ -170,7 +176,13 @@ class DictionaryAccumulator implements ColumnAccumulator {
   }
   finish(): Data {
     const type = new Dictionary(new Utf8(), new Int32());
-    return makeData({ type, length: this.n, data: this.indices.subarray(0, this.n), dictionary: makeVector(utf8Data(this.distinct)), nullCount: 0 });
+    return makeData({
+      type,
+      length: this.n,
+      data: this.indices.subarray(0, this.n),
+      dictionary: makeVector(utf8Data(this.distinct)),
+      nullCount: 0,
+    });
   }
 }
 
@@ -196,14 +208,21 @@ class ContentsAccumulator implements ColumnAccumulator {
       type: structType,
       length: granularity.length,
       nullCount: 0,
-      children: [utf8Data(granularity), makeData({ type: new Int8(), length: dims.length, data: Int8Array.from(dims), nullCount: 0 })],
+      children: [
+        utf8Data(granularity),
+        makeData({ type: new Int8(), length: dims.length, data: Int8Array.from(dims), nullCount: 0 }),
+      ],
     });
     return makeData({ type, length: this.rows.length, valueOffsets: offsets, child: struct, nullCount: 0 });
   }
 }
 
 /** An accumulator for a scalar column kind, sized for `capacity` rows. */
-export function scalarAccumulator(kind: Exclude<ColumnKind, 'hist1d' | 'hist2d'>, nullable: boolean, capacity: number): ColumnAccumulator {
+export function scalarAccumulator(
+  kind: Exclude<ColumnKind, 'hist1d' | 'hist2d'>,
+  nullable: boolean,
+  capacity: number,
+): ColumnAccumulator {
   switch (kind) {
     case 'int32':
       return new Int32Accumulator(capacity, nullable);
@@ -233,7 +252,13 @@ export function constantType(value: ConstantValue): DataType {
 export function constantData(value: ConstantValue, length: number): Data {
   if (typeof value === 'string') {
     const type = new Dictionary(new Utf8(), new Int32());
-    return makeData({ type, length, data: new Int32Array(length), dictionary: makeVector(utf8Data([value])), nullCount: 0 });
+    return makeData({
+      type,
+      length,
+      data: new Int32Array(length),
+      dictionary: makeVector(utf8Data([value])),
+      nullCount: 0,
+    });
   }
   if (typeof value === 'boolean') {
     const bits = new Uint8Array((length + 7) >> 3).fill(value ? 0xff : 0);

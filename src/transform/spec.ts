@@ -99,16 +99,32 @@ export function compileSpec(spec: TransformSpec): CompiledSpec {
   const hit = compiled.get(spec);
   if (hit) return hit;
   if (!(ENDPOINTS as readonly string[]).includes(spec.endpoint)) {
-    throw new ConfigError('E_TRANSFORM_ENDPOINT', `transform: unknown endpoint "${spec.endpoint}". Valid values are: ${list(ENDPOINTS)}`, { field: 'endpoint' });
+    throw new ConfigError(
+      'E_TRANSFORM_ENDPOINT',
+      `transform: unknown endpoint "${spec.endpoint}". Valid values are: ${list(ENDPOINTS)}`,
+      { field: 'endpoint' },
+    );
   }
   if (!LAYOUTS.includes(spec.layout)) {
-    throw new ConfigError('E_TRANSFORM_LAYOUT', `transform: invalid layout "${spec.layout}". Valid values are: ${list(LAYOUTS)}`, { field: 'layout' });
+    throw new ConfigError(
+      'E_TRANSFORM_LAYOUT',
+      `transform: invalid layout "${spec.layout}". Valid values are: ${list(LAYOUTS)}`,
+      { field: 'layout' },
+    );
   }
   if (!DTYPES.includes(spec.dtype)) {
-    throw new ConfigError('E_TRANSFORM_DTYPE', `transform: invalid dtype "${spec.dtype}". Valid values are: ${list(DTYPES)}`, { field: 'dtype' });
+    throw new ConfigError(
+      'E_TRANSFORM_DTYPE',
+      `transform: invalid dtype "${spec.dtype}". Valid values are: ${list(DTYPES)}`,
+      { field: 'dtype' },
+    );
   }
   if (spec.onShapeChange !== undefined && spec.onShapeChange !== 'error' && spec.onShapeChange !== 'new-file') {
-    throw new ConfigError('E_TRANSFORM_SHAPE_POLICY', `transform: invalid onShapeChange "${String(spec.onShapeChange)}". Valid values are: error, new-file`, { field: 'onShapeChange' });
+    throw new ConfigError(
+      'E_TRANSFORM_SHAPE_POLICY',
+      `transform: invalid onShapeChange "${String(spec.onShapeChange)}". Valid values are: error, new-file`,
+      { field: 'onShapeChange' },
+    );
   }
   const all = COLUMNS[spec.endpoint];
   const names = all.map((col) => col.name);
@@ -116,38 +132,63 @@ export function compileSpec(spec: TransformSpec): CompiledSpec {
 
   const selected = spec.select ?? names;
   if (selected.length === 0) {
-    throw new ConfigError('E_TRANSFORM_SELECT', `transform: select is empty. Valid values are: ${list(names)}`, { field: 'select' });
+    throw new ConfigError('E_TRANSFORM_SELECT', `transform: select is empty. Valid values are: ${list(names)}`, {
+      field: 'select',
+    });
   }
   const seen = new Set<string>();
   for (const name of selected) {
     if (!byName.has(name)) {
-      throw new ConfigError('E_TRANSFORM_SELECT', `transform: unknown column "${name}" in select for ${spec.endpoint}. Valid values are: ${list(names)}`, { field: 'select' });
+      throw new ConfigError(
+        'E_TRANSFORM_SELECT',
+        `transform: unknown column "${name}" in select for ${spec.endpoint}. Valid values are: ${list(names)}`,
+        { field: 'select' },
+      );
     }
-    if (seen.has(name)) throw new ConfigError('E_TRANSFORM_SELECT', `transform: column "${name}" is selected twice`, { field: 'select' });
+    if (seen.has(name))
+      throw new ConfigError('E_TRANSFORM_SELECT', `transform: column "${name}" is selected twice`, { field: 'select' });
     seen.add(name);
   }
   const rename = spec.rename ?? {};
   for (const [from, to] of Object.entries(rename)) {
     if (!byName.has(from)) {
-      throw new ConfigError('E_TRANSFORM_RENAME', `transform: cannot rename unknown column "${from}" of ${spec.endpoint}. Valid values are: ${list(names)}`, { field: `rename.${from}` });
+      throw new ConfigError(
+        'E_TRANSFORM_RENAME',
+        `transform: cannot rename unknown column "${from}" of ${spec.endpoint}. Valid values are: ${list(names)}`,
+        { field: `rename.${from}` },
+      );
     }
     if (typeof to !== 'string' || to.length === 0) {
-      throw new ConfigError('E_TRANSFORM_RENAME', `transform: rename of "${from}" must be a non-empty string`, { field: `rename.${from}` });
+      throw new ConfigError('E_TRANSFORM_RENAME', `transform: rename of "${from}" must be a non-empty string`, {
+        field: `rename.${from}`,
+      });
     }
   }
   const outputs: OutputColumn[] = selected.map((name) => ({ name: rename[name] ?? name, source: byName.get(name)! }));
   for (const [name, value] of Object.entries(spec.constants ?? {})) {
-    const ok = typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value));
+    const ok =
+      typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value));
     if (!ok) {
-      throw new ConfigError('E_TRANSFORM_CONSTANT', `transform: constant "${name}" must be a string, a finite number or a boolean`, { field: `constants.${name}` });
+      throw new ConfigError(
+        'E_TRANSFORM_CONSTANT',
+        `transform: constant "${name}" must be a string, a finite number or a boolean`,
+        { field: `constants.${name}` },
+      );
     }
-    if (name.length === 0) throw new ConfigError('E_TRANSFORM_CONSTANT', 'transform: a constant column needs a name', { field: 'constants' });
+    if (name.length === 0)
+      throw new ConfigError('E_TRANSFORM_CONSTANT', 'transform: a constant column needs a name', {
+        field: 'constants',
+      });
     outputs.push({ name, source: { constant: value } });
   }
   const outNames = new Set<string>();
   for (const out of outputs) {
     if (outNames.has(out.name)) {
-      throw new ConfigError('E_TRANSFORM_DUPLICATE', `transform: two output columns are named "${out.name}" (check rename and constants)`, { field: out.name });
+      throw new ConfigError(
+        'E_TRANSFORM_DUPLICATE',
+        `transform: two output columns are named "${out.name}" (check rename and constants)`,
+        { field: out.name },
+      );
     }
     outNames.add(out.name);
   }

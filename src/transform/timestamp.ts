@@ -15,7 +15,12 @@ export function parseTimestampMicros(text: string): number | null {
   const m = ISO.exec(text);
   if (!m) return null;
   const [, ys, mos, ds, hs, mis, ss, frac, zone] = m;
-  const y = Number(ys), mo = Number(mos), d = Number(ds), h = Number(hs), mi = Number(mis), s = Number(ss);
+  const y = Number(ys),
+    mo = Number(mos),
+    d = Number(ds),
+    h = Number(hs),
+    mi = Number(mis),
+    s = Number(ss);
   if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || s > 59) return null;
   // setUTCFullYear, not Date.UTC: the latter maps years 0-99 to 1900-1999.
   const check = new Date(0);
@@ -27,7 +32,8 @@ export function parseTimestampMicros(text: string): number | null {
   if (zone !== 'Z') {
     const sign = zone[0] === '-' ? -1 : 1;
     const digits = zone.slice(1).replace(':', '');
-    const oh = Number(digits.slice(0, 2)), om = Number(digits.slice(2, 4));
+    const oh = Number(digits.slice(0, 2)),
+      om = Number(digits.slice(2, 4));
     if (oh > 23 || om > 59) return null;
     offsetMinutes = sign * (oh * 60 + om);
   }

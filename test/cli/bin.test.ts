@@ -36,14 +36,31 @@ describe.skipIf(!binBuilt)('dqm-export binary', () => {
   it('runs list: JSON lines on a pipe, equal to the server records', async () => {
     const r = await bin(['runs', 'list']);
     expect(r.code).toBe(0);
-    const got = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Run);
+    const got = r.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Run);
     expect(got).toEqual(await serverList<Run>(server.url, '/api/runs/', ADMIN));
   });
 
   it('histograms list --all --format csv reads back to every histogram', async () => {
-    const r = await bin(['histograms', 'list', '--dim', '1', '--all', '--format', 'csv', '-f', 'lumisection__run__run_number=315488']);
+    const r = await bin([
+      'histograms',
+      'list',
+      '--dim',
+      '1',
+      '--all',
+      '--format',
+      'csv',
+      '-f',
+      'lumisection__run__run_number=315488',
+    ]);
     expect(r.code).toBe(0);
-    const expected = await serverList<Histogram1D>(server.url, '/api/lumisection_histograms_1d/?lumisection__run__run_number=315488', ADMIN);
+    const expected = await serverList<Histogram1D>(
+      server.url,
+      '/api/lumisection_histograms_1d/?lumisection__run__run_number=315488',
+      ADMIN,
+    );
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines[0]).toBe('id,run,lumisection,title,entries,x_min,x_max,x_bin,source_data_file,data');
     expect(lines).toHaveLength(expected.length + 1);
@@ -58,7 +75,9 @@ describe.skipIf(!binBuilt)('dqm-export binary', () => {
   it('a wrong token: exit 1, names the variable, never prints a token', async () => {
     const r = await bin(['runs', 'list'], 'wrong-token-0123456789');
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^error E_AUTH_UNAUTHORIZED: authentication failed: Invalid token\.; set DQM_PLAYGROUND_TOKEN/);
+    expect(r.stderr).toMatch(
+      /^error E_AUTH_UNAUTHORIZED: authentication failed: Invalid token\.; set DQM_PLAYGROUND_TOKEN/,
+    );
     expect(r.stderr).not.toContain('wrong-token-0123456789');
   });
 
@@ -81,7 +100,9 @@ describe.skipIf(!binBuilt)('dqm-export binary', () => {
       const r = await runBin(['files', 'wait', '1', '--interval', '0.1'], env, undefined, 'data file 1: 0 %');
       expectNoSecrets(r, [ADMIN, USER]);
       expect(r.code).toBe(1);
-      expect(r.stderr).toMatch(/error E_INTERRUPTED: interrupted; data file 1 keeps parsing on the server \(follow it again: dqm-export files wait 1\)\n$/);
+      expect(r.stderr).toMatch(
+        /error E_INTERRUPTED: interrupted; data file 1 keeps parsing on the server \(follow it again: dqm-export files wait 1\)\n$/,
+      );
     } finally {
       await manual.close();
     }

@@ -28,7 +28,9 @@ const failure = (f: () => unknown): DqmExportError => {
 describe('openClient', () => {
   it('defaults to the local server and reads the token from the environment', () => {
     expect(open({}, { DQM_PLAYGROUND_TOKEN: 'tok-1234' }).baseUrl).toBe(DEFAULT_URL);
-    expect(open({}, { DQM_PLAYGROUND_URL: 'http://localhost:9/', DQM_PLAYGROUND_TOKEN: 'tok-1234' }).baseUrl).toBe('http://localhost:9');
+    expect(open({}, { DQM_PLAYGROUND_URL: 'http://localhost:9/', DQM_PLAYGROUND_TOKEN: 'tok-1234' }).baseUrl).toBe(
+      'http://localhost:9',
+    );
   });
 
   it('resolves the presets and lets --url win over the environment', () => {
@@ -53,13 +55,38 @@ describe('openClient', () => {
 
   it.each([
     [{}, {}, 'E_NO_TOKEN', /set DQM_PLAYGROUND_TOKEN .*or pass --token-file/],
-    [{ url: 'http://example.org' }, { DQM_PLAYGROUND_TOKEN: 'tok-1234' }, 'E_INSECURE_HTTP', /refusing plain http to example.org/],
+    [
+      { url: 'http://example.org' },
+      { DQM_PLAYGROUND_TOKEN: 'tok-1234' },
+      'E_INSECURE_HTTP',
+      /refusing plain http to example.org/,
+    ],
     [{ url: 'ftp://x' }, { DQM_PLAYGROUND_TOKEN: 'tok-1234' }, 'E_BAD_URL', /protocol ftp:/],
     [{ tokenFile: '/nonexistent/token' }, {}, 'E_TOKEN_FILE', /cannot read token file \/nonexistent\/token/],
-    [{ concurrency: 0 }, { DQM_PLAYGROUND_TOKEN: 'tok-1234' }, 'E_USAGE_NUMBER', /--concurrency expects an integer from 1 to 64, got 0/],
-    [{ concurrency: 1000 }, { DQM_PLAYGROUND_TOKEN: 'tok-1234' }, 'E_USAGE_NUMBER', /--concurrency expects an integer from 1 to 64, got 1000/],
-    [{ retries: -1 }, { DQM_PLAYGROUND_TOKEN: 'tok-1234' }, 'E_USAGE_NUMBER', /--retries expects an integer from 0 to 20/],
-    [{ retries: 21 }, { DQM_PLAYGROUND_TOKEN: 'tok-1234' }, 'E_USAGE_NUMBER', /--retries expects an integer from 0 to 20, got 21/],
+    [
+      { concurrency: 0 },
+      { DQM_PLAYGROUND_TOKEN: 'tok-1234' },
+      'E_USAGE_NUMBER',
+      /--concurrency expects an integer from 1 to 64, got 0/,
+    ],
+    [
+      { concurrency: 1000 },
+      { DQM_PLAYGROUND_TOKEN: 'tok-1234' },
+      'E_USAGE_NUMBER',
+      /--concurrency expects an integer from 1 to 64, got 1000/,
+    ],
+    [
+      { retries: -1 },
+      { DQM_PLAYGROUND_TOKEN: 'tok-1234' },
+      'E_USAGE_NUMBER',
+      /--retries expects an integer from 0 to 20/,
+    ],
+    [
+      { retries: 21 },
+      { DQM_PLAYGROUND_TOKEN: 'tok-1234' },
+      'E_USAGE_NUMBER',
+      /--retries expects an integer from 0 to 20, got 21/,
+    ],
   ])('%j %j -> %s', (args, env, code, message) => {
     const e = failure(() => openClient(args, env));
     expect(e.code).toBe(code);
@@ -67,6 +94,8 @@ describe('openClient', () => {
   });
 
   it('allows plain http to a remote host with --allow-insecure-http', () => {
-    expect(open({ url: 'http://example.org', allowInsecureHttp: true }, { DQM_PLAYGROUND_TOKEN: 'tok-1234' }).baseUrl).toBe('http://example.org');
+    expect(
+      open({ url: 'http://example.org', allowInsecureHttp: true }, { DQM_PLAYGROUND_TOKEN: 'tok-1234' }).baseUrl,
+    ).toBe('http://example.org');
   });
 });

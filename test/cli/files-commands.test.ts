@@ -26,8 +26,16 @@ beforeAll(async () => {
   for (const f of [REAL_1D, SYNTH_1D, SYNTH_2D]) copyFileSync(join(SAMPLE_DATA_DIR, f), join(dataDir, f));
   // A copy of the real 1D file under a name that says nothing about its dimensionality.
   copyFileSync(join(SAMPLE_DATA_DIR, REAL_1D), join(dataDir, 'unlabelled_copy.csv'));
-  server = await startServer({ port: 0, adminToken: ADMIN, userToken: USER, manual: true, dataDirs: [dataDir], parseDelayMs: 2 });
-  const files = (await serverGet<{ results: HistogramDataFile[] }>(server.url, '/api/histogram_data_files/', ADMIN)).results;
+  server = await startServer({
+    port: 0,
+    adminToken: ADMIN,
+    userToken: USER,
+    manual: true,
+    dataDirs: [dataDir],
+    parseDelayMs: 2,
+  });
+  const files = (await serverGet<{ results: HistogramDataFile[] }>(server.url, '/api/histogram_data_files/', ADMIN))
+    .results;
   ids = Object.fromEntries(files.map((f) => [f.filepath.slice(f.filepath.lastIndexOf('/') + 1), f.id]));
 });
 afterAll(async () => {
@@ -43,7 +51,11 @@ async function cli(args: string[], token = USER, url?: string): Promise<CliResul
 /** The file as the server has it now (past its cache). */
 const fresh = async (id: number): Promise<HistogramDataFile> =>
   serverGet<HistogramDataFile>(server.url, `/api/histogram_data_files/${id}/?_=${Date.now()}-${Math.random()}`, ADMIN);
-const jsonl = <T>(text: string): T[] => text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as T);
+const jsonl = <T>(text: string): T[] =>
+  text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as T);
 const FAST = ['--interval', '0.02'];
 
 describe('files list', () => {
@@ -67,12 +79,42 @@ describe('files list', () => {
 describe('files parse: refused before sending', () => {
   // (arguments, exit code, error code, message pattern)
   const table: [() => string[], number, string, RegExp][] = [
-    [() => ['files', 'parse', String(ids[REAL_1D]), '--dim', '2'], 2, 'E_PARSE_DIMENSIONALITY', /is named as 1D but --dim 2 was given; the server would accept/],
-    [() => ['files', 'parse', String(ids[SYNTH_2D]), '--dim', '1'], 2, 'E_PARSE_DIMENSIONALITY', /is named as 2D but --dim 1/],
-    [() => ['files', 'parse', String(ids[REAL_1D]), '--dim', '1', '--file-format', 'root'], 2, 'E_PARSE_FILE_FORMAT', /\.csv extension but --file-format root/],
-    [() => ['files', 'parse', String(ids[REAL_1D]), '--dim', '1', '--granularity', 'run'], 2, 'E_PARSE_GRANULARITY', /not implemented by the DQM Playground server/],
-    [() => ['files', 'parse', '--path-contains', 'DataFrame_1D', '--dim', '1'], 2, 'E_FILE_AMBIGUOUS', /2 data file paths contain "DataFrame_1D" \(\d+ \/.*; give an id or a longer text/],
-    [() => ['files', 'parse', '--path-contains', 'nothing-like-this', '--dim', '1'], 1, 'E_FILE_NO_MATCH', /no data file path contains "nothing-like-this"/],
+    [
+      () => ['files', 'parse', String(ids[REAL_1D]), '--dim', '2'],
+      2,
+      'E_PARSE_DIMENSIONALITY',
+      /is named as 1D but --dim 2 was given; the server would accept/,
+    ],
+    [
+      () => ['files', 'parse', String(ids[SYNTH_2D]), '--dim', '1'],
+      2,
+      'E_PARSE_DIMENSIONALITY',
+      /is named as 2D but --dim 1/,
+    ],
+    [
+      () => ['files', 'parse', String(ids[REAL_1D]), '--dim', '1', '--file-format', 'root'],
+      2,
+      'E_PARSE_FILE_FORMAT',
+      /\.csv extension but --file-format root/,
+    ],
+    [
+      () => ['files', 'parse', String(ids[REAL_1D]), '--dim', '1', '--granularity', 'run'],
+      2,
+      'E_PARSE_GRANULARITY',
+      /not implemented by the DQM Playground server/,
+    ],
+    [
+      () => ['files', 'parse', '--path-contains', 'DataFrame_1D', '--dim', '1'],
+      2,
+      'E_FILE_AMBIGUOUS',
+      /2 data file paths contain "DataFrame_1D" \(\d+ \/.*; give an id or a longer text/,
+    ],
+    [
+      () => ['files', 'parse', '--path-contains', 'nothing-like-this', '--dim', '1'],
+      1,
+      'E_FILE_NO_MATCH',
+      /no data file path contains "nothing-like-this"/,
+    ],
     [() => ['files', 'parse', '999', '--dim', '1'], 1, 'E_NOT_FOUND', /no data file with id 999/],
     [() => ['files', 'parse', '--dim', '1'], 2, 'E_USAGE_FILE', /give a data file id or --path-contains TEXT/],
     [() => ['files', 'parse', '1', '--path-contains', 'x', '--dim', '1'], 2, 'E_USAGE_FILE', /not both/],
@@ -95,12 +137,29 @@ describe('files parse: sent', () => {
     const root = await cli(['files', 'parse', String(ids[REAL_1D]), '--dim', '1', '--format', 'root', '--force']);
     expect(root.code).toBe(1);
     // The old spelling --format still works, with a note (--format is the output format elsewhere).
-    expect(root.stderr).toMatch(/^note: files parse --format is deprecated .*; use --file-format\nwarning: .*\.csv extension .*\(sending anyway: --force\)\n/);
-    expect(root.stderr).toMatch(/error E_HTTP_400: server rejected the request: Required param\(s\) missing \(\['granularity', 'data_dimensionality', 'file_format'\]\)/);
+    expect(root.stderr).toMatch(
+      /^note: files parse --format is deprecated .*; use --file-format\nwarning: .*\.csv extension .*\(sending anyway: --force\)\n/,
+    );
+    expect(root.stderr).toMatch(
+      /error E_HTTP_400: server rejected the request: Required param\(s\) missing \(\['granularity', 'data_dimensionality', 'file_format'\]\)/,
+    );
 
-    const run = await cli(['files', 'parse', String(ids[REAL_1D]), '--dim', '1', '--granularity', 'run', '--force', '--retries', '0']);
+    const run = await cli([
+      'files',
+      'parse',
+      String(ids[REAL_1D]),
+      '--dim',
+      '1',
+      '--granularity',
+      'run',
+      '--force',
+      '--retries',
+      '0',
+    ]);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/error E_HTTP_500: .*Something possibly missing from HISTOGRAM_DIMENSIONS_CHOICES \('run'\)/);
+    expect(run.stderr).toMatch(
+      /error E_HTTP_500: .*Something possibly missing from HISTOGRAM_DIMENSIONS_CHOICES \('run'\)/,
+    );
   });
 
   it('--path-contains --wait: starts, logs progress lines off a terminal, ends at 100 %', async () => {
@@ -122,14 +181,19 @@ describe('files parse: sent', () => {
     expect(same.stderr).toMatch(/is already parsed as lum 1D \(100 %\); nothing to do\n$/);
     const other = await cli(['files', 'parse', String(ids[SYNTH_1D]), '--dim', '2', '--force']);
     expect(other.code).toBe(1);
-    expect(other.stderr).toMatch(/^error E_PARSE_ALREADY_PARSED: .*already parsed \(100 %, contents: lum 1D\); the server refuses to parse a file twice\n$/);
+    expect(other.stderr).toMatch(
+      /^error E_PARSE_ALREADY_PARSED: .*already parsed \(100 %, contents: lum 1D\); the server refuses to parse a file twice\n$/,
+    );
   });
 
   it('files list shows the fresh progress (the server cache is bypassed)', async () => {
     const r = await cli(['files', 'list', '--format', 'json']);
     const byId = new Map((JSON.parse(r.stdout) as HistogramDataFile[]).map((f) => [f.id, f]));
     expect(byId.get(ids[SYNTH_1D])?.percentage_processed).toBe(100);
-    const table = await runCli(['files', 'list'], { env: { DQM_PLAYGROUND_URL: server.url, DQM_PLAYGROUND_TOKEN: USER }, ttyColumns: 90 });
+    const table = await runCli(['files', 'list'], {
+      env: { DQM_PLAYGROUND_URL: server.url, DQM_PLAYGROUND_TOKEN: USER },
+      ttyColumns: 90,
+    });
     const row = table.stdout.split('\n').find((l) => l.includes('1D_synthetic'));
     expect(row).toMatch(/lum 1D +100 %/);
   });
@@ -159,7 +223,9 @@ describe('files parse: sent', () => {
     const id = ids[REAL_1D];
     const r = await cli(['files', 'wait', String(id), ...FAST, '--stall', '0.2']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(new RegExp(`E_PARSE_STALLED: .*; if parsing was never started: dqm-export files parse ${id}\\n$`));
+    expect(r.stderr).toMatch(
+      new RegExp(`E_PARSE_STALLED: .*; if parsing was never started: dqm-export files parse ${id}\\n$`),
+    );
   });
 
   it('wait: bad numbers and a missing file', async () => {
@@ -176,7 +242,9 @@ describe('files discover', () => {
   it('as a non-admin: explains that an admin token is needed', async () => {
     const r = await cli(['files', 'discover']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^error E_AUTH_FORBIDDEN: discover needs an admin token: the server refused it for this token \(HTTP 403\)\n$/);
+    expect(r.stderr).toMatch(
+      /^error E_AUTH_FORBIDDEN: discover needs an admin token: the server refused it for this token \(HTTP 403\)\n$/,
+    );
   });
 
   it('as admin with --wait: registers and reports a new file', async () => {

@@ -25,7 +25,13 @@ describe('parseFilterArgs', () => {
   });
 
   it('keeps = inside a value and parses bool and choice filters', () => {
-    expect(parseFilterArgs('histogram_data_files', ['filepath__contains=a=b', 'processing_complete=TRUE', 'data_dimensionality=2'])).toEqual({
+    expect(
+      parseFilterArgs('histogram_data_files', [
+        'filepath__contains=a=b',
+        'processing_complete=TRUE',
+        'data_dimensionality=2',
+      ]),
+    ).toEqual({
       filepath__contains: 'a=b',
       processing_complete: true,
       data_dimensionality: '2',
@@ -42,8 +48,18 @@ describe('parseFilterArgs', () => {
     ['runs', ['=3'], 'E_FILTER_SYNTAX', /key=value/],
     ['runs', ['run_number=abc'], 'E_FILTER_VALUE', /filter run_number of runs expects an integer, got "abc"/],
     ['runs', ['run_number=1.5'], 'E_FILTER_VALUE', /expects an integer/],
-    ['runs', ['run_number=1', 'run_number=2'], 'E_FILTER_REPEATED', /filter run_number given twice; only title may repeat/],
-    ['lumisection_histograms_1d', ['lumisection__run__run_number__in=315488,abc'], 'E_FILTER_VALUE', /comma-separated integers/],
+    [
+      'runs',
+      ['run_number=1', 'run_number=2'],
+      'E_FILTER_REPEATED',
+      /filter run_number given twice; only title may repeat/,
+    ],
+    [
+      'lumisection_histograms_1d',
+      ['lumisection__run__run_number__in=315488,abc'],
+      'E_FILTER_VALUE',
+      /comma-separated integers/,
+    ],
     ['lumisection_histograms_1d', ['lumisection__ls_number__in='], 'E_FILTER_VALUE', /comma-separated integers/],
     ['lumisection_histograms_1d', ['title='], 'E_FILTER_VALUE', /a non-empty value/],
     ['histogram_data_files', ['granularity=lumi'], 'E_FILTER_VALUE', /one of lum, run/],
@@ -55,8 +71,18 @@ describe('parseFilterArgs', () => {
       /^unknown filter run for lumisection_histograms_2d \(did you mean lumisection__run__run_number or .*\?\); valid filters are: lumisection__run__run_number, /,
     ],
     ['lumisection_histograms_2d', ['titel=x'], 'E_FILTER_UNKNOWN', /did you mean title\?/],
-    ['lumisections', ['run_number=1'], 'E_FILTER_UNKNOWN', /unknown filter run_number for lumisections \(did you mean run or ls_number\?\)/],
-    ['runs', ['zzzzzzzz=1'], 'E_FILTER_UNKNOWN', /^unknown filter zzzzzzzz for runs; valid filters are: run_number, run_date/],
+    [
+      'lumisections',
+      ['run_number=1'],
+      'E_FILTER_UNKNOWN',
+      /unknown filter run_number for lumisections \(did you mean run or ls_number\?\)/,
+    ],
+    [
+      'runs',
+      ['zzzzzzzz=1'],
+      'E_FILTER_UNKNOWN',
+      /^unknown filter zzzzzzzz for runs; valid filters are: run_number, run_date/,
+    ],
   ];
   it.each(bad)('%s %j -> %s', (endpoint, args, code, message) => {
     let err: unknown;
@@ -73,8 +99,13 @@ describe('parseFilterArgs', () => {
 
 describe('suggestFilters', () => {
   it('finds typos and segment matches, at most three', () => {
-    expect(suggestFilters('lumisection__run__run_numbr', Object.keys(FILTERS.lumisection_histograms_1d))[0]).toBe('lumisection__run__run_number');
-    expect(suggestFilters('entries', Object.keys(FILTERS.lumisection_histograms_1d))).toEqual(['entries__gte', 'entries__lte']);
+    expect(suggestFilters('lumisection__run__run_numbr', Object.keys(FILTERS.lumisection_histograms_1d))[0]).toBe(
+      'lumisection__run__run_number',
+    );
+    expect(suggestFilters('entries', Object.keys(FILTERS.lumisection_histograms_1d))).toEqual([
+      'entries__gte',
+      'entries__lte',
+    ]);
     expect(suggestFilters('run', Object.keys(FILTERS.lumisection_histograms_1d))).toHaveLength(3);
   });
   it('levenshtein', () => {

@@ -70,7 +70,12 @@ export const binBuilt = existsSync(BIN);
  * Runs `node dist/src/cli/bin.js args` with exactly `env` (plus PATH), `input` then end on stdin.
  * With `interruptOn`, sends SIGINT (Ctrl-C) once stderr contains that text.
  */
-export function runBin(args: string[], env: Record<string, string>, input?: string, interruptOn?: string): Promise<CliResult> {
+export function runBin(
+  args: string[],
+  env: Record<string, string>,
+  input?: string,
+  interruptOn?: string,
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       env: { PATH: process.env.PATH ?? '', ...env },

@@ -22,7 +22,10 @@ describe('--help', () => {
   const commands: [string[], RegExp][] = [
     [['runs', 'list'], /dqm-export runs list -f run_number=315705 +one run/],
     [['lumisections', 'list'], /dqm-export lumisections list -f run=315705/],
-    [['histograms', 'list'], /# the 1D histograms of run 315705.*\n {2}dqm-export histograms list --dim 1 -f lumisection__run__run_number=315705\n/],
+    [
+      ['histograms', 'list'],
+      /# the 1D histograms of run 315705.*\n {2}dqm-export histograms list --dim 1 -f lumisection__run__run_number=315705\n/,
+    ],
     [['histograms', 'get'], /dqm-export histograms get --dim 2 1 --format json/],
     [['histograms', 'delete'], /dqm-export histograms delete --dim 1 248 249/],
     [['files', 'list'], /dqm-export files list -f processing_complete=false/],
@@ -40,13 +43,19 @@ describe('--help', () => {
   });
 
   it('list commands print the filters of their endpoint', async () => {
-    expect((await help(['histograms', 'list'])).text).toMatch(/Filters of the histogram lists \(1D and 2D\):\n {2}lumisection__run__run_number +run number\n/);
+    expect((await help(['histograms', 'list'])).text).toMatch(
+      /Filters of the histogram lists \(1D and 2D\):\n {2}lumisection__run__run_number +run number\n/,
+    );
     expect((await help(['files', 'list'])).text).toMatch(/Filters of histogram_data_files:\n {2}id +data file id\n/);
   });
 
   it('the groups list their commands', async () => {
-    expect((await help(['histograms'])).text).toMatch(/histograms list[\s\S]*histograms get <id>[\s\S]*histograms delete <ids\.\.>/);
-    expect((await help(['files'])).text).toMatch(/files list[\s\S]*files parse \[id\][\s\S]*files wait <id>[\s\S]*files discover/);
+    expect((await help(['histograms'])).text).toMatch(
+      /histograms list[\s\S]*histograms get <id>[\s\S]*histograms delete <ids\.\.>/,
+    );
+    expect((await help(['files'])).text).toMatch(
+      /files list[\s\S]*files parse \[id\][\s\S]*files wait <id>[\s\S]*files discover/,
+    );
   });
 
   it('demo has no plan or shard options; run has them', async () => {
@@ -64,4 +73,3 @@ describe('--help', () => {
     expect((await help(['files', 'list'])).text).toMatch(/--format/);
   });
 });
-

@@ -28,7 +28,9 @@ async function cli(args: string[]): Promise<CliResult> {
 }
 
 async function exists(dim: 1 | 2, id: number): Promise<boolean> {
-  const r = await fetch(`${server.url}/api/lumisection_histograms_${dim}d/${id}/`, { headers: { Authorization: `Token ${ADMIN}` } });
+  const r = await fetch(`${server.url}/api/lumisection_histograms_${dim}d/${id}/`, {
+    headers: { Authorization: `Token ${ADMIN}` },
+  });
   return r.status === 200;
 }
 
@@ -72,7 +74,9 @@ describe('histograms get', () => {
   it('a missing id: exit 1 with a clear message', async () => {
     const r = await cli(['histograms', 'get', '--dim', '1', '99999']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^error E_NOT_FOUND: no 1D histogram with id 99999 \(HTTP 404 from GET http:\/\/127\.0\.0\.1:\d+\/api\/lumisection_histograms_1d\/99999\/\)\n$/);
+    expect(r.stderr).toMatch(
+      /^error E_NOT_FOUND: no 1D histogram with id 99999 \(HTTP 404 from GET http:\/\/127\.0\.0\.1:\d+\/api\/lumisection_histograms_1d\/99999\/\)\n$/,
+    );
   });
 
   it('a bad id is a usage error', async () => {
@@ -86,7 +90,9 @@ describe('histograms delete', () => {
   it('refuses without --yes when there is no terminal, and deletes nothing', async () => {
     const r = await cli(['histograms', 'delete', '--dim', '1', '240']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe('error E_USAGE_CONFIRM: refusing to delete 1 1D histogram (id 240) without --yes: there is no terminal to ask for confirmation\n');
+    expect(r.stderr).toBe(
+      'error E_USAGE_CONFIRM: refusing to delete 1 1D histogram (id 240) without --yes: there is no terminal to ask for confirmation\n',
+    );
     expect(await exists(1, 240)).toBe(true);
   });
 
@@ -144,7 +150,9 @@ describe('deleteHistograms outcomes', () => {
   it('maps 403 to forbidden and other errors to failed, in id order', async () => {
     const outcomes = await deleteHistograms(
       stub({
-        2: new AuthError('E_AUTH_FORBIDDEN', 'permission denied: You do not have permission to perform this action.', { status: 403 }),
+        2: new AuthError('E_AUTH_FORBIDDEN', 'permission denied: You do not have permission to perform this action.', {
+          status: 403,
+        }),
         3: new ServerError('E_HTTP_500', 'server error', { status: 500 }),
       }),
       1,

@@ -23,7 +23,10 @@ beforeAll(async () => {
 });
 afterAll(() => server?.close());
 
-async function cli(args: string[], options: { env?: Record<string, string | undefined>; ttyColumns?: number } = {}): Promise<CliResult> {
+async function cli(
+  args: string[],
+  options: { env?: Record<string, string | undefined>; ttyColumns?: number } = {},
+): Promise<CliResult> {
   const result = await runCli(args, { env: { ...env, ...options.env }, ttyColumns: options.ttyColumns });
   expectNoSecrets(result, [ADMIN, USER]);
   return result;
@@ -51,14 +54,19 @@ describe('runs list', () => {
   it('a table on a terminal, with a count on stderr', async () => {
     const r = await cli(['runs', 'list', '--filter', 'run_number=315705'], { ttyColumns: 80 });
     expect(r.code).toBe(0);
-    expect(lines(r.stdout)).toEqual([expect.stringMatching(/^run_number {2}date$/), expect.stringMatching(/^ {4}315705 {2}\d{4}-/)]);
+    expect(lines(r.stdout)).toEqual([
+      expect.stringMatching(/^run_number {2}date$/),
+      expect.stringMatching(/^ {4}315705 {2}\d{4}-/),
+    ]);
     expect(r.stderr).toBe('1 run\n');
   });
 
   it('a date filter the server rejects: its 400 message, exit 1', async () => {
     const r = await cli(['runs', 'list', '--filter', 'run_date=yesterday']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^error E_HTTP_400: .*run_date: Enter a valid date\/time\..*HTTP 400 from GET http:\/\/127\.0\.0\.1:\d+\/api\/runs\/\?run_date=yesterday/);
+    expect(r.stderr).toMatch(
+      /^error E_HTTP_400: .*run_date: Enter a valid date\/time\..*HTTP 400 from GET http:\/\/127\.0\.0\.1:\d+\/api\/runs\/\?run_date=yesterday/,
+    );
     expect(lines(r.stderr)).toHaveLength(1);
   });
 });
@@ -113,8 +121,24 @@ describe('histograms list', () => {
   });
 
   it('the 2D table summarises bins (shape, sum) and shortens titles to the terminal width', async () => {
-    const expected = await serverList<Histogram2D>(server.url, '/api/lumisection_histograms_2d/?lumisection__run__run_number=316457&lumisection__ls_number=3', ADMIN);
-    const r = await cli(['histograms', 'list', '--dim', '2', '-f', 'lumisection__run__run_number=316457', '-f', 'lumisection__ls_number=3'], { ttyColumns: 70 });
+    const expected = await serverList<Histogram2D>(
+      server.url,
+      '/api/lumisection_histograms_2d/?lumisection__run__run_number=316457&lumisection__ls_number=3',
+      ADMIN,
+    );
+    const r = await cli(
+      [
+        'histograms',
+        'list',
+        '--dim',
+        '2',
+        '-f',
+        'lumisection__run__run_number=316457',
+        '-f',
+        'lumisection__ls_number=3',
+      ],
+      { ttyColumns: 70 },
+    );
     const out = lines(r.stdout);
     expect(out[0]).toMatch(/^ *id +run +ls +title +entries +shape +sum$/);
     for (const line of out) expect(line.length).toBeLessThanOrEqual(70);
@@ -138,16 +162,30 @@ describe('histograms list', () => {
   it('an unknown title: the server 400 in one line, exit 1', async () => {
     const r = await cli(['histograms', 'list', '--dim', '1', '-f', 'title=does_not_exist']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^error E_HTTP_400: server rejected the request: title: Select a valid choice\. does_not_exist is not one of the available choices\./);
+    expect(r.stderr).toMatch(
+      /^error E_HTTP_400: server rejected the request: title: Select a valid choice\. does_not_exist is not one of the available choices\./,
+    );
   });
 });
 
 describe('checked before any request (the URL points nowhere)', () => {
   // (arguments, code, message pattern): each would otherwise be a connection error.
   const table: [string[], string, RegExp][] = [
-    [['histograms', 'list', '--dim', '2', '-f', 'run=315705'], 'E_FILTER_UNKNOWN', /unknown filter run for lumisection_histograms_2d \(did you mean lumisection__run__run_number/],
-    [['histograms', 'list', '--dim', '1', '-f', 'lumisection__run__run_number__gte=notanumber'], 'E_FILTER_VALUE', /expects an integer, got "notanumber"/],
-    [['histograms', 'list', '--dim', '1', '-f', 'lumisection__run__run_number__in=315488,abc'], 'E_FILTER_VALUE', /comma-separated integers/],
+    [
+      ['histograms', 'list', '--dim', '2', '-f', 'run=315705'],
+      'E_FILTER_UNKNOWN',
+      /unknown filter run for lumisection_histograms_2d \(did you mean lumisection__run__run_number/,
+    ],
+    [
+      ['histograms', 'list', '--dim', '1', '-f', 'lumisection__run__run_number__gte=notanumber'],
+      'E_FILTER_VALUE',
+      /expects an integer, got "notanumber"/,
+    ],
+    [
+      ['histograms', 'list', '--dim', '1', '-f', 'lumisection__run__run_number__in=315488,abc'],
+      'E_FILTER_VALUE',
+      /comma-separated integers/,
+    ],
     [['lumisections', 'list', '-f', 'run=abc'], 'E_FILTER_VALUE', /filter run of lumisections expects an integer/],
     [['runs', 'list', '-f', 'run_number'], 'E_FILTER_SYNTAX', /key=value/],
     [['runs', 'list', '--limit', '0'], 'E_USAGE_LIMIT', /--limit expects a positive integer, got 0/],
@@ -174,12 +212,16 @@ describe('connection errors', () => {
   it('a wrong token: 401, says which variable to set, never shows the token', async () => {
     const r = await cli(['runs', 'list'], { env: { DQM_PLAYGROUND_TOKEN: 'wrong-token-abcdef' } });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^error E_AUTH_UNAUTHORIZED: authentication failed: Invalid token\.; set DQM_PLAYGROUND_TOKEN/);
+    expect(r.stderr).toMatch(
+      /^error E_AUTH_UNAUTHORIZED: authentication failed: Invalid token\.; set DQM_PLAYGROUND_TOKEN/,
+    );
     expect(r.stderr).not.toContain('wrong-token-abcdef');
   });
 
   it('no token at all: a config error before any request', async () => {
-    const r = await cli(['runs', 'list'], { env: { DQM_PLAYGROUND_TOKEN: undefined, DQM_PLAYGROUND_TOKEN_FILE: undefined } });
+    const r = await cli(['runs', 'list'], {
+      env: { DQM_PLAYGROUND_TOKEN: undefined, DQM_PLAYGROUND_TOKEN_FILE: undefined },
+    });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^error E_NO_TOKEN: .*DQM_PLAYGROUND_TOKEN.*--token-file/);
   });
@@ -187,14 +229,18 @@ describe('connection errors', () => {
   it('a 500 HTML page is one line naming the page, exit 1', async () => {
     // The server's faults are seeded: pick a seed whose first fault is a 500.
     const seed = Array.from({ length: 200 }, (_, i) => i + 1).find((s) => {
-      const plan = new Faults({ failRate: 1, seed: s, latencyMs: 0, jitterMs: 0, resetRate: 0, truncateRate: 0 }).plan(100);
+      const plan = new Faults({ failRate: 1, seed: s, latencyMs: 0, jitterMs: 0, resetRate: 0, truncateRate: 0 }).plan(
+        100,
+      );
       return plan.kind === 'fail' && plan.reply.status === 500;
     });
     const failing = await startServer({ port: 0, adminToken: ADMIN, userToken: USER, failRate: 1, seed });
     try {
       const r = await cli(['runs', 'list', '--retries', '0'], { env: { DQM_PLAYGROUND_URL: failing.url } });
       expect(r.code).toBe(1);
-      expect(r.stderr).toMatch(/^error E_HTTP_500: server error: HTML page "Server Error \(500\)" \(HTTP 500 from GET http:\/\/127\.0\.0\.1:\d+\/api\/runs\/\)\n$/);
+      expect(r.stderr).toMatch(
+        /^error E_HTTP_500: server error: HTML page "Server Error \(500\)" \(HTTP 500 from GET http:\/\/127\.0\.0\.1:\d+\/api\/runs\/\)\n$/,
+      );
     } finally {
       await failing.close();
     }

@@ -7,7 +7,14 @@ import { resolveOutputFormat } from '../../src/cli/output/format.js';
 import { csvField, csvRow } from '../../src/cli/output/csv.js';
 import { renderTable, type Column } from '../../src/cli/output/table.js';
 import { formatNumber, truncate } from '../../src/cli/output/text.js';
-import { binSum, dataFileView, describeProgress, histogram1dView, histogram2dView, runView } from '../../src/cli/output/views.js';
+import {
+  binSum,
+  dataFileView,
+  describeProgress,
+  histogram1dView,
+  histogram2dView,
+  runView,
+} from '../../src/cli/output/views.js';
 import { createRecordWriter } from '../../src/cli/output/writer.js';
 import type { Histogram1D, Histogram2D, HistogramDataFile, Run } from '../../src/domain.js';
 
@@ -26,7 +33,9 @@ describe('resolveOutputFormat', () => {
     expect(resolveOutputFormat('csv', true)).toBe('csv');
   });
   it('rejects an unknown format with the valid list', () => {
-    expect(() => resolveOutputFormat('xml', true)).toThrow(/unknown output format "xml"; valid formats are: table, json, jsonl, csv/);
+    expect(() => resolveOutputFormat('xml', true)).toThrow(
+      /unknown output format "xml"; valid formats are: table, json, jsonl, csv/,
+    );
   });
 });
 
@@ -60,7 +69,12 @@ describe('csv', () => {
     expect(csvField('a,b')).toBe('"a,b"');
     expect(csvField('say "hi"')).toBe('"say ""hi"""');
     expect(csvField(null)).toBe('');
-    expect(csvField([[1, 2], [3, 4]])).toBe('"[[1,2],[3,4]]"');
+    expect(
+      csvField([
+        [1, 2],
+        [3, 4],
+      ]),
+    ).toBe('"[[1,2],[3,4]]"');
     expect(csvRow([1, 'x', true])).toBe('1,x,true\n');
   });
 });
@@ -126,7 +140,9 @@ describe('views on captured records', () => {
   });
 
   it('describes progress while parsing', () => {
-    expect(describeProgress({ percentage_processed: 40, entries_processed: 96, entries_total: 240 })).toBe('40 % (96/240)');
+    expect(describeProgress({ percentage_processed: 40, entries_processed: 96, entries_total: 240 })).toBe(
+      '40 % (96/240)',
+    );
     expect(describeProgress({ percentage_processed: 100.0, entries_processed: 9, entries_total: 9 })).toBe('100 %');
   });
 });
@@ -141,7 +157,13 @@ describe('createRecordWriter', () => {
     w.write(runs.slice(0, 2));
     w.write(runs.slice(2));
     w.end();
-    expect(c.text().trimEnd().split('\n').map((l) => JSON.parse(l))).toEqual(runs);
+    expect(
+      c
+        .text()
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
+    ).toEqual(runs);
     expect(w.count).toBe(3);
   });
 

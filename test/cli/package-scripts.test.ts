@@ -7,7 +7,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/version.js';
 
-const pkg = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string>; bin: Record<string, string> };
+const pkg = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as {
+  scripts: Record<string, string>;
+  bin: Record<string, string>;
+};
 const readme = readFileSync(join(PACKAGE_ROOT, 'README.md'), 'utf8');
 
 describe('package scripts', () => {
@@ -48,7 +51,7 @@ describe('README exit codes', () => {
     const rows = [...table.matchAll(/^\| (\d) \| (.*)$/gm)].map((m) => [Number(m[1]), m[2]] as const);
     expect(rows.map(([code]) => code)).toEqual([0, 1, 2, 3]);
     const two = rows.find(([code]) => code === 2)![1];
-    for (const code of ['E_CONFIG_INVALID', 'E_USAGE', 'E_OUTPUT_EXISTS', 'E_OUTPUT_FOREIGN']) expect(two).toContain(code);
+    for (const code of ['E_CONFIG_INVALID', 'E_USAGE', 'E_OUTPUT_EXISTS', 'E_OUTPUT_FOREIGN'])
+      expect(two).toContain(code);
   });
 });
-

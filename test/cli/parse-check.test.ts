@@ -12,7 +12,8 @@ import {
 import type { HistogramDataFile } from '../../src/domain.js';
 
 const captures = join(fileURLToPath(new URL('.', import.meta.url)), '..', 'fixtures', 'captures');
-const files = (name: string): HistogramDataFile[] => JSON.parse(readFileSync(join(captures, name), 'utf8')).body.results;
+const files = (name: string): HistogramDataFile[] =>
+  JSON.parse(readFileSync(join(captures, name), 'utf8')).body.results;
 // Before parsing (all at 0 %, no contents) and after (1-3 at 100 %, 4 failed at 0 %).
 const before = files('12_histogram_data_files_after_discover_cachebust.json');
 const after = files('34_histogram_data_files_after_parsing.json');
@@ -43,12 +44,40 @@ describe('checkParseRequest', () => {
   const table: [string, HistogramDataFile, ParseRequest, string, string | undefined, RegExp | undefined][] = [
     ['fresh 1D file as 1D', before[0], lum(1), 'ok', undefined, undefined],
     ['fresh 2D file as 2D', before[2], lum(2), 'ok', undefined, undefined],
-    ['1D file as 2D (the silent thread failure)', before[0], lum(2), 'refuse', 'E_PARSE_DIMENSIONALITY', /named as 1D but --dim 2 .* leaving the file at 0 %/],
+    [
+      '1D file as 2D (the silent thread failure)',
+      before[0],
+      lum(2),
+      'refuse',
+      'E_PARSE_DIMENSIONALITY',
+      /named as 1D but --dim 2 .* leaving the file at 0 %/,
+    ],
     ['the failed copy as 2D again', after[3], lum(2), 'refuse', 'E_PARSE_DIMENSIONALITY', /named as 1D/],
     ['the failed copy as 1D', after[3], lum(1), 'ok', undefined, undefined],
-    ['csv file as root', before[1], lum(1, 'root'), 'refuse', 'E_PARSE_FILE_FORMAT', /\.csv extension but --file-format root/],
-    ['already parsed, same request', after[0], lum(1), 'done', undefined, /already parsed as lum 1D \(100 %\); nothing to do/],
-    ['already parsed, other dim', after[2], lum(1), 'refuse', 'E_PARSE_ALREADY_PARSED', /already parsed \(100 %, contents: lum 2D\); the server refuses/],
+    [
+      'csv file as root',
+      before[1],
+      lum(1, 'root'),
+      'refuse',
+      'E_PARSE_FILE_FORMAT',
+      /\.csv extension but --file-format root/,
+    ],
+    [
+      'already parsed, same request',
+      after[0],
+      lum(1),
+      'done',
+      undefined,
+      /already parsed as lum 1D \(100 %\); nothing to do/,
+    ],
+    [
+      'already parsed, other dim',
+      after[2],
+      lum(1),
+      'refuse',
+      'E_PARSE_ALREADY_PARSED',
+      /already parsed \(100 %, contents: lum 2D\); the server refuses/,
+    ],
     [
       'in progress',
       { ...before[2], entries_total: 240, entries_processed: 96, percentage_processed: 40 },

@@ -40,9 +40,14 @@ describe('confirmAction', () => {
   });
 
   it('refuses without a terminal', async () => {
-    const err = await confirmAction('delete 2 1D histograms (ids 1, 2)', { yes: false, streams: terminal(null, false) }).catch((e) => e);
+    const err = await confirmAction('delete 2 1D histograms (ids 1, 2)', {
+      yes: false,
+      streams: terminal(null, false),
+    }).catch((e) => e);
     expect(err).toBeInstanceOf(UsageError);
-    expect(err.message).toBe('refusing to delete 2 1D histograms (ids 1, 2) without --yes: there is no terminal to ask for confirmation');
+    expect(err.message).toBe(
+      'refusing to delete 2 1D histograms (ids 1, 2) without --yes: there is no terminal to ask for confirmation',
+    );
   });
 
   it('asks on a terminal', async () => {

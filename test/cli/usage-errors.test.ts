@@ -42,9 +42,21 @@ describe('numbers from the command line', () => {
     [['plan', 'p.yaml', '--concurrency', 'abc'], '--concurrency expects a number, got "abc"'],
     [['finalize', 'p.yaml', '--shards', 'abc'], '--shards expects a number, got "abc"'],
     [['inspect', 'some-dir', '--run', '315705', '--run', 'abc'], '--run expects a number, got "abc"'],
-    ...['port', 'parse-delay-ms', 'latency-ms', 'jitter-ms', 'fail-rate', 'reset-rate', 'truncate-rate', 'page-size', 'seed', 'token-ttl', 'refresh-ttl', 'device-auto-approve', 'gateway-timeout-bytes'].map(
-      (flag): [string[], string] => [['serve', `--${flag}`, 'abc'], `--${flag} expects a number, got "abc"`],
-    ),
+    ...[
+      'port',
+      'parse-delay-ms',
+      'latency-ms',
+      'jitter-ms',
+      'fail-rate',
+      'reset-rate',
+      'truncate-rate',
+      'page-size',
+      'seed',
+      'token-ttl',
+      'refresh-ttl',
+      'device-auto-approve',
+      'gateway-timeout-bytes',
+    ].map((flag): [string[], string] => [['serve', `--${flag}`, 'abc'], `--${flag} expects a number, got "abc"`]),
   ];
   it.each(cases)('%j', async (args, message) => {
     const r = await runCli(args, { env: NO_SERVER });
@@ -56,12 +68,15 @@ describe('numbers from the command line', () => {
 
 describe('unknown options and missing arguments', () => {
   it('explainUsageFailure: did-you-mean from the help, missing positionals with the usage line', () => {
-    const help = 'dqm-export run <file>\n\nOptions:\n  --resume   Continue\n  --concurrency  Requests\n  -v, --verbose  Stack traces\n';
+    const help =
+      'dqm-export run <file>\n\nOptions:\n  --resume   Continue\n  --concurrency  Requests\n  -v, --verbose  Stack traces\n';
     expect(flagsOf(help)).toEqual(['resume', 'concurrency', 'verbose']);
     expect(explainUsageFailure('Unknown argument: concurency', help, ['run', 'x', '--concurency', '4'])).toBe(
       'unknown option --concurency (did you mean --concurrency?); usage: dqm-export run <file> [options] (see --help)',
     );
-    expect(explainUsageFailure('Unknown arguments: x, y', help, ['run', 'a', 'x', 'y'])).toMatch(/^unexpected argument "x"; unexpected argument "y"; usage/);
+    expect(explainUsageFailure('Unknown arguments: x, y', help, ['run', 'a', 'x', 'y'])).toMatch(
+      /^unexpected argument "x"; unexpected argument "y"; usage/,
+    );
     expect(explainUsageFailure('Not enough non-option arguments: got 0, need at least 1', help)).toBe(
       'missing <file>; usage: dqm-export run <file> [options] (see --help)',
     );

@@ -22,7 +22,11 @@ beforeAll(async () => {
 describe('dqm-export validate', () => {
   it('prints a summary and exits 0 for a valid file', async () => {
     const r = await runCli(['validate', 'pipelines/demo.yaml'], { env: NO_TOKEN });
-    expect(r).toEqual({ code: 0, stdout: 'pipelines/demo.yaml: valid (5 streams: runs, lumisections, h1d, h2d, h2d_array)\n', stderr: '' });
+    expect(r).toEqual({
+      code: 0,
+      stdout: 'pipelines/demo.yaml: valid (5 streams: runs, lumisections, h1d, h2d, h2d_array)\n',
+      stderr: '',
+    });
   });
 
   it('prints every problem with file:line:col and exits 2', async () => {
@@ -31,7 +35,11 @@ describe('dqm-export validate', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr.split('\n')).toEqual([
       `error E_CONFIG_INVALID: ${bad}: invalid pipeline (2 errors):`,
-      expect.stringMatching(new RegExp(`^${bad}:7:15: streams\\[0\\]\\.filters\\.run: unknown filter "run" for lumisection_histograms_2d \\(did you mean "lumisection__run__run_number"`)),
+      expect.stringMatching(
+        new RegExp(
+          `^${bad}:7:15: streams\\[0\\]\\.filters\\.run: unknown filter "run" for lumisection_histograms_2d \\(did you mean "lumisection__run__run_number"`,
+        ),
+      ),
       `${bad}:8:31: streams[0].output.format: got "parket" (did you mean "parquet"?); valid formats: parquet, arrow, arrows`,
       '',
     ]);
@@ -48,19 +56,30 @@ describe('dqm-export validate', () => {
 
   it('a missing file alone is E_CONFIG_FILE, exit 2', async () => {
     const r = await runCli(['validate', 'no-such.yaml'], { env: NO_TOKEN });
-    expect(r).toEqual({ code: 2, stdout: '', stderr: 'error E_CONFIG_FILE: cannot read pipeline file no-such.yaml: no such file\n' });
+    expect(r).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'error E_CONFIG_FILE: cannot read pipeline file no-such.yaml: no such file\n',
+    });
   });
 
   it('a missing variable is E_CONFIG_ENV, exit 2', async () => {
     const file = join(dir, 'env.yaml');
-    await writeFile(file, 'version: 1\nname: e\nsource: {type: dqm-playground, url: "${DQM_TEST_URL_UNSET}"}\nstreams:\n  - {name: r, endpoint: runs, output: {path: r}}\n');
+    await writeFile(
+      file,
+      'version: 1\nname: e\nsource: {type: dqm-playground, url: "${DQM_TEST_URL_UNSET}"}\nstreams:\n  - {name: r, endpoint: runs, output: {path: r}}\n',
+    );
     const r = await runCli(['validate', file], { env: { DQM_TEST_URL_UNSET: undefined } });
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe(`error E_CONFIG_ENV: ${file}:3:38: source.url: environment variable DQM_TEST_URL_UNSET is not set (set it, or write \${DQM_TEST_URL_UNSET:-default})\n`);
+    expect(r.stderr).toBe(
+      `error E_CONFIG_ENV: ${file}:3:38: source.url: environment variable DQM_TEST_URL_UNSET is not set (set it, or write \${DQM_TEST_URL_UNSET:-default})\n`,
+    );
   });
 
   it('--print shows the resolved pipeline and hash, never the token', async () => {
-    const r = await runCli(['validate', '--print', 'pipelines/pixel-2d.yaml'], { env: { DQM_PLAYGROUND_TOKEN: 'cli-secret-token-99', DQM_PLAYGROUND_URL: undefined } });
+    const r = await runCli(['validate', '--print', 'pipelines/pixel-2d.yaml'], {
+      env: { DQM_PLAYGROUND_TOKEN: 'cli-secret-token-99', DQM_PLAYGROUND_URL: undefined },
+    });
     expect(r.code).toBe(0);
     const [summary, ...json] = r.stdout.split('\n');
     expect(summary).toBe('pipelines/pixel-2d.yaml: valid (1 stream: h2d)');
@@ -95,7 +114,10 @@ describe('dqm-export validate: what can be checked without a server', () => {
   };
 
   it('a CSV glob that matches nothing is an error (run would fail on it)', async () => {
-    const file = await write('csv-nomatch.yaml', 'version: 1\nname: c\nsource: {type: ml4dqm-csv, files: ["nothing-here/*.csv"]}\nstreams:\n  - {name: h, endpoint: lumisection_histograms_1d, output: {path: h}}\n');
+    const file = await write(
+      'csv-nomatch.yaml',
+      'version: 1\nname: c\nsource: {type: ml4dqm-csv, files: ["nothing-here/*.csv"]}\nstreams:\n  - {name: h, endpoint: lumisection_histograms_1d, output: {path: h}}\n',
+    );
     const r = await runCli(['validate', file], { env: NO_TOKEN });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`error E_SOURCE_FILES: ${file}: source.files: nothing-here/*.csv matches no file`);
@@ -115,10 +137,15 @@ describe('dqm-export validate: what can be checked without a server', () => {
 
   it('an output path under a file (not a directory) is an error; --out is taken into account', async () => {
     await writeFile(join(dir, 'a-file'), 'x');
-    const file = await write('out.yaml', 'version: 1\nname: o\nsource: {type: dqm-playground, url: prod}\nstreams:\n  - {name: r, endpoint: runs, output: {path: a-file/r}}\n');
+    const file = await write(
+      'out.yaml',
+      'version: 1\nname: o\nsource: {type: dqm-playground, url: prod}\nstreams:\n  - {name: r, endpoint: runs, output: {path: a-file/r}}\n',
+    );
     const r = await runCli(['validate', file], { env: NO_TOKEN });
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`error E_OUTPUT_NOT_WRITABLE: ${file}: streams[0].output.path: cannot write ${join(dir, 'a-file', 'r')}: its nearest existing parent ${join(dir, 'a-file')} is not a directory`);
+    expect(r.stderr).toContain(
+      `error E_OUTPUT_NOT_WRITABLE: ${file}: streams[0].output.path: cannot write ${join(dir, 'a-file', 'r')}: its nearest existing parent ${join(dir, 'a-file')} is not a directory`,
+    );
     const elsewhere = await mkdtemp(join(tmpdir(), 'dqm-validate-out-'));
     expect((await runCli(['validate', file, '--out', elsewhere], { env: NO_TOKEN })).code).toBe(0);
   });

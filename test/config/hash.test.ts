@@ -2,7 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { configHash, parsePipelineText, streamConfigHash } from '../../src/config/index.js';
 
-const base = (over: { token?: string; filter?: number; conc?: number; extra?: string; layout?: string } = {}) => `version: 1
+const base = (
+  over: { token?: string; filter?: number; conc?: number; extra?: string; layout?: string } = {},
+) => `version: 1
 name: h
 description: ${over.extra ?? 'one'}
 source:
@@ -53,7 +55,11 @@ describe('configHash', () => {
 
   it('streamConfigHash of one stream ignores the other streams', () => {
     const a = parsePipelineText(base(), 'h.yaml', { env: {} });
-    const b = parsePipelineText(base().replace('output: {path: runs}', 'output: {path: runs, format: arrow}'), 'h.yaml', { env: {} });
+    const b = parsePipelineText(
+      base().replace('output: {path: runs}', 'output: {path: runs, format: arrow}'),
+      'h.yaml',
+      { env: {} },
+    );
     expect(streamConfigHash(a, 'h2d')).toBe(streamConfigHash(b, 'h2d'));
     expect(streamConfigHash(a, 'runs')).not.toBe(streamConfigHash(b, 'runs'));
     expect(() => streamConfigHash(a, 'nope')).toThrow('has no stream nope');

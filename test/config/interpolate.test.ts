@@ -54,11 +54,19 @@ describe('interpolation in pipeline files', () => {
 
   it('interpolated numbers and booleans are typed by the schema', () => {
     const p = parsePipelineText(
-      pipeline('  url: ${URL:-http://127.0.0.1:8000}\n  concurrency: ${CONC:-16}\n  retries: "${RETRIES}"\n  allow_insecure_http: ${INSECURE:-false}', '\n    max_records: ${MAX}'),
+      pipeline(
+        '  url: ${URL:-http://127.0.0.1:8000}\n  concurrency: ${CONC:-16}\n  retries: "${RETRIES}"\n  allow_insecure_http: ${INSECURE:-false}',
+        '\n    max_records: ${MAX}',
+      ),
       'i.yaml',
       { env: { RETRIES: '3', MAX: '1000' } },
     );
-    expect(p.source).toMatchObject({ url: 'http://127.0.0.1:8000', concurrency: 16, retries: 3, allow_insecure_http: false });
+    expect(p.source).toMatchObject({
+      url: 'http://127.0.0.1:8000',
+      concurrency: 16,
+      retries: 3,
+      allow_insecure_http: false,
+    });
     expect(p.streams[0].max_records).toBe(1000);
   });
 
@@ -81,14 +89,22 @@ describe('interpolation in pipeline files', () => {
   });
 
   it('registers the token (and variables named like secrets) for redaction', () => {
-    parsePipelineText(pipeline('  url: prod\n  token: ${DQM_PLAYGROUND_TOKEN}', '\n    filters: {period: "${MY_SECRET}"}'), 'i.yaml', {
-      env: { DQM_PLAYGROUND_TOKEN: 'tok-abcdef-123', MY_SECRET: 'hush-hush-42' },
-    });
+    parsePipelineText(
+      pipeline('  url: prod\n  token: ${DQM_PLAYGROUND_TOKEN}', '\n    filters: {period: "${MY_SECRET}"}'),
+      'i.yaml',
+      {
+        env: { DQM_PLAYGROUND_TOKEN: 'tok-abcdef-123', MY_SECRET: 'hush-hush-42' },
+      },
+    );
     expect(redact('Token tok-abcdef-123 and hush-hush-42')).toBe('Token *** and ***');
   });
 
   it('keys and comments are not interpolated, $${ escapes', () => {
-    const p = parsePipelineText(pipeline('  url: prod # ${NOT_A_VAR}', '\n    filters: {period: "$${LITERAL}"}'), 'i.yaml', { env: {} });
+    const p = parsePipelineText(
+      pipeline('  url: prod # ${NOT_A_VAR}', '\n    filters: {period: "$${LITERAL}"}'),
+      'i.yaml',
+      { env: {} },
+    );
     expect(p.streams[0].filters).toEqual({ period: '${LITERAL}' });
   });
 

@@ -24,23 +24,41 @@ describe('pipelineJsonSchema', () => {
   it('is strict at the top level and requires version, name, source and streams', () => {
     expect(schema.additionalProperties).toBe(false);
     expect(schema.required).toEqual(['version', 'name', 'source', 'streams']);
-    expect(Object.keys(schema.properties)).toEqual(['version', 'name', 'description', 'source', 'prepare', 'defaults', 'streams']);
+    expect(Object.keys(schema.properties)).toEqual([
+      'version',
+      'name',
+      'description',
+      'source',
+      'prepare',
+      'defaults',
+      'streams',
+    ]);
   });
 
-  it('has one stream variant per endpoint, each with that endpoint\'s real filter names', () => {
+  it("has one stream variant per endpoint, each with that endpoint's real filter names", () => {
     const variants = schema.properties.streams.items.oneOf as Json[];
     expect(variants.map((v) => v.properties.endpoint.const)).toEqual([...Object.keys(FILTERS), ...DIALS_ENDPOINTS]);
     for (const v of variants) {
       const filters = v.properties.filters;
       expect(filters.additionalProperties).toBe(false);
-      expect(Object.keys(filters.properties)).toEqual(Object.keys(filterSpecsOf(v.properties.endpoint.const as StreamEndpoint)));
+      expect(Object.keys(filters.properties)).toEqual(
+        Object.keys(filterSpecsOf(v.properties.endpoint.const as StreamEndpoint)),
+      );
     }
   });
 
   it('shows enums, defaults and interpolation-friendly numbers', () => {
-    const h2d = (schema.properties.streams.items.oneOf as Json[]).find((v) => v.properties.endpoint.const === 'lumisection_histograms_2d')!;
-    expect(h2d.properties.transform.properties.layout).toMatchObject({ enum: ['nested', 'flat', 'tensor', 'array'], default: 'nested' });
-    expect(h2d.properties.output.properties.format).toMatchObject({ enum: ['parquet', 'arrow', 'arrows'], default: 'parquet' });
+    const h2d = (schema.properties.streams.items.oneOf as Json[]).find(
+      (v) => v.properties.endpoint.const === 'lumisection_histograms_2d',
+    )!;
+    expect(h2d.properties.transform.properties.layout).toMatchObject({
+      enum: ['nested', 'flat', 'tensor', 'array'],
+      default: 'nested',
+    });
+    expect(h2d.properties.output.properties.format).toMatchObject({
+      enum: ['parquet', 'arrow', 'arrows'],
+      default: 'parquet',
+    });
     const concurrency = schema.properties.source.oneOf[0].properties.concurrency;
     expect(concurrency.default).toBe(8);
     expect(concurrency.anyOf[0]).toEqual({ type: 'integer', minimum: 1, maximum: 64 });

@@ -26,7 +26,8 @@ function collect(node: unknown, path: string[], keys: Set<string>, values: Set<s
       if (k !== 'filters') collect(v, p, keys, values);
     }
   }
-  for (const key of ['anyOf', 'oneOf', 'allOf']) for (const x of (o[key] as unknown[] | undefined) ?? []) collect(x, path, keys, values);
+  for (const key of ['anyOf', 'oneOf', 'allOf'])
+    for (const x of (o[key] as unknown[] | undefined) ?? []) collect(x, path, keys, values);
   if (o.items) collect(o.items, path, keys, values);
 }
 

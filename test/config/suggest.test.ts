@@ -27,7 +27,9 @@ describe('suggest', () => {
   });
 
   it('prefers a case-insensitive match alone', () => {
-    expect(suggest('Lumisection_Histograms_2D', ['lumisection_histograms_1d', 'lumisection_histograms_2d'])).toEqual(['lumisection_histograms_2d']);
+    expect(suggest('Lumisection_Histograms_2D', ['lumisection_histograms_1d', 'lumisection_histograms_2d'])).toEqual([
+      'lumisection_histograms_2d',
+    ]);
   });
 
   it('relates a bare name to the filters that contain it as a segment', () => {

@@ -36,7 +36,13 @@ describe('the example pipelines', () => {
 
   it('include the five documented examples', () => {
     expect(files.sort()).toEqual(
-      expect.arrayContaining(['adhoc-single-run-arrow.yaml', 'demo.yaml', 'ml-training-2d-tensor.yaml', 'pixel-2d.yaml', 'scheduled-incremental.yaml']),
+      expect.arrayContaining([
+        'adhoc-single-run-arrow.yaml',
+        'demo.yaml',
+        'ml-training-2d-tensor.yaml',
+        'pixel-2d.yaml',
+        'scheduled-incremental.yaml',
+      ]),
     );
   });
 
@@ -134,7 +140,15 @@ describe('parsing', () => {
           filters: {},
           slice: { by: 'run' },
           transform: { layout: 'nested', dtype: 'float64', on_shape_change: 'error', strict: false },
-          output: { format: 'parquet', path: 'h', partition_by: [], compression: 'zstd', row_group_mb: 128, max_file_mb: 1024, mode: 'error' },
+          output: {
+            format: 'parquet',
+            path: 'h',
+            partition_by: [],
+            compression: 'zstd',
+            row_group_mb: 128,
+            max_file_mb: 1024,
+            mode: 'error',
+          },
         },
         {
           name: 'r',
@@ -142,7 +156,15 @@ describe('parsing', () => {
           filters: {},
           slice: { by: 'none' },
           transform: { layout: 'nested', dtype: 'float64', on_shape_change: 'error', strict: false },
-          output: { format: 'arrows', path: 'r', partition_by: [], compression: 'none', row_group_mb: 128, max_file_mb: 1024, mode: 'error' },
+          output: {
+            format: 'arrows',
+            path: 'r',
+            partition_by: [],
+            compression: 'none',
+            row_group_mb: 128,
+            max_file_mb: 1024,
+            mode: 'error',
+          },
         },
       ],
     };
@@ -177,7 +199,11 @@ streams:
       title: ['clusterposition_zphi_ontrack_PXLayer_1'],
       entries__gte: 10,
     });
-    expect(p.streams[1].filters).toEqual({ data_dimensionality: '2', processing_complete: true, filepath__contains: '2018' });
+    expect(p.streams[1].filters).toEqual({
+      data_dimensionality: '2',
+      processing_complete: true,
+      filepath__contains: '2018',
+    });
   });
 
   it('slices: run-range gets its size default, explicit runs are kept', () => {
@@ -190,17 +216,26 @@ streams:
   });
 
   it('output paths are normalised', () => {
-    const p = parsePipelineText('version: 1\nname: s\nsource: {type: dqm-playground, url: prod}\nstreams:\n  - {name: r, endpoint: runs, output: {path: ./a//b/}}\n', 's.yaml', {
-      env: {},
-    });
+    const p = parsePipelineText(
+      'version: 1\nname: s\nsource: {type: dqm-playground, url: prod}\nstreams:\n  - {name: r, endpoint: runs, output: {path: ./a//b/}}\n',
+      's.yaml',
+      {
+        env: {},
+      },
+    );
     expect(p.streams[0].output.path).toBe('a/b');
   });
 
   it('absolute output paths are accepted as written (normalised), relative ones stay relative', () => {
-    const text = (path: string) => `version: 1\nname: s\nsource: {type: dqm-playground, url: prod}\nstreams:\n  - {name: r, endpoint: runs, output: {path: "${path}"}}\n`;
-    expect(parsePipelineText(text('/data/dqm//out/runs/'), 's.yaml', { env: {} }).streams[0].output.path).toBe('/data/dqm/out/runs');
+    const text = (path: string) =>
+      `version: 1\nname: s\nsource: {type: dqm-playground, url: prod}\nstreams:\n  - {name: r, endpoint: runs, output: {path: "${path}"}}\n`;
+    expect(parsePipelineText(text('/data/dqm//out/runs/'), 's.yaml', { env: {} }).streams[0].output.path).toBe(
+      '/data/dqm/out/runs',
+    );
     expect(parsePipelineText(text('/data/x/../runs'), 's.yaml', { env: {} }).streams[0].output.path).toBe('/data/runs');
-    expect(parsePipelineText(text('C:\\\\data\\\\runs'), 's.yaml', { env: {} }).streams[0].output.path).toBe('C:/data/runs');
+    expect(parsePipelineText(text('C:\\\\data\\\\runs'), 's.yaml', { env: {} }).streams[0].output.path).toBe(
+      'C:/data/runs',
+    );
   });
 
   it('a ml4dqm-csv source with one glob becomes a list, and prepare steps get their defaults', () => {
@@ -217,7 +252,17 @@ streams:
     );
     expect(prep.prepare).toEqual([
       { discover: { wait: false } },
-      { start_parsing: { filepath__contains: '2D_synthetic', granularity: 'lum', data_dimensionality: 2, file_format: 'csv', wait: true, timeout_s: 600, stall_s: 120 } },
+      {
+        start_parsing: {
+          filepath__contains: '2D_synthetic',
+          granularity: 'lum',
+          data_dimensionality: 2,
+          file_format: 'csv',
+          wait: true,
+          timeout_s: 600,
+          stall_s: 120,
+        },
+      },
     ]);
   });
 
@@ -254,7 +299,14 @@ describe('JSON pipeline files', () => {
           version: 1,
           name: 'j',
           source: { type: 'dqm-playground', url: 'https://dqm.example.org', concurrency: '4' },
-          streams: [{ name: 'h', endpoint: 'lumisection_histograms_2d', transform: { layout: 'flat' }, output: { path: 'h', partition_by: ['title'] } }],
+          streams: [
+            {
+              name: 'h',
+              endpoint: 'lumisection_histograms_2d',
+              transform: { layout: 'flat' },
+              output: { path: 'h', partition_by: ['title'] },
+            },
+          ],
         },
         null,
         '\t',
@@ -266,12 +318,20 @@ describe('JSON pipeline files', () => {
     expect(loaded.pipeline.source).toMatchObject({ concurrency: 4 });
 
     const bad = join(dir, 'bad.json');
-    await writeFile(bad, '{\n  "version": 1,\n  "name": "j",\n  "source": {"type": "dqm-playground", "url": "prod"},\n  "streams": [{"name": "h", "endpoint": "runs", "output": {"path": "h", "format": "csv"}}]\n}\n');
-    await expect(loadPipeline(bad, { env: {} })).rejects.toThrow(`${bad}:5:83: streams[0].output.format: got "csv"; valid formats: parquet, arrow, arrows`);
+    await writeFile(
+      bad,
+      '{\n  "version": 1,\n  "name": "j",\n  "source": {"type": "dqm-playground", "url": "prod"},\n  "streams": [{"name": "h", "endpoint": "runs", "output": {"path": "h", "format": "csv"}}]\n}\n',
+    );
+    await expect(loadPipeline(bad, { env: {} })).rejects.toThrow(
+      `${bad}:5:83: streams[0].output.format: got "csv"; valid formats: parquet, arrow, arrows`,
+    );
 
     const dup = join(dir, 'dup.json');
     await writeFile(dup, '{"version": 1, "version": 1}');
-    await expect(loadPipeline(dup, { env: {} })).rejects.toMatchObject({ code: 'E_CONFIG_YAML', message: expect.stringContaining(':1:16: duplicate key "version"') });
+    await expect(loadPipeline(dup, { env: {} })).rejects.toMatchObject({
+      code: 'E_CONFIG_YAML',
+      message: expect.stringContaining(':1:16: duplicate key "version"'),
+    });
   });
 
   it('a missing or unreadable file is a ConfigError naming it', async () => {

@@ -2,7 +2,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { countCsvRows, readMl4dqmCsv, type Ml4dqmRow, type Ml4dqmRowError, type ReadMl4dqmCsvOptions } from '../../src/csv/index.js';
+import {
+  countCsvRows,
+  readMl4dqmCsv,
+  type Ml4dqmRow,
+  type Ml4dqmRowError,
+  type ReadMl4dqmCsvOptions,
+} from '../../src/csv/index.js';
 import { DqmExportError } from '../../src/errors.js';
 import { SAMPLE_DATA_DIR } from '../../src/version.js';
 
@@ -14,7 +20,10 @@ const CAPTURES = join(import.meta.dirname, '..', 'fixtures', 'captures');
 const tmp = mkdtempSync(join(tmpdir(), 'dqm-csv-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-async function readAll(path: string, options: ReadMl4dqmCsvOptions = {}): Promise<{ rows: Ml4dqmRow[]; errors: Ml4dqmRowError[] }> {
+async function readAll(
+  path: string,
+  options: ReadMl4dqmCsvOptions = {},
+): Promise<{ rows: Ml4dqmRow[]; errors: Ml4dqmRowError[] }> {
   const errors: Ml4dqmRowError[] = [];
   const rows: Ml4dqmRow[] = [];
   for await (const row of readMl4dqmCsv(path, { onError: (e) => errors.push(e), ...options })) rows.push(row);
@@ -41,7 +50,12 @@ describe('readMl4dqmCsv on the sample files', () => {
   it('matches capture 85 (1D id 1) bin for bin', async () => {
     const { rows } = await readAll(REAL_1D);
     const body = capture('85_h1d_detail.json').body;
-    expect(rows[0]).toMatchObject({ run: body.run, lumisection: body.lumisection, title: body.title, entries: body.entries });
+    expect(rows[0]).toMatchObject({
+      run: body.run,
+      lumisection: body.lumisection,
+      title: body.title,
+      entries: body.entries,
+    });
     expect(rows[0]).toMatchObject({ x_min: body.x_min, x_max: body.x_max, x_bin: body.x_bin });
     expect(rows[0].data).toEqual(body.data);
   });
@@ -113,7 +127,11 @@ describe('readMl4dqmCsv on bad input', () => {
     ['non-numeric Xmin', `1,2,h1,3,"[9, 1, 2, 3, 9]",15,3.0,x,3,1,0,1`, /Xmin is not a number/],
     ['unknown metype', `1,2,h1,12,"[9, 1, 2, 3, 9]",15,3.0,0.0,3,1,0,1`, /metype 12 is neither 1D/],
     ['too few columns', `1,2,h1,3,"[9, 1, 2, 3, 9]",15,3.0,0.0,3`, /expected 12 columns as in the header, found 9/],
-    ['too many columns', `1,2,h1,3,"[9, 1, 2, 3, 9]",15,3.0,0.0,3,1,0,1,7`, /expected 12 columns as in the header, found 13/],
+    [
+      'too many columns',
+      `1,2,h1,3,"[9, 1, 2, 3, 9]",15,3.0,0.0,3,1,0,1,7`,
+      /expected 12 columns as in the header, found 13/,
+    ],
     ['empty title', `1,2,,3,"[9, 1, 2, 3, 9]",15,3.0,0.0,3,1,0,1`, /hname is empty/],
   ];
 
@@ -128,7 +146,14 @@ describe('readMl4dqmCsv on bad input', () => {
 
   it('reports a broken quote and resynchronises after it', async () => {
     // csv-parse loses one more record while it looks for the end of the broken quoted field.
-    const path = writeCsv('quote.csv', [HEADER, good1d(1), `1,2,h1,3,"[9, 1, 2, 3, 9]"x,15,3.0,0.0,3,1,0,1`, good1d(3), good1d(4), good1d(5)]);
+    const path = writeCsv('quote.csv', [
+      HEADER,
+      good1d(1),
+      `1,2,h1,3,"[9, 1, 2, 3, 9]"x,15,3.0,0.0,3,1,0,1`,
+      good1d(3),
+      good1d(4),
+      good1d(5),
+    ]);
     const { rows, errors } = await readAll(path);
     expect(rows.map((r) => r.lumisection)).toEqual([1, 4, 5]);
     expect(errors.map((e) => e.line)).toEqual([3, 4]);

@@ -18,14 +18,36 @@ async function tree(files: Record<string, string>): Promise<string> {
 
 async function allFiles(root: string): Promise<string[]> {
   const entries = await readdir(root, { recursive: true, withFileTypes: true });
-  return entries.filter((e) => e.isFile()).map((e) => relative(root, join(e.parentPath, e.name)).split(sep).join('/')).sort();
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => relative(root, join(e.parentPath, e.name)).split(sep).join('/'))
+    .sort();
 }
 
 describe('migrateLegacyLayout', () => {
   it('moves manifest.json, _SUCCESS and _shards/sNNNN.json under .dqm-export/, keeping their content', async () => {
-    const root = await tree({ 'run=1/part-a.parquet': 'x', 'manifest.json': OURS, _SUCCESS: '', '_shards/s0000.json': '{"s":0}', '_shards/s0001.json': '{"s":1}', '.dqm-export/journal.jsonl': '' });
-    expect(await migrateLegacyLayout(root)).toEqual(['_shards/s0000.json', '_shards/s0001.json', 'manifest.json', '_SUCCESS']);
-    expect(await allFiles(root)).toEqual(['.dqm-export/_SUCCESS', '.dqm-export/journal.jsonl', '.dqm-export/manifest.json', '.dqm-export/shards/s0000.json', '.dqm-export/shards/s0001.json', 'run=1/part-a.parquet']);
+    const root = await tree({
+      'run=1/part-a.parquet': 'x',
+      'manifest.json': OURS,
+      _SUCCESS: '',
+      '_shards/s0000.json': '{"s":0}',
+      '_shards/s0001.json': '{"s":1}',
+      '.dqm-export/journal.jsonl': '',
+    });
+    expect(await migrateLegacyLayout(root)).toEqual([
+      '_shards/s0000.json',
+      '_shards/s0001.json',
+      'manifest.json',
+      '_SUCCESS',
+    ]);
+    expect(await allFiles(root)).toEqual([
+      '.dqm-export/_SUCCESS',
+      '.dqm-export/journal.jsonl',
+      '.dqm-export/manifest.json',
+      '.dqm-export/shards/s0000.json',
+      '.dqm-export/shards/s0001.json',
+      'run=1/part-a.parquet',
+    ]);
     expect(await readFile(join(root, MANIFEST_PATH), 'utf8')).toBe(OURS);
     expect(await readFile(join(root, SHARDS_DIR, 's0001.json'), 'utf8')).toBe('{"s":1}');
     // Idempotent.

@@ -23,7 +23,14 @@ describe('journal', () => {
     const root = await tmp();
     const j = await openJournal(root);
     await j.append({ type: 'start', at: 'now', configHash: 'h1', version: '0' });
-    await j.append({ type: 'slice', at: 'now', stream: 's', key: 'run=1', files: [file('run=1/a.parquet')], report: {} });
+    await j.append({
+      type: 'slice',
+      at: 'now',
+      stream: 's',
+      key: 'run=1',
+      files: [file('run=1/a.parquet')],
+      report: {},
+    });
     await j.close();
     await appendFile(join(root, STATE_DIR, 'journal.jsonl'), '{"type":"slice","stream":"s","key":"run=2"');
     const state = await readJournal(root);
@@ -37,7 +44,14 @@ describe('journal', () => {
     registerSecret('sekrit-token-123');
     const root = await tmp();
     const j = await openJournal(root);
-    await j.append({ type: 'slice', at: 'now', stream: 's', key: 'k', files: [], report: { note: 'sekrit-token-123' } });
+    await j.append({
+      type: 'slice',
+      at: 'now',
+      stream: 's',
+      key: 'k',
+      files: [],
+      report: { note: 'sekrit-token-123' },
+    });
     await j.close();
     expect(await readFile(join(root, STATE_DIR, 'journal.jsonl'), 'utf8')).not.toContain('sekrit-token-123');
   });
@@ -49,31 +63,47 @@ describe('prepareOutputRoot', () => {
   it('mode error refuses a non-empty root and hints at --resume for an interrupted run', async () => {
     const root = await tmp();
     await put(root, 'run=1/part.parquet');
-    await expect(prepareOutputRoot(root, { ...opts, mode: 'error', resume: false })).rejects.toThrow(/not empty.*output.mode/);
+    await expect(prepareOutputRoot(root, { ...opts, mode: 'error', resume: false })).rejects.toThrow(
+      /not empty.*output.mode/,
+    );
     const j = await openJournal(root);
     await j.append({ type: 'start', at: 'now', configHash: 'h1', version: '0' });
-    await j.append({ type: 'slice', at: 'now', stream: 's', key: 'run=1', files: [file('run=1/part.parquet')], report: {} });
+    await j.append({
+      type: 'slice',
+      at: 'now',
+      stream: 's',
+      key: 'run=1',
+      files: [file('run=1/part.parquet')],
+      report: {},
+    });
     await j.close();
     await expect(prepareOutputRoot(root, { ...opts, mode: 'error', resume: false })).rejects.toThrow(/--resume/);
   });
 
-  it.each(['error', 'overwrite', 'append'] as const)('mode %s: a run that committed nothing does not stand in the way', async (mode) => {
-    const root = await tmp();
-    const j = await openJournal(root);
-    await j.append({ type: 'start', at: 'now', configHash: 'h0', version: '0' });
-    await j.close();
-    await put(root, 'run=2/part-b.parquet'); // renamed into place, never committed
-    await put(root, 'run=2/.tmp-part-c.parquet');
-    const prepared = await prepareOutputRoot(root, { ...opts, mode, resume: false });
-    expect(prepared.journal.slices.size).toBe(0);
-    expect(await listDatasetFiles(root)).toEqual([]);
-    expect((await readJournal(root)).configHash).toBeNull();
-  });
+  it.each(['error', 'overwrite', 'append'] as const)(
+    'mode %s: a run that committed nothing does not stand in the way',
+    async (mode) => {
+      const root = await tmp();
+      const j = await openJournal(root);
+      await j.append({ type: 'start', at: 'now', configHash: 'h0', version: '0' });
+      await j.close();
+      await put(root, 'run=2/part-b.parquet'); // renamed into place, never committed
+      await put(root, 'run=2/.tmp-part-c.parquet');
+      const prepared = await prepareOutputRoot(root, { ...opts, mode, resume: false });
+      expect(prepared.journal.slices.size).toBe(0);
+      expect(await listDatasetFiles(root)).toEqual([]);
+      expect((await readJournal(root)).configHash).toBeNull();
+    },
+  );
 
   it('append after a run that committed nothing keeps the previous dataset', async () => {
     const root = await tmp();
     await put(root, 'run=1/part-a.parquet');
-    await put(root, '.dqm-export/manifest.json', JSON.stringify({ tool: { name: 'dqm-export' }, files: [file('run=1/part-a.parquet')] }));
+    await put(
+      root,
+      '.dqm-export/manifest.json',
+      JSON.stringify({ tool: { name: 'dqm-export' }, files: [file('run=1/part-a.parquet')] }),
+    );
     const j = await openJournal(root);
     await j.append({ type: 'start', at: 'now', configHash: 'h1', version: '0' });
     await j.close();
@@ -95,19 +125,30 @@ describe('prepareOutputRoot', () => {
   it('overwrite deletes a previous dqm-export dataset but refuses a foreign directory', async () => {
     const root = await tmp();
     await put(root, 'notes.txt');
-    await expect(prepareOutputRoot(root, { ...opts, mode: 'overwrite', resume: false })).rejects.toThrow(/refusing to overwrite/);
+    await expect(prepareOutputRoot(root, { ...opts, mode: 'overwrite', resume: false })).rejects.toThrow(
+      /refusing to overwrite/,
+    );
     await put(root, '.dqm-export/manifest.json', '{"tool":{"name":"dqm-export"},"files":[]}');
     await put(root, '.dqm-export/_SUCCESS', '');
     await prepareOutputRoot(root, { ...opts, mode: 'overwrite', resume: false });
     expect(await listDatasetFiles(root)).toEqual([]);
-    expect(existsSync(join(root, '.dqm-export', 'manifest.json')) || existsSync(join(root, '.dqm-export', '_SUCCESS'))).toBe(false);
+    expect(
+      existsSync(join(root, '.dqm-export', 'manifest.json')) || existsSync(join(root, '.dqm-export', '_SUCCESS')),
+    ).toBe(false);
   });
 
   it('resume keeps committed files and removes uncommitted ones and temporaries', async () => {
     const root = await tmp();
     const j = await openJournal(root);
     await j.append({ type: 'start', at: 'now', configHash: 'h1', version: '0' });
-    await j.append({ type: 'slice', at: 'now', stream: 's', key: 'run=1', files: [file('run=1/part-a.parquet')], report: {} });
+    await j.append({
+      type: 'slice',
+      at: 'now',
+      stream: 's',
+      key: 'run=1',
+      files: [file('run=1/part-a.parquet')],
+      report: {},
+    });
     await j.close();
     await put(root, 'run=1/part-a.parquet');
     await put(root, 'run=2/part-b.parquet'); // renamed but never committed
@@ -129,7 +170,11 @@ describe('prepareOutputRoot', () => {
     const root = await tmp();
     await put(root, 'run=1/part-a.parquet');
     await put(root, 'run=9/stray.parquet');
-    await put(root, '.dqm-export/manifest.json', JSON.stringify({ tool: { name: 'dqm-export' }, files: [file('run=1/part-a.parquet')] }));
+    await put(
+      root,
+      '.dqm-export/manifest.json',
+      JSON.stringify({ tool: { name: 'dqm-export' }, files: [file('run=1/part-a.parquet')] }),
+    );
     await put(root, '.dqm-export/_SUCCESS', '');
     const prepared = await prepareOutputRoot(root, { ...opts, mode: 'append', resume: false });
     expect(prepared.keptFiles.map((f) => f.path)).toEqual(['run=1/part-a.parquet']);
@@ -142,7 +187,11 @@ describe('prepareOutputRoot', () => {
   it('append on a dataset of version 0.1 (top-level manifest.json, _SUCCESS) keeps its files', async () => {
     const root = await tmp();
     await put(root, 'run=1/part-a.parquet');
-    await put(root, 'manifest.json', JSON.stringify({ tool: { name: 'dqm-export' }, files: [file('run=1/part-a.parquet')] }));
+    await put(
+      root,
+      'manifest.json',
+      JSON.stringify({ tool: { name: 'dqm-export' }, files: [file('run=1/part-a.parquet')] }),
+    );
     await put(root, '_SUCCESS', '');
     const prepared = await prepareOutputRoot(root, { ...opts, mode: 'append', resume: false });
     expect(prepared.keptFiles.map((f) => f.path)).toEqual(['run=1/part-a.parquet']);

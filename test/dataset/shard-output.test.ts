@@ -23,7 +23,10 @@ async function tree(files: string[]): Promise<string> {
 /** Every file under root, bookkeeping included. */
 async function allFiles(root: string): Promise<string[]> {
   const entries = await readdir(root, { recursive: true, withFileTypes: true });
-  return entries.filter((e) => e.isFile()).map((e) => relative(root, join(e.parentPath, e.name)).split(sep).join('/')).sort();
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => relative(root, join(e.parentPath, e.name)).split(sep).join('/'))
+    .sort();
 }
 
 const base = { resume: false, configHash: 'c', planHash: 'p', stream: 'h2d', index: 1, count: 3 };
@@ -36,7 +39,10 @@ const DATA = [
   'run=2/part-s0005-dddddddddddd-00000.parquet',
   'run=3/part-eeeeeeeeeeee-00000.parquet',
 ];
-const KEPT_DATA = ['run=1/part-s0000-aaaaaaaaaaaa-00000.parquet', 'run=2/.tmp-part-s0002-cccccccccccc-00000.parquet-456'];
+const KEPT_DATA = [
+  'run=1/part-s0000-aaaaaaaaaaaa-00000.parquet',
+  'run=2/.tmp-part-s0002-cccccccccccc-00000.parquet-456',
+];
 
 describe('prepareShardOutput', () => {
   it('overwrite: removes this shard, shards beyond the count, unsharded files and the dataset markers; keeps the other shards and their temporaries', async () => {
@@ -51,12 +57,24 @@ describe('prepareShardOutput', () => {
       '.dqm-export/_SUCCESS',
     ]);
     await prepareShardOutput(root, { ...base, mode: 'overwrite' });
-    expect(await allFiles(root)).toEqual(['.dqm-export/shard-s0000.jsonl', '.dqm-export/shards/.tmp-s0002.json-789', '.dqm-export/shards/s0000.json', ...KEPT_DATA]);
+    expect(await allFiles(root)).toEqual([
+      '.dqm-export/shard-s0000.jsonl',
+      '.dqm-export/shards/.tmp-s0002.json-789',
+      '.dqm-export/shards/s0000.json',
+      ...KEPT_DATA,
+    ]);
     expect(await listDatasetFiles(root)).toEqual(KEPT_DATA);
   });
 
   it('overwrite on a dataset of version 0.1 (_shards/, top-level manifest.json and _SUCCESS): the same, after moving them', async () => {
-    const root = await tree([...DATA, '_shards/s0000.json', '_shards/s0001.json', '_shards/s0007.json', 'manifest.json', '_SUCCESS']);
+    const root = await tree([
+      ...DATA,
+      '_shards/s0000.json',
+      '_shards/s0001.json',
+      '_shards/s0007.json',
+      'manifest.json',
+      '_SUCCESS',
+    ]);
     await prepareShardOutput(root, { ...base, mode: 'overwrite' });
     expect(await allFiles(root)).toEqual(['.dqm-export/shards/s0000.json', ...KEPT_DATA]);
   });
@@ -66,28 +84,45 @@ describe('prepareShardOutput', () => {
     await expect(prepareShardOutput(other, { ...base, mode: 'error' })).resolves.toBeDefined();
     expect(existsSync(join(other, 'run=1/part-s0000-aaaaaaaaaaaa-00000.parquet'))).toBe(true);
     const mine = await tree(['run=1/part-s0001-aaaaaaaaaaaa-00000.parquet']);
-    await expect(prepareShardOutput(mine, { ...base, mode: 'error' })).rejects.toMatchObject({ code: 'E_OUTPUT_EXISTS' });
+    await expect(prepareShardOutput(mine, { ...base, mode: 'error' })).rejects.toMatchObject({
+      code: 'E_OUTPUT_EXISTS',
+    });
     const ownManifest = await tree(['.dqm-export/shards/s0001.json']);
-    await expect(prepareShardOutput(ownManifest, { ...base, mode: 'error' })).rejects.toMatchObject({ code: 'E_OUTPUT_EXISTS' });
-    for (const markers of [['.dqm-export/_SUCCESS', '.dqm-export/manifest.json'], ['_SUCCESS', 'manifest.json']]) {
+    await expect(prepareShardOutput(ownManifest, { ...base, mode: 'error' })).rejects.toMatchObject({
+      code: 'E_OUTPUT_EXISTS',
+    });
+    for (const markers of [
+      ['.dqm-export/_SUCCESS', '.dqm-export/manifest.json'],
+      ['_SUCCESS', 'manifest.json'],
+    ]) {
       const finalized = await tree(markers);
-      await expect(prepareShardOutput(finalized, { ...base, mode: 'error' })).rejects.toMatchObject({ code: 'E_OUTPUT_EXISTS' });
+      await expect(prepareShardOutput(finalized, { ...base, mode: 'error' })).rejects.toMatchObject({
+        code: 'E_OUTPUT_EXISTS',
+      });
     }
   });
 
   it('refuses a directory holding only foreign files', async () => {
     const root = await tree(['notes.txt', 'data/thesis.pdf']);
-    await expect(prepareShardOutput(root, { ...base, mode: 'overwrite' })).rejects.toMatchObject({ code: 'E_OUTPUT_FOREIGN' });
+    await expect(prepareShardOutput(root, { ...base, mode: 'overwrite' })).rejects.toMatchObject({
+      code: 'E_OUTPUT_FOREIGN',
+    });
     expect(existsSync(join(root, 'notes.txt'))).toBe(true);
   });
 
-  it.each(['error', 'overwrite'] as const)('mode %s: a shard run that committed nothing does not stand in the way', async (mode) => {
-    const root = await tree(['run=1/part-s0000-aaaaaaaaaaaa-00000.parquet', 'run=2/part-s0001-bbbbbbbbbbbb-00000.parquet']);
-    const journal = await openJournal(root, shardJournalName(1));
-    await journal.append({ type: 'start', at: 'now', configHash: 'c', version: '0', planHash: 'p' });
-    await journal.close();
-    const prepared = await prepareShardOutput(root, { ...base, mode });
-    expect(prepared.journal.slices.size).toBe(0);
-    expect(await listDatasetFiles(root)).toEqual(['run=1/part-s0000-aaaaaaaaaaaa-00000.parquet']);
-  });
+  it.each(['error', 'overwrite'] as const)(
+    'mode %s: a shard run that committed nothing does not stand in the way',
+    async (mode) => {
+      const root = await tree([
+        'run=1/part-s0000-aaaaaaaaaaaa-00000.parquet',
+        'run=2/part-s0001-bbbbbbbbbbbb-00000.parquet',
+      ]);
+      const journal = await openJournal(root, shardJournalName(1));
+      await journal.append({ type: 'start', at: 'now', configHash: 'c', version: '0', planHash: 'p' });
+      await journal.close();
+      const prepared = await prepareShardOutput(root, { ...base, mode });
+      expect(prepared.journal.slices.size).toBe(0);
+      expect(await listDatasetFiles(root)).toEqual(['run=1/part-s0000-aaaaaaaaaaaa-00000.parquet']);
+    },
+  );
 });

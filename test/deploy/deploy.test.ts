@@ -23,7 +23,10 @@ describe('deploy examples', () => {
     expect(container.command.slice(0, 2)).toEqual(['sh', '-c']);
     expect(container.command[2]).toMatch(/^node dist\/src\/cli\/bin\.js run \S+ --plan \S+ --out \S+ --resume/m);
     // Exit 2 fails the index at once; nothing retries a complete shard.
-    expect(job.spec.podFailurePolicy.rules[0]).toMatchObject({ action: 'FailIndex', onExitCodes: { operator: 'In', values: [2] } });
+    expect(job.spec.podFailurePolicy.rules[0]).toMatchObject({
+      action: 'FailIndex',
+      onExitCodes: { operator: 'In', values: [2] },
+    });
     const token = container.env.find((e: { name: string }) => e.name === 'DQM_PLAYGROUND_TOKEN');
     expect(token.valueFrom.secretKeyRef).toBeDefined();
     expect(token.value).toBeUndefined();
@@ -50,8 +53,13 @@ describe('deploy examples', () => {
   });
 
   it('the pipelines they name exist', () => {
-    for (const rel of ['deploy/htcondor/export.sub', 'deploy/kubernetes/indexed-job.yaml', 'deploy/slurm/export.sbatch']) {
-      for (const m of read(rel).matchAll(/pipelines\/[\w-]+\.yaml/g)) expect(existsSync(join(PACKAGE_ROOT, m[0])), `${rel}: ${m[0]}`).toBe(true);
+    for (const rel of [
+      'deploy/htcondor/export.sub',
+      'deploy/kubernetes/indexed-job.yaml',
+      'deploy/slurm/export.sbatch',
+    ]) {
+      for (const m of read(rel).matchAll(/pipelines\/[\w-]+\.yaml/g))
+        expect(existsSync(join(PACKAGE_ROOT, m[0])), `${rel}: ${m[0]}`).toBe(true);
     }
   });
 });
@@ -60,7 +68,10 @@ describe('deploy examples', () => {
 function fakeCheckout(code: number): string {
   const home = mkdtempSync(join(tmpdir(), 'dqm-deploy-'));
   mkdirSync(join(home, 'dist/src/cli'), { recursive: true });
-  writeFileSync(join(home, 'dist/src/cli/bin.js'), `process.stdout.write(JSON.stringify(process.argv.slice(2)) + '\\n'); process.exit(${code});\n`);
+  writeFileSync(
+    join(home, 'dist/src/cli/bin.js'),
+    `process.stdout.write(JSON.stringify(process.argv.slice(2)) + '\\n'); process.exit(${code});\n`,
+  );
   return home;
 }
 
@@ -76,11 +87,16 @@ describe('the examples agree on exit codes: 0 and 3 done, 1 retried, 2 not', () 
   ])('slurm: the CLI exiting %i makes the task exit %i', (cli, task) => {
     const home = fakeCheckout(cli);
     try {
-      const r = spawnSync('bash', [sbatch], { env: { ...envBase, DQM_EXPORT_HOME: home, WORK_DIR: join(home, 'work') }, encoding: 'utf8' });
+      const r = spawnSync('bash', [sbatch], {
+        env: { ...envBase, DQM_EXPORT_HOME: home, WORK_DIR: join(home, 'work') },
+        encoding: 'utf8',
+      });
       expect(r.status, r.stderr).toBe(task);
       const argv = JSON.parse(r.stdout.trim().split('\n')[0]) as string[];
       expect(argv.slice(0, 2)).toEqual(['run', join(home, 'pipelines/pixel-2d.yaml')]);
-      expect(argv).toEqual(expect.arrayContaining(['--plan', join(home, 'work/plan.json'), '--out', join(home, 'work'), '--resume']));
+      expect(argv).toEqual(
+        expect.arrayContaining(['--plan', join(home, 'work/plan.json'), '--out', join(home, 'work'), '--resume']),
+      );
       expect(existsSync(join(home, 'work/logs'))).toBe(true);
       if (cli === 3) expect(r.stderr).toMatch(/shard 1 is complete with rejected records/);
     } finally {
@@ -92,13 +108,19 @@ describe('the examples agree on exit codes: 0 and 3 done, 1 retried, 2 not', () 
     const home = fakeCheckout(0);
     try {
       const scratch = join(home, 'scratch');
-      const ok = spawnSync('bash', [sbatch], { env: { ...envBase, DQM_EXPORT_HOME: home, SCRATCH: scratch }, encoding: 'utf8' });
+      const ok = spawnSync('bash', [sbatch], {
+        env: { ...envBase, DQM_EXPORT_HOME: home, SCRATCH: scratch },
+        encoding: 'utf8',
+      });
       expect(ok.status, ok.stderr).toBe(0);
       expect(JSON.parse(ok.stdout.trim())).toEqual(expect.arrayContaining(['--out', join(scratch, 'dqm')]));
       const none = spawnSync('bash', [sbatch], { env: { ...envBase, DQM_EXPORT_HOME: home }, encoding: 'utf8' });
       expect(none.status).toBe(2);
       expect(none.stderr).toMatch(/set WORK_DIR \(or SCRATCH\)/);
-      const noDist = spawnSync('bash', [sbatch], { env: { ...envBase, DQM_EXPORT_HOME: join(home, 'nowhere'), WORK_DIR: scratch }, encoding: 'utf8' });
+      const noDist = spawnSync('bash', [sbatch], {
+        env: { ...envBase, DQM_EXPORT_HOME: join(home, 'nowhere'), WORK_DIR: scratch },
+        encoding: 'utf8',
+      });
       expect(noDist.status).toBe(2);
       expect(noDist.stderr).toMatch(/not found: run npm ci/);
     } finally {
@@ -116,7 +138,11 @@ describe('the examples agree on exit codes: 0 and 3 done, 1 retried, 2 not', () 
     const [sh, flag, script] = job.spec.template.spec.containers[0].command as string[];
     const home = fakeCheckout(cli);
     try {
-      const r = spawnSync(sh, [flag, script], { cwd: home, env: { PATH: process.env.PATH ?? '', JOB_COMPLETION_INDEX: '2' }, encoding: 'utf8' });
+      const r = spawnSync(sh, [flag, script], {
+        cwd: home,
+        env: { PATH: process.env.PATH ?? '', JOB_COMPLETION_INDEX: '2' },
+        encoding: 'utf8',
+      });
       expect(r.status, r.stderr).toBe(pod);
     } finally {
       rmSync(home, { recursive: true, force: true });
@@ -125,14 +151,21 @@ describe('the examples agree on exit codes: 0 and 3 done, 1 retried, 2 not', () 
 
   it('htcondor: 0, 2 and 3 leave the queue, 1 is retried; the token is in no argument or environment line', () => {
     const text = read('deploy/htcondor/export.sub');
-    expect(/^on_exit_remove\s*=\s*(.*)$/m.exec(text)?.[1]).toBe('(ExitCode == 0) || (ExitCode == 2) || (ExitCode == 3)');
+    expect(/^on_exit_remove\s*=\s*(.*)$/m.exec(text)?.[1]).toBe(
+      '(ExitCode == 0) || (ExitCode == 2) || (ExitCode == 3)',
+    );
     expect(text).toMatch(/^max_retries\s*=\s*[1-9]/m);
     expect(text).toMatch(/^transfer_executable\s*=\s*false$/m);
-    for (const line of text.split('\n').filter((l) => /^(arguments|environment)\s*=/.test(l))) expect(line).not.toMatch(/TOKEN|token/);
+    for (const line of text.split('\n').filter((l) => /^(arguments|environment)\s*=/.test(l)))
+      expect(line).not.toMatch(/TOKEN|token/);
   });
 
   it('each example documents the same meaning for each exit code', () => {
-    for (const rel of ['deploy/htcondor/export.sub', 'deploy/kubernetes/indexed-job.yaml', 'deploy/slurm/export.sbatch']) {
+    for (const rel of [
+      'deploy/htcondor/export.sub',
+      'deploy/kubernetes/indexed-job.yaml',
+      'deploy/slurm/export.sbatch',
+    ]) {
       const text = read(rel);
       expect(text, rel).toMatch(/#\s+0\s+the shard is complete/);
       expect(text, rel).toMatch(/#\s+3\s+(the shard is )?complete(,| and) some records (were )?rejected/);

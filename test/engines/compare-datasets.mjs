@@ -24,5 +24,7 @@ const diff = await conn.runAndReadAll(
 );
 const differing = Number(diff.getRows()[0][0]);
 const same = differing === 0 && sa.rows === sb.rows && sa.hash === sb.hash && sa.rows === sa.ids;
-console.log(`test:engines slurm: ${same ? 'PASSED' : 'FAILED'}: sharded ${sa.rows} rows (${sa.ids} ids), single ${sb.rows} rows (${sb.ids} ids), content hash ${sa.hash === sb.hash ? 'equal' : 'different'}, ${differing} rows differ`);
+console.log(
+  `test:engines slurm: ${same ? 'PASSED' : 'FAILED'}: sharded ${sa.rows} rows (${sa.ids} ids), single ${sb.rows} rows (${sb.ids} ids), content hash ${sa.hash === sb.hash ? 'equal' : 'different'}, ${differing} rows differ`,
+);
 process.exit(same ? 0 : 1);

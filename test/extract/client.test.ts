@@ -14,7 +14,8 @@ import type { ClientOptions, DqmClient, ParseProgress } from '../../src/extract/
 import { sendJson, startTestServer, type Handler, type TestServer } from './http-server.js';
 
 const TOKEN = 'tok-0c7d2e9a51';
-const capture = (name: string) => JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'captures', name), 'utf8'));
+const capture = (name: string) =>
+  JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'captures', name), 'utf8'));
 
 let server: TestServer | undefined;
 let client: DqmClient | undefined;
@@ -24,9 +25,19 @@ afterEach(async () => {
   client = server = undefined;
 });
 
-async function setup(handler: Handler, options: Partial<ClientOptions> = {}): Promise<{ server: TestServer; client: DqmClient }> {
+async function setup(
+  handler: Handler,
+  options: Partial<ClientOptions> = {},
+): Promise<{ server: TestServer; client: DqmClient }> {
   server = await startTestServer(handler);
-  client = createClient({ baseUrl: server.url, token: TOKEN, maxRetries: 2, retryBaseMs: 1, retryMaxMs: 2, ...options });
+  client = createClient({
+    baseUrl: server.url,
+    token: TOKEN,
+    maxRetries: 2,
+    retryBaseMs: 1,
+    retryMaxMs: 2,
+    ...options,
+  });
   return { server, client };
 }
 
@@ -43,15 +54,29 @@ function replay(...names: string[]): Handler {
 
 describe('reads', () => {
   it('lists with real filter encodings: __in joined with commas, title repeated', async () => {
-    const { server, client } = await setup((_q, res) => sendJson(res, 200, { next: null, previous: null, total: 0, per_page: 50, total_pages: 0, results: [] }));
-    await client.listPage('lumisection_histograms_1d', { title: ['a b', 'c'], lumisection__run__run_number__in: [315488, 315713], lumisection__ls_number__gte: 3 }, 2);
+    const { server, client } = await setup((_q, res) =>
+      sendJson(res, 200, { next: null, previous: null, total: 0, per_page: 50, total_pages: 0, results: [] }),
+    );
+    await client.listPage(
+      'lumisection_histograms_1d',
+      { title: ['a b', 'c'], lumisection__run__run_number__in: [315488, 315713], lumisection__ls_number__gte: 3 },
+      2,
+    );
     expect(server.requests[0].url).toBe(
       '/api/lumisection_histograms_1d/?lumisection__ls_number__gte=3&lumisection__run__run_number__in=315488%2C315713&title=a+b&title=c&page=2',
     );
   });
 
   it('reads runs, lumisections, histograms and data files by id (real captures)', async () => {
-    const { client } = await setup(replay('60_run_detail.json', '67_lumisection_detail.json', '85_h1d_detail.json', '96_h2d_detail.json', '126_histogram_data_file_detail.json'));
+    const { client } = await setup(
+      replay(
+        '60_run_detail.json',
+        '67_lumisection_detail.json',
+        '85_h1d_detail.json',
+        '96_h2d_detail.json',
+        '126_histogram_data_file_detail.json',
+      ),
+    );
     expect(await client.getRun(315705)).toMatchObject({ run_number: 315705 });
     expect(await client.getLumisection(1)).toHaveProperty('ls_number');
     expect((await client.getHistogram(1, 1)).data).toHaveLength(capture('85_h1d_detail.json').body.x_bin);
@@ -68,7 +93,9 @@ describe('reads', () => {
   });
 
   it('lists all data files with a cache buster when asked', async () => {
-    const { server, client } = await setup((_q, res) => sendJson(res, 200, capture('120_histogram_data_files.json').body));
+    const { server, client } = await setup((_q, res) =>
+      sendJson(res, 200, capture('120_histogram_data_files.json').body),
+    );
     const files = await client.listDataFiles({ filepath__contains: 'csv' }, { bustCache: true });
     expect(files.map((f) => f.id)).toEqual([1, 2, 3, 4]);
     expect(server.requests[0].url).toMatch(/^\/api\/histogram_data_files\/\?_=\d+-1&filepath__contains=csv$/);
@@ -77,7 +104,13 @@ describe('reads', () => {
   it('listAll with a limit stops reading early', async () => {
     const { server, client } = await setup((req, res) => {
       const page = Number(new URL(req.url!, 'http://x').searchParams.get('page') ?? 1);
-      sendJson(res, 200, { total: 500, per_page: 50, next: null, previous: null, results: Array.from({ length: 50 }, (_, i) => ({ run_number: page * 1000 + i })) });
+      sendJson(res, 200, {
+        total: 500,
+        per_page: 50,
+        next: null,
+        previous: null,
+        results: Array.from({ length: 50 }, (_, i) => ({ run_number: page * 1000 + i })),
+      });
     });
     const runs = await client.listAll('runs', {}, { limit: 70 });
     expect(runs).toHaveLength(70);
@@ -90,20 +123,28 @@ describe('actions', () => {
     const { server, client } = await setup((_q, res) => void res.writeHead(202).end());
     await client.startParsing(3, { granularity: 'lum', dataDimensionality: 2, fileFormat: 'csv' });
     expect(server.requests[0]).toMatchObject({ method: 'POST', url: '/api/histogram_data_files/3/start_parsing/' });
-    expect(JSON.parse(server.requests[0].body)).toEqual({ granularity: 'lum', data_dimensionality: 2, file_format: 'csv' });
+    expect(JSON.parse(server.requests[0].body)).toEqual({
+      granularity: 'lum',
+      data_dimensionality: 2,
+      file_format: 'csv',
+    });
     expect(server.requests[0].headers['content-type']).toBe('application/json');
   });
 
   it('start_parsing reports a 400 bare-string body as the message', async () => {
-    const { client } = await setup((_q, res) => sendJson(res, 400, capture('35_start_parsing_already_parsed.json').body));
-    await expect(client.startParsing(1, { granularity: 'lum', dataDimensionality: 1, fileFormat: 'csv' })).rejects.toThrow(
-      /HistogramDataFile with pk 1 is already parsed \(HTTP 400 from POST .*\/start_parsing\/\)/,
+    const { client } = await setup((_q, res) =>
+      sendJson(res, 400, capture('35_start_parsing_already_parsed.json').body),
     );
+    await expect(
+      client.startParsing(1, { granularity: 'lum', dataDimensionality: 1, fileFormat: 'csv' }),
+    ).rejects.toThrow(/HistogramDataFile with pk 1 is already parsed \(HTTP 400 from POST .*\/start_parsing\/\)/);
   });
 
   it('discover: 202 for an admin, AuthError for others', async () => {
     const { client } = await setup((req, res) =>
-      req.headers.authorization === `Token ${TOKEN}` ? void res.writeHead(202).end() : sendJson(res, 403, capture('08_discover_as_nonadmin.json').body),
+      req.headers.authorization === `Token ${TOKEN}`
+        ? void res.writeHead(202).end()
+        : sendJson(res, 403, capture('08_discover_as_nonadmin.json').body),
     );
     await client.discover();
     const other = createClient({ baseUrl: server!.url, token: 'someone-else' });
@@ -168,7 +209,9 @@ describe('waitForDataFile', () => {
 
   it('times out a slow parse that still moves', async () => {
     const { client } = await setup((_q, res, _b, n) => sendJson(res, 200, file(Math.min(n + 1, 239))));
-    await expect(client.waitForDataFile(3, { pollMs: 5, stallMs: 10_000, timeoutMs: 80 })).rejects.toMatchObject({ code: 'E_PARSE_TIMEOUT' });
+    await expect(client.waitForDataFile(3, { pollMs: 5, stallMs: 10_000, timeoutMs: 80 })).rejects.toMatchObject({
+      code: 'E_PARSE_TIMEOUT',
+    });
   });
 });
 
@@ -177,14 +220,39 @@ describe('TLS', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dqm-tls-'));
     const key = join(dir, 'key.pem');
     const cert = join(dir, 'cert.pem');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'ignore' });
-    const https = createHttpsServer({ key: readFileSync(key), cert: readFileSync(cert) }, (_q, res) => sendJson(res, 200, capture('60_run_detail.json').body));
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1,DNS:localhost',
+      ],
+      { stdio: 'ignore' },
+    );
+    const https = createHttpsServer({ key: readFileSync(key), cert: readFileSync(cert) }, (_q, res) =>
+      sendJson(res, 200, capture('60_run_detail.json').body),
+    );
     await new Promise<void>((r) => https.listen(0, '127.0.0.1', r));
     const url = `https://127.0.0.1:${(https.address() as { port: number }).port}`;
     const untrusting = createClient({ baseUrl: url, token: TOKEN, maxRetries: 0 });
     const trusting = createClient({ baseUrl: url, token: TOKEN, caFile: cert });
     try {
-      await expect(untrusting.getRun(315705)).rejects.toMatchObject({ code: 'E_TLS', message: expect.stringContaining('caFile') });
+      await expect(untrusting.getRun(315705)).rejects.toMatchObject({
+        code: 'E_TLS',
+        message: expect.stringContaining('caFile'),
+      });
       expect(await trusting.getRun(315705)).toMatchObject({ run_number: 315705 });
     } finally {
       await untrusting.close();

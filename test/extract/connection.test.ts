@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
-import { checkTransportSecurity, isLoopbackHost, normalizeBaseUrl, PRESETS, resolveConnection } from '../../src/extract/connection.js';
+import {
+  checkTransportSecurity,
+  isLoopbackHost,
+  normalizeBaseUrl,
+  PRESETS,
+  resolveConnection,
+} from '../../src/extract/connection.js';
 import { clearSecrets, redact } from '../../src/secrets.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dqm-conn-'));
@@ -17,11 +23,44 @@ afterEach(() => clearSecrets());
 describe('resolveConnection', () => {
   it.each([
     ['preset prod', { url: 'prod', token: 'tok-aaaa', env: {} }, PRESETS.prod, 'preset', 'option'],
-    ['preset develop from env', { env: { DQM_PLAYGROUND_URL: 'develop', DQM_PLAYGROUND_TOKEN: 'env-tok-1' } }, PRESETS.develop, 'preset', 'env'],
-    ['option beats env', { url: 'https://a.example/', env: { DQM_PLAYGROUND_URL: 'https://b.example', DQM_PLAYGROUND_TOKEN: 'env-tok-1' } }, 'https://a.example', 'option', 'env'],
-    ['token file beats env', { url: 'https://a.example', tokenFile, env: { DQM_PLAYGROUND_TOKEN: 'env-tok-1' } }, 'https://a.example', 'option', 'file'],
-    ['env token file', { url: 'https://a.example', env: { DQM_PLAYGROUND_TOKEN_FILE: tokenFile } }, 'https://a.example', 'option', 'env-file'],
-    ['trailing /api/ stripped', { url: 'https://a.example/prefix/api/', token: 'tok-aaaa', env: {} }, 'https://a.example/prefix', 'option', 'option'],
+    [
+      'preset develop from env',
+      { env: { DQM_PLAYGROUND_URL: 'develop', DQM_PLAYGROUND_TOKEN: 'env-tok-1' } },
+      PRESETS.develop,
+      'preset',
+      'env',
+    ],
+    [
+      'option beats env',
+      {
+        url: 'https://a.example/',
+        env: { DQM_PLAYGROUND_URL: 'https://b.example', DQM_PLAYGROUND_TOKEN: 'env-tok-1' },
+      },
+      'https://a.example',
+      'option',
+      'env',
+    ],
+    [
+      'token file beats env',
+      { url: 'https://a.example', tokenFile, env: { DQM_PLAYGROUND_TOKEN: 'env-tok-1' } },
+      'https://a.example',
+      'option',
+      'file',
+    ],
+    [
+      'env token file',
+      { url: 'https://a.example', env: { DQM_PLAYGROUND_TOKEN_FILE: tokenFile } },
+      'https://a.example',
+      'option',
+      'env-file',
+    ],
+    [
+      'trailing /api/ stripped',
+      { url: 'https://a.example/prefix/api/', token: 'tok-aaaa', env: {} },
+      'https://a.example/prefix',
+      'option',
+      'option',
+    ],
   ])('%s', (_name, input, baseUrl, urlSource, tokenSource) => {
     const c = resolveConnection(input);
     expect(c).toMatchObject({ baseUrl, urlSource, tokenSource });
@@ -45,7 +84,12 @@ describe('resolveConnection', () => {
     ['ftp', { url: 'ftp://h', token: 't-123', env: {} }, 'E_BAD_URL', /protocol ftp:/],
     ['credentials in url', { url: 'https://u:p@h', token: 't-123', env: {} }, 'E_BAD_URL', /credentials/],
     ['query in url', { url: 'https://h/?token=x', token: 't-123', env: {} }, 'E_BAD_URL', /query/],
-    ['missing token file', { url: 'prod', tokenFile: join(dir, 'nope'), env: {} }, 'E_TOKEN_FILE', /cannot read token file/],
+    [
+      'missing token file',
+      { url: 'prod', tokenFile: join(dir, 'nope'), env: {} },
+      'E_TOKEN_FILE',
+      /cannot read token file/,
+    ],
     ['empty token file', { url: 'prod', tokenFile: emptyFile, env: {} }, 'E_TOKEN_FILE', /got nothing/],
   ])('%s -> ConfigError', (_name, input, code, message) => {
     let caught: unknown;

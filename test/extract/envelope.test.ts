@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { nextPath, pageCount, pageSizeOf, parsePage } from '../../src/extract/envelope.js';
 
-const capture = (name: string) => JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'captures', name), 'utf8')).body;
+const capture = (name: string) =>
+  JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'captures', name), 'utf8')).body;
 
 describe('parsePage', () => {
   it('reads the real envelope (total, float total_pages ignored)', () => {
@@ -15,7 +16,12 @@ describe('parsePage', () => {
     expect(pageCount(p.total!, pageSizeOf(p)!)).toBe(2);
   });
   it('reads the stock DRF envelope (count, absolute next, no per_page)', () => {
-    const body = { count: 120, next: 'http://internal:8000/api/runs/?page=2', previous: null, results: Array.from({ length: 50 }, (_, i) => ({ run_number: i })) };
+    const body = {
+      count: 120,
+      next: 'http://internal:8000/api/runs/?page=2',
+      previous: null,
+      results: Array.from({ length: 50 }, (_, i) => ({ run_number: i })),
+    };
     const p = parsePage(body, 'u', 10, 0);
     expect(p.total).toBe(120);
     expect(p.perPage).toBeNull();
@@ -28,7 +34,9 @@ describe('parsePage', () => {
     expect(pageSizeOf(p)).toBeNull();
   });
   it('rejects a body without results', () => {
-    expect(() => parsePage({ detail: 'x' }, 'http://h/api/runs/', 1, 0)).toThrow(/list envelope.*http:\/\/h\/api\/runs\//);
+    expect(() => parsePage({ detail: 'x' }, 'http://h/api/runs/', 1, 0)).toThrow(
+      /list envelope.*http:\/\/h\/api\/runs\//,
+    );
     expect(() => parsePage('oops', 'u', 1, 0)).toThrow(/list envelope/);
   });
   it.each([

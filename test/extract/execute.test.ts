@@ -24,9 +24,20 @@ afterEach(async () => {
   client = fake = undefined;
 });
 
-async function setup(data: Dataset, options: FakeOptions = {}, concurrency = 4): Promise<{ fake: FakeDqm; client: DqmClient }> {
+async function setup(
+  data: Dataset,
+  options: FakeOptions = {},
+  concurrency = 4,
+): Promise<{ fake: FakeDqm; client: DqmClient }> {
   fake = await startFakeDqm(data, options);
-  client = createClient({ baseUrl: fake.url, token: 'tok-exec-1234', concurrency, maxRetries: 8, retryBaseMs: 1, retryMaxMs: 5 });
+  client = createClient({
+    baseUrl: fake.url,
+    token: 'tok-exec-1234',
+    concurrency,
+    maxRetries: 8,
+    retryBaseMs: 1,
+    retryMaxMs: 5,
+  });
   return { fake, client };
 }
 
@@ -36,14 +47,19 @@ interface Collected {
   order: string[];
 }
 
-async function collect<E extends Endpoint>(c: DqmClient, slices: Slice<E>[], options: ExtractOptions = {}): Promise<Collected> {
+async function collect<E extends Endpoint>(
+  c: DqmClient,
+  slices: Slice<E>[],
+  options: ExtractOptions = {},
+): Promise<Collected> {
   const out: Collected = { keys: new Map(), reports: new Map(), order: [] };
   for await (const event of extractSlices(c, slices, options)) {
     out.order.push(`${event.type}:${event.slice.key}`);
     if (event.type === 'batch') {
       expect(out.reports.has(event.slice.key)).toBe(false);
       const ids = out.keys.get(event.slice.key) ?? [];
-      for (const r of event.records as unknown as Array<Record<string, number>>) ids.push(r.id ?? r.run_number ?? `${r.run}:${r.ls_number}`);
+      for (const r of event.records as unknown as Array<Record<string, number>>)
+        ids.push(r.id ?? r.run_number ?? `${r.run}:${r.ls_number}`);
       out.keys.set(event.slice.key, ids);
     } else {
       out.reports.set(event.slice.key, event.report);
@@ -53,7 +69,12 @@ async function collect<E extends Endpoint>(c: DqmClient, slices: Slice<E>[], opt
 }
 
 /** A fault hook that never answers: `first` resolves at the first request, `allClosed` once every held one closed. */
-function holdAll(): { fault: NonNullable<FakeOptions['fault']>; first: Promise<void>; allClosed: () => Promise<void>; answered: () => number } {
+function holdAll(): {
+  fault: NonNullable<FakeOptions['fault']>;
+  first: Promise<void>;
+  allClosed: () => Promise<void>;
+  answered: () => number;
+} {
   const closed: Promise<void>[] = [];
   const held: ServerResponse[] = [];
   let seen!: () => void;
@@ -83,7 +104,10 @@ function countCalls(inner: DqmClient): { client: DqmClient; total: () => number;
   };
   const client: DqmClient = {
     ...inner,
-    listPage: (endpoint, filters, page, options) => (note(options?.signal), inner.listPage(endpoint, filters, page, options)),
+    listPage: (endpoint, filters, page, options) => (
+      note(options?.signal),
+      inner.listPage(endpoint, filters, page, options)
+    ),
     listNext: (endpoint, next, options) => (note(options?.signal), inner.listNext(endpoint, next, options)),
   };
   return { client, total: () => total, afterAbort: () => afterAbort };
@@ -92,7 +116,11 @@ function countCalls(inner: DqmClient): { client: DqmClient; total: () => number;
 const sorted = (xs: Array<number | string> = []) => [...xs].sort((a, b) => (a < b ? -1 : 1));
 
 describe('pagination', () => {
-  const data = syntheticDataset(Array.from({ length: 120 }, (_, i) => 300000 + i), 1, ['t']);
+  const data = syntheticDataset(
+    Array.from({ length: 120 }, (_, i) => 300000 + i),
+    1,
+    ['t'],
+  );
 
   it.each([
     ['total envelope', { envelope: 'total' }],
@@ -106,7 +134,9 @@ describe('pagination', () => {
     const report = got.reports.get('all')!;
     expect(report).toMatchObject({ received: 120, duplicates: 0, repairs: 0, pages: 3 });
     expect(report.total).toBe(options.envelope === 'none' ? null : 120);
-    expect(fake.requests.map((r) => r.url)).toEqual(expect.arrayContaining(['/api/runs/', '/api/runs/?page=2', '/api/runs/?page=3']));
+    expect(fake.requests.map((r) => r.url)).toEqual(
+      expect.arrayContaining(['/api/runs/', '/api/runs/?page=2', '/api/runs/?page=3']),
+    );
   });
 
   it('an empty list is one page and a complete slice', async () => {
@@ -177,7 +207,9 @@ describe('completeness on unordered lists', () => {
     expect(sorted([...got.keys.values()].flat())).toEqual(data.h1d.map((h) => h.id));
     const retries = [...got.reports.values()].reduce((n, r) => n + r.retries, 0);
     expect(retries).toBeGreaterThan(0);
-    expect(client.stats.retries.reset + client.stats.retries['status-5xx'] + client.stats.retries.truncated).toBe(faults);
+    expect(client.stats.retries.reset + client.stats.retries['status-5xx'] + client.stats.retries.truncated).toBe(
+      faults,
+    );
   });
 
   it('fails loudly with the numbers when ids never show up (E_INCOMPLETE)', async () => {
@@ -186,7 +218,9 @@ describe('completeness on unordered lists', () => {
     await expect(collect(client, slices, { maxRepairRounds: 2 })).rejects.toMatchObject({
       code: 'E_INCOMPLETE',
       kind: 'internal',
-      message: expect.stringMatching(/slice run=315705 of lumisection_histograms_1d is incomplete: 119 distinct records of 120/),
+      message: expect.stringMatching(
+        /slice run=315705 of lumisection_histograms_1d is incomplete: 119 distinct records of 120/,
+      ),
     });
   });
 
@@ -196,7 +230,8 @@ describe('completeness on unordered lists', () => {
     const slices = planSlices({ endpoint: H1, sliceBy: ['run'] }, { runs: RUNS });
     await expect(
       (async () => {
-        for await (const e of extractSlices(client!, slices, { maxRepairRounds: 1, concurrency: 1, maxOpenSlices: 1 })) if (e.type === 'slice-done') done.push(e.slice.key);
+        for await (const e of extractSlices(client!, slices, { maxRepairRounds: 1, concurrency: 1, maxOpenSlices: 1 }))
+          if (e.type === 'slice-done') done.push(e.slice.key);
       })(),
     ).rejects.toMatchObject({ code: 'E_INCOMPLETE' });
     expect(done).toEqual(['run=315705', 'run=315713', 'run=316457']);
@@ -222,7 +257,9 @@ describe('completeness on unordered lists', () => {
     const slices = planSlices({ endpoint: H1, sliceBy: ['run'] }, { runs: [RUNS[0]] });
     await expect(collect(client, slices, { concurrency: 1 })).rejects.toMatchObject({
       code: 'E_DATA_CHANGED',
-      message: expect.stringMatching(/server total 120, got 120 distinct records, and the narrower scopes now add up to 119/),
+      message: expect.stringMatching(
+        /server total 120, got 120 distinct records, and the narrower scopes now add up to 119/,
+      ),
     });
   });
 
@@ -250,7 +287,11 @@ describe('completeness on unordered lists', () => {
 });
 
 describe('scheduling', () => {
-  const data = syntheticDataset(Array.from({ length: 12 }, (_, i) => 1000 + i), 25, ['a', 'b', 'c', 'd']); // 100 per run: 2 pages each
+  const data = syntheticDataset(
+    Array.from({ length: 12 }, (_, i) => 1000 + i),
+    25,
+    ['a', 'b', 'c', 'd'],
+  ); // 100 per run: 2 pages each
 
   it('never exceeds the concurrency, and fills it across slices', async () => {
     const { client, fake } = await setup(data, { latencyMs: 20 }, 4);
@@ -259,9 +300,12 @@ describe('scheduling', () => {
     expect(fake.maxInFlight()).toBe(4);
   });
 
-  it('emits each slice-done after all of that slice\'s batches', async () => {
+  it("emits each slice-done after all of that slice's batches", async () => {
     const { client } = await setup(data, { latencyMs: 2 }, 4);
-    const got = await collect(client, planSlices({ endpoint: H1, sliceBy: ['run'] }, { runs: data.runs.map((r) => r.run_number) }));
+    const got = await collect(
+      client,
+      planSlices({ endpoint: H1, sliceBy: ['run'] }, { runs: data.runs.map((r) => r.run_number) }),
+    );
     for (const key of got.reports.keys()) {
       const done = got.order.indexOf(`slice-done:${key}`);
       expect(got.order.lastIndexOf(`batch:${key}`)).toBeLessThan(done);
@@ -278,7 +322,8 @@ describe('scheduling', () => {
     await new Promise((r) => setTimeout(r, 150));
     expect(fake.requests.length).toBeLessThanOrEqual(3);
     let records = (first.value as Extract<ExtractEvent<'runs'>, { type: 'batch' }>).records.length;
-    for (let r = await it.next(); !r.done; r = await it.next()) if (r.value.type === 'batch') records += r.value.records.length;
+    for (let r = await it.next(); !r.done; r = await it.next())
+      if (r.value.type === 'batch') records += r.value.records.length;
     expect(records).toBe(1000);
     expect(fake.requests).toHaveLength(20);
   });
@@ -318,10 +363,14 @@ describe('scheduling', () => {
   it('a 400 fails the whole extraction with the server message', async () => {
     const { client } = await setup(data, {
       fault: (_req, res) => {
-        res.writeHead(400, { 'content-type': 'application/json' }).end('{"lumisection__run__run_number__gte": ["Enter a number."]}');
+        res
+          .writeHead(400, { 'content-type': 'application/json' })
+          .end('{"lumisection__run__run_number__gte": ["Enter a number."]}');
         return true;
       },
     });
-    await expect(collect(client, planSlices({ endpoint: H1 }))).rejects.toThrow(/lumisection__run__run_number__gte: Enter a number\./);
+    await expect(collect(client, planSlices({ endpoint: H1 }))).rejects.toThrow(
+      /lumisection__run__run_number__gte: Enter a number\./,
+    );
   });
 });

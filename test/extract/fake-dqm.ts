@@ -22,7 +22,18 @@ export function syntheticDataset(runNumbers: number[], lsPerRun: number, titles:
     for (let ls = 1; ls <= lsPerRun; ls++) {
       lumisections.push({ run, ls_number: ls, date: '2026-01-01T00:00:00Z' });
       for (const title of titles) {
-        h1d.push({ id: h1d.length + 1, run, lumisection: ls, title, entries: ls, data: [1, 2, 3], x_min: 0, x_max: 1, x_bin: 3, source_data_file: 1 });
+        h1d.push({
+          id: h1d.length + 1,
+          run,
+          lumisection: ls,
+          title,
+          entries: ls,
+          data: [1, 2, 3],
+          x_min: 0,
+          x_max: 1,
+          x_bin: 3,
+          source_data_file: 1,
+        });
       }
     }
   }
@@ -138,7 +149,8 @@ export async function startFakeDqm(data: Dataset, options: FakeOptions = {}): Pr
     }
     const envelope = options.envelope ?? 'total';
     const body: Record<string, unknown> = { next, previous: null, results };
-    if (envelope === 'total') Object.assign(body, { total, per_page: perPage, total_pages: Math.round((total / perPage) * 10) / 10 });
+    if (envelope === 'total')
+      Object.assign(body, { total, per_page: perPage, total_pages: Math.round((total / perPage) * 10) / 10 });
     if (envelope === 'count') body.count = total;
     sendJson(res, 200, body);
   });

@@ -6,7 +6,15 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Endpoint, Filters } from '../../src/domain.js';
-import { createClient, extractSlices, loadPlanContext, planSlices, type DqmClient, type SliceDimension, type StreamSpec } from '../../src/extract/index.js';
+import {
+  createClient,
+  extractSlices,
+  loadPlanContext,
+  planSlices,
+  type DqmClient,
+  type SliceDimension,
+  type StreamSpec,
+} from '../../src/extract/index.js';
 import { startServer, type ServerOptions } from '../../src/server/index.js';
 
 type Running = Awaited<ReturnType<typeof startServer>>;
@@ -59,7 +67,8 @@ async function exportIds(client: DqmClient, stream: StreamSpec): Promise<string[
   const ids: string[] = [];
   let totals = 0;
   for await (const event of extractSlices(client, slices)) {
-    if (event.type === 'batch') for (const r of event.records) ids.push(idOf(stream.endpoint, r as unknown as Record<string, number>));
+    if (event.type === 'batch')
+      for (const r of event.records) ids.push(idOf(stream.endpoint, r as unknown as Record<string, number>));
     else {
       totals += event.report.total ?? NaN;
       repairs.set(client.baseUrl, (repairs.get(client.baseUrl) ?? 0) + event.report.repairs);
@@ -84,21 +93,57 @@ const SAMPLE_CASES: Case[] = [
   ['1D per run', H1, {}, ['run'], 249],
   ['1D run ranges', H1, {}, ['run-range'], 249],
   ['1D run exact', H1, { lumisection__run__run_number: 315705 }, [], 80],
-  ['1D run gte + ls lte per run', H1, { lumisection__run__run_number__gte: 315705, lumisection__ls_number__lte: 30 }, ['run'], 180],
+  [
+    '1D run gte + ls lte per run',
+    H1,
+    { lumisection__run__run_number__gte: 315705, lumisection__ls_number__lte: 30 },
+    ['run'],
+    180,
+  ],
   ['1D run lte', H1, { lumisection__run__run_number__lte: 315705 }, [], 89],
-  ['1D run in + ls in', H1, { lumisection__run__run_number__in: [315488, 315713], lumisection__ls_number__in: [229, 1, 2, 3] }, [], 15],
+  [
+    '1D run in + ls in',
+    H1,
+    { lumisection__run__run_number__in: [315488, 315713], lumisection__ls_number__in: [229, 1, 2, 3] },
+    [],
+    15,
+  ],
   ['1D ls exact', H1, { lumisection__ls_number: 7 }, [], 6],
   ['1D ls gte', H1, { lumisection__ls_number__gte: 35 }, ['run'], 30],
   ['1D entries range', H1, { entries__gte: 1, entries__lte: 100000000 }, [], 1],
-  ['1D titles repeated, per title', H1, { title: ['NormalizedHitResiduals_TEC__wheel__1', 'Summary_ClusterStoNCorr__OnTrack__TEC__PLUS__wheel__1'] }, ['title'], 120],
-  ['1D titles per run x title', H1, { title: ['NormalizedHitResiduals_TEC__wheel__1', 'NormalizedHitResiduals_TEC__wheel__8'] }, ['run', 'title'], 121],
+  [
+    '1D titles repeated, per title',
+    H1,
+    { title: ['NormalizedHitResiduals_TEC__wheel__1', 'Summary_ClusterStoNCorr__OnTrack__TEC__PLUS__wheel__1'] },
+    ['title'],
+    120,
+  ],
+  [
+    '1D titles per run x title',
+    H1,
+    { title: ['NormalizedHitResiduals_TEC__wheel__1', 'NormalizedHitResiduals_TEC__wheel__8'] },
+    ['run', 'title'],
+    121,
+  ],
   ['1D source_data_file', H1, { source_data_file: 1 }, [], 9],
   ['1D source_data_file path', H1, { source_data_file__filepath__contains: '1D_synthetic' }, ['run'], 240],
   ['2D per run', H2, {}, ['run'], 240],
   ['2D one slice, title', H2, { title: ['clusterposition_zphi_ontrack_PXLayer_2'] }, [], 120],
-  ['2D run + ls range', H2, { lumisection__run__run_number: 316457, lumisection__ls_number__gte: 5, lumisection__ls_number__lte: 25 }, [], 42],
+  [
+    '2D run + ls range',
+    H2,
+    { lumisection__run__run_number: 316457, lumisection__ls_number__gte: 5, lumisection__ls_number__lte: 25 },
+    [],
+    42,
+  ],
   ['data files', 'histogram_data_files', {}, [], 3],
-  ['data files by path and dimensionality', 'histogram_data_files', { filepath__contains: 'synthetic', data_dimensionality: '1' }, [], 1],
+  [
+    'data files by path and dimensionality',
+    'histogram_data_files',
+    { filepath__contains: 'synthetic', data_dimensionality: '1' },
+    [],
+    1,
+  ],
 ];
 
 describe('against the local server (sample CSV data)', () => {
@@ -108,13 +153,16 @@ describe('against the local server (sample CSV data)', () => {
   });
   afterAll(() => closePair(pair));
 
-  it.each(SAMPLE_CASES)('%s: same ids, each once, with and without faults', async (_name, endpoint, filters, sliceBy, minimum) => {
-    const stream: StreamSpec = { endpoint, filters, sliceBy, runsPerSlice: 2 };
-    const expected = await exportIds(pair!.cleanClient, stream);
-    expect(expected.length).toBeGreaterThanOrEqual(minimum);
-    const got = await exportIds(pair!.hostileClient, stream);
-    expect(got).toEqual(expected);
-  });
+  it.each(SAMPLE_CASES)(
+    '%s: same ids, each once, with and without faults',
+    async (_name, endpoint, filters, sliceBy, minimum) => {
+      const stream: StreamSpec = { endpoint, filters, sliceBy, runsPerSlice: 2 };
+      const expected = await exportIds(pair!.cleanClient, stream);
+      expect(expected.length).toBeGreaterThanOrEqual(minimum);
+      const got = await exportIds(pair!.hostileClient, stream);
+      expect(got).toEqual(expected);
+    },
+  );
 
   it('the hostile server did inject faults, and the client counted them', () => {
     const s = pair!.hostileClient.stats;
@@ -170,11 +218,18 @@ describe('actions against the local server', () => {
     expect(file.percentage_processed).toBe(0);
     await user!.startParsing(file.id, { granularity: 'lum', dataDimensionality: 1, fileFormat: 'csv' });
     const seen: number[] = [];
-    const done = await admin!.waitForDataFile(file.id, { pollMs: 20, stallMs: 10_000, timeoutMs: 30_000, onProgress: (p) => seen.push(p.percentage) });
+    const done = await admin!.waitForDataFile(file.id, {
+      pollMs: 20,
+      stallMs: 10_000,
+      timeoutMs: 30_000,
+      onProgress: (p) => seen.push(p.percentage),
+    });
     expect(done).toMatchObject({ percentage_processed: 100, entries_processed: 240, lumisection_histograms_1d: 240 });
     expect(seen.at(-1)).toBe(100);
     expect(seen.length).toBeGreaterThan(1);
-    await expect(admin!.startParsing(file.id, { granularity: 'lum', dataDimensionality: 1, fileFormat: 'csv' })).rejects.toMatchObject({
+    await expect(
+      admin!.startParsing(file.id, { granularity: 'lum', dataDimensionality: 1, fileFormat: 'csv' }),
+    ).rejects.toMatchObject({
       code: 'E_HTTP_400',
       message: expect.stringContaining('is already parsed'),
     });
@@ -183,7 +238,9 @@ describe('actions against the local server', () => {
   it('a 1D file parsed as 2D is accepted, then reported as stalled', async () => {
     const files = await admin!.listDataFiles({ filepath__contains: '1D_2' }, { bustCache: true });
     await admin!.startParsing(files[0].id, { granularity: 'lum', dataDimensionality: 2, fileFormat: 'csv' });
-    await expect(admin!.waitForDataFile(files[0].id, { pollMs: 20, stallMs: 300, timeoutMs: 30_000 })).rejects.toMatchObject({ code: 'E_PARSE_STALLED' });
+    await expect(
+      admin!.waitForDataFile(files[0].id, { pollMs: 20, stallMs: 300, timeoutMs: 30_000 }),
+    ).rejects.toMatchObject({ code: 'E_PARSE_STALLED' });
   });
 
   it('deletes a histogram: 204, then 404', async () => {
@@ -202,7 +259,9 @@ describe('actions against the local server', () => {
     try {
       await expect(quick.listPage(H1, { lumisection__run__run_number__in: '315488,abc' }, 1)).rejects.toMatchObject({
         code: 'E_HTTP_500',
-        message: expect.stringMatching(/Server Error \(500\).*lumisection__run__run_number__in=315488%2Cabc.*after 2 attempts/),
+        message: expect.stringMatching(
+          /Server Error \(500\).*lumisection__run__run_number__in=315488%2Cabc.*after 2 attempts/,
+        ),
       });
     } finally {
       await quick.close();
@@ -212,7 +271,10 @@ describe('actions against the local server', () => {
   it('a wrong token is an AuthError naming DQM_PLAYGROUND_TOKEN', async () => {
     const wrong = createClient({ baseUrl: server!.url, token: 'not-the-token' });
     try {
-      await expect(wrong.listPage('runs', {}, 1)).rejects.toMatchObject({ code: 'E_AUTH_UNAUTHORIZED', message: expect.stringContaining('DQM_PLAYGROUND_TOKEN') });
+      await expect(wrong.listPage('runs', {}, 1)).rejects.toMatchObject({
+        code: 'E_AUTH_UNAUTHORIZED',
+        message: expect.stringContaining('DQM_PLAYGROUND_TOKEN'),
+      });
     } finally {
       await wrong.close();
     }

@@ -12,25 +12,59 @@ describe('planSlices', () => {
 
   it('one slice per run, from the run list, within gte/lte', () => {
     const slices = planSlices(
-      { endpoint: H1, filters: { lumisection__run__run_number__gte: 315488, lumisection__run__run_number__lte: 315713, entries__gte: 1 }, sliceBy: ['run'] },
+      {
+        endpoint: H1,
+        filters: {
+          lumisection__run__run_number__gte: 315488,
+          lumisection__run__run_number__lte: 315713,
+          entries__gte: 1,
+        },
+        sliceBy: ['run'],
+      },
       { runs: RUNS },
     );
     expect(slices).toEqual([
-      { key: 'run=315488', endpoint: H1, filters: { entries__gte: 1, lumisection__run__run_number: 315488 }, partition: { run: 315488 } },
-      { key: 'run=315705', endpoint: H1, filters: { entries__gte: 1, lumisection__run__run_number: 315705 }, partition: { run: 315705 } },
-      { key: 'run=315713', endpoint: H1, filters: { entries__gte: 1, lumisection__run__run_number: 315713 }, partition: { run: 315713 } },
+      {
+        key: 'run=315488',
+        endpoint: H1,
+        filters: { entries__gte: 1, lumisection__run__run_number: 315488 },
+        partition: { run: 315488 },
+      },
+      {
+        key: 'run=315705',
+        endpoint: H1,
+        filters: { entries__gte: 1, lumisection__run__run_number: 315705 },
+        partition: { run: 315705 },
+      },
+      {
+        key: 'run=315713',
+        endpoint: H1,
+        filters: { entries__gte: 1, lumisection__run__run_number: 315713 },
+        partition: { run: 315713 },
+      },
     ]);
   });
 
   it('maps __in (list or comma string) to runs', () => {
-    const a = planSlices({ endpoint: H1, filters: { lumisection__run__run_number__in: [316457, 315705, 999] }, sliceBy: ['run'] }, { runs: RUNS });
-    const b = planSlices({ endpoint: H1, filters: { lumisection__run__run_number__in: '316457,315705' }, sliceBy: ['run'] }, { runs: RUNS });
+    const a = planSlices(
+      { endpoint: H1, filters: { lumisection__run__run_number__in: [316457, 315705, 999] }, sliceBy: ['run'] },
+      { runs: RUNS },
+    );
+    const b = planSlices(
+      { endpoint: H1, filters: { lumisection__run__run_number__in: '316457,315705' }, sliceBy: ['run'] },
+      { runs: RUNS },
+    );
     expect(a.map((s) => s.key)).toEqual(['run=315705', 'run=316457']);
     expect(b).toEqual(a);
   });
 
   it('uses explicit runs without a run list, intersected with the filters', () => {
-    const s = planSlices({ endpoint: H1, runs: [3, 1, 2, 2], filters: { lumisection__run__run_number__gte: 2 }, sliceBy: ['run'] });
+    const s = planSlices({
+      endpoint: H1,
+      runs: [3, 1, 2, 2],
+      filters: { lumisection__run__run_number__gte: 2 },
+      sliceBy: ['run'],
+    });
     expect(s.map((x) => x.partition)).toEqual([{ run: 2 }, { run: 3 }]);
   });
 
@@ -59,14 +93,24 @@ describe('planSlices', () => {
 
   it('chunks an explicit run list as __in lists (it may skip server runs)', () => {
     const s = planSlices({ endpoint: H1, runs: [1, 5, 9], sliceBy: ['run-range'], runsPerSlice: 2 });
-    expect(s.map((x) => x.filters)).toEqual([{ lumisection__run__run_number__in: [1, 5] }, { lumisection__run__run_number: 9 }]);
+    expect(s.map((x) => x.filters)).toEqual([
+      { lumisection__run__run_number__in: [1, 5] },
+      { lumisection__run__run_number: 9 },
+    ]);
   });
 
   it('slices by title, and by run x title', () => {
-    const stream: StreamSpec & { endpoint: typeof H1 } = { endpoint: H1, filters: { title: ['a', 'b/c'] }, sliceBy: ['run', 'title'] };
+    const stream: StreamSpec & { endpoint: typeof H1 } = {
+      endpoint: H1,
+      filters: { title: ['a', 'b/c'] },
+      sliceBy: ['run', 'title'],
+    };
     const s = planSlices(stream, { runs: [2, 1] });
     expect(s.map((x) => x.key)).toEqual(['run=1/title=a', 'run=1/title=b%2Fc', 'run=2/title=a', 'run=2/title=b%2Fc']);
-    expect(s[1]).toMatchObject({ filters: { lumisection__run__run_number: 1, title: ['b/c'] }, partition: { run: 1, title: 'b/c' } });
+    expect(s[1]).toMatchObject({
+      filters: { lumisection__run__run_number: 1, title: ['b/c'] },
+      partition: { run: 1, title: 'b/c' },
+    });
   });
 
   it('takes titles from the context when the filter does not list them', () => {
@@ -74,7 +118,9 @@ describe('planSlices', () => {
   });
 
   it('plans nothing when no run matches', () => {
-    expect(planSlices({ endpoint: H1, filters: { lumisection__run__run_number: 1 }, sliceBy: ['run'] }, { runs: RUNS })).toEqual([]);
+    expect(
+      planSlices({ endpoint: H1, filters: { lumisection__run__run_number: 1 }, sliceBy: ['run'] }, { runs: RUNS }),
+    ).toEqual([]);
   });
 
   it('is pure: same input, same output, input untouched', () => {
@@ -85,14 +131,50 @@ describe('planSlices', () => {
   });
 
   it.each([
-    ['unknown filter', { endpoint: H1, filters: { run: 1 } }, {}, ConfigError, /unknown filter run .*Valid values are: lumisection__run__run_number,/],
-    ['slicing data files', { endpoint: 'histogram_data_files', sliceBy: ['run'] }, {}, ConfigError, /cannot slice histogram_data_files by run/],
-    ['run-range on lumisections', { endpoint: 'lumisections', sliceBy: ['run-range'] }, {}, ConfigError, /Valid values are: run$/],
-    ['run and run-range', { endpoint: H1, sliceBy: ['run', 'run-range'] }, { runs: [] }, ConfigError, /both run and run-range/],
+    [
+      'unknown filter',
+      { endpoint: H1, filters: { run: 1 } },
+      {},
+      ConfigError,
+      /unknown filter run .*Valid values are: lumisection__run__run_number,/,
+    ],
+    [
+      'slicing data files',
+      { endpoint: 'histogram_data_files', sliceBy: ['run'] },
+      {},
+      ConfigError,
+      /cannot slice histogram_data_files by run/,
+    ],
+    [
+      'run-range on lumisections',
+      { endpoint: 'lumisections', sliceBy: ['run-range'] },
+      {},
+      ConfigError,
+      /Valid values are: run$/,
+    ],
+    [
+      'run and run-range',
+      { endpoint: H1, sliceBy: ['run', 'run-range'] },
+      { runs: [] },
+      ConfigError,
+      /both run and run-range/,
+    ],
     ['repeated dimension', { endpoint: H1, sliceBy: ['title', 'title'] }, {}, ConfigError, /repeats/],
     ['title without titles', { endpoint: H1, sliceBy: ['title'] }, {}, ConfigError, /list them in the title filter/],
-    ['bad runsPerSlice', { endpoint: H1, sliceBy: ['run-range'], runsPerSlice: 0 }, { runs: [1] }, ConfigError, /runsPerSlice/],
-    ['non-numeric run filter', { endpoint: H1, filters: { lumisection__run__run_number__gte: 'abc' }, sliceBy: ['run'] }, { runs: [1] }, ConfigError, /lumisection__run__run_number__gte: expected an integer, got "abc"/],
+    [
+      'bad runsPerSlice',
+      { endpoint: H1, sliceBy: ['run-range'], runsPerSlice: 0 },
+      { runs: [1] },
+      ConfigError,
+      /runsPerSlice/,
+    ],
+    [
+      'non-numeric run filter',
+      { endpoint: H1, filters: { lumisection__run__run_number__gte: 'abc' }, sliceBy: ['run'] },
+      { runs: [1] },
+      ConfigError,
+      /lumisection__run__run_number__gte: expected an integer, got "abc"/,
+    ],
     ['no run list', { endpoint: H1, sliceBy: ['run'] }, {}, InternalError, /needs context.runs/],
   ])('%s', (_name, stream, context, cls, message) => {
     const run = () => planSlices(stream as StreamSpec, context);

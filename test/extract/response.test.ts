@@ -2,7 +2,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AuthError, ConfigError, ServerError, TransientError } from '../../src/errors.js';
-import { interpretFailure, interpretResponse, isInvalidPage, serverMessage, type ResponseFacts } from '../../src/extract/http/response.js';
+import {
+  interpretFailure,
+  interpretResponse,
+  isInvalidPage,
+  serverMessage,
+  type ResponseFacts,
+} from '../../src/extract/http/response.js';
 
 const CAPTURES = join(import.meta.dirname, '..', 'fixtures', 'captures');
 
@@ -11,7 +17,8 @@ function fromCapture(name: string): ResponseFacts {
   const c = JSON.parse(readFileSync(join(CAPTURES, name), 'utf8'));
   const headers: Record<string, string> = {};
   for (const [k, v] of c.headers as [string, string][]) headers[k.toLowerCase()] = v;
-  const body = c.body === null ? '' : typeof c.body === 'string' && c.body_kind === 'text' ? c.body : JSON.stringify(c.body);
+  const body =
+    c.body === null ? '' : typeof c.body === 'string' && c.body_kind === 'text' ? c.body : JSON.stringify(c.body);
   return { method: c.request.method, url: `http://127.0.0.1:8000${c.request.path}`, status: c.status, headers, body };
 }
 
@@ -74,7 +81,13 @@ describe('interpretResponse on real captures', () => {
     expect(isInvalidPage(new Error('x'))).toBe(false);
   });
   it('retries 429 and honours Retry-After', () => {
-    const r = interpretResponse({ method: 'GET', url: 'u', status: 429, headers: { 'retry-after': '7' }, body: '{"detail":"slow down"}' });
+    const r = interpretResponse({
+      method: 'GET',
+      url: 'u',
+      status: 429,
+      headers: { 'retry-after': '7' },
+      body: '{"detail":"slow down"}',
+    });
     expect(r).toMatchObject({ action: 'retry', reason: 'status-429', retryAfterMs: 7000, notProcessed: true });
     expect(r.action === 'retry' && r.error).toBeInstanceOf(TransientError);
   });
@@ -117,7 +130,12 @@ describe('interpretFailure', () => {
     expect(r).toMatchObject({ action, reason, notProcessed });
   });
   it('fails at once on an untrusted certificate, pointing at caFile', () => {
-    const r = interpretFailure(err('UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'unable to verify the first certificate'), 'GET', 'https://h/', 'headers');
+    const r = interpretFailure(
+      err('UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'unable to verify the first certificate'),
+      'GET',
+      'https://h/',
+      'headers',
+    );
     expect(r.action).toBe('fail');
     expect(r.action === 'fail' && r.error).toBeInstanceOf(ConfigError);
     expect(r.action === 'fail' && r.error.message).toContain('caFile');

@@ -11,7 +11,14 @@ import { VERSION } from '../../src/version.js';
 import { sendJson, startTestServer, type Handler, type TestServer } from './http-server.js';
 
 const TOKEN = 'tok-4f9a0c2b7e';
-const RUNS_PAGE = { next: null, previous: null, total: 1, per_page: 50, total_pages: 0.0, results: [{ run_number: 315705, date: 'd' }] };
+const RUNS_PAGE = {
+  next: null,
+  previous: null,
+  total: 1,
+  per_page: 50,
+  total_pages: 0.0,
+  results: [{ run_number: 315705, date: 'd' }],
+};
 
 let server: TestServer | undefined;
 let client: DqmClient | undefined;
@@ -21,9 +28,20 @@ afterEach(async () => {
   client = server = undefined;
 });
 
-async function setup(handler: Handler, options: Partial<ClientOptions> = {}): Promise<{ server: TestServer; client: DqmClient }> {
+async function setup(
+  handler: Handler,
+  options: Partial<ClientOptions> = {},
+): Promise<{ server: TestServer; client: DqmClient }> {
   server = await startTestServer(handler);
-  client = createClient({ baseUrl: server.url, token: TOKEN, concurrency: 2, maxRetries: 4, retryBaseMs: 1, retryMaxMs: 5, ...options });
+  client = createClient({
+    baseUrl: server.url,
+    token: TOKEN,
+    concurrency: 2,
+    maxRetries: 4,
+    retryBaseMs: 1,
+    retryMaxMs: 5,
+    ...options,
+  });
   return { server, client };
 }
 
@@ -68,8 +86,16 @@ describe('request headers', () => {
 
 describe('retries', () => {
   it.each([
-    ['429', 'status-429', (_q: unknown, res: import('node:http').ServerResponse) => sendJson(res, 429, { detail: 'slow down' })],
-    ['503', 'status-5xx', (_q: unknown, res: import('node:http').ServerResponse) => sendJson(res, 503, { detail: 'busy' })],
+    [
+      '429',
+      'status-429',
+      (_q: unknown, res: import('node:http').ServerResponse) => sendJson(res, 429, { detail: 'slow down' }),
+    ],
+    [
+      '503',
+      'status-5xx',
+      (_q: unknown, res: import('node:http').ServerResponse) => sendJson(res, 503, { detail: 'busy' }),
+    ],
     ['reset before headers', 'reset', (req: import('node:http').IncomingMessage) => req.socket.destroy()],
     [
       'truncated body (Content-Length not reached)',
@@ -91,7 +117,8 @@ describe('retries', () => {
     [
       'empty 200 body on a list',
       'bad-body',
-      (_q: unknown, res: import('node:http').ServerResponse) => void res.writeHead(200, { 'content-length': '0' }).end(),
+      (_q: unknown, res: import('node:http').ServerResponse) =>
+        void res.writeHead(200, { 'content-length': '0' }).end(),
     ],
     [
       'chunked body cut short',
@@ -113,7 +140,10 @@ describe('retries', () => {
 
   it('retries a headers timeout', async () => {
     // The first request is never answered, so only the timeout can end it, however loaded the machine.
-    const { client } = await setup(failing(1, () => undefined), { headersTimeoutMs: 100 });
+    const { client } = await setup(
+      failing(1, () => undefined),
+      { headersTimeoutMs: 100 },
+    );
     await client.listPage('runs', {}, 1);
     expect(client.stats.retries.timeout).toBe(1);
   });
@@ -132,14 +162,20 @@ describe('retries', () => {
 
   it('honours Retry-After over the (tiny) backoff', async () => {
     const { logger, lines } = captureLogger();
-    const { client } = await setup(failing(1, (_q, res) => sendJson(res, 429, { detail: 'x' }, { 'retry-after': '1' })), { logger });
+    const { client } = await setup(
+      failing(1, (_q, res) => sendJson(res, 429, { detail: 'x' }, { 'retry-after': '1' })),
+      { logger },
+    );
     await client.listPage('runs', {}, 1);
     const retry = lines.find((l) => l.msg === 'retrying request');
     expect(retry).toMatchObject({ reason: 'status-429', delayMs: 1000 });
   });
 
   it('fails at once when Retry-After exceeds the allowed wait', async () => {
-    const { client, server } = await setup((_q, res) => sendJson(res, 429, { detail: 'x' }, { 'retry-after': '3600' }), { retryAfterMaxMs: 1000 });
+    const { client, server } = await setup(
+      (_q, res) => sendJson(res, 429, { detail: 'x' }, { 'retry-after': '3600' }),
+      { retryAfterMaxMs: 1000 },
+    );
     const err = await caught(client.listPage('runs', {}, 1));
     expect(err).toBeInstanceOf(TransientError);
     expect(err.message).toMatch(/retry after 3600 s, more than the 1 s allowed/);
@@ -147,16 +183,21 @@ describe('retries', () => {
   });
 
   it('gives up after maxRetries with the last error, the URL and the attempt count', async () => {
-    const html = '\n<!doctype html>\n<html lang="en">\n<head>\n  <title>Server Error (500)</title>\n</head>\n<body>\n  <h1>Server Error (500)</h1><p></p>\n</body>\n</html>\n';
+    const html =
+      '\n<!doctype html>\n<html lang="en">\n<head>\n  <title>Server Error (500)</title>\n</head>\n<body>\n  <h1>Server Error (500)</h1><p></p>\n</body>\n</html>\n';
     const { client, server } = await setup((_q, res) => {
       res.writeHead(500, { 'content-type': 'text/html' });
       res.end(html);
     });
-    const err = await caught(client.listPage('lumisection_histograms_1d', { lumisection__run__run_number__in: '315488,abc' }, 1));
+    const err = await caught(
+      client.listPage('lumisection_histograms_1d', { lumisection__run__run_number__in: '315488,abc' }, 1),
+    );
     expect(err).toBeInstanceOf(ServerError);
     expect(err.code).toBe('E_HTTP_500');
     expect(err.message).toContain('HTML page "Server Error (500)"');
-    expect(err.message).toContain(`${server.url}/api/lumisection_histograms_1d/?lumisection__run__run_number__in=315488%2Cabc`);
+    expect(err.message).toContain(
+      `${server.url}/api/lumisection_histograms_1d/?lumisection__run__run_number__in=315488%2Cabc`,
+    );
     expect(err.message).toContain('after 5 attempts');
     expect(err.message).not.toContain('<body>');
     expect(server.requests).toHaveLength(5);
@@ -178,8 +219,12 @@ describe('retries', () => {
 
 describe('errors on status', () => {
   it('fails a 400 at once with the server message, URL and code', async () => {
-    const { client, server } = await setup((_q, res) => sendJson(res, 400, { lumisection__run__run_number__gte: ['Enter a number.'] }));
-    const err = await caught(client.listPage('lumisection_histograms_1d', { lumisection__run__run_number__gte: 'notanumber' }, 1));
+    const { client, server } = await setup((_q, res) =>
+      sendJson(res, 400, { lumisection__run__run_number__gte: ['Enter a number.'] }),
+    );
+    const err = await caught(
+      client.listPage('lumisection_histograms_1d', { lumisection__run__run_number__gte: 'notanumber' }, 1),
+    );
     expect(err).toBeInstanceOf(ServerError);
     expect(err.code).toBe('E_HTTP_400');
     expect(err.message).toContain('lumisection__run__run_number__gte: Enter a number.');
@@ -188,7 +233,9 @@ describe('errors on status', () => {
   });
 
   it('401 -> AuthError naming DQM_PLAYGROUND_TOKEN, token never in the message', async () => {
-    const { client } = await setup((_q, res) => sendJson(res, 401, { detail: 'Invalid token.' }, { 'www-authenticate': 'Token' }));
+    const { client } = await setup((_q, res) =>
+      sendJson(res, 401, { detail: 'Invalid token.' }, { 'www-authenticate': 'Token' }),
+    );
     const err = await caught(client.getRun(315705));
     expect(err).toBeInstanceOf(AuthError);
     expect(err.code).toBe('E_AUTH_UNAUTHORIZED');
@@ -197,7 +244,9 @@ describe('errors on status', () => {
   });
 
   it('403 -> AuthError with the server detail', async () => {
-    const { client } = await setup((_q, res) => sendJson(res, 403, { detail: 'You do not have permission to perform this action.' }));
+    const { client } = await setup((_q, res) =>
+      sendJson(res, 403, { detail: 'You do not have permission to perform this action.' }),
+    );
     const err = await caught(client.discover());
     expect(err).toBeInstanceOf(AuthError);
     expect(err.code).toBe('E_AUTH_FORBIDDEN');
@@ -222,14 +271,18 @@ describe('errors on status', () => {
 
 describe('non-idempotent requests', () => {
   it('does not resend start_parsing after a 500', async () => {
-    const { client, server } = await setup((_q, res) => sendJson(res, 500, "Something possibly missing from HISTOGRAM_DIMENSIONS_CHOICES ('run')"));
+    const { client, server } = await setup((_q, res) =>
+      sendJson(res, 500, "Something possibly missing from HISTOGRAM_DIMENSIONS_CHOICES ('run')"),
+    );
     const err = await caught(client.startParsing(1, { granularity: 'run', dataDimensionality: 1, fileFormat: 'csv' }));
     expect(err.code).toBe('E_HTTP_500');
     expect(err.message).toContain('HISTOGRAM_DIMENSIONS_CHOICES');
     expect(server.requests).toHaveLength(1);
   });
   it('does resend start_parsing after a 429 (not processed)', async () => {
-    const { client, server } = await setup((_q, res, _b, n) => (n === 0 ? sendJson(res, 429, { detail: 'x' }) : void res.writeHead(202).end()));
+    const { client, server } = await setup((_q, res, _b, n) =>
+      n === 0 ? sendJson(res, 429, { detail: 'x' }) : void res.writeHead(202).end(),
+    );
     await client.startParsing(1, { granularity: 'lum', dataDimensionality: 1, fileFormat: 'csv' });
     expect(server.requests).toHaveLength(2);
   });

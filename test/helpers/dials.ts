@@ -20,11 +20,28 @@ export const CAPTURE_TOKEN = 'BEARER_TOKEN';
 export const CAPTURE_SECRET = 'CLIENT_SECRET';
 
 type Row1 = [number, number, number, number, number, number, number, number, number, number[]];
-type Row2 = [number, number, number, number, number, number, number, number, number, number, number, number, number[][] | null];
+type Row2 = [
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number[][] | null,
+];
 
 /** The fixture rows. */
 export function dialsRows(): { th1: Row1[]; th2: Row2[] } {
-  return JSON.parse(gunzipSync(readFileSync(join(DIALS_FIXTURES, 'rows.json.gz'))).toString('utf8')) as { th1: Row1[]; th2: Row2[] };
+  return JSON.parse(gunzipSync(readFileSync(join(DIALS_FIXTURES, 'rows.json.gz'))).toString('utf8')) as {
+    th1: Row1[];
+    th2: Row2[];
+  };
 }
 
 const HEADER = 'fromrun,fromlumi,hname,metype,histo,entries,Xmax,Xmin,Xbins,Ymax,Ymin,Ybins';
@@ -41,12 +58,18 @@ export function writeDialsCsv(dir: string): void {
   };
   for (const [, run, ls, me, file, entries, xmin, xmax, xb, data] of rows.th1) {
     const histo = [0, ...data, 0];
-    add(`${file}_1d.csv`, `${run},${ls},${meName.get(me)},3,"${JSON.stringify(histo)}",${entries},${xmax},${xmin},${xb},0,0,0`);
+    add(
+      `${file}_1d.csv`,
+      `${run},${ls},${meName.get(me)},3,"${JSON.stringify(histo)}",${entries},${xmax},${xmin},${xb},0,0,0`,
+    );
   }
   for (const [, run, ls, me, file, entries, xmin, xmax, xb, ymin, ymax, yb, data] of rows.th2) {
     const histo: number[] = new Array((xb + 2) * (yb + 2)).fill(0);
     data?.forEach((row, iy) => row.forEach((v, ix) => (histo[(iy + 1) * (xb + 2) + ix + 1] = v)));
-    add(`${file}_2d.csv`, `${run},${ls},${meName.get(me)},6,"${JSON.stringify(histo)}",${entries},${xmax},${xmin},${xb},${ymax},${ymin},${yb}`);
+    add(
+      `${file}_2d.csv`,
+      `${run},${ls},${meName.get(me)},6,"${JSON.stringify(histo)}",${entries},${xmax},${xmin},${xb},${ymax},${ymin},${yb}`,
+    );
   }
   for (const [name, lines] of files) writeFileSync(join(dir, name), lines.join('\n') + '\n');
 }
@@ -55,7 +78,15 @@ export function writeDialsCsv(dir: string): void {
 export async function startDialsFixtureServer(options: ServerOptions = {}): Promise<RunningServer> {
   const dir = mkdtempSync(join(tmpdir(), 'dials-fixture-'));
   writeDialsCsv(dir);
-  const server = await startServer({ api: 'dials', port: 0, dataDirs: [dir], dialsMap: DIALS_MAP, dialsToken: CAPTURE_TOKEN, clientSecret: CAPTURE_SECRET, ...options });
+  const server = await startServer({
+    api: 'dials',
+    port: 0,
+    dataDirs: [dir],
+    dialsMap: DIALS_MAP,
+    dialsToken: CAPTURE_TOKEN,
+    clientSecret: CAPTURE_SECRET,
+    ...options,
+  });
   return {
     ...server,
     close: async () => {

@@ -95,7 +95,10 @@ function checkBuilt(): void {
  * Spawns `node dist/src/cli/bin.js serve --port 0 ...args` and resolves once it printed its
  * listening line. Rejects (with its stderr) if it exits first or takes longer than `timeoutMs`.
  */
-export function spawnServeCli(args: string[] = [], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<ServedCli> {
+export function spawnServeCli(
+  args: string[] = [],
+  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<ServedCli> {
   checkBuilt();
   const child = spawn(process.execPath, [DIST_CLI, 'serve', '--port', '0', ...args], {
     env: { ...process.env, ...options.env },
@@ -140,9 +143,15 @@ export function spawnServeCli(args: string[] = [], options: { env?: NodeJS.Proce
 }
 
 /** Runs `dqm-export serve ...args` expecting it to exit on its own (error paths); kills it after `timeoutMs`. */
-export function runServeCli(args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runServeCli(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   checkBuilt();
-  const child = spawn(process.execPath, [DIST_CLI, 'serve', ...args], { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [DIST_CLI, 'serve', ...args], {
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));

@@ -18,10 +18,21 @@ import { exportSeeded } from './export.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const available = existsSync(CHROMIUM);
-if (!available) console.warn(`inspect browser test skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
+if (!available)
+  console.warn(
+    `inspect browser test skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`,
+  );
 
 /** The flags the report must open with: no GPU, sandbox or background traffic in a container. */
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 /**
  * Runs in the page (a string: the project compiles without DOM types): each chart's drawn size, each
@@ -56,10 +67,18 @@ describe('inspect HTML report in Chromium', () => {
       );
       const reports = [await inspectDataset(join(root, 'h1d')), await inspectDataset(join(root, 'h2d'))];
       const file = join(root, 'report.html');
-      await writeFile(file, await htmlReport(reports, { title: 'dqm-export inspect: sample dataset (out/demo/h1d, out/demo/h2d)' }));
+      await writeFile(
+        file,
+        await htmlReport(reports, { title: 'dqm-export inspect: sample dataset (out/demo/h1d, out/demo/h2d)' }),
+      );
 
       const profile = await mkdtemp(join(tmpdir(), 'dqm-inspect-chromium-'));
-      const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1600, height: 1000 } });
+      const context = await chromium.launchPersistentContext(profile, {
+        executablePath: CHROMIUM,
+        headless: true,
+        args: ARGS,
+        viewport: { width: 1600, height: 1000 },
+      });
       try {
         const page = await context.newPage();
         const errors: string[] = [];
@@ -73,7 +92,11 @@ describe('inspect HTML report in Chromium', () => {
         });
         await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
 
-        const charts = (await page.evaluate(IN_PAGE)) as { sizes: [number, number][]; decoded: [number, number][]; kinds: string[] };
+        const charts = (await page.evaluate(IN_PAGE)) as {
+          sizes: [number, number][];
+          decoded: [number, number][];
+          kinds: string[];
+        };
         expect(errors).toEqual([]);
         expect(requests).toEqual([]);
         expect(charts.sizes.length).toBe(chartCount(reports));

@@ -29,7 +29,9 @@ describe('dqm-export inspect', () => {
     expect(r.stdout).toMatch(/source {4}http:\/\/127\.0\.0\.1:\d+\/api\/lumisection_histograms_1d\//);
     expect(r.stdout).toContain('data nested float64');
     expect(r.stdout).toMatch(/hitResiduals\s+5\s+9\s+2\s+1\s+0\s+1\s+1\s+1\s+0\s+0\s+1002:4/);
-    expect(r.stdout).toContain('checks    4 failing: empty 2, NaN 0, negative 1, zero entries 2, missing LS 2, duplicates 0, shape mismatch 0');
+    expect(r.stdout).toContain(
+      'checks    4 failing: empty 2, NaN 0, negative 1, zero entries 2, missing LS 2, duplicates 0, shape mismatch 0',
+    );
   });
 
   it('--json prints the counts for scripts; --strict exits 3 when a check fails', async () => {
@@ -53,7 +55,11 @@ describe('dqm-export inspect', () => {
     expect(r.stdout).toContain(`report    ${file}`);
     const html = await readFile(file, 'utf8');
     expect(html).not.toMatch(/<script|<link|src="http|href="http|url\(http/i);
-    const reports = (JSON.parse((await runCli(['inspect', join(root, 'h1d'), join(root, 'h2d'), '--json'])).stdout) as { datasets: DatasetReport[] }).datasets;
+    const reports = (
+      JSON.parse((await runCli(['inspect', join(root, 'h1d'), join(root, 'h2d'), '--json'])).stdout) as {
+        datasets: DatasetReport[];
+      }
+    ).datasets;
     const figures = html.match(/<figure class="chart"[^>]*><svg/g) ?? [];
     expect(figures.length).toBe(chartCount(reports));
     expect(figures.length).toBe(3 * (2 + 3)); // 3 titles: the mean, 3 farthest lumisections, entries
@@ -64,7 +70,9 @@ describe('dqm-export inspect', () => {
     const missing = join(root, 'nope');
     const r = await runCli(['inspect', missing]);
     expect(r.code).toBe(1);
-    expect(r.stderr.trim()).toBe(`error E_INSPECT_DATASET: ${missing} is not a directory (expected a dataset directory written by dqm-export)`);
+    expect(r.stderr.trim()).toBe(
+      `error E_INSPECT_DATASET: ${missing} is not a directory (expected a dataset directory written by dqm-export)`,
+    );
     expect(r.stdout).toBe('');
   });
 
@@ -74,7 +82,9 @@ describe('dqm-export inspect', () => {
     await writeFile(join(dir, 'run=1', 'part-0.parquet'), 'not parquet at all');
     const r = await runCli(['inspect', dir]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(new RegExp(`^error E_INSPECT_READ: cannot read ${join(dir, 'run=1', 'part-0.parquet')} as parquet: .+\\n$`));
+    expect(r.stderr).toMatch(
+      new RegExp(`^error E_INSPECT_READ: cannot read ${join(dir, 'run=1', 'part-0.parquet')} as parquet: .+\\n$`),
+    );
   });
 
   it('--run must be a run number', async () => {

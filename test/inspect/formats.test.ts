@@ -38,7 +38,15 @@ function essence(r: DatasetReport) {
     records: r.records,
     recordsPerRun: r.recordsPerRun,
     checks: r.checks,
-    titles: r.titles.map((t) => ({ title: t.title, dims: t.dims, records: t.records, shapes: t.shapes, x: [t.xBins, t.yBins], checks: t.checks, mean: t.mean.map((v) => Number(v.toPrecision(6))) })),
+    titles: r.titles.map((t) => ({
+      title: t.title,
+      dims: t.dims,
+      records: t.records,
+      shapes: t.shapes,
+      x: [t.xBins, t.yBins],
+      checks: t.checks,
+      mean: t.mean.map((v) => Number(v.toPrecision(6))),
+    })),
   };
 }
 

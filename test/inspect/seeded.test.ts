@@ -50,7 +50,13 @@ async function appendProblems(dataset: string): Promise<void> {
     x_min: vectorFromArray([-5, -5], new Float64()),
     x_max: vectorFromArray([5, 5], new Float64()),
     x_bin: vectorFromArray([5, 5], new Int32()),
-    data: vectorFromArray([[1, 4, NaN, 4, 1], [2, 8, 20, 8, 2]], new List(item)),
+    data: vectorFromArray(
+      [
+        [1, 4, NaN, 4, 1],
+        [2, 8, 20, 8, 2],
+      ],
+      new List(item),
+    ),
   });
   await mkdir(join(dataset, 'run=1002'), { recursive: true });
   await writeFile(join(dataset, 'run=1002', 'part-appended.arrows'), tableToIPC(table, 'stream'));
@@ -68,9 +74,15 @@ describe('inspect: seeded dataset', () => {
     expect(r.partitionBy).toEqual(['run']);
     expect(r.provenance?.endpoint).toBe('lumisection_histograms_1d');
     expect(r.provenance?.configHash).toMatch(/^[0-9a-f]{64}$/);
-    expect(title(r, 'hitResiduals').checks).toEqual(checks({ emptyHistograms: 1, negativeHistograms: 1, zeroEntries: 1, missingLumisections: 1 }));
-    expect(title(r, 'clusterCharge').checks).toEqual(checks({ emptyHistograms: 1, zeroEntries: 1, missingLumisections: 1 }));
-    expect(r.checks).toEqual(checks({ emptyHistograms: 2, negativeHistograms: 1, zeroEntries: 2, missingLumisections: 2 }));
+    expect(title(r, 'hitResiduals').checks).toEqual(
+      checks({ emptyHistograms: 1, negativeHistograms: 1, zeroEntries: 1, missingLumisections: 1 }),
+    );
+    expect(title(r, 'clusterCharge').checks).toEqual(
+      checks({ emptyHistograms: 1, zeroEntries: 1, missingLumisections: 1 }),
+    );
+    expect(r.checks).toEqual(
+      checks({ emptyHistograms: 2, negativeHistograms: 1, zeroEntries: 2, missingLumisections: 2 }),
+    );
   });
 
   it('finds the planted outlier, the mean, the percentiles and the entries series', async () => {
@@ -86,8 +98,25 @@ describe('inspect: seeded dataset', () => {
     const median = t.percentiles.find((p) => p.p === 50)!.values[2]!;
     expect(Math.abs(median - 10)).toBeLessThanOrEqual(13 / 256);
     expect(t.entries).toEqual([
-      { run: 1001, points: [[1, 20], [2, 20], [3, 20], [4, 0], [5, 20], [6, 20]] },
-      { run: 1002, points: [[1, 20], [2, 20], [4, 20]] },
+      {
+        run: 1001,
+        points: [
+          [1, 20],
+          [2, 20],
+          [3, 20],
+          [4, 0],
+          [5, 20],
+          [6, 20],
+        ],
+      },
+      {
+        run: 1002,
+        points: [
+          [1, 20],
+          [2, 20],
+          [4, 20],
+        ],
+      },
     ]);
   });
 
@@ -116,9 +145,22 @@ describe('inspect: seeded dataset', () => {
     await appendProblems(dataset);
     const r = await inspectDataset(dataset);
     expect(r.records).toBe(20);
-    expect(title(r, 'hitResiduals').checks).toEqual(checks({ emptyHistograms: 1, nanHistograms: 1, negativeHistograms: 1, zeroEntries: 1 }));
-    expect(title(r, 'clusterCharge').checks).toEqual(checks({ emptyHistograms: 1, zeroEntries: 1, missingLumisections: 1, duplicateKeys: 1 }));
-    expect(r.checks).toEqual(checks({ emptyHistograms: 2, nanHistograms: 1, negativeHistograms: 1, zeroEntries: 2, missingLumisections: 1, duplicateKeys: 1 }));
+    expect(title(r, 'hitResiduals').checks).toEqual(
+      checks({ emptyHistograms: 1, nanHistograms: 1, negativeHistograms: 1, zeroEntries: 1 }),
+    );
+    expect(title(r, 'clusterCharge').checks).toEqual(
+      checks({ emptyHistograms: 1, zeroEntries: 1, missingLumisections: 1, duplicateKeys: 1 }),
+    );
+    expect(r.checks).toEqual(
+      checks({
+        emptyHistograms: 2,
+        nanHistograms: 1,
+        negativeHistograms: 1,
+        zeroEntries: 2,
+        missingLumisections: 1,
+        duplicateKeys: 1,
+      }),
+    );
     expect(r.formats.sort()).toEqual(['arrows', 'parquet']);
     expect(r.complete).toBe(false);
     expect(r.problems).toEqual(['data files not in the manifest: 1 (first: run=1002/part-appended.arrows)']);

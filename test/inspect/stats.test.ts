@@ -15,7 +15,13 @@ describe('LumisectionTable', () => {
     expect([t.min, t.max, t.distinct, t.records]).toEqual([1, 200, 5, 6]);
     expect(t.missingIn(1, 200)).toBe(200 - 5);
     expect(t.missingIn(0, 3)).toBe(2); // 0 and 2
-    expect(t.entryPoints()).toEqual([[1, 10], [3, 30], [7, 70], [50, 500], [200, 2000]]);
+    expect(t.entryPoints()).toEqual([
+      [1, 10],
+      [3, 30],
+      [7, 70],
+      [50, 500],
+      [200, 2000],
+    ]);
   });
 
   it('refuses a run whose lumisection numbers span more than a million', () => {
@@ -39,7 +45,15 @@ describe('scanBins', () => {
 
 describe('countMissingLumisections', () => {
   it("uses each run's range over all titles and skips titles absent from a run", () => {
-    const add = (t: TitleStats, run: number, ls: number) => t.add({ run, lumisection: ls, entries: 1, values: Float64Array.of(1), shape: [1, 1], ranges: { x: null, y: null } });
+    const add = (t: TitleStats, run: number, ls: number) =>
+      t.add({
+        run,
+        lumisection: ls,
+        entries: 1,
+        values: Float64Array.of(1),
+        shape: [1, 1],
+        ranges: { x: null, y: null },
+      });
     const a = new TitleStats('a', 1);
     const b = new TitleStats('b', 1);
     [1, 2, 3, 4].forEach((ls) => add(a, 10, ls));
@@ -93,7 +107,9 @@ describe('dataset paths', () => {
   it('reads hive partitions and data file names', () => {
     expect(partitionOfPath('run=315705/title=a%2Fb/part-0.parquet')).toEqual({ run: '315705', title: 'a/b' });
     expect(partitionOfPath('part-0.arrow')).toEqual({});
-    expect(['a.parquet', 'a.arrow', 'a.arrows', '.tmp-a.parquet', '_SUCCESS', 'manifest.json'].map(formatOfName)).toEqual(['parquet', 'arrow', 'arrows', null, null, null]);
+    expect(
+      ['a.parquet', 'a.arrow', 'a.arrows', '.tmp-a.parquet', '_SUCCESS', 'manifest.json'].map(formatOfName),
+    ).toEqual(['parquet', 'arrow', 'arrows', null, null, null]);
   });
 });
 

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../../src/version.js';
 
 /** A Python that has every reader, or why there is none. */
-export type PythonProbe = { ok: true; python: string; torch: boolean; versions: Record<string, string> } | { ok: false; reason: string };
+export type PythonProbe =
+  { ok: true; python: string; torch: boolean; versions: Record<string, string> } | { ok: false; reason: string };
 
 /** What a finished process said. */
 export interface ProcessResult {
@@ -19,9 +20,17 @@ export interface ProcessResult {
 }
 
 /** Runs `cmd args` to completion (killed after `timeoutMs`), collecting its output. */
-export function runProcess(cmd: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<ProcessResult> {
+export function runProcess(
+  cmd: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<ProcessResult> {
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -65,7 +74,10 @@ export async function probePython(env: NodeJS.ProcessEnv): Promise<PythonProbe> 
   const given = process.env.DQM_EXPORT_PYTHON;
   const python = given || join(PACKAGE_ROOT, '.venv-interop', 'bin', 'python');
   if (!given && !existsSync(python)) {
-    return { ok: false, reason: 'no .venv-interop/ (make it with scripts/python-readers-venv.sh) and DQM_EXPORT_PYTHON is not set' };
+    return {
+      ok: false,
+      reason: 'no .venv-interop/ (make it with scripts/python-readers-venv.sh) and DQM_EXPORT_PYTHON is not set',
+    };
   }
   const r = await runProcess(python, ['-c', PROBE], { env, timeoutMs: 120_000 });
   if (r.code !== 0) {
@@ -97,7 +109,8 @@ export function readmeSnippets(readme: string, heading: string): Snippet[] {
     const body: string[] = [];
     let j = i + 1;
     for (; j < lines.length && lines[j] !== '```'; j++) body.push(lines[j]!);
-    if (open[1] === 'python' || open[1] === 'sql') snippets.push({ lang: open[1], line: i + 1, code: body.join('\n') + '\n' });
+    if (open[1] === 'python' || open[1] === 'sql')
+      snippets.push({ lang: open[1], line: i + 1, code: body.join('\n') + '\n' });
     i = j;
   }
   return snippets;

@@ -42,10 +42,27 @@ function matrix(dims: 1 | 2): Omit<DatasetSpec, 'path'>[] {
   const all: Omit<DatasetSpec, 'path'>[] = [];
   for (const format of FORMATS) {
     for (const layout of LAYOUTS) {
-      for (const dtype of DTYPES) all.push({ name: `d${dims}_${format}_${layout}_${dtype}`, format, layout, dtype, dims, shape: SHAPES[dims], partitioned: true });
+      for (const dtype of DTYPES)
+        all.push({
+          name: `d${dims}_${format}_${layout}_${dtype}`,
+          format,
+          layout,
+          dtype,
+          dims,
+          shape: SHAPES[dims],
+          partitioned: true,
+        });
     }
     const layout = dims === 2 ? 'tensor' : 'array';
-    all.push({ name: `d${dims}_${format}_${layout}_float32_unpartitioned`, format, layout, dtype: 'float32', dims, shape: SHAPES[dims], partitioned: false });
+    all.push({
+      name: `d${dims}_${format}_${layout}_float32_unpartitioned`,
+      format,
+      layout,
+      dtype: 'float32',
+      dims,
+      shape: SHAPES[dims],
+      partitioned: false,
+    });
   }
   return all;
 }
@@ -95,11 +112,17 @@ ${streams.join('\n')}
 }
 
 function cli(args: string[], env: NodeJS.ProcessEnv): Promise<ProcessResult> {
-  return runProcess(process.execPath, [DIST_CLI, ...args], { env: { ...process.env, CI: '1', ...env }, timeoutMs: 300_000 });
+  return runProcess(process.execPath, [DIST_CLI, ...args], {
+    env: { ...process.env, CI: '1', ...env },
+    timeoutMs: 300_000,
+  });
 }
 
 /** Every record of a histogram endpoint, as the server sends them (page by page). */
-async function serverRecords(server: RunningServer, dims: 1 | 2): Promise<{ id: number; run: number; data: unknown }[]> {
+async function serverRecords(
+  server: RunningServer,
+  dims: 1 | 2,
+): Promise<{ id: number; run: number; data: unknown }[]> {
   const out: { id: number; run: number; data: unknown }[] = [];
   for (let page = 1; ; page++) {
     const r = await apiRequest(server, `/api/lumisection_histograms_${dims}d/?page=${page}`, { as: 'user' });
@@ -144,7 +167,10 @@ describe.skipIf(!python.ok)('every reader opens every format x layout x dtype by
       try {
         const file = join(work, `interop-${dims}d.yaml`);
         await writeFile(file, pipelineYaml(dims));
-        const r = await cli(['run', file, '--out', join(work, 'matrix')], { DQM_PLAYGROUND_URL: server.url, DQM_PLAYGROUND_TOKEN: server.userToken });
+        const r = await cli(['run', file, '--out', join(work, 'matrix')], {
+          DQM_PLAYGROUND_URL: server.url,
+          DQM_PLAYGROUND_TOKEN: server.userToken,
+        });
         if (r.code !== 0) throw new Error(`export of ${dims}D failed (exit ${r.code}): ${r.stderr.slice(-2000)}`);
         expected[dims] = await serverRecords(server, dims);
       } finally {
@@ -155,7 +181,10 @@ describe.skipIf(!python.ok)('every reader opens every format x layout x dtype by
     const specFile = join(work, 'spec.json');
     await writeFile(specFile, JSON.stringify({ datasets: specs, expected }));
     const py = python as { python: string };
-    const r = await runProcess(py.python, [join(PACKAGE_ROOT, 'test', 'interop', 'readers.py'), specFile], { env, timeoutMs: 600_000 });
+    const r = await runProcess(py.python, [join(PACKAGE_ROOT, 'test', 'interop', 'readers.py'), specFile], {
+      env,
+      timeoutMs: 600_000,
+    });
     if (r.code !== 0) throw new Error(`readers.py failed (exit ${r.code}): ${r.stderr.slice(-3000)}`);
     for (const line of r.stdout.split('\n').filter(Boolean)) {
       const res = JSON.parse(line) as ReaderResult;
@@ -176,9 +205,17 @@ describe.skipIf(!python.ok)('every reader opens every format x layout x dtype by
         expect(res!.error, label).toMatch(/fixed_shape_tensor.*does not have a datasets dtype equivalent/);
         continue;
       }
-      expect({ error: res!.error, problems: res!.problems, warnings: res!.warnings }, label).toEqual({ error: undefined, problems: [], warnings: [] });
+      expect({ error: res!.error, problems: res!.problems, warnings: res!.warnings }, label).toEqual({
+        error: undefined,
+        problems: [],
+        warnings: [],
+      });
       // Partitioned, `run` is in the directory names only; unpartitioned, it is a column of the files.
-      expect({ rows: res!.rows, shape: res!.shape, run: res!.run }, label).toEqual({ rows, shape, run: d.partitioned ? reader.run : true });
+      expect({ rows: res!.rows, shape: res!.shape, run: res!.run }, label).toEqual({
+        rows,
+        shape,
+        run: d.partitioned ? reader.run : true,
+      });
     }
   });
 });
@@ -188,7 +225,8 @@ describe('README "Reading the output" runs verbatim on the demo output', () => {
   const sql = snippets.filter((s) => s.lang === 'sql');
   const pythons = snippets.filter((s) => s.lang === 'python');
   const torchMissing = python.ok && !python.torch;
-  if (torchMissing) console.log('python interop: torch is not installed: the README snippets that import torch are not run');
+  if (torchMissing)
+    console.log('python interop: torch is not installed: the README snippets that import torch are not run');
 
   beforeAll(async () => {
     // The README's paths are relative to where `npm start` ran: out/demo/...
@@ -207,14 +245,23 @@ describe('README "Reading the output" runs verbatim on the demo output', () => {
     expect(r.rows.length).toBeGreaterThan(0);
   });
 
-  it.skipIf(!python.ok).each(pythons.map((s) => [s.line, s] as const))('Python at README.md:%i runs clean', async (line, s) => {
-    if (torchMissing && /^\s*(import|from) torch\b/m.test(s.code)) return;
-    const file = join(work, `readme-${line}.py`);
-    await writeFile(file, s.code);
-    const r = await runProcess((python as { python: string }).python, [file], { cwd: work, env, timeoutMs: 300_000 });
-    expect({ code: r.code, stderr: r.stderr }, `README.md:${line}\n${r.stdout}`).toEqual({ code: 0, stderr: '' });
-    // A `print(...)  # text` line promises what it prints: the README's comments cannot drift either.
-    const promised = [...s.code.matchAll(/^print\(.*\)\s+#\s*(.+)$/gm)].map((m) => m[1]!.trim());
-    expect(r.stdout.trim().split('\n').map((l) => l.trim())).toEqual(promised);
-  }, 300_000);
+  it.skipIf(!python.ok).each(pythons.map((s) => [s.line, s] as const))(
+    'Python at README.md:%i runs clean',
+    async (line, s) => {
+      if (torchMissing && /^\s*(import|from) torch\b/m.test(s.code)) return;
+      const file = join(work, `readme-${line}.py`);
+      await writeFile(file, s.code);
+      const r = await runProcess((python as { python: string }).python, [file], { cwd: work, env, timeoutMs: 300_000 });
+      expect({ code: r.code, stderr: r.stderr }, `README.md:${line}\n${r.stdout}`).toEqual({ code: 0, stderr: '' });
+      // A `print(...)  # text` line promises what it prints: the README's comments cannot drift either.
+      const promised = [...s.code.matchAll(/^print\(.*\)\s+#\s*(.+)$/gm)].map((m) => m[1]!.trim());
+      expect(
+        r.stdout
+          .trim()
+          .split('\n')
+          .map((l) => l.trim()),
+      ).toEqual(promised);
+    },
+    300_000,
+  );
 });

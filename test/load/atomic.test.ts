@@ -54,7 +54,9 @@ describe.each(FORMATS)('%s', (format) => {
     const sink = openSink({ dir, format, maxFileBytes: max, rowGroupBytes: 300_000 });
     const slices = 10;
     const per = Math.ceil(batch2d.numRows / slices);
-    for (let round = 0; round < 3; round++) for (let i = 0; i < batch2d.numRows; i += per) await sink.write(batch2d.slice(i, Math.min(i + per, batch2d.numRows)));
+    for (let round = 0; round < 3; round++)
+      for (let i = 0; i < batch2d.numRows; i += per)
+        await sink.write(batch2d.slice(i, Math.min(i + per, batch2d.numRows)));
     const files = await sink.close();
     expect(files.length).toBeGreaterThan(2);
     expect(files.map((f) => f.path)).toEqual(files.map((_, i) => `part-${String(i).padStart(5, '0')}.${format}`));
@@ -65,25 +67,37 @@ describe.each(FORMATS)('%s', (format) => {
       expect(f.bytes).toBe(readFileSync(join(dir, f.path)).length);
     }
     if (format === 'parquet') {
-      const { rows } = await queryParquet(`SELECT id FROM read_parquet([${files.map((f) => sqlString(join(dir, f.path))).join(', ')}])`);
+      const { rows } = await queryParquet(
+        `SELECT id FROM read_parquet([${files.map((f) => sqlString(join(dir, f.path))).join(', ')}])`,
+      );
       expect(rows.map((r) => Number(r.id))).toEqual([...h2d, ...h2d, ...h2d].map((r) => r.id));
     }
   });
 
   test('a schema change is an error, or a new file by option', async () => {
-    const small = (id: number, y: number, x: number) => ({ ...h2d[0], id, y_bin: y, x_bin: x, data: Array.from({ length: y }, () => Array(x).fill(1.5)) });
+    const small = (id: number, y: number, x: number) => ({
+      ...h2d[0],
+      id,
+      y_bin: y,
+      x_bin: x,
+      data: Array.from({ length: y }, () => Array(x).fill(1.5)),
+    });
     const spec = transformSpecFor('lumisection_histograms_2d', { layout: 'tensor', onShapeChange: 'new-file' });
     const { batches } = toRecordBatches([small(1, 2, 3), small(2, 3, 2)], spec);
     const strict = openSink({ dir: outputRoot(), format });
     await strict.write(batches[0]);
     await expect(strict.write(batches[1])).rejects.toThrow(InputError);
-    await expect(strict.write(batches[1])).rejects.toThrow(/data: FixedSizeList\[6\]<Float64> \{"shape":\[2,3\]\} became data: FixedSizeList\[6\]<Float64> \{"shape":\[3,2\]\}/);
+    await expect(strict.write(batches[1])).rejects.toThrow(
+      /data: FixedSizeList\[6\]<Float64> \{"shape":\[2,3\]\} became data: FixedSizeList\[6\]<Float64> \{"shape":\[3,2\]\}/,
+    );
     await strict.abort();
     const dir = outputRoot();
     const lenient = openSink({ dir, format, onSchemaChange: 'new-file' });
     for (const b of batches) await lenient.write(b);
     const files = await lenient.close();
-    expect(files.map((f) => [f.rows, f.schema.fields.find((x) => x.name === 'data')!.metadata!['ARROW:extension:metadata']])).toEqual([
+    expect(
+      files.map((f) => [f.rows, f.schema.fields.find((x) => x.name === 'data')!.metadata!['ARROW:extension:metadata']]),
+    ).toEqual([
       [1, '{"shape":[2,3]}'],
       [1, '{"shape":[3,2]}'],
     ]);
@@ -98,8 +112,12 @@ test('a sink without batches writes no file', async () => {
 
 test('bad options are ConfigErrors naming the field', () => {
   const dir = outputRoot();
-  expect(() => openSink({ dir, format: 'csv' as OutputFormat })).toThrow(/unknown format "csv". Valid values are: parquet, arrow, arrows/);
-  expect(() => openSink({ dir, format: 'parquet', compression: 'lz4' as never })).toThrow(/Valid values are: zstd, snappy, none/);
+  expect(() => openSink({ dir, format: 'csv' as OutputFormat })).toThrow(
+    /unknown format "csv". Valid values are: parquet, arrow, arrows/,
+  );
+  expect(() => openSink({ dir, format: 'parquet', compression: 'lz4' as never })).toThrow(
+    /Valid values are: zstd, snappy, none/,
+  );
   expect(() => openSink({ dir, format: 'parquet', filePrefix: '../x' })).toThrow(/filePrefix "..\/x"/);
   expect(() => openSink({ dir, format: 'parquet', maxFileBytes: 0 })).toThrow(/maxFileBytes must be a positive number/);
 });
@@ -109,7 +127,8 @@ test('manifest and _SUCCESS: atomic, token-free, complete', async () => {
   registerSecret('s3cr3t-token-value');
   try {
     const provenance = {
-      sourceUrl: 'http://user:pw@127.0.0.1:8000/api/lumisection_histograms_2d/?token=s3cr3t-token-value&lumisection__run__run_number=315705',
+      sourceUrl:
+        'http://user:pw@127.0.0.1:8000/api/lumisection_histograms_2d/?token=s3cr3t-token-value&lumisection__run__run_number=315705',
       endpoint: 'lumisection_histograms_2d',
       filters: { lumisection__run__run_number: 315705 },
       configHash: 'cafe01',
@@ -125,16 +144,30 @@ test('manifest and _SUCCESS: atomic, token-free, complete', async () => {
     await writeManifest(dir, manifest);
     await writeSuccessMarker(dir);
     // Under .dqm-export/: a reader given the directory sees the data file only.
-    expect(listFiles(dir).sort()).toEqual(['.dqm-export/_SUCCESS', '.dqm-export/manifest.json', 'part-s03-00000.parquet']);
+    expect(listFiles(dir).sort()).toEqual([
+      '.dqm-export/_SUCCESS',
+      '.dqm-export/manifest.json',
+      'part-s03-00000.parquet',
+    ]);
     const text = readFileSync(join(dir, '.dqm-export', 'manifest.json'), 'utf8');
     expect(text).not.toContain('s3cr3t');
     const read = JSON.parse(text);
-    expect(read).toMatchObject({ manifestVersion: 1, tool: { name: 'dqm-export' }, configHash: 'cafe01', rows: h2d.length, timings: { total: 1.5 } });
+    expect(read).toMatchObject({
+      manifestVersion: 1,
+      tool: { name: 'dqm-export' },
+      configHash: 'cafe01',
+      rows: h2d.length,
+      timings: { total: 1.5 },
+    });
     expect(read.source.filters).toEqual({ lumisection__run__run_number: 315705 });
     expect(read.files[0]).toMatchObject({ path: 'part-s03-00000.parquet', rows: h2d.length, partition: {} });
     expect(read.files[0].sha256).toMatch(/^[0-9a-f]{64}$/);
     const { createHash } = await import('node:crypto');
-    expect(read.files[0].sha256).toBe(createHash('sha256').update(readFileSync(join(dir, 'part-s03-00000.parquet'))).digest('hex'));
+    expect(read.files[0].sha256).toBe(
+      createHash('sha256')
+        .update(readFileSync(join(dir, 'part-s03-00000.parquet')))
+        .digest('hex'),
+    );
     expect(read.files[0].schema.fields.map((f: { name: string }) => f.name)).toContain('data');
     expect(read.files[0].schema.metadata['dqm_export.config_hash']).toBe('cafe01');
     expect(readFileSync(join(dir, '.dqm-export', '_SUCCESS'), 'utf8')).toBe('');

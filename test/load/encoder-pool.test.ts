@@ -68,7 +68,15 @@ test('an undecodable batch fails the file with an error, not a short file', asyn
   const pool = new EncoderPool();
   try {
     const path = join(outputRoot(), '.tmp-broken.parquet');
-    const plan = { compression: 'zstd' as const, maxRowGroupRows: 10, maxRowGroupBytes: 1 << 20, keyValueMetadata: {}, floatLists: false, columns: [], createdBy: 'test' };
+    const plan = {
+      compression: 'zstd' as const,
+      maxRowGroupRows: 10,
+      maxRowGroupBytes: 1 << 20,
+      keyValueMetadata: {},
+      floatLists: false,
+      columns: [],
+      createdBy: 'test',
+    };
     const handle = pool.openFile(path, plan);
     await handle.write([new Uint8Array([1, 2, 3, 4]), new Uint8Array([5, 6, 7, 8])], 1, 8);
     await expect(handle.close()).rejects.toThrow(/parquet encoder/);
@@ -105,11 +113,15 @@ test('a file of many row groups, synced while the next ones encode, is complete 
     const bytes = readFileSync(path);
     expect(bytes.length).toBe(file.bytes);
     expect(createHash('sha256').update(bytes).digest('hex')).toBe(file.sha256);
-    const groups = await queryParquet(`SELECT count(DISTINCT row_group_id) AS n FROM parquet_metadata(${sqlString(path)})`);
+    const groups = await queryParquet(
+      `SELECT count(DISTINCT row_group_id) AS n FROM parquet_metadata(${sqlString(path)})`,
+    );
     expect(Number(groups.rows[0].n)).toBe(20 * records.length);
     const rows = await readParquetRows(path);
     expect(rows.length).toBe(20 * records.length);
-    rows.forEach((row, i) => expect(sameBits((row.data as number[][]).flat(), flatData(records[i % records.length]))).toBe(true));
+    rows.forEach((row, i) =>
+      expect(sameBits((row.data as number[][]).flat(), flatData(records[i % records.length]))).toBe(true),
+    );
   } finally {
     await pool.destroy();
   }

@@ -47,16 +47,27 @@ describe.each(FORMATS)('%s', (format) => {
     }
     records.forEach((r, i) => {
       const row = table.get(i)!;
-      expect([row.id, row.run, row.lumisection, row.title]).toEqual([BigInt(r.id as number), r.run, r.lumisection, r.title]);
+      expect([row.id, row.run, row.lumisection, row.title]).toEqual([
+        BigInt(r.id as number),
+        r.run,
+        r.lumisection,
+        r.title,
+      ]);
       const cell = row.data as { toArray(): ArrayLike<number> | { toArray(): ArrayLike<number> }[] };
-      const values = layout === 'nested' ? (cell.toArray() as { toArray(): ArrayLike<number> }[]).flatMap((v) => Array.from(v.toArray())) : Array.from(cell.toArray() as ArrayLike<number>);
+      const values =
+        layout === 'nested'
+          ? (cell.toArray() as { toArray(): ArrayLike<number> }[]).flatMap((v) => Array.from(v.toArray()))
+          : Array.from(cell.toArray() as ArrayLike<number>);
       expect(sameBits(values, flatData(r))).toBe(true);
     });
   });
 
   test('one dictionary per file, grown by deltas as new titles appear', async () => {
     // The real 1D file has 9 titles; later batches bring titles the first one did not have.
-    const records = [...captureRecords('71_h1d_filter_run_real.json'), ...captureRecords('72_h1d_filter_run_synthetic.json')];
+    const records = [
+      ...captureRecords('71_h1d_filter_run_real.json'),
+      ...captureRecords('72_h1d_filter_run_synthetic.json'),
+    ];
     const spec = transformSpecFor('lumisection_histograms_1d', { constants: { dataset: 'ZeroBias' } });
     const dir = outputRoot();
     const sink = openSink({ dir, format });
@@ -76,6 +87,8 @@ describe.each(FORMATS)('%s', (format) => {
 test('IPC compression is refused: apache-arrow 21 writes a wrong length prefix (docs/decisions.md)', () => {
   for (const format of FORMATS) {
     expect(() => openSink({ dir: outputRoot(), format, compression: 'zstd' })).toThrow(ConfigError);
-    expect(() => openSink({ dir: outputRoot(), format, compression: 'zstd' })).toThrow(/compression "zstd" is not available for arrow.*Valid values are: none/);
+    expect(() => openSink({ dir: outputRoot(), format, compression: 'zstd' })).toThrow(
+      /compression "zstd" is not available for arrow.*Valid values are: none/,
+    );
   }
 });

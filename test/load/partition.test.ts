@@ -5,7 +5,13 @@
 import { resolve, sep } from 'node:path';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { DEFAULT_PARTITION, openPartitionedSink, partitionPath, partitionSegment, takeRows } from '../../src/load/index.js';
+import {
+  DEFAULT_PARTITION,
+  openPartitionedSink,
+  partitionPath,
+  partitionSegment,
+  takeRows,
+} from '../../src/load/index.js';
 import { toRecordBatch, transformSpecFor } from '../../src/transform/index.js';
 import { closeDuckDB, queryParquet, sqlString } from '../helpers/duckdb.js';
 import { captureRecords, flatData, listFiles, outputRoot, sameBits } from './fixtures.js';
@@ -34,7 +40,11 @@ describe('partitionPath', () => {
     const root = resolve('/out/root');
     const full = resolve(root, ...path.split('/'));
     expect(full.startsWith(root + sep)).toBe(true);
-    expect(path.split('/').every((seg) => seg.length > 0 && !seg.startsWith('.') && !seg.includes('\u0000') && !seg.includes('\\'))).toBe(true);
+    expect(
+      path
+        .split('/')
+        .every((seg) => seg.length > 0 && !seg.startsWith('.') && !seg.includes('\u0000') && !seg.includes('\\')),
+    ).toBe(true);
     expect(path.split('/')).toHaveLength(Object.keys(values).length);
     // The encoding is reversible: readers decode what we encoded.
     const decoded = Object.fromEntries(path.split('/').map((seg) => seg.split('=').map(decodeURIComponent)));
@@ -53,20 +63,33 @@ describe('partitioned writer', () => {
 
   test('routes rows by run and title, drops those columns, DuckDB reads them back', async () => {
     const dir = outputRoot();
-    const sink = openPartitionedSink({ dir, format: 'parquet', partitionBy: ['title', 'label'], filePrefix: 'part-abc' });
+    const sink = openPartitionedSink({
+      dir,
+      format: 'parquet',
+      partitionBy: ['title', 'label'],
+      filePrefix: 'part-abc',
+    });
     // Interleaved titles: rows of a partition are not contiguous in a batch.
     await sink.write(batch.slice(0, 33));
     await sink.write(batch.slice(33));
     const files = await sink.close();
     expect(files.map((f) => [f.path, f.partition])).toEqual([
-      ['title=clusterposition_zphi_ontrack_PXLayer_1/label=a%2F..%2Fb/part-abc-00000.parquet', { title: 'clusterposition_zphi_ontrack_PXLayer_1', label: 'a/../b' }],
-      ['title=clusterposition_zphi_ontrack_PXLayer_2/label=a%2F..%2Fb/part-abc-00000.parquet', { title: 'clusterposition_zphi_ontrack_PXLayer_2', label: 'a/../b' }],
+      [
+        'title=clusterposition_zphi_ontrack_PXLayer_1/label=a%2F..%2Fb/part-abc-00000.parquet',
+        { title: 'clusterposition_zphi_ontrack_PXLayer_1', label: 'a/../b' },
+      ],
+      [
+        'title=clusterposition_zphi_ontrack_PXLayer_2/label=a%2F..%2Fb/part-abc-00000.parquet',
+        { title: 'clusterposition_zphi_ontrack_PXLayer_2', label: 'a/../b' },
+      ],
     ]);
     expect(listFiles(dir)).toEqual(files.map((f) => f.path));
     expect(files.reduce((n, f) => n + f.rows, 0)).toBe(records.length);
     for (const f of files) expect(f.schema.fields.map((x) => x.name)).not.toContain('title');
 
-    const { rows } = await queryParquet(`SELECT id, title, label, data FROM read_parquet(${sqlString(join(dir, '**', '*.parquet'))}, hive_partitioning = true) ORDER BY id`);
+    const { rows } = await queryParquet(
+      `SELECT id, title, label, data FROM read_parquet(${sqlString(join(dir, '**', '*.parquet'))}, hive_partitioning = true) ORDER BY id`,
+    );
     const byId = new Map(records.map((r) => [r.id, r]));
     expect(rows).toHaveLength(records.length);
     for (const row of rows) {
@@ -102,21 +125,34 @@ describe('partitioned writer', () => {
 
   test('bad partition columns are ConfigErrors', async () => {
     const dir = outputRoot();
-    await expect(openPartitionedSink({ dir, format: 'arrow', partitionBy: ['nope'] }).write(batch)).rejects.toThrow(/no column "nope" to partition by/);
-    await expect(openPartitionedSink({ dir, format: 'arrow', partitionBy: ['data'] }).write(batch)).rejects.toThrow(/cannot partition by "data" of type FixedSizeList/);
+    await expect(openPartitionedSink({ dir, format: 'arrow', partitionBy: ['nope'] }).write(batch)).rejects.toThrow(
+      /no column "nope" to partition by/,
+    );
+    await expect(openPartitionedSink({ dir, format: 'arrow', partitionBy: ['data'] }).write(batch)).rejects.toThrow(
+      /cannot partition by "data" of type FixedSizeList/,
+    );
     expect(() => openPartitionedSink({ dir, format: 'arrow', partitionBy: [] })).toThrow(/partitionBy is empty/);
   });
 
   test('takeRows keeps every column type intact', () => {
-    const h1 = toRecordBatch(captureRecords('72_h1d_filter_run_synthetic.json'), transformSpecFor('lumisection_histograms_1d', { constants: { ok: true } })).batch!;
+    const h1 = toRecordBatch(
+      captureRecords('72_h1d_filter_run_synthetic.json'),
+      transformSpecFor('lumisection_histograms_1d', { constants: { ok: true } }),
+    ).batch!;
     const nested = toRecordBatch(records, transformSpecFor('lumisection_histograms_2d')).batch!;
-    const files = toRecordBatch(captureRecords('120_histogram_data_files.json'), transformSpecFor('histogram_data_files')).batch!;
+    const files = toRecordBatch(
+      captureRecords('120_histogram_data_files.json'),
+      transformSpecFor('histogram_data_files'),
+    ).batch!;
     for (const b of [h1, nested, files, batch]) {
       const rows = Int32Array.from([2, 0, 1, 1]);
       const sliced = b.slice(1);
       const taken = takeRows(sliced, rows);
       expect(taken.numRows).toBe(4);
-      for (const [k, src] of [2, 0, 1, 1].entries()) expect(JSON.stringify(taken.get(k)!.toJSON(), (_, v) => (typeof v === 'bigint' ? String(v) : v))).toBe(JSON.stringify(sliced.get(src)!.toJSON(), (_, v) => (typeof v === 'bigint' ? String(v) : v)));
+      for (const [k, src] of [2, 0, 1, 1].entries())
+        expect(JSON.stringify(taken.get(k)!.toJSON(), (_, v) => (typeof v === 'bigint' ? String(v) : v))).toBe(
+          JSON.stringify(sliced.get(src)!.toJSON(), (_, v) => (typeof v === 'bigint' ? String(v) : v)),
+        );
     }
   });
 });

@@ -28,7 +28,10 @@ async function tmp(): Promise<string> {
 async function run(dir: string, paths: string[], outDir?: string): Promise<void> {
   const streams = paths.map((p, i) => `  - {name: s${i}, endpoint: runs, output: {path: "${p}"}}`).join('\n');
   const file = join(dir, 'p.yaml');
-  await writeFile(file, `version: 1\nname: paths\nsource: {type: dqm-playground, url: "\${DQM_PLAYGROUND_URL}", token: "\${DQM_PLAYGROUND_TOKEN}"}\nstreams:\n${streams}\n`);
+  await writeFile(
+    file,
+    `version: 1\nname: paths\nsource: {type: dqm-playground, url: "\${DQM_PLAYGROUND_URL}", token: "\${DQM_PLAYGROUND_TOKEN}"}\nstreams:\n${streams}\n`,
+  );
   const env = { ...process.env, DQM_PLAYGROUND_URL: server.url, DQM_PLAYGROUND_TOKEN: server.userToken };
   await runPipeline(await loadPipeline(file, { env }), { env, logger: silentLogger, outDir });
 }

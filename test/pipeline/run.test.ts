@@ -44,7 +44,10 @@ interface CliResult {
 
 function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [DIST_CLI, ...args], { env: { ...process.env, CI: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [DIST_CLI, ...args], {
+      env: { ...process.env, CI: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -83,7 +86,9 @@ describe('dqm-export run', () => {
     expect(res.code, res.stderr).toBe(0);
     const summary = JSON.parse(res.stdout.trim().split('\n').pop()!);
     expect(summary.streams.map((s: { records: number }) => s.records)).toEqual([249, 240]);
-    const types = await queryParquet(`SELECT typeof(data) AS t, count(*) AS n, count(DISTINCT id) AS d FROM read_parquet(${sqlString(join(dir, 'h2d', '**', '*.parquet'))}) GROUP BY 1`);
+    const types = await queryParquet(
+      `SELECT typeof(data) AS t, count(*) AS n, count(DISTINCT id) AS d FROM read_parquet(${sqlString(join(dir, 'h2d', '**', '*.parquet'))}) GROUP BY 1`,
+    );
     expect(types.rows).toEqual([{ t: 'FLOAT[]', n: 240n, d: 240n }]);
     expect(existsSync(join(dir, 'h2d', '.dqm-export', '_SUCCESS'))).toBe(true);
     const manifest = await readFile(join(dir, 'h2d', '.dqm-export', 'manifest.json'), 'utf8');
@@ -94,7 +99,14 @@ describe('dqm-export run', () => {
   it('with shuffled pages and faults, the dataset equals a fault-free run', async () => {
     const clean = await setup();
     expect((await runCli(['run', join(clean.dir, 'p.yaml')], clean.env)).code).toBe(0);
-    const faulty = await setup({ shuffle: true, failRate: 0.1, resetRate: 0.02, truncateRate: 0.02, pageSize: 20, seed: 7 });
+    const faulty = await setup({
+      shuffle: true,
+      failRate: 0.1,
+      resetRate: 0.02,
+      truncateRate: 0.02,
+      pageSize: 20,
+      seed: 7,
+    });
     const res = await runCli(['run', join(faulty.dir, 'p.yaml')], faulty.env);
     expect(res.code, res.stderr).toBe(0);
     for (const stream of ['h1d', 'h2d']) {
@@ -107,7 +119,10 @@ describe('dqm-export run', () => {
     expect((await runCli(['run', join(clean.dir, 'p.yaml')], clean.env)).code).toBe(0);
     // Killed by a crash point right after the second slice commit: mid-run on any machine, loaded or not.
     const slow = await setup({ latencyMs: 40 });
-    const killed = await runCli(['run', join(slow.dir, 'p.yaml'), '--concurrency', '2'], { ...slow.env, [CRASH_ENV]: `${CRASH_POINTS.commit}:2` });
+    const killed = await runCli(['run', join(slow.dir, 'p.yaml'), '--concurrency', '2'], {
+      ...slow.env,
+      [CRASH_ENV]: `${CRASH_POINTS.commit}:2`,
+    });
     expect(killed.signal).toBe('SIGKILL');
     expect(existsSync(join(slow.dir, 'h2d', '.dqm-export', '_SUCCESS'))).toBe(false);
     const resumed = await runCli(['run', join(slow.dir, 'p.yaml'), '--resume'], slow.env);

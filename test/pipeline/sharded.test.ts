@@ -47,7 +47,10 @@ let work: string;
 
 function cli(args: string[], extraEnv: Record<string, string> = {}): Promise<CliResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [DIST_CLI, ...args], { env: { ...process.env, CI: '1', ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [DIST_CLI, ...args], {
+      env: { ...process.env, CI: '1', ...env, ...extraEnv },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -62,14 +65,20 @@ async function digest(out: string): Promise<{ h2d: unknown[]; ls: unknown[] }> {
     `SELECT run, count(*) AS n, md5(string_agg(lumisection || '|' || title || '|' || entries || '|' || md5(CAST(data AS VARCHAR)), ',' ORDER BY lumisection, title)) AS h
      FROM read_parquet(${sqlString(join(out, 'h2d', '**', '*.parquet'))}, hive_partitioning = true) GROUP BY run ORDER BY run`,
   );
-  const ls = await queryParquet(`SELECT * FROM read_parquet(${sqlString(join(out, 'ls', '*.parquet'))}) ORDER BY run, ls_number`);
-  const plain = (rows: unknown[]) => rows.map((r) => JSON.parse(JSON.stringify(r, (_k, v) => (typeof v === 'bigint' ? Number(v) : v))));
+  const ls = await queryParquet(
+    `SELECT * FROM read_parquet(${sqlString(join(out, 'ls', '*.parquet'))}) ORDER BY run, ls_number`,
+  );
+  const plain = (rows: unknown[]) =>
+    rows.map((r) => JSON.parse(JSON.stringify(r, (_k, v) => (typeof v === 'bigint' ? Number(v) : v))));
   return { h2d: plain(h2d.rows), ls: plain(ls.rows) };
 }
 
 async function listFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries.filter((e) => e.isFile()).map((e) => join((e as unknown as { parentPath: string }).parentPath, e.name).slice(dir.length + 1)).sort();
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => join((e as unknown as { parentPath: string }).parentPath, e.name).slice(dir.length + 1))
+    .sort();
 }
 
 beforeAll(async () => {
@@ -105,7 +114,12 @@ describe('sharded export', () => {
     expect(existsSync(out)).toBe(false);
     const plan = JSON.parse(await readFile(planned(), 'utf8'));
     expect(plan.shards).toBe(4);
-    expect(plan.streams[0].slices.every((s: { shard: number; estimate: { records: number } }) => s.shard >= 0 && s.shard < 4 && s.estimate.records === 24)).toBe(true);
+    expect(
+      plan.streams[0].slices.every(
+        (s: { shard: number; estimate: { records: number } }) =>
+          s.shard >= 0 && s.shard < 4 && s.estimate.records === 24,
+      ),
+    ).toBe(true);
     expect(JSON.stringify(plan)).not.toContain(server.userToken);
     const json = await cli(['plan', pipelineFile, '--json', '--no-probe']);
     expect(JSON.parse(json.stdout).streams[1].slices[0].estimate).toBeUndefined();
@@ -113,7 +127,9 @@ describe('sharded export', () => {
 
   it('4 shard processes in parallel + finalize equal the single run, partition by partition', async () => {
     const out = join(work, 'sharded');
-    const runs = await Promise.all([0, 1, 2, 3].map((i) => cli(['run', pipelineFile, '--out', out, '--plan', planned(), '--shard', String(i)])));
+    const runs = await Promise.all(
+      [0, 1, 2, 3].map((i) => cli(['run', pipelineFile, '--out', out, '--plan', planned(), '--shard', String(i)])),
+    );
     for (const r of runs) expect(r.code, r.stderr).toBe(0);
     expect(existsSync(join(out, 'h2d', '.dqm-export', '_SUCCESS'))).toBe(false);
     const f = await cli(['finalize', pipelineFile, '--out', out, '--plan', planned(), '--verify', '--json']);
@@ -128,11 +144,19 @@ describe('sharded export', () => {
     expect(manifest.shards.count).toBe(4);
 
     // A shard run twice (a batch engine's retry) changes nothing.
-    const before = await Promise.all((await listFiles(join(out, 'h2d'))).map(async (n) => `${n}:${(await stat(join(out, 'h2d', n))).mtimeMs}`));
-    const again = await cli(['run', pipelineFile, '--out', out, '--plan', planned(), '--resume'], { JOB_COMPLETION_INDEX: '2' });
+    const before = await Promise.all(
+      (await listFiles(join(out, 'h2d'))).map(async (n) => `${n}:${(await stat(join(out, 'h2d', n))).mtimeMs}`),
+    );
+    const again = await cli(['run', pipelineFile, '--out', out, '--plan', planned(), '--resume'], {
+      JOB_COMPLETION_INDEX: '2',
+    });
     expect(again.code, again.stderr).toBe(0);
-    expect(again.stderr).toMatch(/shard 2 of 4 \(JOB_COMPLETION_INDEX=2\) was already complete \(\d+ slices committed by an earlier run\): nothing to do/);
-    const after = await Promise.all((await listFiles(join(out, 'h2d'))).map(async (n) => `${n}:${(await stat(join(out, 'h2d', n))).mtimeMs}`));
+    expect(again.stderr).toMatch(
+      /shard 2 of 4 \(JOB_COMPLETION_INDEX=2\) was already complete \(\d+ slices committed by an earlier run\): nothing to do/,
+    );
+    const after = await Promise.all(
+      (await listFiles(join(out, 'h2d'))).map(async (n) => `${n}:${(await stat(join(out, 'h2d', n))).mtimeMs}`),
+    );
     expect(after).toEqual(before);
   });
 
@@ -141,7 +165,10 @@ describe('sharded export', () => {
     const runs = await Promise.all([
       cli(['run', pipelineFile, '--out', out, '--shard', '0/3']),
       cli(['run', pipelineFile, '--out', out, '--shard', '1/3']),
-      cli(['run', pipelineFile, '--out', out, '--shards', '3'], { SLURM_ARRAY_TASK_ID: '2', SLURM_ARRAY_TASK_MIN: '2' }),
+      cli(['run', pipelineFile, '--out', out, '--shards', '3'], {
+        SLURM_ARRAY_TASK_ID: '2',
+        SLURM_ARRAY_TASK_MIN: '2',
+      }),
     ]);
     for (const r of runs) expect(r.code, r.stderr).toBe(0);
     const f = await cli(['finalize', pipelineFile, '--out', out]);
@@ -151,7 +178,8 @@ describe('sharded export', () => {
 
   it('finalize names a missing shard, marks nothing complete; rerunning it completes the dataset, 0.1 shard manifests included', async () => {
     const out = join(work, 'missing');
-    for (const i of [0, 1, 3]) expect((await cli(['run', pipelineFile, '--out', out, '--plan', planned(), '--shard', String(i)])).code).toBe(0);
+    for (const i of [0, 1, 3])
+      expect((await cli(['run', pipelineFile, '--out', out, '--plan', planned(), '--shard', String(i)])).code).toBe(0);
     const f = await cli(['finalize', pipelineFile, '--out', out, '--plan', planned()]);
     expect(f.code).toBe(1);
     expect(f.stderr).toMatch(/E_FINALIZE_INCOMPLETE.*missing shards: 2\b/);
@@ -179,7 +207,12 @@ describe('sharded export', () => {
   });
 
   it('refuses shard settings that cannot work, with exit 2', async () => {
-    for (const args of [['--shard', '4/4'], ['--shard', '1'], ['--plan', planned()], ['--shard', 'x']]) {
+    for (const args of [
+      ['--shard', '4/4'],
+      ['--shard', '1'],
+      ['--plan', planned()],
+      ['--shard', 'x'],
+    ]) {
       const r = await cli(['run', pipelineFile, '--out', join(work, 'refused'), ...args]);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr).toMatch(/E_SHARD_(INDEX|COUNT)/);

@@ -69,16 +69,27 @@ describe('shard arguments and environment', () => {
   });
   it('reads the index from Kubernetes and Slurm', () => {
     expect(shardIndexFromEnv({ JOB_COMPLETION_INDEX: '2' })).toEqual({ index: 2, from: 'JOB_COMPLETION_INDEX' });
-    expect(shardIndexFromEnv({ SLURM_ARRAY_TASK_ID: '4', SLURM_ARRAY_TASK_MIN: '0' })).toEqual({ index: 4, from: 'SLURM_ARRAY_TASK_ID' });
+    expect(shardIndexFromEnv({ SLURM_ARRAY_TASK_ID: '4', SLURM_ARRAY_TASK_MIN: '0' })).toEqual({
+      index: 4,
+      from: 'SLURM_ARRAY_TASK_ID',
+    });
     expect(shardIndexFromEnv({ SLURM_ARRAY_TASK_ID: '0' })).toEqual({ index: 0, from: 'SLURM_ARRAY_TASK_ID' });
     expect(shardIndexFromEnv({})).toBeUndefined();
   });
   it('a resubmitted single array index runs that shard, not shard 0 (sbatch --array=3 sets ID 3 and MIN 3)', () => {
-    const env = { SLURM_ARRAY_TASK_ID: '3', SLURM_ARRAY_TASK_MIN: '3', SLURM_ARRAY_TASK_MAX: '3', SLURM_ARRAY_TASK_COUNT: '1' };
+    const env = {
+      SLURM_ARRAY_TASK_ID: '3',
+      SLURM_ARRAY_TASK_MIN: '3',
+      SLURM_ARRAY_TASK_MAX: '3',
+      SLURM_ARRAY_TASK_COUNT: '1',
+    };
     expect(shardIndexFromEnv(env)).toEqual({ index: 3, from: 'SLURM_ARRAY_TASK_ID' });
     expect(resolveShard({ planShards: 4, env })).toEqual({ index: 3, count: 4, from: 'SLURM_ARRAY_TASK_ID' });
     // --array=3,5 of an 8-shard plan: each task is its own shard.
-    for (const id of ['3', '5']) expect(resolveShard({ planShards: 8, env: { SLURM_ARRAY_TASK_ID: id, SLURM_ARRAY_TASK_MIN: '3' } })?.index).toBe(Number(id));
+    for (const id of ['3', '5'])
+      expect(resolveShard({ planShards: 8, env: { SLURM_ARRAY_TASK_ID: id, SLURM_ARRAY_TASK_MIN: '3' } })?.index).toBe(
+        Number(id),
+      );
   });
   it('an array submitted 1-based names the fix in its error', () => {
     const err = (() => {
@@ -92,16 +103,30 @@ describe('shard arguments and environment', () => {
     expect(err?.message).toMatch(/SLURM_ARRAY_TASK_ID 8 is out of range: there are 8 shards \(0 to 7\).*--array=0-7/);
   });
   it('the Kubernetes index out of range names completions', () => {
-    expect(() => resolveShard({ planShards: 2, env: { JOB_COMPLETION_INDEX: '2' } })).toThrow(/JOB_COMPLETION_INDEX 2 is out of range.*completions to 2/);
+    expect(() => resolveShard({ planShards: 2, env: { JOB_COMPLETION_INDEX: '2' } })).toThrow(
+      /JOB_COMPLETION_INDEX 2 is out of range.*completions to 2/,
+    );
   });
   it('resolves the shard from flags, plan and environment', () => {
     expect(resolveShard({ env: {} })).toBeUndefined();
     expect(resolveShard({ shard: '1/4', env: {} })).toEqual({ index: 1, count: 4, from: '--shard' });
     expect(resolveShard({ shard: '1', shards: 4, env: {} })).toEqual({ index: 1, count: 4, from: '--shard' });
-    expect(resolveShard({ planShards: 4, env: { JOB_COMPLETION_INDEX: '3' } })).toEqual({ index: 3, count: 4, from: 'JOB_COMPLETION_INDEX' });
-    expect(resolveShard({ shards: 2, env: { SLURM_ARRAY_TASK_ID: '1' } })).toEqual({ index: 1, count: 2, from: 'SLURM_ARRAY_TASK_ID' });
+    expect(resolveShard({ planShards: 4, env: { JOB_COMPLETION_INDEX: '3' } })).toEqual({
+      index: 3,
+      count: 4,
+      from: 'JOB_COMPLETION_INDEX',
+    });
+    expect(resolveShard({ shards: 2, env: { SLURM_ARRAY_TASK_ID: '1' } })).toEqual({
+      index: 1,
+      count: 2,
+      from: 'SLURM_ARRAY_TASK_ID',
+    });
     // --shard wins over the engine's variable.
-    expect(resolveShard({ shard: '0', shards: 2, env: { SLURM_ARRAY_TASK_ID: '1' } })).toEqual({ index: 0, count: 2, from: '--shard' });
+    expect(resolveShard({ shard: '0', shards: 2, env: { SLURM_ARRAY_TASK_ID: '1' } })).toEqual({
+      index: 0,
+      count: 2,
+      from: '--shard',
+    });
     expect(resolveShard({ planShards: null, env: { JOB_COMPLETION_INDEX: '3' } })).toBeUndefined();
   });
   it.each([
@@ -127,31 +152,64 @@ describe('names', () => {
 
 describe('estimateFromPage', () => {
   it('extrapolates from page 1', () => {
-    expect(estimateFromPage({ records: new Array(50), total: 120, perPage: 50, bytes: 5000 })).toEqual({ records: 120, pages: 3, bytes: 12000 });
-    expect(estimateFromPage({ records: [], total: 0, perPage: 50, bytes: 40 })).toEqual({ records: 0, pages: 1, bytes: 40 });
-    expect(estimateFromPage({ records: new Array(7), total: null, perPage: null, bytes: 700 })).toEqual({ records: 7, pages: 1, bytes: 700 });
+    expect(estimateFromPage({ records: new Array(50), total: 120, perPage: 50, bytes: 5000 })).toEqual({
+      records: 120,
+      pages: 3,
+      bytes: 12000,
+    });
+    expect(estimateFromPage({ records: [], total: 0, perPage: 50, bytes: 40 })).toEqual({
+      records: 0,
+      pages: 1,
+      bytes: 40,
+    });
+    expect(estimateFromPage({ records: new Array(7), total: null, perPage: null, bytes: 700 })).toEqual({
+      records: 7,
+      pages: 1,
+      bytes: 700,
+    });
   });
 });
 
 describe('plan files', () => {
-  const streams = [{ name: 'h2d', endpoint: 'lumisection_histograms_2d', output: 'out', slices: [{ key: 'run=1', filters: { lumisection__run__run_number: 1 }, partition: { run: 1 }, shard: 0 }] }];
+  const streams = [
+    {
+      name: 'h2d',
+      endpoint: 'lumisection_histograms_2d',
+      output: 'out',
+      slices: [{ key: 'run=1', filters: { lumisection__run__run_number: 1 }, partition: { run: 1 }, shard: 0 }],
+    },
+  ];
   it('round-trips and checks its hash and config hash', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'dqm-plan-'));
     const plan = buildPlanFile({ pipeline: 'p', configHash: 'abc', source: 'http://x', shards: 1, streams });
     await writePlanFile(join(dir, 'plan.json'), plan);
-    expect((await readPlanFile(join(dir, 'plan.json'), { configHash: 'abc', pipelineFile: 'p.yaml' })).planHash).toBe(plan.planHash);
-    await expect(readPlanFile(join(dir, 'plan.json'), { configHash: 'other', pipelineFile: 'p.yaml' })).rejects.toMatchObject({ code: 'E_PLAN_STALE' });
+    expect((await readPlanFile(join(dir, 'plan.json'), { configHash: 'abc', pipelineFile: 'p.yaml' })).planHash).toBe(
+      plan.planHash,
+    );
+    await expect(
+      readPlanFile(join(dir, 'plan.json'), { configHash: 'other', pipelineFile: 'p.yaml' }),
+    ).rejects.toMatchObject({ code: 'E_PLAN_STALE' });
     const edited = JSON.parse(await readFile(join(dir, 'plan.json'), 'utf8'));
     edited.streams[0].slices[0].shard = 1;
     await writeFile(join(dir, 'edited.json'), JSON.stringify(edited));
-    await expect(readPlanFile(join(dir, 'edited.json'), { configHash: 'abc', pipelineFile: 'p.yaml' })).rejects.toMatchObject({ code: 'E_PLAN_FILE', message: /modified/ });
+    await expect(
+      readPlanFile(join(dir, 'edited.json'), { configHash: 'abc', pipelineFile: 'p.yaml' }),
+    ).rejects.toMatchObject({ code: 'E_PLAN_FILE', message: /modified/ });
     await writeFile(join(dir, 'bad.json'), '{"planVersion": 2}');
-    await expect(readPlanFile(join(dir, 'bad.json'), { configHash: 'abc', pipelineFile: 'p.yaml' })).rejects.toMatchObject({ code: 'E_PLAN_FILE', message: /bad\.json/ });
-    await expect(readPlanFile(join(dir, 'none.json'), { configHash: 'abc', pipelineFile: 'p.yaml' })).rejects.toMatchObject({ code: 'E_PLAN_FILE', message: /no such file/ });
+    await expect(
+      readPlanFile(join(dir, 'bad.json'), { configHash: 'abc', pipelineFile: 'p.yaml' }),
+    ).rejects.toMatchObject({ code: 'E_PLAN_FILE', message: /bad\.json/ });
+    await expect(
+      readPlanFile(join(dir, 'none.json'), { configHash: 'abc', pipelineFile: 'p.yaml' }),
+    ).rejects.toMatchObject({ code: 'E_PLAN_FILE', message: /no such file/ });
   });
   it('hashes substance, not estimates or times', () => {
     const a = planHash('c', 2, streams);
-    expect(planHash('c', 2, [{ ...streams[0], slices: [{ ...streams[0].slices[0], estimate: { records: 9, pages: 1, bytes: 9 } } as never] }])).toBe(a);
+    expect(
+      planHash('c', 2, [
+        { ...streams[0], slices: [{ ...streams[0].slices[0], estimate: { records: 9, pages: 1, bytes: 9 } } as never] },
+      ]),
+    ).toBe(a);
     expect(planHash('c', 3, streams)).not.toBe(a);
     expect(planHash('d', 2, streams)).not.toBe(a);
   });

@@ -70,7 +70,8 @@ streams:
 
 /** BASE with `from` replaced by `to` (which must occur exactly once). */
 export function variant(from: string, to: string, text = BASE): string {
-  if (text.split(from).length !== 2) throw new Error(`variant: ${JSON.stringify(from)} must occur once in the base pipeline`);
+  if (text.split(from).length !== 2)
+    throw new Error(`variant: ${JSON.stringify(from)} must occur once in the base pipeline`);
   return text.replace(from, to);
 }
 
@@ -90,25 +91,116 @@ const FILE_AT = /p\.yaml:\d+:\d+/;
 /** Pipeline files and command lines refused up front: exit 2, nothing written. */
 export const CONFIG_CASES: BadInputCase[] = [
   // Malformed YAML
-  { name: 'unclosed flow mapping', pipeline: variant('slice: {by: none}', 'slice: {by: none'), code: 'E_CONFIG_YAML', exit: 2, mentions: [FILE_AT] },
-  { name: 'duplicate key', pipeline: variant('name: bad-inputs\n', 'name: bad-inputs\nname: again\n'), code: 'E_CONFIG_YAML', exit: 2, mentions: [FILE_AT, 'name'] },
+  {
+    name: 'unclosed flow mapping',
+    pipeline: variant('slice: {by: none}', 'slice: {by: none'),
+    code: 'E_CONFIG_YAML',
+    exit: 2,
+    mentions: [FILE_AT],
+  },
+  {
+    name: 'duplicate key',
+    pipeline: variant('name: bad-inputs\n', 'name: bad-inputs\nname: again\n'),
+    code: 'E_CONFIG_YAML',
+    exit: 2,
+    mentions: [FILE_AT, 'name'],
+  },
   // The YAML parser reports three issues for one tab; each gets its own positioned line.
-  { name: 'tab indentation', pipeline: variant('  retries: 1', '\tretries: 1'), code: 'E_CONFIG_YAML', exit: 2, mentions: [FILE_AT, 'Tabs'], report: true },
+  {
+    name: 'tab indentation',
+    pipeline: variant('  retries: 1', '\tretries: 1'),
+    code: 'E_CONFIG_YAML',
+    exit: 2,
+    mentions: [FILE_AT, 'Tabs'],
+    report: true,
+  },
   { name: 'an empty file', pipeline: '', code: 'E_CONFIG_INVALID', exit: 2, mentions: ['empty'] },
-  { name: 'a list instead of a mapping', pipeline: '- version: 1\n', code: 'E_CONFIG_INVALID', exit: 2, mentions: [FILE_AT] },
+  {
+    name: 'a list instead of a mapping',
+    pipeline: '- version: 1\n',
+    code: 'E_CONFIG_INVALID',
+    exit: 2,
+    mentions: [FILE_AT],
+  },
   // Wrong values and types
-  { name: 'an unsupported version', pipeline: variant('version: 1', 'version: 2'), code: 'E_CONFIG_INVALID', exit: 2, mentions: [FILE_AT, 'supported versions: 1'] },
-  { name: 'a missing version', pipeline: variant('version: 1\n', ''), code: 'E_CONFIG_INVALID', exit: 2, mentions: ['version', 'missing'] },
-  { name: 'a list as the name', pipeline: variant('name: bad-inputs', 'name: [a, b]'), code: 'E_CONFIG_INVALID', exit: 2, mentions: [FILE_AT, 'name'] },
-  { name: 'text as concurrency', pipeline: variant('  retries: 1', '  retries: 1\n  concurrency: eight'), code: 'E_CONFIG_INVALID', exit: 2, mentions: ['source.concurrency', 'eight'] },
-  { name: 'concurrency 0', pipeline: variant('  retries: 1', '  retries: 1\n  concurrency: 0'), code: 'E_CONFIG_INVALID', exit: 2, mentions: ['source.concurrency'] },
-  { name: 'negative retries', pipeline: variant('retries: 1', 'retries: -1'), code: 'E_CONFIG_INVALID', exit: 2, mentions: ['source.retries'] },
-  { name: 'a zero timeout', pipeline: variant('connect_ms: 2000', 'connect_ms: 0'), code: 'E_CONFIG_INVALID', exit: 2, mentions: ['source.timeouts.connect_ms'] },
-  { name: 'an unknown dtype', pipeline: variant('slice: {by: none}', 'slice: {by: none}\n    transform: {dtype: float16}'), code: 'E_CONFIG_INVALID', exit: 2, mentions: ['dtype', 'float32'] },
+  {
+    name: 'an unsupported version',
+    pipeline: variant('version: 1', 'version: 2'),
+    code: 'E_CONFIG_INVALID',
+    exit: 2,
+    mentions: [FILE_AT, 'supported versions: 1'],
+  },
+  {
+    name: 'a missing version',
+    pipeline: variant('version: 1\n', ''),
+    code: 'E_CONFIG_INVALID',
+    exit: 2,
+    mentions: ['version', 'missing'],
+  },
+  {
+    name: 'a list as the name',
+    pipeline: variant('name: bad-inputs', 'name: [a, b]'),
+    code: 'E_CONFIG_INVALID',
+    exit: 2,
+    mentions: [FILE_AT, 'name'],
+  },
+  {
+    name: 'text as concurrency',
+    pipeline: variant('  retries: 1', '  retries: 1\n  concurrency: eight'),
+    code: 'E_CONFIG_INVALID',
+    exit: 2,
+    mentions: ['source.concurrency', 'eight'],
+  },
+  {
+    name: 'concurrency 0',
+    pipeline: variant('  retries: 1', '  retries: 1\n  concurrency: 0'),
+    code: 'E_CONFIG_INVALID',
+    exit: 2,
+    mentions: ['source.concurrency'],
+  },
+  {
+    name: 'negative retries',
+    pipeline: variant('retries: 1', 'retries: -1'),
+    code: 'E_CONFIG_INVALID',
+    exit: 2,
+    mentions: ['source.retries'],
+  },
+  {
+    name: 'a zero timeout',
+    pipeline: variant('connect_ms: 2000', 'connect_ms: 0'),
+    code: 'E_CONFIG_INVALID',
+    exit: 2,
+    mentions: ['source.timeouts.connect_ms'],
+  },
+  {
+    name: 'an unknown dtype',
+    pipeline: variant('slice: {by: none}', 'slice: {by: none}\n    transform: {dtype: float16}'),
+    code: 'E_CONFIG_INVALID',
+    exit: 2,
+    mentions: ['dtype', 'float32'],
+  },
   // Unknown keys and filters
-  { name: 'an unknown top-level key', pipeline: variant('name: bad-inputs', 'name: bad-inputs\ncolour: blue'), code: 'E_CONFIG_INVALID', exit: 2, mentions: ['colour'] },
-  { name: 'a misspelt source key', pipeline: variant('  retries: 1', '  retries: 1\n  tokn: abc'), code: 'E_CONFIG_INVALID', exit: 2, mentions: ['tokn', 'token'] },
-  { name: 'a misspelt stream key', pipeline: variant('slice: {by: none}', 'slice: {by: none}\n    filter: {entries__gte: 1}'), code: 'E_CONFIG_INVALID', exit: 2, mentions: ['filter', 'filters'] },
+  {
+    name: 'an unknown top-level key',
+    pipeline: variant('name: bad-inputs', 'name: bad-inputs\ncolour: blue'),
+    code: 'E_CONFIG_INVALID',
+    exit: 2,
+    mentions: ['colour'],
+  },
+  {
+    name: 'a misspelt source key',
+    pipeline: variant('  retries: 1', '  retries: 1\n  tokn: abc'),
+    code: 'E_CONFIG_INVALID',
+    exit: 2,
+    mentions: ['tokn', 'token'],
+  },
+  {
+    name: 'a misspelt stream key',
+    pipeline: variant('slice: {by: none}', 'slice: {by: none}\n    filter: {entries__gte: 1}'),
+    code: 'E_CONFIG_INVALID',
+    exit: 2,
+    mentions: ['filter', 'filters'],
+  },
   {
     name: 'a misspelt filter',
     pipeline: variant('slice: {by: none}', 'slice: {by: none}\n    filters: {lumisection__run__run_numbr: 315705}'),
@@ -118,39 +210,112 @@ export const CONFIG_CASES: BadInputCase[] = [
   },
   {
     name: 'a filter of another endpoint',
-    pipeline: withStream('  - name: runs\n    endpoint: runs\n    filters: {title: PXLayer_1}\n    output: {path: out/runs, mode: error}\n'),
+    pipeline: withStream(
+      '  - name: runs\n    endpoint: runs\n    filters: {title: PXLayer_1}\n    output: {path: out/runs, mode: error}\n',
+    ),
     code: 'E_CONFIG_INVALID',
     exit: 2,
     mentions: ['title', 'runs'],
   },
-  { name: 'text as an integer filter', pipeline: variant('slice: {by: none}', 'slice: {by: none}\n    filters: {entries__gte: many}'), code: 'E_CONFIG_INVALID', exit: 2, mentions: ['entries__gte', 'many'] },
+  {
+    name: 'text as an integer filter',
+    pipeline: variant('slice: {by: none}', 'slice: {by: none}\n    filters: {entries__gte: many}'),
+    code: 'E_CONFIG_INVALID',
+    exit: 2,
+    mentions: ['entries__gte', 'many'],
+  },
   // Bad run ranges
   {
     name: 'a run list with a word in it',
-    pipeline: variant('slice: {by: none}', 'slice: {by: none}\n    filters: {lumisection__run__run_number__in: "315705,abc"}'),
+    pipeline: variant(
+      'slice: {by: none}',
+      'slice: {by: none}\n    filters: {lumisection__run__run_number__in: "315705,abc"}',
+    ),
     code: 'E_CONFIG_INVALID',
     exit: 2,
     mentions: ['lumisection__run__run_number__in'],
   },
-  { name: 'a run-range of size 0', pipeline: variant('slice: {by: none}', 'slice: {by: run-range, size: 0}'), code: 'E_CONFIG_INVALID', exit: 2, mentions: ['slice.size'] },
-  { name: 'an empty run list', pipeline: variant('slice: {by: none}', 'slice: {by: run, runs: []}'), code: 'E_CONFIG_INVALID', exit: 2, mentions: ['slice.runs', 'at least one run'] },
-  { name: 'a negative run', pipeline: variant('slice: {by: none}', 'slice: {by: run, runs: [-5]}'), code: 'E_CONFIG_INVALID', exit: 2, mentions: ['slice.runs[0]'] },
-  { name: 'an unknown slice kind', pipeline: variant('slice: {by: none}', 'slice: {by: lumisection}'), code: 'E_CONFIG_INVALID', exit: 2, mentions: ['slice', 'run-range'] },
+  {
+    name: 'a run-range of size 0',
+    pipeline: variant('slice: {by: none}', 'slice: {by: run-range, size: 0}'),
+    code: 'E_CONFIG_INVALID',
+    exit: 2,
+    mentions: ['slice.size'],
+  },
+  {
+    name: 'an empty run list',
+    pipeline: variant('slice: {by: none}', 'slice: {by: run, runs: []}'),
+    code: 'E_CONFIG_INVALID',
+    exit: 2,
+    mentions: ['slice.runs', 'at least one run'],
+  },
+  {
+    name: 'a negative run',
+    pipeline: variant('slice: {by: none}', 'slice: {by: run, runs: [-5]}'),
+    code: 'E_CONFIG_INVALID',
+    exit: 2,
+    mentions: ['slice.runs[0]'],
+  },
+  {
+    name: 'an unknown slice kind',
+    pipeline: variant('slice: {by: none}', 'slice: {by: lumisection}'),
+    code: 'E_CONFIG_INVALID',
+    exit: 2,
+    mentions: ['slice', 'run-range'],
+  },
   // Unknown endpoints, impossible layouts
-  { name: 'an unknown endpoint', pipeline: variant('endpoint: lumisection_histograms_1d', 'endpoint: lumisection_histograms_3d'), code: 'E_CONFIG_INVALID', exit: 2, mentions: ['lumisection_histograms_3d', 'lumisection_histograms_2d'] },
+  {
+    name: 'an unknown endpoint',
+    pipeline: variant('endpoint: lumisection_histograms_1d', 'endpoint: lumisection_histograms_3d'),
+    code: 'E_CONFIG_INVALID',
+    exit: 2,
+    mentions: ['lumisection_histograms_3d', 'lumisection_histograms_2d'],
+  },
   {
     name: 'a tensor layout for runs (no bins)',
-    pipeline: withStream('  - name: runs\n    endpoint: runs\n    transform: {layout: tensor}\n    output: {path: out/runs, mode: error}\n'),
+    pipeline: withStream(
+      '  - name: runs\n    endpoint: runs\n    transform: {layout: tensor}\n    output: {path: out/runs, mode: error}\n',
+    ),
     code: 'E_CONFIG_INVALID',
     exit: 2,
     mentions: ['layout', 'histogram endpoint'],
   },
-  { name: 'a misspelt layout', pipeline: variant('slice: {by: none}', 'slice: {by: none}\n    transform: {layout: tensr}'), code: 'E_CONFIG_INVALID', exit: 2, mentions: ['tensr', 'tensor'] },
+  {
+    name: 'a misspelt layout',
+    pipeline: variant('slice: {by: none}', 'slice: {by: none}\n    transform: {layout: tensr}'),
+    code: 'E_CONFIG_INVALID',
+    exit: 2,
+    mentions: ['tensr', 'tensor'],
+  },
   // Output paths
-  { name: 'an output path escaping with ../', pipeline: variant('path: out/h1d', 'path: ../escape'), code: 'E_CONFIG_INVALID', exit: 2, mentions: ['output.path', '..'] },
-  { name: 'an output path escaping after normalisation', pipeline: variant('path: out/h1d', 'path: out/../../escape'), code: 'E_CONFIG_INVALID', exit: 2, mentions: ['output.path'] },
-  { name: 'an absolute output path', pipeline: variant('path: out/h1d', 'path: /tmp/dqm-export-absolute'), code: 'E_CONFIG_INVALID', exit: 2, mentions: ['output.path', 'relative'] },
-  { name: 'the output root itself', pipeline: variant('path: out/h1d', 'path: .'), code: 'E_CONFIG_INVALID', exit: 2, mentions: ['output.path'] },
+  {
+    name: 'an output path escaping with ../',
+    pipeline: variant('path: out/h1d', 'path: ../escape'),
+    code: 'E_CONFIG_INVALID',
+    exit: 2,
+    mentions: ['output.path', '..'],
+  },
+  {
+    name: 'an output path escaping after normalisation',
+    pipeline: variant('path: out/h1d', 'path: out/../../escape'),
+    code: 'E_CONFIG_INVALID',
+    exit: 2,
+    mentions: ['output.path'],
+  },
+  {
+    name: 'an absolute output path',
+    pipeline: variant('path: out/h1d', 'path: /tmp/dqm-export-absolute'),
+    code: 'E_CONFIG_INVALID',
+    exit: 2,
+    mentions: ['output.path', 'relative'],
+  },
+  {
+    name: 'the output root itself',
+    pipeline: variant('path: out/h1d', 'path: .'),
+    code: 'E_CONFIG_INVALID',
+    exit: 2,
+    mentions: ['output.path'],
+  },
   {
     name: 'two streams writing into one directory',
     pipeline: BASE + STREAM_1D.replace('name: h1d', 'name: again').replace('path: out/h1d', 'path: out/h1d/inner'),
@@ -158,11 +323,41 @@ export const CONFIG_CASES: BadInputCase[] = [
     exit: 2,
     mentions: ['overlaps'],
   },
-  { name: 'two streams with one name', pipeline: BASE + STREAM_1D.replace('path: out/h1d', 'path: out/other'), code: 'E_CONFIG_INVALID', exit: 2, mentions: ['duplicate stream name'] },
-  { name: 'partitioning by an unknown column', pipeline: variant('mode: error}', 'mode: error, partition_by: [rn]}'), code: 'E_CONFIG_INVALID', exit: 2, mentions: ['rn', 'run'] },
-  { name: 'partitioning by the bins', pipeline: variant('mode: error}', 'mode: error, partition_by: [data]}'), code: 'E_CONFIG_INVALID', exit: 2, mentions: ['cannot partition by data'] },
-  { name: 'compressed Arrow IPC', pipeline: variant('mode: error}', 'mode: error, format: arrow, compression: zstd}'), code: 'E_CONFIG_INVALID', exit: 2, mentions: ['compression'] },
-  { name: 'row groups larger than files', pipeline: variant('mode: error}', 'mode: error, row_group_mb: 64, max_file_mb: 16}'), code: 'E_CONFIG_INVALID', exit: 2, mentions: ['row_group_mb'] },
+  {
+    name: 'two streams with one name',
+    pipeline: BASE + STREAM_1D.replace('path: out/h1d', 'path: out/other'),
+    code: 'E_CONFIG_INVALID',
+    exit: 2,
+    mentions: ['duplicate stream name'],
+  },
+  {
+    name: 'partitioning by an unknown column',
+    pipeline: variant('mode: error}', 'mode: error, partition_by: [rn]}'),
+    code: 'E_CONFIG_INVALID',
+    exit: 2,
+    mentions: ['rn', 'run'],
+  },
+  {
+    name: 'partitioning by the bins',
+    pipeline: variant('mode: error}', 'mode: error, partition_by: [data]}'),
+    code: 'E_CONFIG_INVALID',
+    exit: 2,
+    mentions: ['cannot partition by data'],
+  },
+  {
+    name: 'compressed Arrow IPC',
+    pipeline: variant('mode: error}', 'mode: error, format: arrow, compression: zstd}'),
+    code: 'E_CONFIG_INVALID',
+    exit: 2,
+    mentions: ['compression'],
+  },
+  {
+    name: 'row groups larger than files',
+    pipeline: variant('mode: error}', 'mode: error, row_group_mb: 64, max_file_mb: 16}'),
+    code: 'E_CONFIG_INVALID',
+    exit: 2,
+    mentions: ['row_group_mb'],
+  },
   {
     name: 'an incremental stream that does not append',
     pipeline: variant('slice: {by: none}', 'slice: {by: run}\n    incremental: {cursor: run}'),
@@ -171,8 +366,20 @@ export const CONFIG_CASES: BadInputCase[] = [
     mentions: ['append'],
   },
   // Source and connection
-  { name: 'an unset variable', pipeline: variant('url: ${DQM_PLAYGROUND_URL}', 'url: ${DQM_NOT_SET_ANYWHERE}'), code: 'E_CONFIG_ENV', exit: 2, mentions: ['DQM_NOT_SET_ANYWHERE'] },
-  { name: 'an ftp URL', pipeline: variant('url: ${DQM_PLAYGROUND_URL}', 'url: ftp://127.0.0.1/'), code: 'E_CONFIG_INVALID', exit: 2, mentions: ['source.url', 'ftp'] },
+  {
+    name: 'an unset variable',
+    pipeline: variant('url: ${DQM_PLAYGROUND_URL}', 'url: ${DQM_NOT_SET_ANYWHERE}'),
+    code: 'E_CONFIG_ENV',
+    exit: 2,
+    mentions: ['DQM_NOT_SET_ANYWHERE'],
+  },
+  {
+    name: 'an ftp URL',
+    pipeline: variant('url: ${DQM_PLAYGROUND_URL}', 'url: ftp://127.0.0.1/'),
+    code: 'E_CONFIG_INVALID',
+    exit: 2,
+    mentions: ['source.url', 'ftp'],
+  },
   {
     name: 'plain http to a remote host',
     pipeline: variant('url: ${DQM_PLAYGROUND_URL}', 'url: http://dqm.example.org'),
@@ -180,16 +387,59 @@ export const CONFIG_CASES: BadInputCase[] = [
     exit: 2,
     mentions: ['dqm.example.org', 'allow_insecure_http'],
   },
-  { name: 'credentials in the URL', pipeline: variant('url: ${DQM_PLAYGROUND_URL}', 'url: http://user:pass@127.0.0.1:1'), code: 'E_CONFIG_INVALID', exit: 2, mentions: ['credentials'] },
-  { name: 'both token and token_file', pipeline: variant('  retries: 1', '  retries: 1\n  token_file: token.txt'), code: 'E_CONFIG_INVALID', exit: 2, mentions: ['token_file'] },
-  { name: 'no token at all', pipeline: variant('token: ${DQM_PLAYGROUND_TOKEN}', 'token: ${DQM_PLAYGROUND_TOKEN:-}'), token: null, code: 'E_NO_TOKEN', exit: 2, mentions: ['DQM_PLAYGROUND_TOKEN'] },
-  { name: 'a token file that does not exist', pipeline: variant('token: ${DQM_PLAYGROUND_TOKEN}', 'token_file: missing-token.txt'), code: 'E_TOKEN_FILE', exit: 2, mentions: ['missing-token.txt'] },
+  {
+    name: 'credentials in the URL',
+    pipeline: variant('url: ${DQM_PLAYGROUND_URL}', 'url: http://user:pass@127.0.0.1:1'),
+    code: 'E_CONFIG_INVALID',
+    exit: 2,
+    mentions: ['credentials'],
+  },
+  {
+    name: 'both token and token_file',
+    pipeline: variant('  retries: 1', '  retries: 1\n  token_file: token.txt'),
+    code: 'E_CONFIG_INVALID',
+    exit: 2,
+    mentions: ['token_file'],
+  },
+  {
+    name: 'no token at all',
+    pipeline: variant('token: ${DQM_PLAYGROUND_TOKEN}', 'token: ${DQM_PLAYGROUND_TOKEN:-}'),
+    token: null,
+    code: 'E_NO_TOKEN',
+    exit: 2,
+    mentions: ['DQM_PLAYGROUND_TOKEN'],
+  },
+  {
+    name: 'a token file that does not exist',
+    pipeline: variant('token: ${DQM_PLAYGROUND_TOKEN}', 'token_file: missing-token.txt'),
+    code: 'E_TOKEN_FILE',
+    exit: 2,
+    mentions: ['missing-token.txt'],
+  },
   // Files and flags
-  { name: 'a pipeline file that does not exist', file: '{dir}/nope.yaml', code: 'E_CONFIG_FILE', exit: 2, mentions: ['nope.yaml', 'no such file'] },
+  {
+    name: 'a pipeline file that does not exist',
+    file: '{dir}/nope.yaml',
+    code: 'E_CONFIG_FILE',
+    exit: 2,
+    mentions: ['nope.yaml', 'no such file'],
+  },
   { name: 'a directory as the pipeline file', file: '{dir}', code: 'E_CONFIG_FILE', exit: 2, mentions: ['directory'] },
   { name: 'an unknown flag', args: ['--resme'], code: 'E_USAGE', exit: 2, mentions: ['resme'] },
-  { name: 'a concurrency of 0', args: ['--concurrency', '0'], code: 'E_BAD_OPTION', exit: 2, mentions: ['concurrency'] },
-  { name: 'a CA file that does not exist', args: ['--ca-file', '{dir}/no-ca.pem'], code: 'E_CA_FILE', exit: 2, mentions: ['no-ca.pem'] },
+  {
+    name: 'a concurrency of 0',
+    args: ['--concurrency', '0'],
+    code: 'E_BAD_OPTION',
+    exit: 2,
+    mentions: ['concurrency'],
+  },
+  {
+    name: 'a CA file that does not exist',
+    args: ['--ca-file', '{dir}/no-ca.pem'],
+    code: 'E_CA_FILE',
+    exit: 2,
+    mentions: ['no-ca.pem'],
+  },
   {
     name: 'a CA file that holds no certificate',
     args: ['--ca-file', '{dir}/ca.pem'],
@@ -203,7 +453,10 @@ export const CONFIG_CASES: BadInputCase[] = [
     args: ['--resume'],
     setup: async ({ dir }) => {
       await mkdir(join(dir, 'out', 'h1d', '.dqm-export'), { recursive: true });
-      await writeFile(join(dir, 'out', 'h1d', '.dqm-export', 'journal.jsonl'), '{"type":"start","at":"2026-01-01T00:00:00Z","configHash":"0123456789ab","version":"0.1.0"}\n');
+      await writeFile(
+        join(dir, 'out', 'h1d', '.dqm-export', 'journal.jsonl'),
+        '{"type":"start","at":"2026-01-01T00:00:00Z","configHash":"0123456789ab","version":"0.1.0"}\n',
+      );
     },
     code: 'E_RESUME_CONFIG_CHANGED',
     exit: 2,

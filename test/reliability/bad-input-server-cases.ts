@@ -17,7 +17,11 @@ import { duck, listFiles } from './helpers.js';
 import { envelope, histogram1d, histogram2d, type ScriptedReply } from './scripted-server.js';
 
 const LIST_PATH = '/api/lumisection_histograms_1d/';
-const NOT_FOUND: ScriptedReply = { status: 404, body: '<html><head><title>Not Found</title></head><body>Not Found</body></html>', headers: { 'Content-Type': 'text/html' } };
+const NOT_FOUND: ScriptedReply = {
+  status: 404,
+  body: '<html><head><title>Not Found</title></head><body>Not Found</body></html>',
+  headers: { 'Content-Type': 'text/html' },
+};
 
 // The run and its lumisections, for the extractor's repair (it narrows a short scope by run and LS).
 const RUNS = envelope([{ run_number: 315705, date: '2018-04-20T00:00:00Z' }]);
@@ -41,11 +45,16 @@ const THREE = [histogram1d(1), histogram1d(2), histogram1d(3)];
 
 async function rejectsOf(dir: string): Promise<{ id: number | null; field?: string; reason: string }[]> {
   const text = await readFile(join(dir, 'out', 'h1d', '.dqm-export', 'rejects.jsonl'), 'utf8');
-  return text.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 }
 
 async function rowsOf(dir: string): Promise<number> {
-  const { rows } = await duck(`SELECT count(*) AS n FROM read_parquet(${sqlString(join(dir, 'out', 'h1d', '**', '*.parquet'))})`);
+  const { rows } = await duck(
+    `SELECT count(*) AS n FROM read_parquet(${sqlString(join(dir, 'out', 'h1d', '**', '*.parquet'))})`,
+  );
   return Number(rows[0].n);
 }
 
@@ -74,7 +83,12 @@ const HUGE_BINS = 50_000;
 let hugeBody: string | undefined;
 function hugePage(): ScriptedReply {
   hugeBody ??= envelope(
-    Array.from({ length: 40 }, (_, i) => histogram1d(i + 1, { x_bin: HUGE_BINS, data: Array.from({ length: HUGE_BINS }, (_, b) => ((i * 31 + b) % 1000) + 0.25) })),
+    Array.from({ length: 40 }, (_, i) =>
+      histogram1d(i + 1, {
+        x_bin: HUGE_BINS,
+        data: Array.from({ length: HUGE_BINS }, (_, b) => ((i * 31 + b) % 1000) + 0.25),
+      }),
+    ),
   );
   return { status: 200, body: hugeBody };
 }
@@ -131,24 +145,88 @@ export const RUN_CASES: BadInputCase[] = [
     output: 'untouched',
   },
   // HTTP-level failures
-  { name: 'an HTML page with status 200', server: listing({ status: 200, body: '<!DOCTYPE html><html><title>Login</title></html>', headers: { 'Content-Type': 'text/html' } }), code: 'E_BAD_BODY', exit: 1, mentions: ['unparsable JSON', LIST_PATH] },
+  {
+    name: 'an HTML page with status 200',
+    server: listing({
+      status: 200,
+      body: '<!DOCTYPE html><html><title>Login</title></html>',
+      headers: { 'Content-Type': 'text/html' },
+    }),
+    code: 'E_BAD_BODY',
+    exit: 1,
+    mentions: ['unparsable JSON', LIST_PATH],
+  },
   {
     name: 'an HTML 500 page',
-    server: listing({ status: 500, body: '<html><head><title>Server Error (500)</title></head><body><h1>Server Error (500)</h1></body></html>', headers: { 'Content-Type': 'text/html' } }),
+    server: listing({
+      status: 500,
+      body: '<html><head><title>Server Error (500)</title></head><body><h1>Server Error (500)</h1></body></html>',
+      headers: { 'Content-Type': 'text/html' },
+    }),
     code: 'E_HTTP_500',
     exit: 1,
     mentions: ['HTML page "Server Error (500)"', 'after 2 attempts'],
   },
-  { name: 'an unknown API path (404 HTML)', server: 'sample', pipeline: variant('url: ${DQM_PLAYGROUND_URL}', 'url: ${DQM_PLAYGROUND_URL}/nope'), code: 'E_HTTP_404', exit: 1, mentions: ['/nope/api/', 'HTML page'] },
-  { name: 'a rejected filter value (400)', server: listing({ status: 400, body: '{"entries__gte": ["Enter a number."]}' }), code: 'E_HTTP_400', exit: 1, mentions: ['entries__gte: Enter a number.'] },
-  { name: 'a wrong token (401)', server: 'sample', token: 'not-the-right-token-1234', code: 'E_AUTH_UNAUTHORIZED', exit: 1, mentions: ['Invalid token.', 'DQM_PLAYGROUND_TOKEN'] },
-  { name: 'a forbidden list (403)', server: listing({ status: 403, body: '{"detail": "You do not have permission to perform this action."}' }), code: 'E_AUTH_FORBIDDEN', exit: 1, mentions: ['permission'] },
+  {
+    name: 'an unknown API path (404 HTML)',
+    server: 'sample',
+    pipeline: variant('url: ${DQM_PLAYGROUND_URL}', 'url: ${DQM_PLAYGROUND_URL}/nope'),
+    code: 'E_HTTP_404',
+    exit: 1,
+    mentions: ['/nope/api/', 'HTML page'],
+  },
+  {
+    name: 'a rejected filter value (400)',
+    server: listing({ status: 400, body: '{"entries__gte": ["Enter a number."]}' }),
+    code: 'E_HTTP_400',
+    exit: 1,
+    mentions: ['entries__gte: Enter a number.'],
+  },
+  {
+    name: 'a wrong token (401)',
+    server: 'sample',
+    token: 'not-the-right-token-1234',
+    code: 'E_AUTH_UNAUTHORIZED',
+    exit: 1,
+    mentions: ['Invalid token.', 'DQM_PLAYGROUND_TOKEN'],
+  },
+  {
+    name: 'a forbidden list (403)',
+    server: listing({ status: 403, body: '{"detail": "You do not have permission to perform this action."}' }),
+    code: 'E_AUTH_FORBIDDEN',
+    exit: 1,
+    mentions: ['permission'],
+  },
   // Bodies that are not a list envelope
-  { name: 'NaN in data (Python json)', server: listing({ status: 200, body: envelope(THREE).replace('"data":[1,2,3,4]', '"data":[NaN,2,3,4]') }), code: 'E_BAD_BODY', exit: 1, mentions: ['unparsable JSON'] },
-  { name: 'an envelope without results', server: listing({ status: 200, body: '{"detail": "ok"}' }), code: 'E_BAD_RESPONSE', exit: 1, mentions: ['results'] },
-  { name: 'a bare array', server: listing({ status: 200, body: JSON.stringify(THREE) }), code: 'E_BAD_RESPONSE', exit: 1, mentions: ['results'] },
+  {
+    name: 'NaN in data (Python json)',
+    server: listing({ status: 200, body: envelope(THREE).replace('"data":[1,2,3,4]', '"data":[NaN,2,3,4]') }),
+    code: 'E_BAD_BODY',
+    exit: 1,
+    mentions: ['unparsable JSON'],
+  },
+  {
+    name: 'an envelope without results',
+    server: listing({ status: 200, body: '{"detail": "ok"}' }),
+    code: 'E_BAD_RESPONSE',
+    exit: 1,
+    mentions: ['results'],
+  },
+  {
+    name: 'a bare array',
+    server: listing({ status: 200, body: JSON.stringify(THREE) }),
+    code: 'E_BAD_RESPONSE',
+    exit: 1,
+    mentions: ['results'],
+  },
   // The narrower scopes (this server ignores filters) do not add up either: the data is inconsistent.
-  { name: 'fewer records than the total says', server: listing(page(THREE, 10)), code: 'E_DATA_CHANGED', exit: 1, mentions: ['server total 10, got 3 distinct records'] },
+  {
+    name: 'fewer records than the total says',
+    server: listing(page(THREE, 10)),
+    code: 'E_DATA_CHANGED',
+    exit: 1,
+    mentions: ['server total 10, got 3 distinct records'],
+  },
   // Records that break the shape rules
   {
     name: 'a tensor whose shape changes',
@@ -174,11 +252,41 @@ export const RUN_CASES: BadInputCase[] = [
     exit: 1,
     mentions: ['id=2', 'two'],
   },
-  { name: 'a wrong bin count', server: listing(page([histogram1d(1), histogram1d(2, { data: [1.0, 2.0, 3.0] }), histogram1d(3)])), code: null, exit: 3, check: oneReject('data') },
-  { name: 'a string in data', server: listing(page([histogram1d(1), histogram1d(2, { data: [1.0, 'two', 3.0, 4.0] }), histogram1d(3)])), code: null, exit: 3, check: oneReject('data') },
-  { name: 'null in data', server: listing(page([histogram1d(1), histogram1d(2, { data: [1.0, null, 3.0, 4.0] }), histogram1d(3)])), code: null, exit: 3, check: oneReject('data') },
-  { name: 'a run number as text', server: listing(page([histogram1d(1), histogram1d(2, { run: '315705' }), histogram1d(3)])), code: null, exit: 3, check: oneReject('run') },
-  { name: '2D bins in a 1D list', server: listing(page([histogram1d(1), { ...histogram2d(2, 2, 2), x_bin: 2 }, histogram1d(3)])), code: null, exit: 3, check: oneReject('data') },
+  {
+    name: 'a wrong bin count',
+    server: listing(page([histogram1d(1), histogram1d(2, { data: [1.0, 2.0, 3.0] }), histogram1d(3)])),
+    code: null,
+    exit: 3,
+    check: oneReject('data'),
+  },
+  {
+    name: 'a string in data',
+    server: listing(page([histogram1d(1), histogram1d(2, { data: [1.0, 'two', 3.0, 4.0] }), histogram1d(3)])),
+    code: null,
+    exit: 3,
+    check: oneReject('data'),
+  },
+  {
+    name: 'null in data',
+    server: listing(page([histogram1d(1), histogram1d(2, { data: [1.0, null, 3.0, 4.0] }), histogram1d(3)])),
+    code: null,
+    exit: 3,
+    check: oneReject('data'),
+  },
+  {
+    name: 'a run number as text',
+    server: listing(page([histogram1d(1), histogram1d(2, { run: '315705' }), histogram1d(3)])),
+    code: null,
+    exit: 3,
+    check: oneReject('run'),
+  },
+  {
+    name: '2D bins in a 1D list',
+    server: listing(page([histogram1d(1), { ...histogram2d(2, 2, 2), x_bin: 2 }, histogram1d(3)])),
+    code: null,
+    exit: 3,
+    check: oneReject('data'),
+  },
   // Harmless oddities: the export must succeed and be right
   {
     name: 'an empty result',
@@ -186,7 +294,10 @@ export const RUN_CASES: BadInputCase[] = [
     code: null,
     exit: 0,
     check: async ({ dir }) => {
-      const manifest = JSON.parse(await readFile(join(dir, 'out', 'h1d', '.dqm-export', 'manifest.json'), 'utf8')) as { rows: number; files: unknown[] };
+      const manifest = JSON.parse(await readFile(join(dir, 'out', 'h1d', '.dqm-export', 'manifest.json'), 'utf8')) as {
+        rows: number;
+        files: unknown[];
+      };
       expect([manifest.rows, manifest.files.length]).toEqual([0, 0]);
     },
   },
@@ -199,10 +310,14 @@ export const RUN_CASES: BadInputCase[] = [
     check: async ({ dir }) => {
       // Nothing outside out/h1d, every value its own directory, and DuckDB reads the values back.
       expect((await listFiles(dir)).filter((p) => p !== 'p.yaml' && !p.startsWith('out/h1d/'))).toEqual([]);
-      const dirs = new Set((await listFiles(join(dir, 'out', 'h1d'))).filter((p) => p.endsWith('.parquet')).map((p) => p.split('/')[0]));
+      const dirs = new Set(
+        (await listFiles(join(dir, 'out', 'h1d'))).filter((p) => p.endsWith('.parquet')).map((p) => p.split('/')[0]),
+      );
       expect(dirs.size).toBe(TITLES.length);
       for (const d of dirs) expect(d).toMatch(/^title=[^/]+$/);
-      const { rows } = await duck(`SELECT DISTINCT title FROM read_parquet(${sqlString(join(dir, 'out', 'h1d', '**', '*.parquet'))}, hive_partitioning = true) ORDER BY 1`);
+      const { rows } = await duck(
+        `SELECT DISTINCT title FROM read_parquet(${sqlString(join(dir, 'out', 'h1d', '**', '*.parquet'))}, hive_partitioning = true) ORDER BY 1`,
+      );
       expect(rows.map((r) => r.title)).toEqual([...TITLES].sort());
     },
   },
@@ -212,7 +327,9 @@ export const RUN_CASES: BadInputCase[] = [
     code: null,
     exit: 0,
     check: async ({ dir }) => {
-      const { rows } = await duck(`SELECT count(*) AS n, min(len(data)) AS lo, max(len(data)) AS hi FROM read_parquet(${sqlString(join(dir, 'out', 'h1d', '**', '*.parquet'))})`);
+      const { rows } = await duck(
+        `SELECT count(*) AS n, min(len(data)) AS lo, max(len(data)) AS hi FROM read_parquet(${sqlString(join(dir, 'out', 'h1d', '**', '*.parquet'))})`,
+      );
       expect(rows.map((r) => [Number(r.n), Number(r.lo), Number(r.hi)])).toEqual([[40, HUGE_BINS, HUGE_BINS]]);
     },
   },

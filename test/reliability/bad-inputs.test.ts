@@ -50,12 +50,18 @@ afterAll(async () => {
 /** path -> sha256 of every file under `dir`. */
 async function snapshot(dir: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  for (const p of await listFiles(dir)) out[p] = createHash('sha256').update(await readFile(join(dir, p))).digest('hex');
+  for (const p of await listFiles(dir))
+    out[p] = createHash('sha256')
+      .update(await readFile(join(dir, p)))
+      .digest('hex');
   return out;
 }
 
 /** Runs `main(argv)` with `env` applied, capturing what it writes to stdout and stderr. */
-async function runMain(argv: string[], env: Record<string, string | undefined>): Promise<{ exit: number; stdout: string; stderr: string }> {
+async function runMain(
+  argv: string[],
+  env: Record<string, string | undefined>,
+): Promise<{ exit: number; stdout: string; stderr: string }> {
   const saved: Record<string, string | undefined> = {};
   for (const [k, v] of Object.entries(env)) {
     saved[k] = process.env[k];
@@ -65,8 +71,14 @@ async function runMain(argv: string[], env: Record<string, string | undefined>):
   let stdout = '';
   let stderr = '';
   const writes = { out: process.stdout.write, err: process.stderr.write };
-  process.stdout.write = ((chunk: string | Uint8Array) => ((stdout += chunk.toString()), true)) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => ((stderr += chunk.toString()), true)) as typeof process.stderr.write;
+  process.stdout.write = ((chunk: string | Uint8Array) => (
+    (stdout += chunk.toString()),
+    true
+  )) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => (
+    (stderr += chunk.toString()),
+    true
+  )) as typeof process.stderr.write;
   try {
     const exit = await main(argv);
     return { exit, stdout, stderr };
@@ -95,10 +107,17 @@ async function prepare(c: BadInputCase) {
   const token = c.token === null ? undefined : (c.token ?? (c.server === 'sample' ? sample.userToken : DEFAULT_TOKEN));
   const file = (c.file ?? '{dir}/p.yaml').replaceAll('{dir}', dir);
   const argv = ['run', file, '--log-level', 'silent', ...(c.args ?? []).map((a) => a.replaceAll('{dir}', dir))];
-  return { dir, url, token, argv, env: { DQM_PLAYGROUND_URL: url, DQM_PLAYGROUND_TOKEN: token, CI: '1' }, close: async () => {
-    if (cleanup) await cleanup();
-    await scripted?.close();
-  } };
+  return {
+    dir,
+    url,
+    token,
+    argv,
+    env: { DQM_PLAYGROUND_URL: url, DQM_PLAYGROUND_TOKEN: token, CI: '1' },
+    close: async () => {
+      if (cleanup) await cleanup();
+      await scripted?.close();
+    },
+  };
 }
 
 /** Checks the error line (or its absence) against the case. */
@@ -158,7 +177,11 @@ describe('bad inputs: one line with a code, the right exit code, no half-written
   });
 
   it('the binary exits with the same codes as main() (2, 1, 3)', async () => {
-    const picks = [CONFIG_CASES[0], RUN_CASES.find((c) => c.code === 'E_AUTH_UNAUTHORIZED')!, RUN_CASES.find((c) => c.exit === 3)!];
+    const picks = [
+      CONFIG_CASES[0],
+      RUN_CASES.find((c) => c.code === 'E_AUTH_UNAUTHORIZED')!,
+      RUN_CASES.find((c) => c.exit === 3)!,
+    ];
     for (const c of picks) {
       const ctx = await prepare(c);
       try {
@@ -175,7 +198,13 @@ describe('bad inputs: one line with a code, the right exit code, no half-written
     const dir = await tempDir('dqm-full-');
     const out = join(dir, 'out');
     await mkdir(out);
-    const file = await writePipeline(dir, BASE.replace('slice: {by: none}', 'slice: {by: run}').replace('mode: error}', 'mode: error, partition_by: [run]}'));
+    const file = await writePipeline(
+      dir,
+      BASE.replace('slice: {by: none}', 'slice: {by: run}').replace(
+        'mode: error}',
+        'mode: error, partition_by: [run]}',
+      ),
+    );
     const env = { DQM_PLAYGROUND_URL: sample.url, DQM_PLAYGROUND_TOKEN: sample.userToken, CI: '1' };
     const argv = ['run', file, '--log-level', 'silent'];
     const root = process.getuid?.() === 0;
@@ -189,7 +218,15 @@ describe('bad inputs: one line with a code, the right exit code, no half-written
         const child = await runCli(argv, { env, shellPrefix: 'ulimit -f 32' });
         res = { exit: child.code, stderr: child.stderr };
       }
-      checkMessage({ name: 'full', code: root ? 'E_FS_ENOSPC' : 'E_FS_EFBIG', exit: 1, mentions: [root ? 'no space left on device' : 'file too large', join(out, 'h1d')] }, res.stderr);
+      checkMessage(
+        {
+          name: 'full',
+          code: root ? 'E_FS_ENOSPC' : 'E_FS_EFBIG',
+          exit: 1,
+          mentions: [root ? 'no space left on device' : 'file too large', join(out, 'h1d')],
+        },
+        res.stderr,
+      );
       expect(res.exit).toBe(1);
       expect(await datasetViolations(join(out, 'h1d'))).toEqual([]);
       expect(await temporaryFiles(join(out, 'h1d'))).toEqual([]);

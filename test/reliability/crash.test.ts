@@ -40,7 +40,13 @@ import {
 const SHAPE = { runs: 3, ls: 17, titles: 2, x1: 20, x2: 56, y2: 72 };
 const STREAMS: StreamYaml[] = [
   { name: 'h1d', endpoint: 'lumisection_histograms_1d', slice: '{by: run}', partitionBy: ['run'] },
-  { name: 'h2d', endpoint: 'lumisection_histograms_2d', slice: '{by: run-range, size: 2}', partitionBy: ['run'], outputExtra: 'row_group_mb: 1' },
+  {
+    name: 'h2d',
+    endpoint: 'lumisection_histograms_2d',
+    slice: '{by: run-range, size: 2}',
+    partitionBy: ['run'],
+    outputExtra: 'row_group_mb: 1',
+  },
 ];
 const NAMES = STREAMS.map((s) => s.name);
 
@@ -70,7 +76,8 @@ async function nonEmptyTemporaries(root: string): Promise<string[]> {
   return temps.filter((_, i) => sizes[i] > 0);
 }
 
-const tmpNamed = async (root: string, name: string): Promise<boolean> => (await listFiles(root)).some((p) => p.startsWith(`.tmp-${name}-`));
+const tmpNamed = async (root: string, name: string): Promise<boolean> =>
+  (await listFiles(root)).some((p) => p.startsWith(`.tmp-${name}-`));
 
 interface Scenario {
   name: string;
@@ -228,9 +235,15 @@ describe('SIGKILL at any point, then run --resume', () => {
     for (const name of NAMES) expect(await datasetViolations(join(out, name)), name).toEqual([]);
     await scenario.landed?.(out);
     const committed = Object.fromEntries(
-      await Promise.all(NAMES.map(async (n) => [n, (await journal(join(out, n))).filter((e) => e.type === 'slice').length] as const)),
+      await Promise.all(
+        NAMES.map(async (n) => [n, (await journal(join(out, n))).filter((e) => e.type === 'slice').length] as const),
+      ),
     );
-    const done = Object.fromEntries(await Promise.all(NAMES.map(async (n) => [n, (await journal(join(out, n))).some((e) => e.type === 'done')] as const)));
+    const done = Object.fromEntries(
+      await Promise.all(
+        NAMES.map(async (n) => [n, (await journal(join(out, n))).some((e) => e.type === 'done')] as const),
+      ),
+    );
 
     let summary: { streams: { stream: string; slicesSkipped: number }[] };
     if (scenario.cliResume) {
@@ -245,14 +258,19 @@ describe('SIGKILL at any point, then run --resume', () => {
       expect(await completeDatasetViolations(root), name).toEqual([]);
       expect(await datasetChecksums(root), name).toEqual(reference[name]);
       // An interrupted stream skips exactly what its journal committed.
-      if (!done[name]) expect(summary.streams.find((s) => s.stream === name)!.slicesSkipped, name).toBe(committed[name]);
+      if (!done[name])
+        expect(summary.streams.find((s) => s.stream === name)!.slicesSkipped, name).toBe(committed[name]);
     }
   }
 
   // Two scenarios at a time: each is mostly a child process, and the machine has two cores.
   const limit = pLimit(2);
   for (const scenario of scenarios) {
-    it.concurrent(`killed ${scenario.name} (${scenario.crash})`, () => limit(() => crashAndResume(scenario)), TEST_TIMEOUT_MS);
+    it.concurrent(
+      `killed ${scenario.name} (${scenario.crash})`,
+      () => limit(() => crashAndResume(scenario)),
+      TEST_TIMEOUT_MS,
+    );
   }
 
   const random = prng(20251126);
@@ -261,7 +279,10 @@ describe('SIGKILL at any point, then run --resume', () => {
     const fraction = 0.5 + 0.48 * random();
     it.concurrent(
       `killed at a random time #${i + 1} (${Math.round(fraction * 100)} % of a clean run)`,
-      () => limit(() => crashAndResume({ name: `random #${i + 1}`, crash: Math.round(fraction * cleanMs), cliResume: i === 0 })),
+      () =>
+        limit(() =>
+          crashAndResume({ name: `random #${i + 1}`, crash: Math.round(fraction * cleanMs), cliResume: i === 0 }),
+        ),
       TEST_TIMEOUT_MS,
     );
   }

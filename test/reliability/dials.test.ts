@@ -47,7 +47,13 @@ let faulty: RunningServer;
 
 beforeAll(async () => {
   clean = await startDialsFixtureServer();
-  faulty = await startDialsFixtureServer({ failRate: 0.1, resetRate: 0.05, truncateRate: 0.05, seed: 7, gatewayTimeoutBytes: 150_000 });
+  faulty = await startDialsFixtureServer({
+    failRate: 0.1,
+    resetRate: 0.05,
+    truncateRate: 0.05,
+    seed: 7,
+    gatewayTimeoutBytes: 150_000,
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -60,17 +66,30 @@ describe('DIALS: faults and kills, then --resume, equal a clean run', () => {
   it('crashes at fetch and commit, resumes through faults, and matches', async () => {
     const env = { DIALS_TOKEN: CAPTURE_TOKEN };
     const cleanDir = await tempDir('dials-rel-clean-');
-    const ok = await runCli(['run', await writePipeline(cleanDir, PIPELINE(clean.url)), '--out', cleanDir, '--log-level', 'warn'], { env, timeoutMs: 120_000 });
+    const ok = await runCli(
+      ['run', await writePipeline(cleanDir, PIPELINE(clean.url)), '--out', cleanDir, '--log-level', 'warn'],
+      { env, timeoutMs: 120_000 },
+    );
     expect(ok.code, ok.stderr).toBe(0);
 
     const dir = await tempDir('dials-rel-faulty-');
     const file = await writePipeline(dir, PIPELINE(faulty.url));
-    const first = await runCli(['run', file, '--out', dir, '--log-level', 'warn'], { env: { ...env, [CRASH_ENV]: 'commit:3' }, timeoutMs: 120_000 });
+    const first = await runCli(['run', file, '--out', dir, '--log-level', 'warn'], {
+      env: { ...env, [CRASH_ENV]: 'commit:3' },
+      timeoutMs: 120_000,
+    });
     expect(first.signal ?? first.code).not.toBe(0);
-    const second = await runCli(['run', file, '--out', dir, '--resume', '--log-level', 'warn'], { env: { ...env, [CRASH_ENV]: 'fetch:15' }, timeoutMs: 120_000 });
+    const second = await runCli(['run', file, '--out', dir, '--resume', '--log-level', 'warn'], {
+      env: { ...env, [CRASH_ENV]: 'fetch:15' },
+      timeoutMs: 120_000,
+    });
     expect(second.signal ?? second.code).not.toBe(0);
-    let last = await runCli(['run', file, '--out', dir, '--resume', '--log-level', 'warn'], { env, timeoutMs: 180_000 });
-    for (let i = 0; i < 3 && last.code !== 0; i++) last = await runCli(['run', file, '--out', dir, '--resume', '--log-level', 'warn'], { env, timeoutMs: 180_000 });
+    let last = await runCli(['run', file, '--out', dir, '--resume', '--log-level', 'warn'], {
+      env,
+      timeoutMs: 180_000,
+    });
+    for (let i = 0; i < 3 && last.code !== 0; i++)
+      last = await runCli(['run', file, '--out', dir, '--resume', '--log-level', 'warn'], { env, timeoutMs: 180_000 });
     expect(last.code, last.stderr).toBe(0);
 
     for (const stream of ['th1', 'th2']) {

@@ -34,8 +34,27 @@ import {
 } from './helpers.js';
 
 /** The fault profile of issue #7 (`serve --shuffle --fail-rate 0.1 --reset-rate 0.02 --truncate-rate 0.02 --latency-ms 5 --jitter-ms 20`). */
-const FAULTS: ServerOptions = { shuffle: true, failRate: 0.1, resetRate: 0.02, truncateRate: 0.02, latencyMs: 5, jitterMs: 20 };
-const FAULT_FLAGS = ['--shuffle', '--fail-rate', '0.1', '--reset-rate', '0.02', '--truncate-rate', '0.02', '--latency-ms', '5', '--jitter-ms', '20'];
+const FAULTS: ServerOptions = {
+  shuffle: true,
+  failRate: 0.1,
+  resetRate: 0.02,
+  truncateRate: 0.02,
+  latencyMs: 5,
+  jitterMs: 20,
+};
+const FAULT_FLAGS = [
+  '--shuffle',
+  '--fail-rate',
+  '0.1',
+  '--reset-rate',
+  '0.02',
+  '--truncate-rate',
+  '0.02',
+  '--latency-ms',
+  '5',
+  '--jitter-ms',
+  '20',
+];
 
 interface DataSet {
   name: string;
@@ -52,7 +71,10 @@ const range = (from: number, n: number): number[] => Array.from({ length: n }, (
 const TEST_TIMEOUT_MS = soakScale(120_000, 900_000);
 
 /** Generated CSVs: 3 runs x 12 LS x 2 titles per dimensionality in CI, 6 x 40 x 3 in the soak. */
-const SMALL: CsvDataShape = soakScale({ runs: 3, ls: 12, titles: 2, x1: 20, x2: 10, y2: 8 }, { runs: 6, ls: 40, titles: 3, x1: 100, x2: 56, y2: 72 });
+const SMALL: CsvDataShape = soakScale(
+  { runs: 3, ls: 12, titles: 2, x1: 20, x2: 10, y2: 8 },
+  { runs: 6, ls: 40, titles: 3, x1: 100, x2: 56, y2: 72 },
+);
 const SMALL_RECORDS = SMALL.runs * SMALL.ls * SMALL.titles;
 
 const DATA_SETS: DataSet[] = [
@@ -71,12 +93,24 @@ const DATA_SETS: DataSet[] = [
     [],
     [
       // The bundled sample: real 1D TEC histograms and 56 x 72 2D pixel maps.
-      { name: 'sample', server: async () => ({ pageSize: 10 }), streams: HISTOGRAM_STREAMS, records: { h1d: 249, h2d: 240 }, seeds: range(500, 20) },
+      {
+        name: 'sample',
+        server: async () => ({ pageSize: 10 }),
+        streams: HISTOGRAM_STREAMS,
+        records: { h1d: 249, h2d: 240 },
+        seeds: range(500, 20),
+      },
       {
         name: 'synthetic 2D',
         server: async () => ({ synthetic: 'runs=8,ls=60,titles=3,dim=2,x=56,y=72', pageSize: 25 }),
         streams: [
-          { name: 'h2d', endpoint: 'lumisection_histograms_2d', slice: '{by: run-range, size: 3}', transform: '{layout: tensor, dtype: float32}', partitionBy: ['run'] },
+          {
+            name: 'h2d',
+            endpoint: 'lumisection_histograms_2d',
+            slice: '{by: run-range, size: 3}',
+            transform: '{layout: tensor, dtype: float32}',
+            partitionBy: ['run'],
+          },
         ],
         records: { h2d: 8 * 60 * 3 },
         seeds: range(1000, 20),
@@ -105,7 +139,9 @@ for (const data of DATA_SETS) {
       try {
         const out = await tempDir();
         const summary = await runInProcess(pipeline, { url: server.url, token: server.userToken, outDir: out });
-        expect(summary.streams.map((s) => [s.stream, s.records, s.retries])).toEqual(data.streams.map((s) => [s.name, data.records[s.name], 0]));
+        expect(summary.streams.map((s) => [s.stream, s.records, s.retries])).toEqual(
+          data.streams.map((s) => [s.name, data.records[s.name], 0]),
+        );
         for (const s of data.streams) {
           reference[s.name] = await datasetChecksums(join(out, s.name));
           expect(reference[s.name].reduce((n, p) => n + p.rows, 0)).toBe(data.records[s.name]);
@@ -115,45 +151,72 @@ for (const data of DATA_SETS) {
       }
     }, TEST_TIMEOUT_MS);
 
-    it.concurrent.each(data.seeds)('seed %i: the dataset equals the fault-free one, every fault is one counted retry', async (seed) => {
-      const serverLog: string[] = [];
-      const clientLog: string[] = [];
-      const server = await startServer({ port: 0, ...dataOptions, ...FAULTS, seed, logger: captureLogger(serverLog) });
-      let summary;
-      const out = await tempDir();
-      try {
-        summary = await runInProcess(pipeline, { url: server.url, token: server.userToken, outDir: out, logger: captureLogger(clientLog) });
-      } finally {
-        await server.close();
-      }
-      for (const s of data.streams) {
-        const root = join(out, s.name);
-        expect(await completeDatasetViolations(root)).toEqual([]);
-        const checksums = await datasetChecksums(root);
-        expect(checksums.filter((p) => p.ids !== p.rows)).toEqual([]);
-        expect(checksums).toEqual(reference[s.name]);
-      }
-      // The server logs each response with the fault it injected; the client logs each retry.
-      const injected = logEntries(serverLog, 'request').filter((e) => e.fault === 'fail' || e.fault === 'reset' || e.fault === 'truncate');
-      const retried = logEntries(clientLog, 'retrying request');
-      expect(injected.length).toBeGreaterThan(0);
-      expect(retried.length).toBe(injected.length);
-      // The summary counts every retry of the run, planning requests included.
-      const counted = summary.streams.reduce((n, s) => n + s.retries, 0);
-      expect(counted).toBe(retried.length);
-      expect(summary.streams.map((s) => s.records)).toEqual(data.streams.map((s) => data.records[s.name]));
-    }, TEST_TIMEOUT_MS);
+    it.concurrent.each(data.seeds)(
+      'seed %i: the dataset equals the fault-free one, every fault is one counted retry',
+      async (seed) => {
+        const serverLog: string[] = [];
+        const clientLog: string[] = [];
+        const server = await startServer({
+          port: 0,
+          ...dataOptions,
+          ...FAULTS,
+          seed,
+          logger: captureLogger(serverLog),
+        });
+        let summary;
+        const out = await tempDir();
+        try {
+          summary = await runInProcess(pipeline, {
+            url: server.url,
+            token: server.userToken,
+            outDir: out,
+            logger: captureLogger(clientLog),
+          });
+        } finally {
+          await server.close();
+        }
+        for (const s of data.streams) {
+          const root = join(out, s.name);
+          expect(await completeDatasetViolations(root)).toEqual([]);
+          const checksums = await datasetChecksums(root);
+          expect(checksums.filter((p) => p.ids !== p.rows)).toEqual([]);
+          expect(checksums).toEqual(reference[s.name]);
+        }
+        // The server logs each response with the fault it injected; the client logs each retry.
+        const injected = logEntries(serverLog, 'request').filter(
+          (e) => e.fault === 'fail' || e.fault === 'reset' || e.fault === 'truncate',
+        );
+        const retried = logEntries(clientLog, 'retrying request');
+        expect(injected.length).toBeGreaterThan(0);
+        expect(retried.length).toBe(injected.length);
+        // The summary counts every retry of the run, planning requests included.
+        const counted = summary.streams.reduce((n, s) => n + s.retries, 0);
+        expect(counted).toBe(retried.length);
+        expect(summary.streams.map((s) => s.records)).toEqual(data.streams.map((s) => data.records[s.name]));
+      },
+      TEST_TIMEOUT_MS,
+    );
 
     if (data === DATA_SETS[0]) {
       it('the real processes: `dqm-export serve` with the fault flags, `dqm-export run` against it', async () => {
-        const served = await spawnServeCli([...FAULT_FLAGS, '--data', pipelineDir, '--page-size', String(dataOptions.pageSize), '--seed', '4242']);
+        const served = await spawnServeCli([
+          ...FAULT_FLAGS,
+          '--data',
+          pipelineDir,
+          '--page-size',
+          String(dataOptions.pageSize),
+          '--seed',
+          '4242',
+        ]);
         try {
           const out = await tempDir();
           const res = await runCli(['run', pipeline, '--out', out, '--log-level', 'debug'], {
             env: { DQM_PLAYGROUND_URL: served.url, DQM_PLAYGROUND_TOKEN: served.userToken },
           });
           expect(res.code, res.stderr).toBe(0);
-          const summary = JSON.parse(res.stdout.trim().split('\n').pop()!) as { streams: { records: number; retries: number }[] };
+          const summary = JSON.parse(res.stdout.trim().split('\n').pop()!) as {
+            streams: { records: number; retries: number }[];
+          };
           expect(summary.streams.map((s) => s.records)).toEqual([SMALL_RECORDS, SMALL_RECORDS]);
           expect(summary.streams.reduce((n, s) => n + s.retries, 0)).toBeGreaterThan(0);
           expect(res.stderr.split('\n').filter((l) => l.includes('"retrying request"')).length).toBeGreaterThan(0);

@@ -96,7 +96,13 @@ export function pipelineYaml(streams: StreamYaml[], source: SourceYaml = {}): st
 /** The two histogram streams of the sample data: 1D nested, 2D tensor float32, both partitioned by run. */
 export const HISTOGRAM_STREAMS: StreamYaml[] = [
   { name: 'h1d', endpoint: 'lumisection_histograms_1d', slice: '{by: run}', partitionBy: ['run'] },
-  { name: 'h2d', endpoint: 'lumisection_histograms_2d', slice: '{by: run}', transform: '{layout: tensor, dtype: float32}', partitionBy: ['run'] },
+  {
+    name: 'h2d',
+    endpoint: 'lumisection_histograms_2d',
+    slice: '{by: run}',
+    transform: '{layout: tensor, dtype: float32}',
+    partitionBy: ['run'],
+  },
 ];
 
 /** Shape of a generated ML4DQM CSV data set (one 1D and one 2D file). */
@@ -130,9 +136,13 @@ export async function writeCsvData(dir: string, shape: CsvDataShape): Promise<{ 
       for (let t = 0; t < shape.titles; t++) {
         const seed = (r * 7919 + ls * 104729 + t * 15485863) % 1000;
         const h1 = Array.from({ length: shape.x1 + 2 }, (_, i) => (seed + i * 13) % 97);
-        rows1.push(`${run0 + 10 * r},${ls},Summary_TEC_${t},3,"[${h1.join(', ')}]",${seed + 1},10.0,0.0,${shape.x1},0.0,0.0,1`);
+        rows1.push(
+          `${run0 + 10 * r},${ls},Summary_TEC_${t},3,"[${h1.join(', ')}]",${seed + 1},10.0,0.0,${shape.x1},0.0,0.0,1`,
+        );
         const h2 = Array.from({ length: (shape.x2 + 2) * (shape.y2 + 2) }, (_, i) => (seed + i * 31) % 89);
-        rows2.push(`${run0 + 10 * r},${ls},PXLayer_${t},6,"[${h2.join(', ')}]",${seed + 2},1.5,-1.5,${shape.x2},3.14,-3.14,${shape.y2}`);
+        rows2.push(
+          `${run0 + 10 * r},${ls},PXLayer_${t},6,"[${h2.join(', ')}]",${seed + 2},1.5,-1.5,${shape.x2},3.14,-3.14,${shape.y2}`,
+        );
       }
     }
   }
@@ -178,7 +188,9 @@ export function runCli(args: string[], options: RunCliOptions = {}): Promise<Cli
   if (!existsSync(DIST_CLI)) throw new Error(`${DIST_CLI} is missing: run npm run build first`);
   const started = performance.now();
   const command = options.shellPrefix ? '/bin/sh' : process.execPath;
-  const argv = options.shellPrefix ? ['-c', `${options.shellPrefix} && exec "$0" "$@"`, process.execPath, DIST_CLI, ...args] : [DIST_CLI, ...args];
+  const argv = options.shellPrefix
+    ? ['-c', `${options.shellPrefix} && exec "$0" "$@"`, process.execPath, DIST_CLI, ...args]
+    : [DIST_CLI, ...args];
   const child = spawn(command, argv, {
     cwd: options.cwd,
     env: { ...process.env, CI: '1', ...options.env },
@@ -226,7 +238,12 @@ export async function runInProcess(
 ): Promise<RunSummary> {
   const env = { ...process.env, DQM_PLAYGROUND_URL: options.url, DQM_PLAYGROUND_TOKEN: options.token };
   const loaded = await loadPipeline(file, { env });
-  return runPipeline(loaded, { logger: options.logger ?? captureLogger([], 'info'), env, outDir: options.outDir, resume: options.resume });
+  return runPipeline(loaded, {
+    logger: options.logger ?? captureLogger([], 'info'),
+    env,
+    outDir: options.outDir,
+    resume: options.resume,
+  });
 }
 
 // One DuckDB connection per test file: concurrent tests take turns on it.
@@ -256,13 +273,20 @@ export interface PartitionChecksum {
  */
 export async function datasetChecksums(root: string, partitionBy: string[] = ['run']): Promise<PartitionChecksum[]> {
   const glob = sqlString(join(root, '**', '*.parquet'));
-  const key = partitionBy.length ? `concat_ws('/', ${partitionBy.map((c) => `'${c}=' || CAST(${c} AS VARCHAR)`).join(', ')})` : `'all'`;
+  const key = partitionBy.length
+    ? `concat_ws('/', ${partitionBy.map((c) => `'${c}=' || CAST(${c} AS VARCHAR)`).join(', ')})`
+    : `'all'`;
   const { rows } = await duck(
     `SELECT ${key} AS partition, count(*) AS rows, count(DISTINCT id) AS ids, md5(string_agg(h, ',' ORDER BY h)) AS checksum
      FROM (SELECT *, md5(CAST(t AS VARCHAR)) AS h FROM read_parquet(${glob}, hive_partitioning = ${partitionBy.length > 0}) t)
      GROUP BY 1 ORDER BY 1`,
   );
-  return rows.map((r) => ({ partition: String(r.partition), rows: Number(r.rows), ids: Number(r.ids), checksum: String(r.checksum) }));
+  return rows.map((r) => ({
+    partition: String(r.partition),
+    rows: Number(r.rows),
+    ids: Number(r.ids),
+    checksum: String(r.checksum),
+  }));
 }
 
 /** Every regular file under `root` (hidden ones included), relative and `/`-separated, sorted. */
@@ -304,7 +328,8 @@ export async function datasetViolations(root: string): Promise<string[]> {
   const problems: string[] = [];
   const visible = await visibleDataFiles(root);
   for (const path of visible) {
-    if (!/(^|\/)part-([A-Za-z0-9]+-)?[0-9a-f]{12}-\d{5}\.parquet$/.test(path)) problems.push(`unexpected visible file ${path}`);
+    if (!/(^|\/)part-([A-Za-z0-9]+-)?[0-9a-f]{12}-\d{5}\.parquet$/.test(path))
+      problems.push(`unexpected visible file ${path}`);
     try {
       // A partial file has no valid footer: reading the row count from it fails.
       await duck(`SELECT count(*) AS n FROM read_parquet(${sqlString(join(root, path))})`);
@@ -315,13 +340,18 @@ export async function datasetViolations(root: string): Promise<string[]> {
   if (existsSync(join(root, '.dqm-export', '_SUCCESS'))) {
     if (!existsSync(join(root, '.dqm-export', 'manifest.json'))) problems.push('_SUCCESS without manifest.json');
     else {
-      const manifest = JSON.parse(await readFile(join(root, '.dqm-export', 'manifest.json'), 'utf8')) as { files: { path: string; bytes: number; sha256: string }[]; rows: number };
+      const manifest = JSON.parse(await readFile(join(root, '.dqm-export', 'manifest.json'), 'utf8')) as {
+        files: { path: string; bytes: number; sha256: string }[];
+        rows: number;
+      };
       const listed = manifest.files.map((f) => f.path).sort();
-      if (JSON.stringify(listed) !== JSON.stringify(visible)) problems.push(`manifest lists ${listed.length} files, ${visible.length} visible`);
+      if (JSON.stringify(listed) !== JSON.stringify(visible))
+        problems.push(`manifest lists ${listed.length} files, ${visible.length} visible`);
       for (const f of manifest.files) {
         if (!existsSync(join(root, f.path))) continue;
         const bytes = await readFile(join(root, f.path));
-        if (bytes.length !== f.bytes || sha256(bytes) !== f.sha256) problems.push(`${f.path} differs from its manifest entry`);
+        if (bytes.length !== f.bytes || sha256(bytes) !== f.sha256)
+          problems.push(`${f.path} differs from its manifest entry`);
       }
     }
   }

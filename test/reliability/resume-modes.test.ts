@@ -53,30 +53,40 @@ async function snapshot(root: string): Promise<string[]> {
 }
 
 describe('resume after a finished stream', () => {
-  it.each(['error', 'overwrite', 'append'] as const)('mode %s: the finished stream is kept, the interrupted one completed', async (mode) => {
-    const dir = await tempDir();
-    const file = await writePipeline(dir, pipelineYaml(HISTOGRAM_STREAMS.map((s) => ({ ...s, mode }))));
-    const opts = { url: server.url, token: server.userToken, outDir: join(dir, 'out') };
-    await runInProcess(file, opts);
-    const clean = { h1d: await datasetChecksums(join(dir, 'out', 'h1d')), h2d: await datasetChecksums(join(dir, 'out', 'h2d')) };
-    await interrupt(join(dir, 'out', 'h2d'));
-    const h1dBefore = await snapshot(join(dir, 'out', 'h1d'));
+  it.each(['error', 'overwrite', 'append'] as const)(
+    'mode %s: the finished stream is kept, the interrupted one completed',
+    async (mode) => {
+      const dir = await tempDir();
+      const file = await writePipeline(dir, pipelineYaml(HISTOGRAM_STREAMS.map((s) => ({ ...s, mode }))));
+      const opts = { url: server.url, token: server.userToken, outDir: join(dir, 'out') };
+      await runInProcess(file, opts);
+      const clean = {
+        h1d: await datasetChecksums(join(dir, 'out', 'h1d')),
+        h2d: await datasetChecksums(join(dir, 'out', 'h2d')),
+      };
+      await interrupt(join(dir, 'out', 'h2d'));
+      const h1dBefore = await snapshot(join(dir, 'out', 'h1d'));
 
-    const summary = await runInProcess(file, { ...opts, resume: true });
-    expect(summary.streams[0].slicesSkipped).toBe(summary.streams[0].slices);
-    expect(summary.streams[1].slicesSkipped).toBe(summary.streams[1].slices - 1);
-    expect(await snapshot(join(dir, 'out', 'h1d'))).toEqual(h1dBefore);
-    for (const s of ['h1d', 'h2d'] as const) {
-      expect(await completeDatasetViolations(join(dir, 'out', s))).toEqual([]);
-      expect(await datasetChecksums(join(dir, 'out', s))).toEqual(clean[s]);
-    }
-  });
+      const summary = await runInProcess(file, { ...opts, resume: true });
+      expect(summary.streams[0].slicesSkipped).toBe(summary.streams[0].slices);
+      expect(summary.streams[1].slicesSkipped).toBe(summary.streams[1].slices - 1);
+      expect(await snapshot(join(dir, 'out', 'h1d'))).toEqual(h1dBefore);
+      for (const s of ['h1d', 'h2d'] as const) {
+        expect(await completeDatasetViolations(join(dir, 'out', s))).toEqual([]);
+        expect(await datasetChecksums(join(dir, 'out', s))).toEqual(clean[s]);
+      }
+    },
+  );
 });
 
 describe('append', () => {
   it('a second run adds files next to the first, and the manifest lists exactly the files on disk', async () => {
     const dir = await tempDir();
-    const stream = { ...HISTOGRAM_STREAMS[1], mode: 'append' as const, filters: '{lumisection__run__run_number: 320000}' };
+    const stream = {
+      ...HISTOGRAM_STREAMS[1],
+      mode: 'append' as const,
+      filters: '{lumisection__run__run_number: 320000}',
+    };
     const file = await writePipeline(dir, pipelineYaml([stream]));
     const opts = { url: server.url, token: server.userToken, outDir: join(dir, 'out') };
     const root = join(dir, 'out', 'h2d');
@@ -94,7 +104,11 @@ describe('append', () => {
 
   it('appends to a dataset written by version 0.1 (manifest.json and _SUCCESS at the top), moving them under .dqm-export/', async () => {
     const dir = await tempDir();
-    const stream = { ...HISTOGRAM_STREAMS[1], mode: 'append' as const, filters: '{lumisection__run__run_number: 320000}' };
+    const stream = {
+      ...HISTOGRAM_STREAMS[1],
+      mode: 'append' as const,
+      filters: '{lumisection__run__run_number: 320000}',
+    };
     const file = await writePipeline(dir, pipelineYaml([stream]));
     const opts = { url: server.url, token: server.userToken, outDir: join(dir, 'out') };
     const root = join(dir, 'out', 'h2d');
@@ -105,7 +119,9 @@ describe('append', () => {
     await runInProcess(file, opts);
     expect(await completeDatasetViolations(root)).toEqual([]);
     expect(existsSync(join(root, 'manifest.json')) || existsSync(join(root, '_SUCCESS'))).toBe(false);
-    const manifest = JSON.parse(await readFile(join(root, '.dqm-export', 'manifest.json'), 'utf8')) as { files: { path: string }[] };
+    const manifest = JSON.parse(await readFile(join(root, '.dqm-export', 'manifest.json'), 'utf8')) as {
+      files: { path: string }[];
+    };
     expect(manifest.files).toHaveLength(2 * firstFiles.length);
     for (const f of firstFiles) expect(manifest.files.map((x) => x.path)).toContain(f);
   });
@@ -114,19 +130,29 @@ describe('append', () => {
     // One valid and one bad record (3 values for 4 bins) per run; the second run serves new ids.
     let round = 0;
     const scripted = await startScriptedServer((_req, url) => {
-      if (url.pathname === '/api/runs/') return { status: 200, body: envelope([{ run_number: 315705, date: '2018-04-20T00:00:00Z' }]) };
+      if (url.pathname === '/api/runs/')
+        return { status: 200, body: envelope([{ run_number: 315705, date: '2018-04-20T00:00:00Z' }]) };
       const base = round * 10;
       return { status: 200, body: envelope([histogram1d(base + 1), histogram1d(base + 2, { data: [1.0, 2.0, 3.0] })]) };
     });
     try {
       const dir = await tempDir();
-      const file = await writePipeline(dir, pipelineYaml([{ name: 'h1d', endpoint: 'lumisection_histograms_1d', slice: '{by: none}', mode: 'append' }]));
+      const file = await writePipeline(
+        dir,
+        pipelineYaml([{ name: 'h1d', endpoint: 'lumisection_histograms_1d', slice: '{by: none}', mode: 'append' }]),
+      );
       const root = join(dir, 'out', 'h1d');
       const seen: string[] = [];
       for (round = 0; round < 2; round++) {
-        const summary = await runInProcess(file, { url: scripted.url, token: 'x'.repeat(40), outDir: join(dir, 'out') });
+        const summary = await runInProcess(file, {
+          url: scripted.url,
+          token: 'x'.repeat(40),
+          outDir: join(dir, 'out'),
+        });
         expect(summary.exitCode).toBe(3);
-        const manifest = JSON.parse(await readFile(join(root, '.dqm-export', 'manifest.json'), 'utf8')) as { rejects: { count: number; file: string } };
+        const manifest = JSON.parse(await readFile(join(root, '.dqm-export', 'manifest.json'), 'utf8')) as {
+          rejects: { count: number; file: string };
+        };
         expect(manifest.rejects.count).toBe(1);
         const lines = (await readFile(join(root, manifest.rejects.file), 'utf8')).trim().split('\n');
         expect(lines.map((l) => JSON.parse(l).id)).toEqual([round * 10 + 2]);
@@ -141,20 +167,24 @@ describe('append', () => {
 });
 
 describe('a run that committed nothing', () => {
-  it.each(['error', 'overwrite', 'append'] as const)('mode %s: a wrong token, then the right one, runs without --resume', async (mode) => {
-    const dir = await tempDir();
-    // Unsliced list streams: no planning request, so the refused request is the stream's first, after its journal started.
-    const streams = [
-      { name: 'runs', endpoint: 'runs', mode },
-      { name: 'ls', endpoint: 'lumisections', mode },
-    ];
-    const file = await writePipeline(dir, pipelineYaml(streams));
-    const out = join(dir, 'out');
-    await expect(runInProcess(file, { url: server.url, token: 'tok-wrong-0123456789', outDir: out })).rejects.toMatchObject({ code: 'E_AUTH_UNAUTHORIZED' });
-    expect(existsSync(join(out, 'runs', '.dqm-export', 'journal.jsonl'))).toBe(true);
-    const summary = await runInProcess(file, { url: server.url, token: server.userToken, outDir: out });
-    expect(summary.streams.map((s) => s.slicesSkipped)).toEqual([0, 0]);
-    for (const name of ['runs', 'ls']) expect(await completeDatasetViolations(join(out, name)), name).toEqual([]);
-  });
+  it.each(['error', 'overwrite', 'append'] as const)(
+    'mode %s: a wrong token, then the right one, runs without --resume',
+    async (mode) => {
+      const dir = await tempDir();
+      // Unsliced list streams: no planning request, so the refused request is the stream's first, after its journal started.
+      const streams = [
+        { name: 'runs', endpoint: 'runs', mode },
+        { name: 'ls', endpoint: 'lumisections', mode },
+      ];
+      const file = await writePipeline(dir, pipelineYaml(streams));
+      const out = join(dir, 'out');
+      await expect(
+        runInProcess(file, { url: server.url, token: 'tok-wrong-0123456789', outDir: out }),
+      ).rejects.toMatchObject({ code: 'E_AUTH_UNAUTHORIZED' });
+      expect(existsSync(join(out, 'runs', '.dqm-export', 'journal.jsonl'))).toBe(true);
+      const summary = await runInProcess(file, { url: server.url, token: server.userToken, outDir: out });
+      expect(summary.streams.map((s) => s.slicesSkipped)).toEqual([0, 0]);
+      for (const name of ['runs', 'ls']) expect(await completeDatasetViolations(join(out, name)), name).toEqual([]);
+    },
+  );
 });
-

@@ -35,12 +35,19 @@ export interface ScriptedServerOptions {
 }
 
 /** Starts a scripted server (for replies the embedded DQM server cannot produce). */
-export async function startScriptedServer(handle: (req: IncomingMessage, url: URL) => ScriptedReply, options: ScriptedServerOptions = {}): Promise<ScriptedServer> {
+export async function startScriptedServer(
+  handle: (req: IncomingMessage, url: URL) => ScriptedReply,
+  options: ScriptedServerOptions = {},
+): Promise<ScriptedServer> {
   const sockets = new Set<Socket>();
   const requests: ScriptedServer['requests'] = [];
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    requests.push({ method: req.method ?? 'GET', path: url.pathname + url.search, authorization: req.headers.authorization });
+    requests.push({
+      method: req.method ?? 'GET',
+      path: url.pathname + url.search,
+      authorization: req.headers.authorization,
+    });
     const reply = handle(req, url);
     if (reply === 'hang') return;
     if (reply === 'destroy') {
@@ -48,12 +55,19 @@ export async function startScriptedServer(handle: (req: IncomingMessage, url: UR
       return;
     }
     if ('stallAfter' in reply) {
-      res.writeHead(reply.status ?? 200, { 'Content-Type': 'application/json', 'Content-Length': String(reply.stallAfter.length + 1000) });
+      res.writeHead(reply.status ?? 200, {
+        'Content-Type': 'application/json',
+        'Content-Length': String(reply.stallAfter.length + 1000),
+      });
       res.write(reply.stallAfter);
       return;
     }
     const body = typeof reply.body === 'string' ? Buffer.from(reply.body) : reply.body;
-    res.writeHead(reply.status, { 'Content-Type': 'application/json', ...reply.headers, 'Content-Length': String(body.length) });
+    res.writeHead(reply.status, {
+      'Content-Type': 'application/json',
+      ...reply.headers,
+      'Content-Length': String(body.length),
+    });
     res.end(body);
   };
   const server: Server = options.tls ? createHttpsServer(options.tls, listener) : createServer(listener);
@@ -78,7 +92,14 @@ export async function startScriptedServer(handle: (req: IncomingMessage, url: UR
 
 /** A list envelope as the real server sends it (`total`, `per_page` 50). */
 export function envelope(results: unknown[], total = results.length): string {
-  return JSON.stringify({ next: null, previous: null, total, per_page: 50, total_pages: Math.round((total / 50) * 10) / 10, results });
+  return JSON.stringify({
+    next: null,
+    previous: null,
+    total,
+    per_page: 50,
+    total_pages: Math.round((total / 50) * 10) / 10,
+    results,
+  });
 }
 
 /** A 1D histogram record as the real server sends it. */
@@ -99,7 +120,12 @@ export function histogram1d(id: number, overrides: Record<string, unknown> = {})
 }
 
 /** A 2D histogram record (`y_bin` rows of `x_bin` values). */
-export function histogram2d(id: number, x: number, y: number, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+export function histogram2d(
+  id: number,
+  x: number,
+  y: number,
+  overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     id,
     run: 315705,

@@ -46,7 +46,17 @@ describe('the token never leaves the process', () => {
   it('a whole run with faults, at trace level with --verbose, logs to stderr then to a file', async () => {
     const dir = await tempDir('dqm-secret-');
     await writeCsvData(dir, { runs: 2, ls: 6, titles: 2, x1: 10, x2: 6, y2: 4 });
-    const server = await startServer({ port: 0, dataDirs: [dir], userToken: TOKEN, pageSize: 4, failRate: 0.2, resetRate: 0.05, truncateRate: 0.05, shuffle: true, seed: 11 });
+    const server = await startServer({
+      port: 0,
+      dataDirs: [dir],
+      userToken: TOKEN,
+      pageSize: 4,
+      failRate: 0.2,
+      resetRate: 0.05,
+      truncateRate: 0.05,
+      shuffle: true,
+      seed: 11,
+    });
     try {
       const pipeline = await writePipeline(dir, pipelineYaml(HISTOGRAM_STREAMS));
       const env = { DQM_PLAYGROUND_URL: server.url, DQM_PLAYGROUND_TOKEN: TOKEN };
@@ -65,7 +75,14 @@ describe('the token never leaves the process', () => {
 
       // What was grepped: logs, journals, manifests, markers and data files of both streams.
       const files = await listFiles(dir);
-      for (const expected of ['logs/run.log', 'h1d/.dqm-export/journal.jsonl', 'h1d/.dqm-export/manifest.json', 'h1d/.dqm-export/_SUCCESS', 'h2d/.dqm-export/manifest.json']) expect(files).toContain(expected);
+      for (const expected of [
+        'logs/run.log',
+        'h1d/.dqm-export/journal.jsonl',
+        'h1d/.dqm-export/manifest.json',
+        'h1d/.dqm-export/_SUCCESS',
+        'h2d/.dqm-export/manifest.json',
+      ])
+        expect(files).toContain(expected);
       const parquet = files.filter((p) => p.endsWith('.parquet'));
       expect(parquet.length).toBeGreaterThan(0);
       for (const p of parquet) {
@@ -81,10 +98,22 @@ describe('the token never leaves the process', () => {
   it('rejected records: the rejects file and summary hold no token', async () => {
     const dir = await tempDir('dqm-secret-');
     const records = [histogram1d(1), histogram1d(2, { data: [1.0, 'x', 3.0, 4.0] }), histogram1d(3)];
-    const server = await startScriptedServer((_req, url) => (url.pathname === '/api/lumisection_histograms_1d/' ? { status: 200, body: envelope(records) } : { status: 404, body: '{}' }));
+    const server = await startScriptedServer((_req, url) =>
+      url.pathname === '/api/lumisection_histograms_1d/'
+        ? { status: 200, body: envelope(records) }
+        : { status: 404, body: '{}' },
+    );
     try {
-      const pipeline = await writePipeline(dir, pipelineYaml([{ name: 'h1d', endpoint: 'lumisection_histograms_1d', slice: '{by: none}' }], { url: server.url, retries: 1 }));
-      const run = await runCli(['run', pipeline, ...VERBOSE, '--log-file', join(dir, 'run.log')], { env: { DQM_PLAYGROUND_TOKEN: TOKEN } });
+      const pipeline = await writePipeline(
+        dir,
+        pipelineYaml([{ name: 'h1d', endpoint: 'lumisection_histograms_1d', slice: '{by: none}' }], {
+          url: server.url,
+          retries: 1,
+        }),
+      );
+      const run = await runCli(['run', pipeline, ...VERBOSE, '--log-file', join(dir, 'run.log')], {
+        env: { DQM_PLAYGROUND_TOKEN: TOKEN },
+      });
       expect(run.code, run.stderr).toBe(3);
       expect(existsSync(join(dir, 'h1d', '.dqm-export', 'rejects.jsonl'))).toBe(true);
       expect(server.requests.every((r) => r.authorization === `Token ${TOKEN}`)).toBe(true);
@@ -96,13 +125,29 @@ describe('the token never leaves the process', () => {
 
   // Servers that echo the Authorization header they received (as debug pages and careless APIs do).
   const echoes: { name: string; code: string; reply: (authorization: string) => ScriptedReply }[] = [
-    { name: '401 detail', code: 'E_AUTH_UNAUTHORIZED', reply: (a) => ({ status: 401, body: JSON.stringify({ detail: `Invalid token: ${a}` }) }) },
-    { name: '403 detail', code: 'E_AUTH_FORBIDDEN', reply: (a) => ({ status: 403, body: JSON.stringify({ detail: `${a} may not read this` }) }) },
-    { name: '400 field error', code: 'E_HTTP_400', reply: (a) => ({ status: 400, body: JSON.stringify({ authorization: [`${a} is malformed`] }) }) },
+    {
+      name: '401 detail',
+      code: 'E_AUTH_UNAUTHORIZED',
+      reply: (a) => ({ status: 401, body: JSON.stringify({ detail: `Invalid token: ${a}` }) }),
+    },
+    {
+      name: '403 detail',
+      code: 'E_AUTH_FORBIDDEN',
+      reply: (a) => ({ status: 403, body: JSON.stringify({ detail: `${a} may not read this` }) }),
+    },
+    {
+      name: '400 field error',
+      code: 'E_HTTP_400',
+      reply: (a) => ({ status: 400, body: JSON.stringify({ authorization: [`${a} is malformed`] }) }),
+    },
     {
       name: '500 debug page listing the headers',
       code: 'E_HTTP_500',
-      reply: (a) => ({ status: 500, headers: { 'Content-Type': 'text/plain' }, body: `Internal Server Error\nHTTP_AUTHORIZATION = '${a}'\nTraceback ...` }),
+      reply: (a) => ({
+        status: 500,
+        headers: { 'Content-Type': 'text/plain' },
+        body: `Internal Server Error\nHTTP_AUTHORIZATION = '${a}'\nTraceback ...`,
+      }),
     },
   ];
 
@@ -112,7 +157,9 @@ describe('the token never leaves the process', () => {
       const server = await startScriptedServer((req) => echo.reply(String(req.headers.authorization)));
       try {
         const pipeline = await writePipeline(dir, pipelineYaml(HISTOGRAM_STREAMS, { url: server.url, retries: 1 }));
-        const run = await runCli(['run', pipeline, ...VERBOSE, '--log-file', join(dir, 'run.log')], { env: { DQM_PLAYGROUND_TOKEN: TOKEN } });
+        const run = await runCli(['run', pipeline, ...VERBOSE, '--log-file', join(dir, 'run.log')], {
+          env: { DQM_PLAYGROUND_TOKEN: TOKEN },
+        });
         expect(run.code, run.stderr).toBe(1);
         expect(errorLine(run.stderr)?.code, run.stderr).toBe(echo.code);
         // --verbose printed the context and a stack trace, and the server did send the token back.
@@ -127,7 +174,13 @@ describe('the token never leaves the process', () => {
 
   it('the token variable where a number belongs: the config error shows no value', async () => {
     const dir = await tempDir('dqm-secret-');
-    const pipeline = await writePipeline(dir, pipelineYaml(HISTOGRAM_STREAMS, { url: 'http://127.0.0.1:9' }).replace('concurrency: 8', 'concurrency: ${DQM_PLAYGROUND_TOKEN}'));
+    const pipeline = await writePipeline(
+      dir,
+      pipelineYaml(HISTOGRAM_STREAMS, { url: 'http://127.0.0.1:9' }).replace(
+        'concurrency: 8',
+        'concurrency: ${DQM_PLAYGROUND_TOKEN}',
+      ),
+    );
     const run = await runCli(['run', pipeline, ...VERBOSE], { env: { DQM_PLAYGROUND_TOKEN: TOKEN } });
     expect(run.code).toBe(2);
     expect(errorLine(run.stderr)?.code).toBe('E_CONFIG_INVALID');

@@ -55,7 +55,10 @@ async function freePort(): Promise<number> {
 async function failedRun(url: string, token = 'tok-server-gone-0123456789') {
   const dir = await tempDir();
   const pipeline = await writePipeline(dir, pipelineYaml(HISTOGRAM_STREAMS, { ...QUICK_SOURCE, url }));
-  const res = await runCli(['run', pipeline, '--log-level', 'silent'], { env: { DQM_PLAYGROUND_TOKEN: token }, timeoutMs: HANG_BOUND_MS });
+  const res = await runCli(['run', pipeline, '--log-level', 'silent'], {
+    env: { DQM_PLAYGROUND_TOKEN: token },
+    timeoutMs: HANG_BOUND_MS,
+  });
   expect(res.hung, 'the run did not end on its own').toBe(false);
   expect(res.code).not.toBe(0);
   expect(res.signal).toBeNull();
@@ -75,7 +78,10 @@ async function failedRun(url: string, token = 'tok-server-gone-0123456789') {
  * An HTTP front for `upstream` that dies (stops listening, drops every connection) at the first
  * request for which `dead()` is true, as a server that goes away does; `port` is then free again.
  */
-async function startDyingFront(upstream: string, dead: () => boolean): Promise<{ url: string; port: number; died: () => boolean; close: () => Promise<void> }> {
+async function startDyingFront(
+  upstream: string,
+  dead: () => boolean,
+): Promise<{ url: string; port: number; died: () => boolean; close: () => Promise<void> }> {
   const sockets = new Set<Socket>();
   let died = false;
   const server = createHttpServer((req, res) => {
@@ -91,10 +97,16 @@ async function startDyingFront(upstream: string, dead: () => boolean): Promise<{
       const headers = { ...req.headers };
       delete headers.host;
       delete headers.connection;
-      request(upstream + req.url, { method: req.method as 'GET', headers, body: chunks.length > 0 ? Buffer.concat(chunks) : undefined })
+      request(upstream + req.url, {
+        method: req.method as 'GET',
+        headers,
+        body: chunks.length > 0 ? Buffer.concat(chunks) : undefined,
+      })
         .then(async (up) => {
           const body = Buffer.from(await up.body.arrayBuffer());
-          const out = Object.fromEntries(Object.entries(up.headers).filter(([k]) => !['connection', 'keep-alive', 'transfer-encoding'].includes(k)));
+          const out = Object.fromEntries(
+            Object.entries(up.headers).filter(([k]) => !['connection', 'keep-alive', 'transfer-encoding'].includes(k)),
+          );
           res.writeHead(up.statusCode, out).end(body);
         })
         .catch(() => res.destroy());
@@ -185,7 +197,11 @@ describe('server gone', () => {
     const pipeline = await writePipeline(dir, pipelineYaml(HISTOGRAM_STREAMS, { ...QUICK_SOURCE, concurrency: 2 }));
     const journalPath = join(dir, 'h1d', '.dqm-export', 'journal.jsonl');
     const committedLines = (): string[] =>
-      existsSync(journalPath) ? readFileSync(journalPath, 'utf8').split('\n').filter((l) => l.includes('"type":"slice"')) : [];
+      existsSync(journalPath)
+        ? readFileSync(journalPath, 'utf8')
+            .split('\n')
+            .filter((l) => l.includes('"type":"slice"'))
+        : [];
     // The server goes away at the first request after the first slice of h1d is committed: the
     // front checks the journal on every request, so no timing decides whether the run outruns it.
     const front = await startDyingFront(upstream.url, () => committedLines().length > 0);
@@ -198,13 +214,19 @@ describe('server gone', () => {
       await front.close();
       await upstream.close();
     }
-    expect(front.died(), 'the server was never stopped: the run finished without a request after its first commit').toBe(true);
+    expect(
+      front.died(),
+      'the server was never stopped: the run finished without a request after its first commit',
+    ).toBe(true);
     expect(res.hung).toBe(false);
     expect(res.code, res.stderr).toBe(1);
     expect(['E_NETWORK', 'E_TRUNCATED']).toContain(errorLine(res.stderr)?.code);
     expect(res.stderr.trim().split('\n')).toHaveLength(1);
     // The journal is whole: every line parses, the committed slices are there, nothing says done.
-    const journal = (await readFile(journalPath, 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string });
+    const journal = (await readFile(journalPath, 'utf8'))
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { type: string });
     expect(journal[0].type).toBe('start');
     expect(journal.some((e) => e.type === 'done')).toBe(false);
     const committed = journal.filter((e) => e.type === 'slice').length;
@@ -216,7 +238,10 @@ describe('server gone', () => {
 
     const server = await startServer({ ...options, port });
     try {
-      const resumed = await runCli(['run', pipeline, '--resume', '--log-level', 'silent'], { env, timeoutMs: HANG_BOUND_MS });
+      const resumed = await runCli(['run', pipeline, '--resume', '--log-level', 'silent'], {
+        env,
+        timeoutMs: HANG_BOUND_MS,
+      });
       expect(resumed.code, resumed.stderr).toBe(0);
       const summary = JSON.parse(resumed.stdout.trim().split('\n').pop()!) as { streams: { slicesSkipped: number }[] };
       expect(summary.streams[0].slicesSkipped).toBe(committed);
@@ -224,7 +249,9 @@ describe('server gone', () => {
         expect(await completeDatasetViolations(join(dir, name))).toEqual([]);
         expect(await datasetChecksums(join(dir, name))).toEqual(reference[name]);
       }
-      expect((await listFiles(join(dir, 'h1d'))).filter((p) => p.startsWith('.dqm-export/')).sort()).toContain('.dqm-export/journal.jsonl');
+      expect((await listFiles(join(dir, 'h1d'))).filter((p) => p.startsWith('.dqm-export/')).sort()).toContain(
+        '.dqm-export/journal.jsonl',
+      );
     } finally {
       await server.close();
     }
@@ -243,7 +270,9 @@ describe('server gone', () => {
       await server.close();
     }
     const gone = `http://127.0.0.1:${await freePort()}`;
-    await expect(runInProcess(pipeline, { url: gone, token: 'tok-overwrite-0123456789', outDir: dir })).rejects.toMatchObject({ code: 'E_NETWORK' });
+    await expect(
+      runInProcess(pipeline, { url: gone, token: 'tok-overwrite-0123456789', outDir: dir }),
+    ).rejects.toMatchObject({ code: 'E_NETWORK' });
     expect((await listFiles(join(dir, 'h1d'))).filter((p) => !p.startsWith('.dqm-export/'))).toEqual([]);
   });
 });

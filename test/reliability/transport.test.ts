@@ -25,7 +25,13 @@ import {
   tempDir,
   writePipeline,
 } from './helpers.js';
-import { envelope, histogram1d, startScriptedServer, type ScriptedReply, type ScriptedServer } from './scripted-server.js';
+import {
+  envelope,
+  histogram1d,
+  startScriptedServer,
+  type ScriptedReply,
+  type ScriptedServer,
+} from './scripted-server.js';
 
 const TLS = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'tls');
 const TOKEN = 'tok-transport-0123456789';
@@ -33,7 +39,9 @@ const RECORDS = [histogram1d(1), histogram1d(2), histogram1d(3)];
 const STREAM = [{ name: 'h1d', endpoint: 'lumisection_histograms_1d', slice: '{by: none}' }];
 
 function answer(_req: unknown, url: URL): ScriptedReply {
-  return url.pathname === '/api/lumisection_histograms_1d/' ? { status: 200, body: envelope(RECORDS) } : { status: 404, body: '{"detail": "Not found."}' };
+  return url.pathname === '/api/lumisection_histograms_1d/'
+    ? { status: 200, body: envelope(RECORDS) }
+    : { status: 404, body: '{"detail": "Not found."}' };
 }
 
 /** A non-loopback IPv4 address of this machine, or 0.0.0.0 (not loopback by name, yet reaches a local listener). */
@@ -52,7 +60,9 @@ afterAll(async () => {
 describe('TLS is verified by default', () => {
   let server: ScriptedServer;
   beforeAll(async () => {
-    server = await startScriptedServer(answer, { tls: { key: readFileSync(join(TLS, 'server.key'), 'utf8'), cert: readFileSync(join(TLS, 'server.pem'), 'utf8') } });
+    server = await startScriptedServer(answer, {
+      tls: { key: readFileSync(join(TLS, 'server.key'), 'utf8'), cert: readFileSync(join(TLS, 'server.pem'), 'utf8') },
+    });
   });
   afterAll(() => server?.close());
 
@@ -64,7 +74,9 @@ describe('TLS is verified by default', () => {
       text = text.replace('  retries: 1', '  retries: 1\n  ca_file: site-ca.pem');
     }
     const pipeline = await writePipeline(dir, text);
-    const res = await runCli(['run', pipeline, '--log-level', 'silent', ...extra], { env: { DQM_PLAYGROUND_TOKEN: TOKEN } });
+    const res = await runCli(['run', pipeline, '--log-level', 'silent', ...extra], {
+      env: { DQM_PLAYGROUND_TOKEN: TOKEN },
+    });
     return { ...res, dir };
   }
 
@@ -124,7 +136,9 @@ describe('plain http needs loopback or --allow-insecure-http', () => {
   it('allowed with --allow-insecure-http: the export runs and is complete', async () => {
     const dir = await tempDir('dqm-http-');
     const pipeline = await writePipeline(dir, pipelineYaml(STREAM, { url, retries: 1 }));
-    const res = await runCli(['run', pipeline, '--log-level', 'silent', '--allow-insecure-http'], { env: { DQM_PLAYGROUND_TOKEN: TOKEN } });
+    const res = await runCli(['run', pipeline, '--log-level', 'silent', '--allow-insecure-http'], {
+      env: { DQM_PLAYGROUND_TOKEN: TOKEN },
+    });
     expect(res.code, res.stderr).toBe(0);
     expect(server.requests.length).toBeGreaterThan(0);
     expect(await completeDatasetViolations(join(dir, 'h1d'))).toEqual([]);

@@ -62,35 +62,55 @@ describe('filters', () => {
   });
 
   it('entries bounds select by value', async () => {
-    const all = (await apiRequest(server(), '/api/lumisection_histograms_1d/?lumisection__run__run_number=315488')).json as Page;
+    const all = (await apiRequest(server(), '/api/lumisection_histograms_1d/?lumisection__run__run_number=315488'))
+      .json as Page;
     const entries = all.results.map((h) => h.entries as number).sort((a, b) => a - b);
-    expect(await total(`/api/lumisection_histograms_1d/?entries__gte=${entries[4]}&lumisection__run__run_number=315488`)).toBe(5);
-    expect(await total(`/api/lumisection_histograms_1d/?entries__lte=${entries[4]}&lumisection__run__run_number=315488`)).toBe(5);
+    expect(
+      await total(`/api/lumisection_histograms_1d/?entries__gte=${entries[4]}&lumisection__run__run_number=315488`),
+    ).toBe(5);
+    expect(
+      await total(`/api/lumisection_histograms_1d/?entries__lte=${entries[4]}&lumisection__run__run_number=315488`),
+    ).toBe(5);
   });
 
   it('reports every bad filter at once, in the FilterSet order', async () => {
-    const res = await apiRequest(server(), '/api/lumisection_histograms_1d/?title=nope&entries__gte=x&lumisection__run__run_number__gte=y&source_data_file=9');
+    const res = await apiRequest(
+      server(),
+      '/api/lumisection_histograms_1d/?title=nope&entries__gte=x&lumisection__run__run_number__gte=y&source_data_file=9',
+    );
     expect(res.status).toBe(400);
     expect(res.text).toBe(
       '{"lumisection__run__run_number__gte":["Enter a number."],"entries__gte":["Enter a number."],' +
         '"source_data_file":["Select a valid choice. That choice is not one of the available choices."],' +
         '"title":["Select a valid choice. nope is not one of the available choices."]}',
     );
-    expect((await apiRequest(server(), '/api/runs/?date=yesterday')).json).toEqual({ date: ['Enter a valid date/time.'] });
-    expect((await apiRequest(server(), '/api/histogram_data_files/?granularity=x')).json).toEqual({ granularity: ['Select a valid choice. x is not one of the available choices.'] });
+    expect((await apiRequest(server(), '/api/runs/?date=yesterday')).json).toEqual({
+      date: ['Enter a valid date/time.'],
+    });
+    expect((await apiRequest(server(), '/api/histogram_data_files/?granularity=x')).json).toEqual({
+      granularity: ['Select a valid choice. x is not one of the available choices.'],
+    });
     // A 400 wins over the 500 of a bad __in item, and over an invalid page.
-    expect((await apiRequest(server(), '/api/lumisection_histograms_1d/?entries__gte=x&lumisection__ls_number__in=a&page=0')).status).toBe(400);
+    expect(
+      (await apiRequest(server(), '/api/lumisection_histograms_1d/?entries__gte=x&lumisection__ls_number__in=a&page=0'))
+        .status,
+    ).toBe(400);
   });
 
   it('titles are per endpoint', async () => {
-    expect((await apiRequest(server(), '/api/lumisection_histograms_2d/?title=NormalizedHitResiduals_TEC__wheel__1')).status).toBe(400);
+    expect(
+      (await apiRequest(server(), '/api/lumisection_histograms_2d/?title=NormalizedHitResiduals_TEC__wheel__1')).status,
+    ).toBe(400);
     expect(await total('/api/lumisection_histograms_2d/?title=clusterposition_zphi_ontrack_PXLayer_1')).toBe(120);
   });
 
   it('dates filter exactly', async () => {
     const runs = (await apiRequest(server(), '/api/runs/')).json as Page;
     const date = runs.results[1].date as string;
-    expect((await apiRequest(server(), `/api/runs/?date=${encodeURIComponent(date)}`)).json).toMatchObject({ total: 1, results: [runs.results[1]] });
+    expect((await apiRequest(server(), `/api/runs/?date=${encodeURIComponent(date)}`)).json).toMatchObject({
+      total: 1,
+      results: [runs.results[1]],
+    });
   });
 });
 
@@ -108,10 +128,16 @@ describe('routing and methods', () => {
   });
 
   it('405 with DRF messages', async () => {
-    expect((await apiRequest(server(), '/api/runs/315488/', { method: 'DELETE' })).json).toEqual({ detail: 'Method "DELETE" not allowed.' });
-    expect((await apiRequest(server(), '/api/lumisection_histograms_1d/', { method: 'POST', body: {} })).status).toBe(405);
+    expect((await apiRequest(server(), '/api/runs/315488/', { method: 'DELETE' })).json).toEqual({
+      detail: 'Method "DELETE" not allowed.',
+    });
+    expect((await apiRequest(server(), '/api/lumisection_histograms_1d/', { method: 'POST', body: {} })).status).toBe(
+      405,
+    );
     expect((await apiRequest(server(), '/api/', { method: 'POST', body: {} })).status).toBe(405);
-    expect((await apiRequest(server(), '/api/histogram_data_files/discover/', { method: 'POST', body: {} })).status).toBe(405);
+    expect(
+      (await apiRequest(server(), '/api/histogram_data_files/discover/', { method: 'POST', body: {} })).status,
+    ).toBe(405);
   });
 
   it('HEAD has the headers of GET and no body; OPTIONS describes the view', async () => {
@@ -127,20 +153,31 @@ describe('routing and methods', () => {
     expect((await apiRequest(server(), '/api/runs/', { as: { header: 'Token a b' } })).json).toEqual({
       detail: 'Invalid token header. Token string should not contain spaces.',
     });
-    expect((await apiRequest(server(), '/api/runs/', { as: { header: `token ${server().userToken}` } })).status).toBe(200);
+    expect((await apiRequest(server(), '/api/runs/', { as: { header: `token ${server().userToken}` } })).status).toBe(
+      200,
+    );
   });
 });
 
 describe('POST', () => {
   it('validates runs like DRF', async () => {
-    const post = (body: unknown, contentType?: string) => apiRequest(server(), '/api/runs/', { method: 'POST', body, contentType });
+    const post = (body: unknown, contentType?: string) =>
+      apiRequest(server(), '/api/runs/', { method: 'POST', body, contentType });
     expect((await post({})).json).toEqual({ run_number: ['This field is required.'] });
     expect((await post({ run_number: 1.5 })).json).toEqual({ run_number: ['A valid integer is required.'] });
-    expect((await post({ run_number: 3e10 })).json).toEqual({ run_number: ['Ensure this value is less than or equal to 2147483647.'] });
-    expect((await post([1])).json).toEqual({ non_field_errors: ['Invalid data. Expected a dictionary, but got list.'] });
-    expect((await post('{"run_number": ')).json).toEqual({ detail: 'JSON parse error - Expecting value: line 1 column 16 (char 15)' });
+    expect((await post({ run_number: 3e10 })).json).toEqual({
+      run_number: ['Ensure this value is less than or equal to 2147483647.'],
+    });
+    expect((await post([1])).json).toEqual({
+      non_field_errors: ['Invalid data. Expected a dictionary, but got list.'],
+    });
+    expect((await post('{"run_number": ')).json).toEqual({
+      detail: 'JSON parse error - Expecting value: line 1 column 16 (char 15)',
+    });
     expect((await post('run_number=1', 'text/plain')).status).toBe(415);
-    expect((await post('run_number=123456', 'application/x-www-form-urlencoded')).json).toMatchObject({ run_number: 123456 });
+    expect((await post('run_number=123456', 'application/x-www-form-urlencoded')).json).toMatchObject({
+      run_number: 123456,
+    });
     expect((await post({ run_number: '123457' })).status).toBe(201);
   });
 
@@ -148,8 +185,12 @@ describe('POST', () => {
     const post = (body: unknown) => apiRequest(server(), '/api/lumisections/', { method: 'POST', body });
     expect((await post({})).json).toEqual({ run: ['This field is required.'], ls_number: ['This field is required.'] });
     expect((await post({ run: 1, ls_number: 1 })).json).toEqual({ run: ['Invalid pk "1" - object does not exist.'] });
-    expect((await post({ run: 'x', ls_number: 1 })).json).toEqual({ run: ['Incorrect type. Expected pk value, received str.'] });
-    expect((await post({ run: 315488, ls_number: 229 })).json).toEqual({ non_field_errors: ['The fields run, ls_number must make a unique set.'] });
+    expect((await post({ run: 'x', ls_number: 1 })).json).toEqual({
+      run: ['Incorrect type. Expected pk value, received str.'],
+    });
+    expect((await post({ run: 315488, ls_number: 229 })).json).toEqual({
+      non_field_errors: ['The fields run, ls_number must make a unique set.'],
+    });
     const created = await post({ run: 315488, ls_number: 230 });
     expect(created.status).toBe(201);
     expect(created.json).toMatchObject({ run: 315488, ls_number: 230 });
@@ -160,9 +201,13 @@ describe('POST', () => {
     const title = 'NormalizedHitResiduals_TEC__wheel__9';
     expect(await total(`/api/lumisection_histograms_1d/?title=${title}`)).toBe(1);
     const [h] = ((await apiRequest(server(), `/api/lumisection_histograms_1d/?title=${title}`)).json as Page).results;
-    expect((await apiRequest(server(), `/api/lumisection_histograms_1d/${h.id}/`, { method: 'DELETE', as: 'user' })).status).toBe(204);
+    expect(
+      (await apiRequest(server(), `/api/lumisection_histograms_1d/${h.id}/`, { method: 'DELETE', as: 'user' })).status,
+    ).toBe(204);
     expect((await apiRequest(server(), `/api/lumisection_histograms_1d/?title=${title}`)).status).toBe(400);
     expect(await total('/api/lumisection_histograms_1d/')).toBe(248);
-    expect((await apiRequest(server(), '/api/histogram_data_files/1/?_=after-delete')).json).toMatchObject({ lumisection_histograms_1d: 8 });
+    expect((await apiRequest(server(), '/api/histogram_data_files/1/?_=after-delete')).json).toMatchObject({
+      lumisection_histograms_1d: 8,
+    });
   });
 });

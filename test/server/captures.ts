@@ -25,7 +25,10 @@ export const CAPTURE_DIR = join(import.meta.dirname, '..', 'fixtures', 'captures
 export function loadCaptures(): Capture[] {
   return readdirSync(CAPTURE_DIR)
     .filter((f) => /^\d+_.*\.json$/.test(f))
-    .map((file) => ({ file, index: parseInt(file, 10), ...JSON.parse(readFileSync(join(CAPTURE_DIR, file), 'utf8')) }) as Capture)
+    .map(
+      (file) =>
+        ({ file, index: parseInt(file, 10), ...JSON.parse(readFileSync(join(CAPTURE_DIR, file), 'utf8')) }) as Capture,
+    )
     .sort((a, b) => a.index - b.index);
 }
 

@@ -34,11 +34,27 @@ describe('dqm-export serve', () => {
   });
 
   it('--api dials prints the DIALS listening line and serves /api/v1/ with its Bearer token', async () => {
-    const served = await spawnServeCli(['--api', 'dials', '--dials-token', 'dials-from-cli', '--synthetic', 'runs=2,ls=2,titles=1,dim=1,x=5']);
+    const served = await spawnServeCli([
+      '--api',
+      'dials',
+      '--dials-token',
+      'dials-from-cli',
+      '--synthetic',
+      'runs=2,ls=2,titles=1,dim=1,x=5',
+    ]);
     try {
-      const res = await apiRequest(served, '/api/v1/th1/?fields=run_number,ls_number', { as: { header: 'Bearer dials-from-cli' } });
-      expect(res.json).toMatchObject({ next: null, previous: null, results: [{ run_number: 300000, ls_number: 1 }, {}, {}, {}] });
-      expect((await apiRequest(served, '/api/v1/th1/', { as: { header: 'Bearer nope' } })).json).toEqual({ detail: 'Token is invalid or expired', code: 'token_not_valid' });
+      const res = await apiRequest(served, '/api/v1/th1/?fields=run_number,ls_number', {
+        as: { header: 'Bearer dials-from-cli' },
+      });
+      expect(res.json).toMatchObject({
+        next: null,
+        previous: null,
+        results: [{ run_number: 300000, ls_number: 1 }, {}, {}, {}],
+      });
+      expect((await apiRequest(served, '/api/v1/th1/', { as: { header: 'Bearer nope' } })).json).toEqual({
+        detail: 'Token is invalid or expired',
+        code: 'token_not_valid',
+      });
     } finally {
       expect(await served.close('SIGTERM')).toBe(0);
     }

@@ -35,17 +35,28 @@ function failure(id: number): { promise: Promise<void>; resolve: () => void } {
   return entry;
 }
 const failedParse = (id: number): Promise<void> => failure(id).promise;
-const logger = pino({ level: 'warn' }, {
-  write: (line: string) => {
-    const entry = JSON.parse(line) as { msg?: string; id?: number };
-    if (entry.msg === 'parsing failed; the file stays incomplete' && entry.id !== undefined) failure(entry.id).resolve();
+const logger = pino(
+  { level: 'warn' },
+  {
+    write: (line: string) => {
+      const entry = JSON.parse(line) as { msg?: string; id?: number };
+      if (entry.msg === 'parsing failed; the file stays incomplete' && entry.id !== undefined)
+        failure(entry.id).resolve();
+    },
   },
-});
+);
 
 beforeAll(async () => {
   mkdirSync(join(root, 'csv'));
   mkdirSync(join(root, 'csv_bad'));
-  server = await withServer({ dataDirs: [root], manual: true, adminToken: 'ADMIN_TOKEN', userToken: 'USER_TOKEN', dataFileCacheSeconds: CACHE_SECONDS, logger });
+  server = await withServer({
+    dataDirs: [root],
+    manual: true,
+    adminToken: 'ADMIN_TOKEN',
+    userToken: 'USER_TOKEN',
+    dataFileCacheSeconds: CACHE_SECONDS,
+    logger,
+  });
 });
 
 afterAll(async () => {
@@ -55,10 +66,17 @@ afterAll(async () => {
 
 /** The files of the capture session appear (after capture 07 saw none). */
 function copyDataFiles(): void {
-  for (const name of ['ZeroBias_2018A_DataFrame_1D_2.csv', 'ZeroBias_2018A_DataFrame_1D_synthetic.csv', 'ZeroBias_2018A_DataFrame_2D_synthetic.csv']) {
+  for (const name of [
+    'ZeroBias_2018A_DataFrame_1D_2.csv',
+    'ZeroBias_2018A_DataFrame_1D_synthetic.csv',
+    'ZeroBias_2018A_DataFrame_2D_synthetic.csv',
+  ]) {
     copyFileSync(join(SAMPLE_DATA_DIR, name), join(root, 'csv', name));
   }
-  copyFileSync(join(SAMPLE_DATA_DIR, 'ZeroBias_2018A_DataFrame_1D_2.csv'), join(root, 'csv_bad', 'ZeroBias_2018A_DataFrame_1D_2_copy_parsed_as_2D.csv'));
+  copyFileSync(
+    join(SAMPLE_DATA_DIR, 'ZeroBias_2018A_DataFrame_1D_2.csv'),
+    join(root, 'csv_bad', 'ZeroBias_2018A_DataFrame_1D_2_copy_parsed_as_2D.csv'),
+  );
 }
 
 let poll = 0;
@@ -84,7 +102,8 @@ function waitFailed(id: number): Promise<void> {
 
 /** The 59 runs the capture session also POSTed (315252..315842 step 10; 315252 itself is capture 40). */
 async function postOtherRuns(): Promise<void> {
-  for (let run = 315262; run <= 315842; run += 10) expect((await apiRequest(server, '/api/runs/', { method: 'POST', body: { run_number: run } })).status).toBe(201);
+  for (let run = 315262; run <= 315842; run += 10)
+    expect((await apiRequest(server, '/api/runs/', { method: 'POST', body: { run_number: run } })).status).toBe(201);
 }
 
 const before: Record<number, () => Promise<void> | void> = {
@@ -107,7 +126,12 @@ function who(auth: string | null): As {
 
 function send(c: Capture): Promise<ApiResponse> {
   const { method, path, auth, headers, body } = c.request;
-  return apiRequest(server, path, { as: who(auth), method, body: body ?? undefined, contentType: headers['Content-Type'] });
+  return apiRequest(server, path, {
+    as: who(auth),
+    method,
+    body: body ?? undefined,
+    contentType: headers['Content-Type'],
+  });
 }
 
 function expectHeaders(c: Capture, res: ApiResponse): void {
@@ -116,7 +140,8 @@ function expectHeaders(c: Capture, res: ApiResponse): void {
     const key = name.toLowerCase();
     if (['date', 'server', 'content-length'].includes(key)) continue;
     expect(ours[key], `header ${name}`).toBeDefined();
-    if (key === 'expires') expect(Date.parse(String(ours[key])) - Date.parse(String(ours.date))).toBe(CACHE_SECONDS * 1000);
+    if (key === 'expires')
+      expect(Date.parse(String(ours[key])) - Date.parse(String(ours.date))).toBe(CACHE_SECONDS * 1000);
     else if (key === 'cache-control') expect(ours[key]).toBe(`max-age=${CACHE_SECONDS}`);
     else expect(ours[key], `header ${name}`).toBe(value);
   }
@@ -148,7 +173,11 @@ async function expectHistogramPage(c: Capture, res: ApiResponse): Promise<void> 
 }
 
 function isHistogramList(c: Capture): boolean {
-  return c.request.method === 'GET' && /^\/api\/lumisection_histograms_[12]d\/(\?|$)/.test(c.request.path) && c.status === 200;
+  return (
+    c.request.method === 'GET' &&
+    /^\/api\/lumisection_histograms_[12]d\/(\?|$)/.test(c.request.path) &&
+    c.status === 200
+  );
 }
 
 describe('replay of the real server captures', () => {

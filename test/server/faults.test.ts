@@ -40,7 +40,9 @@ describe('--fail-rate', () => {
         out.push(res.status);
         if (res.status === 429) {
           expect(['0', '1']).toContain(res.headers['retry-after']);
-          expect(res.json).toMatchObject({ detail: expect.stringMatching(/^Request was throttled\. Expected available in [01] seconds?\.$/) });
+          expect(res.json).toMatchObject({
+            detail: expect.stringMatching(/^Request was throttled\. Expected available in [01] seconds?\.$/),
+          });
         } else {
           expect(res.headers['content-type']).toBe('text/html');
         }
@@ -85,7 +87,10 @@ describe('--reset-rate and --truncate-rate', () => {
 
   it('HEAD requests are never cut', async () => {
     const s = await serve({ truncateRate: 1 });
-    const res = await request(`${s.url}/api/runs/`, { method: 'HEAD', headers: { Authorization: `Token ${s.adminToken}` } });
+    const res = await request(`${s.url}/api/runs/`, {
+      method: 'HEAD',
+      headers: { Authorization: `Token ${s.adminToken}` },
+    });
     expect(res.statusCode).toBe(200);
     expect(await res.body.text()).toBe('');
   });
@@ -104,7 +109,9 @@ describe('--shuffle', () => {
   it('gives every request its own order, so sequential pages overlap and skip rows', async () => {
     const s = await serve({ shuffle: true, seed: 5 });
     const ids = async (page: number): Promise<number[]> =>
-      ((await apiRequest(s, `/api/lumisection_histograms_2d/?page=${page}`)).json as { results: Array<{ id: number }> }).results.map((h) => h.id);
+      (
+        (await apiRequest(s, `/api/lumisection_histograms_2d/?page=${page}`)).json as { results: Array<{ id: number }> }
+      ).results.map((h) => h.id);
     const first = await ids(1);
     expect(await ids(1)).not.toEqual(first);
     const seen: number[] = [];
@@ -118,7 +125,9 @@ describe('--shuffle', () => {
 
   it('leaves ordered endpoints ordered', async () => {
     const s = await serve({ shuffle: true });
-    const runs = ((await apiRequest(s, '/api/runs/')).json as { results: Array<{ run_number: number }> }).results.map((r) => r.run_number);
+    const runs = ((await apiRequest(s, '/api/runs/')).json as { results: Array<{ run_number: number }> }).results.map(
+      (r) => r.run_number,
+    );
     expect(runs).toEqual([315488, 315705, 315713, 316457]);
   });
 });

@@ -20,7 +20,14 @@ const REAL_1D = 'ZeroBias_2018A_DataFrame_1D_2.csv';
 const SYN_1D = 'ZeroBias_2018A_DataFrame_1D_synthetic.csv';
 const PARSE_1D = { granularity: 'lum', data_dimensionality: 1, file_format: 'csv' };
 
-type DataFile = { id: number; filepath: string; entries_total: number; entries_processed: number; percentage_processed: number; contents: unknown[] };
+type DataFile = {
+  id: number;
+  filepath: string;
+  entries_total: number;
+  entries_processed: number;
+  percentage_processed: number;
+  contents: unknown[];
+};
 let bust = 0;
 async function files(server: Parameters<typeof apiRequest>[0]): Promise<DataFile[]> {
   return ((await apiRequest(server, `/api/histogram_data_files/?_=${bust++}`)).json as { results: DataFile[] }).results;
@@ -33,9 +40,23 @@ describe('manual mode', () => {
     const server = await withServer({ dataDirs: [dir], manual: true, parseDelayMs: 2 });
     try {
       const [before] = await files(server);
-      expect(before).toMatchObject({ id: 1, entries_total: 0, entries_processed: 0, percentage_processed: 0, contents: [] });
+      expect(before).toMatchObject({
+        id: 1,
+        entries_total: 0,
+        entries_processed: 0,
+        percentage_processed: 0,
+        contents: [],
+      });
       expect((await apiRequest(server, '/api/lumisection_histograms_1d/')).json).toMatchObject({ total: 0 });
-      expect((await apiRequest(server, '/api/histogram_data_files/1/start_parsing/', { method: 'POST', body: PARSE_1D, as: 'user' })).status).toBe(202);
+      expect(
+        (
+          await apiRequest(server, '/api/histogram_data_files/1/start_parsing/', {
+            method: 'POST',
+            body: PARSE_1D,
+            as: 'user',
+          })
+        ).status,
+      ).toBe(202);
       const seen: number[] = [];
       for (let i = 0; i < 1000; i++) {
         const [f] = await files(server);
@@ -47,10 +68,15 @@ describe('manual mode', () => {
       expect(seen.some((n) => n > 0 && n < 240)).toBe(true);
       expect(seen).toEqual([...seen].sort((x, y) => x - y));
       const [after] = await files(server);
-      expect(after).toMatchObject({ entries_total: 240, percentage_processed: 100, contents: [{ granularity: 'lum', data_dimensionality: 1 }] });
-      expect((await apiRequest(server, '/api/histogram_data_files/1/start_parsing/', { method: 'POST', body: PARSE_1D })).json).toBe(
-        'HistogramDataFile with pk 1 is already parsed',
-      );
+      expect(after).toMatchObject({
+        entries_total: 240,
+        percentage_processed: 100,
+        contents: [{ granularity: 'lum', data_dimensionality: 1 }],
+      });
+      expect(
+        (await apiRequest(server, '/api/histogram_data_files/1/start_parsing/', { method: 'POST', body: PARSE_1D }))
+          .json,
+      ).toBe('HistogramDataFile with pk 1 is already parsed');
       expect((await apiRequest(server, '/api/runs/')).json).toMatchObject({ total: 3 });
       expect((await apiRequest(server, '/api/lumisections/')).json).toMatchObject({ total: 120 });
     } finally {
@@ -82,17 +108,31 @@ describe('manual mode', () => {
     // The server logs the failed parse: waiting for that line, not for a while, under any load.
     let failed!: () => void;
     const parseFailed = new Promise<void>((resolve) => (failed = resolve));
-    const logger = pino({ level: 'warn' }, { write: (line: string) => void ((JSON.parse(line) as { msg?: string }).msg === 'parsing failed; the file stays incomplete' && failed()) });
+    const logger = pino(
+      { level: 'warn' },
+      {
+        write: (line: string) =>
+          void ((JSON.parse(line) as { msg?: string }).msg === 'parsing failed; the file stays incomplete' && failed()),
+      },
+    );
     const server = await withServer({ dataDirs: [dir], manual: true, logger });
     try {
-      const res = await apiRequest(server, '/api/histogram_data_files/1/start_parsing/', { method: 'POST', body: { ...PARSE_1D, data_dimensionality: 2 } });
+      const res = await apiRequest(server, '/api/histogram_data_files/1/start_parsing/', {
+        method: 'POST',
+        body: { ...PARSE_1D, data_dimensionality: 2 },
+      });
       expect(res.status).toBe(202);
       await parseFailed;
       const [f] = await files(server);
       expect(f).toMatchObject({ entries_total: 9, entries_processed: 0, percentage_processed: 0, contents: [] });
-      expect((await apiRequest(server, '/api/histogram_data_files/?processing_complete=false')).json).toMatchObject({ total: 1 });
+      expect((await apiRequest(server, '/api/histogram_data_files/?processing_complete=false')).json).toMatchObject({
+        total: 1,
+      });
       // A failed file may be parsed again, with the right dimensionality.
-      expect((await apiRequest(server, '/api/histogram_data_files/1/start_parsing/', { method: 'POST', body: PARSE_1D })).status).toBe(202);
+      expect(
+        (await apiRequest(server, '/api/histogram_data_files/1/start_parsing/', { method: 'POST', body: PARSE_1D }))
+          .status,
+      ).toBe(202);
     } finally {
       await server.close();
     }
@@ -105,7 +145,10 @@ describe('malformed data files', () => {
     copyFileSync(join(SAMPLE_DATA_DIR, REAL_1D), join(dir, 'a_good.csv'));
     const header = 'fromrun,fromlumi,hname,metype,histo,entries,Xmax,Xmin,Xbins,Ymax,Ymin,Ybins';
     const row = (ls: number, histo: string): string => `7,${ls},h,3,"${histo}",3,1.0,0.0,1,1,0,1`;
-    writeFileSync(join(dir, 'b_bad_row.csv'), [header, row(1, '[0, 3, 0]'), row(2, '[0, 3'), row(3, '[0, 1, 0]')].join('\n'));
+    writeFileSync(
+      join(dir, 'b_bad_row.csv'),
+      [header, row(1, '[0, 3, 0]'), row(2, '[0, 3'), row(3, '[0, 1, 0]')].join('\n'),
+    );
     writeFileSync(join(dir, 'c_no_header.csv'), 'just,some,columns\n1,2,3\n');
     writeFileSync(join(dir, 'd_empty.csv'), '');
     const server = await withServer({ dataDirs: [dir] });
@@ -117,7 +160,12 @@ describe('malformed data files', () => {
       expect(byName['c_no_header.csv']).toMatchObject({ entries_total: 1, entries_processed: 0, contents: [] });
       expect(byName['d_empty.csv']).toMatchObject({ entries_total: 0, entries_processed: 0 });
       expect((await apiRequest(server, '/api/lumisection_histograms_1d/')).json).toMatchObject({ total: 10 });
-      expect((await apiRequest(server, '/api/lumisection_histograms_1d/10/')).json).toMatchObject({ run: 7, lumisection: 1, data: [3], source_data_file: 2 });
+      expect((await apiRequest(server, '/api/lumisection_histograms_1d/10/')).json).toMatchObject({
+        run: 7,
+        lumisection: 1,
+        data: [3],
+        source_data_file: 2,
+      });
     } finally {
       await server.close();
     }

@@ -29,8 +29,12 @@ describe('rebuildQuery', () => {
       ['page', '3'],
       ['lumisection__run__run_number__in', '1,2'],
     ];
-    expect(rebuildQuery(pairs, 'page', '4')).toBe('foo=x+y&lumisection__run__run_number__in=1%2C2&page=4&title=b&title=a');
-    expect(rebuildQuery(pairs, 'page', undefined)).toBe('foo=x+y&lumisection__run__run_number__in=1%2C2&title=b&title=a');
+    expect(rebuildQuery(pairs, 'page', '4')).toBe(
+      'foo=x+y&lumisection__run__run_number__in=1%2C2&page=4&title=b&title=a',
+    );
+    expect(rebuildQuery(pairs, 'page', undefined)).toBe(
+      'foo=x+y&lumisection__run__run_number__in=1%2C2&title=b&title=a',
+    );
     expect(rebuildQuery([['q', "a/b!*'()~._-"]], 'page', '2')).toBe('page=2&q=a%2Fb%21%2A%27%28%29~._-');
   });
 });
@@ -40,7 +44,9 @@ describe('renderPage', () => {
 
   it('renders the envelope and the records in order', () => {
     const body = renderPage(listing, '/api/x/', [], { perPage: 2, envelope: 'total' })!.toString();
-    expect(body).toBe('{"next":"/api/x/?page=2","previous":null,"total":3,"per_page":2,"total_pages":1.5,"results":[{"k":0},{"k":1}]}');
+    expect(body).toBe(
+      '{"next":"/api/x/?page=2","previous":null,"total":3,"per_page":2,"total_pages":1.5,"results":[{"k":0},{"k":1}]}',
+    );
     const last = renderPage(listing, '/api/x/', [['page', 'last']], { perPage: 2, envelope: 'count' })!.toString();
     expect(last).toBe('{"count":3,"next":null,"previous":"/api/x/","results":[{"k":2}]}');
   });

@@ -4,12 +4,19 @@ import { parseSyntheticSpec, syntheticHistogram, type RunningServer } from '../.
 import { apiRequest, withServer } from '../helpers/server.js';
 
 const SPEC = 'runs=4,ls=30,titles=3,dim=2,x=8,y=5,run0=1000';
-type Page = { total: number; next: string | null; results: Array<{ id: number; run: number; lumisection: number; title: string; entries: number; data: number[][] }> };
+type Page = {
+  total: number;
+  next: string | null;
+  results: Array<{ id: number; run: number; lumisection: number; title: string; entries: number; data: number[][] }>;
+};
 
 let a: RunningServer;
 let b: RunningServer;
 beforeAll(async () => {
-  [a, b] = await Promise.all([withServer({ synthetic: SPEC }), withServer({ synthetic: parseSyntheticSpec(SPEC), seed: 99 })]);
+  [a, b] = await Promise.all([
+    withServer({ synthetic: SPEC }),
+    withServer({ synthetic: parseSyntheticSpec(SPEC), seed: 99 }),
+  ]);
 });
 afterAll(async () => {
   await Promise.all([a?.close(), b?.close()]);
@@ -62,19 +69,27 @@ describe('synthetic data', () => {
   it('renders bins as Python floats', async () => {
     const res = await apiRequest(a, '/api/lumisection_histograms_2d/1/');
     expect(res.text).toMatch(/"data":\[\[\d+\.0,/);
-    expect(res.text).toContain('"x_min":-26.7,"x_max":26.7,"x_bin":8,"y_max":3.14159,"y_min":-3.14159,"y_bin":5,"source_data_file":1}');
+    expect(res.text).toContain(
+      '"x_min":-26.7,"x_max":26.7,"x_bin":8,"y_max":3.14159,"y_min":-3.14159,"y_bin":5,"source_data_file":1}',
+    );
   });
 
   const filterCases: Array<[string, (h: { run: number; lumisection: number; title: string }) => boolean]> = [
     ['lumisection__run__run_number=1002', (h) => h.run === 1002],
-    ['lumisection__run__run_number__gte=1001&lumisection__run__run_number__lte=1002', (h) => h.run >= 1001 && h.run <= 1002],
+    [
+      'lumisection__run__run_number__gte=1001&lumisection__run__run_number__lte=1002',
+      (h) => h.run >= 1001 && h.run <= 1002,
+    ],
     ['lumisection__run__run_number__in=1003,1000,999', (h) => h.run === 1000 || h.run === 1003],
     ['lumisection__ls_number=7', (h) => h.lumisection === 7],
     ['lumisection__ls_number__gte=29', (h) => h.lumisection >= 29],
     ['lumisection__ls_number__lte=2.5', (h) => h.lumisection <= 2],
     ['lumisection__ls_number__in=3,1', (h) => h.lumisection === 1 || h.lumisection === 3],
     ['title=synthetic_2d_3&title=synthetic_2d_1', (h) => h.title !== 'synthetic_2d_2'],
-    ['lumisection__run__run_number=1001&lumisection__ls_number__lte=3&title=synthetic_2d_2', (h) => h.run === 1001 && h.lumisection <= 3 && h.title === 'synthetic_2d_2'],
+    [
+      'lumisection__run__run_number=1001&lumisection__ls_number__lte=3&title=synthetic_2d_2',
+      (h) => h.run === 1001 && h.lumisection <= 3 && h.title === 'synthetic_2d_2',
+    ],
     ['lumisection__run__run_number=1001.5', () => false],
     ['source_data_file=1', () => true],
     ['source_data_file__filepath__contains=nope', () => false],
@@ -92,17 +107,23 @@ describe('synthetic data', () => {
     const sorted = everything.map((h) => h.entries).sort((x, y) => x - y);
     const cut = sorted[180];
     const got = await all(`/api/lumisection_histograms_2d/?entries__gte=${cut}&lumisection__ls_number__lte=10`);
-    expect(got.map((h) => h.id)).toEqual(everything.filter((h) => h.entries >= cut && h.lumisection <= 10).map((h) => h.id));
+    expect(got.map((h) => h.id)).toEqual(
+      everything.filter((h) => h.entries >= cut && h.lumisection <= 10).map((h) => h.id),
+    );
   });
 
   it('rejects unknown titles and bad numbers like the real server', async () => {
     expect((await apiRequest(a, '/api/lumisection_histograms_2d/?title=x')).status).toBe(400);
-    expect((await apiRequest(a, '/api/lumisection_histograms_2d/?lumisection__ls_number=x')).json).toEqual({ lumisection__ls_number: ['Enter a number.'] });
+    expect((await apiRequest(a, '/api/lumisection_histograms_2d/?lumisection__ls_number=x')).json).toEqual({
+      lumisection__ls_number: ['Enter a number.'],
+    });
     expect((await apiRequest(a, '/api/lumisection_histograms_2d/?lumisection__ls_number__in=1,x')).status).toBe(500);
   });
 
   it('has consistent runs, lumisections and data file', async () => {
-    expect((await all('/api/runs/')).map((r) => (r as unknown as { run_number: number }).run_number)).toEqual([1000, 1001, 1002, 1003]);
+    expect((await all('/api/runs/')).map((r) => (r as unknown as { run_number: number }).run_number)).toEqual([
+      1000, 1001, 1002, 1003,
+    ]);
     expect((await apiRequest(a, '/api/runs/1002/')).json).toMatchObject({ run_number: 1002 });
     expect((await apiRequest(a, '/api/runs/1004/')).status).toBe(404);
     const ls = (await all('/api/lumisections/')) as unknown as Array<{ run: number; ls_number: number; date: string }>;
@@ -116,15 +137,26 @@ describe('synthetic data', () => {
     expect((await page('/api/runs/?year=2018')).total).toBe(0);
     const files = await page('/api/histogram_data_files/');
     expect(files.results).toHaveLength(1);
-    expect(files.results[0]).toMatchObject({ id: 1, entries_total: 360, entries_processed: 360, percentage_processed: 100, lumisection_histograms_2d: 360 });
+    expect(files.results[0]).toMatchObject({
+      id: 1,
+      entries_total: 360,
+      entries_processed: 360,
+      percentage_processed: 100,
+      lumisection_histograms_2d: 360,
+    });
   });
 
   it('is read-only', async () => {
     expect((await apiRequest(a, '/api/runs/', { method: 'POST', body: { run_number: 5 } })).status).toBe(405);
     expect((await apiRequest(a, '/api/lumisection_histograms_2d/3/', { method: 'DELETE' })).status).toBe(405);
-    expect((await apiRequest(a, '/api/histogram_data_files/1/start_parsing/', { method: 'POST', body: { granularity: 'lum', data_dimensionality: 2, file_format: 'csv' } })).json).toBe(
-      'HistogramDataFile with pk 1 is already parsed',
-    );
+    expect(
+      (
+        await apiRequest(a, '/api/histogram_data_files/1/start_parsing/', {
+          method: 'POST',
+          body: { granularity: 'lum', data_dimensionality: 2, file_format: 'csv' },
+        })
+      ).json,
+    ).toBe('HistogramDataFile with pk 1 is already parsed');
   });
 
   it('assembles full-size 72 x 56 histograms from pre-joined row blocks, identically to syntheticHistogram()', async () => {
@@ -149,7 +181,12 @@ describe('synthetic data', () => {
     try {
       const last = (await apiRequest(big, '/api/lumisection_histograms_1d/?page=last')).json as Page;
       expect(last.total).toBe(1_000_000);
-      expect(last.results.at(-1)).toMatchObject({ id: 1_000_000, run: 300999, lumisection: 500, title: 'synthetic_1d_2' });
+      expect(last.results.at(-1)).toMatchObject({
+        id: 1_000_000,
+        run: 300999,
+        lumisection: 500,
+        title: 'synthetic_1d_2',
+      });
       expect(last.results.at(-1)).toEqual(syntheticHistogram('runs=1000,ls=500,titles=2,dim=1,x=100', 1_000_000));
     } finally {
       await big.close();
@@ -161,6 +198,7 @@ describe('parseSyntheticSpec', () => {
   it('fills defaults and checks values', () => {
     expect(parseSyntheticSpec('runs=2')).toMatchObject({ runs: 2, ls: 100, titles: 2, dim: 2, x: 56, y: 72 });
     expect(parseSyntheticSpec('dim=1')).toMatchObject({ dim: 1, x: 100 });
-    for (const bad of ['runs=0', 'dim=3', 'foo=1', 'x=abc', 'runs']) expect(() => parseSyntheticSpec(bad)).toThrow(/--synthetic/);
+    for (const bad of ['runs=0', 'dim=3', 'foo=1', 'x=abc', 'runs'])
+      expect(() => parseSyntheticSpec(bad)).toThrow(/--synthetic/);
   });
 });

@@ -51,5 +51,6 @@ describe('pythonJsonErrorMessage', () => {
     ['NaN', 'Out of range float values are not JSON compliant'],
   ])('%j -> %s', (text, message) => expect(pythonJsonErrorMessage(text)).toBe(message));
 
-  it('accepts valid JSON', () => expect(pythonJsonErrorMessage(' {"a": [1, 2.5e3, "x\\u00e9", null, true]} ')).toBeUndefined());
+  it('accepts valid JSON', () =>
+    expect(pythonJsonErrorMessage(' {"a": [1, 2.5e3, "x\\u00e9", null, true]} ')).toBeUndefined());
 });

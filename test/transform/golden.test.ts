@@ -42,7 +42,11 @@ function cell(batch: RecordBatch, name: string, i: number): unknown {
 
 /** All values of a `data` cell flattened in storage order (row-major, Y outer). */
 function flatValues(batch: RecordBatch, i: number, nested2d: boolean): number[] {
-  const v = cell(batch, 'data', i) as { toArray(): ArrayLike<number>; length: number; get(j: number): { toArray(): ArrayLike<number> } };
+  const v = cell(batch, 'data', i) as {
+    toArray(): ArrayLike<number>;
+    length: number;
+    get(j: number): { toArray(): ArrayLike<number> };
+  };
   if (!nested2d) return Array.from(v.toArray());
   const out: number[] = [];
   for (let j = 0; j < v.length; j++) out.push(...Array.from(v.get(j).toArray()));
@@ -85,7 +89,11 @@ describe.each(HISTOGRAM_PAGES)('%s', (file, endpoint) => {
       const item = (dataField.type as DataType & { children: { name: string; nullable: boolean }[] }).children[0];
       expect([item.name, item.nullable]).toEqual(['item', true]);
     } else if (layout === 'array') {
-      expect(types.data).toBe(dims === 1 ? `FixedSizeList[${shape[0]}]<${elem}>` : `FixedSizeList[${shape[0]}]<FixedSizeList[${shape[1]}]<${elem}>>`);
+      expect(types.data).toBe(
+        dims === 1
+          ? `FixedSizeList[${shape[0]}]<${elem}>`
+          : `FixedSizeList[${shape[0]}]<FixedSizeList[${shape[1]}]<${elem}>>`,
+      );
       expect(dataField.metadata.size).toBe(0);
     } else if (layout === 'nested' && dims === 2) {
       expect(types.data).toBe(`List<List<${elem}>>`);
@@ -105,7 +113,8 @@ describe.each(HISTOGRAM_PAGES)('%s', (file, endpoint) => {
       expect(cell(batch!, 'lumisection', i)).toBe(r.lumisection);
       expect(cell(batch!, 'title', i)).toBe(r.title);
       expect(cell(batch!, 'entries', i)).toBe(BigInt(r.entries as number));
-      for (const k of dims === 2 ? ['x_min', 'x_max', 'y_min', 'y_max'] : ['x_min', 'x_max']) expect(Object.is(cell(batch!, k, i), r[k])).toBe(true);
+      for (const k of dims === 2 ? ['x_min', 'x_max', 'y_min', 'y_max'] : ['x_min', 'x_max'])
+        expect(Object.is(cell(batch!, k, i), r[k])).toBe(true);
       expect(cell(batch!, 'x_bin', i)).toBe(r.x_bin);
       if (dims === 2) expect(cell(batch!, 'y_bin', i)).toBe(r.y_bin);
       expect(cell(batch!, 'source_data_file', i)).toBe(r.source_data_file);
@@ -133,48 +142,63 @@ describe('non-histogram endpoints', () => {
     const recs = records(file);
     const { batch, rejects } = toRecordBatch(recs, transformSpecFor('runs'));
     expect(rejects).toEqual([]);
-    expect(batch!.schema.fields.map((f) => `${f.name}:${f.type}`)).toEqual(['run_number:Int32', 'date:Timestamp<MICROSECOND, UTC>']);
+    expect(batch!.schema.fields.map((f) => `${f.name}:${f.type}`)).toEqual([
+      'run_number:Int32',
+      'date:Timestamp<MICROSECOND, UTC>',
+    ]);
     recs.forEach((r, i) => {
       expect(cell(batch!, 'run_number', i)).toBe(r.run_number);
       expect(batch!.getChild('date')!.data[0].values[i]).toBe(micros(r.date as string));
     });
   });
 
-  test.each(['63_lumisections.json', '64_lumisections_filter_run.json', '67_lumisection_detail.json'])('lumisections %s', (file) => {
-    const recs = records(file);
-    const { batch, rejects } = toRecordBatch(recs, transformSpecFor('lumisections'));
-    expect(rejects).toEqual([]);
-    expect(batch!.schema.fields.map((f) => `${f.name}:${f.type}`)).toEqual(['run:Int32', 'ls_number:Int32', 'date:Timestamp<MICROSECOND, UTC>']);
-    recs.forEach((r, i) => {
-      expect([cell(batch!, 'run', i), cell(batch!, 'ls_number', i)]).toEqual([r.run, r.ls_number]);
-      expect(batch!.getChild('date')!.data[0].values[i]).toBe(micros(r.date as string));
-    });
-  });
+  test.each(['63_lumisections.json', '64_lumisections_filter_run.json', '67_lumisection_detail.json'])(
+    'lumisections %s',
+    (file) => {
+      const recs = records(file);
+      const { batch, rejects } = toRecordBatch(recs, transformSpecFor('lumisections'));
+      expect(rejects).toEqual([]);
+      expect(batch!.schema.fields.map((f) => `${f.name}:${f.type}`)).toEqual([
+        'run:Int32',
+        'ls_number:Int32',
+        'date:Timestamp<MICROSECOND, UTC>',
+      ]);
+      recs.forEach((r, i) => {
+        expect([cell(batch!, 'run', i), cell(batch!, 'ls_number', i)]).toEqual([r.run, r.ls_number]);
+        expect(batch!.getChild('date')!.data[0].values[i]).toBe(micros(r.date as string));
+      });
+    },
+  );
 
-  test.each(['120_histogram_data_files.json', '126_histogram_data_file_detail.json'])('histogram data files %s', (file) => {
-    const recs = records(file);
-    const { batch, rejects } = toRecordBatch(recs, transformSpecFor('histogram_data_files'));
-    expect(rejects).toEqual([]);
-    expect(batch!.numRows).toBe(recs.length);
-    const types = Object.fromEntries(batch!.schema.fields.map((f) => [f.name, String(f.type)]));
-    expect(types).toMatchObject({
-      id: 'Int32',
-      filepath: 'Utf8',
-      filesize: 'Float64',
-      entries_total: 'Int64',
-      percentage_processed: 'Float64',
-      contents: 'List<Struct<{granularity:Utf8, data_dimensionality:Int8}>>',
-      created: 'Timestamp<MICROSECOND, UTC>',
-    });
-    recs.forEach((r, i) => {
-      expect(cell(batch!, 'id', i)).toBe(r.id);
-      expect(cell(batch!, 'filepath', i)).toBe(r.filepath);
-      expect(cell(batch!, 'filesize', i)).toBe(r.filesize);
-      expect(cell(batch!, 'data_era', i)).toBe(r.data_era);
-      expect(cell(batch!, 'lumisection_histograms_2d', i)).toBe(BigInt(r.lumisection_histograms_2d as number));
-      const contents = (cell(batch!, 'contents', i) as { toArray(): { toJSON(): unknown }[] }).toArray().map((s) => s.toJSON());
-      expect(contents).toEqual(r.contents);
-      expect(batch!.getChild('modified')!.data[0].values[i]).toBe(micros(r.modified as string));
-    });
-  });
+  test.each(['120_histogram_data_files.json', '126_histogram_data_file_detail.json'])(
+    'histogram data files %s',
+    (file) => {
+      const recs = records(file);
+      const { batch, rejects } = toRecordBatch(recs, transformSpecFor('histogram_data_files'));
+      expect(rejects).toEqual([]);
+      expect(batch!.numRows).toBe(recs.length);
+      const types = Object.fromEntries(batch!.schema.fields.map((f) => [f.name, String(f.type)]));
+      expect(types).toMatchObject({
+        id: 'Int32',
+        filepath: 'Utf8',
+        filesize: 'Float64',
+        entries_total: 'Int64',
+        percentage_processed: 'Float64',
+        contents: 'List<Struct<{granularity:Utf8, data_dimensionality:Int8}>>',
+        created: 'Timestamp<MICROSECOND, UTC>',
+      });
+      recs.forEach((r, i) => {
+        expect(cell(batch!, 'id', i)).toBe(r.id);
+        expect(cell(batch!, 'filepath', i)).toBe(r.filepath);
+        expect(cell(batch!, 'filesize', i)).toBe(r.filesize);
+        expect(cell(batch!, 'data_era', i)).toBe(r.data_era);
+        expect(cell(batch!, 'lumisection_histograms_2d', i)).toBe(BigInt(r.lumisection_histograms_2d as number));
+        const contents = (cell(batch!, 'contents', i) as { toArray(): { toJSON(): unknown }[] })
+          .toArray()
+          .map((s) => s.toJSON());
+        expect(contents).toEqual(r.contents);
+        expect(batch!.getChild('modified')!.data[0].values[i]).toBe(micros(r.modified as string));
+      });
+    },
+  );
 });

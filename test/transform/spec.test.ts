@@ -4,14 +4,27 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import type { Endpoint } from '../../src/domain.js';
 import { ConfigError } from '../../src/errors.js';
-import { arrowSchemaFor, parseTimestampMicros, toRecordBatch, transformSpecFor, type TransformOptions } from '../../src/transform/index.js';
+import {
+  arrowSchemaFor,
+  parseTimestampMicros,
+  toRecordBatch,
+  transformSpecFor,
+  type TransformOptions,
+} from '../../src/transform/index.js';
 
 const CAPTURES = join(import.meta.dirname, '..', 'fixtures', 'captures');
-const page1d = JSON.parse(readFileSync(join(CAPTURES, '72_h1d_filter_run_synthetic.json'), 'utf8')).body.results as Record<string, unknown>[];
+const page1d = JSON.parse(readFileSync(join(CAPTURES, '72_h1d_filter_run_synthetic.json'), 'utf8')).body
+  .results as Record<string, unknown>[];
 
 describe('selection, renaming, constants', () => {
   test('defaults', () => {
-    expect(transformSpecFor('runs')).toEqual({ endpoint: 'runs', layout: 'nested', dtype: 'float64', onShapeChange: 'error', strict: false });
+    expect(transformSpecFor('runs')).toEqual({
+      endpoint: 'runs',
+      layout: 'nested',
+      dtype: 'float64',
+      onShapeChange: 'error',
+      strict: false,
+    });
   });
 
   test('select orders and subsets, rename renames, constants are appended', () => {
@@ -33,9 +46,17 @@ describe('selection, renaming, constants', () => {
     ]);
     expect(batch!.numRows).toBe(page1d.length);
     const last = batch!.get(page1d.length - 1)!.toJSON();
-    expect(last).toMatchObject({ ls: page1d.at(-1)!.lumisection, dataset: 'ZeroBias_2018A', version: 3n, weight: 0.5, train: true });
+    expect(last).toMatchObject({
+      ls: page1d.at(-1)!.lumisection,
+      dataset: 'ZeroBias_2018A',
+      version: 3n,
+      weight: 0.5,
+      train: true,
+    });
     expect(Array.from(batch!.getChild('train')!.toArray())).toEqual(Array(page1d.length).fill(true));
-    expect(arrowSchemaFor(spec).fields.map((f) => `${f.name}:${f.type}`)).toEqual(batch!.schema.fields.map((f) => `${f.name}:${f.type}`));
+    expect(arrowSchemaFor(spec).fields.map((f) => `${f.name}:${f.type}`)).toEqual(
+      batch!.schema.fields.map((f) => `${f.name}:${f.type}`),
+    );
   });
 
   test('deselected columns are still validated', () => {
@@ -47,17 +68,42 @@ describe('selection, renaming, constants', () => {
   });
 
   const BAD: [Endpoint, TransformOptions, string, RegExp][] = [
-    ['runs', { layout: 'cube' as never }, 'E_TRANSFORM_LAYOUT', /invalid layout "cube". Valid values are: nested, flat, tensor, array/],
+    [
+      'runs',
+      { layout: 'cube' as never },
+      'E_TRANSFORM_LAYOUT',
+      /invalid layout "cube". Valid values are: nested, flat, tensor, array/,
+    ],
     ['runs', { dtype: 'float16' as never }, 'E_TRANSFORM_DTYPE', /Valid values are: float64, float32/],
     ['runs', { onShapeChange: 'ignore' as never }, 'E_TRANSFORM_SHAPE_POLICY', /Valid values are: error, new-file/],
     ['runs', { select: [] }, 'E_TRANSFORM_SELECT', /select is empty/],
-    ['runs', { select: ['run'] }, 'E_TRANSFORM_SELECT', /unknown column "run" in select for runs. Valid values are: run_number, date/],
+    [
+      'runs',
+      { select: ['run'] },
+      'E_TRANSFORM_SELECT',
+      /unknown column "run" in select for runs. Valid values are: run_number, date/,
+    ],
     ['runs', { select: ['date', 'date'] }, 'E_TRANSFORM_SELECT', /selected twice/],
-    ['lumisections', { rename: { id: 'x' } }, 'E_TRANSFORM_RENAME', /cannot rename unknown column "id" of lumisections/],
+    [
+      'lumisections',
+      { rename: { id: 'x' } },
+      'E_TRANSFORM_RENAME',
+      /cannot rename unknown column "id" of lumisections/,
+    ],
     ['lumisections', { rename: { run: '' } }, 'E_TRANSFORM_RENAME', /non-empty string/],
-    ['lumisections', { rename: { run: 'ls_number' } }, 'E_TRANSFORM_DUPLICATE', /two output columns are named "ls_number"/],
+    [
+      'lumisections',
+      { rename: { run: 'ls_number' } },
+      'E_TRANSFORM_DUPLICATE',
+      /two output columns are named "ls_number"/,
+    ],
     ['lumisections', { constants: { date: 'x' } }, 'E_TRANSFORM_DUPLICATE', /named "date"/],
-    ['lumisections', { constants: { label: NaN } }, 'E_TRANSFORM_CONSTANT', /constant "label" must be a string, a finite number or a boolean/],
+    [
+      'lumisections',
+      { constants: { label: NaN } },
+      'E_TRANSFORM_CONSTANT',
+      /constant "label" must be a string, a finite number or a boolean/,
+    ],
     ['lumisections', { constants: { label: null as never } }, 'E_TRANSFORM_CONSTANT', /constant "label"/],
     ['nope' as Endpoint, {}, 'E_TRANSFORM_ENDPOINT', /unknown endpoint "nope"/],
   ];
@@ -75,8 +121,13 @@ describe('selection, renaming, constants', () => {
   });
 
   test('the tensor schema needs a shape', () => {
-    expect(() => arrowSchemaFor(transformSpecFor('lumisection_histograms_2d', { layout: 'tensor' }))).toThrow(/needs the histogram shape/);
-    const schema = arrowSchemaFor(transformSpecFor('lumisection_histograms_1d', { layout: 'tensor', dtype: 'float32' }), [100]);
+    expect(() => arrowSchemaFor(transformSpecFor('lumisection_histograms_2d', { layout: 'tensor' }))).toThrow(
+      /needs the histogram shape/,
+    );
+    const schema = arrowSchemaFor(
+      transformSpecFor('lumisection_histograms_1d', { layout: 'tensor', dtype: 'float32' }),
+      [100],
+    );
     const data = schema.fields.find((f) => f.name === 'data')!;
     expect(String(data.type)).toBe('FixedSizeList[100]<Float32>');
     expect(data.metadata.get('ARROW:extension:metadata')).toBe('{"shape":[100]}');
@@ -97,10 +148,16 @@ describe('parseTimestampMicros', () => {
     expect(parseTimestampMicros(text)).toBe(micros);
   });
 
-  test.each(['2026-11-25T20:27:56', '2026-02-30T00:00:00Z', '2026-13-01T00:00:00Z', '2026-11-25T24:00:00Z', '25/11/2026', '', '2026-11-25T20:27:56.Z', '2026-11-25T20:27:56+25:00'])(
-    'refuses %j',
-    (text) => {
-      expect(parseTimestampMicros(text)).toBeNull();
-    },
-  );
+  test.each([
+    '2026-11-25T20:27:56',
+    '2026-02-30T00:00:00Z',
+    '2026-13-01T00:00:00Z',
+    '2026-11-25T24:00:00Z',
+    '25/11/2026',
+    '',
+    '2026-11-25T20:27:56.Z',
+    '2026-11-25T20:27:56+25:00',
+  ])('refuses %j', (text) => {
+    expect(parseTimestampMicros(text)).toBeNull();
+  });
 });

@@ -61,7 +61,10 @@ describe.each(['nested', 'flat', 'tensor'] as const)('2D rejects, layout %s', (l
     const want = rows(h2d).flat();
     for (const i of [0, 1]) {
       const cellValue = batch!.getChild('data')!.get(i)!;
-      const got = layout === 'nested' ? (cellValue.toArray() as { toArray(): Float64Array }[]).flatMap((row) => Array.from(row.toArray())) : Array.from(cellValue.toArray() as Float64Array);
+      const got =
+        layout === 'nested'
+          ? (cellValue.toArray() as { toArray(): Float64Array }[]).flatMap((row) => Array.from(row.toArray()))
+          : Array.from(cellValue.toArray() as Float64Array);
       expect(got).toEqual(want);
     }
   });
@@ -77,7 +80,9 @@ describe.each(['nested', 'flat', 'tensor'] as const)('2D rejects, layout %s', (l
     }
     expect(err).toBeInstanceOf(InputError);
     expect((err as InputError).code).toBe('E_RECORD_INVALID');
-    expect((err as InputError).message).toBe('lumisection_histograms_2d record id=42: data[5]: expected x_bin=56 values, got 55');
+    expect((err as InputError).message).toBe(
+      'lumisection_histograms_2d record id=42: data[5]: expected x_bin=56 values, got 55',
+    );
     expect((err as InputError).context).toMatchObject({ id: 42, field: 'data[5]', index: 1 });
   });
 });
@@ -86,7 +91,12 @@ describe('1D rejects', () => {
   const spec = transformSpecFor('lumisection_histograms_1d', { layout: 'flat' });
   test.each([
     ['data short', (r: Record<string, unknown>) => (r.data as number[]).pop(), 'data', /x_bin=100 values, got 99/],
-    ['data nested', (r: Record<string, unknown>) => (r.data = Array(100).fill([1])), 'data[0]', /finite number, got \[1\]/],
+    [
+      'data nested',
+      (r: Record<string, unknown>) => (r.data = Array(100).fill([1])),
+      'data[0]',
+      /finite number, got \[1\]/,
+    ],
     ['data null', (r: Record<string, unknown>) => (r.data = null), 'data', /null is not allowed/],
     ['data a string', (r: Record<string, unknown>) => (r.data = 'abc'), 'data', /list of numbers, got string/],
   ])('%s', (_n, change, field, reason) => {
@@ -114,8 +124,15 @@ describe('records that are not objects, and records without ids', () => {
     expect(toRecordBatch([{ run_number: 5, date: 'yesterday' }], transformSpecFor('runs')).rejects).toEqual([
       { id: 5, field: 'date', reason: 'expected an ISO 8601 date-time with a zone, got "yesterday"', index: 0 },
     ]);
-    expect(toRecordBatch([{ run: 5, ls_number: 1, date: '2026-11-25T20:27:32' }], transformSpecFor('lumisections')).rejects).toEqual([
-      { id: null, field: 'date', reason: 'expected an ISO 8601 date-time with a zone, got "2026-11-25T20:27:32"', index: 0 },
+    expect(
+      toRecordBatch([{ run: 5, ls_number: 1, date: '2026-11-25T20:27:32' }], transformSpecFor('lumisections')).rejects,
+    ).toEqual([
+      {
+        id: null,
+        field: 'date',
+        reason: 'expected an ISO 8601 date-time with a zone, got "2026-11-25T20:27:32"',
+        index: 0,
+      },
     ]);
   });
 
@@ -144,19 +161,31 @@ describe('tensor shape changes', () => {
 
   test('onShapeChange error throws E_SHAPE_CHANGE', () => {
     const spec = transformSpecFor('lumisection_histograms_2d', { layout: 'tensor' });
-    expect(() => toRecordBatches([small(1, 2, 3), small(2, 3, 2)], spec)).toThrow(/tensor shape \[3, 2\] differs from \[2, 3\]/);
+    expect(() => toRecordBatches([small(1, 2, 3), small(2, 3, 2)], spec)).toThrow(
+      /tensor shape \[3, 2\] differs from \[2, 3\]/,
+    );
   });
 
   test('onShapeChange new-file splits into one batch per shape run', () => {
     const spec = transformSpecFor('lumisection_histograms_2d', { layout: 'tensor', onShapeChange: 'new-file' });
-    const { batches, rejects } = toRecordBatches([small(1, 2, 3), small(2, 2, 3), small(3, 3, 2), small(4, 2, 3)], spec);
+    const { batches, rejects } = toRecordBatches(
+      [small(1, 2, 3), small(2, 2, 3), small(3, 3, 2), small(4, 2, 3)],
+      spec,
+    );
     expect(rejects).toEqual([]);
-    expect(batches.map((b) => [b.numRows, b.schema.fields.find((f) => f.name === 'data')!.metadata.get('ARROW:extension:metadata')])).toEqual([
+    expect(
+      batches.map((b) => [
+        b.numRows,
+        b.schema.fields.find((f) => f.name === 'data')!.metadata.get('ARROW:extension:metadata'),
+      ]),
+    ).toEqual([
       [2, '{"shape":[2,3]}'],
       [1, '{"shape":[3,2]}'],
       [1, '{"shape":[2,3]}'],
     ]);
-    expect(Array.from(batches[1].getChild('data')!.get(0)!.toArray() as Float64Array)).toEqual([0.5, 1.5, 10.5, 11.5, 20.5, 21.5]);
+    expect(Array.from(batches[1].getChild('data')!.get(0)!.toArray() as Float64Array)).toEqual([
+      0.5, 1.5, 10.5, 11.5, 20.5, 21.5,
+    ]);
     // toRecordBatch cannot return two shapes: it refuses rather than dropping records.
     expect(() => toRecordBatch([small(1, 2, 3), small(3, 3, 2)], spec)).toThrow(/E_SHAPE_CHANGE|differs/);
   });

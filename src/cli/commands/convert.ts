@@ -54,10 +54,15 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
   command: 'convert <files..>',
   describe: 'Export local ML4DQM CSV files to Parquet (default layout, partitioned by run), no pipeline file needed',
   builder: (y: Argv) =>
-    runOptions(y.positional('files', { type: 'string', array: true, demandOption: true, describe: 'ML4DQM CSV files or globs' }))
+    runOptions(
+      y.positional('files', { type: 'string', array: true, demandOption: true, describe: 'ML4DQM CSV files or globs' }),
+    )
       .demandOption('out')
       .example([
-        ['$0 convert ZeroBias_2018A_DataFrame_2D_*.csv --out dataset', 'DIR/lumisection_histograms_2d/run=N/part-*.parquet and its manifest'],
+        [
+          '$0 convert ZeroBias_2018A_DataFrame_2D_*.csv --out dataset',
+          'DIR/lumisection_histograms_2d/run=N/part-*.parquet and its manifest',
+        ],
         ['$0 convert big.csv --out dataset --resume', 'continue after a kill: committed files are not read again'],
       ]) as unknown as Argv<ConvertArgs>,
   handler: async (argv) => {

@@ -33,7 +33,11 @@ export const demoCommand: CommandModule<object, RunArgs> = {
   describe: 'Run pipelines/demo.yaml against the embedded server on the bundled sample data',
   builder: (y: Argv) =>
     runOptions(y)
-      .option('file', { type: 'string', default: join(PACKAGE_ROOT, 'pipelines', 'demo.yaml'), describe: 'Pipeline to run' })
+      .option('file', {
+        type: 'string',
+        default: join(PACKAGE_ROOT, 'pipelines', 'demo.yaml'),
+        describe: 'Pipeline to run',
+      })
       .example([['$0 demo --out /tmp/dqm', 'write the demo dataset under /tmp/dqm']]) as unknown as Argv<RunArgs>,
   handler: async (argv) => {
     const { startServer } = await import('../../server/index.js');

@@ -29,7 +29,8 @@ const list: CommandModule<object, ConnectionArgs & ListArgs> = {
       ['$0 files list -f processing_complete=false', 'files not parsed yet'],
       ['$0 files list -f filepath__contains=2D', 'the files whose path contains 2D'],
     ]),
-  handler: (argv) => withClient(argv, (client) => runList('histogram_data_files', freshFiles(client), dataFileView, argv)),
+  handler: (argv) =>
+    withClient(argv, (client) => runList('histogram_data_files', freshFiles(client), dataFileView, argv)),
 };
 
 interface WaitFlags {
@@ -41,14 +42,27 @@ interface WaitFlags {
 function withWaitOptions<T>(y: Argv<T>): Argv<T & WaitFlags> {
   return y
     .option('timeout', { ...numeric('timeout'), default: 1800, requiresArg: true, describe: 'Give up after S seconds' })
-    .option('stall', { ...numeric('stall'), default: 120, requiresArg: true, describe: 'Give up when no entry was processed for S seconds' })
-    .option('interval', { ...numeric('interval'), default: 2, requiresArg: true, describe: 'Seconds between polls' }) as unknown as Argv<T & WaitFlags>;
+    .option('stall', {
+      ...numeric('stall'),
+      default: 120,
+      requiresArg: true,
+      describe: 'Give up when no entry was processed for S seconds',
+    })
+    .option('interval', {
+      ...numeric('interval'),
+      default: 2,
+      requiresArg: true,
+      describe: 'Seconds between polls',
+    }) as unknown as Argv<T & WaitFlags>;
 }
 
 function waitSettings(args: WaitFlags): WaitSettings {
   for (const flag of ['timeout', 'stall', 'interval'] as const) {
     if (!(Number.isFinite(args[flag]) && args[flag] > 0)) {
-      throw new UsageError('E_USAGE_NUMBER', `--${flag} expects a positive number of seconds, got ${String(args[flag])}`);
+      throw new UsageError(
+        'E_USAGE_NUMBER',
+        `--${flag} expects a positive number of seconds, got ${String(args[flag])}`,
+      );
     }
   }
   return { timeoutMs: args.timeout * 1000, stallMs: args.stall * 1000, pollMs: args.interval * 1000 };
@@ -56,7 +70,8 @@ function waitSettings(args: WaitFlags): WaitSettings {
 
 function checkId(id: unknown): number {
   const n = Number(id);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError('E_USAGE_ID', `data file ids are positive integers, got ${JSON.stringify(String(id))}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new UsageError('E_USAGE_ID', `data file ids are positive integers, got ${JSON.stringify(String(id))}`);
   return n;
 }
 
@@ -78,13 +93,33 @@ const parse: CommandModule<object, ParseArgs> = {
   builder: (y: Argv) =>
     withWaitOptions(withConnectionOptions(y))
       .positional('id', { describe: 'Data file id (or use --path-contains)' })
-      .option('path-contains', { type: 'string', requiresArg: true, describe: 'Select the one file whose path contains TEXT' })
-      .option('granularity', { choices: ['lum', 'run'], default: 'lum', describe: 'Histograms per lumisection (lum) or per run (run: not implemented by the server)' })
-      .option('dim', { ...numeric('dim'), choices: [1, 2], demandOption: true, requiresArg: true, describe: 'Histogram dimensionality: 1 or 2' })
-      .option('file-format', { choices: ['csv', 'root'], describe: 'File format the server reads the file as (default csv)' })
+      .option('path-contains', {
+        type: 'string',
+        requiresArg: true,
+        describe: 'Select the one file whose path contains TEXT',
+      })
+      .option('granularity', {
+        choices: ['lum', 'run'],
+        default: 'lum',
+        describe: 'Histograms per lumisection (lum) or per run (run: not implemented by the server)',
+      })
+      .option('dim', {
+        ...numeric('dim'),
+        choices: [1, 2],
+        demandOption: true,
+        requiresArg: true,
+        describe: 'Histogram dimensionality: 1 or 2',
+      })
+      .option('file-format', {
+        choices: ['csv', 'root'],
+        describe: 'File format the server reads the file as (default csv)',
+      })
       .option('format', { choices: ['csv', 'root'], hidden: true, describe: 'Deprecated spelling of --file-format' })
       .option('wait', { type: 'boolean', describe: 'Follow the progress until the file is parsed' })
-      .option('force', { type: 'boolean', describe: 'Send even when a pre-check refuses (name/format mismatch, in progress, granularity run)' })
+      .option('force', {
+        type: 'boolean',
+        describe: 'Send even when a pre-check refuses (name/format mismatch, in progress, granularity run)',
+      })
       .example([
         ['$0 files parse 3 --dim 2 --wait', 'parse file 3 as 2D histograms, follow it'],
         ['$0 files parse --dim 2 --path-contains 2D', 'select the file by path'],
@@ -100,7 +135,12 @@ const parse: CommandModule<object, ParseArgs> = {
     const settings = argv.wait ? waitSettings(argv) : undefined;
     const fileFormat = fileFormatOf(argv);
     await withClient(argv, (client) =>
-      parseFile(client, selector, { granularity: argv.granularity, dim: argv.dim, fileFormat }, { force: Boolean(argv.force), wait: settings, stderr: process.stderr }),
+      parseFile(
+        client,
+        selector,
+        { granularity: argv.granularity, dim: argv.dim, fileFormat },
+        { force: Boolean(argv.force), wait: settings, stderr: process.stderr },
+      ),
     );
   },
 };
@@ -108,8 +148,11 @@ const parse: CommandModule<object, ParseArgs> = {
 /** --file-format (default csv), or the old --format with a deprecation note on stderr. */
 function fileFormatOf(argv: ParseArgs): 'csv' | 'root' {
   if (argv.format === undefined) return argv['file-format'] ?? 'csv';
-  if (argv['file-format'] !== undefined) throw new UsageError('E_USAGE_FILE_FORMAT', 'give --file-format only (--format is its deprecated spelling)');
-  process.stderr.write('note: files parse --format is deprecated (--format is the output format of the other commands); use --file-format\n');
+  if (argv['file-format'] !== undefined)
+    throw new UsageError('E_USAGE_FILE_FORMAT', 'give --file-format only (--format is its deprecated spelling)');
+  process.stderr.write(
+    'note: files parse --format is deprecated (--format is the output format of the other commands); use --file-format\n',
+  );
   return argv.format;
 }
 
@@ -152,7 +195,10 @@ const discover: CommandModule<object, DiscoverArgs> = {
   describe: "Register new data files from the server's storage (admin token needed)",
   builder: (y: Argv) =>
     withWaitOptions(withConnectionOptions(y))
-      .option('wait', { type: 'boolean', describe: 'Wait until the file list stops growing, then report the new files' })
+      .option('wait', {
+        type: 'boolean',
+        describe: 'Wait until the file list stops growing, then report the new files',
+      })
       .example([['$0 files discover --wait', 'register new files and list them']]) as unknown as Argv<DiscoverArgs>,
   handler: async (argv) => {
     const settings = argv.wait ? waitSettings(argv) : undefined;
@@ -170,7 +216,12 @@ async function discoverFiles(client: DqmClient, settings: WaitSettings | undefin
     await client.discover();
   } catch (err) {
     if (err instanceof DqmExportError && err.context.status === 403) {
-      throw new AuthError('E_AUTH_FORBIDDEN', `discover needs an admin token: the server refused it for this token (HTTP 403)`, err.context, { cause: err });
+      throw new AuthError(
+        'E_AUTH_FORBIDDEN',
+        `discover needs an admin token: the server refused it for this token (HTTP 403)`,
+        err.context,
+        { cause: err },
+      );
     }
     throw err;
   }
@@ -191,13 +242,21 @@ async function discoverFiles(client: DqmClient, settings: WaitSettings | undefin
   }
   const added = current.filter((f) => !known.has(f.id));
   for (const f of added) process.stdout.write(`${f.id}\t${f.filepath}\n`);
-  process.stderr.write(`discovered ${added.length} new data file${added.length === 1 ? '' : 's'} (${current.length} in total)\n`);
+  process.stderr.write(
+    `discovered ${added.length} new data file${added.length === 1 ? '' : 's'} (${current.length} in total)\n`,
+  );
 }
 
 /** The `files` command group. */
 export const filesCommand: CommandModule = {
   command: 'files',
   describe: 'Histogram data files on the server: list, parse, wait, discover',
-  builder: (y: Argv) => y.command(list).command(parse).command(wait).command(discover).demandCommand(1, 'Give a files command: list, parse, wait, discover'),
+  builder: (y: Argv) =>
+    y
+      .command(list)
+      .command(parse)
+      .command(wait)
+      .command(discover)
+      .demandCommand(1, 'Give a files command: list, parse, wait, discover'),
   handler: () => {},
 };

@@ -41,11 +41,25 @@ export const finalizeCommand: CommandModule<object, FinalizeArgs> = {
     y
       .positional('file', { type: 'string', demandOption: true, describe: 'Pipeline file (YAML or JSON)' })
       .option('plan', { type: 'string', describe: 'The plan file the shards ran (checks its assignment too)' })
-      .option('shards', { ...numeric('shards'), describe: 'Shard count, when the shards ran without a plan file (--shard I/N)' })
-      .option('out', { type: 'string', describe: "Directory output paths resolve against (default: the pipeline file's directory)" })
-      .option('verify', { type: 'boolean', default: false, describe: "Recompute every file's sha256 against the shard manifests" })
+      .option('shards', {
+        ...numeric('shards'),
+        describe: 'Shard count, when the shards ran without a plan file (--shard I/N)',
+      })
+      .option('out', {
+        type: 'string',
+        describe: "Directory output paths resolve against (default: the pipeline file's directory)",
+      })
+      .option('verify', {
+        type: 'boolean',
+        default: false,
+        describe: "Recompute every file's sha256 against the shard manifests",
+      })
       .option('json', { type: 'boolean', default: false, describe: 'Print the result as one JSON line' })
-      .option('log-level', { choices: ['trace', 'debug', 'info', 'warn', 'error', 'silent'] as const, default: 'warn' as const, describe: 'Log level (stderr)' })
+      .option('log-level', {
+        choices: ['trace', 'debug', 'info', 'warn', 'error', 'silent'] as const,
+        default: 'warn' as const,
+        describe: 'Log level (stderr)',
+      })
       .example([
         ['$0 finalize pipelines/pixel-2d.yaml --plan plan.json', 'after run --plan plan.json --shard 0..N-1'],
         ['$0 finalize pipelines/pixel-2d.yaml --shards 4 --verify', 'after run --shard I/4; re-hash every file'],
@@ -53,11 +67,21 @@ export const finalizeCommand: CommandModule<object, FinalizeArgs> = {
   handler: async (argv) => {
     const logger = createLogger({ level: argv['log-level'] });
     const loaded = await loadPipeline(argv.file);
-    const plan = argv.plan ? await readPlanFile(argv.plan, { configHash: loaded.configHash, pipelineFile: argv.file }) : undefined;
+    const plan = argv.plan
+      ? await readPlanFile(argv.plan, { configHash: loaded.configHash, pipelineFile: argv.file })
+      : undefined;
     const shards = argv.shards === undefined ? undefined : checkShardCount(argv.shards, '--shards');
-    const results = await finalizePipeline(loaded, { outRoot: argv.out ? resolve(argv.out) : loaded.dir, plan, shards, verify: argv.verify, logger });
+    const results = await finalizePipeline(loaded, {
+      outRoot: argv.out ? resolve(argv.out) : loaded.dir,
+      plan,
+      shards,
+      verify: argv.verify,
+      logger,
+    });
     if (argv.json) {
-      process.stdout.write(JSON.stringify({ event: 'finalized', pipeline: loaded.pipeline.name, streams: results }) + '\n');
+      process.stdout.write(
+        JSON.stringify({ event: 'finalized', pipeline: loaded.pipeline.name, streams: results }) + '\n',
+      );
     } else {
       process.stdout.write(renderTable(FINALIZE_COLUMNS, results));
     }

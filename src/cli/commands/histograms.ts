@@ -35,7 +35,8 @@ function withDim<T>(y: Argv<T>): Argv<T & DimArgs> {
 function checkIds(ids: readonly unknown[]): number[] {
   return ids.map((id) => {
     const n = Number(id);
-    if (!Number.isInteger(n) || n < 1) throw new UsageError('E_USAGE_ID', `histogram ids are positive integers, got ${JSON.stringify(String(id))}`);
+    if (!Number.isInteger(n) || n < 1)
+      throw new UsageError('E_USAGE_ID', `histogram ids are positive integers, got ${JSON.stringify(String(id))}`);
     return n;
   });
 }
@@ -45,7 +46,11 @@ const list: CommandModule<object, ConnectionArgs & ListArgs & DimArgs> = {
   describe: 'List 1D or 2D lumisection histograms (the server returns them in no particular order)',
   builder: (y: Argv) =>
     // Filter names are long: each example is a comment line and a command line, full width.
-    withListOptions(withDim(withConnectionOptions(y)), 'lumisection_histograms_1d', 'the histogram lists (1D and 2D)').example([
+    withListOptions(
+      withDim(withConnectionOptions(y)),
+      'lumisection_histograms_1d',
+      'the histogram lists (1D and 2D)',
+    ).example([
       ['# the 1D histograms of run 315705, as a table on a terminal', ''],
       ['$0 histograms list --dim 1 -f lumisection__run__run_number=315705', ''],
       ['# every 2D histogram of one title with all bins (JSON lines when piped)', ''],
@@ -84,7 +89,13 @@ const get: CommandModule<object, GetArgs> = {
         throw statusOf(err) === 404 ? notFound(argv.dim, id, err as DqmExportError) : err;
       });
       stopQuietlyWhenStdoutCloses();
-      const writer = createRecordWriter({ format, view: viewOf(argv.dim), out: process.stdout, maxWidth: process.stdout.columns, single: true });
+      const writer = createRecordWriter({
+        format,
+        view: viewOf(argv.dim),
+        out: process.stdout,
+        maxWidth: process.stdout.columns,
+        single: true,
+      });
       writer.write([record]);
       writer.end();
     });
@@ -116,7 +127,12 @@ export interface DeleteOutcome {
  * Deletes each id (a few at a time) and reports its outcome. A 401 stops everything (every other id
  * would fail the same way); 404 and 403 are per-id outcomes.
  */
-export async function deleteHistograms(client: DqmClient, dim: 1 | 2, ids: readonly number[], concurrency: number): Promise<DeleteOutcome[]> {
+export async function deleteHistograms(
+  client: DqmClient,
+  dim: 1 | 2,
+  ids: readonly number[],
+  concurrency: number,
+): Promise<DeleteOutcome[]> {
   const limit = pLimit(concurrency);
   return Promise.all(
     ids.map((id) =>
@@ -148,7 +164,11 @@ const del: CommandModule<object, DeleteArgs> = {
   builder: (y: Argv) =>
     withDim(withConnectionOptions(y))
       .positional('ids', { array: true, describe: 'Histogram ids' })
-      .option('yes', { alias: 'y', type: 'boolean', describe: 'Do not ask for confirmation (required without a terminal)' })
+      .option('yes', {
+        alias: 'y',
+        type: 'boolean',
+        describe: 'Do not ask for confirmation (required without a terminal)',
+      })
       .example([
         ['$0 histograms delete --dim 1 248 249', 'asks, then deletes two 1D histograms'],
         ['$0 histograms delete --dim 2 --yes 17', 'in a script: no question'],
@@ -164,7 +184,9 @@ const del: CommandModule<object, DeleteArgs> = {
     await withClient(argv, async (client) => {
       const outcomes = await deleteHistograms(client, argv.dim, ids, argv.concurrency ?? 8);
       for (const o of outcomes) {
-        process.stdout.write(`${o.outcome === 'deleted' ? 'deleted' : o.outcome}: ${argv.dim}D histogram ${o.id}${o.message ? ` (${o.message})` : ''}\n`);
+        process.stdout.write(
+          `${o.outcome === 'deleted' ? 'deleted' : o.outcome}: ${argv.dim}D histogram ${o.id}${o.message ? ` (${o.message})` : ''}\n`,
+        );
       }
       const failed = outcomes.filter((o) => o.outcome !== 'deleted').length;
       process.stderr.write(`${outcomes.length - failed} deleted, ${failed} failed\n`);
@@ -177,6 +199,7 @@ const del: CommandModule<object, DeleteArgs> = {
 export const histogramsCommand: CommandModule = {
   command: 'histograms',
   describe: 'Per-lumisection 1D and 2D histograms',
-  builder: (y: Argv) => y.command(list).command(get).command(del).demandCommand(1, 'Give a histograms command: list, get, delete'),
+  builder: (y: Argv) =>
+    y.command(list).command(get).command(del).demandCommand(1, 'Give a histograms command: list, get, delete'),
   handler: () => {},
 };

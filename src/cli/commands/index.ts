@@ -27,28 +27,77 @@ export interface LazyCommandEntry {
 /** Every command, in help order. */
 export const COMMAND_ENTRIES: readonly LazyCommandEntry[] = [
   { command: 'runs', describe: 'Runs known to the server', load: async () => (await import('./runs.js')).runsCommand },
-  { command: 'lumisections', describe: 'Lumisections known to the server', load: async () => (await import('./lumisections.js')).lumisectionsCommand },
-  { command: 'histograms', describe: 'Per-lumisection 1D and 2D histograms', load: async () => (await import('./histograms.js')).histogramsCommand },
-  { command: 'files', describe: 'Histogram data files on the server: list, parse, wait, discover', load: async () => (await import('./files.js')).filesCommand },
-  { command: 'validate <files..>', describe: 'Check pipeline files: schema, filter names, ${VAR} interpolation (no network)', load: async () => (await import('./validate.js')).validateCommand },
-  { command: 'schema', describe: 'Print the JSON Schema of pipeline files (e.g. for yaml-language-server)', load: async () => (await import('./schema.js')).schemaCommand },
-  { command: 'serve', describe: 'Run a local DQM Playground-compatible server (sample data, faults, synthetic data)', load: async () => (await import('./serve.js')).serveCommand },
-  { command: 'plan <file>', describe: 'Show the slices a run would export, with page-1 estimates; assign them to shards (nothing is written)', load: async () => (await import('./plan.js')).planCommand },
-  { command: 'run <file>', describe: 'Export the streams of a pipeline file to Parquet / Arrow', load: async () => (await import('./run.js')).runCommand },
+  {
+    command: 'lumisections',
+    describe: 'Lumisections known to the server',
+    load: async () => (await import('./lumisections.js')).lumisectionsCommand,
+  },
+  {
+    command: 'histograms',
+    describe: 'Per-lumisection 1D and 2D histograms',
+    load: async () => (await import('./histograms.js')).histogramsCommand,
+  },
+  {
+    command: 'files',
+    describe: 'Histogram data files on the server: list, parse, wait, discover',
+    load: async () => (await import('./files.js')).filesCommand,
+  },
+  {
+    command: 'validate <files..>',
+    describe: 'Check pipeline files: schema, filter names, ${VAR} interpolation (no network)',
+    load: async () => (await import('./validate.js')).validateCommand,
+  },
+  {
+    command: 'schema',
+    describe: 'Print the JSON Schema of pipeline files (e.g. for yaml-language-server)',
+    load: async () => (await import('./schema.js')).schemaCommand,
+  },
+  {
+    command: 'serve',
+    describe: 'Run a local DQM Playground-compatible server (sample data, faults, synthetic data)',
+    load: async () => (await import('./serve.js')).serveCommand,
+  },
+  {
+    command: 'plan <file>',
+    describe: 'Show the slices a run would export, with page-1 estimates; assign them to shards (nothing is written)',
+    load: async () => (await import('./plan.js')).planCommand,
+  },
+  {
+    command: 'run <file>',
+    describe: 'Export the streams of a pipeline file to Parquet / Arrow',
+    load: async () => (await import('./run.js')).runCommand,
+  },
   {
     command: 'convert <files..>',
     describe: 'Export local ML4DQM CSV files to Parquet (default layout, partitioned by run), no pipeline file needed',
     load: async () => (await import('./convert.js')).convertCommand,
   },
-  { command: 'finalize <file>', describe: 'Check that every shard of a sharded run finished, then write the dataset manifest and _SUCCESS', load: async () => (await import('./finalize.js')).finalizeCommand },
-  { command: 'demo', describe: 'Run pipelines/demo.yaml against the embedded server on the bundled sample data', load: async () => (await import('./demo.js')).demoCommand },
+  {
+    command: 'finalize <file>',
+    describe: 'Check that every shard of a sharded run finished, then write the dataset manifest and _SUCCESS',
+    load: async () => (await import('./finalize.js')).finalizeCommand,
+  },
+  {
+    command: 'demo',
+    describe: 'Run pipelines/demo.yaml against the embedded server on the bundled sample data',
+    load: async () => (await import('./demo.js')).demoCommand,
+  },
   {
     command: 'inspect <datasets..>',
-    describe: 'Check a dataset (records, shapes, provenance, empty/NaN/negative/missing/duplicate histograms); --html for a report',
+    describe:
+      'Check a dataset (records, shapes, provenance, empty/NaN/negative/missing/duplicate histograms); --html for a report',
     load: async () => (await import('./inspect.js')).inspectCommand,
   },
-  { command: 'login <service>', describe: 'Log in to DIALS with the device flow and keep the tokens for later exports', load: async () => (await import('./login.js')).loginCommand },
-  { command: 'logout <service>', describe: 'Delete the stored DIALS tokens', load: async () => (await import('./login.js')).logoutCommand },
+  {
+    command: 'login <service>',
+    describe: 'Log in to DIALS with the device flow and keep the tokens for later exports',
+    load: async () => (await import('./login.js')).loginCommand,
+  },
+  {
+    command: 'logout <service>',
+    describe: 'Delete the stored DIALS tokens',
+    load: async () => (await import('./login.js')).logoutCommand,
+  },
 ];
 
 /**

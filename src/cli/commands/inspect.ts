@@ -28,12 +28,16 @@ export interface InspectArgs {
 }
 
 /** Inspects each dataset, prints the text (or JSON) report, writes the HTML report if asked; returns the reports. */
-export async function executeInspect(args: InspectArgs, out: NodeJS.WritableStream = process.stdout): Promise<DatasetReport[]> {
+export async function executeInspect(
+  args: InspectArgs,
+  out: NodeJS.WritableStream = process.stdout,
+): Promise<DatasetReport[]> {
   const { inspectDataset, jsonReport, htmlReport } = await import('../../inspect/index.js');
   const { terminalReport } = await import('../ui/inspect-report.js');
   const runs = args.run ?? [];
   const bad = runs.find((r) => !Number.isInteger(r) || r <= 0);
-  if (bad !== undefined) throw new UsageError('E_INSPECT_RUN', `--run expects a positive run number, got ${String(bad)}`, { field: 'run' });
+  if (bad !== undefined)
+    throw new UsageError('E_INSPECT_RUN', `--run expects a positive run number, got ${String(bad)}`, { field: 'run' });
   const reports: DatasetReport[] = [];
   for (const dir of args.datasets) reports.push(await inspectDataset(resolve(dir), { titles: args.title, runs }));
   if (args.json) out.write(JSON.stringify(jsonReport(reports), null, 2) + '\n');
@@ -58,15 +62,25 @@ export function inspectExitCode(reports: DatasetReport[], strict: boolean): numb
 
 export const inspectCommand: CommandModule<object, InspectArgs> = {
   command: 'inspect <datasets..>',
-  describe: 'Check a dataset (records, shapes, provenance, empty/NaN/negative/missing/duplicate histograms); --html for a report',
+  describe:
+    'Check a dataset (records, shapes, provenance, empty/NaN/negative/missing/duplicate histograms); --html for a report',
   builder: (y: Argv) =>
     y
-      .positional('datasets', { type: 'string', array: true, demandOption: true, describe: 'Dataset directories written by dqm-export' })
+      .positional('datasets', {
+        type: 'string',
+        array: true,
+        demandOption: true,
+        describe: 'Dataset directories written by dqm-export',
+      })
       .option('html', { type: 'string', describe: 'Also write a self-contained HTML report with charts to this file' })
       .option('title', { type: 'string', array: true, describe: 'Only this histogram title (repeatable)' })
       .option('run', { ...numericList('run'), array: true, describe: 'Only this run (repeatable)' })
       .option('json', { type: 'boolean', default: false, describe: 'Print the report as JSON (for scripts)' })
-      .option('strict', { type: 'boolean', default: false, describe: 'Exit 3 when a check fails or the dataset is incomplete' })
+      .option('strict', {
+        type: 'boolean',
+        default: false,
+        describe: 'Exit 3 when a check fails or the dataset is incomplete',
+      })
       .example([
         ['$0 inspect out/demo/h2d', 'records, shapes, provenance and check counts'],
         ['$0 inspect out/demo/h1d out/demo/h2d --html report.html', 'one page with the charts of both'],

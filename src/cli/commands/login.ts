@@ -25,7 +25,10 @@ interface LoginArgs {
 }
 
 function checkService(service: string): void {
-  if (service !== 'dials') throw new UsageError('E_LOGIN_SERVICE', `login/logout: unknown service ${service}; valid services: dials`, { field: 'service' });
+  if (service !== 'dials')
+    throw new UsageError('E_LOGIN_SERVICE', `login/logout: unknown service ${service}; valid services: dials`, {
+      field: 'service',
+    });
 }
 
 const urlOption = {
@@ -42,18 +45,38 @@ export const loginCommand: CommandModule<object, LoginArgs> = {
     y
       .positional('service', { type: 'string', demandOption: true, describe: 'dials' })
       .option('url', urlOption)
-      .option('poll-interval', { ...numeric('poll-interval'), default: 5, describe: 'Seconds between polls when the server names no interval', hidden: true })
-      .option('allow-insecure-http', { type: 'boolean', default: false, describe: 'Allow plain http:// to a non-loopback host' })
+      .option('poll-interval', {
+        ...numeric('poll-interval'),
+        default: 5,
+        describe: 'Seconds between polls when the server names no interval',
+        hidden: true,
+      })
+      .option('allow-insecure-http', {
+        type: 'boolean',
+        default: false,
+        describe: 'Allow plain http:// to a non-loopback host',
+      })
       .option('ca-file', { type: 'string', describe: 'PEM file with extra CA certificates' })
-      .example([['$0 login dials', 'open the printed URL, approve, and DIALS pipelines need no token']]) as unknown as Argv<LoginArgs>,
+      .example([
+        ['$0 login dials', 'open the printed URL, approve, and DIALS pipelines need no token'],
+      ]) as unknown as Argv<LoginArgs>,
   handler: async (argv) => {
     checkService(argv.service);
     const baseUrl = dialsBaseUrl(argv.url);
-    const client = createDialsClient({ baseUrl, credentials: null, concurrency: 1, allowInsecureHttp: argv['allow-insecure-http'], caFile: argv['ca-file'] });
+    const client = createDialsClient({
+      baseUrl,
+      credentials: null,
+      concurrency: 1,
+      allowInsecureHttp: argv['allow-insecure-http'],
+      caFile: argv['ca-file'],
+    });
     try {
       const tokens = await deviceLogin(client, {
         pollMs: argv['poll-interval'] * 1000,
-        onPrompt: (p) => process.stderr.write(`To log in to DIALS, open this URL in a browser and approve (valid ${Math.round(p.expiresIn / 60)} min):\n\n  ${p.verificationUrl}\n\nWaiting for approval...\n`),
+        onPrompt: (p) =>
+          process.stderr.write(
+            `To log in to DIALS, open this URL in a browser and approve (valid ${Math.round(p.expiresIn / 60)} min):\n\n  ${p.verificationUrl}\n\nWaiting for approval...\n`,
+          ),
       });
       const file = tokenFilePath();
       await writeTokens(file, baseUrl, tokens);
@@ -68,12 +91,17 @@ export const loginCommand: CommandModule<object, LoginArgs> = {
 export const logoutCommand: CommandModule<object, Pick<LoginArgs, 'service' | 'url'>> = {
   command: 'logout <service>',
   describe: 'Delete the stored DIALS tokens',
-  builder: (y: Argv) => y.positional('service', { type: 'string', demandOption: true, describe: 'dials' }).option('url', urlOption) as unknown as Argv<Pick<LoginArgs, 'service' | 'url'>>,
+  builder: (y: Argv) =>
+    y
+      .positional('service', { type: 'string', demandOption: true, describe: 'dials' })
+      .option('url', urlOption) as unknown as Argv<Pick<LoginArgs, 'service' | 'url'>>,
   handler: async (argv) => {
     checkService(argv.service);
     const baseUrl = dialsBaseUrl(argv.url);
     const file = tokenFilePath();
     const removed = await deleteTokens(file, baseUrl);
-    process.stderr.write(removed ? `Logged out of ${baseUrl} (tokens deleted from ${file}).\n` : `No stored login for ${baseUrl}.\n`);
+    process.stderr.write(
+      removed ? `Logged out of ${baseUrl} (tokens deleted from ${file}).\n` : `No stored login for ${baseUrl}.\n`,
+    );
   },
 };

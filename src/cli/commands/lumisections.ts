@@ -12,7 +12,8 @@ const list: CommandModule<object, ConnectionArgs & ListArgs> = {
       ['$0 lumisections list -f run=315705', 'the lumisections of run 315705'],
       ['$0 lumisections list --all | wc -l', 'count every lumisection'],
     ]),
-  handler: (argv) => withClient(argv, (client) => runList('lumisections', pagedSource(client, 'lumisections'), lumisectionView, argv)),
+  handler: (argv) =>
+    withClient(argv, (client) => runList('lumisections', pagedSource(client, 'lumisections'), lumisectionView, argv)),
 };
 
 /** The `lumisections` command group. */

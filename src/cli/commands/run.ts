@@ -37,13 +37,21 @@ export interface RunArgs {
 }
 
 /** Runs a pipeline file with the CLI's display conventions; returns the summary. */
-export async function executeRun(args: RunArgs, env: Record<string, string | undefined> = process.env): Promise<RunSummary> {
+export async function executeRun(
+  args: RunArgs,
+  env: Record<string, string | undefined> = process.env,
+): Promise<RunSummary> {
   checkSettingFlag('--concurrency', args.concurrency, SETTINGS.concurrency);
   const tty = Boolean(process.stderr.isTTY) && !env.CI;
   const interactive = tty && args.progress;
-  const logger = createLogger({ level: interactive && !args['log-file'] ? 'warn' : args['log-level'], file: args['log-file'] });
+  const logger = createLogger({
+    level: interactive && !args['log-file'] ? 'warn' : args['log-level'],
+    file: args['log-file'],
+  });
   const loaded = await loadPipeline(args.file, { env, allowInsecureHttp: args['allow-insecure-http'] });
-  const plan = args.plan ? await readPlanFile(args.plan, { configHash: loaded.configHash, pipelineFile: args.file }) : undefined;
+  const plan = args.plan
+    ? await readPlanFile(args.plan, { configHash: loaded.configHash, pipelineFile: args.file })
+    : undefined;
   const shard = resolveShard({ shard: args.shard, shards: args.shards, planShards: plan?.shards, env });
   if (shard) logger.info({ shard: shard.index, shards: shard.count }, 'running one shard');
   const progress = interactive ? terminalProgress() : silentProgress;
@@ -113,32 +121,73 @@ export function shardNote(shard: ShardIndex & { from: ShardIndexSource }, summar
 /** Shared yargs options of `run`. */
 export function runOptions<T>(y: Argv<T>) {
   return y
-    .option('resume', { type: 'boolean', default: false, describe: 'Continue an interrupted run: skip committed slices, discard partial files' })
-    .option('concurrency', { ...numeric('concurrency'), describe: `Requests in flight, ${rangeText(SETTINGS.concurrency)} (overrides source.concurrency)` })
-    .option('out', { type: 'string', describe: "Directory that output paths resolve against (default: the pipeline file's directory)" })
-    .option('log-level', { choices: ['trace', 'debug', 'info', 'warn', 'error', 'silent'] as const, default: 'info' as const, describe: 'Log level' })
+    .option('resume', {
+      type: 'boolean',
+      default: false,
+      describe: 'Continue an interrupted run: skip committed slices, discard partial files',
+    })
+    .option('concurrency', {
+      ...numeric('concurrency'),
+      describe: `Requests in flight, ${rangeText(SETTINGS.concurrency)} (overrides source.concurrency)`,
+    })
+    .option('out', {
+      type: 'string',
+      describe: "Directory that output paths resolve against (default: the pipeline file's directory)",
+    })
+    .option('log-level', {
+      choices: ['trace', 'debug', 'info', 'warn', 'error', 'silent'] as const,
+      default: 'info' as const,
+      describe: 'Log level',
+    })
     .option('log-file', { type: 'string', describe: 'Write JSON logs to this file instead of stderr' })
-    .option('progress', { type: 'boolean', default: true, describe: 'Progress bar on a terminal (--no-progress to disable)' })
-    .option('allow-insecure-http', { type: 'boolean', describe: 'Allow plain http:// to a non-loopback host (the token travels unencrypted)' })
-    .option('ca-file', { type: 'string', describe: 'PEM file with extra CA certificates (a site CA); overrides source.ca_file' });
+    .option('progress', {
+      type: 'boolean',
+      default: true,
+      describe: 'Progress bar on a terminal (--no-progress to disable)',
+    })
+    .option('allow-insecure-http', {
+      type: 'boolean',
+      describe: 'Allow plain http:// to a non-loopback host (the token travels unencrypted)',
+    })
+    .option('ca-file', {
+      type: 'string',
+      describe: 'PEM file with extra CA certificates (a site CA); overrides source.ca_file',
+    });
 }
 
 /** yargs options of `run` for plans and shards (not `demo`'s: it runs the demo pipeline whole). */
 export function shardOptions<T>(y: Argv<T>) {
   return y
-    .option('plan', { type: 'string', describe: 'Run the slices of this plan file (from plan --write-plan) instead of planning' })
-    .option('shard', { type: 'string', describe: 'Run one shard: I with --plan or --shards, or I/N (0-based; default from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID)' })
-    .option('shards', { ...numeric('shards'), describe: 'Shard count without a plan file (slices assigned by a hash of their key)' });
+    .option('plan', {
+      type: 'string',
+      describe: 'Run the slices of this plan file (from plan --write-plan) instead of planning',
+    })
+    .option('shard', {
+      type: 'string',
+      describe:
+        'Run one shard: I with --plan or --shards, or I/N (0-based; default from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID)',
+    })
+    .option('shards', {
+      ...numeric('shards'),
+      describe: 'Shard count without a plan file (slices assigned by a hash of their key)',
+    });
 }
 
 export const runCommand: CommandModule<object, RunArgs> = {
   command: 'run <file>',
   describe: 'Export the streams of a pipeline file to Parquet / Arrow',
   builder: (y: Argv) =>
-    shardOptions(runOptions(y.positional('file', { type: 'string', demandOption: true, describe: 'Pipeline file (YAML or JSON)' }))).example([
+    shardOptions(
+      runOptions(
+        y.positional('file', { type: 'string', demandOption: true, describe: 'Pipeline file (YAML or JSON)' }),
+      ),
+    ).example([
       ['DQM_PLAYGROUND_TOKEN=... $0 run pipelines/pixel-2d.yaml', 'export to the paths in the file'],
       ['$0 run pipelines/demo.yaml --resume', 'continue after a crash; the result equals an uninterrupted run'],
-      ['$0 run pipelines/pixel-2d.yaml --plan plan.json --shard 3', 'run shard 3 of a plan; then: $0 finalize pipelines/pixel-2d.yaml --plan plan.json'],
+      [
+        '$0 run pipelines/pixel-2d.yaml --plan plan.json --shard 3',
+        'run shard 3 of a plan; then: $0 finalize pipelines/pixel-2d.yaml --plan plan.json',
+      ],
     ]) as unknown as Argv<RunArgs>,
   handler: async (argv) => {
     const summary = await executeRun(argv);
@@ -156,13 +205,21 @@ async function plannedRecords(
   o: { args: RunArgs; env: Record<string, string | undefined>; logger: Logger; plan?: PlanFile; shard?: ShardIndex },
 ): Promise<number> {
   if (o.plan) {
-    const mine = o.plan.streams.flatMap((s) => s.slices).filter((s) => !o.shard || o.plan!.shards === null || s.shard === o.shard.index);
+    const mine = o.plan.streams
+      .flatMap((s) => s.slices)
+      .filter((s) => !o.shard || o.plan!.shards === null || s.shard === o.shard.index);
     return planTotals(mine).records;
   }
   if (o.shard) return 0; // hash-assigned shards: the share is known only while planning the run
   let source: Source | undefined;
   try {
-    source = await openSource(loaded, { logger: o.logger, env: o.env, concurrency: o.args.concurrency, allowInsecureHttp: o.args['allow-insecure-http'], caFile: o.args['ca-file'] });
+    source = await openSource(loaded, {
+      logger: o.logger,
+      env: o.env,
+      concurrency: o.args.concurrency,
+      allowInsecureHttp: o.args['allow-insecure-http'],
+      caFile: o.args['ca-file'],
+    });
     const outRoot = o.args.out ? resolve(o.args.out) : loaded.dir;
     return planTotals((await makePlan(loaded, { source, outRoot })).streams.flatMap((s) => s.slices)).records;
   } catch {

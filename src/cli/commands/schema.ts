@@ -8,7 +8,10 @@ export const schemaCommand: CommandModule = {
   describe: 'Print the JSON Schema of pipeline files (e.g. for yaml-language-server)',
   builder: (y) =>
     y.example([
-      ['$0 schema > pipeline.schema.json', 'then put "# yaml-language-server: $schema=pipeline.schema.json" at the top of a pipeline'],
+      [
+        '$0 schema > pipeline.schema.json',
+        'then put "# yaml-language-server: $schema=pipeline.schema.json" at the top of a pipeline',
+      ],
     ]),
   handler: () => {
     process.stdout.write(JSON.stringify(pipelineJsonSchema(), null, 2) + '\n');

@@ -43,38 +43,168 @@ interface ServeArgs {
   exitCode?: number;
 }
 
-const DIALS = ['dials-token', 'client-secret', 'token-ttl', 'refresh-ttl', 'reject-expired', 'device-auto-approve', 'gateway-timeout-bytes', 'dials-map'];
+const DIALS = [
+  'dials-token',
+  'client-secret',
+  'token-ttl',
+  'refresh-ttl',
+  'reject-expired',
+  'device-auto-approve',
+  'gateway-timeout-bytes',
+  'dials-map',
+];
 
-const FAULTS = ['latency-ms', 'jitter-ms', 'fail-rate', 'reset-rate', 'truncate-rate', 'shuffle', 'envelope', 'page-size', 'seed'];
+const FAULTS = [
+  'latency-ms',
+  'jitter-ms',
+  'fail-rate',
+  'reset-rate',
+  'truncate-rate',
+  'shuffle',
+  'envelope',
+  'page-size',
+  'seed',
+];
 
 function builder(y: Argv): Argv<ServeArgs> {
   return y
-    .option('api', { type: 'string', choices: ['dqm-playground', 'dials'], default: 'dqm-playground', describe: 'API to serve: DQM Playground (/api/) or DIALS (/api/v1/)' })
-    .option('dials-token', { type: 'string', requiresArg: true, describe: 'DIALS: Bearer token accepted without expiry (env DQM_SERVE_DIALS_TOKEN; default: random)' })
-    .option('client-secret', { type: 'string', requiresArg: true, describe: 'DIALS: accepted X-CLIENT-SECRET (env DQM_SERVE_CLIENT_SECRET; default: random)' })
-    .option('token-ttl', { ...numeric('token-ttl'), default: 1200, requiresArg: true, describe: 'DIALS: lifetime of device-flow access tokens, seconds' })
-    .option('refresh-ttl', { ...numeric('refresh-ttl'), default: 36000, requiresArg: true, describe: 'DIALS: lifetime of refresh tokens, seconds' })
-    .option('reject-expired', { type: 'boolean', default: false, describe: 'DIALS: 403 for an expired access token (the real server accepts it)' })
-    .option('device-auto-approve', { ...numeric('device-auto-approve'), default: 0, requiresArg: true, describe: 'DIALS: approve a device code after N polls (0: only by visiting its verification URL)' })
-    .option('gateway-timeout-bytes', { ...numeric('gateway-timeout-bytes'), default: 0, requiresArg: true, describe: 'DIALS: answer 504 (gateway timeout) for data responses over N bytes (0: off)' })
-    .option('dials-map', { type: 'string', requiresArg: true, describe: 'DIALS: JSON map of CSV files to datasets/files and titles to MEs (default: derived)' })
-    .option('data', { type: 'string', array: true, requiresArg: true, describe: 'Directory of ML4DQM CSV files, searched recursively (repeatable; default: the bundled sample data)' })
+    .option('api', {
+      type: 'string',
+      choices: ['dqm-playground', 'dials'],
+      default: 'dqm-playground',
+      describe: 'API to serve: DQM Playground (/api/) or DIALS (/api/v1/)',
+    })
+    .option('dials-token', {
+      type: 'string',
+      requiresArg: true,
+      describe: 'DIALS: Bearer token accepted without expiry (env DQM_SERVE_DIALS_TOKEN; default: random)',
+    })
+    .option('client-secret', {
+      type: 'string',
+      requiresArg: true,
+      describe: 'DIALS: accepted X-CLIENT-SECRET (env DQM_SERVE_CLIENT_SECRET; default: random)',
+    })
+    .option('token-ttl', {
+      ...numeric('token-ttl'),
+      default: 1200,
+      requiresArg: true,
+      describe: 'DIALS: lifetime of device-flow access tokens, seconds',
+    })
+    .option('refresh-ttl', {
+      ...numeric('refresh-ttl'),
+      default: 36000,
+      requiresArg: true,
+      describe: 'DIALS: lifetime of refresh tokens, seconds',
+    })
+    .option('reject-expired', {
+      type: 'boolean',
+      default: false,
+      describe: 'DIALS: 403 for an expired access token (the real server accepts it)',
+    })
+    .option('device-auto-approve', {
+      ...numeric('device-auto-approve'),
+      default: 0,
+      requiresArg: true,
+      describe: 'DIALS: approve a device code after N polls (0: only by visiting its verification URL)',
+    })
+    .option('gateway-timeout-bytes', {
+      ...numeric('gateway-timeout-bytes'),
+      default: 0,
+      requiresArg: true,
+      describe: 'DIALS: answer 504 (gateway timeout) for data responses over N bytes (0: off)',
+    })
+    .option('dials-map', {
+      type: 'string',
+      requiresArg: true,
+      describe: 'DIALS: JSON map of CSV files to datasets/files and titles to MEs (default: derived)',
+    })
+    .option('data', {
+      type: 'string',
+      array: true,
+      requiresArg: true,
+      describe: 'Directory of ML4DQM CSV files, searched recursively (repeatable; default: the bundled sample data)',
+    })
     .option('host', { type: 'string', default: '127.0.0.1', requiresArg: true, describe: 'Interface to listen on' })
-    .option('port', { ...numeric('port'), default: 8000, requiresArg: true, describe: 'Port (0 = any free port; the URL line says which)' })
-    .option('admin-token', { type: 'string', requiresArg: true, describe: 'Admin token (env DQM_SERVE_ADMIN_TOKEN; default: random)' })
-    .option('user-token', { type: 'string', requiresArg: true, describe: 'Non-admin token (env DQM_SERVE_USER_TOKEN; default: random)' })
-    .option('manual', { type: 'boolean', default: false, describe: 'Register the files at 0 % without parsing them: exercise discover and start_parsing' })
-    .option('parse-delay-ms', { ...numeric('parse-delay-ms'), default: 0, requiresArg: true, describe: 'Pause after each parsed row, to watch parsing progress' })
-    .option('synthetic', { type: 'string', requiresArg: true, describe: 'Serve generated histograms instead: runs=R,ls=L,titles=T,dim=1|2,x=X,y=Y[,run0=N]' })
-    .option('latency-ms', { ...numeric('latency-ms'), default: 0, requiresArg: true, describe: 'Delay of each list/detail response' })
-    .option('jitter-ms', { ...numeric('jitter-ms'), default: 0, requiresArg: true, describe: 'Random extra delay, up to this' })
-    .option('fail-rate', { ...numeric('fail-rate'), default: 0, requiresArg: true, describe: 'Probability of a 500, 502, 503 or 429 (Retry-After 0 or 1)' })
-    .option('reset-rate', { ...numeric('reset-rate'), default: 0, requiresArg: true, describe: 'Probability of a connection reset after part of the body' })
-    .option('truncate-rate', { ...numeric('truncate-rate'), default: 0, requiresArg: true, describe: 'Probability of a truncated body (early close, or short Content-Length)' })
-    .option('shuffle', { type: 'boolean', default: false, describe: 'A new random order of histogram lists on every request' })
-    .option('envelope', { type: 'string', default: 'total', requiresArg: true, describe: 'Page envelope: "total" (the real server\'s) or "count" (stock DRF)' })
+    .option('port', {
+      ...numeric('port'),
+      default: 8000,
+      requiresArg: true,
+      describe: 'Port (0 = any free port; the URL line says which)',
+    })
+    .option('admin-token', {
+      type: 'string',
+      requiresArg: true,
+      describe: 'Admin token (env DQM_SERVE_ADMIN_TOKEN; default: random)',
+    })
+    .option('user-token', {
+      type: 'string',
+      requiresArg: true,
+      describe: 'Non-admin token (env DQM_SERVE_USER_TOKEN; default: random)',
+    })
+    .option('manual', {
+      type: 'boolean',
+      default: false,
+      describe: 'Register the files at 0 % without parsing them: exercise discover and start_parsing',
+    })
+    .option('parse-delay-ms', {
+      ...numeric('parse-delay-ms'),
+      default: 0,
+      requiresArg: true,
+      describe: 'Pause after each parsed row, to watch parsing progress',
+    })
+    .option('synthetic', {
+      type: 'string',
+      requiresArg: true,
+      describe: 'Serve generated histograms instead: runs=R,ls=L,titles=T,dim=1|2,x=X,y=Y[,run0=N]',
+    })
+    .option('latency-ms', {
+      ...numeric('latency-ms'),
+      default: 0,
+      requiresArg: true,
+      describe: 'Delay of each list/detail response',
+    })
+    .option('jitter-ms', {
+      ...numeric('jitter-ms'),
+      default: 0,
+      requiresArg: true,
+      describe: 'Random extra delay, up to this',
+    })
+    .option('fail-rate', {
+      ...numeric('fail-rate'),
+      default: 0,
+      requiresArg: true,
+      describe: 'Probability of a 500, 502, 503 or 429 (Retry-After 0 or 1)',
+    })
+    .option('reset-rate', {
+      ...numeric('reset-rate'),
+      default: 0,
+      requiresArg: true,
+      describe: 'Probability of a connection reset after part of the body',
+    })
+    .option('truncate-rate', {
+      ...numeric('truncate-rate'),
+      default: 0,
+      requiresArg: true,
+      describe: 'Probability of a truncated body (early close, or short Content-Length)',
+    })
+    .option('shuffle', {
+      type: 'boolean',
+      default: false,
+      describe: 'A new random order of histogram lists on every request',
+    })
+    .option('envelope', {
+      type: 'string',
+      default: 'total',
+      requiresArg: true,
+      describe: 'Page envelope: "total" (the real server\'s) or "count" (stock DRF)',
+    })
     .option('page-size', { ...numeric('page-size'), default: 50, requiresArg: true, describe: 'Records per page' })
-    .option('seed', { ...numeric('seed'), default: 1, requiresArg: true, describe: 'Seed of the fault and shuffle PRNG (same seed, same faults)' })
+    .option('seed', {
+      ...numeric('seed'),
+      default: 1,
+      requiresArg: true,
+      describe: 'Seed of the fault and shuffle PRNG (same seed, same faults)',
+    })
     .group(FAULTS, 'Faults (on GET of lists and details) and API variants:')
     .group(DIALS, 'DIALS API (--api dials; --shuffle, --envelope, --page-size do not apply):')
     .example([
@@ -82,7 +212,10 @@ function builder(y: Argv): Argv<ServeArgs> {
       ['$0 serve --port 0 --data ./csv --manual', 'any free port; parse through the API'],
       ['$0 serve --fail-rate 0.1 --shuffle --seed 7', 'an unreliable server, reproducibly'],
       ['$0 serve --synthetic runs=100,ls=1000,titles=2,dim=2', '200 000 2D histograms, generated on the fly'],
-      ['$0 serve --api dials --port 0 --device-auto-approve 2', 'DIALS /api/v1/ over the sample data; login needs no browser'],
+      [
+        '$0 serve --api dials --port 0 --device-auto-approve 2',
+        'DIALS /api/v1/ over the sample data; login needs no browser',
+      ],
     ])
     .epilogue(
       'Output: the first stdout line is JSON {"event":"listening","url":...,"adminToken":...,"userToken":...}; ' +
@@ -95,16 +228,35 @@ function builder(y: Argv): Argv<ServeArgs> {
 async function summary(server: RunningServer): Promise<string[]> {
   try {
     // A cache-busting query, so the startup summary never leaves a stale cached page behind.
-    const res = await fetch(`${server.url}/api/histogram_data_files/?_=serve-startup`, { headers: { Authorization: `Token ${server.adminToken}` } });
-    const body = (await res.json()) as { results: Array<{ id: number; filepath: string; entries_processed: number; entries_total: number; percentage_processed: number }> };
-    return body.results.map((f) => `  file ${f.id}: ${f.filepath} (${f.entries_processed}/${f.entries_total} rows, ${f.percentage_processed} %)`);
+    const res = await fetch(`${server.url}/api/histogram_data_files/?_=serve-startup`, {
+      headers: { Authorization: `Token ${server.adminToken}` },
+    });
+    const body = (await res.json()) as {
+      results: Array<{
+        id: number;
+        filepath: string;
+        entries_processed: number;
+        entries_total: number;
+        percentage_processed: number;
+      }>;
+    };
+    return body.results.map(
+      (f) =>
+        `  file ${f.id}: ${f.filepath} (${f.entries_processed}/${f.entries_total} rows, ${f.percentage_processed} %)`,
+    );
   } catch {
     return [];
   }
 }
 
 function dialsStartup(server: RunningServer, synthetic: string | undefined): string[] {
-  const first = { event: 'listening', api: 'dials', url: server.url, token: server.dialsToken, clientSecret: server.clientSecret };
+  const first = {
+    event: 'listening',
+    api: 'dials',
+    url: server.url,
+    token: server.dialsToken,
+    clientSecret: server.clientSecret,
+  };
   return [
     JSON.stringify(first),
     `DIALS API at ${server.url}/api/v1/${synthetic ? ` (synthetic: ${synthetic})` : ''}`,

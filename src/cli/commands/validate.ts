@@ -25,22 +25,38 @@ function printable(loaded: LoadedPipeline): string {
   const source = { ...loaded.pipeline.source } as Record<string, unknown>;
   if (source.token !== undefined) source.token = '***';
   if (source.client_secret !== undefined) source.client_secret = '***';
-  return redact(JSON.stringify({ file: loaded.file, configHash: loaded.configHash, pipeline: { ...loaded.pipeline, source } }, null, 2));
+  return redact(
+    JSON.stringify(
+      { file: loaded.file, configHash: loaded.configHash, pipeline: { ...loaded.pipeline, source } },
+      null,
+      2,
+    ),
+  );
 }
 
 /** The `validate` command: exit 0 when every file is valid, else the ConfigError (exit 2). */
 export const validateCommand: CommandModule<object, ValidateArgs> = {
   command: 'validate <files..>',
-  describe: 'Check pipeline files: schema, filter names, ${VAR} interpolation, CSV files, token/CA files, output dirs (no network)',
+  describe:
+    'Check pipeline files: schema, filter names, ${VAR} interpolation, CSV files, token/CA files, output dirs (no network)',
   builder: (y: Argv) =>
     y
-      .positional('files', { type: 'string', array: true, demandOption: true, describe: 'Pipeline files (YAML or JSON)' })
+      .positional('files', {
+        type: 'string',
+        array: true,
+        demandOption: true,
+        describe: 'Pipeline files (YAML or JSON)',
+      })
       .option('print', {
         type: 'boolean',
         default: false,
         describe: 'Also print each resolved pipeline (defaults applied, token hidden) and its config hash as JSON',
       })
-      .option('out', { type: 'string', requiresArg: true, describe: 'Directory output paths resolve against, as for run --out (for the output checks)' })
+      .option('out', {
+        type: 'string',
+        requiresArg: true,
+        describe: 'Directory output paths resolve against, as for run --out (for the output checks)',
+      })
       .example([
         ['$0 validate pipelines/demo.yaml', 'check one file; exit code 2 and file:line:col messages if invalid'],
         ['$0 validate pipelines/*.yaml', 'check several (every problem of every file is listed)'],
@@ -67,7 +83,10 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
     if (failures.length === 1) throw failures[0];
     if (failures.length > 1) {
       const files = new Set(failures.map((f) => f.context.file)).size;
-      const message = [`${files} of ${argv.files.length} pipeline files are invalid:`, ...failures.map((f) => f.message)].join('\n');
+      const message = [
+        `${files} of ${argv.files.length} pipeline files are invalid:`,
+        ...failures.map((f) => f.message),
+      ].join('\n');
       throw new ConfigError('E_CONFIG_INVALID', message, { files: failures.map((f) => f.context.file) });
     }
   },

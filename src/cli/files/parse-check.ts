@@ -72,7 +72,11 @@ export function checkParseRequest(file: HistogramDataFile, req: ParseRequest): P
   const pct = Number(file.percentage_processed);
   if (contents.length > 0 || pct >= 100) {
     const same = contents.some((c) => c.granularity === req.granularity && Number(c.data_dimensionality) === req.dim);
-    if (same) return { action: 'done', message: `${label} is already parsed as ${req.granularity} ${req.dim}D (${describeProgress(file)}); nothing to do` };
+    if (same)
+      return {
+        action: 'done',
+        message: `${label} is already parsed as ${req.granularity} ${req.dim}D (${describeProgress(file)}); nothing to do`,
+      };
     return {
       action: 'refuse',
       code: 'E_PARSE_ALREADY_PARSED',

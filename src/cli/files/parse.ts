@@ -38,7 +38,12 @@ export async function findDataFile(client: DqmClient, selector: FileSelector): P
       return await client.getDataFile(selector.id, { bustCache: true });
     } catch (err) {
       if (err instanceof DqmExportError && err.context.status === 404) {
-        throw new ServerError('E_NOT_FOUND', `no data file with id ${selector.id}; list them with: dqm-export files list`, err.context, { cause: err });
+        throw new ServerError(
+          'E_NOT_FOUND',
+          `no data file with id ${selector.id}; list them with: dqm-export files list`,
+          err.context,
+          { cause: err },
+        );
       }
       throw err;
     }
@@ -46,9 +51,15 @@ export async function findDataFile(client: DqmClient, selector: FileSelector): P
   const matches = await client.listDataFiles({ filepath__contains: selector.pathContains }, { bustCache: true });
   if (matches.length === 1) return matches[0];
   if (matches.length === 0) {
-    throw new InputError('E_FILE_NO_MATCH', `no data file path contains ${JSON.stringify(selector.pathContains)}; list them with: dqm-export files list`);
+    throw new InputError(
+      'E_FILE_NO_MATCH',
+      `no data file path contains ${JSON.stringify(selector.pathContains)}; list them with: dqm-export files list`,
+    );
   }
-  const shown = matches.slice(0, 5).map((f) => `${f.id} ${f.filepath}`).join('; ');
+  const shown = matches
+    .slice(0, 5)
+    .map((f) => `${f.id} ${f.filepath}`)
+    .join('; ');
   throw new UsageError(
     'E_FILE_AMBIGUOUS',
     `${matches.length} data file paths contain ${JSON.stringify(selector.pathContains)} (${shown}${matches.length > 5 ? '; ...' : ''}); give an id or a longer text`,
@@ -70,7 +81,12 @@ function enforce(verdict: ParseVerdict, force: boolean, stderr: NodeJS.WritableS
  * Starts parsing the selected file after the pre-checks, then waits if asked. Resolves to the file
  * record (final when waited), or to the current record when it was already parsed as asked.
  */
-export async function parseFile(client: DqmClient, selector: FileSelector, req: ParseRequest, options: ParseFileOptions): Promise<HistogramDataFile> {
+export async function parseFile(
+  client: DqmClient,
+  selector: FileSelector,
+  req: ParseRequest,
+  options: ParseFileOptions,
+): Promise<HistogramDataFile> {
   // Checked before any request: it does not depend on the file.
   enforce(checkGranularity(req), options.force, options.stderr);
   const file = await findDataFile(client, selector);
@@ -86,7 +102,9 @@ export async function parseFile(client: DqmClient, selector: FileSelector, req: 
     // The client's type lists only what the server implements; `root` reaches here only with --force.
     fileFormat: req.fileFormat as 'csv',
   });
-  options.stderr.write(`started parsing data file ${file.id} (${file.filepath}) as ${req.granularity} ${req.dim}D ${req.fileFormat}\n`);
+  options.stderr.write(
+    `started parsing data file ${file.id} (${file.filepath}) as ${req.granularity} ${req.dim}D ${req.fileFormat}\n`,
+  );
   if (!options.wait) return file;
   return waitForFile(client, file.id, options.wait, options.stderr);
 }
@@ -121,14 +139,31 @@ export async function waitForFile(
   } catch (err) {
     progress.stop();
     if (err instanceof Interrupted) {
-      throw new TransientError('E_INTERRUPTED', `interrupted; data file ${id} keeps parsing on the server (follow it again: dqm-export files wait ${id})`);
+      throw new TransientError(
+        'E_INTERRUPTED',
+        `interrupted; data file ${id} keeps parsing on the server (follow it again: dqm-export files wait ${id})`,
+      );
     }
     if (err instanceof DqmExportError && err.context.status === 404) {
-      throw new ServerError('E_NOT_FOUND', `no data file with id ${id}; list them with: dqm-export files list`, err.context, { cause: err });
+      throw new ServerError(
+        'E_NOT_FOUND',
+        `no data file with id ${id}; list them with: dqm-export files list`,
+        err.context,
+        { cause: err },
+      );
     }
     // A file whose total is still 0 was most likely never started, rather than stuck.
-    if (err instanceof DqmExportError && (err.code === 'E_PARSE_STALLED' || err.code === 'E_PARSE_TIMEOUT') && err.context.entriesTotal === 0) {
-      throw new ServerError(err.code, `${err.message}; if parsing was never started: dqm-export files parse ${id}`, err.context, { cause: err });
+    if (
+      err instanceof DqmExportError &&
+      (err.code === 'E_PARSE_STALLED' || err.code === 'E_PARSE_TIMEOUT') &&
+      err.context.entriesTotal === 0
+    ) {
+      throw new ServerError(
+        err.code,
+        `${err.message}; if parsing was never started: dqm-export files parse ${id}`,
+        err.context,
+        { cause: err },
+      );
     }
     throw err;
   } finally {

@@ -55,7 +55,11 @@ function barProgress({ stream, label }: ParseProgressOptions): ParseProgressDisp
   let started = false;
   return {
     update(p) {
-      const payload = { entries: p.entriesProcessed, entriesTotal: p.entriesTotal, elapsed: (p.elapsedMs / 1000).toFixed(1) };
+      const payload = {
+        entries: p.entriesProcessed,
+        entriesTotal: p.entriesTotal,
+        elapsed: (p.elapsedMs / 1000).toFixed(1),
+      };
       const value = round1(p.percentage);
       if (!started) {
         bar.start(100, value, payload);

@@ -18,5 +18,8 @@ export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 export function resolveOutputFormat(requested: string | undefined, stdoutIsTTY: boolean): OutputFormat {
   if (requested === undefined || requested === '') return stdoutIsTTY ? 'table' : 'jsonl';
   if ((OUTPUT_FORMATS as readonly string[]).includes(requested)) return requested as OutputFormat;
-  throw new UsageError('E_USAGE_FORMAT', `unknown output format ${JSON.stringify(requested)}; valid formats are: ${OUTPUT_FORMATS.join(', ')}`);
+  throw new UsageError(
+    'E_USAGE_FORMAT',
+    `unknown output format ${JSON.stringify(requested)}; valid formats are: ${OUTPUT_FORMATS.join(', ')}`,
+  );
 }

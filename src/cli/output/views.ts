@@ -35,7 +35,9 @@ export function describeContents(contents: readonly DataFileContent[] | undefine
 }
 
 /** `100 %`, or `40 % (96/240)` while parsing. */
-export function describeProgress(f: Pick<HistogramDataFile, 'percentage_processed' | 'entries_processed' | 'entries_total'>): string {
+export function describeProgress(
+  f: Pick<HistogramDataFile, 'percentage_processed' | 'entries_processed' | 'entries_total'>,
+): string {
   const pct = `${formatNumber(Math.round(Number(f.percentage_processed) * 10) / 10)} %`;
   if (Number(f.percentage_processed) >= 100 || !f.entries_total) return pct;
   return `${pct} (${f.entries_processed}/${f.entries_total})`;
@@ -96,7 +98,21 @@ export const histogram2dView: RecordView<Histogram2D> = {
     { header: 'shape', value: (h) => `${h.y_bin}x${h.x_bin}` },
     { header: 'sum', value: (h) => num(binSum(h.data ?? [])), align: 'right' },
   ],
-  fields: ['id', 'run', 'lumisection', 'title', 'entries', 'x_min', 'x_max', 'x_bin', 'y_min', 'y_max', 'y_bin', 'source_data_file', 'data'],
+  fields: [
+    'id',
+    'run',
+    'lumisection',
+    'title',
+    'entries',
+    'x_min',
+    'x_max',
+    'x_bin',
+    'y_min',
+    'y_max',
+    'y_bin',
+    'source_data_file',
+    'data',
+  ],
 };
 
 /** `/api/histogram_data_files/` records. */
@@ -109,10 +125,25 @@ export const dataFileView: RecordView<HistogramDataFile> = {
     { header: 'era', value: (f) => f.data_era },
     { header: 'contents', value: (f) => describeContents(f.contents) },
     { header: 'progress', value: (f) => describeProgress(f), align: 'right' },
-    { header: 'MB', value: (f) => num(typeof f.filesize === 'number' ? Math.round(f.filesize * 100) / 100 : f.filesize), align: 'right' },
+    {
+      header: 'MB',
+      value: (f) => num(typeof f.filesize === 'number' ? Math.round(f.filesize * 100) / 100 : f.filesize),
+      align: 'right',
+    },
   ],
   fields: [
-    'id', 'filepath', 'filesize', 'data_era', 'entries_total', 'entries_processed', 'percentage_processed', 'contents',
-    'created', 'modified', 'run_histograms', 'lumisection_histograms_1d', 'lumisection_histograms_2d',
+    'id',
+    'filepath',
+    'filesize',
+    'data_era',
+    'entries_total',
+    'entries_processed',
+    'percentage_processed',
+    'contents',
+    'created',
+    'modified',
+    'run_histograms',
+    'lumisection_histograms_1d',
+    'lumisection_histograms_2d',
   ],
 };

@@ -20,7 +20,9 @@ export function parseFilterArgs(endpoint: Endpoint, args: readonly string[]): Fi
   for (const arg of args) {
     const eq = arg.indexOf('=');
     if (eq <= 0) {
-      throw new UsageError('E_FILTER_SYNTAX', `--filter expects key=value, got ${JSON.stringify(arg)}`, { field: 'filter' });
+      throw new UsageError('E_FILTER_SYNTAX', `--filter expects key=value, got ${JSON.stringify(arg)}`, {
+        field: 'filter',
+      });
     }
     const key = arg.slice(0, eq).trim();
     const raw = arg.slice(eq + 1);
@@ -31,7 +33,9 @@ export function parseFilterArgs(endpoint: Endpoint, args: readonly string[]): Fi
       const previous = filters[key];
       filters[key] = [...(Array.isArray(previous) ? previous : []), value as string];
     } else if (key in filters) {
-      throw new UsageError('E_FILTER_REPEATED', `filter ${key} given twice; only title and order_by may repeat`, { field: `filter.${key}` });
+      throw new UsageError('E_FILTER_REPEATED', `filter ${key} given twice; only title and order_by may repeat`, {
+        field: `filter.${key}`,
+      });
     } else {
       filters[key] = value;
     }
@@ -39,9 +43,16 @@ export function parseFilterArgs(endpoint: Endpoint, args: readonly string[]): Fi
   return filters;
 }
 
-function parseFilterValue(endpoint: Endpoint, key: string, spec: FilterSpec, raw: string): string | number | boolean | number[] {
+function parseFilterValue(
+  endpoint: Endpoint,
+  key: string,
+  spec: FilterSpec,
+  raw: string,
+): string | number | boolean | number[] {
   const bad = (expected: string): UsageError =>
-    new UsageError('E_FILTER_VALUE', `filter ${key} of ${endpoint} expects ${expected}, got ${JSON.stringify(raw)}`, { field: `filter.${key}` });
+    new UsageError('E_FILTER_VALUE', `filter ${key} of ${endpoint} expects ${expected}, got ${JSON.stringify(raw)}`, {
+      field: `filter.${key}`,
+    });
   const value = raw.trim();
   switch (spec.kind) {
     case 'int':
@@ -49,7 +60,8 @@ function parseFilterValue(endpoint: Endpoint, key: string, spec: FilterSpec, raw
       return Number(value);
     case 'int-list': {
       const parts = value.split(',').map((p) => p.trim());
-      if (parts.length === 0 || parts.some((p) => !INT.test(p))) throw bad('comma-separated integers (e.g. 315705,315713)');
+      if (parts.length === 0 || parts.some((p) => !INT.test(p)))
+        throw bad('comma-separated integers (e.g. 315705,315713)');
       return parts.map(Number);
     }
     case 'bool': {
@@ -66,7 +78,10 @@ function parseFilterValue(endpoint: Endpoint, key: string, spec: FilterSpec, raw
       return raw;
     case 'regex': {
       const issue = raw === '' ? 'a non-empty value' : postgresRegexIssue(raw);
-      if (issue) throw new UsageError('E_FILTER_VALUE', `filter ${key} of ${endpoint}: ${issue}, got ${JSON.stringify(raw)}`, { field: `filter.${key}` });
+      if (issue)
+        throw new UsageError('E_FILTER_VALUE', `filter ${key} of ${endpoint}: ${issue}, got ${JSON.stringify(raw)}`, {
+          field: `filter.${key}`,
+        });
       return raw;
     }
     case 'order':
@@ -101,7 +116,9 @@ export function suggestFilters(key: string, names: readonly string[]): string[] 
       const d = levenshtein(k, n);
       const segments = n.split('__');
       const related =
-        segments.includes(k) || (k.length >= 3 && segments.some((s) => s.startsWith(k))) || (n.length >= 3 && k.startsWith(n + '_'));
+        segments.includes(k) ||
+        (k.length >= 3 && segments.some((s) => s.startsWith(k))) ||
+        (n.length >= 3 && k.startsWith(n + '_'));
       // Typos within a third of the length by distance; a related name ranks just after a one-letter typo.
       const score = related ? 1.5 + n.length / 1000 : d <= Math.max(2, Math.floor(n.length / 3)) ? d : Infinity;
       return { name, score };

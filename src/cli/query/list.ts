@@ -54,7 +54,11 @@ export function withListOptions<T>(y: Argv<T>, endpoint: Endpoint, label: string
       requiresArg: true,
       describe: 'Server-side filter key=value (repeatable; see the list below)',
     })
-    .option('limit', { ...numeric('limit'), requiresArg: true, describe: `Print at most N records (default ${DEFAULT_LIMIT})` })
+    .option('limit', {
+      ...numeric('limit'),
+      requiresArg: true,
+      describe: `Print at most N records (default ${DEFAULT_LIMIT})`,
+    })
     .option('all', { type: 'boolean', describe: 'Print every record, fetching pages concurrently' })
     .conflicts('limit', 'all')
     .epilogue(`Filters of ${label}:\n${names.join('\n')}`) as unknown as Argv<T & ListArgs>;
@@ -66,7 +70,9 @@ export function planList(endpoint: Endpoint, args: ListArgs): { filters: Filters
   if (args.all) return { filters, limit: undefined };
   const limit = args.limit ?? DEFAULT_LIMIT;
   if (!Number.isInteger(limit) || limit < 1) {
-    throw new UsageError('E_USAGE_LIMIT', `--limit expects a positive integer, got ${String(args.limit)}`, { field: 'limit' });
+    throw new UsageError('E_USAGE_LIMIT', `--limit expects a positive integer, got ${String(args.limit)}`, {
+      field: 'limit',
+    });
   }
   return { filters, limit };
 }
@@ -83,7 +89,10 @@ export interface ListOutput {
  * Where a list command's records come from: given the checked filters and limit (undefined for
  * `--all`), the records and the server's total (null when unknown).
  */
-export type RecordSource<T> = (filters: Filters, limit: number | undefined) => Promise<{ records: T[]; total: number | null }>;
+export type RecordSource<T> = (
+  filters: Filters,
+  limit: number | undefined,
+) => Promise<{ records: T[]; total: number | null }>;
 
 /** The default source: pages in order up to the limit, or `listAll` (concurrent) for `--all`. */
 export function pagedSource<E extends Endpoint>(client: DqmClient, endpoint: E): RecordSource<RecordOf<E>> {

@@ -3,7 +3,13 @@
  * of `DatasetReport`: a few header lines (state, provenance, files, records per run) and one table
  * row per title with the check counts, through the CLI's table renderer.
  */
-import { CHECK_LABELS, failingChecks, type CheckCounts, type DatasetReport, type TitleReport } from '../../inspect/index.js';
+import {
+  CHECK_LABELS,
+  failingChecks,
+  type CheckCounts,
+  type DatasetReport,
+  type TitleReport,
+} from '../../inspect/index.js';
 import { renderTable, type Column } from '../output/table.js';
 import { formatBytes } from './summary-table.js';
 
@@ -20,9 +26,11 @@ const TITLE_COLUMNS: Column<TitleReport>[] = [
   { header: 'shape', value: (t) => Object.keys(t.shapes).join(',') },
   { header: 'records', value: (t) => t.records, align: 'right' },
   { header: 'runs', value: (t) => Object.keys(t.runs).length, align: 'right' },
-  ...(Object.keys(CHECK_LABELS) as (keyof CheckCounts)[]).map(
-    (k): Column<TitleReport> => ({ header: CHECK_LABELS[k], value: (t) => t.checks[k], align: 'right' }),
-  ),
+  ...(Object.keys(CHECK_LABELS) as (keyof CheckCounts)[]).map((k): Column<TitleReport> => ({
+    header: CHECK_LABELS[k],
+    value: (t) => t.checks[k],
+    align: 'right',
+  })),
   { header: 'farthest from mean (run:LS)', value: (t) => t.outliers.map((o) => `${o.run}:${o.lumisection}`).join(' ') },
 ];
 
@@ -36,7 +44,9 @@ export function terminalReport(r: DatasetReport, width?: number): string {
   if (p) {
     lines.push(`source    ${p.sourceUrl} (${p.endpoint})`);
     lines.push(`filters   ${JSON.stringify(p.filters)}`);
-    lines.push(`exported  ${p.startedAt} .. ${p.finishedAt} by dqm-export ${p.toolVersion}, config hash ${p.configHash.slice(0, 12)}`);
+    lines.push(
+      `exported  ${p.startedAt} .. ${p.finishedAt} by dqm-export ${p.toolVersion}, config hash ${p.configHash.slice(0, 12)}`,
+    );
   }
   const partitioned = r.partitionBy.length ? `, partitioned by ${r.partitionBy.join(', ')}` : '';
   const data = r.layout ? `; data ${r.layout} ${r.dtype}` : '';
@@ -50,7 +60,9 @@ export function terminalReport(r: DatasetReport, width?: number): string {
   lines.push(renderTable(TITLE_COLUMNS, r.titles, { maxWidth: width }).trimEnd());
   lines.push('');
   const failing = failingChecks(r.checks);
-  const counts = (Object.keys(CHECK_LABELS) as (keyof CheckCounts)[]).map((k) => `${CHECK_LABELS[k]} ${r.checks[k]}`).join(', ');
+  const counts = (Object.keys(CHECK_LABELS) as (keyof CheckCounts)[])
+    .map((k) => `${CHECK_LABELS[k]} ${r.checks[k]}`)
+    .join(', ');
   lines.push(`checks    ${failing === 0 ? 'all pass' : `${failing} failing`}: ${counts}`);
   return lines.join('\n') + '\n';
 }
@@ -65,6 +77,9 @@ export function shortSummary(r: DatasetReport, name: string): string {
   const checks =
     failing === 0
       ? 'checks all pass'
-      : `${failing} checks failing (${(Object.keys(CHECK_LABELS) as (keyof CheckCounts)[]).filter((k) => r.checks[k] > 0).map((k) => `${CHECK_LABELS[k]} ${r.checks[k]}`).join(', ')})`;
+      : `${failing} checks failing (${(Object.keys(CHECK_LABELS) as (keyof CheckCounts)[])
+          .filter((k) => r.checks[k] > 0)
+          .map((k) => `${CHECK_LABELS[k]} ${r.checks[k]}`)
+          .join(', ')})`;
   return `${name}: ${state}, ${r.records} records, ${r.titles.length} titles (${shapes} bins, ${r.dtype} ${r.layout}), ${runs} runs; ${checks}`;
 }

@@ -37,7 +37,8 @@ export function progressView(input: ProgressInput): ProgressView {
   const percentage = total > 0 ? Math.floor((100 * done) / total) : input.finished ? 100 : 0;
   let etaSeconds: number | null = null;
   if (input.finished) etaSeconds = 0;
-  else if (planned && done > 0 && input.elapsedMs > 0) etaSeconds = Math.round(((total - done) * input.elapsedMs) / done / 1000);
+  else if (planned && done > 0 && input.elapsedMs > 0)
+    etaSeconds = Math.round(((total - done) * input.elapsedMs) / done / 1000);
   return { value: done, total, percentage, etaSeconds, planned: planned || input.finished };
 }
 

@@ -34,7 +34,8 @@ export function terminalProgress(stream: NodeJS.WriteStream = process.stderr): P
   const bar = new cliProgress.SingleBar(
     {
       stream,
-      format: ' {bar} {pct}% | {value}/{total}{approx} records | {pages} pages | {mb} MB | {rate} rec/s | ETA {eta_text}',
+      format:
+        ' {bar} {pct}% | {value}/{total}{approx} records | {pages} pages | {mb} MB | {rate} rec/s | ETA {eta_text}',
       barsize: 24,
       hideCursor: true,
       fps: 10,

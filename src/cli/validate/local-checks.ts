@@ -51,18 +51,26 @@ async function checkTokenFile(file: string, path: string): Promise<void> {
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    throw new ConfigError('E_TOKEN_FILE', `${file}: source.token_file: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, {
-      file,
-      field: 'source.token_file',
-    });
+    throw new ConfigError(
+      'E_TOKEN_FILE',
+      `${file}: source.token_file: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      {
+        file,
+        field: 'source.token_file',
+      },
+    );
   }
   const token = text.trim();
   if (token) registerSecret(token);
   if (!token || /\s/.test(token)) {
-    throw new ConfigError('E_TOKEN_FILE', `${file}: source.token_file: ${path} must hold exactly one token (got ${token ? 'several words' : 'nothing'})`, {
-      file,
-      field: 'source.token_file',
-    });
+    throw new ConfigError(
+      'E_TOKEN_FILE',
+      `${file}: source.token_file: ${path} must hold exactly one token (got ${token ? 'several words' : 'nothing'})`,
+      {
+        file,
+        field: 'source.token_file',
+      },
+    );
   }
 }
 
@@ -71,13 +79,20 @@ async function checkCaFile(file: string, path: string): Promise<void> {
   try {
     pem = await readFile(path, 'utf8');
   } catch (err) {
-    throw new ConfigError('E_CA_FILE', `${file}: source.ca_file: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, {
+    throw new ConfigError(
+      'E_CA_FILE',
+      `${file}: source.ca_file: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      {
+        file,
+        field: 'source.ca_file',
+      },
+    );
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new ConfigError('E_CA_FILE', `${file}: source.ca_file: ${path} holds no PEM certificate`, {
       file,
       field: 'source.ca_file',
     });
-  }
-  if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
-    throw new ConfigError('E_CA_FILE', `${file}: source.ca_file: ${path} holds no PEM certificate`, { file, field: 'source.ca_file' });
   }
 }
 
@@ -95,11 +110,20 @@ async function checkOutputDir(file: string, field: string, root: string): Promis
       continue;
     }
     const what = dir === root ? 'the output directory' : `its nearest existing parent ${dir}`;
-    if (!isDir) throw new ConfigError('E_OUTPUT_NOT_WRITABLE', `${file}: ${field}: cannot write ${root}: ${what} is not a directory`, { file, field });
+    if (!isDir)
+      throw new ConfigError(
+        'E_OUTPUT_NOT_WRITABLE',
+        `${file}: ${field}: cannot write ${root}: ${what} is not a directory`,
+        { file, field },
+      );
     try {
       await access(dir, constants.W_OK | constants.X_OK);
     } catch {
-      throw new ConfigError('E_OUTPUT_NOT_WRITABLE', `${file}: ${field}: cannot write ${root}: ${what} is not writable`, { file, field });
+      throw new ConfigError(
+        'E_OUTPUT_NOT_WRITABLE',
+        `${file}: ${field}: cannot write ${root}: ${what} is not writable`,
+        { file, field },
+      );
     }
     return;
   }

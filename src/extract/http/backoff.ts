@@ -8,7 +8,12 @@
  * uniform random time in [0, min(maxMs, baseMs * 2^n)). Spreads the retries of many concurrent
  * requests that failed together (a server hiccup) instead of having them return in lock-step.
  */
-export function fullJitterDelay(retry: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
+export function fullJitterDelay(
+  retry: number,
+  baseMs: number,
+  maxMs: number,
+  random: () => number = Math.random,
+): number {
   const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(retry, 30));
   return Math.floor(random() * ceiling);
 }

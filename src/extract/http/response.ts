@@ -97,10 +97,16 @@ export function interpretResponse(facts: ResponseFacts): Resolution {
     };
   }
   if (status === 403) {
-    return { action: 'fail', error: new AuthError('E_AUTH_FORBIDDEN', `permission denied: ${message} (${where})`, context) };
+    return {
+      action: 'fail',
+      error: new AuthError('E_AUTH_FORBIDDEN', `permission denied: ${message} (${where})`, context),
+    };
   }
   if (status === 404 && message === 'Invalid page.') {
-    return { action: 'fail', error: new ServerError('E_INVALID_PAGE', `Invalid page. (${where})`, { ...context, invalidPage: true }) };
+    return {
+      action: 'fail',
+      error: new ServerError('E_INVALID_PAGE', `Invalid page. (${where})`, { ...context, invalidPage: true }),
+    };
   }
   const retryAfterMs = parseRetryAfter(header(facts, 'retry-after'));
   if (status === 429) {
@@ -130,11 +136,20 @@ export function interpretResponse(facts: ResponseFacts): Resolution {
       error: new TransientError('E_TIMEOUT', `request timeout: ${message} (${where})`, context),
     };
   }
-  return { action: 'fail', error: new ServerError(`E_HTTP_${status}`, `server rejected the request: ${message} (${where})`, context) };
+  return {
+    action: 'fail',
+    error: new ServerError(`E_HTTP_${status}`, `server rejected the request: ${message} (${where})`, context),
+  };
 }
 
 /** A 2xx whose body is not the JSON it should be (cut short by a proxy, or garbled): retried. */
-export function interpretBadBody(method: string, url: string, status: number, bodyLength: number, cause: unknown): Unsuccessful {
+export function interpretBadBody(
+  method: string,
+  url: string,
+  status: number,
+  bodyLength: number,
+  cause: unknown,
+): Unsuccessful {
   return {
     action: 'retry',
     reason: 'bad-body',
@@ -149,7 +164,12 @@ export function interpretBadBody(method: string, url: string, status: number, bo
   };
 }
 
-const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
+const TIMEOUT_CODES = new Set([
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'ETIMEDOUT',
+]);
 // Failures before the request reached the server: safe to resend even for a POST.
 const NOT_SENT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
 const RESET_CODES = new Set([
@@ -189,7 +209,9 @@ export function interpretFailure(err: unknown, method: string, url: string, phas
       reason: 'truncated',
       retryAfterMs: null,
       notProcessed: false,
-      error: new TransientError('E_TRUNCATED', `response body cut short on ${method} ${url}: ${detail}`, context, { cause: err }),
+      error: new TransientError('E_TRUNCATED', `response body cut short on ${method} ${url}: ${detail}`, context, {
+        cause: err,
+      }),
     };
   }
   if (RESET_CODES.has(code)) {
@@ -198,7 +220,9 @@ export function interpretFailure(err: unknown, method: string, url: string, phas
       reason: 'reset',
       retryAfterMs: null,
       notProcessed: NOT_SENT_CODES.has(code),
-      error: new TransientError('E_NETWORK', `connection failed on ${method} ${url}: ${code} ${detail}`, context, { cause: err }),
+      error: new TransientError('E_NETWORK', `connection failed on ${method} ${url}: ${code} ${detail}`, context, {
+        cause: err,
+      }),
     };
   }
   if (TLS_CODE.test(code)) {
@@ -213,9 +237,22 @@ export function interpretFailure(err: unknown, method: string, url: string, phas
     };
   }
   if (code === 'ENOTFOUND') {
-    return { action: 'fail', error: new ConfigError('E_HOST_NOT_FOUND', `host of ${url} not found (DNS); check the base URL`, context, { cause: err }) };
+    return {
+      action: 'fail',
+      error: new ConfigError('E_HOST_NOT_FOUND', `host of ${url} not found (DNS); check the base URL`, context, {
+        cause: err,
+      }),
+    };
   }
-  return { action: 'fail', error: new TransientError('E_NETWORK', `request failed on ${method} ${url}: ${code || 'error'} ${detail}`, context, { cause: err }) };
+  return {
+    action: 'fail',
+    error: new TransientError(
+      'E_NETWORK',
+      `request failed on ${method} ${url}: ${code || 'error'} ${detail}`,
+      context,
+      { cause: err },
+    ),
+  };
 }
 
 function errorCode(err: unknown): string {

@@ -14,7 +14,14 @@ import { safeUrl } from '../../secrets.js';
 import { crashPoint } from '../../crash-points.js';
 import type { ClientStats, RetryReason } from '../types.js';
 import { fullJitterDelay, sleep } from './backoff.js';
-import { interpretBadBody, interpretFailure, interpretResponse, type Resolution, type ResponseFacts, type Unsuccessful } from './response.js';
+import {
+  interpretBadBody,
+  interpretFailure,
+  interpretResponse,
+  type Resolution,
+  type ResponseFacts,
+  type Unsuccessful,
+} from './response.js';
 
 /** Settings of a transport; `createClient` fills every field from ClientOptions and its defaults. */
 export interface TransportOptions {
@@ -81,7 +88,14 @@ export interface Transport {
 
 /** Fresh zeroed counters. */
 export function emptyStats(): ClientStats {
-  const retries: Record<RetryReason, number> = { 'status-429': 0, 'status-5xx': 0, reset: 0, timeout: 0, truncated: 0, 'bad-body': 0 };
+  const retries: Record<RetryReason, number> = {
+    'status-429': 0,
+    'status-5xx': 0,
+    reset: 0,
+    timeout: 0,
+    truncated: 0,
+    'bad-body': 0,
+  };
   return { requests: 0, attempts: 0, retries, bytes: 0, failures: 0 };
 }
 
@@ -104,7 +118,10 @@ export function createTransport(options: TransportOptions): Transport {
     ...options.headers,
   };
 
-  async function attempt(request: HttpRequest, url: string): Promise<{ result: HttpResult } | { resolution: Unsuccessful }> {
+  async function attempt(
+    request: HttpRequest,
+    url: string,
+  ): Promise<{ result: HttpResult } | { resolution: Unsuccessful }> {
     const { method, signal } = request;
     let phase: 'headers' | 'body' = 'headers';
     // Outside the try: a failed token refresh is its own error, not a network failure.
@@ -173,7 +190,10 @@ export function createTransport(options: TransportOptions): Transport {
         delay = Math.max(delay, resolution.retryAfterMs);
       }
       stats.retries[resolution.reason]++;
-      logger.debug({ url, method: request.method, reason: resolution.reason, retry: retry + 1, delayMs: delay }, 'retrying request');
+      logger.debug(
+        { url, method: request.method, reason: resolution.reason, retry: retry + 1, delayMs: delay },
+        'retrying request',
+      );
       await sleep(delay, request.signal);
     }
   }

@@ -11,7 +11,12 @@ export class CollectingQueue extends AsyncByteQueue {
   private chunks: Uint8Array[] = [];
 
   override write(value: Uint8Array | ArrayBufferView | ArrayBuffer): void {
-    const bytes = value instanceof Uint8Array ? value : ArrayBuffer.isView(value) ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength) : new Uint8Array(value);
+    const bytes =
+      value instanceof Uint8Array
+        ? value
+        : ArrayBuffer.isView(value)
+          ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength)
+          : new Uint8Array(value);
     if (bytes.byteLength > 0) this.chunks.push(bytes);
   }
 

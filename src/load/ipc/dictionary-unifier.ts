@@ -31,7 +31,10 @@ export class DictionaryUnifier {
     });
     if (!changed) return new RecordBatch(this.schema, batch.data);
     const fields = this.schema.fields;
-    return new RecordBatch(this.schema, makeData({ type: new Struct(fields), length: batch.numRows, children, nullCount: 0 }));
+    return new RecordBatch(
+      this.schema,
+      makeData({ type: new Struct(fields), length: batch.numRows, children, nullCount: 0 }),
+    );
   }
 
   private reindex(column: number, type: Dictionary<Utf8>, data: Data<Dictionary<Utf8>>): Data {
@@ -60,10 +63,18 @@ export class DictionaryUnifier {
     const source = data.values as Int32Array;
     const indices = new Int32Array(data.length);
     for (let i = 0; i < data.length; i++) indices[i] = remap[source[i]] ?? 0;
-    if (data.nullCount === 0) return makeData({ type, length: data.length, data: indices, dictionary: state.vector!, nullCount: 0 });
+    if (data.nullCount === 0)
+      return makeData({ type, length: data.length, data: indices, dictionary: state.vector!, nullCount: 0 });
     // A sliced column's bitmap is not rebased: rebuild it from the validity of each row.
     const bitmap = new Uint8Array((data.length + 7) >> 3);
     for (let i = 0; i < data.length; i++) if (data.getValid(i)) bitmap[i >> 3] |= 1 << (i & 7);
-    return makeData({ type, length: data.length, data: indices, dictionary: state.vector!, nullBitmap: bitmap, nullCount: data.nullCount });
+    return makeData({
+      type,
+      length: data.length,
+      data: indices,
+      dictionary: state.vector!,
+      nullBitmap: bitmap,
+      nullCount: data.nullCount,
+    });
   }
 }

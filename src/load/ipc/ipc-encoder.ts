@@ -2,7 +2,13 @@
  * Arrow IPC file (`.arrow`) and stream (`.arrows`) encoders, through apache-arrow's writers.
  * Uncompressed only: see "Arrow IPC: no body compression" in docs/decisions.md.
  */
-import { RecordBatchFileWriter, RecordBatchStreamWriter, type RecordBatch, type RecordBatchWriter, type Schema } from 'apache-arrow';
+import {
+  RecordBatchFileWriter,
+  RecordBatchStreamWriter,
+  type RecordBatch,
+  type RecordBatchWriter,
+  type Schema,
+} from 'apache-arrow';
 import type { EncodedFile, FileEncoder } from '../file-encoder.js';
 import { HashingFile } from '../hashing-file.js';
 import { CollectingQueue } from './collecting-queue.js';
@@ -20,7 +26,10 @@ export class IpcEncoder implements FileEncoder {
     format: 'arrow' | 'arrows',
     schema: Schema,
   ) {
-    this.writer = format === 'arrow' ? new RecordBatchFileWriter({ autoDestroy: true }) : new RecordBatchStreamWriter({ autoDestroy: true });
+    this.writer =
+      format === 'arrow'
+        ? new RecordBatchFileWriter({ autoDestroy: true })
+        : new RecordBatchStreamWriter({ autoDestroy: true });
     this.writer.reset(this.queue, schema);
     this.unifier = new DictionaryUnifier(schema);
   }

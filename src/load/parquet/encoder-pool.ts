@@ -82,7 +82,8 @@ export class ParquetFileHandle {
   async write(chunks: Uint8Array[], rows: number, arrowBytes: number): Promise<void> {
     const size = chunks.reduce((n, c) => n + c.byteLength, 0);
     const spare = this.spare.findIndex((b) => b.byteLength >= size);
-    const buffer = spare >= 0 ? this.spare.splice(spare, 1)[0] : new ArrayBuffer(Math.ceil((size * 1.25) / 65536) * 65536);
+    const buffer =
+      spare >= 0 ? this.spare.splice(spare, 1)[0] : new ArrayBuffer(Math.ceil((size * 1.25) / 65536) * 65536);
     const ipc = new Uint8Array(buffer, 0, size);
     let offset = 0;
     for (const c of chunks) {
@@ -169,7 +170,12 @@ function encoderFailure(message: string, path: string): DqmExportError {
 export class EncoderPool {
   private readonly slots: Slot[] = [];
   private nextFileId = 1;
-  private readonly counters: EncoderPoolStats = { workersStarted: 0, workersRetired: 0, liveWorkers: 0, peakWasmBytes: 0 };
+  private readonly counters: EncoderPoolStats = {
+    workersStarted: 0,
+    workersRetired: 0,
+    liveWorkers: 0,
+    peakWasmBytes: 0,
+  };
   private readonly size: number;
   private readonly maxFilesPerWorker: number;
   private readonly maxWasmBytes: number;
@@ -210,8 +216,12 @@ export class EncoderPool {
         this.settle(slot);
       }
     });
-    worker.on('error', (err) => die(new InternalError('E_PARQUET_WORKER', `parquet encoder worker failed: ${err.message}`, {}, { cause: err })));
-    worker.on('exit', (code) => die(new InternalError('E_PARQUET_WORKER', `parquet encoder worker exited (code ${code})`)));
+    worker.on('error', (err) =>
+      die(new InternalError('E_PARQUET_WORKER', `parquet encoder worker failed: ${err.message}`, {}, { cause: err })),
+    );
+    worker.on('exit', (code) =>
+      die(new InternalError('E_PARQUET_WORKER', `parquet encoder worker exited (code ${code})`)),
+    );
     this.counters.workersStarted++;
     this.slots.push(slot);
     return slot;
@@ -238,7 +248,8 @@ export class EncoderPool {
   /** Opens a Parquet file at `path` (created exclusively) encoded by one of the workers. */
   openFile(path: string, plan: ParquetWriterPlan): ParquetFileHandle {
     const active = this.slots.filter((s) => !s.retired && !s.dead);
-    let slot = active.length < this.size ? this.spawn() : active.reduce((a, b) => (b.files.size < a.files.size ? b : a));
+    let slot =
+      active.length < this.size ? this.spawn() : active.reduce((a, b) => (b.files.size < a.files.size ? b : a));
     if (slot.dead) slot = this.spawn();
     const file = new ParquetFileHandle(slot, this.nextFileId++, path);
     slot.files.set(file.id, file);
@@ -254,7 +265,8 @@ export class EncoderPool {
     const slots = this.slots.splice(0);
     for (const slot of slots) {
       slot.dead = true;
-      for (const file of slot.files.values()) file.fail(new InternalError('E_PARQUET_WORKER', 'parquet encoder pool destroyed'));
+      for (const file of slot.files.values())
+        file.fail(new InternalError('E_PARQUET_WORKER', 'parquet encoder pool destroyed'));
     }
     await Promise.all(slots.map((s) => s.worker.terminate()));
   }

@@ -44,7 +44,9 @@ export function planParquetWriter(
 ): ParquetWriterPlan {
   const nested = schema.fields.filter((f) => isList(f.type) || DataType.isStruct(f.type));
   const floatLists = nested.length > 0 && nested.every(floatLeaves);
-  const columns: ColumnPlan[] = schema.fields.filter((f) => !isList(f.type) && !DataType.isStruct(f.type)).map((f) => ({ name: f.name, dictionary: true, encoding: 'plain' }));
+  const columns: ColumnPlan[] = schema.fields
+    .filter((f) => !isList(f.type) && !DataType.isStruct(f.type))
+    .map((f) => ({ name: f.name, dictionary: true, encoding: 'plain' }));
   const bytesPerRow = Math.max(1, batchByteLength(firstBatch) / Math.max(1, firstBatch.numRows));
   return {
     compression: options.compression,
@@ -95,7 +97,8 @@ export class ParquetEncoder implements FileEncoder {
     const plan = planParquetWriter(schema, firstBatch, settings);
     // The footer holds the key-value metadata, the Arrow schema (base64) and per row group and leaf
     // column a ColumnChunk of ~150 bytes; it is part of the file size that rollover must respect.
-    const kvBytes = JSON.stringify(settings.metadata).length + Math.ceil((JSON.stringify(schemaToJSON(schema)).length * 4) / 3);
+    const kvBytes =
+      JSON.stringify(settings.metadata).length + Math.ceil((JSON.stringify(schemaToJSON(schema)).length * 4) / 3);
     const leaves = schema.fields.reduce((n, f) => n + leafCount(f), 0);
     return new ParquetEncoder(settings.pool.openFile(path, plan), settings.estimate, plan, 1024 + kvBytes, leaves);
   }

@@ -19,7 +19,11 @@ export function workerScriptUrl(): URL {
   const built = new URL('./worker.js', import.meta.url);
   if (existsSync(fileURLToPath(built))) return (cached = built);
   const source = new URL('./worker.ts', import.meta.url);
-  if (!existsSync(fileURLToPath(source))) throw new InternalError('E_WORKER_MISSING', `parquet encoder worker not found next to ${fileURLToPath(import.meta.url)}`);
+  if (!existsSync(fileURLToPath(source)))
+    throw new InternalError(
+      'E_WORKER_MISSING',
+      `parquet encoder worker not found next to ${fileURLToPath(import.meta.url)}`,
+    );
   const ts = require('typescript') as typeof import('typescript');
   const { outputText } = ts.transpileModule(readFileSync(source, 'utf8'), {
     compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },

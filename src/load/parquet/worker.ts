@@ -64,7 +64,9 @@ interface FileState {
 const files = new Map<number, FileState>();
 
 function writerProperties(plan: ParquetWriterPlan): ParquetWasm.WriterProperties {
-  const codec = { zstd: P.Compression.ZSTD, snappy: P.Compression.SNAPPY, none: P.Compression.UNCOMPRESSED }[plan.compression];
+  const codec = { zstd: P.Compression.ZSTD, snappy: P.Compression.SNAPPY, none: P.Compression.UNCOMPRESSED }[
+    plan.compression
+  ];
   let builder = new P.WriterPropertiesBuilder()
     .setCompression(codec)
     .setMaxRowGroupSize(plan.maxRowGroupRows)
@@ -78,9 +80,14 @@ function writerProperties(plan: ParquetWriterPlan): ParquetWasm.WriterProperties
     // the global setting and every top-level column is set back explicitly.
     // Min/max of histogram bins prune nothing and cost ~7% of the encoding: chunk statistics are
     // kept for the top-level columns (run, lumisection, id... are what readers filter on).
-    builder = builder.setDictionaryEnabled(false).setEncoding(P.Encoding.BYTE_STREAM_SPLIT).setStatisticsEnabled(P.EnabledStatistics.None);
+    builder = builder
+      .setDictionaryEnabled(false)
+      .setEncoding(P.Encoding.BYTE_STREAM_SPLIT)
+      .setStatisticsEnabled(P.EnabledStatistics.None);
     for (const column of plan.columns) {
-      builder = builder.setColumnDictionaryEnabled(column.name, column.dictionary).setColumnStatisticsEnabled(column.name, P.EnabledStatistics.Chunk);
+      builder = builder
+        .setColumnDictionaryEnabled(column.name, column.dictionary)
+        .setColumnStatisticsEnabled(column.name, P.EnabledStatistics.Chunk);
       if (column.encoding === 'plain') builder = builder.setColumnEncoding(column.name, P.Encoding.PLAIN);
     }
   }
@@ -203,7 +210,14 @@ async function finish(file: FileState): Promise<void> {
     }
     if (file.error) throw new Error(file.error);
     const rows = await footerRows(file.path);
-    send({ type: 'closed', fileId: file.id, bytes: file.bytes, sha256: file.hash.digest('hex'), rows, wasmBytes: wasmBytes() });
+    send({
+      type: 'closed',
+      fileId: file.id,
+      bytes: file.bytes,
+      sha256: file.hash.digest('hex'),
+      rows,
+      wasmBytes: wasmBytes(),
+    });
   } catch (err) {
     if (isFatal(err)) send({ type: 'fatal', message: `parquet-wasm failed: ${(err as Error).message}` });
     else send({ type: 'error', fileId: file.id, message: (err as Error).message });

@@ -93,13 +93,20 @@ export class TokenStore {
 export type AuthOutcome = { via: 'secret' | 'bearer' } | { reply: Reply };
 
 /** Authenticates a request's headers. */
-export function authenticateDials(headers: Record<string, string | string[] | undefined>, store: TokenStore, clientSecret: string): AuthOutcome {
+export function authenticateDials(
+  headers: Record<string, string | string[] | undefined>,
+  store: TokenStore,
+  clientSecret: string,
+): AuthOutcome {
   const secret = headers['x-client-secret'];
   if (typeof secret === 'string') {
-    return same(secret, clientSecret) ? { via: 'secret' } : { reply: dialsForbidden('Token is invalid or expired', 'token_not_valid') };
+    return same(secret, clientSecret)
+      ? { via: 'secret' }
+      : { reply: dialsForbidden('Token is invalid or expired', 'token_not_valid') };
   }
   const header = headers.authorization;
-  if (typeof header !== 'string' || header === '') return { reply: dialsForbidden('Authorization header not found.', 'authorization_not_found') };
+  if (typeof header !== 'string' || header === '')
+    return { reply: dialsForbidden('Authorization header not found.', 'authorization_not_found') };
   if (!header.startsWith('Bearer')) return { reply: dialsHtmlServerError() };
   const token = header.slice('Bearer'.length).trim();
   const state = token === '' ? 'unknown' : store.check(token);

@@ -83,7 +83,9 @@ export function encodeCursor(c: Cursor): string {
 
 /** Python `json.dumps` of a list of strings (ensure_ascii). */
 function pyJsonStrings(values: string[]): string {
-  const quoted = values.map((v) => JSON.stringify(v).replace(/[\u007f-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0')));
+  const quoted = values.map((v) =>
+    JSON.stringify(v).replace(/[\u007f-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0')),
+  );
   return '[' + quoted.join(', ') + ']';
 }
 
@@ -117,7 +119,8 @@ function positionValues(position: string, ordering: OrderTerm[], kinds: FieldKin
   } catch {
     throw new CursorFault('the cursor position is not JSON');
   }
-  if (!Array.isArray(values) || values.length < ordering.length) throw new CursorFault('the cursor position is too short');
+  if (!Array.isArray(values) || values.length < ordering.length)
+    throw new CursorFault('the cursor position is too short');
   return ordering.map((t, i) => prepValue(values[i], kinds[i]));
 }
 
@@ -131,7 +134,13 @@ function compareToPosition<T>(r: T, at: Array<number | string>, ordering: OrderT
 }
 
 /** DIALS' position filter: rows strictly after the position (before it for a reverse cursor). */
-function afterPosition<T>(ordering: OrderTerm[], kinds: FieldKind[], position: string, reverse: boolean, o: Orderable<T>): (r: T) => boolean {
+function afterPosition<T>(
+  ordering: OrderTerm[],
+  kinds: FieldKind[],
+  position: string,
+  reverse: boolean,
+  o: Orderable<T>,
+): (r: T) => boolean {
   const at = positionValues(position, ordering, kinds);
   return (r) => {
     const c = compareToPosition(r, at, ordering, o);
@@ -144,7 +153,15 @@ function afterPosition<T>(ordering: OrderTerm[], kinds: FieldKind[], position: s
  * search for the position instead of filtering and sorting every row, so a page of a large table
  * costs O(log n + page).
  */
-function presortedWindow<T>(rows: readonly T[], ordering: OrderTerm[], position: string | null, reverse: boolean, offset: number, pageSize: number, o: Orderable<T>): T[] {
+function presortedWindow<T>(
+  rows: readonly T[],
+  ordering: OrderTerm[],
+  position: string | null,
+  reverse: boolean,
+  offset: number,
+  pageSize: number,
+  o: Orderable<T>,
+): T[] {
   const kinds = ordering.map((t) => o.kind(t.field)!);
   const at = position === null ? undefined : positionValues(position, ordering, kinds);
   // First index whose row is > position (forward) or >= position (reverse: rows before it qualify).
@@ -171,7 +188,14 @@ function presortedWindow<T>(rows: readonly T[], ordering: OrderTerm[], position:
  * Runs CursorPagination over `rows` (filtered): the page and its link cursors. `presorted`: the
  * rows are already in `ordering` (ascending natural key), which skips the sort.
  */
-export function paginate<T>(rows: readonly T[], ordering: OrderTerm[], cursor: Cursor | undefined, pageSize: number, o: Orderable<T>, presorted = false): CursorPage<T> {
+export function paginate<T>(
+  rows: readonly T[],
+  ordering: OrderTerm[],
+  cursor: Cursor | undefined,
+  pageSize: number,
+  o: Orderable<T>,
+  presorted = false,
+): CursorPage<T> {
   const { offset, reverse, position } = cursor ?? { offset: 0, reverse: false, position: null };
   const terms = reverse ? ordering.map((t) => ({ field: t.field, desc: !t.desc })) : ordering;
   const kinds = ordering.map((t) => o.kind(t.field)!);
@@ -225,7 +249,8 @@ interface LinkState<T> {
 
 /** DRF `get_next_link`. */
 function nextLink<T>(s: LinkState<T>): Cursor {
-  let compare = s.page.length && s.cursor?.reverse && s.cursor.offset ? s.positionOf(s.page[s.page.length - 1]) : s.nextPosition;
+  let compare =
+    s.page.length && s.cursor?.reverse && s.cursor.offset ? s.positionOf(s.page[s.page.length - 1]) : s.nextPosition;
   let offset = 0;
   let position: string | null = null;
   let unique = false;
@@ -249,7 +274,8 @@ function nextLink<T>(s: LinkState<T>): Cursor {
 
 /** DRF `get_previous_link`. */
 function previousLink<T>(s: LinkState<T>): Cursor {
-  let compare = s.page.length && s.cursor && !s.cursor.reverse && s.cursor.offset ? s.positionOf(s.page[0]) : s.previousPosition;
+  let compare =
+    s.page.length && s.cursor && !s.cursor.reverse && s.cursor.offset ? s.positionOf(s.page[0]) : s.previousPosition;
   let offset = 0;
   let position: string | null = null;
   let unique = false;

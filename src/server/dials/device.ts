@@ -41,8 +41,17 @@ export class DeviceFlow {
     const deviceCode = randomBytes(24).toString('base64url');
     const letters = randomBytes(8).toString('hex').toUpperCase();
     const userCode = `${letters.slice(0, 4)}-${letters.slice(4, 8)}`;
-    this.devices.set(deviceCode, { userCode, expires: this.clock() + this.options.codeTtlSeconds * 1000, approved: false, polls: 0 });
-    const body = { device_code: deviceCode, verification_uri_complete: `${base}/device/?user_code=${userCode}`, expires_in: this.options.codeTtlSeconds };
+    this.devices.set(deviceCode, {
+      userCode,
+      expires: this.clock() + this.options.codeTtlSeconds * 1000,
+      approved: false,
+      polls: 0,
+    });
+    const body = {
+      device_code: deviceCode,
+      verification_uri_complete: `${base}/device/?user_code=${userCode}`,
+      expires_in: this.options.codeTtlSeconds,
+    };
     return dialsJson(200, JSON.stringify(body));
   }
 
@@ -60,16 +69,19 @@ export class DeviceFlow {
   /** `POST auth/device-token/`. */
   deviceToken(body: Record<string, unknown>): Reply {
     const code = body.device_code;
-    if (typeof code !== 'string' || code === '') return dialsBadRequestText("Attribute 'device_code' not found in request body.");
+    if (typeof code !== 'string' || code === '')
+      return dialsBadRequestText("Attribute 'device_code' not found in request body.");
     const device = this.devices.get(code);
-    const error = (detail: string, errCode: string): Reply => dialsJson(400, JSON.stringify({ detail, code: errCode }), { allow: ALLOW_POST });
+    const error = (detail: string, errCode: string): Reply =>
+      dialsJson(400, JSON.stringify({ detail, code: errCode }), { allow: ALLOW_POST });
     if (!device) return error('Invalid device code', 'invalid_grant');
     if (device.expires <= this.clock()) {
       this.devices.delete(code);
       return error('The device code has expired.', 'expired_token');
     }
     device.polls++;
-    if (!device.approved && this.options.autoApproveAfter > 0 && device.polls > this.options.autoApproveAfter) device.approved = true;
+    if (!device.approved && this.options.autoApproveAfter > 0 && device.polls > this.options.autoApproveAfter)
+      device.approved = true;
     if (!device.approved) return error('The authorization request is still pending', 'authorization_pending');
     this.devices.delete(code);
     return dialsJson(200, JSON.stringify(this.tokens.issue()), { allow: ALLOW_POST });
@@ -78,7 +90,8 @@ export class DeviceFlow {
   /** `POST auth/refresh-token/`: an unknown or expired refresh token crashes the real view (500). */
   refreshToken(body: Record<string, unknown>): Reply {
     const token = body.refresh_token;
-    if (typeof token !== 'string' || token === '') return dialsBadRequestText("Attribute 'refresh_token' not found in request body.");
+    if (typeof token !== 'string' || token === '')
+      return dialsBadRequestText("Attribute 'refresh_token' not found in request body.");
     const pair = this.tokens.refreshWith(token);
     return pair ? dialsJson(200, JSON.stringify(pair), { allow: ALLOW_POST }) : dialsHtmlServerError();
   }

@@ -47,7 +47,12 @@ export const DIALS_FILTERS = {
   th1: HISTOGRAM,
   th2: HISTOGRAM,
   run: [...num('dataset_id', 'eq', 'in'), ...num('run_number', 'eq', 'lte', 'gte'), ...text('dataset', 'eq', 'regex')],
-  lumisection: [...num('dataset_id', 'eq', 'lte', 'gte'), ...num('run_number', 'eq', 'lte', 'gte'), ...num('ls_number', 'eq', 'lte', 'gte'), ...text('dataset', 'eq', 'regex')],
+  lumisection: [
+    ...num('dataset_id', 'eq', 'lte', 'gte'),
+    ...num('run_number', 'eq', 'lte', 'gte'),
+    ...num('ls_number', 'eq', 'lte', 'gte'),
+    ...text('dataset', 'eq', 'regex'),
+  ],
   'file-index': [
     ...num('dataset_id', 'eq'),
     ...text('logical_file_name', 'eq', 'regex'),
@@ -63,7 +68,9 @@ export const DIALS_FILTERS = {
 export type FilteredEndpoint = keyof typeof DIALS_FILTERS;
 
 /** A record predicate, or the 400 body (`{field: ["Enter a number."]}`). */
-export type FilterResult<T> = { test: (r: T) => boolean; /** No filter given: every record passes. */ none: boolean } | { errors: Record<string, string[]> };
+export type FilterResult<T> =
+  | { test: (r: T) => boolean; /** No filter given: every record passes. */ none: boolean }
+  | { errors: Record<string, string[]> };
 
 interface Check {
   def: FilterDef;
@@ -74,7 +81,11 @@ interface Check {
  * Validates the filters of `endpoint` in `pairs`. Throws SyntaxError for an invalid regex (the
  * real server's 500), which callers raise only after the checks that come first there.
  */
-export function parseDialsFilters<T>(endpoint: FilteredEndpoint, pairs: QueryPairs, get: (r: T, field: string) => unknown): FilterResult<T> & { regexError?: SyntaxError } {
+export function parseDialsFilters<T>(
+  endpoint: FilteredEndpoint,
+  pairs: QueryPairs,
+  get: (r: T, field: string) => unknown,
+): FilterResult<T> & { regexError?: SyntaxError } {
   const checks: Check[] = [];
   const errors: Record<string, string[]> = {};
   for (const def of DIALS_FILTERS[endpoint] as FilterDef[]) {

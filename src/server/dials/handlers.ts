@@ -9,7 +9,15 @@ import type { Reply } from '../http.js';
 import { CursorFault, decodeCursor, encodeCursor, paginate, pyInt, type Cursor, type OrderTerm } from './cursor.js';
 import { parseDialsFilters, type FilteredEndpoint, type QueryPairs } from './filters.js';
 import { dialsDetail, dialsHtmlServerError, dialsJson } from './http.js';
-import { appendList, appendRecord, COLUMNS, orderableOf, selectColumns, type RecordKind, type RecordOf } from './render.js';
+import {
+  appendList,
+  appendRecord,
+  COLUMNS,
+  orderableOf,
+  selectColumns,
+  type RecordKind,
+  type RecordOf,
+} from './render.js';
 import type { DialsDb } from './view.js';
 
 /** One request, as the handlers need it. */
@@ -55,14 +63,25 @@ export function pageSizeOf(pairs: QueryPairs): number {
 }
 
 function recordsOf<K extends PagedKind>(db: DialsDb, kind: K): readonly RecordOf[K][] {
-  const lists = { th1: db.th1, th2: db.th2, run: db.runs, lumisection: db.lumisections, 'file-index': db.files, 'dataset-index': db.datasets };
+  const lists = {
+    th1: db.th1,
+    th2: db.th2,
+    run: db.runs,
+    lumisection: db.lumisections,
+    'file-index': db.files,
+    'dataset-index': db.datasets,
+  };
   return lists[kind] as unknown as readonly RecordOf[K][];
 }
 
 const get = (r: unknown, field: string): unknown => (r as Record<string, unknown>)[field];
 
 /** Filtered records, or the 400/500 reply. */
-function filtered<T>(endpoint: FilteredEndpoint, records: readonly T[], pairs: QueryPairs): { rows: readonly T[]; regexError?: Error } | { reply: Reply } {
+function filtered<T>(
+  endpoint: FilteredEndpoint,
+  records: readonly T[],
+  pairs: QueryPairs,
+): { rows: readonly T[]; regexError?: Error } | { reply: Reply } {
   const f = parseDialsFilters<T>(endpoint, pairs, get);
   if ('errors' in f) return { reply: dialsJson(400, JSON.stringify(f.errors)) };
   return { rows: f.none ? records : records.filter(f.test), regexError: f.regexError };
@@ -93,7 +112,8 @@ export function listReply(db: DialsDb, kind: PagedKind, req: DialsRequest): Repl
     if (err instanceof CursorFault) return dialsHtmlServerError();
     throw err;
   }
-  const link = (c: Cursor | null): string => (c ? JSON.stringify(`${req.base}${req.path}?${rebuildQuery(req.pairs, 'next_token', encodeCursor(c))}`) : 'null');
+  const link = (c: Cursor | null): string =>
+    c ? JSON.stringify(`${req.base}${req.path}?${rebuildQuery(req.pairs, 'next_token', encodeCursor(c))}`) : 'null';
   const parts = [Buffer.from(`{"next":${link(page.next)},"previous":${link(page.previous)},"results":`)];
   appendList(selectColumns(kind, last(req.pairs, 'fields')), page.page, parts);
   parts.push(Buffer.from('}'));
@@ -153,6 +173,10 @@ export function runMesReply(db: DialsDb, datasetId: number, run: number): Reply 
   const ids = new Set<number>();
   for (const h of [...db.th1, ...db.th2]) if (h.dataset_id === datasetId && h.run_number === run) ids.add(h.me_id);
   const parts: Buffer[] = [];
-  appendList(COLUMNS['run-mes'], db.mes.filter((m) => ids.has(m.me_id)), parts);
+  appendList(
+    COLUMNS['run-mes'],
+    db.mes.filter((m) => ids.has(m.me_id)),
+    parts,
+  );
   return dialsJson(200, parts);
 }

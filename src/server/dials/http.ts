@@ -31,10 +31,19 @@ export interface JsonReplyOptions {
 
 /** A DRF JSON reply. */
 export function dialsJson(status: number, body: string | Buffer | Buffer[], options: JsonReplyOptions = {}): Reply {
-  const vary = options.cached ? `workspace, Accept, ${options.authorization ? 'Authorization, ' : ''}origin` : 'Accept, origin';
-  const headers: Array<[string, string]> = [['Content-Type', 'application/json'], ['Vary', vary], ['Allow', options.allow ?? ALLOW_GET]];
+  const vary = options.cached
+    ? `workspace, Accept, ${options.authorization ? 'Authorization, ' : ''}origin`
+    : 'Accept, origin';
+  const headers: Array<[string, string]> = [
+    ['Content-Type', 'application/json'],
+    ['Vary', vary],
+    ['Allow', options.allow ?? ALLOW_GET],
+  ];
   if (options.cached) {
-    headers.push(['Expires', new Date(Date.now() + CACHE_TTL_SECONDS * 1000).toUTCString()], ['Cache-Control', `max-age=${CACHE_TTL_SECONDS}`]);
+    headers.push(
+      ['Expires', new Date(Date.now() + CACHE_TTL_SECONDS * 1000).toUTCString()],
+      ['Cache-Control', `max-age=${CACHE_TTL_SECONDS}`],
+    );
   }
   const bytes = Array.isArray(body) ? Buffer.concat(body) : typeof body === 'string' ? Buffer.from(body) : body;
   return { status, headers: [...headers, ...SECURITY], body: bytes };
@@ -54,7 +63,11 @@ function htmlPage(status: number, title: string, text: string): Reply {
   const body =
     `\n<!doctype html>\n<html lang="en">\n<head>\n  <title>${title}</title>\n</head>\n<body>\n  <h1>${title}</h1><p>${text}</p>\n</body>\n</html>\n` +
     '<!-- dqm-export -->';
-  return { status, headers: [['Content-Type', 'text/html; charset=utf-8'], ['Vary', 'origin'], ...SECURITY], body: Buffer.from(body) };
+  return {
+    status,
+    headers: [['Content-Type', 'text/html; charset=utf-8'], ['Vary', 'origin'], ...SECURITY],
+    body: Buffer.from(body),
+  };
 }
 
 /** Django's 404 page (unknown route, non-numeric id in a detail path). */
@@ -69,16 +82,31 @@ export function dialsHtmlServerError(): Reply {
 
 /** Django's HttpResponseBadRequest with a text message (device flow without its attribute). */
 export function dialsBadRequestText(message: string): Reply {
-  return { status: 400, headers: [['Content-Type', 'text/html; charset=utf-8'], ['Vary', 'origin'], ...SECURITY], body: Buffer.from(message) };
+  return {
+    status: 400,
+    headers: [['Content-Type', 'text/html; charset=utf-8'], ['Vary', 'origin'], ...SECURITY],
+    body: Buffer.from(message),
+  };
 }
 
 /** APPEND_SLASH's 301 with a relative `Location`. */
 export function dialsRedirect(location: string): Reply {
-  return { status: 301, headers: [['Content-Type', 'text/html; charset=utf-8'], ['Location', location], ['Vary', 'origin'], ...SECURITY], body: Buffer.alloc(0) };
+  return {
+    status: 301,
+    headers: [['Content-Type', 'text/html; charset=utf-8'], ['Location', location], ['Vary', 'origin'], ...SECURITY],
+    body: Buffer.alloc(0),
+  };
 }
 
 /** The gateway's answer when the backend took longer than its timeout (OpenShift router page). */
 export function gatewayTimeout(): Reply {
-  const body = '<html><body><h1>504 Gateway Time-out</h1>\nThe server didn\'t respond in time.\n</body></html>\n';
-  return { status: 504, headers: [['Content-Type', 'text/html'], ['Cache-Control', 'no-cache']], body: Buffer.from(body) };
+  const body = "<html><body><h1>504 Gateway Time-out</h1>\nThe server didn't respond in time.\n</body></html>\n";
+  return {
+    status: 504,
+    headers: [
+      ['Content-Type', 'text/html'],
+      ['Cache-Control', 'no-cache'],
+    ],
+    body: Buffer.from(body),
+  };
 }

@@ -76,7 +76,8 @@ export function parseDialsMap(value: unknown, origin: string): DialsMap {
   const map = parsed.data;
   const ids = new Set(map.datasets.map((d) => d.dataset_id));
   for (const [i, f] of map.files.entries()) {
-    if (!ids.has(f.dataset_id)) throw new UsageError('E_SERVE_DIALS_MAP', `${origin}: files.${i}.dataset_id: ${f.dataset_id} is not in datasets`);
+    if (!ids.has(f.dataset_id))
+      throw new UsageError('E_SERVE_DIALS_MAP', `${origin}: files.${i}.dataset_id: ${f.dataset_id} is not in datasets`);
   }
   return map;
 }
@@ -87,7 +88,10 @@ export function readDialsMap(path: string): DialsMap {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new UsageError('E_SERVE_DIALS_MAP', `--dials-map ${path}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw new UsageError(
+      'E_SERVE_DIALS_MAP',
+      `--dials-map ${path}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
   }
   let value: unknown;
   try {

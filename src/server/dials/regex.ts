@@ -22,7 +22,31 @@ const POSIX_CLASSES: Record<string, string> = {
 };
 
 /** Escapes shared by both dialects (outside brackets), kept as they are. */
-const SAME = new Set(['d', 'D', 's', 'S', 'w', 'W', 'n', 'r', 't', 'f', 'v', 'x', 'u', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+const SAME = new Set([
+  'd',
+  'D',
+  's',
+  'S',
+  'w',
+  'W',
+  'n',
+  'r',
+  't',
+  'f',
+  'v',
+  'x',
+  'u',
+  '0',
+  '1',
+  '2',
+  '3',
+  '4',
+  '5',
+  '6',
+  '7',
+  '8',
+  '9',
+]);
 
 const OUTSIDE: Record<string, string> = {
   m: '\\b(?=\\w)',
@@ -55,7 +79,8 @@ export function pgRegex(pattern: string): RegExp {
       if (c === '[' && src[i + 1] === ':') {
         const end = src.indexOf(':]', i + 2);
         const name = end === -1 ? undefined : src.slice(i + 2, end);
-        if (name === undefined || !(name in POSIX_CLASSES)) throw new SyntaxError(`invalid character class [:${name ?? ''}`);
+        if (name === undefined || !(name in POSIX_CLASSES))
+          throw new SyntaxError(`invalid character class [:${name ?? ''}`);
         out += POSIX_CLASSES[name];
         i = end + 1;
       } else if (c === ']' && !out.endsWith('[') && !out.endsWith('[^')) {

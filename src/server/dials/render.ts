@@ -32,14 +32,27 @@ const TH1: Column[] = [
   col('entries', 'int'),
   col('data', 'data', false),
 ];
-const TH2: Column[] = [...TH1.slice(0, 10), col('y_min', 'float'), col('y_max', 'float'), col('y_bin', 'int'), ...TH1.slice(10)];
+const TH2: Column[] = [
+  ...TH1.slice(0, 10),
+  col('y_min', 'float'),
+  col('y_max', 'float'),
+  col('y_bin', 'int'),
+  ...TH1.slice(10),
+];
 
 /** Serializer fields of each record type. */
 export const COLUMNS = {
   th1: TH1,
   th2: TH2,
   run: [col('dataset_id', 'int'), col('dataset', 'str', false), col('run_number', 'int'), col('ls_count', 'int')],
-  lumisection: [col('dataset_id', 'int'), col('dataset', 'str', false), col('run_number', 'int'), col('ls_number', 'int'), col('th1_count', 'int'), col('th2_count', 'int')],
+  lumisection: [
+    col('dataset_id', 'int'),
+    col('dataset', 'str', false),
+    col('run_number', 'int'),
+    col('ls_number', 'int'),
+    col('th1_count', 'int'),
+    col('th2_count', 'int'),
+  ],
   'file-index': [
     col('dataset_id', 'int'),
     col('dataset', 'str', false),

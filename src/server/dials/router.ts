@@ -6,7 +6,16 @@
 import type { Reply } from '../http.js';
 import { authenticateDials, type TokenStore } from './auth.js';
 import type { DeviceFlow } from './device.js';
-import { countReply, detailReply, listReply, mesDetailReply, mesListReply, runMesReply, type DialsRequest, type PagedKind } from './handlers.js';
+import {
+  countReply,
+  detailReply,
+  listReply,
+  mesDetailReply,
+  mesListReply,
+  runMesReply,
+  type DialsRequest,
+  type PagedKind,
+} from './handlers.js';
 import { ALLOW_GET, ALLOW_POST, dialsDetail, dialsHtmlNotFound, dialsJson, dialsRedirect } from './http.js';
 import { DEFAULT_WORKSPACE, WORKSPACES, type DialsDb } from './view.js';
 
@@ -23,10 +32,29 @@ export type DialsRoute =
   | { kind: 'auth'; name: 'workspaces' | 'user-default-workspace' | 'new-device' | 'device-token' | 'refresh-token' };
 
 /** Routes of the API root, in the real order (those after `th2` are not served here). */
-const ROOT_ROUTES = ['dataset-index', 'file-index', 'mes', 'run', 'lumisection', 'th1', 'th2', 'ml-models-index', 'ml-bad-lumisection', 'oms-proxy', 'caf'];
+const ROOT_ROUTES = [
+  'dataset-index',
+  'file-index',
+  'mes',
+  'run',
+  'lumisection',
+  'th1',
+  'th2',
+  'ml-models-index',
+  'ml-bad-lumisection',
+  'oms-proxy',
+  'caf',
+];
 
 /** Path segments of each detail route. */
-const DETAIL_ARITY: Record<PagedKind, number> = { th1: 4, th2: 4, run: 2, lumisection: 3, 'file-index': 2, 'dataset-index': 1 };
+const DETAIL_ARITY: Record<PagedKind, number> = {
+  th1: 4,
+  th2: 4,
+  run: 2,
+  lumisection: 3,
+  'file-index': 2,
+  'dataset-index': 1,
+};
 
 const PAGED = new Set<string>(Object.keys(DETAIL_ARITY));
 
@@ -41,7 +69,14 @@ export function matchDialsRoute(path: string): DialsRoute | undefined {
   const [name, ...tail] = seg;
   if (name === 'auth' && tail.length === 1) {
     const n = tail[0];
-    if (n === 'workspaces' || n === 'user-default-workspace' || n === 'new-device' || n === 'device-token' || n === 'refresh-token') return { kind: 'auth', name: n };
+    if (
+      n === 'workspaces' ||
+      n === 'user-default-workspace' ||
+      n === 'new-device' ||
+      n === 'device-token' ||
+      n === 'refresh-token'
+    )
+      return { kind: 'auth', name: n };
     return undefined;
   }
   if (!tail.every((s) => /^\d+$/.test(s)) && !(tail.length === 1 && tail[0] === 'count')) return undefined;
@@ -55,14 +90,23 @@ export function matchDialsRoute(path: string): DialsRoute | undefined {
   const paged = name as PagedKind;
   if (tail.length === 0) return { kind: 'list', name: paged };
   if (tail.length === 1 && tail[0] === 'count') {
-    return paged === 'run' || paged === 'lumisection' || paged === 'file-index' ? { kind: 'count', name: paged } : undefined;
+    return paged === 'run' || paged === 'lumisection' || paged === 'file-index'
+      ? { kind: 'count', name: paged }
+      : undefined;
   }
   return tail.length === DETAIL_ARITY[paged] ? { kind: 'detail', name: paged, ids: tail.map(Number) } : undefined;
 }
 
 /** True for the routes faults and the gateway timeout apply to (data reads). */
 export function isDataRoute(route: DialsRoute): boolean {
-  return route.kind === 'list' || route.kind === 'count' || route.kind === 'detail' || route.kind === 'mes' || route.kind === 'me' || route.kind === 'runMes';
+  return (
+    route.kind === 'list' ||
+    route.kind === 'count' ||
+    route.kind === 'detail' ||
+    route.kind === 'mes' ||
+    route.kind === 'me' ||
+    route.kind === 'runMes'
+  );
 }
 
 /** What the router needs besides the request. */
@@ -93,14 +137,21 @@ const VIEW_NAMES: Record<string, string> = {
 };
 
 function optionsReply(route: DialsRoute): Reply {
-  const base = route.kind === 'list' || route.kind === 'detail' || route.kind === 'count' ? VIEW_NAMES[route.name] : route.kind === 'auth' ? 'Auth' : 'M Es';
+  const base =
+    route.kind === 'list' || route.kind === 'detail' || route.kind === 'count'
+      ? VIEW_NAMES[route.name]
+      : route.kind === 'auth'
+        ? 'Auth'
+        : 'M Es';
   const body = {
     name: route.kind === 'list' || route.kind === 'mes' ? `${base} List` : base,
     description: '',
     renders: ['application/json', 'text/html'],
     parses: ['application/json', 'application/x-www-form-urlencoded', 'multipart/form-data'],
   };
-  return dialsJson(200, JSON.stringify(body), { allow: route.kind === 'auth' && isPostRoute(route) ? ALLOW_POST : ALLOW_GET });
+  return dialsJson(200, JSON.stringify(body), {
+    allow: route.kind === 'auth' && isPostRoute(route) ? ALLOW_POST : ALLOW_GET,
+  });
 }
 
 function isPostRoute(route: DialsRoute): boolean {
@@ -113,7 +164,9 @@ function rootReply(base: string): Reply {
 
 /** The redirect for a path that only lacks its trailing slash, else the 404 page. */
 export function unmatchedReply(path: string, rawPath: string, rawQuery: string): Reply {
-  return matchDialsRoute(path + '/') ? dialsRedirect(`${rawPath}/${rawQuery ? '?' + rawQuery : ''}`) : dialsHtmlNotFound();
+  return matchDialsRoute(path + '/')
+    ? dialsRedirect(`${rawPath}/${rawQuery ? '?' + rawQuery : ''}`)
+    : dialsHtmlNotFound();
 }
 
 /** Answers a routed request. */
@@ -121,13 +174,19 @@ export function dispatchDials(env: DialsEnv, req: DialsIncoming, route: DialsRou
   if (route.kind === 'approve') {
     const code = req.pairs.find(([k]) => k === 'user_code')?.[1] ?? '';
     const ok = env.device.approve(code);
-    return { status: ok ? 200 : 404, headers: [['Content-Type', 'text/plain; charset=utf-8']], body: Buffer.from(ok ? `Device ${code} approved.\n` : `No pending device ${code}.\n`) };
+    return {
+      status: ok ? 200 : 404,
+      headers: [['Content-Type', 'text/plain; charset=utf-8']],
+      body: Buffer.from(ok ? `Device ${code} approved.\n` : `No pending device ${code}.\n`),
+    };
   }
-  if (route.kind === 'root') return req.method === 'GET' ? rootReply(req.base) : dialsDetail(405, `Method "${req.method}" not allowed.`);
+  if (route.kind === 'root')
+    return req.method === 'GET' ? rootReply(req.base) : dialsDetail(405, `Method "${req.method}" not allowed.`);
   if (route.kind === 'auth' && (route.name === 'new-device' || isPostRoute(route))) {
     const wanted = route.name === 'new-device' ? 'GET' : 'POST';
     if (req.method === 'OPTIONS') return optionsReply(route);
-    if (req.method !== wanted) return dialsDetail(405, `Method "${req.method}" not allowed.`, wanted === 'GET' ? ALLOW_GET : ALLOW_POST);
+    if (req.method !== wanted)
+      return dialsDetail(405, `Method "${req.method}" not allowed.`, wanted === 'GET' ? ALLOW_GET : ALLOW_POST);
     if (route.name === 'new-device') return env.device.newDevice(req.base);
     return route.name === 'device-token' ? env.device.deviceToken(req.body) : env.device.refreshToken(req.body);
   }
@@ -136,7 +195,9 @@ export function dispatchDials(env: DialsEnv, req: DialsIncoming, route: DialsRou
   if (req.method === 'OPTIONS') return optionsReply(route);
   if (req.method !== 'GET') return dialsDetail(405, `Method "${req.method}" not allowed.`);
   if (route.kind === 'auth') {
-    return route.name === 'workspaces' ? dialsJson(200, JSON.stringify({ workspaces: WORKSPACES })) : dialsJson(200, JSON.stringify({ workspace: DEFAULT_WORKSPACE }));
+    return route.name === 'workspaces'
+      ? dialsJson(200, JSON.stringify({ workspaces: WORKSPACES }))
+      : dialsJson(200, JSON.stringify({ workspace: DEFAULT_WORKSPACE }));
   }
   const header = req.headers.workspace;
   const workspace = typeof header === 'string' && header !== '' ? header : DEFAULT_WORKSPACE;

@@ -53,7 +53,14 @@ export async function startDialsServer(o: ResolvedServerOptions): Promise<Runnin
   registerSecret(o.dialsToken);
   registerSecret(o.clientSecret);
   const { data, load } = await buildData(o);
-  const tokens = new TokenStore({ accessTtlSeconds: o.tokenTtlSeconds, refreshTtlSeconds: o.refreshTtlSeconds, rejectExpired: o.rejectExpiredTokens }, [o.dialsToken]);
+  const tokens = new TokenStore(
+    {
+      accessTtlSeconds: o.tokenTtlSeconds,
+      refreshTtlSeconds: o.refreshTtlSeconds,
+      rejectExpired: o.rejectExpiredTokens,
+    },
+    [o.dialsToken],
+  );
   const env: DialsEnv = {
     view: viewOf(data, o.dialsMap),
     tokens,
@@ -107,9 +114,20 @@ export async function startDialsServer(o: ResolvedServerOptions): Promise<Runnin
         if (isData && o.gatewayTimeoutBytes > 0 && reply.body.length > o.gatewayTimeoutBytes) reply = gatewayTimeout();
         const plan = isData && faults.active ? faults.plan(reply.body.length) : undefined;
         await deliver(res, reply, plan, method === 'HEAD');
-        o.logger.debug({ method, url: req.url, status: plan?.kind === 'fail' ? plan.reply.status : reply.status, fault: plan?.kind, ms: Math.round(performance.now() - started) }, 'request');
+        o.logger.debug(
+          {
+            method,
+            url: req.url,
+            status: plan?.kind === 'fail' ? plan.reply.status : reply.status,
+            fault: plan?.kind,
+            ms: Math.round(performance.now() - started),
+          },
+          'request',
+        );
       })
-      .catch((err: unknown) => o.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'response not delivered'));
+      .catch((err: unknown) =>
+        o.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'response not delivered'),
+      );
   });
 
   await new Promise<void>((resolve, reject) => {

@@ -143,15 +143,22 @@ const byKeys =
 export function buildDialsView(tables: Tables, map: DialsMap): Map<string, DialsDb> {
   const dbs = new Map<string, DialsDb>(WORKSPACES.map((w) => [w, emptyDb()]));
   const files = tables.files.all();
-  const byFileName = new Map(map.files.flatMap((f) => (f.match === undefined ? [] : [f.match].flat().map((name) => [name, f] as const))));
+  const byFileName = new Map(
+    map.files.flatMap((f) => (f.match === undefined ? [] : [f.match].flat().map((name) => [name, f] as const))),
+  );
   // Datasets: the map's, then the derived ones (ids after the map's largest, in name order).
   const datasets = new Map<number, DialsDataset>();
   const idByName = new Map<string, number>();
   for (const d of map.datasets) {
-    datasets.set(d.dataset_id, datasetFields(d.dataset_id, d.dataset, d.workspace ?? DEFAULT_WORKSPACE, d.last_modification_date ?? ''));
+    datasets.set(
+      d.dataset_id,
+      datasetFields(d.dataset_id, d.dataset, d.workspace ?? DEFAULT_WORKSPACE, d.last_modification_date ?? ''),
+    );
     idByName.set(d.dataset, d.dataset_id);
   }
-  const derivedNames = [...new Set(files.filter((f) => !byFileName.has(fileNameOf(f.filepath))).map((f) => derivedDatasetName(f.filepath)))]
+  const derivedNames = [
+    ...new Set(files.filter((f) => !byFileName.has(fileNameOf(f.filepath))).map((f) => derivedDatasetName(f.filepath))),
+  ]
     .filter((n) => !idByName.has(n))
     .sort();
   let nextId = Math.max(0, ...datasets.keys());
@@ -199,7 +206,8 @@ export function buildDialsView(tables: Tables, map: DialsMap): Map<string, Dials
   const dated = new Set(map.datasets.filter((d) => d.last_modification_date !== undefined).map((d) => d.dataset_id));
   for (const f of fileById.values()) {
     const d = datasets.get(f.dataset_id)!;
-    if (!dated.has(d.dataset_id) && f.last_modification_date > d.last_modification_date) d.last_modification_date = f.last_modification_date;
+    if (!dated.has(d.dataset_id) && f.last_modification_date > d.last_modification_date)
+      d.last_modification_date = f.last_modification_date;
   }
   // MEs: the map's, then the other titles in title order.
   const h1 = tables.h1d.rows();
@@ -220,7 +228,8 @@ export function buildDialsView(tables: Tables, map: DialsMap): Map<string, Dials
     mes.set(me.me_id, me);
     meByTitle.set(title, me);
   }
-  const dbOf = (datasetId: number): DialsDb => dbs.get(datasets.get(datasetId)!.workspace) ?? dbs.get(DEFAULT_WORKSPACE)!;
+  const dbOf = (datasetId: number): DialsDb =>
+    dbs.get(datasets.get(datasetId)!.workspace) ?? dbs.get(DEFAULT_WORKSPACE)!;
   for (const d of datasets.values()) dbOf(d.dataset_id).datasets.push(d);
   for (const f of fileById.values()) dbOf(f.dataset_id).files.push(f);
   // Histograms: the first row of a natural key wins (DIALS' primary key).
@@ -276,7 +285,18 @@ function deriveRunsAndLumisections(db: DialsDb): void {
   const count = (h: DialsHist, field: 'th1_count' | 'th2_count'): void => {
     const key = `${h.dataset_id}:${h.run_number}:${h.ls_number}`;
     let rec = ls.get(key);
-    if (!rec) ls.set(key, (rec = { dataset_id: h.dataset_id, dataset: h.dataset, run_number: h.run_number, ls_number: h.ls_number, th1_count: 0, th2_count: 0 }));
+    if (!rec)
+      ls.set(
+        key,
+        (rec = {
+          dataset_id: h.dataset_id,
+          dataset: h.dataset,
+          run_number: h.run_number,
+          ls_number: h.ls_number,
+          th1_count: 0,
+          th2_count: 0,
+        }),
+      );
     rec[field]++;
   };
   for (const h of db.th1) count(h, 'th1_count');

@@ -44,9 +44,19 @@ export interface HandlerEnv {
 }
 
 /** A page of `listing` as a 200 reply, or 404 "Invalid page.". `shuffled` lists get a random order per request. */
-export function pageReply(env: HandlerEnv, ctx: RequestContext, listing: Listing, allow: string, shuffled = false): Reply {
+export function pageReply(
+  env: HandlerEnv,
+  ctx: RequestContext,
+  listing: Listing,
+  allow: string,
+  shuffled = false,
+): Reply {
   const order = shuffled && env.options.shuffle ? randomPermutation(env.shuffle, listing.total) : undefined;
-  const body = renderPage(listing, ctx.path, ctx.pairs, { perPage: env.options.pageSize, envelope: env.options.envelope, order });
+  const body = renderPage(listing, ctx.path, ctx.pairs, {
+    perPage: env.options.pageSize,
+    envelope: env.options.envelope,
+    order,
+  });
   return body ? jsonReply(200, body, allow) : detailReply(404, 'Invalid page.', allow);
 }
 

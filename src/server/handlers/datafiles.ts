@@ -51,7 +51,12 @@ export function startParsing(env: HandlerEnv, ctx: RequestContext, idText: strin
   if ((granularity !== 'lum' && granularity !== 'run') || (dim !== 1 && dim !== 2) || format !== 'csv') {
     return jsonReply(400, JSON.stringify(REQUIRED), allow);
   }
-  if (granularity === 'run') return jsonReply(500, JSON.stringify("Something possibly missing from HISTOGRAM_DIMENSIONS_CHOICES ('run')"), allow);
+  if (granularity === 'run')
+    return jsonReply(
+      500,
+      JSON.stringify("Something possibly missing from HISTOGRAM_DIMENSIONS_CHOICES ('run')"),
+      allow,
+    );
   if (Ingestor.isParsedOrParsing(file) || !env.data.ingest) {
     return jsonReply(400, JSON.stringify(`HistogramDataFile with pk ${file.id} is already parsed`), allow);
   }

@@ -30,7 +30,11 @@ function typeName(value: unknown): string {
 }
 
 function errors(entries: Array<[string, string]>, allow: string): Reply {
-  return jsonReply(400, '{' + entries.map(([k, m]) => `${JSON.stringify(k)}:[${JSON.stringify(m)}]`).join(',') + '}', allow);
+  return jsonReply(
+    400,
+    '{' + entries.map(([k, m]) => `${JSON.stringify(k)}:[${JSON.stringify(m)}]`).join(',') + '}',
+    allow,
+  );
 }
 
 function asObject(data: unknown, allow: string): Record<string, unknown> | Reply {
@@ -87,10 +91,12 @@ export function lumisectionList(env: HandlerEnv, ctx: RequestContext): Reply {
   let run: number | undefined;
   if (!('run' in data)) problems.push(['run', 'This field is required.']);
   else if (data.run === null) problems.push(['run', 'This field may not be null.']);
-  else if (typeof data.run !== 'number' && typeof data.run !== 'string') problems.push(['run', `Incorrect type. Expected pk value, received ${typeName(data.run)}.`]);
+  else if (typeof data.run !== 'number' && typeof data.run !== 'string')
+    problems.push(['run', `Incorrect type. Expected pk value, received ${typeName(data.run)}.`]);
   else {
     const n = drfInteger(data.run);
-    if (typeof n === 'string') problems.push(['run', `Incorrect type. Expected pk value, received ${typeName(data.run)}.`]);
+    if (typeof n === 'string')
+      problems.push(['run', `Incorrect type. Expected pk value, received ${typeName(data.run)}.`]);
     else if (!env.data.runs.get(n)) problems.push(['run', `Invalid pk "${String(data.run)}" - object does not exist.`]);
     else run = n;
   }
@@ -103,7 +109,10 @@ export function lumisectionList(env: HandlerEnv, ctx: RequestContext): Reply {
   }
   if (problems.length || run === undefined || ls === undefined) return errors(problems, allow);
   const result = env.data.lumisections.create(run, ls);
-  return created(result, ctx, allow) ?? errors([['non_field_errors', 'The fields run, ls_number must make a unique set.']], allow);
+  return (
+    created(result, ctx, allow) ??
+    errors([['non_field_errors', 'The fields run, ls_number must make a unique set.']], allow)
+  );
 }
 
 /** GET one lumisection by id (1-based, creation order). */

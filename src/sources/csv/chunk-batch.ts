@@ -4,16 +4,32 @@
  * served as JSON. Scalar columns go through the transform's own accumulators; `data` wraps the
  * chunk's typed array without copying it.
  */
-import { Field, type FixedSizeList, Float32, Float64, type List, RecordBatch, Schema, Struct, makeData, type Data } from 'apache-arrow';
+import {
+  Field,
+  type FixedSizeList,
+  Float32,
+  Float64,
+  type List,
+  RecordBatch,
+  Schema,
+  Struct,
+  makeData,
+  type Data,
+} from 'apache-arrow';
 import { compileSpec, histogramDataType, type ColumnDef, type TransformSpec } from '../../transform/index.js';
 import { constantData, scalarAccumulator } from '../../transform/scalar-columns.js';
 import { tensorMetadata } from '../../transform/histogram-data.js';
 import type { HistogramChunk } from './chunk.js';
 
-type ScalarName = 'id' | 'run' | 'lumisection' | 'title' | 'entries' | 'x_min' | 'x_max' | 'x_bin' | 'y_min' | 'y_max' | 'y_bin';
+type ScalarName =
+  'id' | 'run' | 'lumisection' | 'title' | 'entries' | 'x_min' | 'x_max' | 'x_bin' | 'y_min' | 'y_max' | 'y_bin';
 
 /** The histogram `data` column of a chunk in `spec`'s layout. */
-function dataColumn(chunk: HistogramChunk, spec: TransformSpec, dims: 1 | 2): { data: Data; metadata: Map<string, string> } {
+function dataColumn(
+  chunk: HistogramChunk,
+  spec: TransformSpec,
+  dims: 1 | 2,
+): { data: Data; metadata: Map<string, string> } {
   const n = chunk.rows;
   const elemType = spec.dtype === 'float32' ? new Float32() : new Float64();
   let values = chunk.data;
@@ -21,8 +37,14 @@ function dataColumn(chunk: HistogramChunk, spec: TransformSpec, dims: 1 | 2): { 
   if (spec.dtype === 'float32' && !(values instanceof Float32Array)) values = Float32Array.from(values);
   if (spec.dtype === 'float64' && !(values instanceof Float64Array)) values = Float64Array.from(values);
   const used = chunk.dataOffsets[n];
-  const child = makeData({ type: elemType, length: used, data: values.subarray(0, used), nullCount: 0 } as never) as Data;
-  const shape = n === 0 ? (dims === 1 ? [0] : [0, 0]) : dims === 1 ? [chunk.x_bin[0]] : [chunk.y_bin[0], chunk.x_bin[0]];
+  const child = makeData({
+    type: elemType,
+    length: used,
+    data: values.subarray(0, used),
+    nullCount: 0,
+  } as never) as Data;
+  const shape =
+    n === 0 ? (dims === 1 ? [0] : [0, 0]) : dims === 1 ? [chunk.x_bin[0]] : [chunk.y_bin[0], chunk.x_bin[0]];
   if (spec.layout === 'tensor') {
     const type = histogramDataType('tensor', spec.dtype, dims, shape) as FixedSizeList;
     return { data: makeData({ type, length: n, child, nullCount: 0 }), metadata: tensorMetadata(shape) };
@@ -45,10 +67,22 @@ function dataColumn(chunk: HistogramChunk, spec: TransformSpec, dims: 1 | 2): { 
       outer[i + 1] = r;
     }
     inner[r] = used;
-    const innerData = makeData({ type: type.children[0].type as List, length: rows, valueOffsets: inner, child, nullCount: 0 });
-    return { data: makeData({ type, length: n, valueOffsets: outer, child: innerData, nullCount: 0 }), metadata: new Map() };
+    const innerData = makeData({
+      type: type.children[0].type as List,
+      length: rows,
+      valueOffsets: inner,
+      child,
+      nullCount: 0,
+    });
+    return {
+      data: makeData({ type, length: n, valueOffsets: outer, child: innerData, nullCount: 0 }),
+      metadata: new Map(),
+    };
   }
-  return { data: makeData({ type, length: n, valueOffsets: chunk.dataOffsets, child, nullCount: 0 }), metadata: new Map() };
+  return {
+    data: makeData({ type, length: n, valueOffsets: chunk.dataOffsets, child, nullCount: 0 }),
+    metadata: new Map(),
+  };
 }
 
 /** The chunk's rows as one RecordBatch of `spec`'s columns, or null for a chunk with no rows. */

@@ -119,7 +119,9 @@ export class ChunkBuilder {
   /** Room for `count` more values; returns the buffer and the position to write them at. */
   reserve(count: number): { out: Float32Array | Float64Array; pos: number } {
     if (this.used + count > this.values.length) {
-      const grown = this.float32 ? new Float32Array(Math.max(this.used + count, this.values.length * 2)) : new Float64Array(Math.max(this.used + count, this.values.length * 2));
+      const grown = this.float32
+        ? new Float32Array(Math.max(this.used + count, this.values.length * 2))
+        : new Float64Array(Math.max(this.used + count, this.values.length * 2));
       grown.set(this.values.subarray(0, this.used));
       this.values = grown;
     }
@@ -127,7 +129,22 @@ export class ChunkBuilder {
   }
 
   /** Adds a row whose `count` values were written at the position `reserve` gave. */
-  commit(row: { id: number; run: number; ls: number; title: string; entries: number; x_min: number; x_max: number; x_bin: number; y_min: number; y_max: number; y_bin: number }, count: number): void {
+  commit(
+    row: {
+      id: number;
+      run: number;
+      ls: number;
+      title: string;
+      entries: number;
+      x_min: number;
+      x_max: number;
+      x_bin: number;
+      y_min: number;
+      y_max: number;
+      y_bin: number;
+    },
+    count: number,
+  ): void {
     const i = this.n++;
     this.id[i] = row.id;
     this.run[i] = row.run;
@@ -190,5 +207,18 @@ export class ChunkBuilder {
 
 /** The ArrayBuffers of a chunk, to transfer rather than copy. */
 export function chunkTransferList(c: HistogramChunk): ArrayBuffer[] {
-  return [c.id, c.run, c.lumisection, c.entries, c.x_min, c.x_max, c.x_bin, c.y_min, c.y_max, c.y_bin, c.data, c.dataOffsets].map((a) => a.buffer as ArrayBuffer);
+  return [
+    c.id,
+    c.run,
+    c.lumisection,
+    c.entries,
+    c.x_min,
+    c.x_max,
+    c.x_bin,
+    c.y_min,
+    c.y_max,
+    c.y_bin,
+    c.data,
+    c.dataOffsets,
+  ].map((a) => a.buffer as ArrayBuffer);
 }

@@ -8,9 +8,24 @@
  * Only reads are offered: the data-file operations and deletes of a server make no sense for files
  * read locally, and throw ConfigError E_SOURCE_OPERATION.
  */
-import { encodeFilters, type Endpoint, type Filters, type Histogram1D, type Histogram2D, type Lumisection, type Run } from '../../domain.js';
+import {
+  encodeFilters,
+  type Endpoint,
+  type Filters,
+  type Histogram1D,
+  type Histogram2D,
+  type Lumisection,
+  type Run,
+} from '../../domain.js';
 import { ConfigError, DqmExportError, InternalError } from '../../errors.js';
-import { extractSlices, type CallOptions, type ClientStats, type DqmClient, type Page, type RecordOf } from '../../extract/index.js';
+import {
+  extractSlices,
+  type CallOptions,
+  type ClientStats,
+  type DqmClient,
+  type Page,
+  type RecordOf,
+} from '../../extract/index.js';
 import { parsePage } from '../../extract/envelope.js';
 import { interpretResponse, serverMessage } from '../../extract/http/response.js';
 import { silentLogger } from '../../log.js';
@@ -35,11 +50,18 @@ export interface CsvClientOptions {
 const NO_BODY = Buffer.alloc(0);
 
 function emptyStats(): ClientStats {
-  return { requests: 0, attempts: 0, retries: { 'status-429': 0, 'status-5xx': 0, reset: 0, timeout: 0, truncated: 0, 'bad-body': 0 }, bytes: 0, failures: 0 };
+  return {
+    requests: 0,
+    attempts: 0,
+    retries: { 'status-429': 0, 'status-5xx': 0, reset: 0, timeout: 0, truncated: 0, 'bad-body': 0 },
+    bytes: 0,
+    failures: 0,
+  };
 }
 
 function checkedInt(value: number, what: string): number {
-  if (!Number.isSafeInteger(value)) throw new ConfigError('E_BAD_OPTION', `${what} must be an integer, got ${String(value)}`);
+  if (!Number.isSafeInteger(value))
+    throw new ConfigError('E_BAD_OPTION', `${what} must be an integer, got ${String(value)}`);
   return value;
 }
 
@@ -52,7 +74,9 @@ export function createCsvClient(data: ServerData, options: CsvClientOptions): Dq
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
   const concurrency = options.concurrency ?? 4;
   if (!Number.isInteger(concurrency) || concurrency < 1) {
-    throw new ConfigError('E_BAD_OPTION', `concurrency must be an integer >= 1, got ${String(concurrency)}`, { field: 'concurrency' });
+    throw new ConfigError('E_BAD_OPTION', `concurrency must be an integer >= 1, got ${String(concurrency)}`, {
+      field: 'concurrency',
+    });
   }
   const env: HandlerEnv = {
     data,
@@ -74,7 +98,11 @@ export function createCsvClient(data: ServerData, options: CsvClientOptions): Dq
   };
 
   /** GET `path` (raw, percent-encoded) with `query` through the router; the parsed JSON body. */
-  async function get(path: string, query: string, signal: AbortSignal | undefined): Promise<{ json: unknown; bytes: number; url: string }> {
+  async function get(
+    path: string,
+    query: string,
+    signal: AbortSignal | undefined,
+  ): Promise<{ json: unknown; bytes: number; url: string }> {
     signal?.throwIfAborted();
     if (closed) throw new InternalError('E_SOURCE_CLOSED', `${options.description} was used after close()`);
     const url = `${baseUrl}${path}${query ? `?${query}` : ''}`;
@@ -85,7 +113,8 @@ export function createCsvClient(data: ServerData, options: CsvClientOptions): Dq
       // As in the server: an undecodable path matches no route.
     }
     const route = matchRoute(decoded);
-    if (!route || (route.kind !== 'list' && route.kind !== 'detail')) throw new InternalError('E_INTERNAL', `no local route for ${url}`);
+    if (!route || (route.kind !== 'list' && route.kind !== 'detail'))
+      throw new InternalError('E_INTERNAL', `no local route for ${url}`);
     const ctx: RequestContext = {
       method: 'GET',
       path,
@@ -108,13 +137,22 @@ export function createCsvClient(data: ServerData, options: CsvClientOptions): Dq
       // worded without the HTTP that never happened.
       if (resolution.action !== 'ok') {
         const { error } = resolution;
-        throw new DqmExportError(error.code, 'server', `${options.description} rejected GET ${url}: ${serverMessage(body, headers['content-type'])}`, error.context);
+        throw new DqmExportError(
+          error.code,
+          'server',
+          `${options.description} rejected GET ${url}: ${serverMessage(body, headers['content-type'])}`,
+          error.context,
+        );
       }
     }
     return { json: JSON.parse(reply.body.toString('utf8')), bytes: reply.body.length, url };
   }
 
-  async function page<E extends Endpoint>(path: string, query: string, signal: AbortSignal | undefined): Promise<Page<RecordOf<E>>> {
+  async function page<E extends Endpoint>(
+    path: string,
+    query: string,
+    signal: AbortSignal | undefined,
+  ): Promise<Page<RecordOf<E>>> {
     const r = await get(path, query, signal);
     return parsePage<RecordOf<E>>(r.json, r.url, r.bytes, 0);
   }
@@ -124,7 +162,12 @@ export function createCsvClient(data: ServerData, options: CsvClientOptions): Dq
   }
 
   /** The first `limit` records of a list, in list order (pages are consistent: the tables never change). */
-  async function listFirst<E extends Endpoint>(endpoint: E, filters: Filters, limit: number, signal?: AbortSignal): Promise<RecordOf<E>[]> {
+  async function listFirst<E extends Endpoint>(
+    endpoint: E,
+    filters: Filters,
+    limit: number,
+    signal?: AbortSignal,
+  ): Promise<RecordOf<E>[]> {
     const out: RecordOf<E>[] = [];
     for (let n = 1; out.length < limit; n++) {
       const current = await client.listPage(endpoint, filters, n, { signal });
@@ -156,7 +199,9 @@ export function createCsvClient(data: ServerData, options: CsvClientOptions): Dq
       readable(endpoint, 'listing');
       if (opts.limit !== undefined) return listFirst(endpoint, filters, opts.limit, opts.signal);
       const records: RecordOf<E>[] = [];
-      for await (const event of extractSlices(client, [{ key: 'all', endpoint, filters, partition: {} }], { signal: opts.signal })) {
+      for await (const event of extractSlices(client, [{ key: 'all', endpoint, filters, partition: {} }], {
+        signal: opts.signal,
+      })) {
         if (event.type === 'batch') records.push(...event.records);
       }
       return records;
@@ -165,7 +210,10 @@ export function createCsvClient(data: ServerData, options: CsvClientOptions): Dq
     getRun: (runNumber, opts = {}) => detail<Run>('runs', runNumber, 'run number', opts.signal),
     getLumisection: (id, opts = {}) => detail<Lumisection>('lumisections', id, 'lumisection id', opts.signal),
     getHistogram: ((dim: 1 | 2, id: number, opts: CallOptions = {}) => {
-      if (dim !== 1 && dim !== 2) throw new ConfigError('E_BAD_OPTION', `histogram dimensionality must be 1 or 2, got ${String(dim)}`, { field: 'dim' });
+      if (dim !== 1 && dim !== 2)
+        throw new ConfigError('E_BAD_OPTION', `histogram dimensionality must be 1 or 2, got ${String(dim)}`, {
+          field: 'dim',
+        });
       return detail<Histogram1D | Histogram2D>(`lumisection_histograms_${dim}d`, id, 'histogram id', opts.signal);
     }) as DqmClient['getHistogram'],
 

@@ -27,11 +27,22 @@ export function isGlob(pattern: string): boolean {
 
 /** The files one glob matches, absolute (relative patterns, `..` included, resolve against `baseDir`). */
 export async function expandGlob(pattern: string, baseDir: string): Promise<string[]> {
-  return glob(pattern, { cwd: resolve(baseDir), absolute: true, onlyFiles: true, dot: false, expandDirectories: false, followSymbolicLinks: true });
+  return glob(pattern, {
+    cwd: resolve(baseDir),
+    absolute: true,
+    onlyFiles: true,
+    dot: false,
+    expandDirectories: false,
+    followSymbolicLinks: true,
+  });
 }
 
 function filesError(origin: FilesOrigin, message: string, path: string): ConfigError {
-  return new ConfigError('E_SOURCE_FILES', `${origin.file}: source.files: ${message}`, { file: origin.file, field: 'source.files', path });
+  return new ConfigError('E_SOURCE_FILES', `${origin.file}: source.files: ${message}`, {
+    file: origin.file,
+    field: 'source.files',
+    path,
+  });
 }
 
 /**
@@ -48,9 +59,14 @@ export async function expandFiles(patterns: readonly string[], origin: FilesOrig
         matches = await expandGlob(pattern, origin.dir);
       } catch (err) {
         const e = err as NodeJS.ErrnoException;
-        throw filesError(origin, `cannot expand ${pattern}: ${e.code ?? e.message} while listing ${e.path ?? origin.dir}`, pattern);
+        throw filesError(
+          origin,
+          `cannot expand ${pattern}: ${e.code ?? e.message} while listing ${e.path ?? origin.dir}`,
+          pattern,
+        );
       }
-      if (matches.length === 0) throw filesError(origin, `${pattern} matches no file (relative to ${origin.dir})`, pattern);
+      if (matches.length === 0)
+        throw filesError(origin, `${pattern} matches no file (relative to ${origin.dir})`, pattern);
       for (const m of matches) found.add(m);
       continue;
     }
@@ -60,10 +76,18 @@ export async function expandFiles(patterns: readonly string[], origin: FilesOrig
       isFile = (await stat(path)).isFile();
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      const why = code === 'ENOENT' || code === 'ENOTDIR' ? 'no such file' : `cannot access it (${code ?? (err as Error).message})`;
+      const why =
+        code === 'ENOENT' || code === 'ENOTDIR'
+          ? 'no such file'
+          : `cannot access it (${code ?? (err as Error).message})`;
       throw filesError(origin, `${pattern}: ${why} (resolved to ${path})`, pattern);
     }
-    if (!isFile) throw filesError(origin, `${pattern} is not a file (resolved to ${path}); name CSV files or a glob such as dir/*.csv`, pattern);
+    if (!isFile)
+      throw filesError(
+        origin,
+        `${pattern} is not a file (resolved to ${path}); name CSV files or a glob such as dir/*.csv`,
+        pattern,
+      );
     found.add(path);
   }
   return [...found].sort();

@@ -71,7 +71,9 @@ export function planCsvSlices(spec: StreamSpec, files: readonly FileSummary[], d
     for (const r of f.runs) runs.add(r);
     if (f.dim === dim) for (const t of f.titles) titles.add(t);
   }
-  const slices = planSlices(spec as StreamSpec & { endpoint: Endpoint }, { runs: [...runs].sort((a, b) => a - b) }) as Slice[];
+  const slices = planSlices(spec as StreamSpec & { endpoint: Endpoint }, {
+    runs: [...runs].sort((a, b) => a - b),
+  }) as Slice[];
   const lookup = {
     exists: (id: number) => files.some((f) => f.fileId === id),
     idsWithPathContaining: (text: string) => files.filter((f) => f.path.includes(text)).map((f) => f.fileId),
@@ -80,7 +82,10 @@ export function planCsvSlices(spec: StreamSpec, files: readonly FileSummary[], d
     const query = histogramQuery([...encodeFilters(slice.filters)], (t) => titles.has(t), lookup, 'GET, HEAD, OPTIONS');
     if (isReply(query)) {
       const body = query.body.toString('utf8');
-      throw new ServerError('E_HTTP_400', `${description} rejected the filters of slice ${slice.key}: ${body}`, { status: query.status, field: slice.key });
+      throw new ServerError('E_HTTP_400', `${description} rejected the filters of slice ${slice.key}: ${body}`, {
+        status: query.status,
+        field: slice.key,
+      });
     }
     return { slice, query };
   });
@@ -109,7 +114,13 @@ export interface FileRoutes {
  * dimensionality: a bad row fails the run whatever the stream, as the server's parse of the whole
  * file would). `limit` caps the rows routed (max_records), counting from `already`.
  */
-export function routeRows(rows: RowFields, fileId: number, dim: 1 | 2, slices: readonly PlannedSlice[], limit = Infinity): FileRoutes {
+export function routeRows(
+  rows: RowFields,
+  fileId: number,
+  dim: 1 | 2,
+  slices: readonly PlannedSlice[],
+  limit = Infinity,
+): FileRoutes {
   const route = new Int32Array(rows.rows);
   const counts = new Array<number>(slices.length).fill(0);
   let bad = 0;

@@ -38,7 +38,11 @@ export function commonDirectory(files: readonly string[]): string {
  * Throws ConfigError E_SOURCE_FILES (missing file, glob matching nothing); the files are read when a
  * stream runs.
  */
-export async function openCsvSource(source: CsvSource, origin: FilesOrigin, options: CsvSourceOptions): Promise<DqmClient> {
+export async function openCsvSource(
+  source: CsvSource,
+  origin: FilesOrigin,
+  options: CsvSourceOptions,
+): Promise<DqmClient> {
   const files = await expandFiles(source.files, origin);
   const root = commonDirectory(files);
   options.logger.info({ files: files.length, dir: root }, 'ml4dqm-csv source opened');

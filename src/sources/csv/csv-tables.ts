@@ -10,7 +10,14 @@
  */
 import { stat } from 'node:fs/promises';
 import { DqmExportError, InputError } from '../../errors.js';
-import { CsvStore, DataFileTable, ParseStop, preparedRows, type DataFileRecord, type Tables } from '../../tables/index.js';
+import {
+  CsvStore,
+  DataFileTable,
+  ParseStop,
+  preparedRows,
+  type DataFileRecord,
+  type Tables,
+} from '../../tables/index.js';
 
 /** Options of `loadCsvTables`. */
 export interface LoadCsvOptions {
@@ -21,7 +28,12 @@ export interface LoadCsvOptions {
 /** Why a parse stopped, as a typed error naming the file (and line, for a bad row). */
 function parseFailure(path: string, err: unknown): DqmExportError {
   // The CSV reader wraps what its row handler throws (E_CSV_READ, cause: the ParseStop).
-  const stop = err instanceof ParseStop ? err : (err as { cause?: unknown } | undefined)?.cause instanceof ParseStop ? ((err as Error).cause as ParseStop) : undefined;
+  const stop =
+    err instanceof ParseStop
+      ? err
+      : (err as { cause?: unknown } | undefined)?.cause instanceof ParseStop
+        ? ((err as Error).cause as ParseStop)
+        : undefined;
   if (stop) {
     const m = /^line (\d+): (.*)$/s.exec(stop.message);
     const line = m ? Number(m[1]) : undefined;
@@ -36,7 +48,12 @@ function parseFailure(path: string, err: unknown): DqmExportError {
   // The CSV reader's own errors (E_CSV_HEADER, E_CSV_READ) already name the file.
   if (err instanceof DqmExportError) return err;
   const e = err as NodeJS.ErrnoException;
-  return new InputError('E_CSV_READ', `${path}: cannot read the file (${e.code ?? e.message})`, { file: path }, { cause: err });
+  return new InputError(
+    'E_CSV_READ',
+    `${path}: cannot read the file (${e.code ?? e.message})`,
+    { file: path },
+    { cause: err },
+  );
 }
 
 /**
@@ -68,5 +85,12 @@ export async function loadCsvTables(files: readonly string[], options: LoadCsvOp
     }
   }
   // Read-only: nothing may add or delete records behind the extractor's back.
-  return { files: table, runs: store.runs, lumisections: store.lumisections, h1d: store.h1d, h2d: store.h2d, readOnly: true };
+  return {
+    files: table,
+    runs: store.runs,
+    lumisections: store.lumisections,
+    h1d: store.h1d,
+    h2d: store.h2d,
+    readOnly: true,
+  };
 }

@@ -45,19 +45,21 @@ export async function exportRanges(o: ExportRangesOptions, consumer: ChunkConsum
   const submit = (head: number): void => {
     while (submitted < o.tasks.length && submitted < head + ahead) {
       const state = states[submitted];
-      o.pool.parse(o.tasks[submitted], (chunk) => {
-        state.chunks.push(chunk);
-        signal();
-      }).then(
-        () => {
-          state.done = true;
+      o.pool
+        .parse(o.tasks[submitted], (chunk) => {
+          state.chunks.push(chunk);
           signal();
-        },
-        (err: Error) => {
-          state.error = err;
-          signal();
-        },
-      );
+        })
+        .then(
+          () => {
+            state.done = true;
+            signal();
+          },
+          (err: Error) => {
+            state.error = err;
+            signal();
+          },
+        );
       submitted++;
     }
   };

@@ -38,7 +38,12 @@ export function scanDim(scan: FileScanResult, forced: 1 | 2 | undefined): 1 | 2 
 }
 
 /** The planning summary of a scanned file. */
-export function summaryOfScan(path: string, fileId: number, scan: FileScanResult, forced: 1 | 2 | undefined): FileSummary & CommittedFileReport {
+export function summaryOfScan(
+  path: string,
+  fileId: number,
+  scan: FileScanResult,
+  forced: 1 | 2 | undefined,
+): FileSummary & CommittedFileReport {
   const runs = new Set<number>();
   const titles = new Set<string>();
   for (let i = 0; i < scan.rows; i++) {
@@ -59,19 +64,30 @@ export function summaryOfScan(path: string, fileId: number, scan: FileScanResult
 }
 
 /** Scans `files` on the pool (all at once; the pool runs as many as it has workers). Throws InputError. */
-export async function scanFiles(pool: CsvWorkerPool, files: readonly string[], dim: 1 | 2 | undefined, settings: CsvReadSettings): Promise<FileScanResult[]> {
+export async function scanFiles(
+  pool: CsvWorkerPool,
+  files: readonly string[],
+  dim: 1 | 2 | undefined,
+  settings: CsvReadSettings,
+): Promise<FileScanResult[]> {
   const scans = await Promise.all(
     files.map((path) =>
-      pool.scan(path, { dim, blockBytes: settings.blockBytes, rangeBytes: settings.rangeBytes }).catch((err: Error & { code?: string }) => {
-        throw new InputError('E_CSV_READ', `${path}: ${err.message}`, { file: path }, { cause: err });
-      }),
+      pool
+        .scan(path, { dim, blockBytes: settings.blockBytes, rangeBytes: settings.rangeBytes })
+        .catch((err: Error & { code?: string }) => {
+          throw new InputError('E_CSV_READ', `${path}: ${err.message}`, { file: path }, { cause: err });
+        }),
     ),
   );
   scans.forEach((scan, i) => {
     const p = scan.problem;
     if (!p) return;
     const hint = p.code === 'E_CSV_TRUNCATED' ? '; is the file still being copied? Nothing of it was exported' : '';
-    throw new InputError(p.code as CodeOf<'input'>, `${files[i]}${p.line === undefined ? '' : `:${p.line}`}: ${p.message}${hint}`, { file: files[i], line: p.line });
+    throw new InputError(
+      p.code as CodeOf<'input'>,
+      `${files[i]}${p.line === undefined ? '' : `:${p.line}`}: ${p.message}${hint}`,
+      { file: files[i], line: p.line },
+    );
   });
   return scans;
 }
@@ -81,7 +97,12 @@ export async function scanFiles(pool: CsvWorkerPool, files: readonly string[], d
  * file's size or modification time differ from the committed run's (its rows may have changed, and
  * with them the ids of every later file).
  */
-export function summaryOfCommitted(path: string, fileId: number, report: CommittedFileReport, now: { size: number; mtimeMs: number }): FileSummary {
+export function summaryOfCommitted(
+  path: string,
+  fileId: number,
+  report: CommittedFileReport,
+  now: { size: number; mtimeMs: number },
+): FileSummary {
   if (report.size !== now.size || report.mtimeMs !== now.mtimeMs) {
     throw new InputError(
       'E_CSV_CHANGED',

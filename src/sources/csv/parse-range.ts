@@ -6,7 +6,14 @@
  * `histo`. Runs in a worker thread; chunks go out through `emit` as they fill.
  */
 import { closeSync, openSync } from 'node:fs';
-import { convertFields, expectedHistoLength, histoLengthReason, parseHistoText, type ColumnMap, type RecordFields } from '../../csv/row.js';
+import {
+  convertFields,
+  expectedHistoLength,
+  histoLengthReason,
+  parseHistoText,
+  type ColumnMap,
+  type RecordFields,
+} from '../../csv/row.js';
 import type { ColumnDef } from '../../transform/columns.js';
 import { Invalid, checkField } from '../../transform/field-check.js';
 import { ChunkBuilder, type HistogramChunk } from './chunk.js';
@@ -93,69 +100,114 @@ export function parseRange(task: ParseTask, emit: (chunk: HistogramChunk) => voi
 
   const fd = openSync(task.path, 'r');
   try {
-    forEachRecord({ fd, start: task.start, end: task.end, line: task.line, blockBytes: task.blockBytes }, (buf, cells, line) => {
-      rowIndex++;
-      const route = task.route[rowIndex - task.row];
-      if (route === -1) return;
-      const bad = (reason: string, slice: number): void => {
-        if (task.badRows === 'fail') throw new RangeFailure('E_CSV_ROW', reason, line);
-        const b = builderFor(slice);
-        b.badRows.push({ line, reason });
-        b.consumed++;
-        if (b.badRows.length >= task.batchRows) flush(b);
-      };
-      // Rows the scan found bad go to a chunk stream of their own (route -2): they are in no slice.
-      if (cells.malformed) return bad(`malformed CSV (${cells.malformed})`, route);
-      const fields: RecordFields | string = convertFields(cellTexts(buf, cells, histoCol), task.columns, line, task.forcedDim);
-      if (typeof fields === 'string') return bad(fields, route);
-      if (fields.dim !== task.fileDim) return bad(`a ${fields.dim}D row in a file parsed as ${task.fileDim}D`, route);
-      if (route < 0) return bad('bad row', route);
-      const b = builderFor(route);
-      const { base } = fields;
-      const yBin = fields.dim === 2 ? (base.y_bin as number) : 1;
-      if (task.tensor && b.shape !== null && (b.shape[b.shape.length - 1] !== base.x_bin || (fields.dim === 2 && b.shape[0] !== yBin))) flush(b);
-      const expected = expectedHistoLength(fields);
-      const kept = base.x_bin * yBin;
-      const { out, pos } = b.reserve(kept);
-      const target = { out, pos, stride: base.x_bin + 2, firstRow: fields.dim === 1 ? 0 : 1, lastRow: fields.dim === 1 ? 0 : yBin };
-      let fellBack = false;
-      let count = histoCol < cells.starts.length ? parseHistoInto(buf, cells.starts[histoCol], cells.ends[histoCol], target) : FALLBACK;
-      if (count === FALLBACK) {
-        // JSON.parse decides, and words the reason of a bad cell.
-        const values = parseHistoText(cells.text(buf, histoCol));
-        if (typeof values === 'string') return bad(values, route);
-        count = values.length;
-        fellBack = true;
-        if (count === expected) {
-          let k = pos;
-          for (let r = target.firstRow; r <= target.lastRow; r++) for (let c = 1; c <= base.x_bin; c++) out[k++] = values[r * target.stride + c];
+    forEachRecord(
+      { fd, start: task.start, end: task.end, line: task.line, blockBytes: task.blockBytes },
+      (buf, cells, line) => {
+        rowIndex++;
+        const route = task.route[rowIndex - task.row];
+        if (route === -1) return;
+        const bad = (reason: string, slice: number): void => {
+          if (task.badRows === 'fail') throw new RangeFailure('E_CSV_ROW', reason, line);
+          const b = builderFor(slice);
+          b.badRows.push({ line, reason });
+          b.consumed++;
+          if (b.badRows.length >= task.batchRows) flush(b);
+        };
+        // Rows the scan found bad go to a chunk stream of their own (route -2): they are in no slice.
+        if (cells.malformed) return bad(`malformed CSV (${cells.malformed})`, route);
+        const fields: RecordFields | string = convertFields(
+          cellTexts(buf, cells, histoCol),
+          task.columns,
+          line,
+          task.forcedDim,
+        );
+        if (typeof fields === 'string') return bad(fields, route);
+        if (fields.dim !== task.fileDim) return bad(`a ${fields.dim}D row in a file parsed as ${task.fileDim}D`, route);
+        if (route < 0) return bad('bad row', route);
+        const b = builderFor(route);
+        const { base } = fields;
+        const yBin = fields.dim === 2 ? (base.y_bin as number) : 1;
+        if (
+          task.tensor &&
+          b.shape !== null &&
+          (b.shape[b.shape.length - 1] !== base.x_bin || (fields.dim === 2 && b.shape[0] !== yBin))
+        )
+          flush(b);
+        const expected = expectedHistoLength(fields);
+        const kept = base.x_bin * yBin;
+        const { out, pos } = b.reserve(kept);
+        const target = {
+          out,
+          pos,
+          stride: base.x_bin + 2,
+          firstRow: fields.dim === 1 ? 0 : 1,
+          lastRow: fields.dim === 1 ? 0 : yBin,
+        };
+        let fellBack = false;
+        let count =
+          histoCol < cells.starts.length
+            ? parseHistoInto(buf, cells.starts[histoCol], cells.ends[histoCol], target)
+            : FALLBACK;
+        if (count === FALLBACK) {
+          // JSON.parse decides, and words the reason of a bad cell.
+          const values = parseHistoText(cells.text(buf, histoCol));
+          if (typeof values === 'string') return bad(values, route);
+          count = values.length;
+          fellBack = true;
+          if (count === expected) {
+            let k = pos;
+            for (let r = target.firstRow; r <= target.lastRow; r++)
+              for (let c = 1; c <= base.x_bin; c++) out[k++] = values[r * target.stride + c];
+          }
         }
-      }
-      if (count !== expected) return bad(histoLengthReason(fields, count), route);
-      const id = task.idBase + rowIndex;
-      record.id = id;
-      record.run = base.run;
-      record.lumisection = base.lumisection;
-      record.title = base.title;
-      record.entries = base.entries;
-      record.x_min = base.x_min;
-      record.x_max = base.x_max;
-      record.x_bin = base.x_bin;
-      record.y_min = base.y_min;
-      record.y_max = base.y_max;
-      record.y_bin = base.y_bin;
-      record.source_data_file = task.fileId;
-      b.consumed++;
-      // The fast path only yields finite numbers; JSON.parse can give ±Infinity (`1e999`).
-      const refused = refusal(checks, record, base.x_bin, fields.dim === 2 ? yBin : null) ?? (fellBack ? nonFinite(out, pos, kept, base.x_bin, fields.dim === 2) : null);
-      if (refused) {
-        if (task.strict) throw new RangeFailure('E_RECORD_INVALID', `${fields.dim === 1 ? 'lumisection_histograms_1d' : 'lumisection_histograms_2d'} record id=${id}: ${refused.field ? refused.field + ': ' : ''}${refused.reason}`, line);
-        b.rejects.push({ id, index: rowIndex, ...refused });
-      } else {
-        b.commit({ id, run: base.run, ls: base.lumisection, title: base.title, entries: base.entries, x_min: base.x_min, x_max: base.x_max, x_bin: base.x_bin, y_min: base.y_min ?? NaN, y_max: base.y_max ?? NaN, y_bin: yBin }, kept);
-      }
-      if (b.full) flush(b);
-    });
+        if (count !== expected) return bad(histoLengthReason(fields, count), route);
+        const id = task.idBase + rowIndex;
+        record.id = id;
+        record.run = base.run;
+        record.lumisection = base.lumisection;
+        record.title = base.title;
+        record.entries = base.entries;
+        record.x_min = base.x_min;
+        record.x_max = base.x_max;
+        record.x_bin = base.x_bin;
+        record.y_min = base.y_min;
+        record.y_max = base.y_max;
+        record.y_bin = base.y_bin;
+        record.source_data_file = task.fileId;
+        b.consumed++;
+        // The fast path only yields finite numbers; JSON.parse can give ±Infinity (`1e999`).
+        const refused =
+          refusal(checks, record, base.x_bin, fields.dim === 2 ? yBin : null) ??
+          (fellBack ? nonFinite(out, pos, kept, base.x_bin, fields.dim === 2) : null);
+        if (refused) {
+          if (task.strict)
+            throw new RangeFailure(
+              'E_RECORD_INVALID',
+              `${fields.dim === 1 ? 'lumisection_histograms_1d' : 'lumisection_histograms_2d'} record id=${id}: ${refused.field ? refused.field + ': ' : ''}${refused.reason}`,
+              line,
+            );
+          b.rejects.push({ id, index: rowIndex, ...refused });
+        } else {
+          b.commit(
+            {
+              id,
+              run: base.run,
+              ls: base.lumisection,
+              title: base.title,
+              entries: base.entries,
+              x_min: base.x_min,
+              x_max: base.x_max,
+              x_bin: base.x_bin,
+              y_min: base.y_min ?? NaN,
+              y_max: base.y_max ?? NaN,
+              y_bin: yBin,
+            },
+            kept,
+          );
+        }
+        if (b.full) flush(b);
+      },
+    );
   } catch (err) {
     if (err instanceof RangeFailure) throw err;
     const e = err as NodeJS.ErrnoException;
@@ -167,7 +219,12 @@ export function parseRange(task: ParseTask, emit: (chunk: HistogramChunk) => voi
 }
 
 /** Why the transform would refuse this record (the first failing column), or null. */
-function refusal(checks: ColumnDef[], record: ScalarRecord, xBin: number, yBin: number | null): { reason: string; field: string } | null {
+function refusal(
+  checks: ColumnDef[],
+  record: ScalarRecord,
+  xBin: number,
+  yBin: number | null,
+): { reason: string; field: string } | null {
   for (const def of checks) {
     const v = checkField(def, record[def.name]);
     if (v instanceof Invalid) return { reason: v.reason, field: def.name };
@@ -178,7 +235,13 @@ function refusal(checks: ColumnDef[], record: ScalarRecord, xBin: number, yBin: 
 }
 
 /** The first non-finite kept value, as the transform reports it (values from JSON.parse only). */
-function nonFinite(out: Float32Array | Float64Array, pos: number, count: number, xBin: number, twoD: boolean): { reason: string; field: string } | null {
+function nonFinite(
+  out: Float32Array | Float64Array,
+  pos: number,
+  count: number,
+  xBin: number,
+  twoD: boolean,
+): { reason: string; field: string } | null {
   for (let i = 0; i < count; i++) {
     const v = out[pos + i];
     if (v - v !== 0) {

@@ -4,7 +4,8 @@ import type { ParseTask } from './parse-range.js';
 import type { FileScanResult, ScanOptions } from './scan-file.js';
 
 /** Main thread -> worker. */
-export type WorkerRequest = { type: 'scan'; id: number; path: string; options: ScanOptions } | { type: 'parse'; id: number; task: ParseTask };
+export type WorkerRequest =
+  { type: 'scan'; id: number; path: string; options: ScanOptions } | { type: 'parse'; id: number; task: ParseTask };
 
 /** Worker -> main thread. A parse sends chunks, then `done` or `failed`; a scan sends `scanned` or `failed`. */
 export type WorkerReply =

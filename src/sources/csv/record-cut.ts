@@ -87,7 +87,13 @@ export class Cells {
           this.newlines++;
           return p + 1;
         }
-        return this.badRecord(buf, p, end, atEof, `Invalid Closing Quote: got "${String.fromCharCode(b)}" after a quoted field`);
+        return this.badRecord(
+          buf,
+          p,
+          end,
+          atEof,
+          `Invalid Closing Quote: got "${String.fromCharCode(b)}" after a quoted field`,
+        );
       }
       // Plain cell: up to the next comma or line end.
       const start = p;

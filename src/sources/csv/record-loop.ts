@@ -51,7 +51,10 @@ export function forEachRecord(o: LoopOptions, visit: RecordVisitor): LoopEnd {
   for (;;) {
     if (filePos < o.end && filled < buf.length) {
       const n = readSync(o.fd, buf, filled, Math.min(buf.length - filled, o.end - filePos), filePos);
-      if (n === 0) throw Object.assign(new Error(`file shrank while reading (expected ${o.end} bytes, got ${filePos})`), { code: 'E_SHRUNK' });
+      if (n === 0)
+        throw Object.assign(new Error(`file shrank while reading (expected ${o.end} bytes, got ${filePos})`), {
+          code: 'E_SHRUNK',
+        });
       filled += n;
       filePos += n;
       lastByte = buf[filled - 1];
@@ -72,7 +75,11 @@ export function forEachRecord(o: LoopOptions, visit: RecordVisitor): LoopEnd {
       p = next;
     }
     if (atEof) {
-      return { nextLine: lines.n, unfinishedLine: p < filled ? lines.n : null, endsWithNewline: lastByte === 10 || lastByte === -1 };
+      return {
+        nextLine: lines.n,
+        unfinishedLine: p < filled ? lines.n : null,
+        endsWithNewline: lastByte === 10 || lastByte === -1,
+      };
     }
     if (p === 0 && filled === buf.length) {
       // One record larger than the buffer: grow it (rare; a histogram of millions of bins).

@@ -118,65 +118,87 @@ export function scanFile(path: string, o: ScanOptions): FileScanResult {
     let valuesPerRow = 0;
     let range: ScanRange | null = null;
     let lastRecord: { line: number; closed: boolean; count: number } | null = null;
-    const end = forEachRecord({ fd, start: 0, end: st.size, line: 1, blockBytes: o.blockBytes }, (buf, cells, line, offset) => {
-      if (problem) return;
-      if (!columns) {
-        const header = cellTexts(buf, cells, -1);
-        const mapped = mapColumns(header, o.dim);
-        if ('missing' in mapped) {
-          problem = { code: 'E_CSV_HEADER', line, message: `not an ML4DQM CSV header: missing column(s) ${mapped.missing.join(', ')}; expected ${ML4DQM_COLUMNS.join(',')}` };
+    const end = forEachRecord(
+      { fd, start: 0, end: st.size, line: 1, blockBytes: o.blockBytes },
+      (buf, cells, line, offset) => {
+        if (problem) return;
+        if (!columns) {
+          const header = cellTexts(buf, cells, -1);
+          const mapped = mapColumns(header, o.dim);
+          if ('missing' in mapped) {
+            problem = {
+              code: 'E_CSV_HEADER',
+              line,
+              message: `not an ML4DQM CSV header: missing column(s) ${mapped.missing.join(', ')}; expected ${ML4DQM_COLUMNS.join(',')}`,
+            };
+            return;
+          }
+          columns = mapped;
           return;
         }
-        columns = mapped;
-        return;
-      }
-      const recordEnd = offset; // start of this record = end of the previous one
-      if (!range || recordEnd - range.start >= o.rangeBytes) {
-        if (range) {
-          range.end = recordEnd;
-          ranges.push(range);
+        const recordEnd = offset; // start of this record = end of the previous one
+        if (!range || recordEnd - range.start >= o.rangeBytes) {
+          if (range) {
+            range.end = recordEnd;
+            ranges.push(range);
+          }
+          range = { start: offset, end: offset, line, row: rows.n, rows: 0 };
         }
-        range = { start: offset, end: offset, line, row: rows.n, rows: 0 };
-      }
-      range.rows++;
-      if (rows.n === rows.dims.length) rows.grow();
-      const i = rows.n++;
-      lastRecord = { line, closed: histoClosed(buf, cells, columns.histo), count: cells.count };
-      if (cells.malformed) {
-        rows.dims[i] = 0;
-        return;
-      }
-      const fields = convertFields(cellTexts(buf, cells, columns.histo), columns, line, o.dim);
-      if (typeof fields === 'string') {
-        rows.dims[i] = 0;
-        return;
-      }
-      fileDim ??= fields.dim;
-      if (valuesPerRow === 0) valuesPerRow = fields.base.x_bin * (fields.dim === 2 ? (fields.base.y_bin as number) : 1);
-      let t = titleIndex.get(fields.base.title);
-      if (t === undefined) {
-        t = titles.length;
-        titles.push(fields.base.title);
-        titleIndex.set(fields.base.title, t);
-      }
-      // A row of the other dimensionality is a bad row (the server stops parsing the file there).
-      rows.dims[i] = fields.dim === fileDim ? fields.dim : 0;
-      rows.run[i] = fields.base.run;
-      rows.ls[i] = fields.base.lumisection;
-      rows.title[i] = t;
-      rows.entries[i] = fields.base.entries;
-    });
+        range.rows++;
+        if (rows.n === rows.dims.length) rows.grow();
+        const i = rows.n++;
+        lastRecord = { line, closed: histoClosed(buf, cells, columns.histo), count: cells.count };
+        if (cells.malformed) {
+          rows.dims[i] = 0;
+          return;
+        }
+        const fields = convertFields(cellTexts(buf, cells, columns.histo), columns, line, o.dim);
+        if (typeof fields === 'string') {
+          rows.dims[i] = 0;
+          return;
+        }
+        fileDim ??= fields.dim;
+        if (valuesPerRow === 0)
+          valuesPerRow = fields.base.x_bin * (fields.dim === 2 ? (fields.base.y_bin as number) : 1);
+        let t = titleIndex.get(fields.base.title);
+        if (t === undefined) {
+          t = titles.length;
+          titles.push(fields.base.title);
+          titleIndex.set(fields.base.title, t);
+        }
+        // A row of the other dimensionality is a bad row (the server stops parsing the file there).
+        rows.dims[i] = fields.dim === fileDim ? fields.dim : 0;
+        rows.run[i] = fields.base.run;
+        rows.ls[i] = fields.base.lumisection;
+        rows.title[i] = t;
+        rows.entries[i] = fields.base.entries;
+      },
+    );
     if (range) {
       (range as ScanRange).end = st.size;
       ranges.push(range);
     }
     if (!problem && !columns) problem = { code: 'E_CSV_HEADER', message: 'empty file, expected an ML4DQM CSV header' };
     if (!problem && end.unfinishedLine !== null) {
-      problem = { code: 'E_CSV_TRUNCATED', line: end.unfinishedLine, message: `the last line ends inside a quoted field (no closing quote, no line end)` };
+      problem = {
+        code: 'E_CSV_TRUNCATED',
+        line: end.unfinishedLine,
+        message: `the last line ends inside a quoted field (no closing quote, no line end)`,
+      };
     }
     const last = lastRecord as { line: number; closed: boolean; count: number } | null;
-    if (!problem && !end.endsWithNewline && last && columns && (last.count !== (columns as ColumnMap).width || !last.closed)) {
-      problem = { code: 'E_CSV_TRUNCATED', line: last.line, message: `the last line is incomplete (no line end, ${last.count} of ${(columns as ColumnMap).width} columns or an unclosed histo array)` };
+    if (
+      !problem &&
+      !end.endsWithNewline &&
+      last &&
+      columns &&
+      (last.count !== (columns as ColumnMap).width || !last.closed)
+    ) {
+      problem = {
+        code: 'E_CSV_TRUNCATED',
+        line: last.line,
+        message: `the last line is incomplete (no line end, ${last.count} of ${(columns as ColumnMap).width} columns or an unclosed histo array)`,
+      };
     }
     return {
       size: st.size,

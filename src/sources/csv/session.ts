@@ -68,7 +68,14 @@ export function openCsvSession(o: CsvSessionOptions): DqmClient {
   // Runs and lumisections tables, filled from the scans on first use, in file order as the server would.
   const table = new DataFileTable();
   const store = new CsvStore(table);
-  const data: ServerData = { files: table, runs: store.runs, lumisections: store.lumisections, h1d: store.h1d, h2d: store.h2d, readOnly: true };
+  const data: ServerData = {
+    files: table,
+    runs: store.runs,
+    lumisections: store.lumisections,
+    h1d: store.h1d,
+    h2d: store.h2d,
+    readOnly: true,
+  };
   let filled: Promise<void> | null = null;
   const fill = (): Promise<void> =>
     (filled ??= (async () => {
@@ -81,7 +88,11 @@ export function openCsvSession(o: CsvSessionOptions): DqmClient {
   const inner = createCsvClient(data, { baseUrl: o.baseUrl, concurrency: o.concurrency, description: o.description });
   const streamed = (endpoint: string): void => {
     if (isHistogramEndpoint(endpoint as never)) {
-      throw new DqmExportError('E_SOURCE_OPERATION', 'internal', `${o.description}: histogram records of CSV files are streamed by runCsvStream, not served page by page`);
+      throw new DqmExportError(
+        'E_SOURCE_OPERATION',
+        'internal',
+        `${o.description}: histogram records of CSV files are streamed by runCsvStream, not served page by page`,
+      );
     }
   };
   const client: DqmClient = {
@@ -97,7 +108,11 @@ export function openCsvSession(o: CsvSessionOptions): DqmClient {
       await fill();
       return inner.listNext(endpoint, next, opts);
     },
-    listAll: (async (endpoint: Parameters<DqmClient['listAll']>[0], filters?: Parameters<DqmClient['listAll']>[1], opts?: Parameters<DqmClient['listAll']>[2]) => {
+    listAll: (async (
+      endpoint: Parameters<DqmClient['listAll']>[0],
+      filters?: Parameters<DqmClient['listAll']>[1],
+      opts?: Parameters<DqmClient['listAll']>[2],
+    ) => {
       streamed(endpoint);
       await fill();
       return inner.listAll(endpoint, filters, opts);

@@ -104,7 +104,8 @@ export class CsvWorkerPool {
       task.reject(new InternalError('E_WORKER_CRASHED', `CSV worker failed: ${err.message}`, {}, { cause: err }));
     }
     this.closed = true;
-    for (const q of this.queue.splice(0)) q.running.reject(new InternalError('E_WORKER_CRASHED', `CSV worker failed: ${err.message}`));
+    for (const q of this.queue.splice(0))
+      q.running.reject(new InternalError('E_WORKER_CRASHED', `CSV worker failed: ${err.message}`));
   }
 
   /** Stops every worker. */

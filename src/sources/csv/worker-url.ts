@@ -43,7 +43,8 @@ export function csvWorkerUrl(): URL {
   const built = new URL('./worker.js', import.meta.url);
   if (existsSync(fileURLToPath(built))) return (cached = built);
   const source = fileURLToPath(new URL('./worker.ts', import.meta.url));
-  if (!existsSync(source)) throw new InternalError('E_WORKER_MISSING', `CSV worker not found next to ${fileURLToPath(import.meta.url)}`);
+  if (!existsSync(source))
+    throw new InternalError('E_WORKER_MISSING', `CSV worker not found next to ${fileURLToPath(import.meta.url)}`);
   const root = fileURLToPath(new URL('../../', import.meta.url));
   const files = transpileTree(source, root);
   const hash = createHash('sha256');

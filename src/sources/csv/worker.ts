@@ -20,14 +20,24 @@ port.on('message', (request: WorkerRequest) => {
   try {
     if (request.type === 'scan') {
       const result = scanFile(request.path, request.options);
-      post({ type: 'scanned', id: request.id, result }, [result.dims, result.run, result.ls, result.title, result.entries].map((a) => a.buffer as ArrayBuffer));
+      post(
+        { type: 'scanned', id: request.id, result },
+        [result.dims, result.run, result.ls, result.title, result.entries].map((a) => a.buffer as ArrayBuffer),
+      );
     } else {
       parseRange(request.task, (chunk) => post({ type: 'chunk', id: request.id, chunk }, chunkTransferList(chunk)));
       post({ type: 'done', id: request.id });
     }
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    if (err instanceof RangeFailure) post({ type: 'failed', id: request.id, code: err.code, message: err.message, line: err.line });
-    else post({ type: 'failed', id: request.id, code: 'E_CSV_READ', message: `cannot read the file (${e.code ?? e.message})` });
+    if (err instanceof RangeFailure)
+      post({ type: 'failed', id: request.id, code: err.code, message: err.message, line: err.line });
+    else
+      post({
+        type: 'failed',
+        id: request.id,
+        code: 'E_CSV_READ',
+        message: `cannot read the file (${e.code ?? e.message})`,
+      });
   }
 });

@@ -14,7 +14,8 @@ export class Channel<T> {
 
   /** Adds an item once there is room; resolves immediately after a failure (the item is dropped). */
   async push(item: T): Promise<void> {
-    while (this.items.length >= this.capacity && !this.failure) await new Promise<void>((r) => this.spaceWaiters.push(r));
+    while (this.items.length >= this.capacity && !this.failure)
+      await new Promise<void>((r) => this.spaceWaiters.push(r));
     if (this.failure) return;
     const w = this.itemWaiter;
     if (w) {

@@ -67,15 +67,28 @@ export interface DialsClient {
   /** URL of an endpoint's list route (for provenance). */
   endpointUrl(endpoint: string): string;
   /** One page of a cursor list. */
-  list<T = Record<string, unknown>>(endpoint: string, params: URLSearchParams, options?: DialsCallOptions): Promise<DialsPage<T>>;
+  list<T = Record<string, unknown>>(
+    endpoint: string,
+    params: URLSearchParams,
+    options?: DialsCallOptions,
+  ): Promise<DialsPage<T>>;
   /** A route that answers a plain JSON list (`mes/`). */
-  plainList<T = Record<string, unknown>>(endpoint: string, params: URLSearchParams, options?: DialsCallOptions): Promise<DialsPage<T>>;
+  plainList<T = Record<string, unknown>>(
+    endpoint: string,
+    params: URLSearchParams,
+    options?: DialsCallOptions,
+  ): Promise<DialsPage<T>>;
   /** `endpoint/count/` with filters. */
   count(endpoint: string, params: URLSearchParams, options?: DialsCallOptions): Promise<number>;
   /** `auth/workspaces/`, or null when the server has no such route. */
   workspaces(options?: DialsCallOptions): Promise<string[] | null>;
   /** A GET or POST of any API route (login), JSON in and out. */
-  call(method: 'GET' | 'POST', route: string, body?: unknown, options?: DialsCallOptions & { interpret?: (facts: ResponseFacts) => Resolution | undefined }): Promise<unknown>;
+  call(
+    method: 'GET' | 'POST',
+    route: string,
+    body?: unknown,
+    options?: DialsCallOptions & { interpret?: (facts: ResponseFacts) => Resolution | undefined },
+  ): Promise<unknown>;
   close(): Promise<void>;
 }
 
@@ -86,10 +99,18 @@ export function dialsBaseUrl(raw: string): string {
   try {
     url = new URL(preset ?? raw);
   } catch {
-    throw new ConfigError('E_BAD_URL', `invalid DIALS URL "${raw}": expected http(s)://host[:port][/prefix] or ${Object.keys(DIALS_PRESETS).join(', ')}`);
+    throw new ConfigError(
+      'E_BAD_URL',
+      `invalid DIALS URL "${raw}": expected http(s)://host[:port][/prefix] or ${Object.keys(DIALS_PRESETS).join(', ')}`,
+    );
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError('E_BAD_URL', `invalid DIALS URL "${raw}": protocol ${url.protocol} (expected https: or http:)`);
-  if (url.username || url.password || url.search || url.hash) throw new ConfigError('E_BAD_URL', `invalid DIALS URL "${raw}": no credentials, query or fragment expected`);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new ConfigError(
+      'E_BAD_URL',
+      `invalid DIALS URL "${raw}": protocol ${url.protocol} (expected https: or http:)`,
+    );
+  if (url.username || url.password || url.search || url.hash)
+    throw new ConfigError('E_BAD_URL', `invalid DIALS URL "${raw}": no credentials, query or fragment expected`);
   return url.origin + url.pathname.replace(/\/+$/, '').replace(/\/api\/v1$/, '');
 }
 
@@ -126,12 +147,24 @@ export function createDialsClient(options: DialsClientOptions): DialsClient {
   };
   const gateway = (facts: ResponseFacts): Resolution | undefined =>
     facts.status === 502 || facts.status === 504
-      ? { action: 'fail', error: new ServerError('E_DIALS_GATEWAY', `gateway timeout (HTTP ${facts.status}) from ${facts.method} ${facts.url}`, { url: facts.url, status: facts.status, gateway: true }) }
+      ? {
+          action: 'fail',
+          error: new ServerError(
+            'E_DIALS_GATEWAY',
+            `gateway timeout (HTTP ${facts.status}) from ${facts.method} ${facts.url}`,
+            { url: facts.url, status: facts.status, gateway: true },
+          ),
+        }
       : undefined;
 
   async function get(route: string, params: URLSearchParams | undefined, o: DialsCallOptions = {}) {
     const started = Date.now();
-    const request: HttpRequest = { method: 'GET', path: path(route, params), signal: o.signal, interpret: o.gatewayFailFast ? gateway : undefined };
+    const request: HttpRequest = {
+      method: 'GET',
+      path: path(route, params),
+      signal: o.signal,
+      interpret: o.gatewayFailFast ? gateway : undefined,
+    };
     const r = await transport.send(request);
     return { ...r, elapsedMs: Date.now() - started };
   }
@@ -146,22 +179,40 @@ export function createDialsClient(options: DialsClientOptions): DialsClient {
       const r = await get(`${endpoint}/`, params, o);
       const body = r.json as { results?: unknown; next?: unknown } | null;
       if (!body || typeof body !== 'object' || !Array.isArray(body.results)) {
-        throw new ServerError('E_BAD_RESPONSE', `expected a DIALS page {next, previous, results} from ${r.url}`, { url: r.url });
+        throw new ServerError('E_BAD_RESPONSE', `expected a DIALS page {next, previous, results} from ${r.url}`, {
+          url: r.url,
+        });
       }
       const next = typeof body.next === 'string' ? body.next : null;
-      return { records: body.results as T[], next, bytes: r.bytes, retries: r.retries, url: r.url, elapsedMs: r.elapsedMs };
+      return {
+        records: body.results as T[],
+        next,
+        bytes: r.bytes,
+        retries: r.retries,
+        url: r.url,
+        elapsedMs: r.elapsedMs,
+      };
     },
 
     async plainList<T>(endpoint: string, params: URLSearchParams, o: DialsCallOptions = {}): Promise<DialsPage<T>> {
       const r = await get(`${endpoint}/`, params, o);
-      if (!Array.isArray(r.json)) throw new ServerError('E_BAD_RESPONSE', `expected a JSON list from ${r.url}`, { url: r.url });
-      return { records: r.json as T[], next: null, bytes: r.bytes, retries: r.retries, url: r.url, elapsedMs: r.elapsedMs };
+      if (!Array.isArray(r.json))
+        throw new ServerError('E_BAD_RESPONSE', `expected a JSON list from ${r.url}`, { url: r.url });
+      return {
+        records: r.json as T[],
+        next: null,
+        bytes: r.bytes,
+        retries: r.retries,
+        url: r.url,
+        elapsedMs: r.elapsedMs,
+      };
     },
 
     async count(endpoint, params, o = {}) {
       const r = await get(`${endpoint}/count/`, params, o);
       const n = (r.json as { count?: unknown } | null)?.count;
-      if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw new ServerError('E_BAD_RESPONSE', `expected {"count": N} from ${r.url}`, { url: r.url });
+      if (typeof n !== 'number' || !Number.isInteger(n) || n < 0)
+        throw new ServerError('E_BAD_RESPONSE', `expected {"count": N} from ${r.url}`, { url: r.url });
       return n;
     },
 
@@ -180,7 +231,14 @@ export function createDialsClient(options: DialsClientOptions): DialsClient {
     },
 
     async call(method, route, body, o = {}) {
-      const r = await transport.send({ method, path: path(route), body, signal: o.signal, interpret: o.interpret, idempotent: method === 'GET' });
+      const r = await transport.send({
+        method,
+        path: path(route),
+        body,
+        signal: o.signal,
+        interpret: o.interpret,
+        idempotent: method === 'GET',
+      });
       return r.json;
     },
 

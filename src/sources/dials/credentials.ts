@@ -45,9 +45,19 @@ export function needsRefresh(tokens: StoredTokens, now: number): boolean {
  * The tokens of `dqm-export login dials` for `baseUrl`, refreshed (and stored again) when they enter
  * the last 10 % of their life. Concurrent requests share one refresh.
  */
-export function storedCredentials(file: string, baseUrl: string, refresh: RefreshTokens, now: () => number = Date.now): Credentials {
+export function storedCredentials(
+  file: string,
+  baseUrl: string,
+  refresh: RefreshTokens,
+  now: () => number = Date.now,
+): Credentials {
   let tokens = readTokens(file, baseUrl);
-  if (!tokens) throw new ConfigError('E_DIALS_NOT_LOGGED_IN', `no DIALS credentials for ${baseUrl}: run \`dqm-export login dials --url ${baseUrl}\`, or set DIALS_TOKEN`, { url: baseUrl });
+  if (!tokens)
+    throw new ConfigError(
+      'E_DIALS_NOT_LOGGED_IN',
+      `no DIALS credentials for ${baseUrl}: run \`dqm-export login dials --url ${baseUrl}\`, or set DIALS_TOKEN`,
+      { url: baseUrl },
+    );
   registerSecret(tokens.access_token);
   registerSecret(tokens.refresh_token);
   let pending: Promise<StoredTokens> | null = null;
@@ -56,7 +66,11 @@ export function storedCredentials(file: string, baseUrl: string, refresh: Refres
     async headers() {
       if (needsRefresh(tokens!, now())) {
         if (now() >= tokens!.refresh_expires_at) {
-          throw new ConfigError('E_DIALS_LOGIN_EXPIRED', `the stored DIALS login for ${baseUrl} has expired: run \`dqm-export login dials --url ${baseUrl}\` again`, { url: baseUrl });
+          throw new ConfigError(
+            'E_DIALS_LOGIN_EXPIRED',
+            `the stored DIALS login for ${baseUrl} has expired: run \`dqm-export login dials --url ${baseUrl}\` again`,
+            { url: baseUrl },
+          );
         }
         pending ??= refresh(tokens!.refresh_token)
           .then(async (fresh) => {
@@ -80,10 +94,20 @@ export function readSecretFile(file: string, what: string): string {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new ConfigError('E_TOKEN_FILE', `cannot read ${what} file ${file}: ${(err as Error).message}`, { file }, { cause: err });
+    throw new ConfigError(
+      'E_TOKEN_FILE',
+      `cannot read ${what} file ${file}: ${(err as Error).message}`,
+      { file },
+      { cause: err },
+    );
   }
   const value = text.trim();
   registerSecret(value);
-  if (!value || /\s/.test(value)) throw new ConfigError('E_TOKEN_FILE', `${what} file ${file} must hold exactly one ${what} (got ${value ? 'several words' : 'nothing'})`, { file });
+  if (!value || /\s/.test(value))
+    throw new ConfigError(
+      'E_TOKEN_FILE',
+      `${what} file ${file} must hold exactly one ${what} (got ${value ? 'several words' : 'nothing'})`,
+      { file },
+    );
   return value;
 }

@@ -38,7 +38,9 @@ export function tokensFromResponse(body: unknown, now: number, url: string): Sto
   const expiresIn = Number(b?.expires_in);
   const refreshExpiresIn = Number(b?.refresh_expires_in ?? 0);
   if (typeof access !== 'string' || !access || typeof refresh !== 'string' || !refresh || !(expiresIn > 0)) {
-    throw new ServerError('E_DIALS_TOKEN_RESPONSE', `expected {access_token, refresh_token, expires_in} from ${url}`, { url });
+    throw new ServerError('E_DIALS_TOKEN_RESPONSE', `expected {access_token, refresh_token, expires_in} from ${url}`, {
+      url,
+    });
   }
   registerSecret(access);
   registerSecret(refresh);
@@ -55,19 +57,40 @@ export function tokensFromResponse(body: unknown, now: number, url: string): Sto
 /** Reads the 400 answers of the polling endpoint as data instead of errors. */
 function pollInterpret(facts: ResponseFacts): Resolution | undefined {
   if (facts.status !== 400) return undefined;
-  const state = /authorization_pending/.test(facts.body) ? 'pending' : /slow_down/.test(facts.body) ? 'slow_down' : /expired_token/.test(facts.body) ? 'expired' : /access_denied/.test(facts.body) ? 'denied' : null;
+  const state = /authorization_pending/.test(facts.body)
+    ? 'pending'
+    : /slow_down/.test(facts.body)
+      ? 'slow_down'
+      : /expired_token/.test(facts.body)
+        ? 'expired'
+        : /access_denied/.test(facts.body)
+          ? 'denied'
+          : null;
   if (!state) return undefined;
-  return { action: 'fail', error: new AuthError(`E_DIALS_DEVICE_${state.toUpperCase()}` as CodeOf<'auth'>, `device login ${state}`, { url: facts.url, status: 400, deviceState: state }) };
+  return {
+    action: 'fail',
+    error: new AuthError(`E_DIALS_DEVICE_${state.toUpperCase()}` as CodeOf<'auth'>, `device login ${state}`, {
+      url: facts.url,
+      status: 400,
+      deviceState: state,
+    }),
+  };
 }
 
 /** Runs the device flow; resolves to the tokens once the user approved. */
 export async function deviceLogin(client: DialsClient, o: DeviceLoginOptions): Promise<StoredTokens> {
   const now = o.now ?? Date.now;
-  const device = (await client.call('GET', 'auth/new-device/', undefined, { signal: o.signal })) as Record<string, unknown> | null;
+  const device = (await client.call('GET', 'auth/new-device/', undefined, { signal: o.signal })) as Record<
+    string,
+    unknown
+  > | null;
   const code = device?.device_code;
   const url = device?.verification_uri_complete ?? device?.verification_uri;
   if (typeof code !== 'string' || typeof url !== 'string') {
-    throw new ServerError('E_DIALS_TOKEN_RESPONSE', `expected {device_code, verification_uri_complete} from ${client.baseUrl}/api/v1/auth/new-device/`);
+    throw new ServerError(
+      'E_DIALS_TOKEN_RESPONSE',
+      `expected {device_code, verification_uri_complete} from ${client.baseUrl}/api/v1/auth/new-device/`,
+    );
   }
   registerSecret(code);
   const expiresIn = Number(device?.expires_in) > 0 ? Number(device?.expires_in) : 600;
@@ -77,23 +100,41 @@ export async function deviceLogin(client: DialsClient, o: DeviceLoginOptions): P
   for (;;) {
     await sleep(interval, o.signal);
     try {
-      const body = await client.call('POST', 'auth/device-token/', { device_code: code }, { signal: o.signal, interpret: pollInterpret });
+      const body = await client.call(
+        'POST',
+        'auth/device-token/',
+        { device_code: code },
+        { signal: o.signal, interpret: pollInterpret },
+      );
       return tokensFromResponse(body, now(), `${client.baseUrl}/api/v1/auth/device-token/`);
     } catch (err) {
       const state = (err as { context?: { deviceState?: string } }).context?.deviceState;
       if (state === 'slow_down') interval += 5_000;
       else if (state !== 'pending') {
-        if (state === 'denied') throw new AuthError('E_DIALS_LOGIN_DENIED', 'the DIALS login was refused in the browser');
-        if (state === 'expired') throw new AuthError('E_DIALS_LOGIN_TIMEOUT', 'the DIALS login code expired before it was approved: run login again');
+        if (state === 'denied')
+          throw new AuthError('E_DIALS_LOGIN_DENIED', 'the DIALS login was refused in the browser');
+        if (state === 'expired')
+          throw new AuthError(
+            'E_DIALS_LOGIN_TIMEOUT',
+            'the DIALS login code expired before it was approved: run login again',
+          );
         throw err;
       }
     }
-    if (now() > deadline) throw new AuthError('E_DIALS_LOGIN_TIMEOUT', `the DIALS login was not approved within ${expiresIn} s: run login again`);
+    if (now() > deadline)
+      throw new AuthError(
+        'E_DIALS_LOGIN_TIMEOUT',
+        `the DIALS login was not approved within ${expiresIn} s: run login again`,
+      );
   }
 }
 
 /** Renews tokens with a refresh token. */
-export async function refreshTokens(client: DialsClient, refreshToken: string, now: () => number = Date.now): Promise<StoredTokens> {
+export async function refreshTokens(
+  client: DialsClient,
+  refreshToken: string,
+  now: () => number = Date.now,
+): Promise<StoredTokens> {
   const body = await client.call('POST', 'auth/refresh-token/', { refresh_token: refreshToken });
   return tokensFromResponse(body, now(), `${client.baseUrl}/api/v1/auth/refresh-token/`);
 }

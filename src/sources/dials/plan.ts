@@ -11,7 +11,11 @@ import type { DialsClient } from './client.js';
 import type { DialsEndpoint, DialsMe, DialsRun } from '../../dials.js';
 
 /** `slice` of a DIALS stream. */
-export type DialsSliceSpec = { by: 'none' | 'run' | 'run-range' | 'dataset' | 'me' | 'title'; runs?: number[]; size?: number };
+export type DialsSliceSpec = {
+  by: 'none' | 'run' | 'run-range' | 'dataset' | 'me' | 'title';
+  runs?: number[];
+  size?: number;
+};
 
 /** Facts planning needs: the (dataset, run) pairs in scope, and the ME ids. */
 export interface DialsPlanContext {
@@ -43,12 +47,25 @@ function without(filters: Filters, keys: readonly string[]): Filters {
 }
 
 /** Cuts a stream into slices; pure. */
-export function planDialsSlices(endpoint: DialsEndpoint, filters: Filters, spec: DialsSliceSpec, context: DialsPlanContext): SourceSlice[] {
-  const one = (key: string, f: Filters, partition: SourceSlice['partition']): SourceSlice => ({ key, endpoint, filters: f, partition });
+export function planDialsSlices(
+  endpoint: DialsEndpoint,
+  filters: Filters,
+  spec: DialsSliceSpec,
+  context: DialsPlanContext,
+): SourceSlice[] {
+  const one = (key: string, f: Filters, partition: SourceSlice['partition']): SourceSlice => ({
+    key,
+    endpoint,
+    filters: f,
+    partition,
+  });
   if (spec.by === 'none') return [one('all', filters, {})];
   if (spec.by === 'me') {
-    if (!context.mes) throw new ConfigError('E_BAD_SLICING', `slicing ${endpoint} by me needs the ME list`, { field: 'slice.by' });
-    return [...new Set(context.mes)].sort((a, b) => a - b).map((m) => one(`me=${m}`, { ...filters, me_id: m }, { me_id: m }));
+    if (!context.mes)
+      throw new ConfigError('E_BAD_SLICING', `slicing ${endpoint} by me needs the ME list`, { field: 'slice.by' });
+    return [...new Set(context.mes)]
+      .sort((a, b) => a - b)
+      .map((m) => one(`me=${m}`, { ...filters, me_id: m }, { me_id: m }));
   }
   const pairs = context.runs ?? [];
   if (spec.by === 'dataset') {
@@ -60,7 +77,8 @@ export function planDialsSlices(endpoint: DialsEndpoint, filters: Filters, spec:
     const wanted = new Set(spec.runs);
     runs = runs.filter((r) => wanted.has(r));
   }
-  if (spec.by === 'run') return runs.map((r) => one(`run=${r}`, { ...without(filters, RUN_BOUNDS), run_number: r }, { run: r }));
+  if (spec.by === 'run')
+    return runs.map((r) => one(`run=${r}`, { ...without(filters, RUN_BOUNDS), run_number: r }, { run: r }));
   if (spec.by === 'run-range') {
     const size = spec.size ?? 10;
     const out: SourceSlice[] = [];
@@ -69,7 +87,13 @@ export function planDialsSlices(endpoint: DialsEndpoint, filters: Filters, spec:
       const from = chunk[0];
       const to = chunk[chunk.length - 1];
       // Consecutive runs of the server's list: nothing lies between them, so bounds are exact.
-      out.push(one(from === to ? `runs=${from}` : `runs=${from}..${to}`, { ...without(filters, RUN_BOUNDS), run_number__gte: from, run_number__lte: to }, { run_from: from, run_to: to }));
+      out.push(
+        one(
+          from === to ? `runs=${from}` : `runs=${from}..${to}`,
+          { ...without(filters, RUN_BOUNDS), run_number__gte: from, run_number__lte: to },
+          { run_from: from, run_to: to },
+        ),
+      );
     }
     return out;
   }
@@ -77,11 +101,18 @@ export function planDialsSlices(endpoint: DialsEndpoint, filters: Filters, spec:
 }
 
 /** Fetches what `planDialsSlices` needs for this slicing. */
-export async function loadDialsPlanContext(client: DialsClient, endpoint: DialsEndpoint, filters: Filters, spec: DialsSliceSpec, signal?: AbortSignal): Promise<DialsPlanContext> {
+export async function loadDialsPlanContext(
+  client: DialsClient,
+  endpoint: DialsEndpoint,
+  filters: Filters,
+  spec: DialsSliceSpec,
+  signal?: AbortSignal,
+): Promise<DialsPlanContext> {
   if (spec.by === 'none') return {};
   if (spec.by === 'me') {
     const params = new URLSearchParams();
-    for (const k of ['me', 'me__regex'] as const) if (typeof filters[k] === 'string') params.set(k, filters[k] as string);
+    for (const k of ['me', 'me__regex'] as const)
+      if (typeof filters[k] === 'string') params.set(k, filters[k] as string);
     if (filters.me_id === undefined) params.set('dim', endpoint === 'th2' ? '2' : '1');
     params.set('fields', 'me_id,me,dim');
     const page = await client.plainList<DialsMe>('mes', params, { signal });

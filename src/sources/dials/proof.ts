@@ -51,7 +51,12 @@ export function proofKind(endpoint: DialsEndpoint, filters: Filters): Completene
 }
 
 /** Sum of `th1_count` or `th2_count` over the lumisections `scope` selects. */
-export async function histogramCount(client: DialsClient, dim: 'th1' | 'th2', scope: Filters, signal?: AbortSignal): Promise<number> {
+export async function histogramCount(
+  client: DialsClient,
+  dim: 'th1' | 'th2',
+  scope: Filters,
+  signal?: AbortSignal,
+): Promise<number> {
   let sum = 0;
   let token: string | null = null;
   for (;;) {
@@ -59,7 +64,9 @@ export async function histogramCount(client: DialsClient, dim: 'th1' | 'th2', sc
     params.set('fields', `dataset_id,run_number,ls_number,${dim}_count`);
     params.set('page_size', '500');
     for (const [k, v] of Object.entries(cursorPagination.params(token))) params.set(k, v);
-    const page = await client.list<Pick<DialsLumisection, 'th1_count' | 'th2_count'>>('lumisection', params, { signal });
+    const page = await client.list<Pick<DialsLumisection, 'th1_count' | 'th2_count'>>('lumisection', params, {
+      signal,
+    });
     for (const r of page.records) sum += Number(r[`${dim}_count`] ?? 0);
     token = cursorPagination.after(page, token);
     if (token === null) return sum;
@@ -67,14 +74,22 @@ export async function histogramCount(client: DialsClient, dim: 'th1' | 'th2', sc
 }
 
 /** Fetches what the slice's proof compares with. */
-export async function proveSlice(client: DialsClient, slice: SourceSlice, endpoint: DialsEndpoint, signal?: AbortSignal): Promise<SliceProof> {
+export async function proveSlice(
+  client: DialsClient,
+  slice: SourceSlice,
+  endpoint: DialsEndpoint,
+  signal?: AbortSignal,
+): Promise<SliceProof> {
   const kind = proofKind(endpoint, slice.filters);
   if (kind === 'count-endpoint') {
     const { order_by: _ignored, ...filters } = slice.filters;
     return { proof: kind, expected: await client.count(endpoint, encodeFilters(filters), { signal }) };
   }
   if (kind === 'lumisection-counts') {
-    return { proof: kind, expected: await histogramCount(client, endpoint as 'th1' | 'th2', lumisectionScope(slice.filters)!, signal) };
+    return {
+      proof: kind,
+      expected: await histogramCount(client, endpoint as 'th1' | 'th2', lumisectionScope(slice.filters)!, signal),
+    };
   }
   return { proof: kind, expected: null };
 }

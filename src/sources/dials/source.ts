@@ -11,7 +11,13 @@ import { ConfigError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { SliceEstimate, Source, SourceSlice } from '../source.js';
 import { createDialsClient, dialsBaseUrl, type DialsClient } from './client.js';
-import { bearerCredentials, clientSecretCredentials, readSecretFile, storedCredentials, type Credentials } from './credentials.js';
+import {
+  bearerCredentials,
+  clientSecretCredentials,
+  readSecretFile,
+  storedCredentials,
+  type Credentials,
+} from './credentials.js';
 import type { DialsEndpoint } from '../../dials.js';
 import { refreshTokens } from './login.js';
 import { loadDialsPlanContext, planDialsSlices, withMinRun, type DialsSliceSpec } from './plan.js';
@@ -47,12 +53,18 @@ export function resolveCredentials(
   refresh: (refreshToken: string) => ReturnType<typeof refreshTokens>,
 ): Credentials {
   if (s.token) return bearerCredentials(s.token, 'source.token');
-  if (s.token_file) return bearerCredentials(readSecretFile(resolve(baseDir, s.token_file), 'token'), 'source.token_file');
+  if (s.token_file)
+    return bearerCredentials(readSecretFile(resolve(baseDir, s.token_file), 'token'), 'source.token_file');
   if (s.client_secret) return clientSecretCredentials(s.client_secret, 'source.client_secret');
-  if (s.client_secret_file) return clientSecretCredentials(readSecretFile(resolve(baseDir, s.client_secret_file), 'client secret'), 'source.client_secret_file');
+  if (s.client_secret_file)
+    return clientSecretCredentials(
+      readSecretFile(resolve(baseDir, s.client_secret_file), 'client secret'),
+      'source.client_secret_file',
+    );
   if (env.DIALS_TOKEN?.trim()) return bearerCredentials(env.DIALS_TOKEN.trim(), 'DIALS_TOKEN');
   if (env.DIALS_TOKEN_FILE) return bearerCredentials(readSecretFile(env.DIALS_TOKEN_FILE, 'token'), 'DIALS_TOKEN_FILE');
-  if (env.DIALS_CLIENT_SECRET?.trim()) return clientSecretCredentials(env.DIALS_CLIENT_SECRET.trim(), 'DIALS_CLIENT_SECRET');
+  if (env.DIALS_CLIENT_SECRET?.trim())
+    return clientSecretCredentials(env.DIALS_CLIENT_SECRET.trim(), 'DIALS_CLIENT_SECRET');
   return storedCredentials(tokenFilePath(env), baseUrl, refresh);
 }
 
@@ -81,7 +93,11 @@ export function dialsClientFor(s: DialsSource, baseDir: string, o: DialsOpenOpti
       await anonymous.close();
     }
   };
-  return createDialsClient({ ...common, credentials: resolveCredentials(s, baseDir, baseUrl, env, refresh), workspace: s.workspace });
+  return createDialsClient({
+    ...common,
+    credentials: resolveCredentials(s, baseDir, baseUrl, env, refresh),
+    workspace: s.workspace,
+  });
 }
 
 /** The DIALS source of a pipeline. */
@@ -93,7 +109,11 @@ export function openDialsSource(s: DialsSource, baseDir: string, o: DialsOpenOpt
     (ready ??= (async () => {
       const valid = await client.workspaces({ signal });
       if (valid && !valid.includes(s.workspace)) {
-        throw new ConfigError('E_DIALS_WORKSPACE', `unknown DIALS workspace ${s.workspace} on ${client.baseUrl}; valid workspaces: ${valid.join(', ')} (source.workspace)`, { field: 'source.workspace' });
+        throw new ConfigError(
+          'E_DIALS_WORKSPACE',
+          `unknown DIALS workspace ${s.workspace} on ${client.baseUrl}; valid workspaces: ${valid.join(', ')} (source.workspace)`,
+          { field: 'source.workspace' },
+        );
       }
     })());
 
@@ -113,27 +133,52 @@ export function openDialsSource(s: DialsSource, baseDir: string, o: DialsOpenOpt
     async estimate(slices, options = {}) {
       await ensureReady(options.signal);
       const limit = pLimit(client.concurrency);
-      return Promise.all(slices.map((slice) => limit(() => estimateSlice(client, slice, pageSize(slice.endpoint as DialsEndpoint), options.signal))));
+      return Promise.all(
+        slices.map((slice) =>
+          limit(() => estimateSlice(client, slice, pageSize(slice.endpoint as DialsEndpoint), options.signal)),
+        ),
+      );
     },
     async *extract(slices, options = {}) {
       await ensureReady(options.signal);
-      yield* extractDials(client, slices, { concurrency: client.concurrency, pageSize, signal: options.signal, logger: options.logger });
+      yield* extractDials(client, slices, {
+        concurrency: client.concurrency,
+        pageSize,
+        signal: options.signal,
+        logger: options.logger,
+      });
     },
     provenance(stream: Stream, minRun?: number) {
-      return { sourceUrl: client.endpointUrl(stream.endpoint), endpoint: stream.endpoint, filters: withMinRun(stream.filters as Filters, minRun) };
+      return {
+        sourceUrl: client.endpointUrl(stream.endpoint),
+        endpoint: stream.endpoint,
+        filters: withMinRun(stream.filters as Filters, minRun),
+      };
     },
     close: () => client.close(),
   };
 }
 
 /** Records from the slice's count where one exists, bytes from a 10-record probe page. */
-async function estimateSlice(client: DialsClient, slice: SourceSlice, pageSize: number, signal?: AbortSignal): Promise<SliceEstimate> {
+async function estimateSlice(
+  client: DialsClient,
+  slice: SourceSlice,
+  pageSize: number,
+  signal?: AbortSignal,
+): Promise<SliceEstimate> {
   const endpoint = slice.endpoint as DialsEndpoint;
   const params = encodeFilters(slice.filters);
   if (endpoint !== 'mes') params.set('page_size', '10');
-  const probe = endpoint === 'mes' ? await client.plainList(endpoint, params, { signal }) : await client.list(endpoint, params, { signal });
+  const probe =
+    endpoint === 'mes'
+      ? await client.plainList(endpoint, params, { signal })
+      : await client.list(endpoint, params, { signal });
   const proof = await proveSlice(client, slice, endpoint, signal);
   const records = proof.expected ?? probe.records.length;
   const perRecord = probe.records.length ? probe.bytes / probe.records.length : 0;
-  return { records, pages: Math.max(1, Math.ceil(records / pageSize)), bytes: Math.round(perRecord * records) || probe.bytes };
+  return {
+    records,
+    pages: Math.max(1, Math.ceil(records / pageSize)),
+    bytes: Math.round(perRecord * records) || probe.bytes,
+  };
 }

@@ -35,7 +35,12 @@ function readAll(file: string): FileContent {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw new ConfigError('E_DIALS_TOKEN_STORE', `cannot read the DIALS login file ${file}: ${(err as Error).message}`, { file }, { cause: err });
+    throw new ConfigError(
+      'E_DIALS_TOKEN_STORE',
+      `cannot read the DIALS login file ${file}: ${(err as Error).message}`,
+      { file },
+      { cause: err },
+    );
   }
   try {
     const v = JSON.parse(text) as unknown;
@@ -43,13 +48,21 @@ function readAll(file: string): FileContent {
   } catch {
     // fall through
   }
-  throw new ConfigError('E_DIALS_TOKEN_STORE', `the DIALS login file ${file} is not valid JSON: delete it and log in again`, { file });
+  throw new ConfigError(
+    'E_DIALS_TOKEN_STORE',
+    `the DIALS login file ${file} is not valid JSON: delete it and log in again`,
+    { file },
+  );
 }
 
 /** The stored tokens of `baseUrl`, or null. */
 export function readTokens(file: string, baseUrl: string): StoredTokens | null {
   const t = readAll(file)[baseUrl];
-  const ok = t && typeof t.access_token === 'string' && typeof t.refresh_token === 'string' && [t.issued_at, t.expires_at, t.refresh_expires_at].every(Number.isFinite);
+  const ok =
+    t &&
+    typeof t.access_token === 'string' &&
+    typeof t.refresh_token === 'string' &&
+    [t.issued_at, t.expires_at, t.refresh_expires_at].every(Number.isFinite);
   return ok ? t : null;
 }
 

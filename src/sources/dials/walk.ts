@@ -74,13 +74,18 @@ export function naturalKey(endpoint: DialsEndpoint, record: unknown, url: string
   const r = record as Record<string, unknown>;
   return NATURAL_KEY[endpoint].map((f) => {
     const v = r?.[f];
-    if (typeof v !== 'number') throw new ServerError('E_BAD_RESPONSE', `${endpoint} record without ${f} in the page from ${url}`, { url });
+    if (typeof v !== 'number')
+      throw new ServerError('E_BAD_RESPONSE', `${endpoint} record without ${f} in the page from ${url}`, { url });
     return v;
   });
 }
 
 /** Extracts `slices`, yielding each slice's records once, in batches, then its proven end. */
-export async function* extractDials(client: DialsClient, slices: readonly SourceSlice[], options: DialsExtractOptions): AsyncGenerator<SourceEvent> {
+export async function* extractDials(
+  client: DialsClient,
+  slices: readonly SourceSlice[],
+  options: DialsExtractOptions,
+): AsyncGenerator<SourceEvent> {
   const channel = new Channel<SourceEvent>(Math.max(2, options.concurrency));
   const controller = new AbortController();
   const outer = options.signal;
@@ -89,7 +94,11 @@ export async function* extractDials(client: DialsClient, slices: readonly Source
   if (outer?.aborted) onAbort();
   const limit = pLimit(Math.max(1, options.concurrency));
   const logger = options.logger ?? silentLogger;
-  const all = Promise.all(slices.map((slice) => limit(() => runSlice(client, slice, channel, { ...options, logger, signal: controller.signal }))));
+  const all = Promise.all(
+    slices.map((slice) =>
+      limit(() => runSlice(client, slice, channel, { ...options, logger, signal: controller.signal })),
+    ),
+  );
   all.then(
     () => channel.close(),
     (err) => {
@@ -104,7 +113,8 @@ export async function* extractDials(client: DialsClient, slices: readonly Source
       yield event;
     }
   } finally {
-    if (!controller.signal.aborted) controller.abort(new InternalError('E_ABORTED', 'extraction stopped by its consumer'));
+    if (!controller.signal.aborted)
+      controller.abort(new InternalError('E_ABORTED', 'extraction stopped by its consumer'));
     channel.fail(new InternalError('E_ABORTED', 'extraction stopped by its consumer'));
     limit.clearQueue();
     await all.catch(() => {});
@@ -112,12 +122,28 @@ export async function* extractDials(client: DialsClient, slices: readonly Source
   }
 }
 
-async function runSlice(client: DialsClient, slice: SourceSlice, channel: Channel<SourceEvent>, o: DialsExtractOptions & { logger: Logger; signal: AbortSignal }): Promise<void> {
+async function runSlice(
+  client: DialsClient,
+  slice: SourceSlice,
+  channel: Channel<SourceEvent>,
+  o: DialsExtractOptions & { logger: Logger; signal: AbortSignal },
+): Promise<void> {
   const started = Date.now();
   const endpoint = slice.endpoint as DialsEndpoint;
   const state: WalkState = {
     seen: new Set(),
-    report: { total: null, received: 0, duplicates: 0, repairs: 0, retries: 0, pages: 0, bytes: 0, elapsedMs: 0, pageSizeReductions: 0, outOfOrder: 0 },
+    report: {
+      total: null,
+      received: 0,
+      duplicates: 0,
+      repairs: 0,
+      retries: 0,
+      pages: 0,
+      bytes: 0,
+      elapsedMs: 0,
+      pageSizeReductions: 0,
+      outOfOrder: 0,
+    },
   };
   const maxWalks = o.maxWalks ?? 3;
   for (let walk = 1; ; walk++) {
@@ -135,14 +161,21 @@ async function runSlice(client: DialsClient, slice: SourceSlice, channel: Channe
       );
     }
     if (walk >= maxWalks) {
-      throw new InternalError('E_INCOMPLETE', `slice ${slice.key} of ${endpoint} is incomplete: ${got} distinct records of ${proof.expected} (${proof.proof}) after ${walk} walks`, {
-        slice: slice.key,
-        total: proof.expected,
-        received: got,
-      });
+      throw new InternalError(
+        'E_INCOMPLETE',
+        `slice ${slice.key} of ${endpoint} is incomplete: ${got} distinct records of ${proof.expected} (${proof.proof}) after ${walk} walks`,
+        {
+          slice: slice.key,
+          total: proof.expected,
+          received: got,
+        },
+      );
     }
     state.report.repairs++;
-    o.logger.info({ slice: slice.key, expected: proof.expected, distinct: got }, 'DIALS slice short of its count; walking it again');
+    o.logger.info(
+      { slice: slice.key, expected: proof.expected, distinct: got },
+      'DIALS slice short of its count; walking it again',
+    );
   }
   state.report.received = state.seen.size;
   state.report.elapsedMs = Date.now() - started;
@@ -170,7 +203,10 @@ async function walkSlice(
     for (const [k, v] of Object.entries(cursorPagination.params(token))) params.set(k, v);
     let page;
     try {
-      page = endpoint === 'mes' ? await client.plainList(endpoint, params, { signal: o.signal }) : await client.list(endpoint, params, { signal: o.signal, gatewayFailFast: histogram });
+      page =
+        endpoint === 'mes'
+          ? await client.plainList(endpoint, params, { signal: o.signal })
+          : await client.list(endpoint, params, { signal: o.signal, gatewayFailFast: histogram });
     } catch (err) {
       if (err instanceof DqmExportError && err.code === 'E_DIALS_GATEWAY') {
         if (sizer.shrink()) {
@@ -197,7 +233,11 @@ async function walkSlice(
       }
       if (ordered && last && compareKeys(key, last) <= 0) {
         state.report.outOfOrder++;
-        throw new ServerError('E_DIALS_ORDER', `${endpoint} page from ${page.url} is out of order: key (${id}) after (${last.join(':')}); the cursor walk cannot be trusted`, { url: page.url });
+        throw new ServerError(
+          'E_DIALS_ORDER',
+          `${endpoint} page from ${page.url} is out of order: key (${id}) after (${last.join(':')}); the cursor walk cannot be trusted`,
+          { url: page.url },
+        );
       }
       last = key;
       state.seen.add(id);

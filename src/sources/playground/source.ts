@@ -26,16 +26,25 @@ export function pageNumberSource(client: DqmClient, kind: SourceKind = 'dqm-play
     },
     async *extract(slices, options = {}): AsyncGenerator<SourceEvent> {
       for await (const event of extractSlices(client, slices as readonly Slice<Endpoint>[], options)) {
-        if (event.type === 'batch') yield { type: 'batch', slice: event.slice, records: event.records, bytes: event.bytes };
-        else yield { type: 'slice-done', slice: event.slice, report: { ...event.report, ...(event.report.total !== null ? { proof: 'server-total' as const } : {}) } };
+        if (event.type === 'batch')
+          yield { type: 'batch', slice: event.slice, records: event.records, bytes: event.bytes };
+        else
+          yield {
+            type: 'slice-done',
+            slice: event.slice,
+            report: { ...event.report, ...(event.report.total !== null ? { proof: 'server-total' as const } : {}) },
+          };
       }
     },
     provenance(stream: Stream, minRun?: number) {
       const spec = streamSpecFor(stream, minRun);
-      return { sourceUrl: `${client.baseUrl}/api/${stream.endpoint}/`, endpoint: stream.endpoint, filters: spec.filters ?? {} };
+      return {
+        sourceUrl: `${client.baseUrl}/api/${stream.endpoint}/`,
+        endpoint: stream.endpoint,
+        filters: spec.filters ?? {},
+      };
     },
     prepare: (steps, options) => runPrepareSteps(client, steps, options),
     close: () => client.close(),
   };
 }
-

@@ -14,7 +14,8 @@ export function streamSpecFor(stream: Stream, minRun?: number): StreamSpec {
   const filters = { ...stream.filters } as Record<string, string | number | boolean | (string | number)[]>;
   if (minRun !== undefined) {
     // Runs and lumisections are not sliced by a cursor filter: their run list is cut by `runs` below.
-    const key = stream.endpoint === 'lumisections' || stream.endpoint === 'runs' ? null : 'lumisection__run__run_number__gte';
+    const key =
+      stream.endpoint === 'lumisections' || stream.endpoint === 'runs' ? null : 'lumisection__run__run_number__gte';
     if (key) {
       const current = typeof filters[key] === 'number' ? (filters[key] as number) : -Infinity;
       filters[key] = Math.max(current, minRun);
@@ -56,7 +57,12 @@ export interface SliceEstimate {
 }
 
 /** Estimate from one probed page; pure. */
-export function estimateFromPage(page: { records: unknown[]; total: number | null; perPage: number | null; bytes: number }): SliceEstimate {
+export function estimateFromPage(page: {
+  records: unknown[];
+  total: number | null;
+  perPage: number | null;
+  bytes: number;
+}): SliceEstimate {
   const records = page.total ?? page.records.length;
   const perPage = page.perPage ?? Math.max(1, page.records.length);
   const pages = records === 0 ? 1 : Math.ceil(records / perPage);
@@ -68,9 +74,17 @@ export function estimateFromPage(page: { records: unknown[]; total: number | nul
  * Fetches page 1 of every slice, `concurrency` at a time, and returns one estimate per slice in
  * slice order. Costs one request per slice; nothing is written.
  */
-export async function probeSlices(client: DqmClient, slices: readonly Slice[], options: { concurrency?: number; signal?: AbortSignal } = {}): Promise<SliceEstimate[]> {
+export async function probeSlices(
+  client: DqmClient,
+  slices: readonly Slice[],
+  options: { concurrency?: number; signal?: AbortSignal } = {},
+): Promise<SliceEstimate[]> {
   const limit = pLimit(Math.max(1, options.concurrency ?? client.concurrency));
   return Promise.all(
-    slices.map((slice) => limit(async () => estimateFromPage(await client.listPage(slice.endpoint, slice.filters, 1, { signal: options.signal })))),
+    slices.map((slice) =>
+      limit(async () =>
+        estimateFromPage(await client.listPage(slice.endpoint, slice.filters, 1, { signal: options.signal })),
+      ),
+    ),
   );
 }

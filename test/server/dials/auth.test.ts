@@ -7,8 +7,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenStore } from '../../../src/server/dials/auth.js';
 import { startServer, type RunningServer } from '../../../src/server/index.js';
 
-async function post(url: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> | undefined; text: string }> {
-  const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+async function post(
+  url: string,
+  body: unknown,
+): Promise<{ status: number; json: Record<string, unknown> | undefined; text: string }> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   const text = await res.text();
   let json: Record<string, unknown> | undefined;
   try {
@@ -20,7 +27,8 @@ async function post(url: string, body: unknown): Promise<{ status: number; json:
 }
 
 async function th1Status(server: RunningServer, token: string): Promise<number> {
-  return (await fetch(`${server.url}/api/v1/th1/?page_size=1`, { headers: { Authorization: `Bearer ${token}` } })).status;
+  return (await fetch(`${server.url}/api/v1/th1/?page_size=1`, { headers: { Authorization: `Bearer ${token}` } }))
+    .status;
 }
 
 describe('device flow', () => {
@@ -35,17 +43,32 @@ describe('device flow', () => {
     expect(Object.keys(device)).toEqual(['device_code', 'verification_uri_complete', 'expires_in']);
     const pending = await post(`${server.url}/api/v1/auth/device-token/`, { device_code: device.device_code });
     expect(pending.status).toBe(400);
-    expect(pending.json).toEqual({ detail: 'The authorization request is still pending', code: 'authorization_pending' });
+    expect(pending.json).toEqual({
+      detail: 'The authorization request is still pending',
+      code: 'authorization_pending',
+    });
     expect((await fetch(String(device.verification_uri_complete))).status).toBe(200);
     const issued = await post(`${server.url}/api/v1/auth/device-token/`, { device_code: device.device_code });
     expect(issued.status).toBe(200);
-    expect(Object.keys(issued.json!)).toEqual(['access_token', 'expires_in', 'refresh_expires_in', 'refresh_token', 'token_type', 'session_state', 'scope']);
+    expect(Object.keys(issued.json!)).toEqual([
+      'access_token',
+      'expires_in',
+      'refresh_expires_in',
+      'refresh_token',
+      'token_type',
+      'session_state',
+      'scope',
+    ]);
     expect(issued.json).toMatchObject({ expires_in: 60, refresh_expires_in: 120, token_type: 'Bearer' });
     expect(await th1Status(server, String(issued.json!.access_token))).toBe(200);
     // A device code is used once.
-    expect((await post(`${server.url}/api/v1/auth/device-token/`, { device_code: device.device_code })).json).toMatchObject({ code: 'invalid_grant' });
+    expect(
+      (await post(`${server.url}/api/v1/auth/device-token/`, { device_code: device.device_code })).json,
+    ).toMatchObject({ code: 'invalid_grant' });
 
-    const renewed = await post(`${server.url}/api/v1/auth/refresh-token/`, { refresh_token: issued.json!.refresh_token });
+    const renewed = await post(`${server.url}/api/v1/auth/refresh-token/`, {
+      refresh_token: issued.json!.refresh_token,
+    });
     expect(renewed.status).toBe(200);
     expect(renewed.json!.access_token).not.toBe(issued.json!.access_token);
     expect(await th1Status(server, String(renewed.json!.access_token))).toBe(200);
@@ -83,7 +106,9 @@ describe('device auto-approval and the client secret', () => {
   it('checks X-CLIENT-SECRET before the Bearer token', async () => {
     const ok = await fetch(`${server.url}/api/v1/run/count/`, { headers: { 'X-CLIENT-SECRET': 'secret-1234' } });
     expect(ok.status).toBe(200);
-    const wrong = await fetch(`${server.url}/api/v1/run/count/`, { headers: { 'X-CLIENT-SECRET': 'nope', Authorization: `Bearer ${server.dialsToken}` } });
+    const wrong = await fetch(`${server.url}/api/v1/run/count/`, {
+      headers: { 'X-CLIENT-SECRET': 'nope', Authorization: `Bearer ${server.dialsToken}` },
+    });
     expect(wrong.status).toBe(403);
     expect(await wrong.json()).toEqual({ detail: 'Token is invalid or expired', code: 'token_not_valid' });
   });
@@ -111,7 +136,13 @@ describe('token expiry', () => {
   });
 
   it('with rejectExpired the server answers 403 token_not_valid once the token expired', async () => {
-    const server = await startServer({ api: 'dials', port: 0, tokenTtlSeconds: 1, rejectExpiredTokens: true, deviceAutoApprove: 1 });
+    const server = await startServer({
+      api: 'dials',
+      port: 0,
+      tokenTtlSeconds: 1,
+      rejectExpiredTokens: true,
+      deviceAutoApprove: 1,
+    });
     try {
       const device = (await (await fetch(`${server.url}/api/v1/auth/new-device/`)).json()) as { device_code: string };
       await post(`${server.url}/api/v1/auth/device-token/`, device);
@@ -120,7 +151,9 @@ describe('token expiry', () => {
       // expired 1.1 s later whatever the load (the 'ok' side is the TokenStore test above).
       const deadline = Date.now() + 1100;
       while (Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      const res = await fetch(`${server.url}/api/v1/th1/?page_size=1`, { headers: { Authorization: `Bearer ${pair.access_token}` } });
+      const res = await fetch(`${server.url}/api/v1/th1/?page_size=1`, {
+        headers: { Authorization: `Bearer ${pair.access_token}` },
+      });
       expect(res.status).toBe(403);
       expect(await res.json()).toEqual({ detail: 'Token is invalid or expired', code: 'token_not_valid' });
     } finally {

@@ -12,7 +12,8 @@ import { compare, loadDialsCaptures, replay } from './replay.js';
 
 /** Captures this server answers differently, and why. */
 const NOT_REPLAYABLE: Record<string, string> = {
-  '046_th1_order_by_run_desc.json': 'rows tied on the only order_by field come in PostgreSQL physical order (partial check below)',
+  '046_th1_order_by_run_desc.json':
+    'rows tied on the only order_by field come in PostgreSQL physical order (partial check below)',
   '100_auth_wrong_audience.json': 'JWT audience check: tokens here are opaque',
   '101_auth_bad_signature.json': 'JWT signature check: tokens here are opaque',
   '103_auth_aud_list.json': 'JWT audience check: tokens here are opaque',
@@ -23,7 +24,8 @@ const NOT_REPLAYABLE: Record<string, string> = {
   '142_cache_after_bearer_other_token.json': 'workspace from token roles: tokens here carry none',
   '135_host_not_allowed.json': 'ALLOWED_HOSTS: the embedded server answers any Host',
   '139_cache_cross_workspace_leak.json': 'response cache (Vary learned from a cached page): not simulated',
-  '148_th2_page_size_500_timing_cold.json': 'capture keeps 2 of 500 results; 294 2D rows have no captured data (partial check below)',
+  '148_th2_page_size_500_timing_cold.json':
+    'capture keeps 2 of 500 results; 294 2D rows have no captured data (partial check below)',
   '149_th2_page_size_500_timing_cached.json': 'capture keeps 2 of 500 results (partial check below)',
   '150_th2_page_size_500_timing_cold2.json': 'capture keeps 2 of 500 results (partial check below)',
 };
@@ -69,7 +71,8 @@ describe('DIALS captures replayed against serve --api dials', () => {
       const c = captures.find((x) => x.file.startsWith(prefix))!;
       const got = await replay(c, server.url);
       const want = c.body as { next: string; results: unknown[] };
-      const digestOf = (text: string): { next: string; results: unknown[] } => JSON.parse(text) as { next: string; results: unknown[] };
+      const digestOf = (text: string): { next: string; results: unknown[] } =>
+        JSON.parse(text) as { next: string; results: unknown[] };
       const body = digestOf(got.text);
       expect(got.status).toBe(200);
       expect(body.results).toHaveLength(500);

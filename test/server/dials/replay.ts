@@ -39,7 +39,9 @@ export function dataDigest(data: unknown[]): { $sha256: string; $len: number } {
 function digestData(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(digestData);
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, k === 'data' && Array.isArray(v) ? dataDigest(v) : digestData(v)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, k === 'data' && Array.isArray(v) ? dataDigest(v) : digestData(v)]),
+    );
   }
   return value;
 }
@@ -48,9 +50,13 @@ const CAPTURE_ORIGIN = /^http:\/\/127\.0\.0\.1:8010/;
 const COMPARED_HEADERS = ['content-type', 'vary', 'allow', 'location', 'cache-control'];
 
 /** The local response to a capture's request. */
-export async function replay(c: DialsCapture, base: string): Promise<{ status: number; headers: Record<string, string>; text: string }> {
+export async function replay(
+  c: DialsCapture,
+  base: string,
+): Promise<{ status: number; headers: Record<string, string>; text: string }> {
   const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(c.request.headers)) if (!(k === 'Authorization' && v === 'NONE')) headers[k.toLowerCase()] = v;
+  for (const [k, v] of Object.entries(c.request.headers))
+    if (!(k === 'Authorization' && v === 'NONE')) headers[k.toLowerCase()] = v;
   const res = await request(base + c.request.path_and_query, { method: c.request.method as 'GET', headers });
   const text = await res.body.text();
   const flat: Record<string, string> = {};
@@ -59,12 +65,18 @@ export async function replay(c: DialsCapture, base: string): Promise<{ status: n
 }
 
 /** Differences between a capture and the local answer (empty: equal). `host` is the local `host:port`. */
-export function compare(c: DialsCapture, got: { status: number; headers: Record<string, string>; text: string }, host: string, options: { length?: boolean } = {}): string[] {
+export function compare(
+  c: DialsCapture,
+  got: { status: number; headers: Record<string, string>; text: string },
+  host: string,
+  options: { length?: boolean } = {},
+): string[] {
   const diffs: string[] = [];
   if (got.status !== c.status) diffs.push(`status ${got.status} != ${c.status}`);
   const want = new Map(c.headers.map(([k, v]) => [k.toLowerCase(), v]));
   for (const h of COMPARED_HEADERS) {
-    if (want.get(h) !== got.headers[h] && !(h === 'location' && want.get(h) === undefined)) diffs.push(`header ${h}: ${got.headers[h]} != ${want.get(h)}`);
+    if (want.get(h) !== got.headers[h] && !(h === 'location' && want.get(h) === undefined))
+      diffs.push(`header ${h}: ${got.headers[h]} != ${want.get(h)}`);
   }
   if (typeof c.body === 'string') {
     const strip = (s: string): string => s.replace(/<!--.*?-->$/s, '');

@@ -20,7 +20,11 @@ describe('cursor tokens', () => {
     expect(decodeCursor('garbage')).toBeUndefined();
     expect(decodeCursor(Buffer.from('o=-1').toString('base64'))).toBeUndefined();
     expect(decodeCursor(Buffer.from('r=x').toString('base64'))).toBeUndefined();
-    expect(decodeCursor(Buffer.from('o=5000').toString('base64'))).toEqual({ offset: 1000, reverse: false, position: null });
+    expect(decodeCursor(Buffer.from('o=5000').toString('base64'))).toEqual({
+      offset: 1000,
+      reverse: false,
+      position: null,
+    });
   });
 
   it('walks forward and back over ties with offsets', () => {
@@ -50,13 +54,20 @@ describe('presorted pages', () => {
       { field: 'a', desc: false },
       { field: 'b', desc: false },
     ];
-    const cursors = [undefined, { offset: 0, reverse: false, position: '["2", "3"]' }, { offset: 2, reverse: true, position: '["4", "1"]' }, { offset: 1, reverse: false, position: null }];
+    const cursors = [
+      undefined,
+      { offset: 0, reverse: false, position: '["2", "3"]' },
+      { offset: 2, reverse: true, position: '["4", "1"]' },
+      { offset: 1, reverse: false, position: null },
+    ];
     for (const size of [1, 3, 10]) {
       for (const c of cursors) {
         const slow = paginate(rows, ordering, c, size, o);
         const fast = paginate(rows, ordering, c, size, o, true);
         expect(fast).toEqual(slow);
-        for (const next of [slow.next, slow.previous]) if (next) expect(paginate(rows, ordering, next, size, o, true)).toEqual(paginate(rows, ordering, next, size, o));
+        for (const next of [slow.next, slow.previous])
+          if (next)
+            expect(paginate(rows, ordering, next, size, o, true)).toEqual(paginate(rows, ordering, next, size, o));
       }
     }
   });
@@ -90,12 +101,20 @@ describe('PostgreSQL regex', () => {
 
 describe('options', () => {
   it('refuse what does not apply to DIALS and bad DIALS values, naming the option', () => {
-    expect(() => resolveServerOptions({ api: 'dials', shuffle: true })).toThrow(/--shuffle does not apply to --api dials/);
+    expect(() => resolveServerOptions({ api: 'dials', shuffle: true })).toThrow(
+      /--shuffle does not apply to --api dials/,
+    );
     expect(() => resolveServerOptions({ api: 'dials', manual: true })).toThrow(/--manual does not apply/);
-    expect(() => resolveServerOptions({ api: 'dials', tokenTtlSeconds: 0 })).toThrow(/token TTL must be an integer >= 1/);
+    expect(() => resolveServerOptions({ api: 'dials', tokenTtlSeconds: 0 })).toThrow(
+      /token TTL must be an integer >= 1/,
+    );
     expect(() => resolveServerOptions({ api: 'dials', gatewayTimeoutBytes: -1 })).toThrow(/gateway timeout bytes/);
     expect(() => resolveServerOptions({ api: 'nope' as never })).toThrow(/--api must be dqm-playground or dials/);
-    expect(resolveServerOptions({ api: 'dials' })).toMatchObject({ tokenTtlSeconds: 1200, rejectExpiredTokens: false, gatewayTimeoutBytes: 0 });
+    expect(resolveServerOptions({ api: 'dials' })).toMatchObject({
+      tokenTtlSeconds: 1200,
+      rejectExpiredTokens: false,
+      gatewayTimeoutBytes: 0,
+    });
   });
 });
 
@@ -106,8 +125,12 @@ describe('map files', () => {
   });
 
   it('name the field at fault', () => {
-    expect(() => parseDialsMap({ datasets: [{ dataset_id: 1, dataset: 'nope' }] }, 'm.json')).toThrow(/m\.json: datasets\.0\.dataset: a dataset name/);
-    expect(() => parseDialsMap({ datasets: [], files: [{ dataset_id: 9, file_id: 1 }] }, 'm.json')).toThrow(/files\.0\.dataset_id: 9 is not in datasets/);
+    expect(() => parseDialsMap({ datasets: [{ dataset_id: 1, dataset: 'nope' }] }, 'm.json')).toThrow(
+      /m\.json: datasets\.0\.dataset: a dataset name/,
+    );
+    expect(() => parseDialsMap({ datasets: [], files: [{ dataset_id: 9, file_id: 1 }] }, 'm.json')).toThrow(
+      /files\.0\.dataset_id: 9 is not in datasets/,
+    );
     expect(() => parseDialsMap({ extra: 1 }, 'm.json')).toThrow(/m\.json/);
   });
 });

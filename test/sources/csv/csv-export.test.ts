@@ -16,7 +16,15 @@ import { runCsvStream } from '../../../src/pipeline/run-csv-stream.js';
 import { runPipeline } from '../../../src/pipeline/run-pipeline.js';
 import { csvSessionOf, openCsvSession } from '../../../src/sources/csv/session.js';
 import { closeDuckDB } from '../../helpers/duckdb.js';
-import { datasetChecksums, listFiles, removeTempDirs, runCli, tempDir, writeCsvData, writePipeline } from '../../reliability/helpers.js';
+import {
+  datasetChecksums,
+  listFiles,
+  removeTempDirs,
+  runCli,
+  tempDir,
+  writeCsvData,
+  writePipeline,
+} from '../../reliability/helpers.js';
 
 const STREAMS = `streams:
   - name: h1d
@@ -70,11 +78,27 @@ describe('workers, batches and ranges do not change the dataset', () => {
       { workers: 3, batchRows: 3, ahead: 5, read: { rangeBytes: 64 << 10, blockBytes: 4096 } },
     ].entries()) {
       const out = join(dir, `out-workers-${k}`);
-      const client = openCsvSession({ files, root: data, baseUrl: pathToFileURL(data).href, description: 'test', workers: o.workers });
+      const client = openCsvSession({
+        files,
+        root: data,
+        baseUrl: pathToFileURL(data).href,
+        description: 'test',
+        workers: o.workers,
+      });
       try {
         for (const stream of loaded.pipeline.streams) {
           const session = csvSessionOf(client)!;
-          const s = await runCsvStream(stream, { ...session.options, pool: session.pool(), outRoot: out, configHash: loaded.configHash, resume: false, logger: silentLogger, batchRows: o.batchRows, ahead: o.ahead, read: o.read });
+          const s = await runCsvStream(stream, {
+            ...session.options,
+            pool: session.pool(),
+            outRoot: out,
+            configHash: loaded.configHash,
+            resume: false,
+            logger: silentLogger,
+            batchRows: o.batchRows,
+            ahead: o.ahead,
+            read: o.read,
+          });
           expect(s.records).toBeGreaterThan(0);
         }
       } finally {
@@ -82,7 +106,11 @@ describe('workers, batches and ranges do not change the dataset', () => {
       }
       outs.push(out);
     }
-    for (const [stream, partitions] of [['h1d', ['run']], ['h2d', ['run']], ['h2d_flat', []]] as const) {
+    for (const [stream, partitions] of [
+      ['h1d', ['run']],
+      ['h2d', ['run']],
+      ['h2d_flat', []],
+    ] as const) {
       const a = await datasetChecksums(join(outs[0], stream), [...partitions]);
       const b = await datasetChecksums(join(outs[1], stream), [...partitions]);
       expect(a.length).toBeGreaterThan(0);
@@ -108,9 +136,13 @@ describe('bad rows and truncated files', () => {
     const path = await badFile('bad-fail.csv');
     const out = join(dir, 'out-bad-fail');
     const file = await writePipeline(dir, pipelineText([path], '', H2D_ONLY), 'bad-fail.yaml');
-    const err = await runPipeline(await loadPipeline(file, { env: {} }), { logger: silentLogger, outDir: out }).catch((e: unknown) => e);
+    const err = await runPipeline(await loadPipeline(file, { env: {} }), { logger: silentLogger, outDir: out }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toMatchObject({ code: 'E_CSV_ROW', kind: 'input', context: { file: path, line: 3 } });
-    expect((err as Error).message).toMatch(new RegExp(`^${path}:3: histo has \\d+ values, expected \\d+ .*source.bad_rows: reject`));
+    expect((err as Error).message).toMatch(
+      new RegExp(`^${path}:3: histo has \\d+ values, expected \\d+ .*source.bad_rows: reject`),
+    );
     expect((await listFiles(join(out, 'h2d'))).filter((f) => f.endsWith('.parquet'))).toEqual([]);
   });
 
@@ -122,7 +154,10 @@ describe('bad rows and truncated files', () => {
     expect(summary.exitCode).toBe(3);
     const h2d = summary.streams.find((s) => s.stream === 'h2d')!;
     expect([h2d.records, h2d.rejects]).toEqual([720 - 2, 2]);
-    const rejects = (await readFile(join(out, 'h2d', '.dqm-export', 'rejects.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const rejects = (await readFile(join(out, 'h2d', '.dqm-export', 'rejects.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(rejects.map((r) => [r.line, r.file])).toEqual(BAD_LINES.map((l) => [l, path]));
     expect(String(rejects[0].reason)).toMatch(/^histo has \d+ values/);
     expect(String(rejects[1].reason)).toMatch(/^fromrun is not a number/);
@@ -134,7 +169,9 @@ describe('bad rows and truncated files', () => {
     await writeFile(path, text.slice(0, text.length - 2000));
     const out = join(dir, 'out-truncated');
     const file = await writePipeline(dir, pipelineText([path], '', H2D_ONLY), 'truncated.yaml');
-    const err = await runPipeline(await loadPipeline(file, { env: {} }), { logger: silentLogger, outDir: out }).catch((e: unknown) => e);
+    const err = await runPipeline(await loadPipeline(file, { env: {} }), { logger: silentLogger, outDir: out }).catch(
+      (e: unknown) => e,
+    );
     const lines = text.split('\n').length - 1;
     expect(err).toMatchObject({ code: 'E_CSV_TRUNCATED', kind: 'input', context: { file: path, line: lines } });
     expect((err as Error).message).toMatch(/the last line ends inside a quoted field .*still being copied/);
@@ -153,12 +190,17 @@ describe('many files: kill and --resume', () => {
       await copyFile(join(sub, 'small_2D.csv'), join(files, `part-${k}_2D.csv`));
     }
     const stream = `streams:\n  - {name: h2d, endpoint: lumisection_histograms_2d, slice: {by: run}, transform: {layout: tensor, dtype: float32}, output: {path: h2d, partition_by: [run]}}\n`;
-    const pipeline = await writePipeline(files, `version: 1\nname: many\nsource: {type: ml4dqm-csv, files: ["*.csv"]}\n${stream}`);
+    const pipeline = await writePipeline(
+      files,
+      `version: 1\nname: many\nsource: {type: ml4dqm-csv, files: ["*.csv"]}\n${stream}`,
+    );
     const clean = join(dir, 'out-clean');
     expect((await runCli(['run', pipeline, '--out', clean, '--no-progress'])).code).toBe(0);
     for (const crash of ['commit:2', 'batch:3']) {
       const out = join(dir, `out-${crash.replace(':', '-')}`);
-      const killed = await runCli(['run', pipeline, '--out', out, '--no-progress'], { env: { DQM_EXPORT_CRASH_AT: crash } });
+      const killed = await runCli(['run', pipeline, '--out', out, '--no-progress'], {
+        env: { DQM_EXPORT_CRASH_AT: crash },
+      });
       expect(killed.signal, killed.stderr).toBe('SIGKILL');
       const resumed = await runCli(['run', pipeline, '--out', out, '--no-progress', '--resume']);
       expect(resumed.code, resumed.stderr).toBe(0);
@@ -167,7 +209,9 @@ describe('many files: kill and --resume', () => {
       const sizes = [0, 1, 2, 3].map((k) => statSync(join(files, `part-${k}_2D.csv`)).size);
       // commit:2 dies after the second file's commit: the resumed run reads only files 3 and 4.
       if (crash === 'commit:2') expect(summary.streams[0].bytesIn).toBe(sizes[2] + sizes[3]);
-      expect(existsSync(join(out, 'h2d', '.dqm-export', 'manifest.json')) || existsSync(join(out, 'h2d', 'manifest.json'))).toBe(true);
+      expect(
+        existsSync(join(out, 'h2d', '.dqm-export', 'manifest.json')) || existsSync(join(out, 'h2d', 'manifest.json')),
+      ).toBe(true);
     }
     await rm(files, { recursive: true, force: true });
   }, 300_000);

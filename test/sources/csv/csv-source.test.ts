@@ -135,13 +135,19 @@ describe('ml4dqm-csv source vs the embedded server over HTTP', () => {
   beforeAll(async () => {
     csvOut = join(work, 'out-csv');
     apiOut = join(work, 'out-api');
-    const csv = await loadPipeline(await pipelineFile('csv', csvPipeline([join(SAMPLE_DATA_DIR, '*.csv')])), { env: {} });
-    const api = await loadPipeline(await pipelineFile('api', API_PIPELINE), { env: { URL: server.url, TOKEN: server.userToken } });
+    const csv = await loadPipeline(await pipelineFile('csv', csvPipeline([join(SAMPLE_DATA_DIR, '*.csv')])), {
+      env: {},
+    });
+    const api = await loadPipeline(await pipelineFile('api', API_PIPELINE), {
+      env: { URL: server.url, TOKEN: server.userToken },
+    });
     const a = await runPipeline(csv, { logger: silentLogger, outDir: csvOut });
     const b = await runPipeline(api, { logger: silentLogger, outDir: apiOut, env: {} });
     expect(a.exitCode).toBe(0);
     expect(b.exitCode).toBe(0);
-    expect(a.streams.map((s) => [s.stream, s.records, s.slices])).toEqual(b.streams.map((s) => [s.stream, s.records, s.slices]));
+    expect(a.streams.map((s) => [s.stream, s.records, s.slices])).toEqual(
+      b.streams.map((s) => [s.stream, s.records, s.slices]),
+    );
   });
 
   it.each(Object.keys(COMPARE))('stream %s: identical rows, every column', async (stream) => {
@@ -156,15 +162,25 @@ describe('ml4dqm-csv source vs the embedded server over HTTP', () => {
       `SELECT source_data_file, count(*) AS n, min(id) AS lo, max(id) AS hi FROM read_parquet(${sqlString(join(csvOut, 'h1d_nested', '**', '*.parquet'))}, hive_partitioning = true) GROUP BY 1 ORDER BY 1`,
     );
     // Files sorted by path: 1D_2 (id 1, 9 rows), 1D_synthetic (id 2, 240 rows), 2D_synthetic (id 3).
-    expect(h1d.rows.map(json)).toEqual([json({ source_data_file: 1, n: 9, lo: 1, hi: 9 }), json({ source_data_file: 2, n: 240, lo: 10, hi: 249 })]);
-    const h2d = await queryParquet(`SELECT min(id) AS lo, count(*) AS n, min(source_data_file) AS f FROM read_parquet(${sqlString(join(csvOut, 'h2d_tensor', '**', '*.parquet'))})`);
+    expect(h1d.rows.map(json)).toEqual([
+      json({ source_data_file: 1, n: 9, lo: 1, hi: 9 }),
+      json({ source_data_file: 2, n: 240, lo: 10, hi: 249 }),
+    ]);
+    const h2d = await queryParquet(
+      `SELECT min(id) AS lo, count(*) AS n, min(source_data_file) AS f FROM read_parquet(${sqlString(join(csvOut, 'h2d_tensor', '**', '*.parquet'))})`,
+    );
     expect(h2d.rows.map(json)).toEqual([json({ lo: 1, n: 160, f: 3 })]);
-    const flat = await queryParquet(`SELECT count(*) AS n, min(lumisection) AS lo, max(lumisection) AS hi FROM read_parquet(${sqlString(join(csvOut, 'h1d_flat', '**', '*.parquet'))})`);
+    const flat = await queryParquet(
+      `SELECT count(*) AS n, min(lumisection) AS lo, max(lumisection) AS hi FROM read_parquet(${sqlString(join(csvOut, 'h1d_flat', '**', '*.parquet'))})`,
+    );
     expect(flat.rows.map(json)).toEqual([json({ n: 3 * 26 * 2, lo: 5, hi: 30 })]);
   });
 
   it('records a token-free file:// provenance of the data directory in the manifest', async () => {
-    const manifest = JSON.parse(await readFile(join(csvOut, 'h2d_tensor', '.dqm-export', 'manifest.json'), 'utf8')) as { source: { url: string }; rows: number };
+    const manifest = JSON.parse(await readFile(join(csvOut, 'h2d_tensor', '.dqm-export', 'manifest.json'), 'utf8')) as {
+      source: { url: string };
+      rows: number;
+    };
     expect(manifest.source.url).toBe(`${pathToFileURL(SAMPLE_DATA_DIR).href}/api/lumisection_histograms_2d/`);
     expect(manifest.rows).toBe(160);
     expect(existsSync(join(csvOut, 'h2d_tensor', '.dqm-export', '_SUCCESS'))).toBe(true);
@@ -179,7 +195,8 @@ describe('source.files expansion', () => {
     tree = await mkdtemp(join(work, 'tree-'));
     await mkdir(join(tree, 'a', 'b'), { recursive: true });
     await mkdir(join(tree, '.hidden'), { recursive: true });
-    for (const f of ['x.csv', 'y.CSV', '.dot.csv', 'a/z.csv', 'a/b/w.csv', 'a/b/notes.txt', '.hidden/h.csv']) await writeFile(join(tree, f), '');
+    for (const f of ['x.csv', 'y.CSV', '.dot.csv', 'a/z.csv', 'a/b/w.csv', 'a/b/notes.txt', '.hidden/h.csv'])
+      await writeFile(join(tree, f), '');
     await mkdir(join(tree, 'dir.csv'));
     await symlink(join(tree, 'x.csv'), join(tree, 'link.csv'));
   });
@@ -201,12 +218,19 @@ describe('source.files expansion', () => {
 
   it('expands globs relative to the pipeline directory, files only, sorted and deduplicated', async () => {
     const files = await expandFiles(['*.csv', 'x.csv', 'a/**/*.csv', '**/w.csv'], origin());
-    expect(files).toEqual([join(tree, 'a/b/w.csv'), join(tree, 'a/z.csv'), join(tree, 'link.csv'), join(tree, 'x.csv')]);
+    expect(files).toEqual([
+      join(tree, 'a/b/w.csv'),
+      join(tree, 'a/z.csv'),
+      join(tree, 'link.csv'),
+      join(tree, 'x.csv'),
+    ]);
   });
 
   it('takes absolute globs and `..` segments as they are', async () => {
     expect(await expandFiles([join(tree, 'a', '*', '*.txt')], origin())).toEqual([join(tree, 'a/b/notes.txt')]);
-    expect(await expandFiles(['../' + join(tree.split('/').at(-1)!, '*.CSV')], origin())).toEqual([join(tree, 'y.CSV')]);
+    expect(await expandFiles(['../' + join(tree.split('/').at(-1)!, '*.CSV')], origin())).toEqual([
+      join(tree, 'y.CSV'),
+    ]);
   });
 
   it.each([
@@ -245,11 +269,15 @@ describe('bad CSV files', () => {
 
     const err = await failureOf([bad]);
     expect(err).toMatchObject({ code: 'E_CSV_ROW', kind: 'input', context: { file: bad, line: 4 } });
-    expect((err as Error).message).toMatch(new RegExp(`^${bad}:4: histo has \\d+ values, expected \\d+ .*fix or remove the row`));
+    expect((err as Error).message).toMatch(
+      new RegExp(`^${bad}:4: histo has \\d+ values, expected \\d+ .*fix or remove the row`),
+    );
 
     const partial = await startServer({ port: 0, dataDirs: [badDir] });
     try {
-      const res = await fetch(`${partial.url}/api/lumisection_histograms_1d/`, { headers: { Authorization: `Token ${partial.userToken}` } });
+      const res = await fetch(`${partial.url}/api/lumisection_histograms_1d/`, {
+        headers: { Authorization: `Token ${partial.userToken}` },
+      });
       expect(((await res.json()) as { total: number }).total).toBe(2);
     } finally {
       await partial.close();
@@ -264,7 +292,12 @@ describe('bad CSV files', () => {
 
   it.each([
     ['empty.csv', 'E_CSV_HEADER', '', /empty\.csv: empty file, expected an ML4DQM CSV header/],
-    ['other.csv', 'E_CSV_HEADER', 'a,b,c\n1,2,3\n', /other\.csv:1: not an ML4DQM CSV header: missing column\(s\) fromrun/],
+    [
+      'other.csv',
+      'E_CSV_HEADER',
+      'a,b,c\n1,2,3\n',
+      /other\.csv:1: not an ML4DQM CSV header: missing column\(s\) fromrun/,
+    ],
   ])('%s is %s, naming the file', async (name, code, text, message) => {
     const path = join(dir, name);
     await writeFile(path, text);
@@ -292,7 +325,10 @@ describe('the local client', () => {
 
   it.each([
     ['discover', (c: DqmClient) => c.discover()],
-    ['start_parsing', (c: DqmClient) => c.startParsing(1, { granularity: 'lum', dataDimensionality: 1, fileFormat: 'csv' })],
+    [
+      'start_parsing',
+      (c: DqmClient) => c.startParsing(1, { granularity: 'lum', dataDimensionality: 1, fileFormat: 'csv' }),
+    ],
     ['deleteHistogram', (c: DqmClient) => c.deleteHistogram(1, 1)],
     ['listDataFiles', (c: DqmClient) => c.listDataFiles()],
     ['getDataFile', (c: DqmClient) => c.getDataFile(1)],
@@ -301,7 +337,9 @@ describe('the local client', () => {
   ])('%s: ConfigError, the operation needs a dqm-playground source', async (_name, call) => {
     const err = await call(local).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'E_SOURCE_OPERATION', kind: 'config' });
-    expect((err as Error).message).toMatch(/needs a dqm-playground source; .*source \(ml4dqm-csv\) reads CSV files in process/);
+    expect((err as Error).message).toMatch(
+      /needs a dqm-playground source; .*source \(ml4dqm-csv\) reads CSV files in process/,
+    );
   });
 
   it('answers runs and lumisections pages and bad filters as the server does; histograms are streamed, not paged', async () => {
@@ -309,14 +347,24 @@ describe('the local client', () => {
     const remote = createClient({ baseUrl: server.url, token: server.userToken });
     try {
       expect((await local.getRun(315705)).run_number).toBe(315705);
-      const [a, b] = await Promise.all([local.listPage('lumisections', { run: 315705 }, 1), remote.listPage('lumisections', { run: 315705 }, 1)]);
+      const [a, b] = await Promise.all([
+        local.listPage('lumisections', { run: 315705 }, 1),
+        remote.listPage('lumisections', { run: 315705 }, 1),
+      ]);
       const noDate = (records: unknown[]) => records.map((r) => ({ ...(r as object), date: undefined }));
-      expect([noDate(a.records), a.total, a.perPage, a.next?.replace(/^.*\/api\//, '')]).toEqual([noDate(b.records), b.total, b.perPage, b.next?.replace(/^.*\/api\//, '')]);
+      expect([noDate(a.records), a.total, a.perPage, a.next?.replace(/^.*\/api\//, '')]).toEqual([
+        noDate(b.records),
+        b.total,
+        b.perPage,
+        b.next?.replace(/^.*\/api\//, ''),
+      ]);
       expect(await local.listAll('runs', {}, { limit: 2 })).toHaveLength(2);
       for (const client of [local, remote]) {
         await expect(client.listPage('lumisections', {}, 99)).rejects.toMatchObject({ code: 'E_INVALID_PAGE' });
       }
-      await expect(local.listPage('lumisection_histograms_2d', {}, 1)).rejects.toMatchObject({ code: 'E_SOURCE_OPERATION' });
+      await expect(local.listPage('lumisection_histograms_2d', {}, 1)).rejects.toMatchObject({
+        code: 'E_SOURCE_OPERATION',
+      });
       expect(local.stats.retries['status-5xx']).toBe(0);
     } finally {
       await remote.close();
@@ -342,11 +390,16 @@ describe('dqm-export run pipelines/csv-local.yaml (built CLI)', () => {
     });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    const summary = JSON.parse(result.stdout.trim().split('\n').at(-1)!) as { streams: Array<{ stream: string; records: number; output: string }> };
+    const summary = JSON.parse(result.stdout.trim().split('\n').at(-1)!) as {
+      streams: Array<{ stream: string; records: number; output: string }>;
+    };
     expect(summary.streams.length).toBeGreaterThan(0);
     for (const s of summary.streams) {
       expect(s.output.startsWith(out)).toBe(true);
-      const manifest = JSON.parse(await readFile(join(s.output, '.dqm-export', 'manifest.json'), 'utf8')) as { rows: number; source: { url: string } };
+      const manifest = JSON.parse(await readFile(join(s.output, '.dqm-export', 'manifest.json'), 'utf8')) as {
+        rows: number;
+        source: { url: string };
+      };
       expect(manifest.rows).toBe(s.records);
       expect(manifest.source.url.startsWith(pathToFileURL(SAMPLE_DATA_DIR).href + '/api/')).toBe(true);
     }

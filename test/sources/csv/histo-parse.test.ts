@@ -56,10 +56,13 @@ function jsonForms(x: number, rand: () => number): string[] {
 function mismatch(text: string): string | null {
   const expected = JSON.parse(text) as number;
   const got = parseOne(text);
-  if (!Number.isFinite(expected)) return got === FALLBACK ? null : `${text}: got ${String(got)}, expected FALLBACK (JSON.parse overflows)`;
+  if (!Number.isFinite(expected))
+    return got === FALLBACK ? null : `${text}: got ${String(got)}, expected FALLBACK (JSON.parse overflows)`;
   if (!Object.is(got, expected)) return `${text}: got ${String(got)}, JSON.parse gives ${expected}`;
   const f32 = parseOne(text, true);
-  return Object.is(f32, Math.fround(expected)) ? null : `${text} as float32: got ${String(f32)}, Math.fround gives ${Math.fround(expected)}`;
+  return Object.is(f32, Math.fround(expected))
+    ? null
+    : `${text} as float32: got ${String(f32)}, Math.fround gives ${Math.fround(expected)}`;
 }
 
 function check(text: string): void {
@@ -70,7 +73,8 @@ describe('parseHistoInto: numbers', () => {
   it('gives the same double as JSON.parse for 20,000 random doubles in every JSON form', () => {
     const rand = prng(15);
     const bad: string[] = [];
-    for (let i = 0; i < 20_000; i++) for (const text of jsonForms(randomDouble(rand), rand)) bad.push(mismatch(text) ?? '');
+    for (let i = 0; i < 20_000; i++)
+      for (const text of jsonForms(randomDouble(rand), rand)) bad.push(mismatch(text) ?? '');
     expect(bad.filter(Boolean)).toEqual([]);
   });
 
@@ -81,7 +85,10 @@ describe('parseHistoInto: numbers', () => {
     for (let i = 0; i < 20_000; i++) {
       const int = String(Number(digits(1 + Math.floor(rand() * 20)))).replace(/e.*$/, '');
       const frac = rand() < 0.7 ? '.' + digits(1 + Math.floor(rand() * 25)) : '';
-      const exp = rand() < 0.5 ? `${rand() < 0.5 ? 'e' : 'E'}${['', '+', '-'][Math.floor(rand() * 3)]}${Math.floor(rand() * 330)}` : '';
+      const exp =
+        rand() < 0.5
+          ? `${rand() < 0.5 ? 'e' : 'E'}${['', '+', '-'][Math.floor(rand() * 3)]}${Math.floor(rand() * 330)}`
+          : '';
       const text = `${rand() < 0.3 ? '-' : ''}${/^\d+$/.test(int) ? int : '0'}${frac}${exp}`;
       bad.push(mismatch(text) ?? '');
     }
@@ -89,21 +96,66 @@ describe('parseHistoInto: numbers', () => {
   });
 
   it.each([
-    '0', '-0', '-0.0', '0.0', '1', '12', '4294967296', '9007199254740991', '9007199254740992', '9007199254740993',
-    '123456789012345678901234567890', '0.1', '0.2', '0.3', '1e22', '1e23', '1e-22', '1e-23', '123456789012345e22',
-    '2.2250738585072014e-308', '2.2250738585072011e-308', '4.9e-324', '5e-324', '2e-324', '1.7976931348623157e308',
-    '0.000001234567890123456789', '1E5', '1e+5', '1e-5', '-1.5e-7', '3.4028235677973366e38', '3.4028236e38',
-    '1.00000005960464477539062499', '1.000000059604644775390625', '1.00000005960464477539062501', '0.30000000000000004',
+    '0',
+    '-0',
+    '-0.0',
+    '0.0',
+    '1',
+    '12',
+    '4294967296',
+    '9007199254740991',
+    '9007199254740992',
+    '9007199254740993',
+    '123456789012345678901234567890',
+    '0.1',
+    '0.2',
+    '0.3',
+    '1e22',
+    '1e23',
+    '1e-22',
+    '1e-23',
+    '123456789012345e22',
+    '2.2250738585072014e-308',
+    '2.2250738585072011e-308',
+    '4.9e-324',
+    '5e-324',
+    '2e-324',
+    '1.7976931348623157e308',
+    '0.000001234567890123456789',
+    '1E5',
+    '1e+5',
+    '1e-5',
+    '-1.5e-7',
+    '3.4028235677973366e38',
+    '3.4028236e38',
+    '1.00000005960464477539062499',
+    '1.000000059604644775390625',
+    '1.00000005960464477539062501',
+    '0.30000000000000004',
   ])('%s: exactly as JSON.parse', (text) => check(text));
 
   it.each(['1e400', '-1e400', '1e999999999'])('%s: overflows to Infinity, so the caller asks JSON.parse', (text) => {
     expect(parseOne(text)).toBe(FALLBACK);
   });
 
-  it.each(['01', '-', '.5', '1.', '+1', '1e', '1e+', '- 1', '0x10', 'NaN', 'Infinity', 'true', 'null', '"1"', '[1]', '1_000'])(
-    '%j is not a JSON number: FALLBACK',
-    (text) => expect(parseOne(text)).toBe(FALLBACK),
-  );
+  it.each([
+    '01',
+    '-',
+    '.5',
+    '1.',
+    '+1',
+    '1e',
+    '1e+',
+    '- 1',
+    '0x10',
+    'NaN',
+    'Infinity',
+    'true',
+    'null',
+    '"1"',
+    '[1]',
+    '1_000',
+  ])('%j is not a JSON number: FALLBACK', (text) => expect(parseOne(text)).toBe(FALLBACK));
 });
 
 describe('parseHistoInto: arrays and flow bins', () => {
@@ -132,7 +184,10 @@ describe('parseHistoInto: arrays and flow bins', () => {
     expect(parse(text, 4, 0, 0, 2).n).toBe(text.includes('1') ? 2 : 0);
   });
 
-  it.each(['', '1, 2', '[1, 2', '[1, 2,]', '[1 2]', '[,]', '[1, "2"]', '[1, [2]]', '[1] x', '[1, null]'])('%j: FALLBACK', (text) => {
-    expect(parse(text, 4, 0, 0, 2).n).toBe(FALLBACK);
-  });
+  it.each(['', '1, 2', '[1, 2', '[1, 2,]', '[1 2]', '[,]', '[1, "2"]', '[1, [2]]', '[1] x', '[1, null]'])(
+    '%j: FALLBACK',
+    (text) => {
+      expect(parse(text, 4, 0, 0, 2).n).toBe(FALLBACK);
+    },
+  );
 });

@@ -2,16 +2,29 @@
 import { describe, expect, it } from 'vitest';
 import { Cells, NEED_MORE } from '../../../src/sources/csv/record-cut.js';
 
-function cut(text: string, atEof = true): { next: number; cells: string[]; newlines: number; malformed: string | null } {
+function cut(
+  text: string,
+  atEof = true,
+): { next: number; cells: string[]; newlines: number; malformed: string | null } {
   const buf = Buffer.from(text);
   const cells = new Cells(8);
   const next = cells.cut(buf, 0, buf.length, atEof);
-  return { next, cells: Array.from({ length: Math.min(cells.count, 8) }, (_, i) => cells.text(buf, i)), newlines: cells.newlines, malformed: cells.malformed };
+  return {
+    next,
+    cells: Array.from({ length: Math.min(cells.count, 8) }, (_, i) => cells.text(buf, i)),
+    newlines: cells.newlines,
+    malformed: cells.malformed,
+  };
 }
 
 describe('Cells.cut', () => {
   it('cuts plain and quoted cells; a quoted cell keeps its commas, "" is a quote, newlines count', () => {
-    expect(cut('1,2,"[1, 2]",x\nnext')).toEqual({ next: 15, cells: ['1', '2', '[1, 2]', 'x'], newlines: 1, malformed: null });
+    expect(cut('1,2,"[1, 2]",x\nnext')).toEqual({
+      next: 15,
+      cells: ['1', '2', '[1, 2]', 'x'],
+      newlines: 1,
+      malformed: null,
+    });
     expect(cut('"a ""b"", c",d\n')).toMatchObject({ cells: ['a "b", c', 'd'], newlines: 1 });
     expect(cut('"line\nbreak",z\n')).toMatchObject({ cells: ['line\nbreak', 'z'], newlines: 2 });
   });

@@ -31,7 +31,13 @@ function capture(name: string): Capture {
 }
 
 function facts(c: Capture): ResponseFacts {
-  return { method: c.request.method, url: `http://dials${c.request.path_and_query}`, status: c.status, headers: Object.fromEntries(c.headers.map(([k, v]) => [k.toLowerCase(), v])), body: typeof c.body === 'string' ? c.body : JSON.stringify(c.body) };
+  return {
+    method: c.request.method,
+    url: `http://dials${c.request.path_and_query}`,
+    status: c.status,
+    headers: Object.fromEntries(c.headers.map(([k, v]) => [k.toLowerCase(), v])),
+    body: typeof c.body === 'string' ? c.body : JSON.stringify(c.body),
+  };
 }
 
 function errorOf(name: string): DqmExportError {
@@ -56,7 +62,9 @@ describe('requests', () => {
     expect(capture('037_th1_page2_via_next.json').request.path_and_query).toContain(`next_token=${token}`);
     expect(cursorPagination.params(token)).toEqual({ next_token: token });
     expect(cursorPagination.after({ next: null, url: 'u' }, token)).toBeNull();
-    expect(() => cursorPagination.after({ next: 'http://x/api/v1/th1/?page_size=3', url: 'u' }, null)).toThrow(/next_token/);
+    expect(() => cursorPagination.after({ next: 'http://x/api/v1/th1/?page_size=3', url: 'u' }, null)).toThrow(
+      /next_token/,
+    );
   });
 
   it('page numbers: the page strategy counts while there is a next link', () => {
@@ -67,8 +75,13 @@ describe('requests', () => {
   });
 
   it('plans per run, run range, dataset and ME as plain data', () => {
-    const runs = [380000, 380001, 380002].flatMap((r) => [{ dataset_id: 14677060, run_number: r }, { dataset_id: 14677081, run_number: r }]);
-    expect(planDialsSlices('th1', { run_number__gte: 380000 }, { by: 'run' }, { runs }).map((s) => [s.key, s.filters])).toEqual([
+    const runs = [380000, 380001, 380002].flatMap((r) => [
+      { dataset_id: 14677060, run_number: r },
+      { dataset_id: 14677081, run_number: r },
+    ]);
+    expect(
+      planDialsSlices('th1', { run_number__gte: 380000 }, { by: 'run' }, { runs }).map((s) => [s.key, s.filters]),
+    ).toEqual([
       ['run=380000', { run_number: 380000 }],
       ['run=380001', { run_number: 380001 }],
       ['run=380002', { run_number: 380002 }],
@@ -77,8 +90,13 @@ describe('requests', () => {
       { run_number__gte: 380000, run_number__lte: 380001 },
       { run_number__gte: 380002, run_number__lte: 380002 },
     ]);
-    expect(planDialsSlices('th1', {}, { by: 'dataset' }, { runs }).map((s) => s.key)).toEqual(['dataset=14677060', 'dataset=14677081']);
-    expect(planDialsSlices('th2', { me__regex: 'PXLayer' }, { by: 'me' }, { mes: [4, 3] }).map((s) => s.filters)).toEqual([
+    expect(planDialsSlices('th1', {}, { by: 'dataset' }, { runs }).map((s) => s.key)).toEqual([
+      'dataset=14677060',
+      'dataset=14677081',
+    ]);
+    expect(
+      planDialsSlices('th2', { me__regex: 'PXLayer' }, { by: 'me' }, { mes: [4, 3] }).map((s) => s.filters),
+    ).toEqual([
       { me__regex: 'PXLayer', me_id: 3 },
       { me__regex: 'PXLayer', me_id: 4 },
     ]);
@@ -94,7 +112,17 @@ describe('requests', () => {
 
   it('halves the page size on gateway timeouts down to 10 and grows it back after fast pages', () => {
     const s = new PageSizer(100);
-    expect([s.shrink(), s.current, s.shrink(), s.current, s.shrink(), s.current, s.shrink(), s.shrink(), s.current]).toEqual([true, 50, true, 25, true, 12, true, false, 10]);
+    expect([
+      s.shrink(),
+      s.current,
+      s.shrink(),
+      s.current,
+      s.shrink(),
+      s.current,
+      s.shrink(),
+      s.shrink(),
+      s.current,
+    ]).toEqual([true, 50, true, 25, true, 12, true, false, 10]);
     s.observe(100);
     expect(s.current).toBe(20);
     s.observe(60_000);
@@ -114,17 +142,23 @@ describe('records', () => {
     const nested = toRecordBatches([record], transformSpecFor('th2'));
     expect(nested.rejects).toEqual([]);
     const row = nested.batches[0].get(0)!.toJSON() as { data: { toArray(): unknown[] } };
-    const rows = [...(row.data as unknown as Iterable<{ toArray(): ArrayLike<number> }>)].map((r) => Array.from(r.toArray()));
+    const rows = [...(row.data as unknown as Iterable<{ toArray(): ArrayLike<number> }>)].map((r) =>
+      Array.from(r.toArray()),
+    );
     expect(rows).toEqual(record.data);
     const tensor = toRecordBatches([record], transformSpecFor('th2', { layout: 'tensor' }));
-    expect(tensor.batches[0].schema.fields.find((f) => f.name === 'data')!.metadata.get('ARROW:extension:metadata')).toBe('{"shape":[56,72]}');
+    expect(
+      tensor.batches[0].schema.fields.find((f) => f.name === 'data')!.metadata.get('ARROW:extension:metadata'),
+    ).toBe('{"shape":[56,72]}');
   });
 
   it('th1 records (capture 003) keep the DIALS field names', () => {
     const page = capture('003_th1_list_default.json').body as { results: Array<Record<string, unknown>> };
     const rows = dialsRows().th1;
     const records = page.results.map((r) => {
-      const row = rows.find((x) => x[0] === r.dataset_id && x[1] === r.run_number && x[2] === r.ls_number && x[3] === r.me_id)!;
+      const row = rows.find(
+        (x) => x[0] === r.dataset_id && x[1] === r.run_number && x[2] === r.ls_number && x[3] === r.me_id,
+      )!;
       expect(dataDigest(row[9])).toEqual(r.data);
       return { ...r, data: row[9] };
     });
@@ -162,7 +196,9 @@ describe('errors', () => {
   });
 
   it('PostgreSQL regexes are checked before the request (capture 016 is the 500 they avoid)', () => {
-    expect(decodeURIComponent(capture('016_th1_me_regex_invalid.json').request.path_and_query.split('=')[1])).toBe('([');
+    expect(decodeURIComponent(capture('016_th1_me_regex_invalid.json').request.path_and_query.split('=')[1])).toBe(
+      '([',
+    );
     expect(postgresRegexIssue('([')).toMatch(/not a valid PostgreSQL regular expression/);
     expect(postgresRegexIssue('charge_PXLayer_.*')).toBeNull();
     expect(postgresRegexIssue('ZeroBias.*/380/00[24]/')).toBeNull();

@@ -26,7 +26,8 @@ let server: RunningServer;
 
 async function filesUnder(dir: string): Promise<string[]> {
   const out: string[] = [];
-  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) if (e.isFile()) out.push(join(e.parentPath, e.name));
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true }))
+    if (e.isFile()) out.push(join(e.parentPath, e.name));
   return out;
 }
 
@@ -44,7 +45,11 @@ describe('login dials', () => {
   it('logs in with the device flow, exports with the stored tokens, refreshes them, logs out', async () => {
     const config = join(work, 'config');
     const env = { ...process.env, XDG_CONFIG_HOME: config, DIALS_TOKEN: '' };
-    const login = await exec(process.execPath, [DIST_CLI, 'login', 'dials', '--url', server.url, '--poll-interval', '0.05'], { env });
+    const login = await exec(
+      process.execPath,
+      [DIST_CLI, 'login', 'dials', '--url', server.url, '--poll-interval', '0.05'],
+      { env },
+    );
     expect(login.stderr).toContain(`${server.url}/device/?user_code=`);
     expect(login.stderr).toContain('Logged in');
     const file = tokenFilePath({ XDG_CONFIG_HOME: config });
@@ -54,15 +59,27 @@ describe('login dials', () => {
 
     // A pipeline without any token in it or in the environment uses the login file.
     const pipelineFile = join(work, 'p.yaml');
-    await writeFile(pipelineFile, `version: 1\nname: login\nsource: {type: dials, url: '${server.url}'}\nstreams:\n  - name: runs\n    endpoint: run\n    output: {path: runs}\n`);
+    await writeFile(
+      pipelineFile,
+      `version: 1\nname: login\nsource: {type: dials, url: '${server.url}'}\nstreams:\n  - name: runs\n    endpoint: run\n    output: {path: runs}\n`,
+    );
     const out = join(work, 'out');
-    const summary = await runPipeline(await loadPipeline(pipelineFile, { env: {} }), { logger: silentLogger, outDir: out, env: { XDG_CONFIG_HOME: config } });
+    const summary = await runPipeline(await loadPipeline(pipelineFile, { env: {} }), {
+      logger: silentLogger,
+      outDir: out,
+      env: { XDG_CONFIG_HOME: config },
+    });
     expect(summary.streams[0].records).toBe(10);
 
     // In the last 10 % of the token's life the credentials refresh it first, and store the new pair.
     const anonymous = createDialsClient({ baseUrl: server.url, credentials: null, concurrency: 1 });
     const late = first.issued_at + 0.95 * (first.expires_at - first.issued_at);
-    const creds = storedCredentials(file, server.url, (t) => refreshTokens(anonymous, t), () => late);
+    const creds = storedCredentials(
+      file,
+      server.url,
+      (t) => refreshTokens(anonymous, t),
+      () => late,
+    );
     const headers = await creds.headers();
     await anonymous.close();
     const second = readTokens(file, server.url)!;
@@ -74,7 +91,8 @@ describe('login dials', () => {
     // No token in anything the export wrote.
     for (const f of await filesUnder(out)) {
       const text = (await readFile(f)).toString('latin1');
-      for (const t of [first.access_token, first.refresh_token, second.access_token, second.refresh_token]) expect(text.includes(t), f).toBe(false);
+      for (const t of [first.access_token, first.refresh_token, second.access_token, second.refresh_token])
+        expect(text.includes(t), f).toBe(false);
     }
 
     await exec(process.execPath, [DIST_CLI, 'logout', 'dials', '--url', server.url], { env });

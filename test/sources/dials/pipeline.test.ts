@@ -87,15 +87,32 @@ describe('DIALS pipeline', () => {
       ['runs', 10],
       ['ls', 300],
     ]);
-    const th1 = await queryParquet(`SELECT count(*) AS n, count(DISTINCT (dataset_id, run_number, ls_number, me_id)) AS k FROM ${parquet(join(out, 'th1'))}`);
+    const th1 = await queryParquet(
+      `SELECT count(*) AS n, count(DISTINCT (dataset_id, run_number, ls_number, me_id)) AS k FROM ${parquet(join(out, 'th1'))}`,
+    );
     expect(th1.rows[0]).toEqual({ n: BigInt(rows.th1.length), k: BigInt(rows.th1.length) });
     const cols = await queryParquet(`SELECT * FROM ${parquet(join(out, 'th1'))} LIMIT 1`);
-    expect(Object.keys(cols.rows[0])).toEqual(['dataset_id', 'dataset', 'me', 'file_id', 'ls_number', 'me_id', 'x_min', 'x_max', 'x_bin', 'entries', 'data', 'run_number']);
+    expect(Object.keys(cols.rows[0])).toEqual([
+      'dataset_id',
+      'dataset',
+      'me',
+      'file_id',
+      'ls_number',
+      'me_id',
+      'x_min',
+      'x_max',
+      'x_bin',
+      'entries',
+      'data',
+      'run_number',
+    ]);
 
     // y-outer: data[iy][ix] as the fixture rows hold it (72 x 56 for ME 3)
     const sample = rows.th2.find((r) => r[3] === 3 && r[12] !== null)!;
     const [ds, runNumber, ls] = sample;
-    const got = await queryParquet(`SELECT x_bin, y_bin, data FROM ${parquet(join(out, 'th2all'))} WHERE dataset_id = ${ds} AND run_number = ${runNumber} AND ls_number = ${ls} AND me_id = 3`);
+    const got = await queryParquet(
+      `SELECT x_bin, y_bin, data FROM ${parquet(join(out, 'th2all'))} WHERE dataset_id = ${ds} AND run_number = ${runNumber} AND ls_number = ${ls} AND me_id = 3`,
+    );
     expect(got.rows[0].x_bin).toBe(72);
     expect(got.rows[0].y_bin).toBe(56);
     const data = got.rows[0].data as number[][];
@@ -103,21 +120,34 @@ describe('DIALS pipeline', () => {
     expect(data[0].length).toBe(72);
     expect(data).toEqual(sample[12]);
 
-    const manifest = JSON.parse(await readFile(join(out, 'th1', 'manifest.json'), 'utf8')) as { completeness: Record<string, string>; source: { url: string } };
+    const manifest = JSON.parse(await readFile(join(out, 'th1', 'manifest.json'), 'utf8')) as {
+      completeness: Record<string, string>;
+      source: { url: string };
+    };
     expect(new Set(Object.values(manifest.completeness))).toEqual(new Set(['lumisection-counts']));
     expect(manifest.source.url).toBe(`${server.url}/api/v1/th1/`);
-    const th2 = JSON.parse(await readFile(join(out, 'th2', 'manifest.json'), 'utf8')) as { completeness: Record<string, string> };
+    const th2 = JSON.parse(await readFile(join(out, 'th2', 'manifest.json'), 'utf8')) as {
+      completeness: Record<string, string>;
+    };
     expect(new Set(Object.values(th2.completeness))).toEqual(new Set(['cursor-end']));
-    const runs = JSON.parse(await readFile(join(out, 'runs', 'manifest.json'), 'utf8')) as { completeness: Record<string, string> };
+    const runs = JSON.parse(await readFile(join(out, 'runs', 'manifest.json'), 'utf8')) as {
+      completeness: Record<string, string>;
+    };
     expect(runs.completeness).toEqual({ all: 'count-endpoint' });
   }, 180_000);
 
   it('an unknown workspace is a config error naming the valid ones; a bad token says what to do', async () => {
     const stream = `  - name: runs\n    endpoint: run\n    output: {path: runs}\n`;
-    const ws = await run(pipeline(stream).replace('workspace: tracker', 'workspace: pixel'), { DIALS_TOKEN: CAPTURE_TOKEN }, join(work, 'ws')).catch((e: unknown) => e as Error & { code: string });
+    const ws = await run(
+      pipeline(stream).replace('workspace: tracker', 'workspace: pixel'),
+      { DIALS_TOKEN: CAPTURE_TOKEN },
+      join(work, 'ws'),
+    ).catch((e: unknown) => e as Error & { code: string });
     expect((ws as { code: string }).code).toBe('E_DIALS_WORKSPACE');
     expect((ws as Error).message).toMatch(/unknown DIALS workspace pixel.*valid workspaces: .*tracker/);
-    const bad = await run(pipeline(stream), { DIALS_TOKEN: 'not-a-valid-token' }, join(work, 'bad')).catch((e: unknown) => e as Error & { code: string });
+    const bad = await run(pipeline(stream), { DIALS_TOKEN: 'not-a-valid-token' }, join(work, 'bad')).catch(
+      (e: unknown) => e as Error & { code: string },
+    );
     expect((bad as { code: string }).code).toBe('E_DIALS_TOKEN_INVALID');
     expect((bad as Error).message).not.toContain('not-a-valid-token');
   }, 60_000);
