@@ -140,11 +140,9 @@ export const dialsSourceSchema = strictObject({
   client_secret_file: z.preprocess(emptyToUndefined, text('a file path').optional()),
   /** `Workspace` header: the subsystem database (`tracker`, `csc`, `ecal`, ...); checked against the server's list. */
   workspace: withDefault(
-    z
-      .string({ error: expecting('a workspace name') })
-      .regex(/^[a-z][a-z0-9_]*$/, {
-        error: `expected a lower-case workspace name such as ${KNOWN_WORKSPACES.join(', ')}`,
-      }),
+    z.string({ error: expecting('a workspace name') }).regex(/^[a-z][a-z0-9_]*$/, {
+      error: `expected a lower-case workspace name such as ${KNOWN_WORKSPACES.join(', ')}`,
+    }),
     'tracker',
   ),
   /** Records per page (the server clamps to 500). Default: 500, th2 100 (a 72 x 56 page of 500 is 5.8 MB). */
