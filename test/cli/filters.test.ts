@@ -52,7 +52,7 @@ describe('parseFilterArgs', () => {
       'runs',
       ['run_number=1', 'run_number=2'],
       'E_FILTER_REPEATED',
-      /filter run_number given twice; only title may repeat/,
+      /filter run_number given twice; only title and order_by may repeat/,
     ],
     [
       'lumisection_histograms_1d',

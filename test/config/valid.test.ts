@@ -244,7 +244,7 @@ streams:
       'c.yaml',
       { env: {} },
     );
-    expect(csv.source).toEqual({ type: 'ml4dqm-csv', files: ['csv/*.csv'], dimensionality: 2 });
+    expect(csv.source).toEqual({ type: 'ml4dqm-csv', files: ['csv/*.csv'], dimensionality: 2, bad_rows: 'fail' });
     const prep = parsePipelineText(
       'version: 1\nname: p\nsource: {type: dqm-playground, url: prod}\nprepare:\n  - discover:\n  - start_parsing: {filepath__contains: 2D_synthetic, data_dimensionality: 2}\nstreams:\n  - {name: r, endpoint: runs, output: {path: r}}\n',
       'p.yaml',

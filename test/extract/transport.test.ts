@@ -315,7 +315,7 @@ describe('configuration', () => {
     expect(() => createClient({ baseUrl: 'http://example.org', token: TOKEN })).toThrow(/allowInsecureHttp/);
   });
   it.each([
-    [{ concurrency: 0 }, /concurrency must be an integer >= 1, got 0/],
+    [{ concurrency: 0 }, /client option concurrency must be an integer from 1 to 64, got 0/],
     [{ maxRetries: -1 }, /maxRetries/],
     [{ token: '' }, /DQM_PLAYGROUND_TOKEN/],
     [{ caFile: '/nonexistent/ca.pem' }, /cannot read CA file \/nonexistent\/ca.pem/],

@@ -90,6 +90,10 @@ describe('dqm-export inspect', () => {
   it('--run must be a run number', async () => {
     const r = await runCli(['inspect', join(root, 'h1d'), '--run', 'abc']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('E_INSPECT_RUN');
+    expect(r.stderr).toContain('error E_USAGE_NUMBER: --run');
+    expect(r.stderr).toContain('got "abc"');
+    const zero = await runCli(['inspect', join(root, 'h1d'), '--run', '0']);
+    expect(zero.code).toBe(2);
+    expect(zero.stderr).toContain('E_INSPECT_RUN');
   });
 });

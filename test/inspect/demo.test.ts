@@ -17,6 +17,7 @@ it('demo ends with the inspect summary and the report path', async () => {
     '  lumisections: complete, 121 records',
     '  h1d: complete, 240 records, 2 titles (100 bins, float64 nested), 3 runs; checks all pass',
     '  h2d: complete, 240 records, 2 titles (56x72 bins, float32 tensor), 3 runs; checks all pass',
+    '  h2d_array: complete, 240 records, 2 titles (56x72 bins, float32 array), 3 runs; checks all pass',
     `  report: ${join(out, 'demo', 'report.html')}`,
   ]);
   expect(existsSync(join(out, 'demo', 'report.html'))).toBe(true);

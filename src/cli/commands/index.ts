@@ -44,7 +44,8 @@ export const COMMAND_ENTRIES: readonly LazyCommandEntry[] = [
   },
   {
     command: 'validate <files..>',
-    describe: 'Check pipeline files: schema, filter names, ${VAR} interpolation (no network)',
+    describe:
+      'Check pipeline files: schema, filter names, ${VAR} interpolation, CSV files, token/CA files, output dirs (no network)',
     load: async () => (await import('./validate.js')).validateCommand,
   },
   {

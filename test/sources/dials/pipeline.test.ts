@@ -120,17 +120,17 @@ describe('DIALS pipeline', () => {
     expect(data[0].length).toBe(72);
     expect(data).toEqual(sample[12]);
 
-    const manifest = JSON.parse(await readFile(join(out, 'th1', 'manifest.json'), 'utf8')) as {
+    const manifest = JSON.parse(await readFile(join(out, 'th1', '.dqm-export', 'manifest.json'), 'utf8')) as {
       completeness: Record<string, string>;
       source: { url: string };
     };
     expect(new Set(Object.values(manifest.completeness))).toEqual(new Set(['lumisection-counts']));
     expect(manifest.source.url).toBe(`${server.url}/api/v1/th1/`);
-    const th2 = JSON.parse(await readFile(join(out, 'th2', 'manifest.json'), 'utf8')) as {
+    const th2 = JSON.parse(await readFile(join(out, 'th2', '.dqm-export', 'manifest.json'), 'utf8')) as {
       completeness: Record<string, string>;
     };
     expect(new Set(Object.values(th2.completeness))).toEqual(new Set(['cursor-end']));
-    const runs = JSON.parse(await readFile(join(out, 'runs', 'manifest.json'), 'utf8')) as {
+    const runs = JSON.parse(await readFile(join(out, 'runs', '.dqm-export', 'manifest.json'), 'utf8')) as {
       completeness: Record<string, string>;
     };
     expect(runs.completeness).toEqual({ all: 'count-endpoint' });
