@@ -7,7 +7,20 @@ import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'test/fixtures/**', 'data/**', 'coverage/**'] },
+  {
+    // Generated or installed trees (the Python readers' venv holds JavaScript of its own).
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'test/fixtures/**',
+      'data/**',
+      'coverage/**',
+      'out/**',
+      '.venv-interop/**',
+      '.bench-data/**',
+      '.bench-out/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
