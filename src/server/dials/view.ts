@@ -5,6 +5,7 @@
  * Runs and lumisections are derived from the histogram rows, so `ls_count` and
  * `th1_count`/`th2_count` always agree with what th1/ and th2/ list.
  */
+import type { DialsLumisection, DialsRun } from '../../dials.js';
 import type { DataFileRecord, HistogramRow, Tables } from '../../tables/index.js';
 import { derivedDatasetName, fileNameOf, type DialsMap } from './mapping.js';
 
@@ -67,23 +68,8 @@ export interface DialsHist {
   row: HistogramRow;
 }
 
-/** A run record. */
-export interface DialsRun {
-  dataset_id: number;
-  dataset: string;
-  run_number: number;
-  ls_count: number;
-}
-
-/** A lumisection record. */
-export interface DialsLumisection {
-  dataset_id: number;
-  dataset: string;
-  run_number: number;
-  ls_number: number;
-  th1_count: number;
-  th2_count: number;
-}
+// Run and lumisection records have one declaration, shared with the client (src/dials.ts).
+export type { DialsLumisection, DialsRun };
 
 /** One workspace's data, every list in natural-key order. */
 export interface DialsDb {
