@@ -50,7 +50,11 @@ export class PageCache {
     const cached: Reply = { ...reply, headers };
     if (this.entries.size > 10_000) this.prune(now);
     this.entries.set(key, { reply: cached, expires });
-    return cached;
+    // The fresh reply carries a `Date` from the same clock reading as `Expires`, so the two differ by
+    // exactly the TTL, as on the real server; left to Node, `Date` is read at write time and can fall in
+    // the next second. Cache hits get Node's own (current) `Date`, as Django's cached pages do.
+    if (headers.some(([k]) => k.toLowerCase() === 'date')) return cached;
+    return { ...cached, headers: [['Date', new Date(now).toUTCString()], ...headers] };
   }
 
   private prune(now: number): void {
