@@ -189,6 +189,7 @@ export const ERROR_CODES = {
   E_UNKNOWN_FILTER: ['config', 'A stream filter is unknown to its endpoint (the server would silently ignore it).'],
   E_USAGE: ['usage', 'Invalid command line (unknown command or option, missing argument); see --help.'],
   E_USAGE_CONFIRM: ['usage', 'A destructive command needs --yes when there is no terminal to ask.'],
+  E_USAGE_FIELDS: ['usage', 'A --fields name is not a field of the records listed (DIALS would drop it silently).'],
   E_USAGE_FILE: ['usage', 'A data file must be selected by id or by --path-contains, exactly one.'],
   E_USAGE_FORMAT: ['usage', 'Unknown --format for command output.'],
   E_USAGE_ID: ['usage', 'A data file id is not a positive integer.'],

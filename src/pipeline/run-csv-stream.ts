@@ -19,11 +19,11 @@ import { datasetTarget, shardTarget, type ShardRun } from '../dataset/targets.js
 import type { Endpoint } from '../domain.js';
 import type { CodeOf } from '../error-codes.js';
 import { InputError } from '../errors.js';
-import { SliceSinks, type WrittenFile } from '../load/index.js';
+import { EncoderPool, SliceSinks, type WrittenFile } from '../load/index.js';
 import type { Logger } from '../log.js';
 import { chunkToBatch } from '../sources/csv/chunk-batch.js';
-import type { HistogramChunk } from '../sources/csv/chunk.js';
 import { idBases, planCsvSlices, routeRows, type FileSummary } from '../sources/csv/csv-plan.js';
+import { chunkTransferList, type HistogramChunk } from '../sources/csv/chunk.js';
 import { exportRanges } from '../sources/csv/export-file.js';
 import {
   DEFAULT_READ_SETTINGS,
@@ -85,6 +85,23 @@ export function fileKey(root: string, path: string): string {
 /** Rows per batch: about 2 MB of values (below the allocator's mmap threshold, so buffers are recycled rather than faulted in afresh), at least 16 rows. */
 function defaultBatchRows(valuesPerRow: number, float32: boolean): number {
   return Math.max(16, Math.floor((2 << 20) / Math.max(1, valuesPerRow * (float32 ? 4 : 8))));
+}
+
+/**
+ * Row groups of this path are at most 32 MiB decoded (2,000 72 x 56 float32 histograms): the
+ * encoder holds a row group in wasm memory, which never shrinks, so `row_group_mb`'s 128 MiB default
+ * would be most of the export's peak RSS; the smaller groups also encode with less CPU
+ * (docs/decisions.md, "CSV exports: 32 MiB row groups, one encoder worker kept").
+ */
+export const CSV_MAX_ROW_GROUP_BYTES = 32 << 20;
+
+/**
+ * The stream's own Parquet encoder pool: one worker kept for every slice of every file (the shared
+ * pool replaces its worker after 8 files, a ~0.5 s CPU start-up each time); replaced only if its
+ * wasm memory outgrows 256 MiB, which 32 MiB row groups do not reach.
+ */
+function csvEncoderPool(): EncoderPool {
+  return new EncoderPool({ size: 1, maxFilesPerWorker: Number.MAX_SAFE_INTEGER, maxWasmBytes: 256 << 20 });
 }
 
 /** Runs one histogram stream over CSV files; resolves to its summary. */
@@ -176,7 +193,16 @@ export async function runCsvStream(stream: Stream, o: CsvStreamOptions): Promise
   summary.rejects += ledger.resumedRejects;
   const rejects = openRejectsFile(join(root, target.rejectsPath));
   // One sink per (file, slice): a file's slices commit together, in its journal line.
-  const sinks = new SliceSinks((key) => openStreamSink(stream, { root, filePrefix: target.filePrefix(key), metadata }));
+  const encoderPool = csvEncoderPool();
+  const sinks = new SliceSinks((key) =>
+    openStreamSink(stream, {
+      root,
+      filePrefix: target.filePrefix(key),
+      metadata,
+      encoderPool,
+      maxRowGroupBytes: CSV_MAX_ROW_GROUP_BYTES,
+    }),
+  );
   let maxRun = cursor?.value ?? -Infinity;
   try {
     for (const i of todo) {
@@ -224,7 +250,7 @@ export async function runCsvStream(stream: Stream, o: CsvStreamOptions): Promise
             ...chunk.rejects.map((r) => ({ key: sliceKey, ...r })),
             ...chunk.badRows.map((b) => ({ file: file.path, line: b.line, reason: b.reason })),
           ]);
-          if (chunk.slice < 0) return;
+          if (chunk.slice < 0) return o.pool.recycle(chunkTransferList(chunk));
           const batch = chunkToBatch(chunk, transform);
           if (batch) {
             open.add(chunk.slice);
@@ -235,6 +261,8 @@ export async function runCsvStream(stream: Stream, o: CsvStreamOptions): Promise
             else for (const r of chunk.run) maxRun = Math.max(maxRun, r);
           }
           o.onProgress?.({ records: chunk.rows, pages: 0, bytes: 0 });
+          // The sink has copied or written the batch: its buffers go back to the workers.
+          o.pool.recycle(chunkTransferList(chunk));
           remaining[chunk.slice] -= chunk.consumed;
           // All its rows are in: close the slice's files now, so few are open at once.
           if (remaining[chunk.slice] <= 0 && open.has(chunk.slice)) await closeSlice(chunk.slice);
@@ -260,8 +288,10 @@ export async function runCsvStream(stream: Stream, o: CsvStreamOptions): Promise
   } catch (err) {
     await sinks.abortAll();
     await ledger.close().catch(() => {});
+    await encoderPool.destroy();
     throw err;
   }
+  await encoderPool.destroy();
   if (prepared.journal.done && todo.length === 0) {
     await ledger.close();
   } else {
