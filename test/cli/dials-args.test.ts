@@ -4,6 +4,8 @@
  * so a request would end in E_NETWORK instead). The built binary is run for a few of them in
  * test/cli/dials-list.test.ts.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { expectNoSecrets, NOWHERE, runCli } from './harness.js';
 
@@ -100,4 +102,28 @@ describe('DIALS listing argument errors: one line, exit 2, nothing sent', () => 
       expect(r.stderr.trimEnd()).toMatch(pattern);
     });
   }
+});
+
+describe('a DIALS without the auth/workspaces/ route', () => {
+  it("answers an unknown workspace with its own 404, worded for --workspace with production's workspaces", async () => {
+    const server = createServer((req, res) => {
+      res.writeHead(404, { 'content-type': 'application/json' });
+      const known = req.url?.startsWith('/api/v1/run/');
+      res.end(JSON.stringify({ detail: known ? "Workspace 'pixel' not found" : 'Not found.' }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const r = await runCli(['dials', 'runs', 'list', '--workspace', 'pixel', '--url', url], {
+        env: { DIALS_TOKEN: TOKEN },
+      });
+      expectNoSecrets(r, [TOKEN]);
+      expect(r.code).toBe(2);
+      expect(r.stderr.trimEnd()).toMatch(
+        /^error E_DIALS_WORKSPACE: unknown DIALS workspace pixel on http:\S+ \(--workspace\); the production deployment has: csc, ecal, .*tracker$/,
+      );
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
 });
