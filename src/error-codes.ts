@@ -37,7 +37,6 @@ export const ERROR_CODES = {
   E_CSV_HEADER: ['input', 'A CSV file does not start with an ML4DQM header (columns missing).'],
   E_CSV_READ: ['input', 'A CSV file cannot be read (missing, unreadable, not a regular file).'],
   E_CSV_ROW: ['input', 'A CSV row is malformed (wrong column count, bad number, bad histogram).'],
-  E_CSV_SHARDS: ['usage', 'A stream that reads CSV files cannot run as shards; give each process its own files.'],
   E_CSV_TRUNCATED: [
     'input',
     'A CSV file ends inside a quoted field (still being copied?); nothing of it was exported.',
