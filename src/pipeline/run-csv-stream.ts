@@ -15,7 +15,7 @@ import { streamRoot } from '../dataset/layout.js';
 import { provenanceMetadata, type Provenance } from '../dataset/manifest.js';
 import { openRejectsFile } from '../dataset/rejects-file.js';
 import { openSliceLedger } from '../dataset/slice-ledger.js';
-import { datasetTarget } from '../dataset/targets.js';
+import { datasetTarget, shardTarget, type ShardRun } from '../dataset/targets.js';
 import type { Endpoint } from '../domain.js';
 import type { CodeOf } from '../error-codes.js';
 import { InputError } from '../errors.js';
@@ -73,6 +73,8 @@ export interface CsvStreamOptions {
   ahead?: number;
   /** Read and split sizes (defaults: DEFAULT_READ_SETTINGS). */
   read?: Partial<CsvReadSettings>;
+  /** Run one shard's share: the files it exports, and the plan file's facts of the others (src/pipeline/csv-shards.ts). */
+  shard?: { shard: ShardRun; owned: ReadonlySet<number>; known: ReadonlyMap<number, CommittedFileReport> };
 }
 
 /** Journal key of a file: its path relative to the files' common directory. */
@@ -110,28 +112,39 @@ export async function runCsvStream(stream: Stream, o: CsvStreamOptions): Promise
   const dim = endpoint === 'lumisection_histograms_1d' ? 1 : 2;
   const root = streamRoot(stream, o.outRoot);
   const summary = emptyStreamSummary(stream.name, root);
-  const target = datasetTarget(root, stream, { resume: o.resume, configHash: o.configHash });
+  const target = o.shard
+    ? shardTarget(root, stream, { resume: o.resume, configHash: o.configHash, shard: o.shard.shard })
+    : datasetTarget(root, stream, { resume: o.resume, configHash: o.configHash });
   const prepared = await target.prepare();
   const committed = prepared.journal.slices;
   const cursor = stream.incremental ? await readCursor(root) : null;
   const minRun = cursor ? cursor.value + 1 : undefined;
   const spec = streamSpecFor(stream, minRun);
 
-  // What planning needs of every file: committed ones from their journal lines, others scanned.
+  // What planning needs of every file: committed ones from their journal lines, others of a shard
+  // from the plan file, the rest scanned (a shard without a plan file scans the others' files too).
   const keys = o.files.map((f) => fileKey(o.root, f));
-  const todo = o.files.map((_, i) => i).filter((i) => !committed.has(sliceId(stream.name, keys[i])));
+  const isCommitted = (i: number): boolean => committed.has(sliceId(stream.name, keys[i]));
+  const todo = o.files.map((_, i) => i).filter((i) => !isCommitted(i) && (!o.shard || o.shard.owned.has(i)));
+  const exported = new Set(todo);
+  const toScan = o.files.map((_, i) => i).filter((i) => exported.has(i) || (!isCommitted(i) && !o.shard?.known.has(i)));
   const scanned = await scanFiles(
     o.pool,
-    todo.map((i) => o.files[i]),
+    toScan.map((i) => o.files[i]),
     o.dim,
     read,
   );
-  const scans = new Map<number, FileScanResult>(todo.map((i, k) => [i, scanned[k]]));
+  const scans = new Map<number, FileScanResult>(toScan.map((i, k) => [i, scanned[k]]));
   const summaries: FileSummary[] = [];
   for (let i = 0; i < o.files.length; i++) {
     const scan = scans.get(i);
     if (scan) {
       summaries.push(summaryOfScan(o.files[i], i + 1, scan, o.dim));
+      continue;
+    }
+    const facts = isCommitted(i) ? undefined : o.shard?.known.get(i);
+    if (facts) {
+      summaries.push({ path: o.files[i], fileId: i + 1, ...facts });
       continue;
     }
     const report = committed.get(sliceId(stream.name, keys[i]))!.report.csv as CommittedFileReport;
@@ -141,8 +154,9 @@ export async function runCsvStream(stream: Stream, o: CsvStreamOptions): Promise
   const planned = planCsvSlices(spec, summaries, o.description);
   const bases = idBases(summaries);
   // Slices as planned; the unit of commit is a file, so a slice counts as skipped only when every file was committed.
-  summary.slices = planned.length;
-  summary.slicesSkipped = todo.length === 0 ? planned.length : 0;
+  // A shard's unit is a file: it counts its files.
+  summary.slices = o.shard ? o.shard.shard.assigned : planned.length;
+  summary.slicesSkipped = todo.length === 0 ? summary.slices : 0;
   o.onPlanned?.(todo.length);
   // Every row routed up front (no histogram parsed): the progress total, and max_records applied in file order.
   const routes = new Map<number, ReturnType<typeof routeRows>>();
