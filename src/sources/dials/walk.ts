@@ -56,6 +56,8 @@ export interface DialsExtractOptions {
   maxWalks?: number;
   signal?: AbortSignal;
   logger?: Logger;
+  /** `fields=` sent with every page (a listing that shows no bins drops `data`); absent: whole records. */
+  fields?: string;
 }
 
 /** What one slice's walks have seen. */
@@ -203,6 +205,7 @@ async function walkSlice(
   let gatewayRetries = 0;
   for (;;) {
     const params = encodeFilters(slice.filters);
+    if (o.fields) params.set('fields', o.fields);
     if (endpoint !== 'mes') params.set('page_size', String(sizer.current));
     for (const [k, v] of Object.entries(cursorPagination.params(token))) params.set(k, v);
     let page;
