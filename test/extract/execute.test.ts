@@ -294,7 +294,9 @@ describe('scheduling', () => {
   ); // 100 per run: 2 pages each
 
   it('never exceeds the concurrency, and fills it across slices', async () => {
-    const { client, fake } = await setup(data, { latencyMs: 20 }, 4);
+    // The server answers nothing until 4 requests are in flight: whether the client fills its
+    // concurrency is then independent of how fast it sends (a fixed latency made this flaky under load).
+    const { client, fake } = await setup(data, { latencyMs: 2, holdUntilInFlight: 4 }, 4);
     const slices = planSlices({ endpoint: H1, sliceBy: ['run'] }, { runs: data.runs.map((r) => r.run_number) });
     await collect(client, slices);
     expect(fake.maxInFlight()).toBe(4);

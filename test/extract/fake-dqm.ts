@@ -50,6 +50,12 @@ export interface FakeOptions {
   hiddenIds?: number[];
   /** Histograms served but not counted in `total` (the data grew). */
   extraIds?: number[];
+  /**
+   * Answer nothing until this many requests have been in flight at once (then answer as usual), so
+   * a test of the client's concurrency does not depend on how fast it sends under load. After 10 s
+   * without reaching it, the held requests are answered anyway (and `maxInFlight` says how far it got).
+   */
+  holdUntilInFlight?: number;
   /** Called first; return true when it answered the request itself (a fault). */
   fault?: (req: IncomingMessage, res: ServerResponse, n: number) => boolean;
   latencyMs?: number;
@@ -107,10 +113,20 @@ export async function startFakeDqm(data: Dataset, options: FakeOptions = {}): Pr
   const extra = new Set(options.extraIds ?? []);
   let inFlight = 0;
   let maxInFlight = 0;
+  let filled!: () => void;
+  const full = new Promise<void>((r) => (filled = r));
+  const fallback = options.holdUntilInFlight ? setTimeout(filled, 10_000) : undefined;
   const server = await startTestServer(async (req, res, _body, n) => {
     inFlight++;
     maxInFlight = Math.max(maxInFlight, inFlight);
     res.on('close', () => inFlight--);
+    if (options.holdUntilInFlight) {
+      if (maxInFlight >= options.holdUntilInFlight) {
+        clearTimeout(fallback);
+        filled();
+      }
+      await full;
+    }
     const url = new URL(req.url ?? '/', 'http://x');
     const endpoint = url.pathname.split('/')[2] ?? '';
     counts.set(endpoint, (counts.get(endpoint) ?? 0) + 1);

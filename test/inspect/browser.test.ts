@@ -3,7 +3,9 @@
  * headless Chromium (Debian's `chromium` package, driven by playwright-core, no browser download)
  * with no console error, no request leaving the page, and every chart drawn. Skipped, with one line
  * saying why, when no Chromium is installed (.ci/run installs it on CI).
- * `INSPECT_SCREENSHOT=docs/inspect-report.png` also writes the screenshot shown in the README.
+ * `INSPECT_SCREENSHOT=docs/inspect-report.png` also writes the screenshot shown in the README: then
+ * the datasets go to `out/demo/` under the working directory (as `npm start` writes them) and are
+ * inspected by that relative path, so the report's headings show no temporary path.
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
@@ -64,6 +66,7 @@ describe('inspect HTML report in Chromium', () => {
           { name: 'h2d', dims: 2, layout: 'tensor', dtype: 'float32' },
         ],
         SAMPLE_DATA_DIR,
+        process.env.INSPECT_SCREENSHOT ? join('out', 'demo') : undefined,
       );
       const reports = [await inspectDataset(join(root, 'h1d')), await inspectDataset(join(root, 'h2d'))];
       const file = join(root, 'report.html');

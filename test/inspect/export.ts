@@ -2,7 +2,7 @@
  * Test helper: exports datasets from the embedded DQM Playground server over the seeded CSV fixtures
  * (test/fixtures/inspect), in process, with one stream per requested output.
  */
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadPipeline } from '../../src/config/index.js';
@@ -37,11 +37,15 @@ function streamYaml(s: StreamSpec): string {
     output: {path: ${s.name}, format: ${s.format ?? 'parquet'}${partition}, mode: overwrite}`;
 }
 
-/** Exports `streams` from a fresh embedded server over `dataDir` (default: the seeded fixtures); returns the output root. */
-export async function exportSeeded(streams: StreamSpec[], dataDir = SEEDED_DIR): Promise<string> {
+/**
+ * Exports `streams` from a fresh embedded server over `dataDir` (default: the seeded fixtures) into
+ * `outDir` (default: a new temporary directory); returns the output root.
+ */
+export async function exportSeeded(streams: StreamSpec[], dataDir = SEEDED_DIR, outDir?: string): Promise<string> {
   const server = await startServer({ port: 0, dataDirs: [dataDir] });
   try {
-    const dir = await mkdtemp(join(tmpdir(), 'dqm-inspect-'));
+    const dir = outDir ?? (await mkdtemp(join(tmpdir(), 'dqm-inspect-')));
+    await mkdir(dir, { recursive: true });
     const file = join(dir, 'pipeline.yaml');
     const yaml = `version: 1
 name: seeded

@@ -9,10 +9,14 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rename, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startServer, type RunningServer } from '../../src/server/index.js';
 import { closeDuckDB, queryParquet, sqlString } from '../helpers/duckdb.js';
 import { DIST_CLI } from '../helpers/server.js';
+
+// Each test runs the built CLI several times; under a busy machine (load 20-35 seen) one took over
+// the default 60 s: a time limit is not what these tests check.
+vi.setConfig({ testTimeout: 240_000 });
 
 const PIPELINE = `
 version: 1
