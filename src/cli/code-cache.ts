@@ -119,16 +119,23 @@ function readCache(path: string): Buffer | undefined {
   }
 }
 
+/** Cache files kept in the directory: every command of two or three builds (two installs in use). */
+export const MAX_CACHE_FILES = 48;
+
 /** Writes `data` to `path` atomically (a reader sees the old file or the new one). */
-function writeCache(dir: string, path: string, data: Buffer, buildId: string): void {
+function writeCache(dir: string, path: string, data: Buffer): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const staging = `${path}.${process.pid}.tmp`;
   writeFileSync(staging, data, { mode: 0o600 });
   renameSync(staging, path);
-  // Caches of other builds are dead weight once this build has one: removed, best effort.
-  for (const name of readdirSync(dir)) {
-    if (name.endsWith('.v8cache') && !name.includes(`-${buildId}-`)) rmSync(join(dir, name), { force: true });
-  }
+  // Caches of past builds are dead weight: past MAX_CACHE_FILES, the least recently written go.
+  // Not every other build's: two installs used in turn would then rewrite their caches each run.
+  const files = readdirSync(dir).filter((name) => name.endsWith('.v8cache'));
+  if (files.length <= MAX_CACHE_FILES) return;
+  const byAge = files
+    .map((name) => ({ name, mtime: statSync(join(dir, name)).mtimeMs }))
+    .sort((a, b) => a.mtime - b.mtime);
+  for (const { name } of byAge.slice(0, files.length - MAX_CACHE_FILES)) rmSync(join(dir, name), { force: true });
 }
 
 /**
@@ -155,7 +162,7 @@ export function loadCommonJs(options: CodeCacheOptions): LoadedBundle {
       if (!cachePath || !cacheDir || !stale) return;
       try {
         // Made now, the cache holds every function this command compiled, not only the eager ones.
-        writeCache(cacheDir, cachePath, script.createCachedData(), options.buildId);
+        writeCache(cacheDir, cachePath, script.createCachedData());
       } catch {
         // Read-only or full cache directory: the next start-up compiles, as without a cache.
       }

@@ -1,9 +1,20 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   CACHED_COMMANDS,
+  MAX_CACHE_FILES,
   WORKER_V8_FLAGS,
   cacheFileName,
   cacheKey,
@@ -69,13 +80,23 @@ describe('code cache loader', () => {
     expect(readFileSync(path, 'latin1')).not.toBe('not a code cache');
   });
 
-  it('removes caches of other builds when it writes one', () => {
-    const file = writeBundle();
+  it('keeps at most MAX_CACHE_FILES caches, removing the least recently written', () => {
+    const file = writeBundle('eviction');
     const cacheDir = join(dir, 'cache');
-    loadCommonJs({ file, buildId: 'old', key: 'run', cacheDir, importModule }).save();
+    mkdirSync(cacheDir);
+    for (let i = 0; i < MAX_CACHE_FILES; i++) {
+      const old = join(cacheDir, `old-${i}.v8cache`);
+      writeFileSync(old, '');
+      utimesSync(old, 1000 + i, 1000 + i);
+    }
     writeFileSync(join(cacheDir, 'unrelated.txt'), 'kept');
     loadCommonJs({ file, buildId: 'new', key: 'validate', cacheDir, importModule }).save();
-    expect(readdirSync(cacheDir).sort()).toEqual([cacheFileName('new', 'validate'), 'unrelated.txt'].sort());
+    const left = readdirSync(cacheDir);
+    expect(left).toHaveLength(MAX_CACHE_FILES + 1);
+    expect(left).toContain(cacheFileName('new', 'validate'));
+    expect(left).toContain('unrelated.txt');
+    expect(left).not.toContain('old-0.v8cache');
+    expect(left).toContain('old-1.v8cache');
   });
 
   it('runs without a cache directory, or with one it cannot write', () => {
