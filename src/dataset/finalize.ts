@@ -2,8 +2,8 @@
  * `finalize`: turns the shard outputs of a sharded export into one dataset. It checks that every
  * shard 0..N-1 finished the same plan (its manifest exists, same config and plan hash, every assigned
  * slice committed, every listed file present with its size, or its sha256 with `verify`), removes
- * files no shard lists (leftovers of crashed attempts), then writes `.dqm-export/manifest.json` and
- * `.dqm-export/_SUCCESS`.
+ * files no shard lists (leftovers of crashed attempts), then writes `.dqm-export/manifest.json` (with
+ * every slice's completeness proof, as the shards recorded them) and `.dqm-export/_SUCCESS`.
  * Anything missing fails with the shard indexes named, and nothing is marked complete.
  */
 import { createHash } from 'node:crypto';
@@ -16,7 +16,7 @@ import type { Logger } from '../log.js';
 import type { JournalFile } from './journal.js';
 import { migrateLegacyLayout, SHARDS_DIR, streamRoot } from './layout.js';
 import { buildManifest, writeManifest, writeSuccessMarker } from './manifest.js';
-import { listDatasetFiles, removeEmptyDirs, uncommitDataset } from './output-root.js';
+import { isOwnDataFile, listDatasetFiles, removeEmptyDirs, uncommitDataset } from './output-root.js';
 import { readShardManifests, type ShardManifest } from './shard-output.js';
 
 /**
@@ -72,6 +72,9 @@ function shardProblems(
   if (m.planHash !== o.planHash)
     out.push('ran a different plan (plan hash differs: the run list changed between shards?)');
   if (m.slices.length !== m.assigned) out.push(`committed ${m.slices.length} of ${m.assigned} slices`);
+  const committed = new Set(m.slices);
+  const unproven = Object.keys(m.completeness ?? {}).filter((k) => !committed.has(k));
+  if (unproven.length) out.push(`names completeness proofs of slices it did not commit (e.g. ${unproven[0]})`);
   if (o.expectedKeys) {
     const got = new Set(m.slices);
     const missing = o.expectedKeys.filter((k) => !got.has(k));
@@ -153,10 +156,18 @@ async function finalizeStream(loaded: LoadedPipeline, stream: Stream, o: Finaliz
   const listed = new Set(files.map((f) => f.path));
   // From here the dataset changes: a marker of an earlier finalize must not stand over it.
   await uncommitDataset(root, { keepManifest: false });
-  const stray = (await listDatasetFiles(root)).filter((rel) => !listed.has(rel));
+  const unlisted = (await listDatasetFiles(root)).filter((rel) => !listed.has(rel));
+  // Only dqm-export's own files go; a file someone else put there stays (and is said).
+  const stray = unlisted.filter(isOwnDataFile);
+  const foreign = unlisted.filter((rel) => !isOwnDataFile(rel));
   for (const rel of stray) await rm(join(root, rel), { force: true });
   if (stray.length)
     o.logger.info({ stream: stream.name, removed: stray.length }, 'finalize: removed files no shard lists');
+  if (foreign.length)
+    o.logger.warn(
+      { stream: stream.name, kept: foreign.length, example: foreign[0] },
+      'finalize: left files dqm-export did not write in the dataset',
+    );
   await removeEmptyDirs(root, root);
 
   const startedAt = shardList.map((m) => m.startedAt).sort()[0];
@@ -166,6 +177,9 @@ async function finalizeStream(loaded: LoadedPipeline, stream: Stream, o: Finaliz
       .sort()
       .at(-1) ?? new Date().toISOString();
   const rejects = shardList.reduce((n, m) => n + m.rejects, 0);
+  // Each slice's proof as its shard recorded it: the same map a single run's manifest holds.
+  const completeness: Record<string, string> = {};
+  for (const m of shardList) Object.assign(completeness, m.completeness ?? {});
   const manifest = buildManifest({
     provenance: {
       sourceUrl: first.source,
@@ -177,6 +191,7 @@ async function finalizeStream(loaded: LoadedPipeline, stream: Stream, o: Finaliz
     files: files.map((f) => ({ ...f, format: f.format ?? stream.output.format })),
     timings: { seconds: (Date.parse(finishedAt) - Date.parse(startedAt)) / 1000 },
     rejects: rejects ? { count: rejects } : undefined,
+    completeness: Object.fromEntries(Object.entries(completeness).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
   });
   const withShards = { ...manifest, shards: { count, planHash } };
   await writeManifest(root, withShards);

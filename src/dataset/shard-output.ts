@@ -13,7 +13,13 @@ import { TEMP_PREFIX, writeFileAtomic } from '../load/atomic.js';
 import { VERSION } from '../version.js';
 import { readJournal, resetJournal, type JournalFile, type JournalState } from './journal.js';
 import { MANIFEST_PATH, migrateLegacyLayout, SHARDS_DIR, shardTag, SUCCESS_PATH } from './layout.js';
-import { listDatasetFiles, uncommitDataset, type OutputMode, type PreparedOutput } from './output-root.js';
+import {
+  isOwnDataFile,
+  listDatasetFiles,
+  uncommitDataset,
+  type OutputMode,
+  type PreparedOutput,
+} from './output-root.js';
 
 /** Journal file name of a shard. */
 export function shardJournalName(index: number): string {
@@ -51,6 +57,12 @@ export interface ShardManifest {
   files: JournalFile[];
   rows: number;
   rejects: number;
+  /**
+   * How each committed slice was proven complete (slice key -> proof, e.g. `lumisection-counts`), where
+   * the source names one; `finalize` carries them into the dataset manifest. Absent in manifests of
+   * older versions and for sources that name no proof.
+   */
+  completeness?: Record<string, string>;
   startedAt: string;
   finishedAt: string;
 }
@@ -81,7 +93,12 @@ export async function readShardManifests(root: string): Promise<Map<number, Shar
         file,
       });
     }
-    if (m.shardManifestVersion !== 1 || !Number.isInteger(m.shard) || !Array.isArray(m.files)) {
+    if (
+      m.shardManifestVersion !== 1 ||
+      !Number.isInteger(m.shard) ||
+      !Array.isArray(m.files) ||
+      (m.completeness !== undefined && (typeof m.completeness !== 'object' || m.completeness === null))
+    ) {
       throw new InputError('E_SHARD_MANIFEST', `${file} is not a dqm-export shard manifest`, { file });
     }
     out.set(m.shard, m);
@@ -155,11 +172,7 @@ export async function prepareShardOutput(root: string, o: ShardPrepareOptions): 
       },
     );
   }
-  const ours = (rel: string) => {
-    const name = posix.basename(rel);
-    return name.startsWith('part-') || name.startsWith(`${TEMP_PREFIX}part-`);
-  };
-  const foreign = files.filter((rel) => !ours(rel));
+  const foreign = files.filter((rel) => !isOwnDataFile(rel));
   // A directory with only foreign files is not ours to clean; one with our files may hold leftovers.
   if (foreign.length && foreign.length === files.length) {
     throw new ConfigError(
@@ -175,8 +188,8 @@ export async function prepareShardOutput(root: string, o: ShardPrepareOptions): 
     if (shard !== null) return shard === o.index || shard >= o.count;
     // Another shard's temporary is not ours to delete.
     if (posix.basename(rel).startsWith(TEMP_PREFIX)) return false;
-    // A file of an unsharded dataset (or a foreign file in a dqm-export dataset): not part of the new one.
-    return true;
+    // A file of an unsharded dataset: not part of the new one. A foreign file is never deleted.
+    return isOwnDataFile(rel);
   };
   await uncommitDataset(root, { keepManifest: false });
   const staleManifests = [...(await readShardManifestNames(root)).entries()]
@@ -213,11 +226,19 @@ async function removeFiles(root: string, rels: readonly string[]): Promise<void>
 export function shardManifest(
   input: Omit<ShardManifest, 'shardManifestVersion' | 'tool' | 'rows' | 'finishedAt'>,
 ): ShardManifest {
-  return {
+  const { completeness, ...rest } = input;
+  const out: ShardManifest = {
     shardManifestVersion: 1,
     tool: { name: 'dqm-export', version: VERSION },
-    ...input,
+    ...rest,
     rows: input.files.reduce((n, f) => n + f.rows, 0),
     finishedAt: new Date().toISOString(),
   };
+  // Only the proofs of this shard's committed slices, in key order (stable bytes for equal runs).
+  const committed = new Set(input.slices);
+  const proofs = Object.entries(completeness ?? {})
+    .filter(([key]) => committed.has(key))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  if (proofs.length) out.completeness = Object.fromEntries(proofs);
+  return out;
 }
