@@ -32,6 +32,7 @@ export const CACHED_COMMANDS: readonly string[] = [
   'runs',
   'lumisections',
   'histograms',
+  'dials',
   'files',
   'validate',
   'schema',
