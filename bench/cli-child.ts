@@ -145,7 +145,7 @@ export interface CliRun {
 export function runCli(
   args: string[],
   env: Record<string, string> = {},
-  options: { discardStdout?: boolean } = {},
+  options: { discardStdout?: boolean; execPath?: string } = {},
 ): Promise<CliRun> {
   checkBuilt();
   return runNodeChild([CLI, ...args], env, `dqm-export ${args.join(' ')}`, options);
@@ -159,14 +159,14 @@ export function runNodeChild(
   nodeArgs: string[],
   env: Record<string, string> = {},
   label = `node ${nodeArgs.join(' ')}`,
-  options: { discardStdout?: boolean } = {},
+  options: { discardStdout?: boolean; /** Node binary (default: this process's). */ execPath?: string } = {},
 ): Promise<CliRun> {
   const tmp = mkdtempSync(join(tmpdir(), 'dqm-bench-rss-'));
   const rssFile = join(tmp, 'rss.json');
   let stdout = '';
   let stderr = '';
   const started = performance.now();
-  const child = spawn(process.execPath, ['--import', PRELOAD, ...nodeArgs], {
+  const child = spawn(options.execPath ?? process.execPath, ['--import', PRELOAD, ...nodeArgs], {
     env: { ...process.env, ...env, DQM_BENCH_MAXRSS_FILE: rssFile },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -230,6 +230,74 @@ export async function startupSeconds(n: number): Promise<{ seconds: number; boot
     best.cpuSeconds = Math.min(best.cpuSeconds, run.cpuSeconds);
   }
   return best;
+}
+
+/**
+ * Writes a pipeline file exporting every record of `url`'s `endpoint` to Parquet zstd, default
+ * settings otherwise: with a one-record server, the smallest export (bench/startup.ts).
+ */
+export function writeOneStreamPipeline(dir: string, url: string, endpoint: string): string {
+  const file = join(dir, `one-${endpoint}.json`);
+  writeFileSync(
+    file,
+    JSON.stringify({
+      version: 1,
+      name: 'one',
+      source: { type: 'dqm-playground', url },
+      streams: [
+        { name: 'one', endpoint, output: { path: 'one', format: 'parquet', compression: 'zstd', mode: 'overwrite' } },
+      ],
+    }),
+  );
+  return file;
+}
+
+/**
+ * `run` of a one-record pipeline (written by writeOneStreamPipeline) against `server`, checked to
+ * export exactly one record: what every export pays before its first record (Node, the CLI, the
+ * config, the encoder worker, one file committed).
+ */
+export async function runOneRecord(
+  server: ServeChild,
+  pipeline: string,
+  dir: string,
+  execPath?: string,
+): Promise<CliRun> {
+  const out = join(dir, 'out-one');
+  try {
+    const r = await runCli(
+      ['run', pipeline, '--out', out, '--no-progress', '--log-level', 'warn'],
+      { DQM_PLAYGROUND_TOKEN: server.token },
+      { execPath },
+    );
+    if (r.summary?.streams[0]?.records !== 1) throw new Error('run (1 record): expected one record in the summary');
+    return r;
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Best-of-n one-record `run` of a 2D histogram (72 x 56) against its own one-record server: the
+ * start-up bench/run-e2e.ts subtracts (`--version` no longer loads the export's code).
+ */
+export async function oneRecordRunSeconds(n: number): Promise<{ seconds: number; bootMs: number; cpuSeconds: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'dqm-bench-one-'));
+  const server = await startServe('runs=1,ls=1,titles=1,dim=2,x=56,y=72');
+  try {
+    const pipeline = writeOneStreamPipeline(dir, server.url, 'lumisection_histograms_2d');
+    await runOneRecord(server, pipeline, dir); // warms the server and the CLI's code cache; not counted
+    let best = { seconds: Infinity, bootMs: 0, cpuSeconds: Infinity };
+    for (let i = 0; i < n; i++) {
+      const run = await runOneRecord(server, pipeline, dir);
+      if (run.wallSeconds < best.seconds) best = { ...best, seconds: run.wallSeconds, bootMs: run.bootMs };
+      best.cpuSeconds = Math.min(best.cpuSeconds, run.cpuSeconds);
+    }
+    return best;
+  } finally {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Rounds to 3 decimals for the JSON line. */

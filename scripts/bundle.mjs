@@ -1,14 +1,22 @@
 /**
- * Bundles the CLI with esbuild (run after `tsc` by `npm run build`): replaces tsc's
- * dist/src/cli/bin.js with a bundled entry of the same path (what `bin`, the tests and the deploy
- * files run), its code-split chunks under dist/src/cli/bundle/ (each command's modules still load
- * only when it runs), and the worker threads' scripts (Parquet encoder, CSV parser) beside them under
- * their own names (see WORKERS). The rest of dist/src stays tsc's output
- * (imported by the benchmarks). parquet-wasm stays external: the worker imports it, and its .wasm
- * file, from node_modules. Source maps beside every file. docs/decisions.md, "CLI start-up".
+ * Bundles the CLI with esbuild (run after `tsc` by `npm run build`):
+ * - dist/src/cli/bundle/cli.cjs: src/cli/main.ts and everything it imports, as one CommonJS file,
+ *   which dist/src/cli/bin.js runs through a V8 code cache (src/cli/code-cache.ts). CommonJS because
+ *   Node 20 can cache only a vm.Script's code, not an ES module's; one file because esbuild splits
+ *   only ES modules (each command's modules still run only when it runs: esbuild wraps them in lazy
+ *   initialisers). Whitespace-minified (no comments: the file is ASCII, read as latin1, a plain copy;
+ *   2.7 instead of 4 MB to read and hash), legal comments in cli.cjs.LEGAL.txt.
+ * - dist/src/cli/bin.js: src/cli/bin.ts (the loader), replacing tsc's at the same path (what `bin`,
+ *   the tests and the deploy files run), with the bundle's hash built in as the cache's key.
+ * - the worker threads' scripts (Parquet encoder, CSV parser) under their own names next to
+ *   cli.cjs, as ES modules (see WORKERS).
+ * The rest of dist/src stays tsc's output (imported by the benchmarks; a tsc-only build leaves a
+ * working unbundled bin.js). parquet-wasm stays external (the worker imports it, and its .wasm file,
+ * from node_modules). Source maps beside every file. docs/decisions.md, "CLI start-up".
  */
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +26,7 @@ const outdir = join(root, 'dist', 'src', 'cli');
 rmSync(join(outdir, 'bundle'), { recursive: true, force: true });
 /**
  * Each worker's locator looks for `./worker.js` next to itself: in tsc's output they live in
- * different folders, in the bundle every chunk shares one. So each worker gets its own name here,
+ * different folders, in the bundle they sit next to cli.cjs. So each worker gets its own name here,
  * and its locator is pointed at it (the build fails if the locator no longer has that text).
  */
 const WORKERS = [
@@ -46,25 +54,100 @@ const workerNames = {
   },
 };
 
-await build({
+/**
+ * undici's index.js loads every part of undici (fetch, WebSocket, caches, mocks: 718 KB in the
+ * bundle) where the CLI uses one class, Pool (src/extract/http/transport.ts). In the bundle,
+ * `undici` is Pool with the request API undici's index.js gives every dispatcher. Measured in
+ * docs/decisions.md ("CLI start-up: a V8 code cache"). The tests run the full package: same class.
+ */
+const undiciPool = {
+  name: 'undici-pool',
+  setup(b) {
+    b.onResolve({ filter: /^undici$/ }, (args) => {
+      const text = readFileSync(args.importer, 'utf8');
+      const imports = [...text.matchAll(/^import\s+(type\s+)?\{([^}]*)\}\s+from\s+'undici';/gm)];
+      const names = imports.filter((m) => !m[1]).flatMap((m) => m[2].split(',').map((n) => n.trim()));
+      if (names.some((n) => n !== 'Pool' && !n.startsWith('type ')))
+        throw new Error(`${args.importer}: imports ${names.join(', ')} from undici; the bundle provides Pool only`);
+      return { path: 'undici', namespace: 'undici-pool' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'undici-pool' }, () => ({
+      contents: [
+        "const Dispatcher = require('undici/lib/dispatcher/dispatcher');",
+        "Object.assign(Dispatcher.prototype, require('undici/lib/api'));",
+        "exports.Pool = require('undici/lib/dispatcher/pool');",
+      ].join('\n'),
+      resolveDir: root,
+      loader: 'js',
+    }));
+  },
+};
+
+const common = {
   absWorkingDir: root,
-  entryPoints: { bin: 'src/cli/bin.ts', ...Object.fromEntries(WORKERS.map((w) => [`bundle/${w.name}`, w.source])) },
-  plugins: [workerNames],
-  outdir,
   bundle: true,
-  splitting: true,
-  format: 'esm',
   platform: 'node',
   target: 'node20',
   sourcemap: true,
-  // parquet-wasm: loaded by the worker with its .wasm; typescript: dev-only fallback of worker-script.ts;
-  // vega, vega-lite, pngjs: only `inspect` loads them, from node_modules as they ship.
-  external: ['parquet-wasm', 'typescript', 'vega', 'vega-lite', 'pngjs'],
-  chunkNames: 'bundle/chunk-[hash]',
   allowOverwrite: true,
-  // CommonJS dependencies (pino, undici...) call require() for Node built-ins.
+  logLevel: 'warning',
+};
+
+// parquet-wasm: loaded by the worker with its .wasm (and by `inspect`, with import()); typescript:
+// dev-only fallback of the worker locators; vega, vega-lite, pngjs: only `inspect --html` loads them,
+// with import(), from node_modules as they ship.
+const external = ['parquet-wasm', 'typescript', 'vega', 'vega-lite', 'pngjs'];
+const cli = join(outdir, 'bundle', 'cli.cjs');
+await build({
+  ...common,
+  entryPoints: ['src/cli/main.ts'],
+  outfile: cli,
+  plugins: [workerNames, undiciPool],
+  format: 'cjs',
+  external,
+  minifyWhitespace: true,
+  minifySyntax: true,
+  charset: 'ascii',
+  legalComments: 'linked',
+  // Modules that locate files next to themselves (workers, package.json) see the bundle's URL.
+  define: { 'import.meta.url': '__dqmI_MetaUrl' },
+  banner: { js: "var __dqmI_MetaUrl=require('node:url').pathToFileURL(__filename).href;" },
+});
+// A vm.Script's import() needs an experimental Node option: the bundle's import() calls (external
+// packages only) call the loader's instead (src/cli/code-cache.ts), under a name as long as
+// `import`, so the source map's columns still hold. Any other import( text fails the
+// build rather than be rewritten blindly.
+const dynamic = new RegExp(`\\bimport\\(("(?:${external.join('|')})")\\)`, 'g');
+const text = readFileSync(cli, 'latin1').replace(dynamic, '__dqmI_($1)');
+if (/\bimport\(/.test(text)) throw new Error(`${cli}: an import() the loader does not handle`);
+if (Buffer.from(text, 'latin1').some((byte) => byte > 0x7f))
+  throw new Error(`${cli}: not ASCII (the loader reads it as latin1)`);
+writeFileSync(cli, text, 'latin1');
+const buildId = createHash('sha256').update(text).digest('hex').slice(0, 16);
+
+await build({
+  ...common,
+  entryPoints: { bin: 'src/cli/bin.ts' },
+  outdir,
+  format: 'esm',
+  define: { DQM_EXPORT_BUILD: JSON.stringify(buildId) },
+  // The fallback when bundle/cli.cjs is missing: tsc's main.js, not a second copy of the CLI.
+  plugins: [
+    {
+      name: 'main-external',
+      setup: (b) => b.onResolve({ filter: /^\.\/main\.js$/ }, (a) => ({ path: a.path, external: true })),
+    },
+  ],
+});
+
+await build({
+  ...common,
+  entryPoints: Object.fromEntries(WORKERS.map((w) => [w.name, w.source])),
+  outdir: join(outdir, 'bundle'),
+  format: 'esm',
+  external,
+  // CommonJS dependencies call require() for Node built-ins.
   banner: {
     js: "import { createRequire as __dqmCreateRequire } from 'node:module'; const require = __dqmCreateRequire(import.meta.url);",
   },
-  logLevel: 'warning',
 });

@@ -1,10 +1,18 @@
 #!/usr/bin/env node
 /** The `dqm-export` executable: runs the CLI and sets the exit code. */
 import module from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { cacheKey, codeCacheDir, isFile, loadCommonJs } from './code-cache.js';
 
-// Node >= 22.1 keeps compiled module code on disk between runs (cuts module loading on every start;
-// a no-op where the runtime has no compile cache, e.g. Node 20). docs/decisions.md, "CLI start-up".
+/** Set by scripts/bundle.mjs to a hash of bundle/cli.cjs; undefined in tsc's output. */
+declare const DQM_EXPORT_BUILD: string | undefined;
+
+// Node >= 22.1 keeps compiled module code on disk between runs (the unbundled tsc output and the
+// worker scripts; a no-op where the runtime has no compile cache, e.g. Node 20). docs/decisions.md,
+// "CLI start-up".
 (module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+
+type Main = (argv: string[]) => Promise<number>;
 
 const argv = process.argv.slice(2);
 if (argv.length === 1 && argv[0] === '--version') {
@@ -12,6 +20,22 @@ if (argv.length === 1 && argv[0] === '--version') {
   const { VERSION } = await import('../version.js');
   process.stdout.write(VERSION + '\n');
 } else {
-  const { main } = await import('./main.js');
-  process.exitCode = await main(argv);
+  const bundle = fileURLToPath(new URL('./bundle/cli.cjs', import.meta.url));
+  if (typeof DQM_EXPORT_BUILD === 'string' && isFile(bundle)) {
+    // The built CLI: one CommonJS bundle through a V8 code cache (docs/decisions.md, "CLI start-up:
+    // a V8 code cache").
+    const loaded = loadCommonJs({
+      file: bundle,
+      buildId: DQM_EXPORT_BUILD,
+      key: cacheKey(argv),
+      cacheDir: codeCacheDir(),
+      importModule: (specifier) => import(specifier),
+    });
+    // At exit, so the cache holds what the whole command compiled (also when it ends by a signal).
+    process.once('exit', loaded.save);
+    process.exitCode = await (loaded.exports.main as Main)(argv);
+  } else {
+    const { main } = await import('./main.js');
+    process.exitCode = await main(argv);
+  }
 }

@@ -3,7 +3,6 @@
  * legend uses, so a 72 x 56 map is a few kilobytes instead of thousands of SVG rectangles.
  */
 import { PNG } from 'pngjs';
-import { scheme } from 'vega';
 import { HEATMAP_SCHEME, type MapImage } from './charts.js';
 
 /** Parses `rgb(r, g, b)` or `#rrggbb` as Vega's interpolators return them. */
@@ -17,8 +16,11 @@ function parseColour(text: string): [number, number, number] {
 
 /** 256 colours of the heatmap scheme, as RGB triples. */
 let palette: [number, number, number][] | null = null;
-function colours(): [number, number, number][] {
+async function colours(): Promise<[number, number, number][]> {
   if (palette) return palette;
+  // import(), not a static import: vega is an ES module with top-level await, which the CLI's
+  // CommonJS bundle could not require() (docs/decisions.md, "CLI start-up: a V8 code cache").
+  const { scheme } = await import('vega');
   const interpolate = scheme(HEATMAP_SCHEME) as (t: number) => string;
   palette = Array.from({ length: 256 }, (_, i) => parseColour(interpolate(i / 255)));
   return palette;
@@ -28,7 +30,7 @@ function colours(): [number, number, number][] {
  * Encodes `values` (row-major, y outer, `yBins` rows of `xBins`) as a PNG data URL. The top image
  * row is the highest y bin, as on the chart's axis. Non-finite bins are drawn transparent.
  */
-export function heatmapImage(values: ArrayLike<number>, xBins: number, yBins: number): MapImage {
+export async function heatmapImage(values: ArrayLike<number>, xBins: number, yBins: number): Promise<MapImage> {
   let lo = Infinity;
   let hi = -Infinity;
   for (let i = 0; i < values.length; i++) {
@@ -41,7 +43,7 @@ export function heatmapImage(values: ArrayLike<number>, xBins: number, yBins: nu
   if (!(hi >= lo)) [lo, hi] = [0, 1];
   const span = hi > lo ? hi - lo : 1;
   const png = new PNG({ width: xBins, height: yBins });
-  const pal = colours();
+  const pal = await colours();
   for (let iy = 0; iy < yBins; iy++) {
     for (let ix = 0; ix < xBins; ix++) {
       const v = values[iy * xBins + ix]!;

@@ -44,7 +44,7 @@ async function titleCharts(t: TitleReport): Promise<string[]> {
     charts.push(
       await figure(
         'mean-map',
-        heatmapSpec(t, heatmapImage(t.mean, t.xBins, t.yBins), `mean over ${t.inMean} lumisections`, 'mean'),
+        heatmapSpec(t, await heatmapImage(t.mean, t.xBins, t.yBins), `mean over ${t.inMean} lumisections`, 'mean'),
       ),
     );
   for (const o of t.outliers) {
@@ -52,7 +52,9 @@ async function titleCharts(t: TitleReport): Promise<string[]> {
     charts.push(
       await figure(
         'outlier',
-        t.dims === 1 ? outlier1dSpec(t, o) : heatmapSpec(t, heatmapImage(o.values, t.xBins, t.yBins), title, 'bins'),
+        t.dims === 1
+          ? outlier1dSpec(t, o)
+          : heatmapSpec(t, await heatmapImage(o.values, t.xBins, t.yBins), title, 'bins'),
       ),
     );
   }

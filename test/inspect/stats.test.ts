@@ -114,9 +114,9 @@ describe('dataset paths', () => {
 });
 
 describe('heatmapImage', () => {
-  it('puts the highest y bin on the top row and colours the scale ends', () => {
+  it('puts the highest y bin on the top row and colours the scale ends', async () => {
     // 2 x 2, row-major with y outer: y=0 row [0, 1], y=1 row [2, 3].
-    const image = heatmapImage([0, 1, 2, 3], 2, 2);
+    const image = await heatmapImage([0, 1, 2, 3], 2, 2);
     expect(image.domain).toEqual([0, 3]);
     const png = PNG.sync.read(Buffer.from(image.url.replace('data:image/png;base64,', ''), 'base64'));
     expect([png.width, png.height]).toEqual([2, 2]);

@@ -1,0 +1,181 @@
+/**
+ * Loads the CLI's CommonJS bundle (dist/src/cli/bundle/cli.cjs) through a V8 code cache kept on
+ * disk, so a start-up deserialises the functions it ran last time instead of parsing and compiling
+ * 2.7 MB of JavaScript again. Node 20 has no compile cache of its own (Node >= 22.1 does, for files
+ * its loaders read, not for vm.Script): this is what the v8-compile-cache package does for require(),
+ * with two changes that matter here: the cache is made at exit (it then holds every function the
+ * command compiled, not only the eager ones), and there is one cache per command (a `--help` does
+ * not deserialise what `run` compiled). docs/decisions.md, "CLI start-up: a V8 code cache".
+ *
+ * The cache is an optimisation only: any failure to read, use or write it falls back to compiling
+ * the bundle, with no message. A cache V8 rejects (other Node, other V8 flags) is rewritten.
+ */
+import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { Script } from 'node:vm';
+
+/**
+ * V8 flags the Parquet encoder worker sets (src/load/parquet/worker.ts). V8 rejects a code cache made
+ * under other flags, and a flag set in any thread changes them for the process: a cache written at
+ * exit after the worker ran would be rejected by every later start-up. So the loader sets the same
+ * flags first (test/cli/code-cache.test.ts checks the lists match). Neither changes what the main
+ * thread does: `--expose_gc` only adds `gc` to contexts created later, the tiering budget only applies
+ * to wasm (parquet-wasm in the main thread: `inspect` and small in-thread exports).
+ */
+export const WORKER_V8_FLAGS = ['--wasm-tiering-budget=180000000', '--expose_gc'] as const;
+
+/** Commands with a cache of their own (test/cli/code-cache.test.ts checks this against the registry). */
+export const CACHED_COMMANDS: readonly string[] = [
+  'runs',
+  'lumisections',
+  'histograms',
+  'dials',
+  'files',
+  'validate',
+  'schema',
+  'serve',
+  'plan',
+  'run',
+  'convert',
+  'finalize',
+  'demo',
+  'inspect',
+  'login',
+  'logout',
+];
+
+/** The cache key of a command line: its command when it has its own cache, else `other` (help, typos). */
+export function cacheKey(argv: readonly string[]): string {
+  const command = argv.find((a) => !a.startsWith('-'));
+  return command !== undefined && CACHED_COMMANDS.includes(command) ? command : 'other';
+}
+
+/** What `loadCommonJs` needs to know. */
+export interface CodeCacheOptions {
+  /** The CommonJS file to run (its text must be ASCII: read as latin1, a plain copy). */
+  file: string;
+  /** Identifies the file's content (a hash made at build time): part of the cache's name. */
+  buildId: string;
+  /** Which cache to use, e.g. the command name; one cache file each. */
+  key: string;
+  /** Directory for the cache files; undefined: no cache (compile every time). */
+  cacheDir: string | undefined;
+  /**
+   * What the bundle's `import()` calls run (scripts/bundle.mjs renames them `__dqmI_`): the
+   * caller's own `import()`. A vm.Script's `import()` needs `importModuleDynamically`, which Node 20
+   * marks experimental with a warning on stderr.
+   */
+  importModule: (specifier: string) => Promise<unknown>;
+}
+
+/** A loaded bundle: its exports, and `save()` to call once the command finished. */
+export interface LoadedBundle {
+  /** `module.exports` of the file. */
+  exports: Record<string, unknown>;
+  /** Writes the code cache when there was none or V8 rejected it; never throws. */
+  save: () => void;
+}
+
+/**
+ * Where the code caches go: `$XDG_CACHE_HOME/dqm-export/code-cache`, else
+ * `~/.cache/dqm-export/code-cache`; `DQM_EXPORT_CODE_CACHE=0` turns the cache off, any other value
+ * is the directory to use.
+ */
+export function codeCacheDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const setting = env.DQM_EXPORT_CODE_CACHE;
+  if (setting === '0' || setting === 'off') return undefined;
+  if (setting) return setting;
+  try {
+    const base = env.XDG_CACHE_HOME || join(homedir(), '.cache');
+    return join(base, 'dqm-export', 'code-cache');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The cache file's name: the command key and everything a cache depends on besides V8 flags, which
+ * V8 checks itself (Node and V8 versions, architecture, the bundle's build, Node's options).
+ */
+export function cacheFileName(buildId: string, key: string, execArgv: readonly string[] = process.execArgv): string {
+  const runtime = [process.version, process.versions.v8, process.arch, ...execArgv, process.env.NODE_OPTIONS ?? ''];
+  return `${key.replace(/[^a-z0-9-]/gi, '_')}-${buildId}-${fnv1a(runtime.join('\0'))}.v8cache`;
+}
+
+/** 32-bit FNV-1a of `text`, in hex: a name, not a check (node:crypto would cost a start-up ms). */
+function fnv1a(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h.toString(16).padStart(8, '0');
+}
+
+function readCache(path: string): Buffer | undefined {
+  try {
+    return readFileSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Cache files kept in the directory: every command of two or three builds (two installs in use). */
+export const MAX_CACHE_FILES = 48;
+
+/** Writes `data` to `path` atomically (a reader sees the old file or the new one). */
+function writeCache(dir: string, path: string, data: Buffer): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const staging = `${path}.${process.pid}.tmp`;
+  writeFileSync(staging, data, { mode: 0o600 });
+  renameSync(staging, path);
+  // Caches of past builds are dead weight: past MAX_CACHE_FILES, the least recently written go.
+  // Not every other build's: two installs used in turn would then rewrite their caches each run.
+  const files = readdirSync(dir).filter((name) => name.endsWith('.v8cache'));
+  if (files.length <= MAX_CACHE_FILES) return;
+  const byAge = files
+    .map((name) => ({ name, mtime: statSync(join(dir, name)).mtimeMs }))
+    .sort((a, b) => a.mtime - b.mtime);
+  for (const { name } of byAge.slice(0, files.length - MAX_CACHE_FILES)) rmSync(join(dir, name), { force: true });
+}
+
+/**
+ * Runs `options.file` as a CommonJS module through the code cache and returns its exports. The
+ * caller runs the command, then calls `save()`.
+ */
+export function loadCommonJs(options: CodeCacheOptions): LoadedBundle {
+  for (const flag of WORKER_V8_FLAGS) setFlagsFromString(flag);
+  const { file, cacheDir } = options;
+  const cachePath = cacheDir ? join(cacheDir, cacheFileName(options.buildId, options.key)) : undefined;
+  const cachedData = cachePath ? readCache(cachePath) : undefined;
+  const source = readFileSync(file, 'latin1');
+  const script = new Script(`(function (exports, require, module, __filename, __dirname, __dqmI_) {${source}\n})`, {
+    filename: file,
+    cachedData,
+  });
+  const module = { exports: {} as Record<string, unknown> };
+  const wrapper = script.runInThisContext() as (...args: unknown[]) => void;
+  wrapper.call(module.exports, module.exports, createRequire(file), module, file, dirname(file), options.importModule);
+  const stale = cachedData === undefined || script.cachedDataRejected === true;
+  return {
+    exports: module.exports,
+    save: () => {
+      if (!cachePath || !cacheDir || !stale) return;
+      try {
+        // Made now, the cache holds every function this command compiled, not only the eager ones.
+        writeCache(cacheDir, cachePath, script.createCachedData());
+      } catch {
+        // Read-only or full cache directory: the next start-up compiles, as without a cache.
+      }
+    },
+  };
+}
+
+/** Whether `file` exists (the bundle is missing in a tsc-only build). */
+export function isFile(file: string): boolean {
+  try {
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,159 @@
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  CACHED_COMMANDS,
+  MAX_CACHE_FILES,
+  WORKER_V8_FLAGS,
+  cacheFileName,
+  cacheKey,
+  codeCacheDir,
+  loadCommonJs,
+} from '../../src/cli/code-cache.js';
+import { COMMAND_ENTRIES } from '../../src/cli/commands/index.js';
+import { BIN, binBuilt, runBin } from './harness.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'dqm-code-cache-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A small CommonJS file in the shape scripts/bundle.mjs writes (require, exports, __dqmI_). */
+function writeBundle(tag = ''): string {
+  const file = join(dir, 'cli.cjs');
+  // V8 keeps compiled scripts by source text in the process: each test's text is its own, so a
+  // cache is really read from disk (or rejected) rather than served from memory.
+  writeFileSync(
+    file,
+    [
+      `// ${tag}`,
+      "const path = require('node:path');",
+      'function twice(x) { return x * 2; }',
+      'exports.main = async () => twice(21);',
+      'exports.base = path.basename(__filename);',
+      "exports.loadUrl = () => __dqmI_('node:url');",
+    ].join('\n'),
+  );
+  return file;
+}
+
+const importModule = (specifier: string) => import(specifier);
+
+describe('code cache loader', () => {
+  it('runs the file as CommonJS and writes one cache for the command once it finished', async () => {
+    const file = writeBundle();
+    const cacheDir = join(dir, 'cache');
+    const loaded = loadCommonJs({ file, buildId: 'b1', key: 'run', cacheDir, importModule });
+    expect(await (loaded.exports.main as () => Promise<number>)()).toBe(42);
+    expect(loaded.exports.base).toBe('cli.cjs');
+    const url = (await (loaded.exports.loadUrl as () => Promise<{ pathToFileURL: unknown }>)()).pathToFileURL;
+    expect(typeof url).toBe('function');
+    expect(existsSync(cacheDir)).toBe(false);
+    loaded.save();
+    const name = cacheFileName('b1', 'run');
+    expect(readdirSync(cacheDir)).toEqual([name]);
+    expect(statSync(join(cacheDir, name)).mode & 0o077).toBe(0);
+  });
+
+  it('ignores a cache V8 rejects, and rewrites it', () => {
+    const file = writeBundle('rejected');
+    const cacheDir = join(dir, 'cache');
+    loadCommonJs({ file, buildId: 'b1', key: 'run', cacheDir, importModule }).save();
+    const path = join(cacheDir, cacheFileName('b1', 'run'));
+    writeFileSync(path, 'not a code cache');
+    writeBundle('rejected, second text');
+    const loaded = loadCommonJs({ file, buildId: 'b1', key: 'run', cacheDir, importModule });
+    expect(typeof loaded.exports.main).toBe('function');
+    loaded.save();
+    expect(readFileSync(path, 'latin1')).not.toBe('not a code cache');
+  });
+
+  it('keeps at most MAX_CACHE_FILES caches, removing the least recently written', () => {
+    const file = writeBundle('eviction');
+    const cacheDir = join(dir, 'cache');
+    mkdirSync(cacheDir);
+    for (let i = 0; i < MAX_CACHE_FILES; i++) {
+      const old = join(cacheDir, `old-${i}.v8cache`);
+      writeFileSync(old, '');
+      utimesSync(old, 1000 + i, 1000 + i);
+    }
+    writeFileSync(join(cacheDir, 'unrelated.txt'), 'kept');
+    loadCommonJs({ file, buildId: 'new', key: 'validate', cacheDir, importModule }).save();
+    const left = readdirSync(cacheDir);
+    expect(left).toHaveLength(MAX_CACHE_FILES + 1);
+    expect(left).toContain(cacheFileName('new', 'validate'));
+    expect(left).toContain('unrelated.txt');
+    expect(left).not.toContain('old-0.v8cache');
+    expect(left).toContain('old-1.v8cache');
+  });
+
+  it('runs without a cache directory, or with one it cannot write', () => {
+    const file = writeBundle();
+    const none = loadCommonJs({ file, buildId: 'b1', key: 'run', cacheDir: undefined, importModule });
+    expect(() => none.save()).not.toThrow();
+    const notADir = join(dir, 'a-file');
+    writeFileSync(notADir, '');
+    const blocked = loadCommonJs({ file, buildId: 'b1', key: 'run', cacheDir: notADir, importModule });
+    expect(typeof blocked.exports.main).toBe('function');
+    expect(() => blocked.save()).not.toThrow();
+  });
+
+  it('keys caches by command, and by runtime and build in the file name', () => {
+    expect(cacheKey(['run', 'p.yaml', '--out', 'x'])).toBe('run');
+    expect(cacheKey(['--verbose', 'histograms', 'list'])).toBe('histograms');
+    expect(cacheKey(['--help'])).toBe('other');
+    expect(cacheKey(['rnu', 'p.yaml'])).toBe('other');
+    expect(cacheKey([])).toBe('other');
+    expect(cacheFileName('b1', 'run', [])).not.toBe(cacheFileName('b1', 'run', ['--max-old-space-size=100']));
+    expect(cacheFileName('b1', 'run')).not.toBe(cacheFileName('b2', 'run'));
+    expect(cacheFileName('b1', 'run')).toMatch(/^run-b1-[0-9a-f]{8}\.v8cache$/);
+  });
+
+  it('finds its directory from the environment', () => {
+    expect(codeCacheDir({ DQM_EXPORT_CODE_CACHE: '0' })).toBeUndefined();
+    expect(codeCacheDir({ DQM_EXPORT_CODE_CACHE: 'off' })).toBeUndefined();
+    expect(codeCacheDir({ DQM_EXPORT_CODE_CACHE: '/x/y' })).toBe('/x/y');
+    expect(codeCacheDir({ XDG_CACHE_HOME: '/c' })).toBe(join('/c', 'dqm-export', 'code-cache'));
+  });
+
+  it('has a cache for every command of the registry', () => {
+    expect([...CACHED_COMMANDS].sort()).toEqual(
+      [...new Set(COMMAND_ENTRIES.map((e) => e.command.split(' ')[0]!))].sort(),
+    );
+  });
+
+  it('sets the V8 flags the Parquet encoder worker sets (else V8 rejects every cache written after it ran)', () => {
+    const worker = readFileSync(new URL('../../src/load/parquet/worker.ts', import.meta.url), 'utf8');
+    const set = [...worker.matchAll(/setFlagsFromString\('([^']+)'\)/g)].map((m) => m[1]);
+    expect(set.sort()).toEqual([...WORKER_V8_FLAGS].sort());
+  });
+});
+
+describe.skipIf(!binBuilt)('the built CLI and its code cache', () => {
+  it('writes a cache per command on the first run and gives the same output with it', async () => {
+    expect(existsSync(BIN)).toBe(true);
+    const env = { DQM_EXPORT_CODE_CACHE: join(dir, 'cc') };
+    const first = await runBin(['--help'], env);
+    const files = readdirSync(join(dir, 'cc'));
+    expect(files).toHaveLength(1);
+    expect(files[0]).toMatch(/^other-/);
+    const second = await runBin(['--help'], env);
+    expect(second).toEqual(first);
+    expect(first.code).toBe(0);
+    expect(first.stderr).toBe('');
+    const off = await runBin(['--help'], { DQM_EXPORT_CODE_CACHE: '0' });
+    expect(off).toEqual(first);
+  }, 60_000);
+});
