@@ -125,12 +125,12 @@ describe('heatmapImage', () => {
     expect(pixel(0, 1)).toEqual([68, 1, 84, 255]); // value 0 (min): viridis purple, bottom left
   });
 
-  it('colours the lower-left corner cells by their values, like any other cell', () => {
+  it('colours the lower-left corner cells by their values, like any other cell', async () => {
     // The sample 2D data has a dead 7 x 9 block at low x and low y (zeros in the CSV itself), which
     // the report shows as a dark square. Here the same block holds the largest and a middle value.
     const [xBins, yBins] = [56, 72];
-    const read = (values: number[]) => {
-      const image = heatmapImage(values, xBins, yBins);
+    const read = async (values: number[]) => {
+      const image = await heatmapImage(values, xBins, yBins);
       const png = PNG.sync.read(Buffer.from(image.url.replace('data:image/png;base64,', ''), 'base64'));
       // Image row 0 is the highest y bin: bin (ix, iy) is pixel (ix, yBins - 1 - iy).
       return (ix: number, iy: number) =>
@@ -138,14 +138,14 @@ describe('heatmapImage', () => {
     };
     const withCorner = (corner: number) =>
       Array.from({ length: xBins * yBins }, (_, i) => (i % xBins < 7 && Math.floor(i / xBins) < 9 ? corner : 10));
-    const high = read(withCorner(100));
+    const high = await read(withCorner(100));
     expect(high(0, 0)).toEqual([253, 231, 37, 255]); // the maximum: viridis yellow
     expect(high(6, 8)).toEqual([253, 231, 37, 255]);
     expect(high(7, 9)).toEqual([68, 1, 84, 255]); // the background is the minimum here
-    const low = read(withCorner(0));
+    const low = await read(withCorner(0));
     expect(low(0, 0)).toEqual([68, 1, 84, 255]); // zeros are the minimum: the dark square
     expect(low(7, 0)).toEqual([253, 231, 37, 255]);
-    const nan = read(withCorner(Number.NaN));
+    const nan = await read(withCorner(Number.NaN));
     expect(nan(0, 0)[3]).toBe(0); // a non-finite bin is transparent, never a colour
   });
 });
