@@ -3,7 +3,7 @@
  * users know them), the real filter names per endpoint, and each record's natural key. One place, so
  * config validation, the client, the planner and the commands spell a filter the same way.
  */
-import type { FilterSpec } from './domain.js';
+import { X_AXIS_FIELDS, Y_AXIS_FIELDS, type FilterSpec, type XAxis, type YAxis } from './domain.js';
 
 /** DIALS list endpoints dqm-export reads (`/api/v1/<endpoint>/`). */
 export const DIALS_ENDPOINTS = ['th1', 'th2', 'run', 'lumisection', 'mes', 'file-index', 'dataset-index'] as const;
@@ -15,8 +15,8 @@ export function isDialsEndpoint(value: string): value is DialsEndpoint {
   return (DIALS_ENDPOINTS as readonly string[]).includes(value);
 }
 
-/** Fields common to `th1/` and `th2/` records, in the API's key order. */
-export interface DialsHistogramBase {
+/** Fields common to `th1/` and `th2/` records (the API's key order: these, the x axis, then `entries`). */
+export interface DialsHistogramBase extends XAxis {
   dataset_id: number;
   dataset: string;
   me: string;
@@ -24,10 +24,6 @@ export interface DialsHistogramBase {
   run_number: number;
   ls_number: number;
   me_id: number;
-  x_min: number;
-  x_max: number;
-  /** Bin count (no under/overflow bins). */
-  x_bin: number;
   entries: number;
 }
 
@@ -37,10 +33,7 @@ export interface DialsTh1 extends DialsHistogramBase {
 }
 
 /** `th2/` record: `data` is y-outer, `y_bin` rows of `x_bin` values, `data[iy][ix]`. */
-export interface DialsTh2 extends DialsHistogramBase {
-  y_min: number;
-  y_max: number;
-  y_bin: number;
+export interface DialsTh2 extends DialsHistogramBase, YAxis {
   data: number[][];
 }
 
@@ -158,23 +151,13 @@ export const DIALS_FILTERS: Record<DialsEndpoint, Record<string, FilterSpec>> = 
   },
 };
 
+/** The integer fields before the axes that `order_by` accepts on `th1/` and `th2/`. */
+const DIALS_KEY_ORDER_FIELDS = ['dataset_id', 'file_id', 'run_number', 'ls_number', 'me_id'] as const;
+
 /** Fields `order_by` accepts per endpoint (the serializer's scalar fields). */
 export const ORDER_FIELDS: Record<DialsEndpoint, readonly string[]> = {
-  th1: ['dataset_id', 'file_id', 'run_number', 'ls_number', 'me_id', 'x_min', 'x_max', 'x_bin', 'entries'],
-  th2: [
-    'dataset_id',
-    'file_id',
-    'run_number',
-    'ls_number',
-    'me_id',
-    'x_min',
-    'x_max',
-    'x_bin',
-    'y_min',
-    'y_max',
-    'y_bin',
-    'entries',
-  ],
+  th1: [...DIALS_KEY_ORDER_FIELDS, ...X_AXIS_FIELDS, 'entries'],
+  th2: [...DIALS_KEY_ORDER_FIELDS, ...X_AXIS_FIELDS, ...Y_AXIS_FIELDS, 'entries'],
   run: ['dataset_id', 'run_number', 'ls_count'],
   lumisection: ['dataset_id', 'run_number', 'ls_number', 'th1_count', 'th2_count'],
   mes: [],

@@ -17,18 +17,56 @@ export interface Lumisection {
   date: string;
 }
 
-/** Fields common to 1D and 2D lumisection histograms. */
-export interface HistogramBase {
-  id: number;
+/**
+ * The histogram field list, declared once: the binning fields as const lists (code that copies or
+ * lists fields walks these), and the record types below derived from them. The DQM Playground
+ * records, the ML4DQM CSV rows, the embedded servers' rows and DIALS records all build on these.
+ */
+/** Names of the x binning fields: the range without flow bins, and the bin count. */
+export const X_AXIS_FIELDS = ['x_min', 'x_max', 'x_bin'] as const;
+/** Names of the y binning fields of a 2D histogram. */
+export const Y_AXIS_FIELDS = ['y_min', 'y_max', 'y_bin'] as const;
+/** Names of both axes' binning fields. */
+export const AXIS_FIELDS = [...X_AXIS_FIELDS, ...Y_AXIS_FIELDS] as const;
+
+/** An object with a `V` under each name of a const list of names. */
+export type FieldsOf<Names extends readonly string[], V = number> = { [K in Names[number]]: V };
+
+/** The x binning of a histogram (`x_bin` counts bins without the two flow bins). */
+export type XAxis = FieldsOf<typeof X_AXIS_FIELDS>;
+/** The y binning of a 2D histogram. */
+export type YAxis = FieldsOf<typeof Y_AXIS_FIELDS>;
+/** The y binning where a row may be 1D: null in 1D (or where a CSV file has no such column). */
+export type NullableYAxis = FieldsOf<typeof Y_AXIS_FIELDS, number | null>;
+/** Both axes of a histogram of either dimensionality (y fields null in 1D). */
+export type HistogramAxes = XAxis & NullableYAxis;
+
+/** The binning fields of `h`, copied (y fields null where `h` has none). */
+export function histogramAxes(h: XAxis & Partial<NullableYAxis>): HistogramAxes {
+  const axes = {} as Record<(typeof AXIS_FIELDS)[number], number | null>;
+  for (const name of AXIS_FIELDS) axes[name] = h[name] ?? null;
+  return axes as HistogramAxes;
+}
+
+/**
+ * What describes a lumisection histogram wherever it comes from (a served record, an ML4DQM CSV
+ * row): where it is, what it is, and its x binning.
+ */
+export interface HistogramMeta extends XAxis {
   /** Run number. */
   run: number;
   /** Lumisection number (not an id). */
   lumisection: number;
+  /** Monitoring element name. */
   title: string;
+  /** Entries filled, flow bins included (so not `sum(data)`). */
   entries: number;
-  x_min: number;
-  x_max: number;
-  x_bin: number;
+}
+
+/** Fields common to 1D and 2D lumisection histogram records. */
+export interface HistogramBase extends HistogramMeta {
+  id: number;
+  /** Id of the data file the histogram was parsed from. */
   source_data_file: number | null;
 }
 
@@ -38,12 +76,12 @@ export interface Histogram1D extends HistogramBase {
 }
 
 /** `/api/lumisection_histograms_2d/` record: `data` is `y_bin` rows of `x_bin` values, `data[iy][ix]`. */
-export interface Histogram2D extends HistogramBase {
-  y_min: number;
-  y_max: number;
-  y_bin: number;
+export interface Histogram2D extends HistogramBase, YAxis {
   data: number[][];
 }
+
+/** A histogram record's fields other than `data`, for either dimensionality (y fields null in 1D). */
+export type HistogramScalars = HistogramBase & NullableYAxis;
 
 export type Histogram = Histogram1D | Histogram2D;
 

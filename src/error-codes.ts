@@ -37,7 +37,6 @@ export const ERROR_CODES = {
   E_CSV_HEADER: ['input', 'A CSV file does not start with an ML4DQM header (columns missing).'],
   E_CSV_READ: ['input', 'A CSV file cannot be read (missing, unreadable, not a regular file).'],
   E_CSV_ROW: ['input', 'A CSV row is malformed (wrong column count, bad number, bad histogram).'],
-  E_CSV_SHARDS: ['usage', 'A stream that reads CSV files cannot run as shards; give each process its own files.'],
   E_CSV_TRUNCATED: [
     'input',
     'A CSV file ends inside a quoted field (still being copied?); nothing of it was exported.',
@@ -190,6 +189,7 @@ export const ERROR_CODES = {
   E_UNKNOWN_FILTER: ['config', 'A stream filter is unknown to its endpoint (the server would silently ignore it).'],
   E_USAGE: ['usage', 'Invalid command line (unknown command or option, missing argument); see --help.'],
   E_USAGE_CONFIRM: ['usage', 'A destructive command needs --yes when there is no terminal to ask.'],
+  E_USAGE_FIELDS: ['usage', 'A --fields name is not a field of the records listed (DIALS would drop it silently).'],
   E_USAGE_FILE: ['usage', 'A data file must be selected by id or by --path-contains, exactly one.'],
   E_USAGE_FORMAT: ['usage', 'Unknown --format for command output.'],
   E_USAGE_ID: ['usage', 'A data file id is not a positive integer.'],

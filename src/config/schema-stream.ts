@@ -227,8 +227,11 @@ function streamVariant<E extends Endpoint>(endpoint: E) {
   }).superRefine((stream, ctx) => checkStream(endpoint, stream, ctx));
 }
 
-/** DIALS `order_by`: known fields only, one per value (a comma list or an unknown field is a 500). */
-function checkOrderBy(
+/**
+ * DIALS `order_by`: known fields only, one per value (a comma list or an unknown field is a 500).
+ * `add` receives the path under the stream and the message (the CLI's `--filter` uses it too).
+ */
+export function checkOrderBy(
   endpoint: (typeof DIALS_ENDPOINTS)[number],
   filters: Record<string, unknown> | undefined,
   add: (path: (string | number)[], message: string) => void,

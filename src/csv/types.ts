@@ -3,36 +3,22 @@
  * reader strips the flow bins exactly as the DQM Playground server does, so a row's `data` equals
  * the `data` the server would serve for it.
  */
+import type { HistogramMeta, NullableYAxis } from '../domain.js';
 
 /** Histogram dimensionality. */
 export type HistogramDim = 1 | 2;
 
-/** Fields common to 1D and 2D rows. */
-export interface Ml4dqmRowBase {
+/**
+ * Fields common to 1D and 2D rows: the served record's fields (src/domain.ts) from the CSV columns
+ * `fromrun` (run), `fromlumi` (lumisection), `hname` (title), `entries` (copied as is: it counts the
+ * flow bins too), `Xmin`, `Xmax`, `Xbins` (bins without the two flow bins), and `Ymin`, `Ymax`,
+ * `Ybins` (1D rows carry the CSV values, usually 0; null where the column is absent).
+ */
+export interface Ml4dqmRowBase extends HistogramMeta, NullableYAxis {
   /** 1-based line of the row in the file (the header is line 1). */
   line: number;
-  /** `fromrun`. */
-  run: number;
-  /** `fromlumi`: the lumisection number. */
-  lumisection: number;
-  /** `hname`. */
-  title: string;
   /** `metype`: 3-5 are 1D, 6-8 are 2D (CMSSW MonitorElement kinds); null if the column is absent. */
   metype: number | null;
-  /** `entries`, copied as is (it counts the flow bins too, so it is not `sum(data)`). */
-  entries: number;
-  /** `Xmin`. */
-  x_min: number;
-  /** `Xmax`. */
-  x_max: number;
-  /** `Xbins`: bins without the two flow bins. */
-  x_bin: number;
-  /** `Ymin` (1D rows carry the CSV value, usually 0), null if the column is absent. */
-  y_min: number | null;
-  /** `Ymax`, null if the column is absent. */
-  y_max: number | null;
-  /** `Ybins`, null if the column is absent. */
-  y_bin: number | null;
 }
 
 /** A 1D row: `data` is `histo[1 : Xbins + 1]`. */

@@ -2,8 +2,8 @@
  * `finalize`: turns the shard outputs of a sharded export into one dataset. It checks that every
  * shard 0..N-1 finished the same plan (its manifest exists, same config and plan hash, every assigned
  * slice committed, every listed file present with its size, or its sha256 with `verify`), removes
- * files no shard lists (leftovers of crashed attempts), then writes `.dqm-export/manifest.json` and
- * `.dqm-export/_SUCCESS`.
+ * files no shard lists (leftovers of crashed attempts), then writes `.dqm-export/manifest.json` (with
+ * every slice's completeness proof, as the shards recorded them) and `.dqm-export/_SUCCESS`.
  * Anything missing fails with the shard indexes named, and nothing is marked complete.
  */
 import { createHash } from 'node:crypto';
@@ -72,6 +72,9 @@ function shardProblems(
   if (m.planHash !== o.planHash)
     out.push('ran a different plan (plan hash differs: the run list changed between shards?)');
   if (m.slices.length !== m.assigned) out.push(`committed ${m.slices.length} of ${m.assigned} slices`);
+  const committed = new Set(m.slices);
+  const unproven = Object.keys(m.completeness ?? {}).filter((k) => !committed.has(k));
+  if (unproven.length) out.push(`names completeness proofs of slices it did not commit (e.g. ${unproven[0]})`);
   if (o.expectedKeys) {
     const got = new Set(m.slices);
     const missing = o.expectedKeys.filter((k) => !got.has(k));
@@ -166,6 +169,9 @@ async function finalizeStream(loaded: LoadedPipeline, stream: Stream, o: Finaliz
       .sort()
       .at(-1) ?? new Date().toISOString();
   const rejects = shardList.reduce((n, m) => n + m.rejects, 0);
+  // Each slice's proof as its shard recorded it: the same map a single run's manifest holds.
+  const completeness: Record<string, string> = {};
+  for (const m of shardList) Object.assign(completeness, m.completeness ?? {});
   const manifest = buildManifest({
     provenance: {
       sourceUrl: first.source,
@@ -177,6 +183,7 @@ async function finalizeStream(loaded: LoadedPipeline, stream: Stream, o: Finaliz
     files: files.map((f) => ({ ...f, format: f.format ?? stream.output.format })),
     timings: { seconds: (Date.parse(finishedAt) - Date.parse(startedAt)) / 1000 },
     rejects: rejects ? { count: rejects } : undefined,
+    completeness: Object.fromEntries(Object.entries(completeness).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
   });
   const withShards = { ...manifest, shards: { count, planHash } };
   await writeManifest(root, withShards);

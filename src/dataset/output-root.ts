@@ -39,9 +39,8 @@ export async function listDatasetFiles(root: string): Promise<string[]> {
   const out: string[] = [];
   for (const e of entries) {
     if (!e.isFile()) continue;
-    const parent =
-      (e as unknown as { parentPath?: string; path?: string }).parentPath ?? (e as unknown as { path: string }).path;
-    const rel = join(parent, e.name)
+    // `parentPath` is there from Node 20.12 (engines: >= 20.19).
+    const rel = join(e.parentPath, e.name)
       .slice(root.length + 1)
       .split(sep)
       .join('/');

@@ -51,6 +51,12 @@ export interface ShardManifest {
   files: JournalFile[];
   rows: number;
   rejects: number;
+  /**
+   * How each committed slice was proven complete (slice key -> proof, e.g. `lumisection-counts`), where
+   * the source names one; `finalize` carries them into the dataset manifest. Absent in manifests of
+   * older versions and for sources that name no proof.
+   */
+  completeness?: Record<string, string>;
   startedAt: string;
   finishedAt: string;
 }
@@ -81,7 +87,12 @@ export async function readShardManifests(root: string): Promise<Map<number, Shar
         file,
       });
     }
-    if (m.shardManifestVersion !== 1 || !Number.isInteger(m.shard) || !Array.isArray(m.files)) {
+    if (
+      m.shardManifestVersion !== 1 ||
+      !Number.isInteger(m.shard) ||
+      !Array.isArray(m.files) ||
+      (m.completeness !== undefined && (typeof m.completeness !== 'object' || m.completeness === null))
+    ) {
       throw new InputError('E_SHARD_MANIFEST', `${file} is not a dqm-export shard manifest`, { file });
     }
     out.set(m.shard, m);
@@ -213,11 +224,19 @@ async function removeFiles(root: string, rels: readonly string[]): Promise<void>
 export function shardManifest(
   input: Omit<ShardManifest, 'shardManifestVersion' | 'tool' | 'rows' | 'finishedAt'>,
 ): ShardManifest {
-  return {
+  const { completeness, ...rest } = input;
+  const out: ShardManifest = {
     shardManifestVersion: 1,
     tool: { name: 'dqm-export', version: VERSION },
-    ...input,
+    ...rest,
     rows: input.files.reduce((n, f) => n + f.rows, 0),
     finishedAt: new Date().toISOString(),
   };
+  // Only the proofs of this shard's committed slices, in key order (stable bytes for equal runs).
+  const committed = new Set(input.slices);
+  const proofs = Object.entries(completeness ?? {})
+    .filter(([key]) => committed.has(key))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  if (proofs.length) out.completeness = Object.fromEntries(proofs);
+  return out;
 }

@@ -188,6 +188,7 @@ export function shardTarget(
           slices: [...input.committedKeys].sort(),
           files: manifestFiles(input.files, stream.output.format),
           rejects: input.rejects,
+          completeness: input.proofs,
           startedAt: input.provenance.startedAt,
         }),
       );

@@ -6,7 +6,6 @@
 import type { LoadedPipeline } from '../config/index.js';
 import { readCursor } from '../dataset/cursor.js';
 import { streamRoot } from '../dataset/layout.js';
-import { UsageError } from '../errors.js';
 import { isHistogramStream } from '../transform/columns.js';
 import type { SliceEstimate, Source, SourceSlice } from '../sources/source.js';
 import { safeUrl } from '../secrets.js';
@@ -14,6 +13,7 @@ import { checkShardable } from './assignment.js';
 import { buildPlanFile, type PlanFile, type PlanStream } from './plan-file.js';
 import { assignShards } from './shards.js';
 import { planCsvStream } from './csv-stream-plan.js';
+import { csvPlanStream, csvUnitWeight } from './csv-shards.js';
 
 /** Options of `makePlan`. */
 export interface MakePlanOptions {
@@ -39,14 +39,13 @@ export async function makePlan(loaded: LoadedPipeline, o: MakePlanOptions): Prom
     let slices: SourceSlice[];
     let estimates: SliceEstimate[] | undefined;
     if (csv && isHistogramStream(stream.endpoint)) {
-      // CSV files: exact counts from the fast scans (the probe costs nothing more).
-      if (o.shards !== undefined)
-        throw new UsageError(
-          'E_CSV_SHARDS',
-          `${loaded.file}: stream ${stream.name} reads CSV files, which are not split into shards; give each process its own files`,
-          { file: loaded.file, field: `streams.${stream.name}` },
-        );
-      ({ slices, estimates } = await planCsvStream(stream, csv, { minRun }));
+      // CSV files: exact counts from the fast scans (the probe costs nothing more); sharded, a file is the unit.
+      const scanned = await planCsvStream(stream, csv, { minRun });
+      if (o.shards !== undefined) {
+        streams.push(csvPlanStream(stream, scanned.files));
+        continue;
+      }
+      ({ slices, estimates } = scanned);
     } else {
       slices = await o.source.plan(stream, { minRun, signal: o.signal });
       estimates = o.probe === false ? undefined : await o.source.estimate(slices, { signal: o.signal });
@@ -66,7 +65,7 @@ export async function makePlan(loaded: LoadedPipeline, o: MakePlanOptions): Prom
   if (o.shards !== undefined) {
     // One balanced assignment over all streams: a shard gets a fair share of the total work.
     const flat = streams.flatMap((s) => s.slices);
-    const weights = flat.map((s) => s.estimate?.bytes ?? 1);
+    const weights = flat.map((s) => csvUnitWeight(s) ?? s.estimate?.bytes ?? 1);
     const shards = assignShards(weights, o.shards);
     flat.forEach((s, i) => (s.shard = shards[i]));
   }

@@ -15,6 +15,7 @@ import type { SourceSlice } from '../sources/source.js';
 import { writeFileAtomic } from '../load/atomic.js';
 import { VERSION } from '../version.js';
 import type { SliceEstimate } from '../sources/playground/stream-plan.js';
+import type { CommittedFileReport } from '../sources/csv/file-scans.js';
 
 /** One slice in a plan file. */
 export interface PlanSlice {
@@ -25,6 +26,11 @@ export interface PlanSlice {
   estimate?: SliceEstimate;
   /** Shard that runs the slice; absent in an unsharded plan. */
   shard?: number;
+  /**
+   * A sharded CSV stream's unit is a file (key `file=<path>`): what its scan found, so a shard plans
+   * and numbers ids without reading the files of other shards (src/pipeline/csv-shards.ts).
+   */
+  csv?: CommittedFileReport;
 }
 
 /** One stream in a plan file. */
@@ -54,19 +60,29 @@ export interface PlanFile {
 
 /**
  * Hash of a plan's substance: config hash, shard count, and per stream the slice keys, filters and
- * shard (not the estimates or times), so two shards that planned the same work agree on it.
+ * shard (not the estimates or times), so two shards that planned the same work agree on it. A CSV
+ * file unit's scan facts count too (they number the ids), only where present, so plans of other
+ * sources hash as before.
  */
 export function planHash(
   configHash: string,
   shards: number | null,
-  streams: ReadonlyArray<{ name: string; slices: ReadonlyArray<{ key: string; filters: Filters; shard?: number }> }>,
+  streams: ReadonlyArray<{
+    name: string;
+    slices: ReadonlyArray<{ key: string; filters: Filters; shard?: number; csv?: CommittedFileReport }>;
+  }>,
 ): string {
   const body = {
     configHash,
     shards,
     streams: streams.map((s) => ({
       name: s.name,
-      slices: s.slices.map((x) => ({ key: x.key, filters: x.filters, shard: x.shard ?? null })),
+      slices: s.slices.map((x) => ({
+        key: x.key,
+        filters: x.filters,
+        shard: x.shard ?? null,
+        ...(x.csv ? { csv: x.csv } : {}),
+      })),
     })),
   };
   return createHash('sha256').update(canonicalJson(body)).digest('hex');
@@ -120,6 +136,16 @@ const planSchema = z.object({
           partition: z.record(z.string(), z.union([z.string(), z.number()])),
           estimate: z.object({ records: z.number(), pages: z.number(), bytes: z.number() }).optional(),
           shard: z.number().int().min(0).optional(),
+          csv: z
+            .object({
+              size: z.number().int().min(0),
+              mtimeMs: z.number(),
+              dim: z.union([z.literal(1), z.literal(2), z.null()]),
+              rows: z.number().int().min(0),
+              runs: z.array(z.number().int()),
+              titles: z.array(z.string()),
+            })
+            .optional(),
         }),
       ),
     }),

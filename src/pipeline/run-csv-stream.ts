@@ -15,15 +15,15 @@ import { streamRoot } from '../dataset/layout.js';
 import { provenanceMetadata, type Provenance } from '../dataset/manifest.js';
 import { openRejectsFile } from '../dataset/rejects-file.js';
 import { openSliceLedger } from '../dataset/slice-ledger.js';
-import { datasetTarget } from '../dataset/targets.js';
+import { datasetTarget, shardTarget, type ShardRun } from '../dataset/targets.js';
 import type { Endpoint } from '../domain.js';
 import type { CodeOf } from '../error-codes.js';
 import { InputError } from '../errors.js';
-import { SliceSinks, type WrittenFile } from '../load/index.js';
+import { EncoderPool, SliceSinks, type WrittenFile } from '../load/index.js';
 import type { Logger } from '../log.js';
 import { chunkToBatch } from '../sources/csv/chunk-batch.js';
-import type { HistogramChunk } from '../sources/csv/chunk.js';
 import { idBases, planCsvSlices, routeRows, type FileSummary } from '../sources/csv/csv-plan.js';
+import { chunkTransferList, type HistogramChunk } from '../sources/csv/chunk.js';
 import { exportRanges } from '../sources/csv/export-file.js';
 import {
   DEFAULT_READ_SETTINGS,
@@ -73,6 +73,8 @@ export interface CsvStreamOptions {
   ahead?: number;
   /** Read and split sizes (defaults: DEFAULT_READ_SETTINGS). */
   read?: Partial<CsvReadSettings>;
+  /** Run one shard's share: the files it exports, and the plan file's facts of the others (src/pipeline/csv-shards.ts). */
+  shard?: { shard: ShardRun; owned: ReadonlySet<number>; known: ReadonlyMap<number, CommittedFileReport> };
 }
 
 /** Journal key of a file: its path relative to the files' common directory. */
@@ -85,6 +87,23 @@ function defaultBatchRows(valuesPerRow: number, float32: boolean): number {
   return Math.max(16, Math.floor((2 << 20) / Math.max(1, valuesPerRow * (float32 ? 4 : 8))));
 }
 
+/**
+ * Row groups of this path are at most 32 MiB decoded (2,000 72 x 56 float32 histograms): the
+ * encoder holds a row group in wasm memory, which never shrinks, so `row_group_mb`'s 128 MiB default
+ * would be most of the export's peak RSS; the smaller groups also encode with less CPU
+ * (docs/decisions.md, "CSV exports: 32 MiB row groups, one encoder worker kept").
+ */
+export const CSV_MAX_ROW_GROUP_BYTES = 32 << 20;
+
+/**
+ * The stream's own Parquet encoder pool: one worker kept for every slice of every file (the shared
+ * pool replaces its worker after 8 files, a ~0.5 s CPU start-up each time); replaced only if its
+ * wasm memory outgrows 256 MiB, which 32 MiB row groups do not reach.
+ */
+function csvEncoderPool(): EncoderPool {
+  return new EncoderPool({ size: 1, maxFilesPerWorker: Number.MAX_SAFE_INTEGER, maxWasmBytes: 256 << 20 });
+}
+
 /** Runs one histogram stream over CSV files; resolves to its summary. */
 export async function runCsvStream(stream: Stream, o: CsvStreamOptions): Promise<StreamSummary> {
   const started = Date.now();
@@ -93,28 +112,39 @@ export async function runCsvStream(stream: Stream, o: CsvStreamOptions): Promise
   const dim = endpoint === 'lumisection_histograms_1d' ? 1 : 2;
   const root = streamRoot(stream, o.outRoot);
   const summary = emptyStreamSummary(stream.name, root);
-  const target = datasetTarget(root, stream, { resume: o.resume, configHash: o.configHash });
+  const target = o.shard
+    ? shardTarget(root, stream, { resume: o.resume, configHash: o.configHash, shard: o.shard.shard })
+    : datasetTarget(root, stream, { resume: o.resume, configHash: o.configHash });
   const prepared = await target.prepare();
   const committed = prepared.journal.slices;
   const cursor = stream.incremental ? await readCursor(root) : null;
   const minRun = cursor ? cursor.value + 1 : undefined;
   const spec = streamSpecFor(stream, minRun);
 
-  // What planning needs of every file: committed ones from their journal lines, others scanned.
+  // What planning needs of every file: committed ones from their journal lines, others of a shard
+  // from the plan file, the rest scanned (a shard without a plan file scans the others' files too).
   const keys = o.files.map((f) => fileKey(o.root, f));
-  const todo = o.files.map((_, i) => i).filter((i) => !committed.has(sliceId(stream.name, keys[i])));
+  const isCommitted = (i: number): boolean => committed.has(sliceId(stream.name, keys[i]));
+  const todo = o.files.map((_, i) => i).filter((i) => !isCommitted(i) && (!o.shard || o.shard.owned.has(i)));
+  const exported = new Set(todo);
+  const toScan = o.files.map((_, i) => i).filter((i) => exported.has(i) || (!isCommitted(i) && !o.shard?.known.has(i)));
   const scanned = await scanFiles(
     o.pool,
-    todo.map((i) => o.files[i]),
+    toScan.map((i) => o.files[i]),
     o.dim,
     read,
   );
-  const scans = new Map<number, FileScanResult>(todo.map((i, k) => [i, scanned[k]]));
+  const scans = new Map<number, FileScanResult>(toScan.map((i, k) => [i, scanned[k]]));
   const summaries: FileSummary[] = [];
   for (let i = 0; i < o.files.length; i++) {
     const scan = scans.get(i);
     if (scan) {
       summaries.push(summaryOfScan(o.files[i], i + 1, scan, o.dim));
+      continue;
+    }
+    const facts = isCommitted(i) ? undefined : o.shard?.known.get(i);
+    if (facts) {
+      summaries.push({ path: o.files[i], fileId: i + 1, ...facts });
       continue;
     }
     const report = committed.get(sliceId(stream.name, keys[i]))!.report.csv as CommittedFileReport;
@@ -124,8 +154,9 @@ export async function runCsvStream(stream: Stream, o: CsvStreamOptions): Promise
   const planned = planCsvSlices(spec, summaries, o.description);
   const bases = idBases(summaries);
   // Slices as planned; the unit of commit is a file, so a slice counts as skipped only when every file was committed.
-  summary.slices = planned.length;
-  summary.slicesSkipped = todo.length === 0 ? planned.length : 0;
+  // A shard's unit is a file: it counts its files.
+  summary.slices = o.shard ? o.shard.shard.assigned : planned.length;
+  summary.slicesSkipped = todo.length === 0 ? summary.slices : 0;
   o.onPlanned?.(todo.length);
   // Every row routed up front (no histogram parsed): the progress total, and max_records applied in file order.
   const routes = new Map<number, ReturnType<typeof routeRows>>();
@@ -162,7 +193,16 @@ export async function runCsvStream(stream: Stream, o: CsvStreamOptions): Promise
   summary.rejects += ledger.resumedRejects;
   const rejects = openRejectsFile(join(root, target.rejectsPath));
   // One sink per (file, slice): a file's slices commit together, in its journal line.
-  const sinks = new SliceSinks((key) => openStreamSink(stream, { root, filePrefix: target.filePrefix(key), metadata }));
+  const encoderPool = csvEncoderPool();
+  const sinks = new SliceSinks((key) =>
+    openStreamSink(stream, {
+      root,
+      filePrefix: target.filePrefix(key),
+      metadata,
+      encoderPool,
+      maxRowGroupBytes: CSV_MAX_ROW_GROUP_BYTES,
+    }),
+  );
   let maxRun = cursor?.value ?? -Infinity;
   try {
     for (const i of todo) {
@@ -210,7 +250,7 @@ export async function runCsvStream(stream: Stream, o: CsvStreamOptions): Promise
             ...chunk.rejects.map((r) => ({ key: sliceKey, ...r })),
             ...chunk.badRows.map((b) => ({ file: file.path, line: b.line, reason: b.reason })),
           ]);
-          if (chunk.slice < 0) return;
+          if (chunk.slice < 0) return o.pool.recycle(chunkTransferList(chunk));
           const batch = chunkToBatch(chunk, transform);
           if (batch) {
             open.add(chunk.slice);
@@ -221,6 +261,8 @@ export async function runCsvStream(stream: Stream, o: CsvStreamOptions): Promise
             else for (const r of chunk.run) maxRun = Math.max(maxRun, r);
           }
           o.onProgress?.({ records: chunk.rows, pages: 0, bytes: 0 });
+          // The sink has copied or written the batch: its buffers go back to the workers.
+          o.pool.recycle(chunkTransferList(chunk));
           remaining[chunk.slice] -= chunk.consumed;
           // All its rows are in: close the slice's files now, so few are open at once.
           if (remaining[chunk.slice] <= 0 && open.has(chunk.slice)) await closeSlice(chunk.slice);
@@ -246,8 +288,10 @@ export async function runCsvStream(stream: Stream, o: CsvStreamOptions): Promise
   } catch (err) {
     await sinks.abortAll();
     await ledger.close().catch(() => {});
+    await encoderPool.destroy();
     throw err;
   }
+  await encoderPool.destroy();
   if (prepared.journal.done && todo.length === 0) {
     await ledger.close();
   } else {

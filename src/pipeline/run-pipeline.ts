@@ -6,13 +6,13 @@
 import { resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 import type { LoadedPipeline } from '../config/index.js';
-import { UsageError } from '../errors.js';
 import { isHistogramStream } from '../transform/columns.js';
 import { sliceAssignment } from './assignment.js';
 import type { PlanFile } from './plan-file.js';
 import type { ShardIndex } from './shards.js';
 import { openSource, type SourceOptions } from './source.js';
 import { runCsvStream } from './run-csv-stream.js';
+import { csvShardAssignment } from './csv-shards.js';
 import { runStream } from './run-stream.js';
 import type { RunSummary } from './summary.js';
 
@@ -60,18 +60,10 @@ export async function runPipeline(loaded: LoadedPipeline, options: RunOptions): 
       options.logger.info({ stream: stream.name }, 'stream started');
       const csv = source.csv;
       if (csv && isHistogramStream(stream.endpoint)) {
-        // CSV histograms are streamed from the files, file by file (src/sources/csv/).
-        if (options.plan || options.shard) {
-          throw new UsageError(
-            'E_CSV_SHARDS',
-            `${loaded.file}: stream ${stream.name} reads CSV files, which are not split into shards; give each process its own files`,
-            {
-              file: loaded.file,
-              field: `streams.${stream.name}`,
-            },
-          );
-        }
+        // CSV histograms are streamed from the files, file by file (src/sources/csv/); a shard runs its files.
+        const shard = await csvShardAssignment(loaded, stream, csv, options);
         const s = await runCsvStream(stream, {
+          shard,
           ...csv.options,
           pool: csv.pool(),
           outRoot,

@@ -3,8 +3,7 @@
  * Per request: route (404 page, APPEND_SLASH 301) -> data-file cache (before authentication, as
  * cache_page is) -> token authentication -> permission -> handler -> optional fault -> send.
  */
-import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage } from 'node:http';
 import { registerSecret } from '../secrets.js';
 import { authenticate } from './auth.js';
 import { PageCache } from './cache.js';
@@ -20,12 +19,11 @@ import {
   jsonReply,
   redirectReply,
   unauthorizedReply,
-  type Reply,
 } from './http.js';
 import { resolveServerOptions, type RunningServer, type ServerOptions } from './options.js';
 import { Prng } from '../tables/prng.js';
 import { allowOf, dispatch, isCached, isFaultable, matchRoute } from './router.js';
-import { deliver, listenError, readRequestBody } from './transport.js';
+import { listenHttp, readRequestBody, requestTarget, type Answer } from './transport.js';
 
 /**
  * Starts a DQM Playground-compatible server (or, with `api: 'dials'`, the DIALS one). Resolves once it listens and (unless `manual`) every
@@ -44,18 +42,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const tokens = { admin: o.adminToken, user: o.userToken };
   let port = o.port;
 
-  async function respond(req: IncomingMessage): Promise<{ reply: Reply; faultable: boolean; method: string }> {
-    const method = (req.method ?? 'GET').toUpperCase();
-    const rawUrl = req.url ?? '/';
-    const q = rawUrl.indexOf('?');
-    const rawPath = q === -1 ? rawUrl : rawUrl.slice(0, q);
-    const rawQuery = q === -1 ? '' : rawUrl.slice(q + 1);
-    let path = rawPath;
-    try {
-      path = decodeURIComponent(rawPath);
-    } catch {
-      // Undecodable paths match no route.
-    }
+  async function respond(req: IncomingMessage): Promise<Answer> {
+    const { method, rawUrl, rawPath, rawQuery, path } = requestTarget(req);
     const body = await readRequestBody(req);
     const route = matchRoute(path);
     if (!route) {
@@ -100,53 +88,20 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     return { reply, faultable, method };
   }
 
-  const server = createServer((req, res) => {
-    const started = performance.now();
-    respond(req)
-      .catch((err: unknown) => {
-        o.logger.error({ err: err instanceof Error ? err.message : String(err), url: req.url }, 'request failed');
-        return { reply: htmlServerError(), faultable: false, method: req.method ?? 'GET' };
-      })
-      .then(async ({ reply, faultable, method }) => {
-        const plan = faultable && faults.active ? faults.plan(reply.body.length) : undefined;
-        await deliver(res, reply, plan, method === 'HEAD');
-        o.logger.debug(
-          {
-            method,
-            url: req.url,
-            status: plan?.kind === 'fail' ? plan.reply.status : reply.status,
-            fault: plan?.kind,
-            ms: Math.round(performance.now() - started),
-          },
-          'request',
-        );
-      })
-      .catch((err: unknown) =>
-        o.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'response not delivered'),
-      );
+  const listening = await listenHttp(respond, {
+    ...o,
+    faults,
+    serverError: htmlServerError,
+    onClose: async () => data.ingest?.close(),
   });
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) => reject(listenError(err, o.host, o.port)));
-    server.listen(o.port, o.host, () => resolve());
-  });
-  port = (server.address() as AddressInfo).port;
+  port = listening.port;
   await load();
-  const urlHost = o.host.includes(':') ? `[${o.host}]` : o.host;
-  let closing: Promise<void> | undefined;
   return {
-    url: `http://${urlHost}:${port}`,
+    url: listening.url,
     port,
     api: 'dqm-playground',
     adminToken: o.adminToken,
     userToken: o.userToken,
-    close: () =>
-      (closing ??= (async () => {
-        await data.ingest?.close();
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeAllConnections();
-        });
-      })()),
+    close: listening.close,
   };
 }

@@ -4,6 +4,7 @@
  * returns a Listing, whose k-th record is appended to a page as ready-made JSON bytes, so a page is
  * a concatenation of buffers and never a JSON.stringify of objects.
  */
+import type { HistogramAxes } from '../domain.js';
 
 /** The records matching a query, in the endpoint's natural order (ids, run numbers, ...). */
 export interface Listing {
@@ -48,15 +49,8 @@ export interface HistogramQuery {
   sourceFiles?: Set<number>;
 }
 
-/** Binning of a histogram (y fields null for 1D). */
-export interface HistogramAxes {
-  x_min: number;
-  x_max: number;
-  x_bin: number;
-  y_min: number | null;
-  y_max: number | null;
-  y_bin: number | null;
-}
+// Binning of a histogram (y fields null for 1D): declared with the record types, in src/domain.ts.
+export type { HistogramAxes };
 
 /**
  * One histogram's fields, for views other than the DQM Playground record (the DIALS server renders

@@ -6,25 +6,16 @@
  * complete parses, and stops growing at MEMO_BUDGET characters.
  */
 import { stat } from 'node:fs/promises';
-import { readMl4dqmCsv, type Ml4dqmRow } from '../csv/index.js';
+import { readMl4dqmCsv, type HistogramDim, type Ml4dqmRow, type Ml4dqmRowBase } from '../csv/index.js';
 import { pyFloat } from './pyjson.js';
 
-/** A row ready for the store: the fields of the record and its `data` rendered as JSON text. */
-export interface PreparedRow {
-  line: number;
-  dim: 1 | 2;
-  run: number;
-  lumisection: number;
-  title: string;
-  entries: number;
-  x_min: number;
-  x_max: number;
-  x_bin: number;
-  y_min: number | null;
-  y_max: number | null;
-  y_bin: number | null;
+/** A row ready for the store: the fields of the CSV row and its `data` rendered as JSON text. */
+export type PreparedRow = Omit<Ml4dqmRowBase, 'metype'> & {
+  /** Dimensionality the row was parsed as. */
+  dim: HistogramDim;
+  /** `data` as the server renders it. */
   dataText: string;
-}
+};
 
 /** Why a parse stopped at a row (the real server's parsing thread dies at the first bad row). */
 export class ParseStop extends Error {}

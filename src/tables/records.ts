@@ -2,6 +2,7 @@
  * JSON text of each record kind, field for field in the real server's order, rendered once when
  * the record is created (histograms are immutable, so their bytes can be reused by every page).
  */
+import type { HistogramBase, NullableYAxis } from '../domain.js';
 import { pyFloat, pyNumber } from './pyjson.js';
 
 /** A creation timestamp: epoch microseconds (for `date` filters) and the ISO text DRF renders. */
@@ -36,21 +37,8 @@ export function lumisectionJson(runNumber: number, ls: number, date: Timestamp):
   return Buffer.from(`{"run":${runNumber},"ls_number":${ls},"date":"${date.iso}"}`);
 }
 
-/** The fields of a histogram record other than `data`. */
-export interface HistogramFields {
-  id: number;
-  run: number;
-  lumisection: number;
-  title: string;
-  entries: number;
-  x_min: number;
-  x_max: number;
-  x_bin: number;
-  y_min?: number | null;
-  y_max?: number | null;
-  y_bin?: number | null;
-  source_data_file: number | null;
-}
+/** The fields of a histogram record other than `data` (the y fields only in 2D). */
+export type HistogramFields = HistogramBase & Partial<NullableYAxis>;
 
 /** Text before `data`: `{"id":..,"run":..,"lumisection":..,"title":..,"entries":..,"data":`. */
 export function histogramHead(h: HistogramFields): string {

@@ -3,11 +3,11 @@
  * each record stored as its final JSON bytes. Lists filter by scanning; the sample data is small and
  * a scan of 100k records is well under a millisecond per field.
  */
+import { histogramAxes, type HistogramAxes } from '../domain.js';
 import type { DataFileTable } from './datafiles.js';
 import {
   satisfies,
   type CreateResult,
-  type HistogramAxes,
   type HistogramQuery,
   type HistogramRow,
   type HistogramTable,
@@ -62,14 +62,7 @@ export class CsvHistogramTable implements HistogramTable {
     const head = histogramHead(fields);
     const json = Buffer.from(head + row.dataText + histogramTail(fields, this.dim));
     const dataStart = Buffer.byteLength(head);
-    const axes = {
-      x_min: row.x_min,
-      x_max: row.x_max,
-      x_bin: row.x_bin,
-      y_min: row.y_min,
-      y_max: row.y_max,
-      y_bin: row.y_bin,
-    };
+    const axes = histogramAxes(row);
     const record = new HistogramRecord(
       id,
       row.run,

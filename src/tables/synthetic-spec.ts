@@ -5,9 +5,15 @@
  * concatenation of cached buffers and the same on every request, server and seed.
  */
 import { UsageError } from '../errors.js';
-import type { Histogram1D, Histogram2D } from '../domain.js';
+import {
+  histogramAxes,
+  type Histogram1D,
+  type Histogram2D,
+  type HistogramAxes,
+  type XAxis,
+  type YAxis,
+} from '../domain.js';
 import { hashInts, mix32, Prng } from './prng.js';
-import type { HistogramAxes } from './model.js';
 import { histogramHead, histogramTail, type HistogramFields } from './records.js';
 import { pyFloat } from './pyjson.js';
 
@@ -199,18 +205,10 @@ const CLOSE_ROWS = Buffer.from(']');
 
 /** The binning of every histogram of a spec. */
 export function syntheticAxes(spec: SyntheticSpec): HistogramAxes {
-  const a = axes(spec);
-  return {
-    x_min: a.x_min,
-    x_max: a.x_max,
-    x_bin: a.x_bin,
-    y_min: a.y_min ?? null,
-    y_max: a.y_max ?? null,
-    y_bin: a.y_bin ?? null,
-  };
+  return histogramAxes(axes(spec));
 }
 
-function axes(spec: SyntheticSpec): Pick<HistogramFields, 'x_min' | 'x_max' | 'x_bin' | 'y_min' | 'y_max' | 'y_bin'> {
+function axes(spec: SyntheticSpec): XAxis & Partial<YAxis> {
   if (spec.dim === 1) return { x_min: -0.5, x_max: spec.x - 0.5, x_bin: spec.x };
   return { x_min: -26.7, x_max: 26.7, x_bin: spec.x, y_min: -3.14159, y_max: 3.14159, y_bin: spec.y };
 }

@@ -5,7 +5,7 @@
  */
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, test, vi } from 'vitest';
 import { InputError } from '../../src/errors.js';
 import { buildManifest, provenanceMetadata, writeManifest, writeSuccessMarker } from '../../src/dataset/manifest.js';
 import { cleanTemporaries, openSink, type OutputFormat } from '../../src/load/index.js';
@@ -39,6 +39,12 @@ describe.each(FORMATS)('%s', (format) => {
     writeFileSync(join(dir, 'keep.txt'), 'not ours');
     const sink = openSink({ dir, format });
     await sink.write(batch2d); // never closed: the process "dies" here
+    // The encoder worker opens its temporary when its 'open' message arrives, which can be after
+    // write() resolved (it only queues the batch); a process that died would have had it on disk.
+    await vi.waitFor(() => expect(listFiles(dir).filter((f) => f.startsWith('.tmp-part-00000'))).toHaveLength(1), {
+      timeout: 60_000,
+      interval: 20,
+    });
     const visible = listFiles(dir).filter((f) => !f.split('/').pop()!.startsWith('.'));
     expect(visible).toEqual(['keep.txt']);
     const removed = await cleanTemporaries(dir);

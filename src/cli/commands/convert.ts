@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { readMl4dqmCsv } from '../../csv/index.js';
+import { ConfigError } from '../../errors.js';
+import { expandFiles } from '../../sources/csv/csv-files.js';
 import { executeRun, runOptions, type RunArgs } from './run.js';
 
 /** Options of `convert`. */
@@ -50,6 +52,33 @@ export function convertPipeline(files: readonly string[], dims: ReadonlyArray<1 
   });
 }
 
+/**
+ * The files `convert` reads: paths and globs (for when the shell did not expand them) relative to
+ * `cwd`, expanded, sorted and deduplicated as a pipeline's `source.files` would be. Throws
+ * ConfigError E_SOURCE_FILES naming the argument (a missing file, a glob matching nothing).
+ */
+export async function convertFiles(args: readonly string[], cwd: string): Promise<string[]> {
+  const origin = { file: 'convert', dir: cwd };
+  try {
+    return await expandFiles(args, origin);
+  } catch (err) {
+    if (!(err instanceof ConfigError) || err.code !== 'E_SOURCE_FILES') throw err;
+    // The pipeline wording ("source.files") means nothing here: name the argument.
+    const message = err.message.replace(/^convert: source\.files: /, 'convert FILE...: ');
+    throw new ConfigError('E_SOURCE_FILES', message, { field: 'files', path: err.context.path });
+  }
+}
+
+/** A run's error in convert's terms: there is no pipeline file whose output.mode could be changed. */
+function convertError(err: unknown, out: string): unknown {
+  if (!(err instanceof ConfigError) || err.code !== 'E_OUTPUT_EXISTS') return err;
+  return new ConfigError(
+    'E_OUTPUT_EXISTS',
+    `convert: --out ${out} already holds a dataset (${err.context.file ?? out}); choose an empty directory, remove it, or add --resume to finish an interrupted convert`,
+    err.context,
+  );
+}
+
 export const convertCommand: CommandModule<object, ConvertArgs> = {
   command: 'convert <files..>',
   describe: 'Export local ML4DQM CSV files to Parquet (default layout, partitioned by run), no pipeline file needed',
@@ -66,12 +95,15 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
         ['$0 convert big.csv --out dataset --resume', 'continue after a kill: committed files are not read again'],
       ]) as unknown as Argv<ConvertArgs>,
   handler: async (argv) => {
-    const files = argv.files.map((f) => resolve(f));
+    const files = await convertFiles(argv.files, process.cwd());
     const dir = await mkdtemp(join(tmpdir(), 'dqm-export-convert-'));
     try {
       const pipeline = join(dir, 'convert.json');
       await writeFile(pipeline, convertPipeline(files, await dimensionsOf(files)));
-      const summary = await executeRun({ ...argv, file: pipeline, out: resolve(argv.out!) });
+      const out = resolve(argv.out!);
+      const summary = await executeRun({ ...argv, file: pipeline, out }).catch((err: unknown) => {
+        throw convertError(err, out);
+      });
       argv.exitCode = summary.exitCode;
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -43,6 +43,11 @@ export const COMMAND_ENTRIES: readonly LazyCommandEntry[] = [
     load: async () => (await import('./files.js')).filesCommand,
   },
   {
+    command: 'dials',
+    describe: 'DIALS listings: runs, lumisections, th1/th2 histograms, MEs, datasets, files (list with filters)',
+    load: async () => (await import('./dials.js')).dialsCommand,
+  },
+  {
     command: 'validate <files..>',
     describe:
       'Check pipeline files: schema, filter names, ${VAR} interpolation, CSV files, token/CA files, output dirs (no network)',

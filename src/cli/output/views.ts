@@ -3,9 +3,21 @@
  * always carry the complete record as the server sent it; only the table summarises (a 2D
  * histogram is 4032 numbers: the table shows its shape and sum instead).
  */
-import type { HistogramDataFile, Histogram1D, Histogram2D, Lumisection, Run, DataFileContent } from '../../domain.js';
+import {
+  AXIS_FIELDS,
+  X_AXIS_FIELDS,
+  type HistogramDataFile,
+  type Histogram1D,
+  type Histogram2D,
+  type Lumisection,
+  type Run,
+  type DataFileContent,
+} from '../../domain.js';
 import type { Column } from './table.js';
 import { formatNumber } from './text.js';
+
+/** The CSV's first histogram fields, before the axes. */
+const HISTOGRAM_HEAD_FIELDS = ['id', 'run', 'lumisection', 'title', 'entries'] as const;
 
 /** Table and CSV layout of one record type. */
 export interface RecordView<T> {
@@ -86,7 +98,7 @@ export const histogram1dView: RecordView<Histogram1D> = {
     { header: 'bins', value: (h) => h.x_bin, align: 'right' },
     { header: 'sum', value: (h) => num(binSum(h.data ?? [])), align: 'right' },
   ],
-  fields: ['id', 'run', 'lumisection', 'title', 'entries', 'x_min', 'x_max', 'x_bin', 'source_data_file', 'data'],
+  fields: [...HISTOGRAM_HEAD_FIELDS, ...X_AXIS_FIELDS, 'source_data_file', 'data'],
 };
 
 /** `/api/lumisection_histograms_2d/` records; the table shows `y_bin x x_bin` (the shape of `data`). */
@@ -98,21 +110,7 @@ export const histogram2dView: RecordView<Histogram2D> = {
     { header: 'shape', value: (h) => `${h.y_bin}x${h.x_bin}` },
     { header: 'sum', value: (h) => num(binSum(h.data ?? [])), align: 'right' },
   ],
-  fields: [
-    'id',
-    'run',
-    'lumisection',
-    'title',
-    'entries',
-    'x_min',
-    'x_max',
-    'x_bin',
-    'y_min',
-    'y_max',
-    'y_bin',
-    'source_data_file',
-    'data',
-  ],
+  fields: [...HISTOGRAM_HEAD_FIELDS, ...AXIS_FIELDS, 'source_data_file', 'data'],
 };
 
 /** `/api/histogram_data_files/` records. */

@@ -5,15 +5,13 @@
  * ordered by definition). `gatewayTimeoutBytes` turns a data response larger than that into the
  * gateway's 504, so a client's adaptive `page_size` can be tested.
  */
-import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage } from 'node:http';
 import { registerSecret } from '../../secrets.js';
 import type { Tables } from '../../tables/index.js';
 import { buildData } from '../data.js';
 import { Faults } from '../faults.js';
-import type { Reply } from '../http.js';
 import type { ResolvedServerOptions, RunningServer } from '../options.js';
-import { deliver, listenError, readRequestBody } from '../transport.js';
+import { listenHttp, readRequestBody, requestTarget, type Answer } from '../transport.js';
 import { TokenStore } from './auth.js';
 import { DeviceFlow } from './device.js';
 import { dialsHtmlServerError, gatewayTimeout } from './http.js';
@@ -70,21 +68,11 @@ export async function startDialsServer(o: ResolvedServerOptions): Promise<Runnin
   const faults = new Faults({ ...o });
   let port = o.port;
 
-  async function respond(req: IncomingMessage): Promise<{ reply: Reply; data: boolean; method: string }> {
-    const method = (req.method ?? 'GET').toUpperCase();
-    const rawUrl = req.url ?? '/';
-    const q = rawUrl.indexOf('?');
-    const rawPath = q === -1 ? rawUrl : rawUrl.slice(0, q);
-    const rawQuery = q === -1 ? '' : rawUrl.slice(q + 1);
-    let path = rawPath;
-    try {
-      path = decodeURIComponent(rawPath);
-    } catch {
-      // Undecodable paths match no route.
-    }
+  async function respond(req: IncomingMessage): Promise<Answer> {
+    const { method, rawPath, rawQuery, path } = requestTarget(req);
     const body = (await readRequestBody(req)) ?? Buffer.alloc(0);
     const route = matchDialsRoute(path);
-    if (!route) return { reply: unmatchedReply(path, rawPath, rawQuery), data: false, method };
+    if (!route) return { reply: unmatchedReply(path, rawPath, rawQuery), faultable: false, method };
     const proto = req.headers['x-forwarded-proto'] === 'https' ? 'https' : 'http';
     const host = req.headers.host ?? `${o.host}:${port}`;
     const reply = dispatchDials(
@@ -100,61 +88,30 @@ export async function startDialsServer(o: ResolvedServerOptions): Promise<Runnin
       },
       route,
     );
-    return { reply, data: isDataRoute(route) && (method === 'GET' || method === 'HEAD'), method };
+    return { reply, faultable: isDataRoute(route) && (method === 'GET' || method === 'HEAD'), method };
   }
 
-  const server = createServer((req, res) => {
-    const started = performance.now();
-    respond(req)
-      .catch((err: unknown) => {
-        o.logger.error({ err: err instanceof Error ? err.message : String(err), url: req.url }, 'request failed');
-        return { reply: dialsHtmlServerError(), data: false, method: req.method ?? 'GET' };
-      })
-      .then(async ({ reply, data: isData, method }) => {
-        if (isData && o.gatewayTimeoutBytes > 0 && reply.body.length > o.gatewayTimeoutBytes) reply = gatewayTimeout();
-        const plan = isData && faults.active ? faults.plan(reply.body.length) : undefined;
-        await deliver(res, reply, plan, method === 'HEAD');
-        o.logger.debug(
-          {
-            method,
-            url: req.url,
-            status: plan?.kind === 'fail' ? plan.reply.status : reply.status,
-            fault: plan?.kind,
-            ms: Math.round(performance.now() - started),
-          },
-          'request',
-        );
-      })
-      .catch((err: unknown) =>
-        o.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'response not delivered'),
-      );
+  const listening = await listenHttp(respond, {
+    ...o,
+    faults,
+    serverError: dialsHtmlServerError,
+    // Faultable replies are the data reads: those the gateway cuts off when they are too large.
+    finish: (reply) =>
+      o.gatewayTimeoutBytes > 0 && reply.body.length > o.gatewayTimeoutBytes ? gatewayTimeout() : reply,
+    onClose: async () => data.ingest?.close(),
   });
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) => reject(listenError(err, o.host, o.port)));
-    server.listen(o.port, o.host, () => resolve());
-  });
-  port = (server.address() as AddressInfo).port;
+  port = listening.port;
   await load();
   // Build the DIALS view now, not on the first request (200k synthetic rows take seconds).
   env.view();
-  const urlHost = o.host.includes(':') ? `[${o.host}]` : o.host;
-  let closing: Promise<void> | undefined;
   return {
-    url: `http://${urlHost}:${port}`,
+    url: listening.url,
     port,
     api: 'dials',
     adminToken: o.adminToken,
     userToken: o.userToken,
     dialsToken: o.dialsToken,
     clientSecret: o.clientSecret,
-    close: () =>
-      (closing ??= (async () => {
-        await data.ingest?.close();
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeAllConnections();
-        });
-      })()),
+    close: listening.close,
   };
 }

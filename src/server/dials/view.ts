@@ -5,7 +5,8 @@
  * Runs and lumisections are derived from the histogram rows, so `ls_count` and
  * `th1_count`/`th2_count` always agree with what th1/ and th2/ list.
  */
-import type { DialsLumisection, DialsRun } from '../../dials.js';
+import type { DialsHistogramBase, DialsLumisection, DialsRun } from '../../dials.js';
+import type { NullableYAxis } from '../../domain.js';
 import type { DataFileRecord, HistogramRow, Tables } from '../../tables/index.js';
 import { derivedDatasetName, fileNameOf, type DialsMap } from './mapping.js';
 
@@ -49,21 +50,7 @@ export interface DialsMe {
 }
 
 /** A th1/th2 record (y fields null in 1D); `row` renders `data`. */
-export interface DialsHist {
-  dataset_id: number;
-  dataset: string;
-  me: string;
-  file_id: number;
-  run_number: number;
-  ls_number: number;
-  me_id: number;
-  x_min: number;
-  x_max: number;
-  x_bin: number;
-  y_min: number | null;
-  y_max: number | null;
-  y_bin: number | null;
-  entries: number;
+export interface DialsHist extends DialsHistogramBase, NullableYAxis {
   logical_file_name: string;
   row: HistogramRow;
 }

@@ -19,10 +19,10 @@ import {
 import { compileSpec, histogramDataType, type ColumnDef, type TransformSpec } from '../../transform/index.js';
 import { constantData, scalarAccumulator } from '../../transform/scalar-columns.js';
 import { tensorMetadata } from '../../transform/histogram-data.js';
+import type { HistogramScalars } from '../../domain.js';
 import type { HistogramChunk } from './chunk.js';
 
-type ScalarName =
-  'id' | 'run' | 'lumisection' | 'title' | 'entries' | 'x_min' | 'x_max' | 'x_bin' | 'y_min' | 'y_max' | 'y_bin';
+type ScalarName = Exclude<keyof HistogramScalars, 'source_data_file'>;
 
 /** The histogram `data` column of a chunk in `spec`'s layout. */
 function dataColumn(

@@ -50,24 +50,107 @@ export interface BadRow {
   reason: string;
 }
 
-/** Accumulates rows of one slice; `take()` hands the columns over and starts afresh. */
+/**
+ * ArrayBuffers a worker reuses for its chunks: the main thread sends a chunk's buffers back once its
+ * batch has been written, so a steady export allocates no new ones (fresh buffers on one thread
+ * freed on another cost page faults, garbage collections driven by external memory, and RSS that
+ * creeps up: docs/decisions.md). Keyed by byte length; bounded, extra buffers are dropped.
+ */
+export class BufferStash {
+  private readonly free = new Map<number, ArrayBuffer[]>();
+  private held = 0;
+
+  constructor(private readonly limit = 32) {}
+
+  /** A buffer of exactly `bytes` bytes (zeroed only when new: callers overwrite what they use). */
+  take(bytes: number): ArrayBuffer {
+    const list = this.free.get(bytes);
+    const b = list?.pop();
+    if (b) {
+      this.held--;
+      return b;
+    }
+    return new ArrayBuffer(bytes);
+  }
+
+  /** Keeps `buffers` for reuse (detached ones, and any past the limit, are dropped). */
+  give(buffers: readonly ArrayBuffer[]): void {
+    for (const b of buffers) {
+      if (this.held >= this.limit || b.byteLength < 64) continue;
+      let list = this.free.get(b.byteLength);
+      if (!list) this.free.set(b.byteLength, (list = []));
+      list.push(b);
+      this.held++;
+    }
+  }
+
+  /** Buffers held. */
+  get size(): number {
+    return this.held;
+  }
+}
+
+/** The stash of this thread (each worker has its own module instance). */
+export const chunkBuffers = new BufferStash();
+
+/** Typed-array views of one chunk's scalar columns, laid out in one buffer. */
+interface ColumnViews {
+  id: Float64Array;
+  entries: Float64Array;
+  xMin: Float64Array;
+  xMax: Float64Array;
+  yMin: Float64Array;
+  yMax: Float64Array;
+  run: Int32Array;
+  ls: Int32Array;
+  xBin: Int32Array;
+  yBin: Int32Array;
+  offsets: Int32Array;
+}
+
+/** Bytes of the scalar-column buffer of a chunk of `cap` rows. */
+function columnBytes(cap: number): number {
+  return 6 * 8 * cap + 4 * 4 * cap + 4 * (cap + 1);
+}
+
+function columnViews(buffer: ArrayBuffer, cap: number, twoD: boolean): ColumnViews {
+  let at = 0;
+  const f64 = (n: number): Float64Array => {
+    const a = new Float64Array(buffer, at, n);
+    at += 8 * cap;
+    return a;
+  };
+  const id = f64(cap);
+  const entries = f64(cap);
+  const xMin = f64(cap);
+  const xMax = f64(cap);
+  const yMin = f64(twoD ? cap : 0);
+  const yMax = f64(twoD ? cap : 0);
+  const i32 = (n: number, room = cap): Int32Array => {
+    const a = new Int32Array(buffer, at, n);
+    at += 4 * room;
+    return a;
+  };
+  const run = i32(cap);
+  const ls = i32(cap);
+  const xBin = i32(cap);
+  const yBin = i32(twoD ? cap : 0);
+  const offsets = i32(cap + 1, cap + 1);
+  return { id, entries, xMin, xMax, yMin, yMax, run, ls, xBin, yBin, offsets };
+}
+
+/**
+ * Accumulates rows of one slice; `take()` hands the columns over (views of two buffers, transferred
+ * without copying) and starts afresh. Buffers come from `chunkBuffers` when the first row arrives.
+ */
 export class ChunkBuilder {
-  private cap: number;
+  private readonly cap: number;
   private n = 0;
   private used = 0;
-  private id!: Float64Array;
-  private run!: Int32Array;
-  private ls!: Int32Array;
+  private columns: ArrayBuffer | null = null;
+  private v: ColumnViews | null = null;
   private title: string[] = [];
-  private entries!: Float64Array;
-  private xMin!: Float64Array;
-  private xMax!: Float64Array;
-  private xBin!: Int32Array;
-  private yMin!: Float64Array;
-  private yMax!: Float64Array;
-  private yBin!: Int32Array;
-  private offsets!: Int32Array;
-  private values!: Float32Array | Float64Array;
+  private values: Float32Array | Float64Array | null = null;
   consumed = 0;
   rejects: ChunkReject[] = [];
   badRows: BadRow[] = [];
@@ -81,34 +164,28 @@ export class ChunkBuilder {
     private readonly sourceDataFile: number,
     capacity: number,
     private valuesPerRow: number,
+    private readonly stash: BufferStash = chunkBuffers,
   ) {
     this.cap = Math.max(1, capacity);
-    this.reset();
   }
 
-  private reset(): void {
-    const c = this.cap;
-    this.n = 0;
-    this.used = 0;
-    this.id = new Float64Array(c);
-    this.run = new Int32Array(c);
-    this.ls = new Int32Array(c);
-    this.title = [];
-    this.entries = new Float64Array(c);
-    this.xMin = new Float64Array(c);
-    this.xMax = new Float64Array(c);
-    this.xBin = new Int32Array(c);
-    const y = this.dims === 2 ? c : 0;
-    this.yMin = new Float64Array(y);
-    this.yMax = new Float64Array(y);
-    this.yBin = new Int32Array(y);
-    this.offsets = new Int32Array(c + 1);
-    const v = Math.max(16, c * Math.max(1, this.valuesPerRow));
-    this.values = this.float32 ? new Float32Array(v) : new Float64Array(v);
-    this.consumed = 0;
-    this.rejects = [];
-    this.badRows = [];
-    this.shape = null;
+  private get elementBytes(): number {
+    return this.float32 ? 4 : 8;
+  }
+
+  private valuesOf(buffer: ArrayBuffer): Float32Array | Float64Array {
+    return this.float32 ? new Float32Array(buffer) : new Float64Array(buffer);
+  }
+
+  /** The column buffers, taken from the stash on first use. */
+  private views(): ColumnViews {
+    if (!this.v) {
+      this.columns = this.stash.take(columnBytes(this.cap));
+      this.v = columnViews(this.columns, this.cap, this.dims === 2);
+      const count = Math.max(16, this.cap * Math.max(1, this.valuesPerRow));
+      this.values = this.valuesOf(this.stash.take(count * this.elementBytes));
+    }
+    return this.v;
   }
 
   /** Rows accepted so far. */
@@ -118,14 +195,15 @@ export class ChunkBuilder {
 
   /** Room for `count` more values; returns the buffer and the position to write them at. */
   reserve(count: number): { out: Float32Array | Float64Array; pos: number } {
-    if (this.used + count > this.values.length) {
-      const grown = this.float32
-        ? new Float32Array(Math.max(this.used + count, this.values.length * 2))
-        : new Float64Array(Math.max(this.used + count, this.values.length * 2));
-      grown.set(this.values.subarray(0, this.used));
-      this.values = grown;
+    this.views();
+    let values = this.values!;
+    if (this.used + count > values.length) {
+      const grown = this.valuesOf(new ArrayBuffer(Math.max(this.used + count, values.length * 2) * this.elementBytes));
+      grown.set(values.subarray(0, this.used));
+      this.stash.give([values.buffer as ArrayBuffer]);
+      this.values = values = grown;
     }
-    return { out: this.values, pos: this.used };
+    return { out: values, pos: this.used };
   }
 
   /** Adds a row whose `count` values were written at the position `reserve` gave. */
@@ -145,21 +223,22 @@ export class ChunkBuilder {
     },
     count: number,
   ): void {
+    const v = this.views();
     const i = this.n++;
-    this.id[i] = row.id;
-    this.run[i] = row.run;
-    this.ls[i] = row.ls;
+    v.id[i] = row.id;
+    v.run[i] = row.run;
+    v.ls[i] = row.ls;
     this.title.push(row.title);
-    this.entries[i] = row.entries;
-    this.xMin[i] = row.x_min;
-    this.xMax[i] = row.x_max;
-    this.xBin[i] = row.x_bin;
+    v.entries[i] = row.entries;
+    v.xMin[i] = row.x_min;
+    v.xMax[i] = row.x_max;
+    v.xBin[i] = row.x_bin;
     if (this.dims === 2) {
-      this.yMin[i] = row.y_min;
-      this.yMax[i] = row.y_max;
-      this.yBin[i] = row.y_bin;
+      v.yMin[i] = row.y_min;
+      v.yMax[i] = row.y_max;
+      v.yBin[i] = row.y_bin;
     }
-    this.offsets[i] = this.used;
+    v.offsets[i] = this.used;
     this.used += count;
     this.valuesPerRow = count;
     if (this.shape === null) this.shape = this.dims === 1 ? [row.x_bin] : [row.y_bin, row.x_bin];
@@ -175,39 +254,85 @@ export class ChunkBuilder {
     return this.n > 0 || this.consumed > 0;
   }
 
-  /** The chunk so far (its arrays trimmed), and a fresh builder state. */
+  /** The chunk so far, as views of its buffers (no copy), and a fresh builder state. */
   take(): HistogramChunk {
     const n = this.n;
-    this.offsets[n] = this.used;
-    const chunk: HistogramChunk = {
-      slice: this.slice,
-      rows: n,
-      id: this.id.slice(0, n),
-      run: this.run.slice(0, n),
-      lumisection: this.ls.slice(0, n),
-      title: this.title,
-      entries: this.entries.slice(0, n),
-      x_min: this.xMin.slice(0, n),
-      x_max: this.xMax.slice(0, n),
-      x_bin: this.xBin.slice(0, n),
-      y_min: this.yMin.slice(0, this.dims === 2 ? n : 0),
-      y_max: this.yMax.slice(0, this.dims === 2 ? n : 0),
-      y_bin: this.yBin.slice(0, this.dims === 2 ? n : 0),
-      source_data_file: this.sourceDataFile,
-      data: this.used === this.values.length ? this.values : this.values.slice(0, this.used),
-      dataOffsets: this.offsets.slice(0, n + 1),
-      consumed: this.consumed,
-      rejects: this.rejects,
-      badRows: this.badRows,
-    };
-    this.reset();
+    const y = this.dims === 2 ? n : 0;
+    let chunk: HistogramChunk;
+    if (this.v) {
+      const v = this.v;
+      v.offsets[n] = this.used;
+      chunk = {
+        slice: this.slice,
+        rows: n,
+        id: v.id.subarray(0, n),
+        run: v.run.subarray(0, n),
+        lumisection: v.ls.subarray(0, n),
+        title: this.title,
+        entries: v.entries.subarray(0, n),
+        x_min: v.xMin.subarray(0, n),
+        x_max: v.xMax.subarray(0, n),
+        x_bin: v.xBin.subarray(0, n),
+        y_min: v.yMin.subarray(0, y),
+        y_max: v.yMax.subarray(0, y),
+        y_bin: v.yBin.subarray(0, y),
+        source_data_file: this.sourceDataFile,
+        data: this.values!.subarray(0, this.used),
+        dataOffsets: v.offsets.subarray(0, n + 1),
+        consumed: this.consumed,
+        rejects: this.rejects,
+        badRows: this.badRows,
+      };
+    } else {
+      // Only rejects or bad rows: no buffers were taken.
+      chunk = emptyChunk(this.slice, this.sourceDataFile, this.float32);
+      chunk.consumed = this.consumed;
+      chunk.rejects = this.rejects;
+      chunk.badRows = this.badRows;
+    }
+    this.n = 0;
+    this.used = 0;
+    this.columns = null;
+    this.v = null;
+    this.values = null;
+    this.title = [];
+    this.consumed = 0;
+    this.rejects = [];
+    this.badRows = [];
+    this.shape = null;
     return chunk;
   }
 }
 
-/** The ArrayBuffers of a chunk, to transfer rather than copy. */
+/** A chunk of no rows (rejects and bad rows only). */
+function emptyChunk(slice: number, sourceDataFile: number, float32: boolean): HistogramChunk {
+  return {
+    slice,
+    rows: 0,
+    id: new Float64Array(0),
+    run: new Int32Array(0),
+    lumisection: new Int32Array(0),
+    title: [],
+    entries: new Float64Array(0),
+    x_min: new Float64Array(0),
+    x_max: new Float64Array(0),
+    x_bin: new Int32Array(0),
+    y_min: new Float64Array(0),
+    y_max: new Float64Array(0),
+    y_bin: new Int32Array(0),
+    source_data_file: sourceDataFile,
+    data: float32 ? new Float32Array(0) : new Float64Array(0),
+    dataOffsets: new Int32Array(1),
+    consumed: 0,
+    rejects: [],
+    badRows: [],
+  };
+}
+
+/** The distinct ArrayBuffers under a chunk's columns: transferred rather than copied, then recycled. */
 export function chunkTransferList(c: HistogramChunk): ArrayBuffer[] {
-  return [
+  const buffers = new Set<ArrayBuffer>();
+  for (const a of [
     c.id,
     c.run,
     c.lumisection,
@@ -220,5 +345,7 @@ export function chunkTransferList(c: HistogramChunk): ArrayBuffer[] {
     c.y_bin,
     c.data,
     c.dataOffsets,
-  ].map((a) => a.buffer as ArrayBuffer);
+  ])
+    if (a.buffer.byteLength > 0) buffers.add(a.buffer as ArrayBuffer);
+  return [...buffers];
 }

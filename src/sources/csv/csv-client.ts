@@ -65,148 +65,194 @@ function checkedInt(value: number, what: string): number {
   return value;
 }
 
-function headerRecord(reply: Reply): Record<string, string> {
-  return Object.fromEntries(reply.headers.map(([k, v]) => [k.toLowerCase(), v]));
-}
-
-/** A client answering from `data` through the server's handlers, in process. */
-export function createCsvClient(data: ServerData, options: CsvClientOptions): DqmClient {
-  const baseUrl = options.baseUrl.replace(/\/+$/, '');
-  const concurrency = options.concurrency ?? 4;
+function checkedConcurrency(concurrency: number): number {
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new ConfigError('E_BAD_OPTION', `concurrency must be an integer >= 1, got ${String(concurrency)}`, {
       field: 'concurrency',
     });
   }
-  const env: HandlerEnv = {
-    data,
-    options: resolveServerOptions({ pageSize: options.pageSize ?? 50, logger: silentLogger }),
-    shuffle: new Prng(1),
+  return concurrency;
+}
+
+function headerRecord(reply: Reply): Record<string, string> {
+  return Object.fromEntries(reply.headers.map(([k, v]) => [k.toLowerCase(), v]));
+}
+
+/** A parsed GET reply: its JSON body, its size and the URL it answers. */
+interface LocalReply {
+  json: unknown;
+  bytes: number;
+  url: string;
+}
+
+/** GET `path` (raw, percent-encoded) with `query`, answered in process. */
+type LocalGet = (path: string, query: string, signal: AbortSignal | undefined) => Promise<LocalReply>;
+
+/** The list or detail route of `path` (percent-encoded), or E_INTERNAL naming `url`. */
+function readRoute(path: string, url: string): NonNullable<ReturnType<typeof matchRoute>> {
+  let decoded = path;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    // As in the server: an undecodable path matches no route.
+  }
+  const route = matchRoute(decoded);
+  if (!route || (route.kind !== 'list' && route.kind !== 'detail'))
+    throw new InternalError('E_INTERNAL', `no local route for ${url}`);
+  return route;
+}
+
+/** A GET of `path` and `query` as the router sees it, from the default user. */
+function getContext(path: string, query: string): RequestContext {
+  return {
+    method: 'GET',
+    path,
+    pairs: [...new URLSearchParams(query)],
+    user: 'user',
+    host: 'localhost',
+    headers: {},
+    body: NO_BODY,
   };
-  const stats = emptyStats();
-  let closed = false;
+}
 
-  const unsupported = (operation: string): ConfigError =>
-    new ConfigError(
-      'E_SOURCE_OPERATION',
-      `${operation} needs a dqm-playground source; ${options.description} reads CSV files in process and has no data files to register, parse or delete`,
-      { operation },
-    );
+/**
+ * Throws what the HTTP client would throw for an error reply: the same code and kind (so `Invalid
+ * page.` and a bad filter are handled alike), worded without the HTTP that never happened.
+ */
+function throwReplyError(reply: Reply, url: string, description: string): void {
+  const headers = headerRecord(reply);
+  const body = reply.body.toString('utf8');
+  const resolution = interpretResponse({ method: 'GET', url, status: reply.status, headers, body });
+  if (resolution.action === 'ok') return;
+  const { error } = resolution;
+  throw new DqmExportError(
+    error.code,
+    'server',
+    `${description} rejected GET ${url}: ${serverMessage(body, headers['content-type'])}`,
+    error.context,
+  );
+}
 
-  const readable = (endpoint: Endpoint, operation: string): void => {
-    if (endpoint === 'histogram_data_files') throw unsupported(`${operation} of histogram_data_files`);
-  };
-
-  /** GET `path` (raw, percent-encoded) with `query` through the router; the parsed JSON body. */
-  async function get(
-    path: string,
-    query: string,
-    signal: AbortSignal | undefined,
-  ): Promise<{ json: unknown; bytes: number; url: string }> {
+/** GETs answered by the server's router and handlers over `env`, counted in `stats`. */
+function localGet(
+  env: HandlerEnv,
+  baseUrl: string,
+  description: string,
+  stats: ClientStats,
+  isClosed: () => boolean,
+): LocalGet {
+  return async (path, query, signal) => {
     signal?.throwIfAborted();
-    if (closed) throw new InternalError('E_SOURCE_CLOSED', `${options.description} was used after close()`);
+    if (isClosed()) throw new InternalError('E_SOURCE_CLOSED', `${description} was used after close()`);
     const url = `${baseUrl}${path}${query ? `?${query}` : ''}`;
-    let decoded = path;
-    try {
-      decoded = decodeURIComponent(path);
-    } catch {
-      // As in the server: an undecodable path matches no route.
-    }
-    const route = matchRoute(decoded);
-    if (!route || (route.kind !== 'list' && route.kind !== 'detail'))
-      throw new InternalError('E_INTERNAL', `no local route for ${url}`);
-    const ctx: RequestContext = {
-      method: 'GET',
-      path,
-      pairs: [...new URLSearchParams(query)],
-      user: 'user',
-      host: 'localhost',
-      headers: {},
-      body: NO_BODY,
-    };
+    const route = readRoute(path, url);
     stats.requests++;
     stats.attempts++;
-    const reply = await dispatch(env, ctx, route);
+    const reply = await dispatch(env, getContext(path, query), route);
     stats.bytes += reply.body.length;
     if (reply.status < 200 || reply.status >= 300) {
       stats.failures++;
-      const headers = headerRecord(reply);
-      const body = reply.body.toString('utf8');
-      const resolution = interpretResponse({ method: 'GET', url, status: reply.status, headers, body });
-      // Same code and kind as over HTTP (so `Invalid page.` and a bad filter are handled alike),
-      // worded without the HTTP that never happened.
-      if (resolution.action !== 'ok') {
-        const { error } = resolution;
-        throw new DqmExportError(
-          error.code,
-          'server',
-          `${options.description} rejected GET ${url}: ${serverMessage(body, headers['content-type'])}`,
-          error.context,
-        );
-      }
+      throwReplyError(reply, url, description);
     }
     return { json: JSON.parse(reply.body.toString('utf8')), bytes: reply.body.length, url };
-  }
+  };
+}
 
+/** The server-side operations, each refused with E_SOURCE_OPERATION: local CSV files have no server. */
+function unsupportedOperations(
+  description: string,
+): Pick<
+  DqmClient,
+  'deleteHistogram' | 'listDataFiles' | 'getDataFile' | 'startParsing' | 'discover' | 'waitForDataFile'
+> {
+  const refuse = (operation: string) => async (): Promise<never> => {
+    throw unsupported(operation, description);
+  };
+  return {
+    deleteHistogram: refuse('deleting a histogram'),
+    listDataFiles: refuse('listing histogram data files'),
+    getDataFile: refuse('reading a histogram data file'),
+    startParsing: refuse('start_parsing'),
+    discover: refuse('discover'),
+    waitForDataFile: refuse('waiting for a data file to be parsed'),
+  };
+}
+
+function unsupported(operation: string, description: string): ConfigError {
+  return new ConfigError(
+    'E_SOURCE_OPERATION',
+    `${operation} needs a dqm-playground source; ${description} reads CSV files in process and has no data files to register, parse or delete`,
+    { operation },
+  );
+}
+
+/** Lists are read-only views of the tables; `histogram_data_files` is a server's concern. */
+function checkReadable(endpoint: Endpoint, operation: string, description: string): void {
+  if (endpoint === 'histogram_data_files') throw unsupported(`${operation} of histogram_data_files`, description);
+}
+
+/** The list operations of a client over `get`; `self` is the whole client (the extractor runs on it). */
+function listOperations(
+  get: LocalGet,
+  description: string,
+  self: () => DqmClient,
+): Pick<DqmClient, 'listPage' | 'listNext' | 'listAll'> {
   async function page<E extends Endpoint>(
     path: string,
     query: string,
-    signal: AbortSignal | undefined,
+    signal?: AbortSignal,
   ): Promise<Page<RecordOf<E>>> {
     const r = await get(path, query, signal);
     return parsePage<RecordOf<E>>(r.json, r.url, r.bytes, 0);
   }
-
-  async function detail<T>(endpoint: Endpoint, id: number, what: string, signal: AbortSignal | undefined): Promise<T> {
-    return (await get(`/api/${endpoint}/${checkedInt(id, what)}/`, '', signal)).json as T;
-  }
-
-  /** The first `limit` records of a list, in list order (pages are consistent: the tables never change). */
-  async function listFirst<E extends Endpoint>(
-    endpoint: E,
-    filters: Filters,
-    limit: number,
-    signal?: AbortSignal,
-  ): Promise<RecordOf<E>[]> {
-    const out: RecordOf<E>[] = [];
-    for (let n = 1; out.length < limit; n++) {
-      const current = await client.listPage(endpoint, filters, n, { signal });
-      out.push(...current.records.slice(0, limit - out.length));
-      if (current.next === null || current.records.length === 0) break;
-    }
-    return out;
-  }
-
-  const client: DqmClient = {
-    baseUrl,
-    concurrency,
-    stats,
-
+  const ops: Pick<DqmClient, 'listPage' | 'listNext' | 'listAll'> = {
     async listPage(endpoint, filters, pageNumber, opts = {}) {
-      readable(endpoint, 'listing');
+      checkReadable(endpoint, 'listing', description);
       const query = encodeFilters(filters);
       if (pageNumber !== 1) query.set('page', String(pageNumber));
       return page(`/api/${endpoint}/`, query.toString(), opts.signal);
     },
-
     async listNext(endpoint, next, opts = {}) {
-      readable(endpoint, 'listing');
+      checkReadable(endpoint, 'listing', description);
       const url = new URL(next, 'http://localhost');
       return page(url.pathname, url.search.slice(1), opts.signal);
     },
-
     async listAll<E extends Endpoint>(endpoint: E, filters: Filters = {}, opts: CallOptions & { limit?: number } = {}) {
-      readable(endpoint, 'listing');
-      if (opts.limit !== undefined) return listFirst(endpoint, filters, opts.limit, opts.signal);
+      checkReadable(endpoint, 'listing', description);
+      if (opts.limit !== undefined) return listFirst(ops, endpoint, filters, opts.limit, opts.signal);
       const records: RecordOf<E>[] = [];
-      for await (const event of extractSlices(client, [{ key: 'all', endpoint, filters, partition: {} }], {
-        signal: opts.signal,
-      })) {
+      const slices = [{ key: 'all', endpoint, filters, partition: {} }];
+      for await (const event of extractSlices(self(), slices, { signal: opts.signal })) {
         if (event.type === 'batch') records.push(...event.records);
       }
       return records;
     },
+  };
+  return ops;
+}
 
+/** The first `limit` records of a list, in list order (pages are consistent: the tables never change). */
+async function listFirst<E extends Endpoint>(
+  lists: Pick<DqmClient, 'listPage'>,
+  endpoint: E,
+  filters: Filters,
+  limit: number,
+  signal?: AbortSignal,
+): Promise<RecordOf<E>[]> {
+  const out: RecordOf<E>[] = [];
+  for (let n = 1; out.length < limit; n++) {
+    const current = await lists.listPage(endpoint, filters, n, { signal });
+    out.push(...current.records.slice(0, limit - out.length));
+    if (current.next === null || current.records.length === 0) break;
+  }
+  return out;
+}
+
+/** The single-record operations of a client over `get`. */
+function detailOperations(get: LocalGet): Pick<DqmClient, 'getRun' | 'getLumisection' | 'getHistogram'> {
+  const detail = async <T>(endpoint: Endpoint, id: number, what: string, signal?: AbortSignal): Promise<T> =>
+    (await get(`/api/${endpoint}/${checkedInt(id, what)}/`, '', signal)).json as T;
+  return {
     getRun: (runNumber, opts = {}) => detail<Run>('runs', runNumber, 'run number', opts.signal),
     getLumisection: (id, opts = {}) => detail<Lumisection>('lumisections', id, 'lumisection id', opts.signal),
     getHistogram: ((dim: 1 | 2, id: number, opts: CallOptions = {}) => {
@@ -216,26 +262,27 @@ export function createCsvClient(data: ServerData, options: CsvClientOptions): Dq
         });
       return detail<Histogram1D | Histogram2D>(`lumisection_histograms_${dim}d`, id, 'histogram id', opts.signal);
     }) as DqmClient['getHistogram'],
+  };
+}
 
-    deleteHistogram: async () => {
-      throw unsupported('deleting a histogram');
-    },
-    listDataFiles: async () => {
-      throw unsupported('listing histogram data files');
-    },
-    getDataFile: async () => {
-      throw unsupported('reading a histogram data file');
-    },
-    startParsing: async () => {
-      throw unsupported('start_parsing');
-    },
-    discover: async () => {
-      throw unsupported('discover');
-    },
-    waitForDataFile: async () => {
-      throw unsupported('waiting for a data file to be parsed');
-    },
-
+/** A client answering from `data` through the server's handlers, in process. */
+export function createCsvClient(data: ServerData, options: CsvClientOptions): DqmClient {
+  const baseUrl = options.baseUrl.replace(/\/+$/, '');
+  const env: HandlerEnv = {
+    data,
+    options: resolveServerOptions({ pageSize: options.pageSize ?? 50, logger: silentLogger }),
+    shuffle: new Prng(1),
+  };
+  const stats = emptyStats();
+  let closed = false;
+  const get = localGet(env, baseUrl, options.description, stats, () => closed);
+  const client: DqmClient = {
+    baseUrl,
+    concurrency: checkedConcurrency(options.concurrency ?? 4),
+    stats,
+    ...listOperations(get, options.description, () => client),
+    ...detailOperations(get),
+    ...unsupportedOperations(options.description),
     close: async () => {
       closed = true;
     },

@@ -5,7 +5,10 @@ import type { FileScanResult, ScanOptions } from './scan-file.js';
 
 /** Main thread -> worker. */
 export type WorkerRequest =
-  { type: 'scan'; id: number; path: string; options: ScanOptions } | { type: 'parse'; id: number; task: ParseTask };
+  | { type: 'scan'; id: number; path: string; options: ScanOptions }
+  | { type: 'parse'; id: number; task: ParseTask }
+  /** Buffers of consumed chunks, back for reuse (no reply). */
+  | { type: 'recycle'; buffers: ArrayBuffer[] };
 
 /** Worker -> main thread. A parse sends chunks, then `done` or `failed`; a scan sends `scanned` or `failed`. */
 export type WorkerReply =

@@ -21,6 +21,9 @@ export class TaskFailure extends Error {
   }
 }
 
+/** A request that runs as a task (and gets replies). */
+type TaskRequest = Exclude<WorkerRequest, { type: 'recycle' }>;
+
 interface Running {
   resolve: (value: unknown) => void;
   reject: (err: Error) => void;
@@ -35,9 +38,10 @@ interface Slot {
 /** Worker threads for scanning and parsing CSV files. */
 export class CsvWorkerPool {
   private readonly slots: Slot[] = [];
-  private readonly queue: Array<{ request: WorkerRequest; running: Running }> = [];
+  private readonly queue: Array<{ request: TaskRequest; running: Running }> = [];
   private readonly running = new Map<number, Running & { slot: Slot }>();
   private nextId = 1;
+  private nextRecycle = 0;
   private closed = false;
 
   /** Starts `size` workers. */
@@ -64,7 +68,17 @@ export class CsvWorkerPool {
     return this.submit({ type: 'parse', id: this.nextId++, task }, onChunk) as Promise<void>;
   }
 
-  private submit(request: WorkerRequest, onChunk?: (chunk: HistogramChunk) => void): Promise<unknown> {
+  /**
+   * Hands the buffers of chunks the caller is done with back to the workers (round robin), which
+   * reuse them for later chunks. The caller must hold no view of them any more.
+   */
+  recycle(buffers: ArrayBuffer[]): void {
+    if (this.closed || buffers.length === 0) return;
+    const slot = this.slots[this.nextRecycle++ % this.slots.length];
+    slot.worker.postMessage({ type: 'recycle', buffers } satisfies WorkerRequest, buffers);
+  }
+
+  private submit(request: TaskRequest, onChunk?: (chunk: HistogramChunk) => void): Promise<unknown> {
     if (this.closed) return Promise.reject(new InternalError('E_SOURCE_CLOSED', 'CSV worker pool used after close()'));
     return new Promise((resolve, reject) => {
       this.queue.push({ request, running: { resolve, reject, onChunk } });

@@ -5,7 +5,7 @@
  * (worker-url.ts).
  */
 import { parentPort } from 'node:worker_threads';
-import { chunkTransferList } from './chunk.js';
+import { chunkBuffers, chunkTransferList } from './chunk.js';
 import { RangeFailure, parseRange } from './parse-range.js';
 import { scanFile } from './scan-file.js';
 import type { WorkerReply, WorkerRequest } from './protocol.js';
@@ -17,6 +17,10 @@ function post(reply: WorkerReply, transfer: ArrayBuffer[] = []): void {
 }
 
 port.on('message', (request: WorkerRequest) => {
+  if (request.type === 'recycle') {
+    chunkBuffers.give(request.buffers);
+    return;
+  }
   try {
     if (request.type === 'scan') {
       const result = scanFile(request.path, request.options);

@@ -6,6 +6,7 @@
  * again up to twice if it falls short. A page the gateway times out (502/504) is asked again at the
  * same cursor with a smaller `page_size`, and the size grows back while pages are fast.
  */
+import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
 import { encodeFilters } from '../../domain.js';
 import { DqmExportError, InternalError, ServerError } from '../../errors.js';
@@ -55,6 +56,8 @@ export interface DialsExtractOptions {
   maxWalks?: number;
   signal?: AbortSignal;
   logger?: Logger;
+  /** `fields=` sent with every page (a listing that shows no bins drops `data`); absent: whole records. */
+  fields?: string;
 }
 
 /** What one slice's walks have seen. */
@@ -88,6 +91,9 @@ export async function* extractDials(
 ): AsyncGenerator<SourceEvent> {
   const channel = new Channel<SourceEvent>(Math.max(2, options.concurrency));
   const controller = new AbortController();
+  // Every request in flight (walks and their proofs) listens on this signal: more than Node's
+  // default of 10 is normal at concurrency 8 and would print a MaxListenersExceededWarning.
+  setMaxListeners(0, controller.signal);
   const outer = options.signal;
   const onAbort = (): void => controller.abort(outer?.reason);
   outer?.addEventListener('abort', onAbort, { once: true });
@@ -199,6 +205,7 @@ async function walkSlice(
   let gatewayRetries = 0;
   for (;;) {
     const params = encodeFilters(slice.filters);
+    if (o.fields) params.set('fields', o.fields);
     if (endpoint !== 'mes') params.set('page_size', String(sizer.current));
     for (const [k, v] of Object.entries(cursorPagination.params(token))) params.set(k, v);
     let page;
