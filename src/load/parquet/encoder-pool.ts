@@ -174,6 +174,8 @@ export class ParquetFileHandle {
     } else if (reply.type === 'closed') {
       this.ending?.resolve({ bytes: reply.bytes, sha256: reply.sha256, rows: reply.rows } as never);
     } else if (reply.type === 'aborted') {
+      // An aborted file's queued batches are dropped by the worker, never acked.
+      for (const b of this.inFlight.splice(0)) this.release(b.ipcBytes);
       this.ending?.resolve(undefined as never);
     } else if (reply.type === 'error') {
       this.fail(encoderFailure(reply.message, this.path));
