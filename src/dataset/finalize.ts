@@ -16,7 +16,7 @@ import type { Logger } from '../log.js';
 import type { JournalFile } from './journal.js';
 import { migrateLegacyLayout, SHARDS_DIR, streamRoot } from './layout.js';
 import { buildManifest, writeManifest, writeSuccessMarker } from './manifest.js';
-import { listDatasetFiles, removeEmptyDirs, uncommitDataset } from './output-root.js';
+import { isOwnDataFile, listDatasetFiles, removeEmptyDirs, uncommitDataset } from './output-root.js';
 import { readShardManifests, type ShardManifest } from './shard-output.js';
 
 /**
@@ -156,10 +156,18 @@ async function finalizeStream(loaded: LoadedPipeline, stream: Stream, o: Finaliz
   const listed = new Set(files.map((f) => f.path));
   // From here the dataset changes: a marker of an earlier finalize must not stand over it.
   await uncommitDataset(root, { keepManifest: false });
-  const stray = (await listDatasetFiles(root)).filter((rel) => !listed.has(rel));
+  const unlisted = (await listDatasetFiles(root)).filter((rel) => !listed.has(rel));
+  // Only dqm-export's own files go; a file someone else put there stays (and is said).
+  const stray = unlisted.filter(isOwnDataFile);
+  const foreign = unlisted.filter((rel) => !isOwnDataFile(rel));
   for (const rel of stray) await rm(join(root, rel), { force: true });
   if (stray.length)
     o.logger.info({ stream: stream.name, removed: stray.length }, 'finalize: removed files no shard lists');
+  if (foreign.length)
+    o.logger.warn(
+      { stream: stream.name, kept: foreign.length, example: foreign[0] },
+      'finalize: left files dqm-export did not write in the dataset',
+    );
   await removeEmptyDirs(root, root);
 
   const startedAt = shardList.map((m) => m.startedAt).sort()[0];

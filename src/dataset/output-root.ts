@@ -5,9 +5,12 @@
  * - error: refuse a non-empty root (hinting at --resume when an interrupted run is there);
  * - overwrite: delete the previous dataset, but only one that dqm-export wrote (never a foreign dir);
  * - append: keep the previous dataset's committed files and add to them.
+ * A mode that cleans (resume, overwrite, append) refuses a non-empty directory that is not a
+ * dqm-export dataset (E_OUTPUT_FOREIGN), and in any directory deletes only files dqm-export names
+ * (`part-*` data files and `.tmp-*` temporaries, see `isOwnDataFile`): a user's own file is never deleted.
  */
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
-import { join, sep } from 'node:path';
+import { join, posix, sep } from 'node:path';
 import { ConfigError, InputError } from '../errors.js';
 import { TEMP_PREFIX } from '../load/atomic.js';
 import { readJournal, resetJournal, type JournalFile, type JournalState } from './journal.js';
@@ -80,12 +83,36 @@ export async function uncommitDataset(root: string, options: { keepManifest: boo
   }
 }
 
-/** Deletes every data file under root that `keep` does not name, then empty dirs. */
+/**
+ * True for a data file name dqm-export writes: `part-*` (every sink's prefix starts so: `part-<slice>`,
+ * `part-<append tag>-`, `part-sNNNN-`) or a `.tmp-*` temporary. Only these are ever deleted.
+ */
+export function isOwnDataFile(rel: string): boolean {
+  const name = posix.basename(rel);
+  return name.startsWith('part-') || name.startsWith(TEMP_PREFIX);
+}
+
+/** Deletes every data file of dqm-export's under root that `keep` does not name, then empty dirs. */
 async function removeUnlisted(root: string, keep: Set<string>): Promise<void> {
   for (const rel of await listDatasetFiles(root)) {
-    if (!keep.has(rel)) await rm(join(root, rel), { force: true });
+    if (isOwnDataFile(rel) && !keep.has(rel)) await rm(join(root, rel), { force: true });
   }
   await removeEmptyDirs(root, root);
+}
+
+const MODE_VERB: Record<OutputMode, string> = { overwrite: 'overwrite', append: 'append to', error: 'write into' };
+
+/**
+ * Refuses to clean or add to `root` unless it is empty or a dqm-export dataset (a manifest in
+ * `.dqm-export/`, the legacy top-level one having been migrated there, or a journal).
+ */
+function refuseForeign(root: string, existing: readonly string[], ours: boolean, mode: OutputMode): void {
+  if (ours || existing.length === 0) return;
+  throw new ConfigError(
+    'E_OUTPUT_FOREIGN',
+    `refusing to ${MODE_VERB[mode]} ${root}: it holds ${existing.length} files (e.g. ${existing[0]}) and no dqm-export manifest (${MANIFEST_PATH}) or journal; expected an empty directory or a dqm-export dataset: choose another output path`,
+    { file: root },
+  );
 }
 
 /** Removes empty directories under `dir` (never `root`'s state dir); true when `dir` itself ended up empty. */
@@ -169,15 +196,8 @@ export async function prepareOutputRoot(
       },
     );
   }
+  refuseForeign(root, existing, hasManifest || journal.configHash !== null, options.mode);
   if (options.mode === 'overwrite' && hasDataset) {
-    const ours = hasManifest || journal.configHash !== null;
-    if (!ours) {
-      throw new ConfigError(
-        'E_OUTPUT_FOREIGN',
-        `refusing to overwrite ${root}: it holds ${existing.length} files and no dqm-export manifest or journal; choose an empty or dqm-export output path`,
-        { file: root },
-      );
-    }
     await uncommitDataset(root, { keepManifest: false });
     await removeUnlisted(root, new Set());
   }

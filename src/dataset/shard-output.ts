@@ -13,7 +13,13 @@ import { TEMP_PREFIX, writeFileAtomic } from '../load/atomic.js';
 import { VERSION } from '../version.js';
 import { readJournal, resetJournal, type JournalFile, type JournalState } from './journal.js';
 import { MANIFEST_PATH, migrateLegacyLayout, SHARDS_DIR, shardTag, SUCCESS_PATH } from './layout.js';
-import { listDatasetFiles, uncommitDataset, type OutputMode, type PreparedOutput } from './output-root.js';
+import {
+  isOwnDataFile,
+  listDatasetFiles,
+  uncommitDataset,
+  type OutputMode,
+  type PreparedOutput,
+} from './output-root.js';
 
 /** Journal file name of a shard. */
 export function shardJournalName(index: number): string {
@@ -166,11 +172,7 @@ export async function prepareShardOutput(root: string, o: ShardPrepareOptions): 
       },
     );
   }
-  const ours = (rel: string) => {
-    const name = posix.basename(rel);
-    return name.startsWith('part-') || name.startsWith(`${TEMP_PREFIX}part-`);
-  };
-  const foreign = files.filter((rel) => !ours(rel));
+  const foreign = files.filter((rel) => !isOwnDataFile(rel));
   // A directory with only foreign files is not ours to clean; one with our files may hold leftovers.
   if (foreign.length && foreign.length === files.length) {
     throw new ConfigError(
@@ -186,8 +188,8 @@ export async function prepareShardOutput(root: string, o: ShardPrepareOptions): 
     if (shard !== null) return shard === o.index || shard >= o.count;
     // Another shard's temporary is not ours to delete.
     if (posix.basename(rel).startsWith(TEMP_PREFIX)) return false;
-    // A file of an unsharded dataset (or a foreign file in a dqm-export dataset): not part of the new one.
-    return true;
+    // A file of an unsharded dataset: not part of the new one. A foreign file is never deleted.
+    return isOwnDataFile(rel);
   };
   await uncommitDataset(root, { keepManifest: false });
   const staleManifests = [...(await readShardManifestNames(root)).entries()]

@@ -65,7 +65,7 @@ export interface ServerOptions {
   rejectExpiredTokens?: boolean;
   /** DIALS: approve a device code by itself after this many pending polls (default 0: only through its verification URL). */
   deviceAutoApprove?: number;
-  /** DIALS: a data response over this many bytes answers 504, as the gateway does after 30 s (default 0: off). */
+  /** DIALS: a data response over this many bytes answers 504 or 502 (in turn), as the gateway does after 30 s (default 0: off). */
   gatewayTimeoutBytes?: number;
   /** DIALS: how ML4DQM rows map to DIALS records: a JSON file path or a map object (default: derived). */
   dialsMap?: string | DialsMap;
@@ -94,37 +94,11 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** ServerOptions with defaults applied and values checked. */
-export interface ResolvedServerOptions {
-  dataDirs: string[];
-  host: string;
-  port: number;
-  adminToken: string;
-  userToken: string;
-  manual: boolean;
-  latencyMs: number;
-  jitterMs: number;
-  failRate: number;
-  resetRate: number;
-  truncateRate: number;
-  shuffle: boolean;
-  envelope: EnvelopeKind;
-  pageSize: number;
+/** ServerOptions with defaults applied and values checked: every option set, the spec and map parsed. */
+export type ResolvedServerOptions = Required<Omit<ServerOptions, 'synthetic' | 'dialsMap'>> & {
   synthetic: SyntheticSpec | undefined;
-  seed: number;
-  logger: Logger;
-  parseDelayMs: number;
-  dataFileCacheSeconds: number;
-  api: ServerApi;
-  dialsToken: string;
-  clientSecret: string;
-  tokenTtlSeconds: number;
-  refreshTtlSeconds: number;
-  rejectExpiredTokens: boolean;
-  deviceAutoApprove: number;
-  gatewayTimeoutBytes: number;
   dialsMap: DialsMap;
-}
+};
 
 function check(name: string, value: number, ok: boolean, expected: string): number {
   if (!ok || Number.isNaN(value))
@@ -142,6 +116,26 @@ function nonNegative(name: string, value: number | undefined, fallback: number):
   return check(name, v, Number.isFinite(v) && v >= 0, 'a number >= 0');
 }
 
+/** `value` (or `fallback`) checked to be an integer from `min` to `max`; `unit` names what it counts. */
+function integer(
+  name: string,
+  value: number | undefined,
+  fallback: number,
+  min: number,
+  unit = '',
+  max?: number,
+): number {
+  const v = value ?? fallback;
+  const ok = Number.isSafeInteger(v) && v >= min && (max === undefined || v <= max);
+  const range = max === undefined ? `>= ${min}` : `from ${min} to ${max}`;
+  return check(name, v, ok, `an integer ${range}${unit ? ` (${unit})` : ''}`);
+}
+
+/** Refuses a DQM Playground-only option under `--api dials`, saying why. */
+function refuseForDials(set: boolean | undefined, flag: string, why: string): void {
+  if (set) throw new UsageError('E_SERVE_OPTION', `serve: ${flag} does not apply to --api dials (${why}); drop it`);
+}
+
 function token(name: string, value: string | undefined): string {
   if (value === undefined) return randomBytes(20).toString('hex');
   if (!/^\S{4,}$/.test(value))
@@ -151,10 +145,6 @@ function token(name: string, value: string | undefined): string {
 
 /** Applies defaults and validates; throws UsageError (E_SERVE_OPTION, E_SERVE_SYNTHETIC, E_SERVE_DIALS_MAP). */
 export function resolveServerOptions(options: ServerOptions = {}): ResolvedServerOptions {
-  const port = options.port ?? 8000;
-  check('port', port, Number.isInteger(port) && port >= 0 && port <= 65535, 'an integer from 0 to 65535');
-  const pageSize = options.pageSize ?? 50;
-  check('page size', pageSize, Number.isInteger(pageSize) && pageSize >= 1, 'an integer >= 1');
   const envelope = options.envelope ?? 'total';
   if (envelope !== 'total' && envelope !== 'count')
     throw new UsageError('E_SERVE_OPTION', `serve: envelope must be total or count, got ${String(envelope)}`);
@@ -164,56 +154,14 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
   const api = options.api ?? 'dqm-playground';
   if (api !== 'dqm-playground' && api !== 'dials')
     throw new UsageError('E_SERVE_OPTION', `serve: --api must be dqm-playground or dials, got ${String(api)}`);
-  if (api === 'dials' && options.shuffle)
-    throw new UsageError(
-      'E_SERVE_OPTION',
-      'serve: --shuffle does not apply to --api dials (a cursor API is ordered by definition); drop it',
-    );
-  if (api === 'dials' && options.manual)
-    throw new UsageError(
-      'E_SERVE_OPTION',
-      'serve: --manual does not apply to --api dials (DIALS has no parsing endpoints); drop it',
-    );
-  const tokenTtlSeconds = options.tokenTtlSeconds ?? 1200;
-  check(
-    'token TTL',
-    tokenTtlSeconds,
-    Number.isInteger(tokenTtlSeconds) && tokenTtlSeconds >= 1,
-    'an integer >= 1 (seconds)',
-  );
-  const refreshTtlSeconds = options.refreshTtlSeconds ?? 36000;
-  check(
-    'refresh token TTL',
-    refreshTtlSeconds,
-    Number.isInteger(refreshTtlSeconds) && refreshTtlSeconds >= 1,
-    'an integer >= 1 (seconds)',
-  );
-  const deviceAutoApprove = options.deviceAutoApprove ?? 0;
-  check(
-    'device auto-approve',
-    deviceAutoApprove,
-    Number.isInteger(deviceAutoApprove) && deviceAutoApprove >= 0,
-    'an integer >= 0 (polls)',
-  );
-  const gatewayTimeoutBytes = options.gatewayTimeoutBytes ?? 0;
-  check(
-    'gateway timeout bytes',
-    gatewayTimeoutBytes,
-    Number.isInteger(gatewayTimeoutBytes) && gatewayTimeoutBytes >= 0,
-    'an integer >= 0 (bytes; 0 = off)',
-  );
-  const dialsMap =
-    options.dialsMap === undefined
-      ? EMPTY_DIALS_MAP
-      : typeof options.dialsMap === 'string'
-        ? readDialsMap(options.dialsMap)
-        : parseDialsMap(options.dialsMap, 'dialsMap');
-  const seed = options.seed ?? 1;
-  check('seed', seed, Number.isSafeInteger(seed), 'an integer');
+  if (api === 'dials') {
+    refuseForDials(options.shuffle, '--shuffle', 'a cursor API is ordered by definition');
+    refuseForDials(options.manual, '--manual', 'DIALS has no parsing endpoints');
+  }
   return {
     dataDirs: options.dataDirs?.length ? [...options.dataDirs] : [SAMPLE_DATA_DIR],
     host: options.host ?? '127.0.0.1',
-    port,
+    port: integer('port', options.port, 8000, 0, '', 65535),
     adminToken,
     userToken,
     manual: options.manual ?? false,
@@ -224,20 +172,29 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
     truncateRate: rate('truncate rate', options.truncateRate),
     shuffle: options.shuffle ?? false,
     envelope,
-    pageSize,
+    pageSize: integer('page size', options.pageSize, 50, 1),
     synthetic: options.synthetic === undefined ? undefined : parseSyntheticSpec(options.synthetic),
-    seed,
+    seed: seedOf(options.seed),
     logger: options.logger ?? silentLogger,
     parseDelayMs: nonNegative('parse delay', options.parseDelayMs, 0),
     dataFileCacheSeconds: nonNegative('data file cache seconds', options.dataFileCacheSeconds, 60),
     api,
     dialsToken: token('DIALS token', options.dialsToken),
     clientSecret: token('client secret', options.clientSecret),
-    tokenTtlSeconds,
-    refreshTtlSeconds,
+    tokenTtlSeconds: integer('token TTL', options.tokenTtlSeconds, 1200, 1, 'seconds'),
+    refreshTtlSeconds: integer('refresh token TTL', options.refreshTtlSeconds, 36000, 1, 'seconds'),
     rejectExpiredTokens: options.rejectExpiredTokens ?? false,
-    deviceAutoApprove,
-    gatewayTimeoutBytes,
-    dialsMap,
+    deviceAutoApprove: integer('device auto-approve', options.deviceAutoApprove, 0, 0, 'polls'),
+    gatewayTimeoutBytes: integer('gateway timeout bytes', options.gatewayTimeoutBytes, 0, 0, 'bytes; 0 = off'),
+    dialsMap: resolveDialsMap(options.dialsMap),
   };
+}
+
+function seedOf(seed = 1): number {
+  return check('seed', seed, Number.isSafeInteger(seed), 'an integer');
+}
+
+function resolveDialsMap(map: ServerOptions['dialsMap']): DialsMap {
+  if (map === undefined) return EMPTY_DIALS_MAP;
+  return typeof map === 'string' ? readDialsMap(map) : parseDialsMap(map, 'dialsMap');
 }

@@ -196,6 +196,7 @@ const CASES: { capture: string; args: string[]; trimmed?: boolean; ties?: string
   {
     capture: '046_th1_order_by_run_desc.json',
     args: ['th1', '-f', 'order_by=-run_number', '--limit', '3', '--fields', F4],
+    ties: 'run_number',
   },
   {
     capture: '047_th1_order_by_multi.json',

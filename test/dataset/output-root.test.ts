@@ -122,6 +122,23 @@ describe('prepareOutputRoot', () => {
     expect(prepared.journal.slices.size).toBe(0);
   });
 
+  it('append and resume refuse a foreign directory too, deleting nothing', async () => {
+    const root = await tmp();
+    await put(root, 'notes.txt');
+    await put(root, 'data/results.parquet');
+    for (const o of [
+      { mode: 'append' as const, resume: false },
+      { mode: 'append' as const, resume: true },
+      { mode: 'overwrite' as const, resume: true },
+    ]) {
+      await expect(prepareOutputRoot(root, { ...opts, ...o })).rejects.toMatchObject({
+        code: 'E_OUTPUT_FOREIGN',
+        message: expect.stringContaining(root),
+      });
+    }
+    expect(await listDatasetFiles(root)).toEqual(['data/results.parquet', 'notes.txt']);
+  });
+
   it('overwrite deletes a previous dqm-export dataset but refuses a foreign directory', async () => {
     const root = await tmp();
     await put(root, 'notes.txt');
@@ -130,8 +147,10 @@ describe('prepareOutputRoot', () => {
     );
     await put(root, '.dqm-export/manifest.json', '{"tool":{"name":"dqm-export"},"files":[]}');
     await put(root, '.dqm-export/_SUCCESS', '');
+    await put(root, 'run=1/part-a-00000.parquet');
     await prepareOutputRoot(root, { ...opts, mode: 'overwrite', resume: false });
-    expect(await listDatasetFiles(root)).toEqual([]);
+    // Its own files go; the file it did not write stays.
+    expect(await listDatasetFiles(root)).toEqual(['notes.txt']);
     expect(
       existsSync(join(root, '.dqm-export', 'manifest.json')) || existsSync(join(root, '.dqm-export', '_SUCCESS')),
     ).toBe(false);
@@ -166,10 +185,12 @@ describe('prepareOutputRoot', () => {
     await expect(prepareOutputRoot(root, { ...opts, mode: 'error', resume: true })).rejects.toThrow(/pipeline changed/);
   });
 
-  it('append keeps the files of the previous manifest and drops strays', async () => {
+  it('append keeps the files of the previous manifest and drops its own strays, never a foreign file', async () => {
     const root = await tmp();
     await put(root, 'run=1/part-a.parquet');
-    await put(root, 'run=9/stray.parquet');
+    await put(root, 'run=9/part-stray-00000.parquet');
+    await put(root, 'run=9/.tmp-part-b-00000.parquet');
+    await put(root, 'README.txt');
     await put(
       root,
       '.dqm-export/manifest.json',
@@ -178,7 +199,7 @@ describe('prepareOutputRoot', () => {
     await put(root, '.dqm-export/_SUCCESS', '');
     const prepared = await prepareOutputRoot(root, { ...opts, mode: 'append', resume: false });
     expect(prepared.keptFiles.map((f) => f.path)).toEqual(['run=1/part-a.parquet']);
-    expect(await listDatasetFiles(root)).toEqual(['run=1/part-a.parquet']);
+    expect(await listDatasetFiles(root)).toEqual(['README.txt', 'run=1/part-a.parquet']);
     // The manifest names the kept files until the new one replaces it; the dataset is no longer complete.
     expect(existsSync(join(root, '.dqm-export', 'manifest.json'))).toBe(true);
     expect(existsSync(join(root, '.dqm-export', '_SUCCESS'))).toBe(false);

@@ -12,32 +12,44 @@ import { createLogger } from '../../log.js';
 import type { RunningServer, ServerOptions } from '../../server/index.js';
 import { numeric } from '../numbers.js';
 
-interface ServeArgs {
+/** Flags that set the server option of the same name, as they are (yargs gives each a default). */
+const SAME_NAMED = [
+  'host',
+  'port',
+  'manual',
+  'latencyMs',
+  'jitterMs',
+  'failRate',
+  'resetRate',
+  'truncateRate',
+  'shuffle',
+  'pageSize',
+  'seed',
+  'parseDelayMs',
+  'deviceAutoApprove',
+  'gatewayTimeoutBytes',
+] as const;
+
+/** The same-named flags' values, as server options. */
+function sameNamed(argv: ServeArgs): Pick<ServerOptions, (typeof SAME_NAMED)[number]> {
+  return Object.fromEntries(SAME_NAMED.map((name) => [name, argv[name]])) as Pick<
+    ServerOptions,
+    (typeof SAME_NAMED)[number]
+  >;
+}
+
+interface ServeArgs extends Pick<Required<ServerOptions>, (typeof SAME_NAMED)[number]> {
   data?: string[];
-  host: string;
-  port: number;
   adminToken?: string;
   userToken?: string;
-  manual: boolean;
-  latencyMs: number;
-  jitterMs: number;
-  failRate: number;
-  resetRate: number;
-  truncateRate: number;
-  shuffle: boolean;
   envelope: string;
-  pageSize: number;
   synthetic?: string;
-  seed: number;
-  parseDelayMs: number;
   api: string;
   dialsToken?: string;
   clientSecret?: string;
   tokenTtl: number;
   refreshTtl: number;
   rejectExpired: boolean;
-  deviceAutoApprove: number;
-  gatewayTimeoutBytes: number;
   dialsMap?: string;
   verbose?: boolean;
   exitCode?: number;
@@ -111,7 +123,7 @@ function builder(y: Argv): Argv<ServeArgs> {
       ...numeric('gateway-timeout-bytes'),
       default: 0,
       requiresArg: true,
-      describe: 'DIALS: answer 504 (gateway timeout) for data responses over N bytes (0: off)',
+      describe: 'DIALS: answer 504, then 502, in turn (gateway failures) for data responses over N bytes (0: off)',
     })
     .option('dials-map', {
       type: 'string',
@@ -288,31 +300,18 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
   builder,
   handler: async (argv) => {
     const options: ServerOptions = {
+      ...sameNamed(argv),
       dataDirs: argv.data,
-      host: argv.host,
-      port: argv.port,
       adminToken: argv.adminToken ?? process.env.DQM_SERVE_ADMIN_TOKEN,
       userToken: argv.userToken ?? process.env.DQM_SERVE_USER_TOKEN,
-      manual: argv.manual,
-      latencyMs: argv.latencyMs,
-      jitterMs: argv.jitterMs,
-      failRate: argv.failRate,
-      resetRate: argv.resetRate,
-      truncateRate: argv.truncateRate,
-      shuffle: argv.shuffle,
       envelope: argv.envelope as ServerOptions['envelope'],
-      pageSize: argv.pageSize,
       synthetic: argv.synthetic,
-      seed: argv.seed,
-      parseDelayMs: argv.parseDelayMs,
       api: argv.api as ServerOptions['api'],
       dialsToken: argv.dialsToken ?? process.env.DQM_SERVE_DIALS_TOKEN,
       clientSecret: argv.clientSecret ?? process.env.DQM_SERVE_CLIENT_SECRET,
       tokenTtlSeconds: argv.tokenTtl,
       refreshTtlSeconds: argv.refreshTtl,
       rejectExpiredTokens: argv.rejectExpired,
-      deviceAutoApprove: argv.deviceAutoApprove,
-      gatewayTimeoutBytes: argv.gatewayTimeoutBytes,
       dialsMap: argv.dialsMap,
       logger: createLogger({ level: argv.verbose ? 'debug' : 'warn' }),
     };

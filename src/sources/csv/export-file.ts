@@ -63,16 +63,21 @@ export async function exportRanges(o: ExportRangesOptions, consumer: ChunkConsum
       submitted++;
     }
   };
-  for (let head = 0; head < o.tasks.length; head++) {
-    submit(head);
-    const state = states[head];
-    for (;;) {
-      o.signal?.throwIfAborted();
-      while (state.chunks.length) await consumer.consume(state.chunks.shift()!);
-      if (state.error) throw state.error;
-      if (state.done) break;
-      await new Promise<void>((resolve) => (wake = resolve));
+  try {
+    for (let head = 0; head < o.tasks.length; head++) {
+      submit(head);
+      const state = states[head];
+      for (;;) {
+        o.signal?.throwIfAborted();
+        while (state.chunks.length) await consumer.consume(state.chunks.shift()!);
+        if (state.error) throw state.error;
+        if (state.done) break;
+        await new Promise<void>((resolve) => (wake = resolve));
+      }
+      states[head] = { chunks: [], done: true, error: null };
     }
-    states[head] = { chunks: [], done: true, error: null };
+  } finally {
+    // One call per file on the run's signal: a listener left behind per file piles up over a glob.
+    o.signal?.removeEventListener('abort', signal);
   }
 }
