@@ -31,6 +31,15 @@ interface ScopeResult {
   totalMoved: boolean;
 }
 
+/**
+ * Records at least this big (JSON bytes, averaged over the first page with records) keep a default
+ * extraction at `concurrency` pages ahead and slices open; smaller ones let it go to twice that. 2D
+ * records of 72 x 56 bins are ~20 KB (a page ~1 MB, ~2 MB once parsed), 1D of 100 bins ~0.7 KB.
+ * With large records the export is CPU-bound: pages fetched further ahead only wait, parsed, and
+ * each open slice holds a Parquet file in the encoder (peak RSS, bench/memory-run.ts).
+ */
+export const LARGE_RECORD_BYTES = 4 * 1024;
+
 interface Item<E extends Endpoint> {
   event: ExtractEvent<E>;
   /** Returns the page permit once the consumer is done with the event. */
@@ -69,6 +78,8 @@ class Extraction<E extends Endpoint> {
   private readonly narrower: Narrower;
   private readonly logger: Logger;
   private readonly maxRounds: number;
+  /** Permits to add to `credits` and `sliceSlots` once records turn out small (defaults only). */
+  private smallRecordGrowth: { pages: number; slices: number } | null;
   private readonly queue: Item<E>[] = [];
   private waiter: { resolve: (item: Item<E> | null) => void; reject: (err: unknown) => void } | undefined;
   private failure: { error: unknown } | undefined;
@@ -86,8 +97,14 @@ class Extraction<E extends Endpoint> {
     setMaxListeners(0, this.signal);
     const concurrency = Math.max(1, options.concurrency ?? client.concurrency);
     this.limit = pLimit(concurrency);
-    this.credits = new Semaphore(options.maxPagesAhead ?? 2 * concurrency);
-    this.sliceSlots = new Semaphore(options.maxOpenSlices ?? 2 * concurrency);
+    // Defaults: `concurrency` pages ahead and slices open until the first page shows small records,
+    // then twice that (see LARGE_RECORD_BYTES). Starting low matters: the first slices open at once.
+    this.credits = new Semaphore(options.maxPagesAhead ?? concurrency);
+    this.sliceSlots = new Semaphore(options.maxOpenSlices ?? concurrency);
+    this.smallRecordGrowth = {
+      pages: options.maxPagesAhead === undefined ? concurrency : 0,
+      slices: options.maxOpenSlices === undefined ? concurrency : 0,
+    };
     this.maxRounds = options.maxRepairRounds ?? 4;
     this.logger = options.logger ?? silentLogger;
     this.narrower = new Narrower(client, this.signal);
@@ -329,6 +346,14 @@ class Extraction<E extends Endpoint> {
           return { page: emptyPage(), keys: [], invalid: true };
         }
         throw err;
+      }
+      const growth = this.smallRecordGrowth;
+      if (growth && result.records.length > 0) {
+        this.smallRecordGrowth = null;
+        if (result.bytes / result.records.length < LARGE_RECORD_BYTES) {
+          for (let i = 0; i < growth.pages; i++) this.credits.release();
+          for (let i = 0; i < growth.slices; i++) this.sliceSlots.release();
+        }
       }
       const { report } = state;
       report.pages++;

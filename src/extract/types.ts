@@ -202,9 +202,9 @@ export type ExtractEvent<E extends Endpoint = Endpoint> =
 export interface ExtractOptions {
   /** Pages in flight at once, across all slices. Default: the client's concurrency. */
   concurrency?: number;
-  /** Pages fetched but not yet consumed, in flight included. Default 2 * concurrency. */
+  /** Pages fetched but not yet consumed, in flight included. Default: concurrency, twice that once records turn out small (execute.ts). */
   maxPagesAhead?: number;
-  /** Slices open at once (each holds a set of seen ids). Default 2 * concurrency. */
+  /** Slices open at once (each holds a set of seen ids). Default: as `maxPagesAhead`. */
   maxOpenSlices?: number;
   /** Refetch rounds for a scope that cannot be narrowed before E_INCOMPLETE. Default 4. */
   maxRepairRounds?: number;

@@ -4,9 +4,9 @@
  * backpressure bound, the global concurrency limit and cancellation.
  */
 import type { ServerResponse } from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createClient } from '../../src/extract/client.js';
-import { extractSlices } from '../../src/extract/execute.js';
+import { LARGE_RECORD_BYTES, extractSlices } from '../../src/extract/execute.js';
 import { planSlices } from '../../src/extract/plan.js';
 import type { DqmClient, ExtractEvent, ExtractOptions, Slice, SliceReport } from '../../src/extract/types.js';
 import type { Endpoint } from '../../src/domain.js';
@@ -328,6 +328,37 @@ describe('scheduling', () => {
       if (r.value.type === 'batch') records += r.value.records.length;
     expect(records).toBe(1000);
     expect(fake.requests).toHaveLength(20);
+  });
+
+  it('by default, pages ahead are the concurrency for large records and twice that for small ones', async () => {
+    const paused = async (date: string): Promise<{ requests: () => number; drain: () => Promise<number> }> => {
+      const runs = syntheticDataset([1], 1, ['t']);
+      runs.runs = Array.from({ length: 1000 }, (_, i) => ({ run_number: i + 1, date })); // 20 pages
+      const { client, fake } = await setup(runs, {}, 4);
+      const it = extractSlices(client, planSlices({ endpoint: 'runs' }))[Symbol.asyncIterator]();
+      const first = await it.next();
+      expect(first.value?.type).toBe('batch');
+      return {
+        requests: () => fake.requests.length,
+        drain: async () => {
+          let records = (first.value as Extract<ExtractEvent<'runs'>, { type: 'batch' }>).records.length;
+          for (let r = await it.next(); !r.done; r = await it.next())
+            if (r.value.type === 'batch') records += r.value.records.length;
+          return records;
+        },
+      };
+    };
+    // Small records (~40 bytes of JSON): 2 x 4 pages ahead once page 1 is in.
+    const small = await paused('d');
+    await vi.waitFor(() => expect(small.requests()).toBe(8), { timeout: 30_000, interval: 20 });
+    expect(await small.drain()).toBe(1000);
+    await client?.close();
+    await fake?.close();
+    // Large records (>= LARGE_RECORD_BYTES each): never more than the concurrency.
+    const large = await paused('x'.repeat(LARGE_RECORD_BYTES));
+    await new Promise((r) => setTimeout(r, 150));
+    expect(large.requests()).toBeLessThanOrEqual(4);
+    expect(await large.drain()).toBe(1000);
   });
 
   it('an AbortSignal cancels in-flight requests and the iterator throws its reason', async () => {

@@ -126,3 +126,33 @@ test('a file of many row groups, synced while the next ones encode, is complete 
     await pool.destroy();
   }
 });
+
+test('files writing at once past the worker-wide bound on bytes in flight all complete, exact', async () => {
+  // 8 files x 3 batches of ~3.2 MB written without waiting for one another: more than the 16 MB a
+  // worker may have queued, so writes wait for acks of other files' batches, and buffers coming back
+  // from one file are reused by another.
+  const big = Array.from({ length: 10 }, (_, i) => ({
+    ...(records[0] as Record<string, unknown>),
+    id: i + 1,
+    x_bin: 200,
+    y_bin: 200,
+    data: Array.from({ length: 200 }, (_, y) => Array.from({ length: 200 }, (_, x) => i * 1e6 + y * 200 + x)),
+  }));
+  const bigBatch = toRecordBatch(big, transformSpecFor('lumisection_histograms_2d')).batch!;
+  const pool = new EncoderPool({ size: 1 });
+  try {
+    const dir = outputRoot();
+    const sinks = Array.from({ length: 8 }, (_, i) =>
+      openSink({ dir, format: 'parquet', filePrefix: `b${i}`, encoderPool: pool }),
+    );
+    for (let round = 0; round < 3; round++) await Promise.all(sinks.map((s) => s.write(bigBatch)));
+    const files = (await Promise.all(sinks.map((s) => s.close()))).flat();
+    expect(files.map((f) => f.rows)).toEqual(Array(8).fill(30));
+    const rows = await readParquetRows(join(dir, files[5].path));
+    expect(rows).toHaveLength(30);
+    const data = rows[13].data as number[][];
+    expect(data[7][11]).toBe((13 % 10) * 1e6 + 7 * 200 + 11); // row 13: the second batch's record 3
+  } finally {
+    await pool.destroy();
+  }
+});

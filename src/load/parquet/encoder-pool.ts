@@ -15,9 +15,9 @@ import { parquetWasmUrl, workerScriptUrl } from './worker-script.js';
 export interface EncoderPoolOptions {
   /** Workers encoding at once (default 1: with the main thread parsing JSON, both cores of a 2-core machine). */
   size?: number;
-  /** Files a worker encodes before it is replaced (default 8). */
+  /** Files a worker encodes before it is replaced (default 16). */
   maxFilesPerWorker?: number;
-  /** Wasm memory after which a worker is replaced once its files are done (default 1 GiB). */
+  /** Wasm memory after which a worker is replaced once its files are done (default 96 MiB). */
   maxWasmBytes?: number;
 }
 
@@ -33,6 +33,21 @@ export interface EncoderPoolStats {
 /** Batches a file may have queued in its worker before `write` waits. */
 const MAX_IN_FLIGHT = 6;
 
+/**
+ * Bytes of batches all files of one worker may have queued in it before a `write` waits. Each file
+ * keeps its own `MAX_IN_FLIGHT`, but with 8-16 slices' files open at once (2D: ~1.6 MB per 50-record
+ * batch) the per-file bound alone let ~100 batches, 150 MB, sit in the worker when it fell behind.
+ * 16 MB still covers the stall at a row group's end (docs/decisions.md, "six batches in flight").
+ */
+const MAX_WORKER_BYTES_IN_FLIGHT = 16 * 1024 ** 2;
+
+/**
+ * Transfer buffers kept for reuse, per worker: the worker sends each batch's buffer back with its
+ * ack, and any file of the worker takes it for its next batch. Shared rather than per file, so 16 open
+ * files do not each hold their own handful of 2 MB buffers (bench/memory-run.ts).
+ */
+const MAX_SPARE_BUFFERS = MAX_IN_FLIGHT + 2;
+
 interface Pending {
   resolve: (value: never) => void;
   reject: (err: Error) => void;
@@ -44,6 +59,17 @@ interface Slot {
   assigned: number;
   retired: boolean;
   dead: boolean;
+  /** Bytes of batches posted to the worker and not acked yet, all files together. */
+  bytesInFlight: number;
+  /** Writes waiting for `bytesInFlight` to drop, in arrival order. */
+  waiting: (() => void)[];
+  /** Transfer buffers the worker has sent back, for any of its files. */
+  spare: ArrayBuffer[];
+}
+
+/** Wakes the writes waiting on the worker's byte bound, as far as the bound allows. */
+function wakeWaiting(slot: Slot): void {
+  while (slot.waiting.length > 0 && slot.bytesInFlight < MAX_WORKER_BYTES_IN_FLIGHT) slot.waiting.shift()!();
 }
 
 /** The main thread's end of one file being encoded in a worker. */
@@ -53,9 +79,8 @@ export class ParquetFileHandle {
   /** Decoded bytes of the batches the writer has taken, when `bytesWritten` last changed. */
   arrowBytesAtProgress = 0;
   private arrowBytesAcked = 0;
-  private readonly inFlight: number[] = [];
-  /** Transfer buffers the worker has sent back. */
-  private readonly spare: ArrayBuffer[] = [];
+  /** Per batch not acked yet: its decoded bytes and its IPC bytes. */
+  private readonly inFlight: { arrowBytes: number; ipcBytes: number }[] = [];
   private waiter: { resolve: () => void; reject: (e: Error) => void } | null = null;
   private ending: Pending | null = null;
   private failure: Error | null = null;
@@ -80,10 +105,16 @@ export class ParquetFileHandle {
    * and so the RSS, creep up with the length of the export: see docs/decisions.md.)
    */
   async write(chunks: Uint8Array[], rows: number, arrowBytes: number): Promise<void> {
+    const { slot } = this;
+    if (slot.bytesInFlight >= MAX_WORKER_BYTES_IN_FLIGHT) {
+      // Every queued batch is acked as its own file's writer takes it, so this wait always ends.
+      await new Promise<void>((resolve) => slot.waiting.push(resolve));
+      if (this.failure) throw this.failure;
+    }
     const size = chunks.reduce((n, c) => n + c.byteLength, 0);
-    const spare = this.spare.findIndex((b) => b.byteLength >= size);
+    const spare = slot.spare.findIndex((b) => b.byteLength >= size);
     const buffer =
-      spare >= 0 ? this.spare.splice(spare, 1)[0] : new ArrayBuffer(Math.ceil((size * 1.25) / 65536) * 65536);
+      spare >= 0 ? slot.spare.splice(spare, 1)[0] : new ArrayBuffer(Math.ceil((size * 1.25) / 65536) * 65536);
     const ipc = new Uint8Array(buffer, 0, size);
     let offset = 0;
     for (const c of chunks) {
@@ -91,7 +122,8 @@ export class ParquetFileHandle {
       offset += c.byteLength;
     }
     this.post({ type: 'batch', fileId: this.id, ipc, rows }, [buffer]);
-    this.inFlight.push(arrowBytes);
+    this.inFlight.push({ arrowBytes, ipcBytes: size });
+    slot.bytesInFlight += size;
     if (this.inFlight.length >= MAX_IN_FLIGHT) {
       await new Promise<void>((resolve, reject) => (this.waiter = { resolve, reject }));
     }
@@ -121,8 +153,15 @@ export class ParquetFileHandle {
   /** Handles a reply about this file. */
   receive(reply: WorkerReply): void {
     if (reply.type === 'ack') {
-      this.arrowBytesAcked += this.inFlight.shift() ?? 0;
-      if (reply.buffer && this.spare.length <= MAX_IN_FLIGHT) this.spare.push(reply.buffer);
+      const acked = this.inFlight.shift();
+      this.arrowBytesAcked += acked?.arrowBytes ?? 0;
+      this.release(acked?.ipcBytes ?? 0);
+      if (reply.buffer) {
+        const spare = this.slot.spare;
+        spare.push(reply.buffer);
+        // Keep the largest: a small buffer would only be replaced by the next big batch.
+        if (spare.length > MAX_SPARE_BUFFERS) spare.splice(smallestIndex(spare), 1);
+      }
       if (this.inFlight.length < MAX_IN_FLIGHT && this.waiter) {
         const w = this.waiter;
         this.waiter = null;
@@ -135,20 +174,37 @@ export class ParquetFileHandle {
     } else if (reply.type === 'closed') {
       this.ending?.resolve({ bytes: reply.bytes, sha256: reply.sha256, rows: reply.rows } as never);
     } else if (reply.type === 'aborted') {
+      // An aborted file's queued batches are dropped by the worker, never acked.
+      for (const b of this.inFlight.splice(0)) this.release(b.ipcBytes);
       this.ending?.resolve(undefined as never);
     } else if (reply.type === 'error') {
       this.fail(encoderFailure(reply.message, this.path));
     }
   }
 
+  /** Returns bytes to the worker's in-flight bound and wakes writes that waited on it. */
+  private release(ipcBytes: number): void {
+    this.slot.bytesInFlight = Math.max(0, this.slot.bytesInFlight - ipcBytes);
+    wakeWaiting(this.slot);
+  }
+
   /** Fails every pending call (worker error or death). */
   fail(err: Error): void {
+    // Batches the worker will never ack no longer count against its bound.
+    for (const b of this.inFlight.splice(0)) this.release(b.ipcBytes);
     this.failure = err;
     this.waiter?.reject(err);
     this.waiter = null;
     this.ending?.reject(err);
     this.ending = null;
   }
+}
+
+/** Index of the smallest buffer of a non-empty list. */
+function smallestIndex(buffers: readonly ArrayBuffer[]): number {
+  let at = 0;
+  for (let i = 1; i < buffers.length; i++) if (buffers[i].byteLength < buffers[at].byteLength) at = i;
+  return at;
 }
 
 /**
@@ -182,8 +238,12 @@ export class EncoderPool {
 
   constructor(options: EncoderPoolOptions = {}) {
     this.size = Math.max(1, options.size ?? 1);
-    this.maxFilesPerWorker = Math.max(1, options.maxFilesPerWorker ?? 8);
-    this.maxWasmBytes = options.maxWasmBytes ?? 1024 ** 3;
+    // A new worker costs ~0.25 s of CPU (a Node environment, parquet-wasm's JS and 5 MB of wasm):
+    // with 8 files per worker a 1D export of 10 slices started two. Wasm memory creeps by ~1-2 MB
+    // per 2D file (50 MB after 8-16 files, 58 MB after 20), so 16 files and 96 MiB keep it flat
+    // (bench/memory-run.ts; docs/decisions.md, "Pages ahead and open slices follow record size").
+    this.maxFilesPerWorker = Math.max(1, options.maxFilesPerWorker ?? 16);
+    this.maxWasmBytes = options.maxWasmBytes ?? 96 * 1024 ** 2;
   }
 
   /** Pool counters. */
@@ -193,7 +253,16 @@ export class EncoderPool {
 
   private spawn(): Slot {
     const worker = new Worker(workerScriptUrl(), { workerData: { parquetWasmUrl: parquetWasmUrl() } });
-    const slot: Slot = { worker, files: new Map(), assigned: 0, retired: false, dead: false };
+    const slot: Slot = {
+      worker,
+      files: new Map(),
+      assigned: 0,
+      retired: false,
+      dead: false,
+      bytesInFlight: 0,
+      waiting: [],
+      spare: [],
+    };
     const die = (err: Error): void => {
       if (slot.dead) return;
       slot.dead = true;
