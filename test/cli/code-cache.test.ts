@@ -155,5 +155,5 @@ describe.skipIf(!binBuilt)('the built CLI and its code cache', () => {
     expect(first.stderr).toBe('');
     const off = await runBin(['--help'], { DQM_EXPORT_CODE_CACHE: '0' });
     expect(off).toEqual(first);
-  }, 60_000);
+  }, 180_000);
 });

@@ -86,7 +86,7 @@ beforeAll(async () => {
     await writeFile(join(data, `era${k}_2D.csv`), await readFile(join(gen, 'small_2D.csv')));
     await writeFile(join(data, `era${k}_1D.csv`), await readFile(join(gen, 'small_1D.csv')));
   }
-}, 60_000);
+}, 180_000);
 
 afterAll(async () => {
   closeDuckDB();
@@ -168,7 +168,7 @@ describe('convert: bad arguments and bad files', () => {
       expect(errorLine(r.stderr)!.message).toMatch(message);
       expect(existsSync(out)).toBe(false);
     }
-  }, 60_000);
+  }, 180_000);
 
   it('a file that is not ML4DQM CSV: exit 1 naming the file and the missing columns, nothing complete', async () => {
     const notCsv = join(data, 'notes.txt');
@@ -179,7 +179,7 @@ describe('convert: bad arguments and bad files', () => {
     expect(errorLine(r.stderr)).toMatchObject({ code: 'E_CSV_HEADER' });
     expect(errorLine(r.stderr)!.message).toMatch(new RegExp(`^${notCsv}:1: not an ML4DQM CSV header: missing column`));
     await nothingComplete(out);
-  }, 60_000);
+  }, 180_000);
 
   it('a truncated last line (a file being copied): exit 1 naming file and line, nothing of any file exported', async () => {
     const text = await readFile(join(data, 'era1_2D.csv'), 'utf8');
@@ -195,7 +195,7 @@ describe('convert: bad arguments and bad files', () => {
       ),
     );
     await nothingComplete(out);
-  }, 60_000);
+  }, 180_000);
 
   it('an --out that holds a dataset: exit 2 saying what to do, the dataset left as it was', async () => {
     const out = join(dir, 'exists');
@@ -208,5 +208,5 @@ describe('convert: bad arguments and bad files', () => {
     expect(errorLine(r.stderr)!.message).toMatch(/^convert: --out .* already holds a dataset .*add --resume/);
     expect(await listFiles(out)).toEqual(files);
     expect(await datasetChecksums(join(out, D2))).toEqual(before);
-  }, 120_000);
+  }, 240_000);
 });

@@ -36,7 +36,7 @@ beforeAll(async () => {
     },
   );
   server = await startDialsFixtureServer({ dialsToken: TOKEN, logger });
-}, 120_000);
+}, 240_000);
 
 afterAll(async () => {
   await server?.close();

@@ -85,7 +85,7 @@ describe('a directory with foreign files and no manifest', () => {
         expect(res.stderr).toMatch(/expected an empty directory or a dqm-export dataset/);
       await expectForeignIntact(root);
       expect((await files(root)).sort()).toEqual(Object.keys(FOREIGN).sort());
-    }, 120_000);
+    }, 240_000);
   }
 
   it('finalize refuses it (no shard has finished) and deletes nothing', async () => {
@@ -96,7 +96,7 @@ describe('a directory with foreign files and no manifest', () => {
     expect(res.stderr).toContain(root);
     await expectForeignIntact(root);
     expect((await files(root)).sort()).toEqual(Object.keys(FOREIGN).sort());
-  }, 120_000);
+  }, 240_000);
 });
 
 describe('a dqm-export dataset holding a file it did not write', () => {
@@ -116,7 +116,7 @@ describe('a dqm-export dataset holding a file it did not write', () => {
       const after = (await files(root)).filter((f) => f.includes('part-'));
       expect(after.length).toBe(mode === 'append' ? 2 * before.length : before.length);
       expect(existsSync(join(root, '.dqm-export', '_SUCCESS'))).toBe(true);
-    }, 120_000);
+    }, 240_000);
   }
 
   it('--resume of an interrupted run keeps it too', async () => {
@@ -135,5 +135,5 @@ describe('a dqm-export dataset holding a file it did not write', () => {
     const res = await runCli(['run', join(dir, 'p.yaml'), '--resume']);
     expect(res.code, res.stderr).toBe(0);
     expect(await readFile(join(root, 'notes.txt'), 'utf8')).toBe(FOREIGN['notes.txt']);
-  }, 120_000);
+  }, 240_000);
 });

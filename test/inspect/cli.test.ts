@@ -18,7 +18,7 @@ beforeAll(async () => {
     { name: 'h1d', dims: 1 },
     { name: 'h2d', dims: 2, layout: 'flat', format: 'arrow' },
   ]);
-}, 120_000);
+}, 240_000);
 
 describe('dqm-export inspect', () => {
   it('prints state, provenance, shapes and check counts; exit 0 although checks fail', async () => {

@@ -26,7 +26,7 @@ beforeAll(async () => {
     { name: 'h1d', dims: 1 },
     { name: 'h2d', dims: 2, layout: 'tensor', dtype: 'float32' },
   ]);
-}, 120_000);
+}, 240_000);
 
 const title = (r: DatasetReport, name: string) => r.titles.find((t) => t.title === name)!;
 const checks = (partial: Partial<CheckCounts>): CheckCounts => ({

@@ -65,7 +65,7 @@ beforeAll(async () => {
   const r = await runCli(['plan', pipeline, '--json'], { timeoutMs: 120_000 });
   expect(r.code, r.stderr).toBe(0);
   plan = JSON.parse(r.stdout) as PlanJson;
-}, 120_000);
+}, 240_000);
 
 afterAll(async () => {
   closeDuckDB();
@@ -138,7 +138,7 @@ describe('plan on CSV files', () => {
     expect(row('h1d')).toMatch(/lumisection_histograms_1d\s+5\s+90\s+0\s+\S+/);
     expect(row('h2d')).toMatch(/lumisection_histograms_2d\s+4\s+32\s+0\s+\S+/);
     expect(row('by_title')).toMatch(/lumisection_histograms_2d\s+3\s+24\s+0\s+\S+/);
-  }, 120_000);
+  }, 240_000);
 
   it('an unknown title fails the plan with the reason the run would give, exit non-zero', async () => {
     const bad = await writePipeline(

@@ -68,7 +68,7 @@ beforeAll(async () => {
   expect(single.code, single.stderr).toBe(0);
   reference = await checksums(out);
   expect((reference.h2d as unknown[]).length).toBeGreaterThan(3);
-}, 120_000);
+}, 240_000);
 
 afterAll(async () => {
   closeDuckDB();
@@ -98,7 +98,7 @@ describe('sharded CSV export', () => {
     expect(h2d.slices.reduce((n, x) => n + x.estimate.records, 0)).toBe(rows(reference.h2d));
     const h1d = plan.streams.find((s) => s.name === 'h1d')!;
     expect(h1d.slices.reduce((n, x) => n + x.estimate.records, 0)).toBe(rows(reference.h1d));
-  }, 60_000);
+  }, 180_000);
 
   it('3 shards, one SIGKILLed after its first file and rerun with --resume, then finalize --verify: the single run, row for row', async () => {
     const planFile = join(dir, 'plan.json');
@@ -174,5 +174,5 @@ describe('sharded CSV export', () => {
     const r = await runCli(['plan', capped, '--shards', '2']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/E_SHARD_UNSUPPORTED.*max_records/);
-  }, 120_000);
+  }, 240_000);
 });

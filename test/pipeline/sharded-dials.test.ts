@@ -86,7 +86,7 @@ beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'dqm-shards-dials-'));
   pipelineFile = join(work, 'p.yaml');
   await writeFile(pipelineFile, PIPELINE(server.url));
-}, 120_000);
+}, 240_000);
 
 afterAll(async () => {
   await server?.close();

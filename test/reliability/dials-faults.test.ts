@@ -54,7 +54,7 @@ beforeAll(async () => {
   }
   expect(reference.th2.map((p) => p.rows)).toEqual([120, 120, 120, 120, 120]);
   expect(Object.values(proofs.th2 ?? {})).toEqual(Array(5).fill('lumisection-counts'));
-}, 120_000);
+}, 240_000);
 
 afterAll(async () => {
   await clean?.close();

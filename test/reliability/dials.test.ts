@@ -134,7 +134,7 @@ describe('DIALS: SIGKILL at every crash point, then --resume, equals a clean run
       reference[name] = await dialsChecksums(join(dir, name));
       proofs[name] = await manifestProofs(join(dir, name));
     }
-  }, 120_000);
+  }, 240_000);
 
   afterAll(async () => {
     await clean?.close();

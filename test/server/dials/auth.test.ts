@@ -35,7 +35,7 @@ describe('device flow', () => {
   let server: RunningServer;
   beforeAll(async () => {
     server = await startServer({ api: 'dials', port: 0, tokenTtlSeconds: 60, refreshTtlSeconds: 120 });
-  }, 60_000);
+  }, 180_000);
   afterAll(async () => server?.close());
 
   it('pending until the verification URL is visited, then a working token pair; refresh rotates it', async () => {
@@ -93,7 +93,7 @@ describe('device auto-approval and the client secret', () => {
   let server: RunningServer;
   beforeAll(async () => {
     server = await startServer({ api: 'dials', port: 0, deviceAutoApprove: 2, clientSecret: 'secret-1234' });
-  }, 60_000);
+  }, 180_000);
   afterAll(async () => server?.close());
 
   it('approves a device by itself after N pending polls', async () => {

@@ -32,7 +32,7 @@ describe('fixture data', () => {
   let server: RunningServer;
   beforeAll(async () => {
     server = await startDialsFixtureServer({ gatewayTimeoutBytes: 1_000_000 });
-  }, 120_000);
+  }, 240_000);
   afterAll(async () => server?.close());
 
   it('run ls_count and lumisection th1_count/th2_count agree with a full cursor walk of th1 and th2', async () => {
@@ -95,7 +95,7 @@ describe('faults', () => {
       seed: 3,
       synthetic: 'runs=2,ls=3,titles=2,dim=1,x=5',
     });
-  }, 60_000);
+  }, 180_000);
   afterAll(async () => server?.close());
 
   it('hit data routes only: the root, auth and device routes stay reliable', async () => {

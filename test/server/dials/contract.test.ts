@@ -37,7 +37,7 @@ let host: string;
 beforeAll(async () => {
   server = await startDialsFixtureServer();
   host = new URL(server.url).host;
-}, 120_000);
+}, 240_000);
 afterAll(async () => server?.close());
 
 describe('DIALS captures replayed against serve --api dials', () => {

@@ -72,7 +72,7 @@ beforeAll(async () => {
     `version: 1\nname: all\nsource: {type: ml4dqm-csv, files: ["part-*_2D.csv"]}\n${STREAM}`,
     'all.yaml',
   );
-}, 120_000);
+}, 240_000);
 
 afterAll(async () => {
   closeDuckDB();

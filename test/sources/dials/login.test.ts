@@ -34,7 +34,7 @@ async function filesUnder(dir: string): Promise<string[]> {
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'dials-login-'));
   server = await startDialsFixtureServer({ deviceAutoApprove: 2, tokenTtlSeconds: 1200 });
-}, 120_000);
+}, 240_000);
 
 afterAll(async () => {
   await server?.close();
@@ -97,5 +97,5 @@ describe('login dials', () => {
 
     await exec(process.execPath, [DIST_CLI, 'logout', 'dials', '--url', server.url], { env });
     expect(readTokens(file, server.url)).toBeNull();
-  }, 120_000);
+  }, 240_000);
 });

@@ -41,7 +41,7 @@ const parquet = (dir: string) => `read_parquet(${sqlString(join(dir, '**', '*.pa
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'dials-pipeline-'));
   server = await startDialsFixtureServer();
-}, 120_000);
+}, 240_000);
 
 afterAll(async () => {
   await server?.close();
@@ -150,5 +150,5 @@ describe('DIALS pipeline', () => {
     );
     expect((bad as { code: string }).code).toBe('E_DIALS_TOKEN_INVALID');
     expect((bad as Error).message).not.toContain('not-a-valid-token');
-  }, 60_000);
+  }, 180_000);
 });
