@@ -55,6 +55,31 @@ export interface DialsLumisection {
   th2_count: number;
 }
 
+/** `dataset-index/` record. */
+export interface DialsDataset {
+  dataset_id: number;
+  dataset: string;
+  era: string;
+  data_tier: string;
+  primary_ds_name: string;
+  processed_ds_name: string;
+  processing_version: number;
+  last_modification_date: string;
+}
+
+/** `file-index/` record (a DQMIO file; `status` and `err_trace` tell how its ingestion went). */
+export interface DialsFile {
+  dataset_id: number;
+  dataset: string;
+  file_id: number;
+  file_size: number;
+  creation_date: string;
+  last_modification_date: string;
+  logical_file_name: string;
+  status: string;
+  err_trace: string;
+}
+
 /** `mes/` record (a plain list, no envelope, no paging). */
 export interface DialsMe {
   me_id: number;

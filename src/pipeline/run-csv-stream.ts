@@ -88,12 +88,12 @@ function defaultBatchRows(valuesPerRow: number, float32: boolean): number {
 }
 
 /**
- * Row groups of this path are at most 32 MiB decoded (2,000 72 x 56 float32 histograms): the
+ * Row groups of this path are at most 16 MiB decoded (1,000 72 x 56 float32 histograms): the
  * encoder holds a row group in wasm memory, which never shrinks, so `row_group_mb`'s 128 MiB default
- * would be most of the export's peak RSS; the smaller groups also encode with less CPU
- * (docs/decisions.md, "CSV exports: 32 MiB row groups, one encoder worker kept").
+ * would be most of the export's peak RSS, and the smaller groups encode with no more CPU
+ * (docs/decisions.md, "CSV exports: 16 MiB row groups, one encoder worker kept, chunk buffers recycled").
  */
-export const CSV_MAX_ROW_GROUP_BYTES = 32 << 20;
+export const CSV_MAX_ROW_GROUP_BYTES = 16 << 20;
 
 /**
  * The stream's own Parquet encoder pool: one worker kept for every slice of every file (the shared

@@ -65,7 +65,7 @@ export interface ServerOptions {
   rejectExpiredTokens?: boolean;
   /** DIALS: approve a device code by itself after this many pending polls (default 0: only through its verification URL). */
   deviceAutoApprove?: number;
-  /** DIALS: a data response over this many bytes answers 504, as the gateway does after 30 s (default 0: off). */
+  /** DIALS: a data response over this many bytes answers 504 or 502 (in turn), as the gateway does after 30 s (default 0: off). */
   gatewayTimeoutBytes?: number;
   /** DIALS: how ML4DQM rows map to DIALS records: a JSON file path or a map object (default: derived). */
   dialsMap?: string | DialsMap;

@@ -6,7 +6,7 @@ import { dirname, join, relative, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { listDatasetFiles } from '../../src/dataset/output-root.js';
 import { openJournal } from '../../src/dataset/journal.js';
-import { prepareShardOutput, shardJournalName } from '../../src/dataset/shard-output.js';
+import { prepareShardOutput, shardJournalName, shardManifest } from '../../src/dataset/shard-output.js';
 
 const OUR_MANIFEST = JSON.stringify({ tool: { name: 'dqm-export' }, files: [] });
 
@@ -125,4 +125,37 @@ describe('prepareShardOutput', () => {
       expect(await listDatasetFiles(root)).toEqual(['run=1/part-s0000-aaaaaaaaaaaa-00000.parquet']);
     },
   );
+});
+
+describe('shardManifest', () => {
+  const input = {
+    stream: 's',
+    shard: 1,
+    shards: 3,
+    configHash: 'c',
+    planHash: 'p',
+    source: 'http://x/api/v1/th2/',
+    endpoint: 'th2',
+    assigned: 2,
+    slices: ['run=2', 'run=1'],
+    files: [],
+    rejects: 0,
+    startedAt: '2026-01-01T00:00:00.000Z',
+  };
+
+  it('keeps the proofs of the committed slices only, sorted by key', () => {
+    const m = shardManifest({
+      ...input,
+      completeness: { 'run=2': 'lumisection-counts', 'run=9': 'cursor-end', 'run=1': 'lumisection-counts' },
+    });
+    expect(Object.entries(m.completeness ?? {})).toEqual([
+      ['run=1', 'lumisection-counts'],
+      ['run=2', 'lumisection-counts'],
+    ]);
+  });
+
+  it('leaves completeness out when the source names no proof', () => {
+    expect('completeness' in shardManifest({ ...input, completeness: {} })).toBe(false);
+    expect('completeness' in shardManifest(input)).toBe(false);
+  });
 });

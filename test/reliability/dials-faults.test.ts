@@ -1,7 +1,7 @@
 /**
  * DIALS under faults: seeded runs against `serve --api dials` (the captures' fixture data) that fail
  * requests (500/502/503/429), reset connections mid-body, truncate bodies and add latency; in one
- * profile, th2 pages over 150 kB also answer the gateway's 504, so every th2 walk shrinks its
+ * profile, th2 pages over 150 kB also answer the gateway's 504 or 502, so every th2 walk shrinks its
  * `page_size` at the same cursor position and grows it back after fast pages. Every run's dataset
  * must equal a fault-free run's, partition by partition (DuckDB checksums over every value), with no
  * natural key twice and the same completeness proof for every slice. One seed runs the real thing:
@@ -35,7 +35,7 @@ const GATEWAY: ServerOptions = { ...TRANSPORT, gatewayTimeoutBytes: 150_000 };
 const range = (from: number, n: number): number[] => Array.from({ length: n }, (_, i) => from + i);
 const PROFILES: Array<{ name: string; faults: ServerOptions; seeds: number[] }> = [
   { name: 'fail, reset, truncate, latency', faults: TRANSPORT, seeds: range(1, soakScale(3, 20)) },
-  { name: 'the same plus 504s on big th2 pages', faults: GATEWAY, seeds: range(101, soakScale(3, 20)) },
+  { name: 'the same plus 504/502s on big th2 pages', faults: GATEWAY, seeds: range(101, soakScale(3, 20)) },
 ];
 const TEST_TIMEOUT_MS = soakScale(240_000, 900_000);
 

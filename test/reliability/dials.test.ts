@@ -103,7 +103,11 @@ const SCENARIOS: Scenario[] = [
       expect(await slicesCommitted(out, 'ls')).toBe(1);
     },
   },
-  { name: 'under faults (fail, reset, truncate, 504s on big pages)', crash: `${CRASH_POINTS.commit}:7`, faulty: true },
+  {
+    name: 'under faults (fail, reset, truncate, 504/502s on big pages)',
+    crash: `${CRASH_POINTS.commit}:7`,
+    faulty: true,
+  },
 ];
 
 const TEST_TIMEOUT_MS = 300_000;

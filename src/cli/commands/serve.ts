@@ -123,7 +123,7 @@ function builder(y: Argv): Argv<ServeArgs> {
       ...numeric('gateway-timeout-bytes'),
       default: 0,
       requiresArg: true,
-      describe: 'DIALS: answer 504 (gateway timeout) for data responses over N bytes (0: off)',
+      describe: 'DIALS: answer 504, then 502, in turn (gateway failures) for data responses over N bytes (0: off)',
     })
     .option('dials-map', {
       type: 'string',

@@ -5,7 +5,9 @@
  * table asks the server for every field but `data` (`tableFields`).
  */
 import type {
+  DialsDataset,
   DialsEndpoint,
+  DialsFile,
   DialsLumisection,
   DialsMe,
   DialsRun,
@@ -16,31 +18,6 @@ import type {
 import type { Column } from './table.js';
 import { formatNumber } from './text.js';
 import type { RecordView } from './views.js';
-
-/** A `file-index/` record. */
-export interface DialsFileRecord {
-  dataset_id: number;
-  dataset: string;
-  file_id: number;
-  file_size: number;
-  creation_date: string;
-  last_modification_date: string;
-  logical_file_name: string;
-  status: string;
-  err_trace: string;
-}
-
-/** A `dataset-index/` record. */
-export interface DialsDatasetRecord {
-  dataset_id: number;
-  dataset: string;
-  era: string;
-  data_tier: string;
-  primary_ds_name: string;
-  processed_ds_name: string;
-  processing_version: number;
-  last_modification_date: string;
-}
 
 /** A record view plus what a table needs from the server. */
 export interface DialsView<T> extends RecordView<T> {
@@ -153,7 +130,7 @@ export const dialsMeView: DialsView<DialsMe> = {
 };
 
 /** `dataset-index/` records. */
-export const dialsDatasetView: DialsView<DialsDatasetRecord> = {
+export const dialsDatasetView: DialsView<DialsDataset> = {
   noun: 'dataset',
   plural: 'datasets',
   table: [
@@ -175,7 +152,7 @@ export const dialsDatasetView: DialsView<DialsDatasetRecord> = {
 };
 
 /** `file-index/` records. */
-export const dialsFileView: DialsView<DialsFileRecord> = {
+export const dialsFileView: DialsView<DialsFile> = {
   noun: 'file',
   plural: 'files',
   table: [

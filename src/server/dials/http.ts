@@ -98,6 +98,23 @@ export function dialsRedirect(location: string): Reply {
   };
 }
 
+/**
+ * The gateway's answer when the backend's worker was killed by its own timeout before answering
+ * (HAProxy's 502 page): what a big page gets when the backend gives up first.
+ */
+export function gatewayBadGateway(): Reply {
+  const body =
+    '<html><body><h1>502 Bad Gateway</h1>\nThe server returned an invalid or incomplete response.\n</body></html>\n';
+  return {
+    status: 502,
+    headers: [
+      ['Content-Type', 'text/html'],
+      ['Cache-Control', 'no-cache'],
+    ],
+    body: Buffer.from(body),
+  };
+}
+
 /** The gateway's answer when the backend took longer than its timeout (OpenShift router page). */
 export function gatewayTimeout(): Reply {
   const body = "<html><body><h1>504 Gateway Time-out</h1>\nThe server didn't respond in time.\n</body></html>\n";

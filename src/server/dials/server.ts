@@ -3,7 +3,9 @@
  * Playground server (CSV files or `--synthetic`). Faults (latency, jitter, failures, resets,
  * truncation) hit data reads only, as on the other API; `--shuffle` does not apply (a cursor API is
  * ordered by definition). `gatewayTimeoutBytes` turns a data response larger than that into the
- * gateway's 504, so a client's adaptive `page_size` can be tested.
+ * gateway's failure, so a client's adaptive `page_size` can be tested: 504 (the router's timeout) and
+ * 502 (the backend's worker killed first) in turn, starting with 504, as both happen on the real
+ * service.
  */
 import type { IncomingMessage } from 'node:http';
 import { registerSecret } from '../../secrets.js';
@@ -14,7 +16,7 @@ import type { ResolvedServerOptions, RunningServer } from '../options.js';
 import { listenHttp, readRequestBody, requestTarget, type Answer } from '../transport.js';
 import { TokenStore } from './auth.js';
 import { DeviceFlow } from './device.js';
-import { dialsHtmlServerError, gatewayTimeout } from './http.js';
+import { dialsHtmlServerError, gatewayBadGateway, gatewayTimeout } from './http.js';
 import { dispatchDials, isDataRoute, matchDialsRoute, unmatchedReply, type DialsEnv } from './router.js';
 import { buildDialsView, type DialsDb } from './view.js';
 import type { DialsMap } from './mapping.js';
@@ -66,6 +68,7 @@ export async function startDialsServer(o: ResolvedServerOptions): Promise<Runnin
     device: new DeviceFlow(tokens, { codeTtlSeconds: 600, autoApproveAfter: o.deviceAutoApprove }),
   };
   const faults = new Faults({ ...o });
+  let gatewayFailures = 0;
   let port = o.port;
 
   async function respond(req: IncomingMessage): Promise<Answer> {
@@ -97,7 +100,11 @@ export async function startDialsServer(o: ResolvedServerOptions): Promise<Runnin
     serverError: dialsHtmlServerError,
     // Faultable replies are the data reads: those the gateway cuts off when they are too large.
     finish: (reply) =>
-      o.gatewayTimeoutBytes > 0 && reply.body.length > o.gatewayTimeoutBytes ? gatewayTimeout() : reply,
+      o.gatewayTimeoutBytes > 0 && reply.body.length > o.gatewayTimeoutBytes
+        ? gatewayFailures++ % 2 === 0
+          ? gatewayTimeout()
+          : gatewayBadGateway()
+        : reply,
     onClose: async () => data.ingest?.close(),
   });
   port = listening.port;

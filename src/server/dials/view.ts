@@ -5,48 +5,27 @@
  * Runs and lumisections are derived from the histogram rows, so `ls_count` and
  * `th1_count`/`th2_count` always agree with what th1/ and th2/ list.
  */
-import type { DialsHistogramBase, DialsLumisection, DialsRun } from '../../dials.js';
+import {
+  KNOWN_WORKSPACES,
+  type DialsDataset as DatasetRecord,
+  type DialsFile,
+  type DialsHistogramBase,
+  type DialsLumisection,
+  type DialsMe,
+  type DialsRun,
+} from '../../dials.js';
 import type { NullableYAxis } from '../../domain.js';
 import type { DataFileRecord, HistogramRow, Tables } from '../../tables/index.js';
 import { derivedDatasetName, fileNameOf, type DialsMap } from './mapping.js';
 
 /** Workspaces of the real deployment, in its order; data lives in `tracker` unless the map says otherwise. */
-export const WORKSPACES = ['csc', 'ecal', 'egamma', 'hcal', 'jetmet', 'muon_staging', 'tracker'] as const;
+export const WORKSPACES = KNOWN_WORKSPACES;
 /** The workspace used when the request names none. */
 export const DEFAULT_WORKSPACE = 'tracker';
 
-/** A dataset-index record. */
-export interface DialsDataset {
-  dataset_id: number;
-  dataset: string;
-  era: string;
-  data_tier: string;
-  primary_ds_name: string;
-  processed_ds_name: string;
-  processing_version: number;
-  last_modification_date: string;
+/** A dataset-index record and the workspace it is listed in. */
+export interface DialsDataset extends DatasetRecord {
   workspace: string;
-}
-
-/** A file-index record. */
-export interface DialsFile {
-  dataset_id: number;
-  dataset: string;
-  file_id: number;
-  file_size: number;
-  creation_date: string;
-  last_modification_date: string;
-  logical_file_name: string;
-  status: string;
-  err_trace: string;
-}
-
-/** A monitoring element (`count`: its th1/th2 rows). */
-export interface DialsMe {
-  me_id: number;
-  me: string;
-  dim: 1 | 2;
-  count: number;
 }
 
 /** A th1/th2 record (y fields null in 1D); `row` renders `data`. */
@@ -56,7 +35,7 @@ export interface DialsHist extends DialsHistogramBase, NullableYAxis {
 }
 
 // Run and lumisection records have one declaration, shared with the client (src/dials.ts).
-export type { DialsLumisection, DialsRun };
+export type { DialsFile, DialsLumisection, DialsMe, DialsRun };
 
 /** One workspace's data, every list in natural-key order. */
 export interface DialsDb {

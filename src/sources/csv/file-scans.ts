@@ -11,14 +11,14 @@ import type { CsvWorkerPool } from './worker-pool.js';
 
 /** Read sizes and split sizes of a CSV export. */
 export interface CsvReadSettings {
-  /** Bytes per read (default 8 MiB). */
+  /** Bytes per read (default 4 MiB). */
   blockBytes: number;
-  /** Target bytes of a range parsed by one worker (default 16 MiB). */
+  /** Target bytes of a range parsed by one worker (default 8 MiB; workers + 1 ranges are in flight). */
   rangeBytes: number;
 }
 
 /** Default read settings: large sequential reads, ranges small enough to keep a few in flight. */
-export const DEFAULT_READ_SETTINGS: CsvReadSettings = { blockBytes: 8 << 20, rangeBytes: 16 << 20 };
+export const DEFAULT_READ_SETTINGS: CsvReadSettings = { blockBytes: 4 << 20, rangeBytes: 8 << 20 };
 
 /** What the journal line of a committed file records about it (`report.csv`). */
 export interface CommittedFileReport {

@@ -55,9 +55,12 @@ describe('fixture data', () => {
     );
   });
 
-  it('answers 504 for a data page over --gateway-timeout-bytes, and the same position with a smaller page_size', async () => {
+  it('answers 504 then 502 for data pages over --gateway-timeout-bytes, and the same position with a smaller page_size', async () => {
     const big = await get<string>(`${server.url}/api/v1/th2/?page_size=100&me_id=3`, CAPTURE_TOKEN);
     expect(big.status).toBe(504);
+    const again = await get<string>(`${server.url}/api/v1/th2/?page_size=100&me_id=3`, CAPTURE_TOKEN);
+    expect(again.status).toBe(502);
+    expect(String(again.body)).toContain('502 Bad Gateway');
     const small = await get<Page<{ data: number[][]; y_bin: number; x_bin: number }>>(
       `${server.url}/api/v1/th2/?page_size=20&me_id=3`,
       CAPTURE_TOKEN,
