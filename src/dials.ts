@@ -179,6 +179,39 @@ export const DIALS_FILTERS: Record<DialsEndpoint, Record<string, FilterSpec>> = 
 /** The integer fields before the axes that `order_by` accepts on `th1/` and `th2/`. */
 const DIALS_KEY_ORDER_FIELDS = ['dataset_id', 'file_id', 'run_number', 'ls_number', 'me_id'] as const;
 
+const DIALS_HISTOGRAM_HEAD = ['dataset_id', 'dataset', 'me', 'file_id', 'run_number', 'ls_number', 'me_id'] as const;
+const DIALS_DATASET_FIELDS = [
+  'dataset_id',
+  'dataset',
+  'era',
+  'data_tier',
+  'primary_ds_name',
+  'processed_ds_name',
+  'processing_version',
+  'last_modification_date',
+] as const;
+
+/** Each endpoint's record fields, in the API's key order (what a listing prints, and its CSV columns). */
+export const DIALS_RECORD_FIELDS: Record<DialsEndpoint, readonly string[]> = {
+  th1: [...DIALS_HISTOGRAM_HEAD, ...X_AXIS_FIELDS, 'entries', 'data'],
+  th2: [...DIALS_HISTOGRAM_HEAD, ...X_AXIS_FIELDS, ...Y_AXIS_FIELDS, 'entries', 'data'],
+  run: ['dataset_id', 'dataset', 'run_number', 'ls_count'],
+  lumisection: ['dataset_id', 'dataset', 'run_number', 'ls_number', 'th1_count', 'th2_count'],
+  mes: ['me_id', 'me', 'count', 'dim'],
+  'file-index': [
+    'dataset_id',
+    'dataset',
+    'file_id',
+    'file_size',
+    'creation_date',
+    'last_modification_date',
+    'logical_file_name',
+    'status',
+    'err_trace',
+  ],
+  'dataset-index': DIALS_DATASET_FIELDS,
+};
+
 /** Fields `order_by` accepts per endpoint (the serializer's scalar fields). */
 export const ORDER_FIELDS: Record<DialsEndpoint, readonly string[]> = {
   th1: [...DIALS_KEY_ORDER_FIELDS, ...X_AXIS_FIELDS, 'entries'],
@@ -186,25 +219,9 @@ export const ORDER_FIELDS: Record<DialsEndpoint, readonly string[]> = {
   run: ['dataset_id', 'run_number', 'ls_count'],
   lumisection: ['dataset_id', 'run_number', 'ls_number', 'th1_count', 'th2_count'],
   mes: [],
-  'file-index': [
-    'dataset_id',
-    'file_id',
-    'file_size',
-    'creation_date',
-    'last_modification_date',
-    'logical_file_name',
-    'status',
-  ],
-  'dataset-index': [
-    'dataset_id',
-    'dataset',
-    'era',
-    'data_tier',
-    'primary_ds_name',
-    'processed_ds_name',
-    'processing_version',
-    'last_modification_date',
-  ],
+  // The related `dataset` name and the free-text `err_trace` are not orderable.
+  'file-index': DIALS_RECORD_FIELDS['file-index'].filter((f) => f !== 'dataset' && f !== 'err_trace'),
+  'dataset-index': DIALS_DATASET_FIELDS,
 };
 
 /** Named servers a DIALS `url` may be given as. */

@@ -4,16 +4,17 @@
  * DIALS sent them; the table summarises, and for th1/th2 it shows shape and entries, never bins, so a
  * table asks the server for every field but `data` (`tableFields`).
  */
-import type {
-  DialsDataset,
-  DialsEndpoint,
-  DialsFile,
-  DialsLumisection,
-  DialsMe,
-  DialsRun,
-  DialsTh1,
-  DialsTh2,
-  DialsHistogramBase,
+import {
+  DIALS_RECORD_FIELDS,
+  type DialsDataset,
+  type DialsEndpoint,
+  type DialsFile,
+  type DialsLumisection,
+  type DialsMe,
+  type DialsRun,
+  type DialsTh1,
+  type DialsTh2,
+  type DialsHistogramBase,
 } from '../../dials.js';
 import type { Column } from './table.js';
 import { formatNumber } from './text.js';
@@ -40,21 +41,8 @@ export function describeBytes(bytes: number | null | undefined): string {
   return `${unit === 0 ? value : formatNumber(Math.round(value * 10) / 10)} ${units[unit]}`;
 }
 
-const TH1_FIELDS = [
-  'dataset_id',
-  'dataset',
-  'me',
-  'file_id',
-  'run_number',
-  'ls_number',
-  'me_id',
-  'x_min',
-  'x_max',
-  'x_bin',
-  'entries',
-  'data',
-];
-const TH2_FIELDS = [...TH1_FIELDS.slice(0, 10), 'y_min', 'y_max', 'y_bin', 'entries', 'data'];
+const TH1_FIELDS = DIALS_RECORD_FIELDS.th1;
+const TH2_FIELDS = DIALS_RECORD_FIELDS.th2;
 
 const histogramHead: Column<DialsHistogramBase>[] = [
   { header: 'dataset_id', value: (h) => h.dataset_id, align: 'right' },
@@ -98,7 +86,7 @@ export const dialsRunView: DialsView<DialsRun> = {
     { header: 'run_number', value: (r) => r.run_number, align: 'right' },
     { header: 'ls_count', value: (r) => r.ls_count, align: 'right' },
   ],
-  fields: ['dataset_id', 'dataset', 'run_number', 'ls_count'],
+  fields: DIALS_RECORD_FIELDS.run,
 };
 
 /** `lumisection/` records. */
@@ -113,7 +101,7 @@ export const dialsLumisectionView: DialsView<DialsLumisection> = {
     { header: 'th1_count', value: (r) => r.th1_count, align: 'right' },
     { header: 'th2_count', value: (r) => r.th2_count, align: 'right' },
   ],
-  fields: ['dataset_id', 'dataset', 'run_number', 'ls_number', 'th1_count', 'th2_count'],
+  fields: DIALS_RECORD_FIELDS.lumisection,
 };
 
 /** `mes/` records (one plain list, no pages). */
@@ -126,7 +114,7 @@ export const dialsMeView: DialsView<DialsMe> = {
     { header: 'count', value: (m) => m.count, align: 'right' },
     { header: 'me', value: (m) => m.me, shrink: 'middle', minWidth: 16 },
   ],
-  fields: ['me_id', 'me', 'count', 'dim'],
+  fields: DIALS_RECORD_FIELDS.mes,
 };
 
 /** `dataset-index/` records. */
@@ -139,16 +127,7 @@ export const dialsDatasetView: DialsView<DialsDataset> = {
     { header: 'era', value: (d) => d.era },
     { header: 'modified', value: (d) => d.last_modification_date },
   ],
-  fields: [
-    'dataset_id',
-    'dataset',
-    'era',
-    'data_tier',
-    'primary_ds_name',
-    'processed_ds_name',
-    'processing_version',
-    'last_modification_date',
-  ],
+  fields: DIALS_RECORD_FIELDS['dataset-index'],
 };
 
 /** `file-index/` records. */
@@ -162,17 +141,7 @@ export const dialsFileView: DialsView<DialsFile> = {
     { header: 'size', value: (f) => describeBytes(f.file_size), align: 'right' },
     { header: 'logical_file_name', value: (f) => f.logical_file_name, shrink: 'start', minWidth: 20 },
   ],
-  fields: [
-    'dataset_id',
-    'dataset',
-    'file_id',
-    'file_size',
-    'creation_date',
-    'last_modification_date',
-    'logical_file_name',
-    'status',
-    'err_trace',
-  ],
+  fields: DIALS_RECORD_FIELDS['file-index'],
 };
 
 /** The view of each DIALS endpoint. */

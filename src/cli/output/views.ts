@@ -28,7 +28,7 @@ export interface RecordView<T> {
   /** Table columns (a summary). */
   table: Column<T>[];
   /** CSV header in this order; keys of a record not listed here follow, in record order. */
-  fields: string[];
+  fields: readonly string[];
 }
 
 /** Sum of a 1D or 2D bin array (flow bins are already stripped by the server). */
