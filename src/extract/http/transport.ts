@@ -65,6 +65,12 @@ export interface HttpRequest {
   signal?: AbortSignal;
   /** This request's own reading of a response, tried first (e.g. a 504 that should shrink the page instead of being retried). */
   interpret?: (facts: ResponseFacts) => Resolution | undefined;
+  /**
+   * Turns a non-empty 2xx body into the result's `json` (default: JSON.parse of its UTF-8 text). A
+   * decoder that throws marks the body as unparsable, retried like a body cut short: a histogram
+   * page decoder can read `data` straight into typed arrays without a detour through JS arrays.
+   */
+  decode?: (body: Buffer, text: string) => unknown;
 }
 
 /** A successful response. */
@@ -150,7 +156,7 @@ export function createTransport(options: TransportOptions): Transport {
       }
       if (text.length > 0) {
         try {
-          json = JSON.parse(text);
+          json = request.decode ? request.decode(buffer, text) : JSON.parse(text);
         } catch (err) {
           return { resolution: interpretBadBody(method, url, res.statusCode, buffer.length, err) };
         }
