@@ -87,27 +87,40 @@ export interface ListOutput {
 
 /**
  * Where a list command's records come from: given the checked filters and limit (undefined for
- * `--all`), the records and the server's total (null when unknown).
+ * `--all`), hands the records to `onBatch` (a page or more at a time, in order) and returns the
+ * server's total (null when unknown).
  */
 export type RecordSource<T> = (
   filters: Filters,
   limit: number | undefined,
-) => Promise<{ records: T[]; total: number | null }>;
+  onBatch: (records: readonly T[]) => void,
+) => Promise<{ total: number | null }>;
 
-/** The default source: pages in order up to the limit, or `listAll` (concurrent) for `--all`. */
+/** The default source: pages in order up to the limit, or `listAll` (concurrent) batch by batch for `--all`. */
 export function pagedSource<E extends Endpoint>(client: DqmClient, endpoint: E): RecordSource<RecordOf<E>> {
-  return async (filters, limit) => {
+  return async (filters, limit, onBatch) => {
     if (limit === undefined) {
-      const records = await client.listAll(endpoint, filters);
-      return { records, total: records.length };
+      let count = 0;
+      await client.listAll(endpoint, filters, {
+        onBatch: (records) => {
+          count += records.length;
+          onBatch(records);
+        },
+      });
+      return { total: count };
     }
-    return fetchUpTo(client, endpoint, filters, limit);
+    const { records, total } = await fetchUpTo(client, endpoint, filters, limit);
+    onBatch(records);
+    return { total };
   };
 }
 
 /**
- * Fetches the records `args` ask for and prints them. For a table, a footer on stderr says how many
- * records of the server's total were shown and how to get the rest.
+ * Fetches the records `args` ask for and prints them. Records are formatted as their batches
+ * arrive, so a long `--all` listing never holds its parsed records (for JSON lines, CSV and JSON,
+ * only their text; the table needs every row), but nothing reaches stdout before the listing is
+ * complete: a failure prints no partial list. For a table, a footer on stderr says how many records
+ * of the server's total were shown and how to get the rest.
  */
 export async function runList<T extends object>(
   endpoint: Endpoint,
@@ -118,11 +131,17 @@ export async function runList<T extends object>(
 ): Promise<void> {
   const { filters, limit } = planList(endpoint, args);
   const format = resolveOutputFormat(args.format, Boolean(io.stdout.isTTY));
-  const { records, total } = await source(filters, limit);
-  if (io.stdout === process.stdout) stopQuietlyWhenStdoutCloses();
-  const writer = createRecordWriter<T>({ format, view, out: io.stdout, maxWidth: io.stdout.columns });
-  writer.write(records);
+  const held: string[] = [];
+  const writer = createRecordWriter<T>({
+    format,
+    view,
+    out: { write: (text: string) => void held.push(text) },
+    maxWidth: io.stdout.columns,
+  });
+  const { total } = await source(filters, limit, (records) => writer.write(records));
   writer.end();
+  if (io.stdout === process.stdout) stopQuietlyWhenStdoutCloses();
+  for (const text of held) io.stdout.write(text);
   if (format === 'table') {
     const shown = writer.count;
     const noun = shown === 1 ? view.noun : view.plural;
