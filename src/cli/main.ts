@@ -16,6 +16,13 @@ export async function main(argv: string[]): Promise<number> {
   const verbose = argv.includes('--verbose') || argv.includes('-v');
   let exitCode = 0;
   try {
+    if (argv.find((a) => !a.startsWith('-')) === 'run' && !argv.includes('--help') && !argv.includes('-h')) {
+      // Most runs write Parquet: the encoder worker's ~0.2 s start overlaps loading the command and
+      // its pipeline (`run` stops it when no stream needs it). docs/decisions.md, "CLI start-up: the
+      // encoder worker starts while the run plans".
+      const { sharedEncoderPool } = await import('../load/parquet/encoder-pool.js');
+      sharedEncoderPool().prewarm();
+    }
     let parser = yargs(argv)
       .scriptName('dqm-export')
       .usage('$0 <command> [options]\n\nExport DQM Playground histograms to Parquet and Arrow datasets.')
