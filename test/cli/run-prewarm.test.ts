@@ -36,6 +36,13 @@ describe('run', () => {
     expect(stats.liveWorkers).toBe(0);
   }, 60_000);
 
+  it('stops the worker it started when the command line is invalid', async () => {
+    const result = await runCli(['run']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^error E_USAGE/);
+    expect(sharedEncoderPool().stats().liveWorkers).toBe(0);
+  }, 60_000);
+
   it('does not start a worker for --help', async () => {
     const before = sharedEncoderPool().stats().workersStarted;
     // yargs prints help with console.log, then calls process.exit (as in help.test.ts).
