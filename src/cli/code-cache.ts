@@ -32,8 +32,8 @@ export const WORKER_V8_FLAGS = ['--wasm-tiering-budget=180000000', '--expose_gc'
  * under the same flags). `run` and `demo`: the main thread's old generation may grow by 50 % over
  * what survived the last full collection instead of V8's up-to-4x: parsed pages live a few hundred
  * ms, but long enough to be promoted, and V8 let ~70 MB of them pile up as garbage between full
- * collections; the default 2D `run` peaked at 369-373 MB with and 280-298 MB without that pile (10k
- * records, load 11-15). docs/decisions.md, "Memory: run's heap grows by 50 %".
+ * collections; the default 2D `run` peaked at 397-407 MB with and 291-300 MB without that pile (10k
+ * records, load 13-16). docs/decisions.md, "Memory: run's heap grows by 50 %".
  */
 export const COMMAND_V8_FLAGS: Readonly<Record<string, readonly string[]>> = {
   run: ['--heap-growing-percent=50'],
