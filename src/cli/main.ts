@@ -22,8 +22,9 @@ export async function main(argv: string[]): Promise<number> {
       // its pipeline (`run` stops it when no stream needs it). docs/decisions.md, "CLI start-up: the
       // encoder worker starts while the run plans".
       const { sharedEncoderPool } = await import('../load/parquet/encoder-pool.js');
-      prewarmed = sharedEncoderPool();
-      sharedEncoderPool().prewarm();
+      const pool = sharedEncoderPool();
+      pool.prewarm();
+      prewarmed = pool;
     }
     let parser = yargs(argv)
       .scriptName('dqm-export')
