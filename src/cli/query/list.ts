@@ -7,6 +7,7 @@
 import type { Argv } from 'yargs';
 import { FILTERS, type Endpoint, type Filters } from '../../domain.js';
 import { UsageError } from '../../errors.js';
+import { extractSlices } from '../../extract/execute.js';
 import type { DqmClient, RecordOf } from '../../extract/types.js';
 import { OUTPUT_FORMATS, resolveOutputFormat } from '../output/format.js';
 import type { RecordView } from '../output/views.js';
@@ -87,22 +88,33 @@ export interface ListOutput {
 
 /**
  * Where a list command's records come from: given the checked filters and limit (undefined for
- * `--all`), the records and the server's total (null when unknown).
+ * `--all`), the records (or their batches, printed as they arrive) and the server's total (null
+ * when unknown).
  */
 export type RecordSource<T> = (
   filters: Filters,
   limit: number | undefined,
-) => Promise<{ records: T[]; total: number | null }>;
+) => Promise<{ records: T[] | AsyncIterable<T[]>; total: number | null }>;
 
-/** The default source: pages in order up to the limit, or `listAll` (concurrent) for `--all`. */
+/**
+ * The default source: pages in order up to the limit, or for `--all` the batches of the executor
+ * `listAll` runs (concurrent, each record once, checked complete), streamed rather than held.
+ */
 export function pagedSource<E extends Endpoint>(client: DqmClient, endpoint: E): RecordSource<RecordOf<E>> {
   return async (filters, limit) => {
-    if (limit === undefined) {
-      const records = await client.listAll(endpoint, filters);
-      return { records, total: records.length };
-    }
+    if (limit === undefined) return { records: allBatches(client, endpoint, filters), total: null };
     return fetchUpTo(client, endpoint, filters, limit);
   };
+}
+
+/** Every record of the list, in `listAll`'s order, a batch at a time. */
+async function* allBatches<E extends Endpoint>(
+  client: DqmClient,
+  endpoint: E,
+  filters: Filters,
+): AsyncGenerator<RecordOf<E>[]> {
+  const slice = { key: 'all', endpoint, filters, partition: {} };
+  for await (const event of extractSlices(client, [slice])) if (event.type === 'batch') yield event.records;
 }
 
 /**
@@ -121,7 +133,8 @@ export async function runList<T extends object>(
   const { records, total } = await source(filters, limit);
   if (io.stdout === process.stdout) stopQuietlyWhenStdoutCloses();
   const writer = createRecordWriter<T>({ format, view, out: io.stdout, maxWidth: io.stdout.columns });
-  writer.write(records);
+  if (Array.isArray(records)) writer.write(records);
+  else for await (const batch of records) writer.write(batch);
   writer.end();
   if (format === 'table') {
     const shown = writer.count;
