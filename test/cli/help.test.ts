@@ -94,7 +94,7 @@ describe('--help', () => {
       ['dials', 'runs', 'list'],
     ])
       expect(flat((await help(args)).text)).toContain(
-        '--format Output format (default: table on a terminal, jsonl otherwise) [string] [choices: "table", "json", "jsonl", "csv"]',
+        '--format Output format: table, json, jsonl, csv (default: table on a terminal, jsonl otherwise) [string]',
       );
   });
 });

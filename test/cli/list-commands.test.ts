@@ -192,8 +192,8 @@ describe('checked before any request (the URL points nowhere)', () => {
     [['runs', 'list', '--limit', '5', '--all'], 'E_USAGE', /mutually exclusive/],
     [
       ['runs', 'list', '--format', 'xml'],
-      'E_USAGE',
-      /E_USAGE: unknown --format value "xml"; valid values: table, json, jsonl, csv\n$/,
+      'E_USAGE_FORMAT',
+      /E_USAGE_FORMAT: unknown --format value "xml"; valid values: table, json, jsonl, csv\n$/,
     ],
     [['histograms', 'list'], 'E_USAGE', /Missing required argument: dim/],
     [['histograms', 'list', '--dim', '3'], 'E_USAGE', /E_USAGE: unknown --dim value 3; valid values: 1, 2\n$/],

@@ -153,7 +153,7 @@ describe("a value outside an option's choices", () => {
       env: { ...NO_SERVER, DIALS_URL: 'http://127.0.0.1:9', DIALS_TOKEN: 'tok-usage-0123456789' },
     });
     expect(r.stderr).toBe(
-      'error E_USAGE: unknown --format value "jsnl" (did you mean "jsonl"?); valid values: table, json, jsonl, csv\n',
+      'error E_USAGE_FORMAT: unknown --format value "jsnl" (did you mean "jsonl"?); valid values: table, json, jsonl, csv\n',
     );
     expect(r.stdout).toBe('');
     expect(r.code).toBe(2);

@@ -3,6 +3,7 @@
  * for a person at a terminal, JSON lines for a pipe or a file (one record per line, streamable,
  * `jq`-friendly).
  */
+import { didYouMean } from '../../config/suggest.js';
 import { UsageError } from '../../errors.js';
 
 /** Every value `--format` accepts on the listing commands. */
@@ -20,6 +21,7 @@ export function resolveOutputFormat(requested: string | undefined, stdoutIsTTY: 
   if ((OUTPUT_FORMATS as readonly string[]).includes(requested)) return requested as OutputFormat;
   throw new UsageError(
     'E_USAGE_FORMAT',
-    `unknown output format ${JSON.stringify(requested)}; valid formats are: ${OUTPUT_FORMATS.join(', ')}`,
+    `unknown --format value ${JSON.stringify(requested)}${didYouMean(requested, OUTPUT_FORMATS)}; valid values: ${OUTPUT_FORMATS.join(', ')}`,
+    { field: 'format' },
   );
 }

@@ -31,12 +31,15 @@ export interface ListArgs {
   format?: string;
 }
 
-/** `--format`, shared with `histograms get`. */
+/**
+ * `--format`, shared with `histograms get`. Checked by `resolveOutputFormat` (before any request),
+ * not by yargs `choices`: its message would take two lines and suggest nothing. Given twice, the last wins.
+ */
 export function withFormatOption<T>(y: Argv<T>): Argv<T & { format: string | undefined }> {
   return y.option('format', {
     type: 'string',
-    choices: OUTPUT_FORMATS as unknown as string[],
-    describe: 'Output format (default: table on a terminal, jsonl otherwise)',
+    coerce: (value: unknown) => (Array.isArray(value) ? value.at(-1) : value) as string,
+    describe: `Output format: ${OUTPUT_FORMATS.join(', ')} (default: table on a terminal, jsonl otherwise)`,
   }) as Argv<T & { format: string | undefined }>;
 }
 
