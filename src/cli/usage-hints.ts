@@ -63,6 +63,11 @@ function valuesOf(list: string): unknown[] {
   }
 }
 
+/** `unknown --flag value "v" (did you mean "w"?); valid values: a, b`: a value outside a flag's choices. */
+export function unknownChoice(flag: string, value: unknown, valid: readonly string[]): string {
+  return `unknown ${flag} value ${JSON.stringify(value)}${didYouMean(String(value), valid)}; valid values: ${valid.join(', ')}`;
+}
+
 /**
  * yargs' two-line (or more) "Invalid values:" failure, one line per option outside its choices, as
  * one line: `unknown --format value "jsnl" (did you mean "jsonl"?); valid values: table, json, ...`.
@@ -74,10 +79,7 @@ export function explainInvalidChoices(message: string): string | undefined {
   const parts = lines.flatMap(([, key, given, list]) => {
     const flag = `${key.length > 1 ? '--' : '-'}${key}`;
     const valid = valuesOf(list).map(String);
-    return valuesOf(given).map(
-      (value) =>
-        `unknown ${flag} value ${JSON.stringify(value)}${didYouMean(String(value), valid)}; valid values: ${valid.join(', ')}`,
-    );
+    return valuesOf(given).map((value) => unknownChoice(flag, value, valid));
   });
   return parts.length ? parts.join('; ') : undefined;
 }

@@ -3,8 +3,8 @@
  * for a person at a terminal, JSON lines for a pipe or a file (one record per line, streamable,
  * `jq`-friendly).
  */
-import { didYouMean } from '../../config/suggest.js';
 import { UsageError } from '../../errors.js';
+import { unknownChoice } from '../usage-hints.js';
 
 /** Every value `--format` accepts on the listing commands. */
 export const OUTPUT_FORMATS = ['table', 'json', 'jsonl', 'csv'] as const;
@@ -19,9 +19,5 @@ export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 export function resolveOutputFormat(requested: string | undefined, stdoutIsTTY: boolean): OutputFormat {
   if (requested === undefined || requested === '') return stdoutIsTTY ? 'table' : 'jsonl';
   if ((OUTPUT_FORMATS as readonly string[]).includes(requested)) return requested as OutputFormat;
-  throw new UsageError(
-    'E_USAGE_FORMAT',
-    `unknown --format value ${JSON.stringify(requested)}${didYouMean(requested, OUTPUT_FORMATS)}; valid values: ${OUTPUT_FORMATS.join(', ')}`,
-    { field: 'format' },
-  );
+  throw new UsageError('E_USAGE_FORMAT', unknownChoice('--format', requested, OUTPUT_FORMATS), { field: 'format' });
 }
