@@ -32,9 +32,12 @@ describe('resolveOutputFormat', () => {
     expect(resolveOutputFormat(undefined, false)).toBe('jsonl');
     expect(resolveOutputFormat('csv', true)).toBe('csv');
   });
-  it('rejects an unknown format with the valid list', () => {
+  it('rejects an unknown format with the valid list and a did-you-mean', () => {
     expect(() => resolveOutputFormat('xml', true)).toThrow(
-      /unknown output format "xml"; valid formats are: table, json, jsonl, csv/,
+      /^unknown --format value "xml"; valid values: table, json, jsonl, csv$/,
+    );
+    expect(() => resolveOutputFormat('jsnl', true)).toThrow(
+      /^unknown --format value "jsnl" \(did you mean "jsonl"\?\); valid values: table, json, jsonl, csv$/,
     );
   });
 });

@@ -137,8 +137,19 @@ export function shardNote(shard: ShardIndex & { from: ShardIndexSource }, summar
   return `shard ${shard.index} of ${shard.count} (${origin}) was already complete (${planned} slices committed by an earlier run): nothing to do`;
 }
 
-/** Shared yargs options of `run`. */
-export function runOptions<T>(y: Argv<T>) {
+/** How a command that shares `run`'s options differs from it. */
+export interface RunOptionsOf {
+  /**
+   * `--log-level` when not given: `run` logs at info (a batch job's record); `convert`, an ad-hoc
+   * dump, passes undefined and picks the level itself (see `convertLogLevel`).
+   */
+  logLevel?: RunArgs['log-level'];
+  /** Help text of `--log-level`. */
+  logLevelHelp?: string;
+}
+
+/** Shared yargs options of `run` (and `demo`, `convert`). */
+export function runOptions<T>(y: Argv<T>, o: RunOptionsOf = { logLevel: 'info' }) {
   return y
     .option('resume', {
       type: 'boolean',
@@ -155,8 +166,8 @@ export function runOptions<T>(y: Argv<T>) {
     })
     .option('log-level', {
       choices: ['trace', 'debug', 'info', 'warn', 'error', 'silent'] as const,
-      default: 'info' as const,
-      describe: 'Log level',
+      default: o.logLevel,
+      describe: o.logLevelHelp ?? 'Log level',
     })
     .option('log-file', { type: 'string', describe: 'Write JSON logs to this file instead of stderr' })
     .option('progress', {

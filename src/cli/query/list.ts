@@ -30,13 +30,46 @@ export interface ListArgs {
   format?: string;
 }
 
-/** `--format`, shared with `histograms get`. */
+/**
+ * `--format`, shared with `histograms get`. Checked by `resolveOutputFormat` (before any request),
+ * not by yargs `choices`: its message would take two lines and suggest nothing. Given twice, the last wins.
+ */
 export function withFormatOption<T>(y: Argv<T>): Argv<T & { format: string | undefined }> {
   return y.option('format', {
     type: 'string',
-    choices: OUTPUT_FORMATS as unknown as string[],
-    describe: 'Output format (default: table on a terminal, jsonl otherwise)',
+    coerce: (value: unknown) => (Array.isArray(value) ? value.at(-1) : value) as string,
+    describe: `Output format: ${OUTPUT_FORMATS.join(', ')} (default: table on a terminal, jsonl otherwise)`,
   }) as Argv<T & { format: string | undefined }>;
+}
+
+/** Help texts of the options every listing shares, worded for its source. */
+export interface ListingHelp {
+  /** `--filter`. */
+  filter: string;
+  /** `--limit`, with its default. */
+  limit: string;
+  /** `--all`. */
+  all: string;
+}
+
+/**
+ * Adds the options every listing (DQM Playground and DIALS) shares: `--format`, `--filter`,
+ * `--limit` or `--all`, and `epilogue` (the filters, from `describeFilters`).
+ */
+export function withListingOptions<T>(y: Argv<T>, help: ListingHelp, epilogue: string): Argv<T & ListArgs> {
+  return withFormatOption(y)
+    .option('filter', { alias: 'f', type: 'string', array: true, requiresArg: true, describe: help.filter })
+    .option('limit', { ...numeric('limit'), requiresArg: true, describe: help.limit })
+    .option('all', { type: 'boolean', describe: help.all })
+    .conflicts('limit', 'all')
+    .epilogue(epilogue) as unknown as Argv<T & ListArgs>;
+}
+
+/** `title:` and one line per filter (name and help, aligned), for a listing's epilogue. */
+export function describeFilters(specs: Record<string, { help: string }>, title: string): string {
+  const width = Math.max(...Object.keys(specs).map((n) => n.length));
+  const lines = Object.entries(specs).map(([name, spec]) => `  ${name.padEnd(width)}  ${spec.help}`);
+  return `${title}:\n${lines.join('\n')}`;
 }
 
 /**
@@ -44,24 +77,15 @@ export function withFormatOption<T>(y: Argv<T>): Argv<T & { format: string | und
  * (titled `label`, default the endpoint name).
  */
 export function withListOptions<T>(y: Argv<T>, endpoint: Endpoint, label: string = endpoint): Argv<T & ListArgs> {
-  const width = Math.max(...Object.keys(FILTERS[endpoint]).map((n) => n.length));
-  const names = Object.entries(FILTERS[endpoint]).map(([name, spec]) => `  ${name.padEnd(width)}  ${spec.help}`);
-  return withFormatOption(y)
-    .option('filter', {
-      alias: 'f',
-      type: 'string',
-      array: true,
-      requiresArg: true,
-      describe: 'Server-side filter key=value (repeatable; see the list below)',
-    })
-    .option('limit', {
-      ...numeric('limit'),
-      requiresArg: true,
-      describe: `Print at most N records (default ${DEFAULT_LIMIT})`,
-    })
-    .option('all', { type: 'boolean', describe: 'Print every record, fetching pages concurrently' })
-    .conflicts('limit', 'all')
-    .epilogue(`Filters of ${label}:\n${names.join('\n')}`) as unknown as Argv<T & ListArgs>;
+  return withListingOptions(
+    y,
+    {
+      filter: 'Server-side filter key=value (repeatable; see the list below)',
+      limit: `Print at most N records (default ${DEFAULT_LIMIT})`,
+      all: 'Print every record, fetching pages concurrently',
+    },
+    describeFilters(FILTERS[endpoint], `Filters of ${label}`),
+  );
 }
 
 /** Checks `--limit` (a positive integer) and the filters; returns what to fetch. */
