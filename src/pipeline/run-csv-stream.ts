@@ -119,6 +119,22 @@ function csvEncoderPool(lanes: number): EncoderPool {
 
 /** Runs one histogram stream over CSV files; resolves to its summary. */
 export async function runCsvStream(stream: Stream, o: CsvStreamOptions): Promise<StreamSummary> {
+  const laneCount = Math.max(1, Math.floor(o.lanes ?? Math.min(2, o.pool.size)));
+  const encoderPool = csvEncoderPool(laneCount);
+  try {
+    return await runWithEncoders(stream, o, encoderPool, laneCount);
+  } finally {
+    await encoderPool.destroy();
+  }
+}
+
+/** runCsvStream with the stream's encoder pool, which the caller destroys however this ends. */
+async function runWithEncoders(
+  stream: Stream,
+  o: CsvStreamOptions,
+  encoderPool: EncoderPool,
+  laneCount: number,
+): Promise<StreamSummary> {
   const started = Date.now();
   const read = { ...DEFAULT_READ_SETTINGS, ...o.read };
   const endpoint = stream.endpoint as Endpoint;
@@ -141,6 +157,8 @@ export async function runCsvStream(stream: Stream, o: CsvStreamOptions): Promise
   const todo = o.files.map((_, i) => i).filter((i) => !isCommitted(i) && (!o.shard || o.shard.owned.has(i)));
   const exported = new Set(todo);
   const toScan = o.files.map((_, i) => i).filter((i) => exported.has(i) || (!isCommitted(i) && !o.shard?.known.has(i)));
+  // The encoders start while the files are scanned: one worker scans a file, the other core is free.
+  if (todo.length > 0) encoderPool.prestart();
   const scanned = await scanFiles(
     o.pool,
     toScan.map((i) => o.files[i]),
@@ -206,8 +224,6 @@ export async function runCsvStream(stream: Stream, o: CsvStreamOptions): Promise
   summary.rejects += ledger.resumedRejects;
   const rejects = openRejectsFile(join(root, target.rejectsPath));
   // One sink per (file, slice): a file's slices commit together, in its journal line.
-  const laneCount = Math.max(1, Math.floor(o.lanes ?? Math.min(2, o.pool.size)));
-  const encoderPool = csvEncoderPool(laneCount);
   const sinks = new SliceSinks((key) =>
     openStreamSink(stream, {
       root,

@@ -321,6 +321,14 @@ export class EncoderPool {
     }
   }
 
+  /**
+   * Starts the pool's workers now, idle and unref'd until a file opens on them, so that their
+   * start-up (a Node environment, parquet-wasm's JS and wasm) overlaps other work of the caller.
+   */
+  prestart(): void {
+    while (this.slots.filter((s) => !s.retired && !s.dead).length < this.size) this.spawn().worker.unref();
+  }
+
   /** Opens a Parquet file at `path` (created exclusively) encoded by one of the workers. */
   openFile(path: string, plan: ParquetWriterPlan): ParquetFileHandle {
     const active = this.slots.filter((s) => !s.retired && !s.dead);
