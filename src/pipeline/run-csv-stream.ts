@@ -6,7 +6,7 @@
  * produced and what planning needs to know of it, commits it. `--resume` skips committed files
  * without reading them again, and the result equals an uninterrupted run's.
  */
-import { stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { Stream } from '../config/index.js';
 import { readCursor } from '../dataset/cursor.js';
@@ -234,12 +234,15 @@ async function runWithEncoders(
     }),
   );
   let maxRun = cursor?.value ?? -Infinity;
+  // Files of the file being exported that its slices closed: not committed if the export fails.
+  let uncommitted: WrittenFile[] = [];
   try {
     for (const i of todo) {
       const scan = scans.get(i)!;
       const file = summaries[i];
       const key = keys[i];
       const written: WrittenFile[] = [];
+      uncommitted = written;
       let fileRecords = 0;
       const routing = routes.get(i);
       if (routing) {
@@ -333,6 +336,7 @@ async function runWithEncoders(
         records: fileRecords,
         rejects: fileRejects,
       });
+      uncommitted = [];
       summary.records += fileRecords;
       summary.rejects += fileRejects;
       summary.bytesIn += scan.size;
@@ -340,6 +344,8 @@ async function runWithEncoders(
     }
   } catch (err) {
     await sinks.abortAll();
+    // A failed file leaves none of its files behind, whichever of its slices (or lanes) had ended.
+    await Promise.all(uncommitted.map((f) => rm(join(root, f.path), { force: true }))).catch(() => {});
     await ledger.close().catch(() => {});
     await encoderPool.destroy();
     throw err;

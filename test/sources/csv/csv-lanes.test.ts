@@ -15,7 +15,14 @@ import { LaneOrderedAppends, splitLanes } from '../../../src/sources/csv/lanes.j
 import type { ParseTask } from '../../../src/sources/csv/parse-range.js';
 import { csvSessionOf, openCsvSession } from '../../../src/sources/csv/session.js';
 import { closeDuckDB } from '../../helpers/duckdb.js';
-import { datasetChecksums, removeTempDirs, tempDir, writeCsvData, writePipeline } from '../../reliability/helpers.js';
+import {
+  datasetChecksums,
+  listFiles,
+  removeTempDirs,
+  tempDir,
+  writeCsvData,
+  writePipeline,
+} from '../../reliability/helpers.js';
 
 /** A task whose route has `routed` rows in a slice and `skipped` filtered-out rows. */
 function task(start: number, routed: number, skipped = 0): ParseTask {
@@ -153,8 +160,11 @@ describe('a file in three lanes', () => {
   it('fails on the first bad row of the file, even when a later lane meets its bad row first', async () => {
     // Line 600 is in the third lane (rows 480-719), line 200 deep in the first (rows 0-239).
     const path = await withBadRows('bad-lanes.csv', [200, 600]);
-    const err = await exportLanes(path, join(dir, 'out-bad-fail'), 3).catch((e: unknown) => e);
+    const out = join(dir, 'out-bad-fail');
+    const err = await exportLanes(path, out, 3).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'E_CSV_ROW', context: { file: path, line: 200 } });
+    // Slices that ended before the failure (run 1 in the first lane, others in the second) left no file.
+    expect((await listFiles(join(out, 'h2d'))).filter((f) => f.endsWith('.parquet'))).toEqual([]);
   }, 120_000);
 
   it('lists rejected rows in file order', async () => {
