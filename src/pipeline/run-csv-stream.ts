@@ -94,13 +94,14 @@ function defaultBatchRows(valuesPerRow: number, float32: boolean): number {
 }
 
 /**
- * Row groups of this path are at most 16 MiB decoded (1,000 72 x 56 float32 histograms), divided
- * by the lanes (one encoder each): the encoder holds a row group in wasm memory, which never shrinks,
- * so `row_group_mb`'s 128 MiB default would be most of the export's peak RSS, and the smaller groups
- * encode with no more CPU (docs/decisions.md, "CSV exports: 16 MiB row groups, one encoder worker
- * kept, chunk buffers recycled" and "CSV exports: two lanes per file, one encoder worker each").
+ * Row groups of this path are at most 8 MiB decoded in all lanes together (4 MiB, 250 72 x 56
+ * float32 histograms, per encoder with two lanes): the encoder holds a row group in wasm memory,
+ * which never shrinks, so `row_group_mb`'s 128 MiB default would be most of the export's peak RSS,
+ * and the smaller groups encode with no more CPU measurable (docs/decisions.md, "CSV exports: 16 MiB
+ * row groups, one encoder worker kept, chunk buffers recycled" and "CSV exports: two lanes per file,
+ * one encoder worker each").
  */
-export const CSV_MAX_ROW_GROUP_BYTES = 16 << 20;
+export const CSV_MAX_ROW_GROUP_BYTES = 8 << 20;
 
 /**
  * The stream's own Parquet encoder pool: one worker per lane, kept for every slice of every file (the
