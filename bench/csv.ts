@@ -11,7 +11,8 @@
  *   - `json`: the same, plus JSON.parse of every `histo` array: the fairer floor, since turning the
  *     text into numbers is work any exporter must do, and it is what the pandas script does per row.
  * Then one JSON line. `--quick`: a 1,500-histogram file only. `--no-big`: skip the 2.5 GB file
- * (bench/run-all.ts passes it unless given `--big`).
+ * (bench/run-all.ts passes it unless given `--big`). `--data DIR`: the CSV files' directory (files
+ * already generated there are reused; exports go to .bench-data/csv-runs either way).
  *
  * Goals (issue #15): peak RSS under 400 MB for both sizes (2.5 GB / 0.5 GB ratio <= 1.1), and 4.3 s
  * or less for the 0.5 GB file on 2 cores (4x faster than the issue's 17.1 s pandas script).
@@ -34,7 +35,11 @@ import { fileURLToPath } from 'node:url';
 import { runCli } from './cli-child.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const DATA = join(here, '..', '..', '.bench-data', 'csv');
+const dataFlag = process.argv.indexOf('--data');
+/** Where the CSV files are (generated there if missing); `--data DIR` reuses files generated elsewhere. */
+const DATA = dataFlag > 0 ? process.argv[dataFlag + 1] : join(here, '..', '..', '.bench-data', 'csv');
+/** Where the exports are written (and removed): never under `--data`, which may be read-only. */
+const RUNS = join(here, '..', '..', '.bench-data', 'csv-runs');
 const quick = process.argv.includes('--quick');
 const big = !quick && !process.argv.includes('--no-big');
 const X = 72;
@@ -142,7 +147,7 @@ function floors(path: string): { linesSeconds: number; jsonSeconds: number; rows
 
 /** Exports `path` with the CLI (tensor float32, Parquet zstd, slice by run). */
 async function exportFile(path: string): Promise<Awaited<ReturnType<typeof runCli>>> {
-  const dir = join(DATA, `run-${process.pid}`);
+  const dir = join(RUNS, `run-${process.pid}`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const pipeline = join(dir, 'csv.json');

@@ -6,7 +6,7 @@
  * produced and what planning needs to know of it, commits it. `--resume` skips committed files
  * without reading them again, and the result equals an uninterrupted run's.
  */
-import { stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { Stream } from '../config/index.js';
 import { readCursor } from '../dataset/cursor.js';
@@ -24,7 +24,8 @@ import type { Logger } from '../log.js';
 import { chunkToBatch } from '../sources/csv/chunk-batch.js';
 import { idBases, planCsvSlices, routeRows, type FileSummary } from '../sources/csv/csv-plan.js';
 import { chunkTransferList, type HistogramChunk } from '../sources/csv/chunk.js';
-import { exportRanges } from '../sources/csv/export-file.js';
+import type { ChunkConsumer } from '../sources/csv/export-file.js';
+import { LaneOrderedAppends, exportLanes, splitLanes } from '../sources/csv/lanes.js';
 import {
   DEFAULT_READ_SETTINGS,
   scanFiles,
@@ -69,8 +70,13 @@ export interface CsvStreamOptions {
   signal?: AbortSignal;
   /** Rows per batch (default: about 2 MB of histogram values). */
   batchRows?: number;
-  /** Ranges parsed ahead of the one being written (default: workers + 1). */
+  /** Ranges in flight per lane, the one being written included (default: (workers + 1) / lanes, rounded down). */
   ahead?: number;
+  /**
+   * Lanes of a file exported side by side, each with its own Parquet encoder worker (default: 2, or
+   * 1 with one parse worker). See src/sources/csv/lanes.ts.
+   */
+  lanes?: number;
   /** Read and split sizes (defaults: DEFAULT_READ_SETTINGS). */
   read?: Partial<CsvReadSettings>;
   /** Run one shard's share: the files it exports, and the plan file's facts of the others (src/pipeline/csv-shards.ts). */
@@ -88,24 +94,48 @@ function defaultBatchRows(valuesPerRow: number, float32: boolean): number {
 }
 
 /**
- * Row groups of this path are at most 16 MiB decoded (1,000 72 x 56 float32 histograms): the
- * encoder holds a row group in wasm memory, which never shrinks, so `row_group_mb`'s 128 MiB default
- * would be most of the export's peak RSS, and the smaller groups encode with no more CPU
- * (docs/decisions.md, "CSV exports: 16 MiB row groups, one encoder worker kept, chunk buffers recycled").
+ * Row groups of this path are at most 8 MiB decoded in all lanes together (4 MiB, 250 72 x 56
+ * float32 histograms, per encoder with two lanes): the encoder holds a row group in wasm memory,
+ * which never shrinks, so `row_group_mb`'s 128 MiB default would be most of the export's peak RSS,
+ * and the smaller groups encode with no more CPU measurable (docs/decisions.md, "CSV exports: 16 MiB
+ * row groups, one encoder worker kept, chunk buffers recycled" and "CSV exports: two lanes per file,
+ * one encoder worker each").
  */
-export const CSV_MAX_ROW_GROUP_BYTES = 16 << 20;
+export const CSV_MAX_ROW_GROUP_BYTES = 8 << 20;
 
 /**
- * The stream's own Parquet encoder pool: one worker kept for every slice of every file (the shared
- * pool replaces its worker after 8 files, a ~0.5 s CPU start-up each time); replaced only if its
- * wasm memory outgrows 256 MiB, which 32 MiB row groups do not reach.
+ * The stream's own Parquet encoder pool: one worker per lane, kept for every slice of every file (the
+ * shared pool replaces its worker after 8 files, a ~0.5 s CPU start-up each time); replaced only if
+ * its wasm memory outgrows 256 MiB, which 16 MiB row groups do not reach. The bytes queued in the
+ * workers stay those of one worker (16 MiB in all), so a second lane costs no more batches in flight.
  */
-function csvEncoderPool(): EncoderPool {
-  return new EncoderPool({ size: 1, maxFilesPerWorker: Number.MAX_SAFE_INTEGER, maxWasmBytes: 256 << 20 });
+function csvEncoderPool(lanes: number): EncoderPool {
+  return new EncoderPool({
+    size: lanes,
+    maxFilesPerWorker: Number.MAX_SAFE_INTEGER,
+    maxWasmBytes: 256 << 20,
+    maxWorkerBytesInFlight: (16 << 20) / lanes,
+  });
 }
 
 /** Runs one histogram stream over CSV files; resolves to its summary. */
 export async function runCsvStream(stream: Stream, o: CsvStreamOptions): Promise<StreamSummary> {
+  const laneCount = Math.max(1, Math.floor(o.lanes ?? Math.min(2, o.pool.size)));
+  const encoderPool = csvEncoderPool(laneCount);
+  try {
+    return await runWithEncoders(stream, o, encoderPool, laneCount);
+  } finally {
+    await encoderPool.destroy();
+  }
+}
+
+/** runCsvStream with the stream's encoder pool, which the caller destroys however this ends. */
+async function runWithEncoders(
+  stream: Stream,
+  o: CsvStreamOptions,
+  encoderPool: EncoderPool,
+  laneCount: number,
+): Promise<StreamSummary> {
   const started = Date.now();
   const read = { ...DEFAULT_READ_SETTINGS, ...o.read };
   const endpoint = stream.endpoint as Endpoint;
@@ -128,6 +158,8 @@ export async function runCsvStream(stream: Stream, o: CsvStreamOptions): Promise
   const todo = o.files.map((_, i) => i).filter((i) => !isCommitted(i) && (!o.shard || o.shard.owned.has(i)));
   const exported = new Set(todo);
   const toScan = o.files.map((_, i) => i).filter((i) => exported.has(i) || (!isCommitted(i) && !o.shard?.known.has(i)));
+  // The encoders start while the files are scanned: one worker scans a file, the other core is free.
+  if (todo.length > 0) encoderPool.prestart();
   const scanned = await scanFiles(
     o.pool,
     toScan.map((i) => o.files[i]),
@@ -193,30 +225,29 @@ export async function runCsvStream(stream: Stream, o: CsvStreamOptions): Promise
   summary.rejects += ledger.resumedRejects;
   const rejects = openRejectsFile(join(root, target.rejectsPath));
   // One sink per (file, slice): a file's slices commit together, in its journal line.
-  const encoderPool = csvEncoderPool();
   const sinks = new SliceSinks((key) =>
     openStreamSink(stream, {
       root,
       filePrefix: target.filePrefix(key),
       metadata,
       encoderPool,
-      maxRowGroupBytes: CSV_MAX_ROW_GROUP_BYTES,
+      maxRowGroupBytes: CSV_MAX_ROW_GROUP_BYTES / laneCount,
     }),
   );
   let maxRun = cursor?.value ?? -Infinity;
+  // Files of the file being exported that its slices closed: not committed if the export fails.
+  let uncommitted: WrittenFile[] = [];
   try {
     for (const i of todo) {
       const scan = scans.get(i)!;
       const file = summaries[i];
       const key = keys[i];
       const written: WrittenFile[] = [];
+      uncommitted = written;
       let fileRecords = 0;
       const routing = routes.get(i);
       if (routing) {
-        const { route, counts } = routing;
-        const remaining = [...counts];
-        const open = new Set<number>();
-        const sinkKey = (s: number): string => `${key}/${planned[s].slice.key}`;
+        const { route } = routing;
         const tasks: ParseTask[] = scan.ranges
           .filter((r) => route.subarray(r.row, r.row + r.rows).some((v) => v !== -1))
           .map((r) => ({
@@ -240,39 +271,65 @@ export async function runCsvStream(stream: Stream, o: CsvStreamOptions): Promise
             strict: transform.strict ?? false,
             catalogue: [...COLUMNS[endpoint]],
           }));
-        const closeSlice = async (s: number): Promise<void> => {
-          open.delete(s);
-          written.push(...(await sinks.close(sinkKey(s))));
+        // Lanes of ranges exported side by side, each with its own sinks (and so encoder worker).
+        const lanes = splitLanes(tasks, laneCount);
+        const laneRejects = new LaneOrderedAppends<object>(lanes.length, (entries) => rejects.append(key, entries));
+        const consumerFor = (lane: number): ChunkConsumer & { end(): Promise<void> } => {
+          const remaining = new Array<number>(planned.length).fill(0);
+          for (const t of lanes[lane]) for (const s of t.route) if (s >= 0) remaining[s]++;
+          const open = new Set<number>();
+          // Lane 0 keeps the key of a one-lane export; a slice's rows in a later lane go to files of their own.
+          const sinkKey = (s: number): string => `${key}/${planned[s].slice.key}${lane === 0 ? '' : `/lane-${lane}`}`;
+          const closeSlice = async (s: number): Promise<void> => {
+            open.delete(s);
+            written.push(...(await sinks.close(sinkKey(s))));
+          };
+          return {
+            consume: async (chunk: HistogramChunk): Promise<void> => {
+              const sliceKey = chunk.slice >= 0 ? planned[chunk.slice].slice.key : null;
+              await laneRejects.append(lane, [
+                ...chunk.rejects.map((r) => ({ key: sliceKey, ...r })),
+                ...chunk.badRows.map((b) => ({ file: file.path, line: b.line, reason: b.reason })),
+              ]);
+              if (chunk.slice < 0) return o.pool.recycle(chunkTransferList(chunk));
+              const batch = chunkToBatch(chunk, transform);
+              if (batch) {
+                open.add(chunk.slice);
+                await sinks.write(sinkKey(chunk.slice), batch);
+                fileRecords += batch.numRows;
+                const run = planned[chunk.slice].slice.partition.run;
+                if (typeof run === 'number') maxRun = Math.max(maxRun, run);
+                else for (const r of chunk.run) maxRun = Math.max(maxRun, r);
+              }
+              o.onProgress?.({ records: chunk.rows, pages: 0, bytes: 0 });
+              // The sink has copied or written the batch: its buffers go back to the workers.
+              o.pool.recycle(chunkTransferList(chunk));
+              remaining[chunk.slice] -= chunk.consumed;
+              // All its rows in this lane are in: close the slice's files now, so few are open at once.
+              if (remaining[chunk.slice] <= 0 && open.has(chunk.slice)) await closeSlice(chunk.slice);
+            },
+            end: async (): Promise<void> => {
+              for (const s of [...open]) await closeSlice(s);
+            },
+          };
         };
-        const consume = async (chunk: HistogramChunk): Promise<void> => {
-          const sliceKey = chunk.slice >= 0 ? planned[chunk.slice].slice.key : null;
-          await rejects.append(key, [
-            ...chunk.rejects.map((r) => ({ key: sliceKey, ...r })),
-            ...chunk.badRows.map((b) => ({ file: file.path, line: b.line, reason: b.reason })),
-          ]);
-          if (chunk.slice < 0) return o.pool.recycle(chunkTransferList(chunk));
-          const batch = chunkToBatch(chunk, transform);
-          if (batch) {
-            open.add(chunk.slice);
-            await sinks.write(sinkKey(chunk.slice), batch);
-            fileRecords += batch.numRows;
-            const run = planned[chunk.slice].slice.partition.run;
-            if (typeof run === 'number') maxRun = Math.max(maxRun, run);
-            else for (const r of chunk.run) maxRun = Math.max(maxRun, r);
-          }
-          o.onProgress?.({ records: chunk.rows, pages: 0, bytes: 0 });
-          // The sink has copied or written the batch: its buffers go back to the workers.
-          o.pool.recycle(chunkTransferList(chunk));
-          remaining[chunk.slice] -= chunk.consumed;
-          // All its rows are in: close the slice's files now, so few are open at once.
-          if (remaining[chunk.slice] <= 0 && open.has(chunk.slice)) await closeSlice(chunk.slice);
-        };
-        await exportRanges({ pool: o.pool, tasks, signal: o.signal, ahead: o.ahead }, { consume }).catch(
-          (err: unknown) => {
-            throw err instanceof TaskFailure ? taskError(file.path, err) : err;
+        const consumers = lanes.map((_, lane) => consumerFor(lane));
+        await exportLanes(
+          {
+            pool: o.pool,
+            lanes,
+            signal: o.signal,
+            ahead: o.ahead ?? Math.max(1, Math.floor((o.pool.size + 1) / lanes.length)),
+            onLaneEnd: async (lane) => {
+              await consumers[lane].end();
+              await laneRejects.end(lane);
+            },
           },
-        );
-        for (const s of [...open]) await closeSlice(s);
+          (lane) => consumers[lane],
+        ).catch((err: unknown) => {
+          throw err instanceof TaskFailure ? taskError(file.path, err) : err;
+        });
+        await laneRejects.drain();
       }
       const fileRejects = rejects.countOf(key);
       await ledger.commit(key, written, {
@@ -280,6 +337,7 @@ export async function runCsvStream(stream: Stream, o: CsvStreamOptions): Promise
         records: fileRecords,
         rejects: fileRejects,
       });
+      uncommitted = [];
       summary.records += fileRecords;
       summary.rejects += fileRejects;
       summary.bytesIn += scan.size;
@@ -287,6 +345,8 @@ export async function runCsvStream(stream: Stream, o: CsvStreamOptions): Promise
     }
   } catch (err) {
     await sinks.abortAll();
+    // A failed file leaves none of its files behind, whichever of its slices (or lanes) had ended.
+    await Promise.all(uncommitted.map((f) => rm(join(root, f.path), { force: true }))).catch(() => {});
     await ledger.close().catch(() => {});
     await encoderPool.destroy();
     throw err;

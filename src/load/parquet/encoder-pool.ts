@@ -19,6 +19,8 @@ export interface EncoderPoolOptions {
   maxFilesPerWorker?: number;
   /** Wasm memory after which a worker is replaced once its files are done (default 96 MiB). */
   maxWasmBytes?: number;
+  /** Bytes of batches all files of one worker may have queued in it before a `write` waits (default 16 MiB). */
+  maxWorkerBytesInFlight?: number;
 }
 
 /** Counters, for tests and the benchmark. */
@@ -61,6 +63,8 @@ interface Slot {
   dead: boolean;
   /** Bytes of batches posted to the worker and not acked yet, all files together. */
   bytesInFlight: number;
+  /** Bound on `bytesInFlight` (MAX_WORKER_BYTES_IN_FLIGHT unless the pool says otherwise). */
+  maxBytesInFlight: number;
   /** Writes waiting for `bytesInFlight` to drop, in arrival order. */
   waiting: (() => void)[];
   /** Transfer buffers the worker has sent back, for any of its files. */
@@ -69,7 +73,7 @@ interface Slot {
 
 /** Wakes the writes waiting on the worker's byte bound, as far as the bound allows. */
 function wakeWaiting(slot: Slot): void {
-  while (slot.waiting.length > 0 && slot.bytesInFlight < MAX_WORKER_BYTES_IN_FLIGHT) slot.waiting.shift()!();
+  while (slot.waiting.length > 0 && slot.bytesInFlight < slot.maxBytesInFlight) slot.waiting.shift()!();
 }
 
 /** The main thread's end of one file being encoded in a worker. */
@@ -106,7 +110,7 @@ export class ParquetFileHandle {
    */
   async write(chunks: Uint8Array[], rows: number, arrowBytes: number): Promise<void> {
     const { slot } = this;
-    if (slot.bytesInFlight >= MAX_WORKER_BYTES_IN_FLIGHT) {
+    if (slot.bytesInFlight >= slot.maxBytesInFlight) {
       // Every queued batch is acked as its own file's writer takes it, so this wait always ends.
       await new Promise<void>((resolve) => slot.waiting.push(resolve));
       if (this.failure) throw this.failure;
@@ -235,6 +239,7 @@ export class EncoderPool {
   private readonly size: number;
   private readonly maxFilesPerWorker: number;
   private readonly maxWasmBytes: number;
+  private readonly maxWorkerBytesInFlight: number;
 
   constructor(options: EncoderPoolOptions = {}) {
     this.size = Math.max(1, options.size ?? 1);
@@ -244,6 +249,7 @@ export class EncoderPool {
     // (bench/memory-run.ts; docs/decisions.md, "Pages ahead and open slices follow record size").
     this.maxFilesPerWorker = Math.max(1, options.maxFilesPerWorker ?? 16);
     this.maxWasmBytes = options.maxWasmBytes ?? 96 * 1024 ** 2;
+    this.maxWorkerBytesInFlight = options.maxWorkerBytesInFlight ?? MAX_WORKER_BYTES_IN_FLIGHT;
   }
 
   /** Pool counters. */
@@ -260,6 +266,7 @@ export class EncoderPool {
       retired: false,
       dead: false,
       bytesInFlight: 0,
+      maxBytesInFlight: this.maxWorkerBytesInFlight,
       waiting: [],
       spare: [],
     };
@@ -312,6 +319,14 @@ export class EncoderPool {
     } else {
       slot.worker.unref();
     }
+  }
+
+  /**
+   * Starts the pool's workers now, idle and unref'd until a file opens on them, so that their
+   * start-up (a Node environment, parquet-wasm's JS and wasm) overlaps other work of the caller.
+   */
+  prestart(): void {
+    while (this.slots.filter((s) => !s.retired && !s.dead).length < this.size) this.spawn().worker.unref();
   }
 
   /**
