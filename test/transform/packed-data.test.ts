@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Schema, tableToIPC, Table } from 'apache-arrow';
+import { tableToIPC, Table } from 'apache-arrow';
 import { describe, expect, test } from 'vitest';
 import { PackedHistogramData } from '../../src/histogram-values.js';
 import { toRecordBatches, transformSpecFor, type Layout } from '../../src/transform/index.js';
@@ -54,8 +54,8 @@ function ipc(records: unknown[], layout: Layout, dtype: 'float32' | 'float64', d
   expect(rejects).toEqual([]);
   return batches.map((b) => {
     const field = b.schema.fields.find((f) => f.name === 'data')!;
-    const table = new Table(new Schema([field]), b.getChild('data')!.data);
-    return Buffer.from(tableToIPC(table));
+    const ipc = Buffer.from(tableToIPC(new Table({ data: b.getChild('data')! })));
+    return Buffer.concat([Buffer.from(`${String(field.type)} ${JSON.stringify([...field.metadata])}`), ipc]);
   });
 }
 
