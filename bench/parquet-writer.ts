@@ -54,6 +54,14 @@ const VARIANTS: Variant[] = [
   { name: 'data page 8 MiB', dtype: 'float64', tweak: (b) => b.setDataPageSizeLimit(8 << 20) },
   { name: 'data page 256 KiB', dtype: 'float64', tweak: (b) => b.setDataPageSizeLimit(256 << 10) },
   { name: 'write batch 8192', dtype: 'float64', tweak: (b) => b.setWriteBatchSize(8192) },
+  { name: 'data page 128 KiB', dtype: 'float64', tweak: (b) => b.setDataPageSizeLimit(128 << 10) },
+  { name: 'write batch 4096', dtype: 'float64', tweak: (b) => b.setWriteBatchSize(4096) },
+  { name: 'write batch 32768', dtype: 'float64', tweak: (b) => b.setWriteBatchSize(32768) },
+  {
+    name: 'write batch 8192 + data page 256 KiB',
+    dtype: 'float64',
+    tweak: (b) => b.setWriteBatchSize(8192).setDataPageSizeLimit(256 << 10),
+  },
   { name: 'snappy', dtype: 'float64', compression: P.Compression.SNAPPY },
   { name: 'uncompressed', dtype: 'float64', compression: P.Compression.UNCOMPRESSED },
   { name: 'float32, BSS, zstd', dtype: 'float32' },
@@ -74,7 +82,7 @@ function cpuSeconds(): number {
 
 /** Runs the benchmark and prints a table plus one JSON line. */
 export function main(quick: boolean): void {
-  const records = quick ? 500 : 2000;
+  const records = quick ? 500 : 1000;
   const rounds = quick ? 2 : 4;
   const texts = pagePool(records / RECORDS_PER_PAGE, records);
   const recs = texts.flatMap((t) => (JSON.parse(t) as { results: unknown[] }).results);
@@ -99,6 +107,8 @@ export function main(quick: boolean): void {
       // Read back: every variant must stay a valid file with all rows.
       const back = P.readParquet(out);
       const read = back.recordBatches().reduce((n, b) => n + b.numRows, 0);
+      // Wasm memory is not garbage collected: free the read-back table now.
+      back.free();
       if (read !== records) throw new Error(`bench: ${v.name} wrote ${read} rows, expected ${records}`);
     });
   }
