@@ -26,7 +26,7 @@ export function pageNumberSource(client: DqmClient, kind: SourceKind = 'dqm-play
     },
     async *extract(slices, options = {}): AsyncGenerator<SourceEvent> {
       // Only HTTP pages are decoded: the CSV client builds its records in process.
-      const pages = kind === 'dqm-playground' ? packedHistogramPages(client) : client;
+      const pages = kind === 'dqm-playground' && pageDecoderOn() ? packedHistogramPages(client) : client;
       for await (const event of extractSlices(pages, slices as readonly Slice<Endpoint>[], options)) {
         if (event.type === 'batch')
           yield { type: 'batch', slice: event.slice, records: event.records, bytes: event.bytes };
@@ -49,6 +49,14 @@ export function pageNumberSource(client: DqmClient, kind: SourceKind = 'dqm-play
     prepare: (steps, options) => runPrepareSteps(client, steps, options),
     close: () => client.close(),
   };
+}
+
+/**
+ * True unless `DQM_EXPORT_PAGE_DECODER=0`: the switch lets bench/run-e2e.ts measure the export with
+ * JSON.parse pages against the decoder in the same run (the output is the same either way).
+ */
+function pageDecoderOn(): boolean {
+  return process.env.DQM_EXPORT_PAGE_DECODER !== '0';
 }
 
 /**
