@@ -6,6 +6,10 @@
  *   same bytes in the same run (goal >= 0.6).
  * - Memory: peak RSS (process.resourceUsage().maxRSS) of the same export at 10k and 100k records,
  *   each in its own child process (goal: ratio <= 1.3, memory flat).
+ * - Pages read two ways, alternated in the same run: JSON.parse (as before) and the page decoder
+ *   (src/extract/decode-page.ts, what `run` uses: `data` straight into typed arrays), with the CPU
+ *   of all threads per record over JSON.parse's (issue #16: <= 3x). An `encode` child writes
+ *   pre-built batches only: the encoder's share alone.
  * - Column building: the `data` column built straight into a Float64Array with makeData (our
  *   path, validation included) vs apache-arrow's builder, same records.
  *
