@@ -229,17 +229,6 @@ export async function runExport(
   }
 }
 
-/** Best-of-n wall (and CPU) time of `dqm-export --version`: Node plus CLI start-up, nothing exported. */
-export async function startupSeconds(n: number): Promise<{ seconds: number; bootMs: number; cpuSeconds: number }> {
-  let best = { seconds: Infinity, bootMs: 0, cpuSeconds: Infinity };
-  for (let i = 0; i < n; i++) {
-    const run = await runCli(['--version']);
-    if (run.wallSeconds < best.seconds) best = { ...best, seconds: run.wallSeconds, bootMs: run.bootMs };
-    best.cpuSeconds = Math.min(best.cpuSeconds, run.cpuSeconds);
-  }
-  return best;
-}
-
 /**
  * Writes a pipeline file exporting every record of `url`'s `endpoint` to Parquet zstd, default
  * settings otherwise: with a one-record server, the smallest export (bench/startup.ts).

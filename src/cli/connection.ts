@@ -16,8 +16,8 @@ import { numeric } from './numbers.js';
 /** Where the CLI connects when neither `--url` nor `DQM_PLAYGROUND_URL` says otherwise. */
 export const DEFAULT_URL = 'http://127.0.0.1:8000';
 
-/** Parsed connection flags. */
-export interface ConnectionArgs {
+/** The flags every remote source's commands take (DQM Playground and DIALS), parsed. */
+export interface TransportArgs {
   /** `--url`: base URL or preset name. */
   url?: string;
   /** `--token-file`: file holding the token. */
@@ -26,12 +26,54 @@ export interface ConnectionArgs {
   caFile?: string;
   /** `--allow-insecure-http`: plain http to a remote host. */
   allowInsecureHttp?: boolean;
-  /** `--retries`: retries after the first attempt for 429, 5xx and network failures. */
+  /** `--retries`: retries of a transient failure per request. */
   retries?: number;
-  /** `--concurrency`: connections, and pages in flight with `--all`. */
-  concurrency?: number;
   /** `--token`: refused (shell history). */
   token?: unknown;
+}
+
+/** The help texts of the transport flags that differ between the sources. */
+export interface TransportHelp {
+  /** `--url`: what the URL names, its presets, variable and default. */
+  url: string;
+  /** `--token-file`: where else the token comes from. */
+  tokenFile: string;
+  /** `--ca-file`. */
+  caFile: string;
+  /** What a request is retried after, e.g. `429, 5xx` (range and default are added). */
+  retriedAfter: string;
+}
+
+/** Names of the transport flags, in the order `--help` lists them. */
+export const TRANSPORT_FLAGS = ['url', 'token-file', 'ca-file', 'allow-insecure-http', 'retries'] as const;
+
+/**
+ * Declares the transport flags once for every source's commands: `--url`, `--token-file`,
+ * `--ca-file`, `--allow-insecure-http`, `--retries`, and the hidden `--token` (accepted only to be
+ * refused with a reason; a plain "unknown argument" would not say what to do). The caller groups
+ * them with its own flags, so each source keeps its own help heading and order.
+ */
+export function withTransportOptions<T>(y: Argv<T>, help: TransportHelp): Argv<T & TransportArgs> {
+  return y
+    .option('url', { type: 'string', requiresArg: true, describe: help.url })
+    .option('token-file', { type: 'string', requiresArg: true, describe: help.tokenFile })
+    .option('ca-file', { type: 'string', requiresArg: true, describe: help.caFile })
+    .option('allow-insecure-http', {
+      type: 'boolean',
+      describe: 'Allow plain http to a non-local host (the token travels in clear)',
+    })
+    .option('retries', {
+      ...numeric('retries'),
+      requiresArg: true,
+      describe: `Retries of a request after ${help.retriedAfter} or a network failure (${rangeText(SETTINGS.retries)}; default ${SETTINGS.retries.default})`,
+    })
+    .option('token', { type: 'string', hidden: true }) as unknown as Argv<T & TransportArgs>;
+}
+
+/** Parsed connection flags. */
+export interface ConnectionArgs extends TransportArgs {
+  /** `--concurrency`: connections, and pages in flight with `--all`. */
+  concurrency?: number;
 }
 
 /** Throws UsageError E_USAGE_NUMBER when a flag's value is outside the setting's bounds. */
@@ -43,45 +85,19 @@ export function checkSettingFlag(flag: string, value: number | undefined, s: Int
 
 /** Adds the connection flags (grouped under "Connection:" in --help). */
 export function withConnectionOptions<T>(y: Argv<T>): Argv<T & ConnectionArgs> {
-  return (
-    y
-      .option('url', {
-        type: 'string',
-        requiresArg: true,
-        describe: `Server URL, or a preset: ${Object.keys(PRESETS).join(', ')} (env DQM_PLAYGROUND_URL; default ${DEFAULT_URL})`,
-      })
-      .option('token-file', {
-        type: 'string',
-        requiresArg: true,
-        describe: 'File holding the API token (else env DQM_PLAYGROUND_TOKEN or DQM_PLAYGROUND_TOKEN_FILE)',
-      })
-      .option('ca-file', {
-        type: 'string',
-        requiresArg: true,
-        describe: 'PEM file with a CA to trust in addition to the bundled roots',
-      })
-      .option('allow-insecure-http', {
-        type: 'boolean',
-        describe: 'Allow plain http to a non-local host (the token travels in clear)',
-      })
-      .option('retries', {
-        ...numeric('retries'),
-        requiresArg: true,
-        describe: `Retries of a request after 429, 5xx or a network failure (${rangeText(SETTINGS.retries)}; default ${SETTINGS.retries.default})`,
-      })
-      .option('concurrency', {
-        ...numeric('concurrency'),
-        requiresArg: true,
-        default: SETTINGS.concurrency.default,
-        describe: `Requests in flight at once, pages with --all (${rangeText(SETTINGS.concurrency)})`,
-      })
-      // Accepted only to be refused with a reason; a plain "unknown argument" would not say what to do.
-      .option('token', { type: 'string', hidden: true })
-      .group(
-        ['url', 'token-file', 'ca-file', 'allow-insecure-http', 'retries', 'concurrency'],
-        'Connection:',
-      ) as unknown as Argv<T & ConnectionArgs>
-  );
+  return withTransportOptions(y, {
+    url: `Server URL, or a preset: ${Object.keys(PRESETS).join(', ')} (env DQM_PLAYGROUND_URL; default ${DEFAULT_URL})`,
+    tokenFile: 'File holding the API token (else env DQM_PLAYGROUND_TOKEN or DQM_PLAYGROUND_TOKEN_FILE)',
+    caFile: 'PEM file with a CA to trust in addition to the bundled roots',
+    retriedAfter: '429, 5xx',
+  })
+    .option('concurrency', {
+      ...numeric('concurrency'),
+      requiresArg: true,
+      default: SETTINGS.concurrency.default,
+      describe: `Requests in flight at once, pages with --all (${rangeText(SETTINGS.concurrency)})`,
+    })
+    .group([...TRANSPORT_FLAGS, 'concurrency'], 'Connection:') as unknown as Argv<T & ConnectionArgs>;
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * Turns yargs' usage failures into messages that say what to do: an unknown option gets a
  * did-you-mean from the options of the command that was being parsed, and a missing positional is
- * named, with the command's usage line. Pure: it reads the failure message and that command's help
+ * named, with the command's usage line, and a value outside an option's choices (`--format jsnl`)
+ * is named with the valid values and a did-you-mean, on one line. Pure: it reads the failure message and that command's help
  * text (the only place yargs exposes the options of the command in context).
  */
 import { didYouMean } from '../config/suggest.js';
@@ -22,6 +23,8 @@ export function usageLineOf(help: string): string {
  * arguments; any other message is returned as it is.
  */
 export function explainUsageFailure(message: string, help: string | undefined, argv: readonly string[] = []): string {
+  const choices = explainInvalidChoices(message);
+  if (choices !== undefined) return choices;
   if (help === undefined) return message;
   const usage = usageLineOf(help);
   const unknown = /^Unknown arguments?: (.+)$/.exec(message);
@@ -49,4 +52,34 @@ export function explainUsageFailure(message: string, help: string | undefined, a
   }
   if (/^Missing required arguments?: /.test(message)) return `${message}; usage: ${usage} [options] (see --help)`;
   return message;
+}
+
+/** yargs' list of values (each `JSON.stringify`d, joined by `, `) as values; the text whole when it is no such list. */
+function valuesOf(list: string): unknown[] {
+  try {
+    return JSON.parse(`[${list}]`) as unknown[];
+  } catch {
+    return [list];
+  }
+}
+
+/** `unknown --flag value "v" (did you mean "w"?); valid values: a, b`: a value outside a flag's choices. */
+export function unknownChoice(flag: string, value: unknown, valid: readonly string[]): string {
+  return `unknown ${flag} value ${JSON.stringify(value)}${didYouMean(String(value), valid)}; valid values: ${valid.join(', ')}`;
+}
+
+/**
+ * yargs' two-line (or more) "Invalid values:" failure, one line per option outside its choices, as
+ * one line: `unknown --format value "jsnl" (did you mean "jsonl"?); valid values: table, json, ...`.
+ * Undefined for any other message.
+ */
+export function explainInvalidChoices(message: string): string | undefined {
+  if (!message.startsWith('Invalid values:')) return undefined;
+  const lines = [...message.matchAll(/^\s*Argument: (.+?), Given: (.*), Choices: (.*)$/gm)];
+  const parts = lines.flatMap(([, key, given, list]) => {
+    const flag = `${key.length > 1 ? '--' : '-'}${key}`;
+    const valid = valuesOf(list).map(String);
+    return valuesOf(given).map((value) => unknownChoice(flag, value, valid));
+  });
+  return parts.length ? parts.join('; ') : undefined;
 }

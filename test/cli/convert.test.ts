@@ -10,6 +10,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { convertLogLevel } from '../../src/cli/commands/convert.js';
 import { closeDuckDB, queryParquet, sqlString } from '../helpers/duckdb.js';
 import {
   datasetChecksums,
@@ -208,5 +209,50 @@ describe('convert: bad arguments and bad files', () => {
     expect(errorLine(r.stderr)!.message).toMatch(/^convert: --out .* already holds a dataset .*add --resume/);
     expect(await listFiles(out)).toEqual(files);
     expect(await datasetChecksums(join(out, D2))).toEqual(before);
+  }, 240_000);
+});
+
+describe('convert: what it prints', () => {
+  it('--log-level when given; else info into a --log-file; else warn', () => {
+    expect(convertLogLevel({})).toBe('warn');
+    expect(convertLogLevel({ 'log-file': 'x.log' })).toBe('info');
+    expect(convertLogLevel({ 'log-level': 'debug' })).toBe('debug');
+    expect(convertLogLevel({ 'log-level': 'error', 'log-file': 'x.log' })).toBe('error');
+  });
+
+  it("piped, by default: run's summary line on stdout and no logs; --log-level info or --log-file for the logs", async () => {
+    const quiet = join(dir, 'print-quiet');
+    const r = await runCli(['convert', 'era0_1D.csv', '--out', quiet], { cwd: data, timeoutMs: 120_000 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe('');
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0])).toMatchObject({
+      msg: 'summary',
+      pipeline: 'convert',
+      exitCode: 0,
+      streams: [{ stream: D1, output: join(quiet, D1), records: 30, rejects: 0 }],
+    });
+
+    const r2 = await runCli(['convert', 'era0_1D.csv', '--out', join(dir, 'print-info'), '--log-level', 'info'], {
+      cwd: data,
+      timeoutMs: 120_000,
+    });
+    expect(r2.code, r2.stderr).toBe(0);
+    const logs = r2.stderr
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { msg: string; level: number });
+    expect(logs.map((l) => l.msg)).toEqual(expect.arrayContaining(['stream started', 'stream finished']));
+    expect(r2.stdout.trimEnd().split('\n')).toHaveLength(1);
+
+    const logFile = join(dir, 'print-file.log');
+    const r3 = await runCli(['convert', 'era0_1D.csv', '--out', join(dir, 'print-file'), '--log-file', logFile], {
+      cwd: data,
+      timeoutMs: 120_000,
+    });
+    expect(r3.code, r3.stderr).toBe(0);
+    expect(r3.stderr).toBe('');
+    expect(await readFile(logFile, 'utf8')).toMatch(/"msg":"stream finished"/);
   }, 240_000);
 });

@@ -72,4 +72,29 @@ describe('--help', () => {
     expect(text).not.toMatch(/--format\b/);
     expect((await help(['files', 'list'])).text).toMatch(/--format/);
   });
+
+  it('the listing options are declared once; each source keeps its wording, DIALS adds --fields and --page-size', async () => {
+    const flat = (text: string) => text.replace(/\s+/g, ' ');
+    const runs = flat((await help(['runs', 'list'])).text);
+    expect(runs).toContain('-f, --filter Server-side filter key=value (repeatable; see the list below) [array]');
+    expect(runs).toContain(
+      '--limit Print at most N records (default 50) --all Print every record, fetching pages concurrently',
+    );
+    expect(runs).toContain('Filters of runs: run_number run number run_date run date');
+    const dials = flat((await help(['dials', 'runs', 'list'])).text);
+    expect(dials).toContain(
+      '-f, --filter DIALS filter key=value (repeatable; order_by may repeat; see the list below) [array]',
+    );
+    expect(dials).toMatch(
+      /--limit Print at most N records \(default: the server's first page, 10 records on DIALS\) --all Print every record: the whole cursor walk, proven complete \[boolean\] --fields .* --page-size Records per request/,
+    );
+    expect(dials).toContain('Filters of run/: dataset_id dataset id dataset_id__in dataset ids, comma-separated');
+    for (const args of [
+      ['runs', 'list'],
+      ['dials', 'runs', 'list'],
+    ])
+      expect(flat((await help(args)).text)).toContain(
+        '--format Output format: table, json, jsonl, csv (default: table on a terminal, jsonl otherwise) [string]',
+      );
+  });
 });

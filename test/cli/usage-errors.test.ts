@@ -1,11 +1,12 @@
 /**
  * Usage errors on every command: a numeric flag or id quotes what was typed (never `NaN`), an
  * unknown option gets a did-you-mean from that command's own options, a missing positional is
- * named with the usage line; all exit 2.
+ * named with the usage line, a value outside an option's choices is named with the valid ones on one
+ * line; all exit 2.
  */
 import { describe, expect, it } from 'vitest';
 import { numberFlagError, parseNumberFlag } from '../../src/cli/numbers.js';
-import { explainUsageFailure, flagsOf } from '../../src/cli/usage-hints.js';
+import { explainInvalidChoices, explainUsageFailure, flagsOf } from '../../src/cli/usage-hints.js';
 import { runCli } from './harness.js';
 
 const NO_SERVER = { DQM_PLAYGROUND_URL: 'http://127.0.0.1:9', DQM_PLAYGROUND_TOKEN: 'tok-usage-0123456789' };
@@ -112,6 +113,49 @@ describe('unknown options and missing arguments', () => {
   ])('%j says what is missing', async (args, message) => {
     const r = await runCli(args as string[], { env: NO_SERVER });
     expect(r.stderr).toContain(message as string);
+    expect(r.code).toBe(2);
+  });
+});
+
+describe("a value outside an option's choices", () => {
+  it('explainInvalidChoices: one line naming the option, the value, the valid values and a did-you-mean', () => {
+    const formats = 'Choices: "table", "json", "jsonl", "csv"';
+    expect(explainInvalidChoices(`Invalid values:\n  Argument: format, Given: "jsnl", ${formats}`)).toBe(
+      'unknown --format value "jsnl" (did you mean "jsonl"?); valid values: table, json, jsonl, csv',
+    );
+    expect(explainInvalidChoices(`Invalid values:\n  Argument: format, Given: "xml", ${formats}`)).toBe(
+      'unknown --format value "xml"; valid values: table, json, jsonl, csv',
+    );
+    expect(
+      explainInvalidChoices(
+        `Invalid values:\n  Argument: dim, Given: 3, Choices: 1, 2\n  Argument: format, Given: "JSON", ${formats}`,
+      ),
+    ).toBe(
+      'unknown --dim value 3; valid values: 1, 2; unknown --format value "JSON" (did you mean "json"?); valid values: table, json, jsonl, csv',
+    );
+    expect(explainInvalidChoices('Unknown argument: x')).toBeUndefined();
+    // Whatever the help, the failure is explained the same way.
+    expect(explainUsageFailure(`Invalid values:\n  Argument: format, Given: "tabel", ${formats}`, undefined)).toBe(
+      'unknown --format value "tabel" (did you mean "table"?); valid values: table, json, jsonl, csv',
+    );
+  });
+
+  const listings = [
+    ['runs', 'list'],
+    ['lumisections', 'list'],
+    ['histograms', 'list', '--dim', '1'],
+    ['histograms', 'get', '--dim', '2', '7'],
+    ['files', 'list'],
+    ...['runs', 'lumisections', 'th1', 'th2', 'mes', 'datasets', 'files'].map((group) => ['dials', group, 'list']),
+  ];
+  it.each(listings)('%s %s %s: --format jsnl is one line, exit 2, nothing sent', async (...args) => {
+    const r = await runCli([...args, '--format', 'jsnl'], {
+      env: { ...NO_SERVER, DIALS_URL: 'http://127.0.0.1:9', DIALS_TOKEN: 'tok-usage-0123456789' },
+    });
+    expect(r.stderr).toBe(
+      'error E_USAGE_FORMAT: unknown --format value "jsnl" (did you mean "jsonl"?); valid values: table, json, jsonl, csv\n',
+    );
+    expect(r.stdout).toBe('');
     expect(r.code).toBe(2);
   });
 });

@@ -15,9 +15,20 @@ import { expandFiles } from '../../sources/csv/csv-files.js';
 import { executeRun, runOptions, type RunArgs } from './run.js';
 
 /** Options of `convert`. */
-interface ConvertArgs extends Omit<RunArgs, 'file'> {
+interface ConvertArgs extends Omit<RunArgs, 'file' | 'log-level'> {
   files: string[];
   out?: string;
+  /** Absent unless given: see `convertLogLevel`. */
+  'log-level'?: RunArgs['log-level'];
+}
+
+/**
+ * The log level of a convert: what `--log-level` says; else info when the logs go to `--log-file`
+ * (asked for, and out of the way); else warn. An ad-hoc dump shows what `run` shows on a terminal
+ * (the progress bar, then the summary) or, piped, the summary line, not a JSON log of every stream.
+ */
+export function convertLogLevel(args: Pick<ConvertArgs, 'log-level' | 'log-file'>): RunArgs['log-level'] {
+  return args['log-level'] ?? (args['log-file'] ? 'info' : 'warn');
 }
 
 /** Dimensionalities of the files' first rows (a file whose first row is bad counts as both: the run reports it). */
@@ -85,6 +96,7 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
   builder: (y: Argv) =>
     runOptions(
       y.positional('files', { type: 'string', array: true, demandOption: true, describe: 'ML4DQM CSV files or globs' }),
+      { logLevelHelp: 'Log level (default: warn; info with --log-file; info or debug to log each stream on stderr)' },
     )
       .demandOption('out')
       .example([
@@ -101,9 +113,11 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
       const pipeline = join(dir, 'convert.json');
       await writeFile(pipeline, convertPipeline(files, await dimensionsOf(files)));
       const out = resolve(argv.out!);
-      const summary = await executeRun({ ...argv, file: pipeline, out }).catch((err: unknown) => {
-        throw convertError(err, out);
-      });
+      const summary = await executeRun({ ...argv, file: pipeline, out, 'log-level': convertLogLevel(argv) }).catch(
+        (err: unknown) => {
+          throw convertError(err, out);
+        },
+      );
       argv.exitCode = summary.exitCode;
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -8,14 +8,9 @@
 import type { Argv, CommandModule } from 'yargs';
 import { DIALS_FILTERS, type DialsEndpoint } from '../../dials.js';
 import { withDialsClient, withDialsConnectionOptions, type DialsConnectionArgs } from '../dials/connection.js';
-import {
-  describeFilters,
-  planDialsList,
-  runDialsList,
-  withDialsListOptions,
-  type DialsListArgs,
-} from '../dials/list.js';
+import { planDialsList, runDialsList, withDialsListOptions, type DialsListArgs } from '../dials/list.js';
 import { DIALS_VIEWS } from '../output/dials-views.js';
+import { describeFilters } from '../query/list.js';
 
 /** One record group: `dials <name> list`. */
 interface RecordGroup {

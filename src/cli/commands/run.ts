@@ -16,6 +16,7 @@ import { runPipeline } from '../../pipeline/run-pipeline.js';
 import { resolveShard, type ShardIndex, type ShardIndexSource } from '../../pipeline/shards.js';
 import { openSource } from '../../pipeline/source.js';
 import type { RunSummary } from '../../pipeline/summary.js';
+import { sharedEncoderPool } from '../../load/parquet/encoder-pool.js';
 import { silentProgress, terminalProgress } from '../ui/progress.js';
 import { summaryJsonLine, summaryTable } from '../ui/summary-table.js';
 
@@ -48,7 +49,14 @@ export async function executeRun(
     level: interactive && !args['log-file'] ? 'warn' : args['log-level'],
     file: args['log-file'],
   });
-  const loaded = await loadPipeline(args.file, { env, allowInsecureHttp: args['allow-insecure-http'] });
+  const loaded = await loadPipeline(args.file, { env, allowInsecureHttp: args['allow-insecure-http'] }).catch(
+    async (err: unknown) => {
+      await sharedEncoderPool().dropIdle(); // a worker main.ts started for this run: not needed now
+      throw err;
+    },
+  );
+  if (usesSharedEncoder(loaded)) sharedEncoderPool().prewarm();
+  else await sharedEncoderPool().dropIdle();
   const plan = args.plan
     ? await readPlanFile(args.plan, { configHash: loaded.configHash, pipelineFile: args.file })
     : undefined;
@@ -107,6 +115,17 @@ export async function executeRun(
 }
 
 /**
+ * Whether the run will encode Parquet in the process-wide encoder pool: a Parquet output of an HTTP
+ * source (CSV sources keep a pool of their own). Its worker then starts while the run plans and
+ * fetches the first page, instead of after them (docs/decisions.md, "CLI start-up: the encoder worker
+ * starts while the run plans").
+ */
+export function usesSharedEncoder(loaded: LoadedPipeline): boolean {
+  const { pipeline } = loaded;
+  return pipeline.source.type !== 'ml4dqm-csv' && pipeline.streams.some((s) => s.output.format === 'parquet');
+}
+
+/**
  * A line for a shard that had nothing to do, naming where its index came from: a rerun task given
  * the wrong index (a shifted array id, a typo in `--shard`) otherwise exits 0 with no sign of it.
  */
@@ -118,8 +137,19 @@ export function shardNote(shard: ShardIndex & { from: ShardIndexSource }, summar
   return `shard ${shard.index} of ${shard.count} (${origin}) was already complete (${planned} slices committed by an earlier run): nothing to do`;
 }
 
-/** Shared yargs options of `run`. */
-export function runOptions<T>(y: Argv<T>) {
+/** How a command that shares `run`'s options differs from it. */
+export interface RunOptionsOf {
+  /**
+   * `--log-level` when not given: `run` logs at info (a batch job's record); `convert`, an ad-hoc
+   * dump, passes undefined and picks the level itself (see `convertLogLevel`).
+   */
+  logLevel?: RunArgs['log-level'];
+  /** Help text of `--log-level`. */
+  logLevelHelp?: string;
+}
+
+/** Shared yargs options of `run` (and `demo`, `convert`). */
+export function runOptions<T>(y: Argv<T>, o: RunOptionsOf = { logLevel: 'info' }) {
   return y
     .option('resume', {
       type: 'boolean',
@@ -136,8 +166,8 @@ export function runOptions<T>(y: Argv<T>) {
     })
     .option('log-level', {
       choices: ['trace', 'debug', 'info', 'warn', 'error', 'silent'] as const,
-      default: 'info' as const,
-      describe: 'Log level',
+      default: o.logLevel,
+      describe: o.logLevelHelp ?? 'Log level',
     })
     .option('log-file', { type: 'string', describe: 'Write JSON logs to this file instead of stderr' })
     .option('progress', {

@@ -12,30 +12,17 @@ import { DIALS_PRESETS, KNOWN_WORKSPACES } from '../../dials.js';
 import { ConfigError, DqmExportError, UsageError } from '../../errors.js';
 import { silentLogger } from '../../log.js';
 import { registerSecret } from '../../secrets.js';
-import { rangeText, SETTINGS } from '../../settings.js';
+import { SETTINGS } from '../../settings.js';
 import type { DialsClient } from '../../sources/dials/client.js';
 import { dialsClientFor } from '../../sources/dials/source.js';
-import { checkSettingFlag } from '../connection.js';
-import { numeric } from '../numbers.js';
+import { checkSettingFlag, withTransportOptions, type TransportArgs } from '../connection.js';
 
 /** Parsed DIALS connection flags. */
-export interface DialsConnectionArgs {
-  /** `--url`: server root or `prod`. */
-  url?: string;
+export interface DialsConnectionArgs extends TransportArgs {
   /** `--workspace`: the `Workspace` header. */
   workspace?: string;
-  /** `--token-file`: file holding an access token. */
-  tokenFile?: string;
   /** `--client-secret-file`: file holding a client secret. */
   clientSecretFile?: string;
-  /** `--ca-file`: PEM with an extra CA to trust. */
-  caFile?: string;
-  /** `--allow-insecure-http`: plain http to a remote host. */
-  allowInsecureHttp?: boolean;
-  /** `--retries`: retries of a transient failure per request. */
-  retries?: number;
-  /** `--token`: refused. */
-  token?: unknown;
   /** `--client-secret`: refused. */
   clientSecret?: unknown;
 }
@@ -47,39 +34,22 @@ export const DEFAULT_WORKSPACE = 'tracker';
 
 /** Adds the DIALS connection flags (grouped under "DIALS connection:" in --help). */
 export function withDialsConnectionOptions<T>(y: Argv<T>): Argv<T & DialsConnectionArgs> {
-  return y
-    .option('url', {
-      type: 'string',
-      requiresArg: true,
-      describe: `DIALS server root, or ${Object.keys(DIALS_PRESETS).join(', ')} (${DIALS_PRESETS.prod}) (env DIALS_URL; default ${DEFAULT_DIALS_URL})`,
-    })
+  return withTransportOptions(y, {
+    url: `DIALS server root, or ${Object.keys(DIALS_PRESETS).join(', ')} (${DIALS_PRESETS.prod}) (env DIALS_URL; default ${DEFAULT_DIALS_URL})`,
+    tokenFile: 'File holding a DIALS access token (else DIALS_TOKEN, DIALS_TOKEN_FILE, DIALS_CLIENT_SECRET, the login)',
+    caFile: 'PEM file with a CA to trust in addition',
+    retriedAfter: 'a 5xx',
+  })
     .option('workspace', {
       type: 'string',
       requiresArg: true,
       describe: `Subsystem workspace (the Workspace header): ${KNOWN_WORKSPACES.join(', ')}, ... (default ${DEFAULT_WORKSPACE})`,
-    })
-    .option('token-file', {
-      type: 'string',
-      requiresArg: true,
-      describe:
-        'File holding a DIALS access token (else DIALS_TOKEN, DIALS_TOKEN_FILE, DIALS_CLIENT_SECRET, the login)',
     })
     .option('client-secret-file', {
       type: 'string',
       requiresArg: true,
       describe: 'File holding a DIALS client secret, where the deployment accepts one',
     })
-    .option('ca-file', { type: 'string', requiresArg: true, describe: 'PEM file with a CA to trust in addition' })
-    .option('allow-insecure-http', {
-      type: 'boolean',
-      describe: 'Allow plain http to a non-local host (the token travels in clear)',
-    })
-    .option('retries', {
-      ...numeric('retries'),
-      requiresArg: true,
-      describe: `Retries of a request after a 5xx or a network failure (${rangeText(SETTINGS.retries)}; default ${SETTINGS.retries.default})`,
-    })
-    .option('token', { type: 'string', hidden: true })
     .option('client-secret', { type: 'string', hidden: true })
     .group(
       ['url', 'workspace', 'token-file', 'client-secret-file', 'ca-file', 'allow-insecure-http', 'retries'],

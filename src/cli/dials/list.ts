@@ -19,7 +19,7 @@ import { stopQuietlyWhenStdoutCloses } from '../output/closed-pipe.js';
 import type { DialsView } from '../output/dials-views.js';
 import { resolveOutputFormat, type OutputFormat } from '../output/format.js';
 import { createRecordWriter } from '../output/writer.js';
-import { withFormatOption, type ListOutput } from '../query/list.js';
+import { withListingOptions, type ListOutput } from '../query/list.js';
 import { parseDialsFilters, parseFieldsArg } from './filters.js';
 
 /** The most records DIALS sends in one page (a larger `page_size` is clamped to it). */
@@ -63,20 +63,15 @@ export function withDialsListOptions<T>(
   endpoint: DialsEndpoint,
   filterHelp: string,
 ): Argv<T & DialsListArgs> {
-  return withFormatOption(y)
-    .option('filter', {
-      alias: 'f',
-      type: 'string',
-      array: true,
-      requiresArg: true,
-      describe: 'DIALS filter key=value (repeatable; order_by may repeat; see the list below)',
-    })
-    .option('limit', {
-      ...numeric('limit'),
-      requiresArg: true,
-      describe: `Print at most N records (default: the server's first page, 10 records on DIALS)`,
-    })
-    .option('all', { type: 'boolean', describe: 'Print every record: the whole cursor walk, proven complete' })
+  return withListingOptions(
+    y,
+    {
+      filter: 'DIALS filter key=value (repeatable; order_by may repeat; see the list below)',
+      limit: `Print at most N records (default: the server's first page, 10 records on DIALS)`,
+      all: 'Print every record: the whole cursor walk, proven complete',
+    },
+    filterHelp,
+  )
     .option('fields', {
       type: 'string',
       requiresArg: true,
@@ -86,16 +81,7 @@ export function withDialsListOptions<T>(
       ...numeric('page-size'),
       requiresArg: true,
       describe: `Records per request of --all or a large --limit (1-${MAX_PAGE_SIZE}; default ${defaultPageSize(endpoint)})`,
-    })
-    .conflicts('limit', 'all')
-    .epilogue(filterHelp) as unknown as Argv<T & DialsListArgs>;
-}
-
-/** `Filters of th1 (...)` and one line per filter, for the epilogue. */
-export function describeFilters(specs: Record<string, { help: string }>, title: string): string {
-  const width = Math.max(...Object.keys(specs).map((n) => n.length));
-  const lines = Object.entries(specs).map(([name, spec]) => `  ${name.padEnd(width)}  ${spec.help}`);
-  return `${title}:\n${lines.join('\n')}`;
+    }) as unknown as Argv<T & DialsListArgs>;
 }
 
 function positiveInt(flag: string, value: number | undefined, max = Number.MAX_SAFE_INTEGER): void {

@@ -4,6 +4,7 @@
  * `jq`-friendly).
  */
 import { UsageError } from '../../errors.js';
+import { unknownChoice } from '../usage-hints.js';
 
 /** Every value `--format` accepts on the listing commands. */
 export const OUTPUT_FORMATS = ['table', 'json', 'jsonl', 'csv'] as const;
@@ -18,8 +19,5 @@ export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 export function resolveOutputFormat(requested: string | undefined, stdoutIsTTY: boolean): OutputFormat {
   if (requested === undefined || requested === '') return stdoutIsTTY ? 'table' : 'jsonl';
   if ((OUTPUT_FORMATS as readonly string[]).includes(requested)) return requested as OutputFormat;
-  throw new UsageError(
-    'E_USAGE_FORMAT',
-    `unknown output format ${JSON.stringify(requested)}; valid formats are: ${OUTPUT_FORMATS.join(', ')}`,
-  );
+  throw new UsageError('E_USAGE_FORMAT', unknownChoice('--format', requested, OUTPUT_FORMATS), { field: 'format' });
 }

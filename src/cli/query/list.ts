@@ -30,13 +30,46 @@ export interface ListArgs {
   format?: string;
 }
 
-/** `--format`, shared with `histograms get`. */
+/**
+ * `--format`, shared with `histograms get`. Checked by `resolveOutputFormat` (before any request),
+ * not by yargs `choices`: its message would take two lines and suggest nothing. Given twice, the last wins.
+ */
 export function withFormatOption<T>(y: Argv<T>): Argv<T & { format: string | undefined }> {
   return y.option('format', {
     type: 'string',
-    choices: OUTPUT_FORMATS as unknown as string[],
-    describe: 'Output format (default: table on a terminal, jsonl otherwise)',
+    coerce: (value: unknown) => (Array.isArray(value) ? value.at(-1) : value) as string,
+    describe: `Output format: ${OUTPUT_FORMATS.join(', ')} (default: table on a terminal, jsonl otherwise)`,
   }) as Argv<T & { format: string | undefined }>;
+}
+
+/** Help texts of the options every listing shares, worded for its source. */
+export interface ListingHelp {
+  /** `--filter`. */
+  filter: string;
+  /** `--limit`, with its default. */
+  limit: string;
+  /** `--all`. */
+  all: string;
+}
+
+/**
+ * Adds the options every listing (DQM Playground and DIALS) shares: `--format`, `--filter`,
+ * `--limit` or `--all`, and `epilogue` (the filters, from `describeFilters`).
+ */
+export function withListingOptions<T>(y: Argv<T>, help: ListingHelp, epilogue: string): Argv<T & ListArgs> {
+  return withFormatOption(y)
+    .option('filter', { alias: 'f', type: 'string', array: true, requiresArg: true, describe: help.filter })
+    .option('limit', { ...numeric('limit'), requiresArg: true, describe: help.limit })
+    .option('all', { type: 'boolean', describe: help.all })
+    .conflicts('limit', 'all')
+    .epilogue(epilogue) as unknown as Argv<T & ListArgs>;
+}
+
+/** `title:` and one line per filter (name and help, aligned), for a listing's epilogue. */
+export function describeFilters(specs: Record<string, { help: string }>, title: string): string {
+  const width = Math.max(...Object.keys(specs).map((n) => n.length));
+  const lines = Object.entries(specs).map(([name, spec]) => `  ${name.padEnd(width)}  ${spec.help}`);
+  return `${title}:\n${lines.join('\n')}`;
 }
 
 /**
@@ -44,24 +77,15 @@ export function withFormatOption<T>(y: Argv<T>): Argv<T & { format: string | und
  * (titled `label`, default the endpoint name).
  */
 export function withListOptions<T>(y: Argv<T>, endpoint: Endpoint, label: string = endpoint): Argv<T & ListArgs> {
-  const width = Math.max(...Object.keys(FILTERS[endpoint]).map((n) => n.length));
-  const names = Object.entries(FILTERS[endpoint]).map(([name, spec]) => `  ${name.padEnd(width)}  ${spec.help}`);
-  return withFormatOption(y)
-    .option('filter', {
-      alias: 'f',
-      type: 'string',
-      array: true,
-      requiresArg: true,
-      describe: 'Server-side filter key=value (repeatable; see the list below)',
-    })
-    .option('limit', {
-      ...numeric('limit'),
-      requiresArg: true,
-      describe: `Print at most N records (default ${DEFAULT_LIMIT})`,
-    })
-    .option('all', { type: 'boolean', describe: 'Print every record, fetching pages concurrently' })
-    .conflicts('limit', 'all')
-    .epilogue(`Filters of ${label}:\n${names.join('\n')}`) as unknown as Argv<T & ListArgs>;
+  return withListingOptions(
+    y,
+    {
+      filter: 'Server-side filter key=value (repeatable; see the list below)',
+      limit: `Print at most N records (default ${DEFAULT_LIMIT})`,
+      all: 'Print every record, fetching pages concurrently',
+    },
+    describeFilters(FILTERS[endpoint], `Filters of ${label}`),
+  );
 }
 
 /** Checks `--limit` (a positive integer) and the filters; returns what to fetch. */
@@ -87,27 +111,40 @@ export interface ListOutput {
 
 /**
  * Where a list command's records come from: given the checked filters and limit (undefined for
- * `--all`), the records and the server's total (null when unknown).
+ * `--all`), hands the records to `onBatch` (a page or more at a time, in order) and returns the
+ * server's total (null when unknown).
  */
 export type RecordSource<T> = (
   filters: Filters,
   limit: number | undefined,
-) => Promise<{ records: T[]; total: number | null }>;
+  onBatch: (records: readonly T[]) => void,
+) => Promise<{ total: number | null }>;
 
-/** The default source: pages in order up to the limit, or `listAll` (concurrent) for `--all`. */
+/** The default source: pages in order up to the limit, or `listAll` (concurrent) batch by batch for `--all`. */
 export function pagedSource<E extends Endpoint>(client: DqmClient, endpoint: E): RecordSource<RecordOf<E>> {
-  return async (filters, limit) => {
+  return async (filters, limit, onBatch) => {
     if (limit === undefined) {
-      const records = await client.listAll(endpoint, filters);
-      return { records, total: records.length };
+      let count = 0;
+      await client.listAll(endpoint, filters, {
+        onBatch: (records) => {
+          count += records.length;
+          onBatch(records);
+        },
+      });
+      return { total: count };
     }
-    return fetchUpTo(client, endpoint, filters, limit);
+    const { records, total } = await fetchUpTo(client, endpoint, filters, limit);
+    onBatch(records);
+    return { total };
   };
 }
 
 /**
- * Fetches the records `args` ask for and prints them. For a table, a footer on stderr says how many
- * records of the server's total were shown and how to get the rest.
+ * Fetches the records `args` ask for and prints them. Records are formatted as their batches
+ * arrive, so a long `--all` listing never holds its parsed records (for JSON lines, CSV and JSON,
+ * only their text; the table needs every row), but nothing reaches stdout before the listing is
+ * complete: a failure prints no partial list. For a table, a footer on stderr says how many records
+ * of the server's total were shown and how to get the rest.
  */
 export async function runList<T extends object>(
   endpoint: Endpoint,
@@ -118,11 +155,17 @@ export async function runList<T extends object>(
 ): Promise<void> {
   const { filters, limit } = planList(endpoint, args);
   const format = resolveOutputFormat(args.format, Boolean(io.stdout.isTTY));
-  const { records, total } = await source(filters, limit);
-  if (io.stdout === process.stdout) stopQuietlyWhenStdoutCloses();
-  const writer = createRecordWriter<T>({ format, view, out: io.stdout, maxWidth: io.stdout.columns });
-  writer.write(records);
+  const held: string[] = [];
+  const writer = createRecordWriter<T>({
+    format,
+    view,
+    out: { write: (text: string) => void held.push(text) },
+    maxWidth: io.stdout.columns,
+  });
+  const { total } = await source(filters, limit, (records) => writer.write(records));
   writer.end();
+  if (io.stdout === process.stdout) stopQuietlyWhenStdoutCloses();
+  for (const text of held) io.stdout.write(text);
   if (format === 'table') {
     const shown = writer.count;
     const noun = shown === 1 ? view.noun : view.plural;
