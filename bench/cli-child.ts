@@ -205,10 +205,18 @@ export function runNodeChild(
 export type ExportRun = CliRun & { summary: RunSummary; serverCpuSeconds?: number };
 
 /** `run <pipeline> --out <out> --no-progress` against `server`; the output directory is removed after. */
-export async function runExport(server: ServeChild, pipeline: string, out: string): Promise<ExportRun> {
+export async function runExport(
+  server: ServeChild,
+  pipeline: string,
+  out: string,
+  env: Record<string, string> = {},
+): Promise<ExportRun> {
   try {
     const cpu0 = server.cpuSeconds();
-    const run = await runCli(['run', pipeline, '--out', out, '--no-progress'], { DQM_PLAYGROUND_TOKEN: server.token });
+    const run = await runCli(['run', pipeline, '--out', out, '--no-progress'], {
+      DQM_PLAYGROUND_TOKEN: server.token,
+      ...env,
+    });
     const cpu1 = server.cpuSeconds();
     if (!run.summary) throw new Error(`run ${pipeline}: no summary line on stdout`);
     return {

@@ -20,6 +20,7 @@ for (const name of [
   'server',
   'extract',
   'load',
+  'parquet-writer',
   'run-e2e',
   'memory-run',
   'shards',

@@ -42,8 +42,13 @@ import {
 } from './cli-child.js';
 
 /** The format/compression matrix (tensor layout), then the layout matrix (Parquet zstd). */
-const CELLS: Array<ExportCell & { matrix: 'format' | 'layout' }> = [
+/**
+ * The cells. `jsonParse` runs the export with DQM_EXPORT_PAGE_DECODER=0 (pages read by JSON.parse, as
+ * before the page decoder): the decoder's effect, measured in the same run.
+ */
+const CELLS: Array<ExportCell & { matrix: 'format' | 'layout'; jsonParse?: boolean }> = [
   { matrix: 'format', format: 'parquet', compression: 'zstd', layout: 'tensor' },
+  { matrix: 'format', format: 'parquet', compression: 'zstd', layout: 'tensor', jsonParse: true },
   { matrix: 'format', format: 'parquet', compression: 'snappy', layout: 'tensor' },
   { matrix: 'format', format: 'parquet', compression: 'none', layout: 'tensor' },
   { matrix: 'format', format: 'arrow', compression: 'none', layout: 'tensor' },
@@ -51,6 +56,11 @@ const CELLS: Array<ExportCell & { matrix: 'format' | 'layout' }> = [
   { matrix: 'layout', format: 'parquet', compression: 'zstd', layout: 'flat' },
 ];
 const PER_PAGE = 50;
+
+/** A cell's name in the tables, `(JSON.parse pages)` marking the decoder-off run. */
+function label(cell: (typeof CELLS)[number]): string {
+  return cell.jsonParse ? `${cellName(cell)} (JSON.parse)` : cellName(cell);
+}
 const CONNECTIONS = 8;
 
 /** A baseline pass over the pages. */
@@ -216,11 +226,12 @@ export async function runE2eBench(
         cpuSeconds: Math.min(s.cpuSeconds, startup.cpuSeconds),
       };
       for (const [i, cell] of CELLS.entries()) {
-        const run = await runExport(server, pipelines[i], join(dir, 'out'));
+        const env: Record<string, string> = cell.jsonParse ? { DQM_EXPORT_PAGE_DECODER: '0' } : {};
+        const run = await runExport(server, pipelines[i], join(dir, 'out'), env);
         const got = run.summary.streams[0].records;
-        if (got !== records) throw new Error(`bench: ${cellName(cell)} wrote ${got} records, expected ${records}`);
-        const prev = best.get(cellName(cell));
-        if (!prev || run.wallSeconds < prev.wallSeconds) best.set(cellName(cell), run);
+        if (got !== records) throw new Error(`bench: ${label(cell)} wrote ${got} records, expected ${records}`);
+        const prev = best.get(label(cell));
+        if (!prev || run.wallSeconds < prev.wallSeconds) best.set(label(cell), run);
       }
     }
   } finally {
@@ -229,10 +240,10 @@ export async function runE2eBench(
   }
   const p = parse!;
   const rows: E2eRow[] = CELLS.map((cell) => {
-    const run = best.get(cellName(cell))!;
+    const run = best.get(label(cell))!;
     const s = run.summary.streams[0];
     return {
-      cell: cellName(cell),
+      cell: label(cell),
       matrix: cell.matrix,
       layout: cell.layout,
       format: cell.format,

@@ -21,11 +21,12 @@ import { SETTINGS } from '../settings.js';
 import { VERSION } from '../version.js';
 import { checkTransportSecurity, normalizeBaseUrl } from './connection.js';
 import { waitForDataFile } from './data-file.js';
+import { decodeHistogramPage } from './decode-page.js';
 import { nextPath, pageSizeOf, parsePage } from './envelope.js';
 import { extractSlices } from './execute.js';
 import { createTransport, type HttpRequest } from './http/transport.js';
 import { recordKey, type RecordKey } from './records.js';
-import type { CallOptions, ClientOptions, DqmClient, Page, ParseRequest, RecordOf } from './types.js';
+import type { CallOptions, ClientOptions, DqmClient, ListPageOptions, Page, ParseRequest, RecordOf } from './types.js';
 
 const DEFAULTS = {
   concurrency: SETTINGS.concurrency.default,
@@ -102,8 +103,20 @@ export function createClient(options: ClientOptions): DqmClient {
     return r.body as T;
   }
 
-  async function page<E extends Endpoint>(path: string, signal: AbortSignal | undefined): Promise<Page<RecordOf<E>>> {
-    const r = await json({ method: 'GET', path, signal });
+  async function page<E extends Endpoint>(
+    endpoint: E,
+    path: string,
+    opts: ListPageOptions,
+  ): Promise<Page<RecordOf<E>>> {
+    const packed =
+      opts.packedHistograms === true &&
+      (endpoint === 'lumisection_histograms_1d' || endpoint === 'lumisection_histograms_2d');
+    const r = await json({
+      method: 'GET',
+      path,
+      signal: opts.signal,
+      decode: packed ? decodeHistogramPage : undefined,
+    });
     return parsePage<RecordOf<E>>(r.body, r.url, r.bytes, r.retries);
   }
 
@@ -115,11 +128,11 @@ export function createClient(options: ClientOptions): DqmClient {
     listPage(endpoint, filters, pageNumber, opts = {}) {
       const query = encodeFilters(filters);
       if (pageNumber !== 1) query.set('page', String(pageNumber));
-      return page(apiPath(`${endpoint}/`, query), opts.signal);
+      return page(endpoint, apiPath(`${endpoint}/`, query), opts);
     },
 
-    listNext(_endpoint, next, opts = {}) {
-      return page(nextPath(next, baseUrl), opts.signal);
+    listNext(endpoint, next, opts = {}) {
+      return page(endpoint, nextPath(next, baseUrl), opts);
     },
 
     async listAll<E extends Endpoint>(

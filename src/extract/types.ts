@@ -70,6 +70,17 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
+/** Per-call options of `listPage` and `listNext`. */
+export interface ListPageOptions extends CallOptions {
+  /**
+   * Pages of 1D and 2D histograms only: each record's `data` arrives as a PackedHistogramData
+   * (src/histogram-values.ts, typed values; `JSON.stringify` gives the same JSON) rather than JS
+   * arrays, decoded straight from the body (src/extract/decode-page.ts). For consumers that hand
+   * records to the transform; other endpoints ignore it. Default false.
+   */
+  packedHistograms?: boolean;
+}
+
 /** One page of a list endpoint, normalised across envelopes. */
 export interface Page<T> {
   records: T[];
@@ -130,10 +141,10 @@ export interface DqmClient {
     endpoint: E,
     filters: Filters,
     page: number,
-    options?: CallOptions,
+    options?: ListPageOptions,
   ): Promise<Page<RecordOf<E>>>;
   /** The page a `next` link points to (relative or absolute; always sent to this client's origin). */
-  listNext<E extends Endpoint>(endpoint: E, next: string, options?: CallOptions): Promise<Page<RecordOf<E>>>;
+  listNext<E extends Endpoint>(endpoint: E, next: string, options?: ListPageOptions): Promise<Page<RecordOf<E>>>;
   /**
    * Every record of a list, deduplicated and checked against `total`; `limit` stops early. With
    * `onBatch`, each batch goes there as it arrives (none is kept) and the result is empty.

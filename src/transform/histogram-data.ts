@@ -5,6 +5,7 @@
  * dominate the export (bench/load.ts measures both).
  */
 import { Field, FixedSizeList, Float32, Float64, List, makeData, type Data, type DataType } from 'apache-arrow';
+import { PackedHistogramData } from '../histogram-values.js';
 import type { Dtype, Layout } from './spec.js';
 
 /** Field metadata that makes pyarrow and Ray read a fixed-size list as a tensor. */
@@ -63,6 +64,15 @@ function copyFinite(buf: Float64Array | Float32Array, pos: number, row: readonly
     buf[pos + i] = v;
   }
   return -1;
+}
+
+/** True when every value is finite (`v - v` is NaN for NaN and ±Infinity). */
+function allFinite(values: Float64Array): boolean {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v - v !== 0) return false;
+  }
+  return true;
 }
 
 /** An int32 offsets buffer that grows by doubling. */
@@ -134,6 +144,11 @@ export class HistogramDataAccumulator {
    * or the reason and the offending field path; a refused record leaves nothing behind.
    */
   append(data: unknown, xBin: number, yBin: number | null): { reason: string; field: string } | null {
+    if (data instanceof PackedHistogramData) {
+      if (this.appendPacked(data, xBin, yBin)) return null;
+      // A shape or value the checks below refuse: they name the field, from the JSON arrays.
+      data = data.toJSON();
+    }
     const start = this.used;
     if (!Array.isArray(data))
       return {
@@ -184,6 +199,32 @@ export class HistogramDataAccumulator {
     if (this.shape === null) this.shape = this.dims === 1 ? [xBin] : [yBin as number, xBin];
     this.count++;
     return null;
+  }
+
+  /**
+   * Appends decoded values (src/extract/decode-page.ts) with one `.set()` when their shape is
+   * `x_bin` (2D: `y_bin` rows of `x_bin`) and all are finite; false (nothing appended) otherwise.
+   * Storing into a Float32Array rounds like the per-value assignment of `append`.
+   */
+  private appendPacked(data: PackedHistogramData, xBin: number, yBin: number | null): boolean {
+    const fits = this.dims === 1 ? data.rows === null && data.cols === xBin : data.rows === yBin && data.cols === xBin;
+    if (!fits || !allFinite(data.values)) return false;
+    const start = this.used;
+    const n = data.values.length;
+    this.reserve(n);
+    this.values.set(data.values, start);
+    this.used = start + n;
+    if (this.dims === 2 && this.layout === 'nested') {
+      const y = yBin as number;
+      for (let iy = 1; iy <= y; iy++) this.valueOffsets.push(start + iy * xBin);
+      this.rows += y;
+      this.rowOffsets.push(this.rows);
+    } else {
+      this.valueOffsets.push(this.used);
+    }
+    if (this.shape === null) this.shape = this.dims === 1 ? [xBin] : [yBin as number, xBin];
+    this.count++;
+    return true;
   }
 
   /** Number of accepted records. */

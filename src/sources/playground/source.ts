@@ -25,7 +25,9 @@ export function pageNumberSource(client: DqmClient, kind: SourceKind = 'dqm-play
       return probeSlices(client, slices as readonly Slice[], options);
     },
     async *extract(slices, options = {}): AsyncGenerator<SourceEvent> {
-      for await (const event of extractSlices(client, slices as readonly Slice<Endpoint>[], options)) {
+      // Only HTTP pages are decoded: the CSV client builds its records in process.
+      const pages = kind === 'dqm-playground' && pageDecoderOn() ? packedHistogramPages(client) : client;
+      for await (const event of extractSlices(pages, slices as readonly Slice<Endpoint>[], options)) {
         if (event.type === 'batch')
           yield { type: 'batch', slice: event.slice, records: event.records, bytes: event.bytes };
         else
@@ -46,5 +48,27 @@ export function pageNumberSource(client: DqmClient, kind: SourceKind = 'dqm-play
     },
     prepare: (steps, options) => runPrepareSteps(client, steps, options),
     close: () => client.close(),
+  };
+}
+
+/**
+ * True unless `DQM_EXPORT_PAGE_DECODER=0`: the switch lets bench/run-e2e.ts measure the export with
+ * JSON.parse pages against the decoder in the same run (the output is the same either way).
+ */
+function pageDecoderOn(): boolean {
+  return process.env.DQM_EXPORT_PAGE_DECODER !== '0';
+}
+
+/**
+ * The client with histogram list pages decoded into typed `data` (ListPageOptions.packedHistograms):
+ * the records of an export go straight to the transform, which copies typed values with one
+ * `.set()`, and JSON.parse never builds their arrays (bench/load.ts measures both).
+ */
+function packedHistogramPages(client: DqmClient): DqmClient {
+  return {
+    ...client,
+    listPage: (endpoint, filters, page, options) =>
+      client.listPage(endpoint, filters, page, { ...options, packedHistograms: true }),
+    listNext: (endpoint, next, options) => client.listNext(endpoint, next, { ...options, packedHistograms: true }),
   };
 }
