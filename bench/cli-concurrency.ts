@@ -9,15 +9,22 @@
  * timed pass in this process), and each command's start-up CPU: the same command on a one-record
  * server (`run` of one record; `list --all` of one record), subtracted from the CPU of the big run.
  *
+ * The client alone (bench/client-pass.ts, fresh processes): CPU per record of the HTTP client and
+ * JSON.parse, on the main thread and the others, cold (as in a CLI) and warm, for undici's request
+ * API (the transport before) and the transport (dispatch API), so the client's share is known.
+ *
  * Run: `npm run build && node dist/bench/cli-concurrency.js [--quick]` (`--quick`: 100 pages,
  * c = 16 once; full: 400 pages, c = 1 once, c = 16 best of 2).
  */
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { Pool } from 'undici';
 import { pad, round3, runCli, startServe, type CliRun, type ServeChild } from './cli-child.js';
+import type { ClientPassResult } from './client-pass.js';
 
 const LATENCY_MS = 50;
 const CONCURRENCIES = [1, 16] as const;
@@ -82,6 +89,49 @@ async function parseBaseline(
   return { records, bytes, cpuUsPerRecord: (best / records) * 1e6 };
 }
 
+/** Client CPU per record of one mode, microseconds: the cold round (a CLI's) and the warm one. */
+export interface ClientPassRow {
+  mode: ClientPassResult['mode'];
+  coldMainUs: number;
+  coldHelpersUs: number;
+  warmMainUs: number;
+  warmHelpersUs: number;
+}
+
+const CLIENT_PASS = join(dirname(fileURLToPath(import.meta.url)), 'client-pass.js');
+
+/**
+ * Where the client's CPU goes without the CLI around it: bench/client-pass.ts in fresh processes
+ * (cold, as a CLI is), undici's request API (the transport before) and the transport, interleaved,
+ * best of `repeats` per figure.
+ */
+async function clientPasses(server: ServeChild, pages: number, repeats: number): Promise<ClientPassRow[]> {
+  const runs = new Map<string, ClientPassResult[]>();
+  for (let i = 0; i < repeats; i++) {
+    for (const mode of ['request', 'transport'] as const) {
+      const { stdout } = await promisify(execFile)(process.execPath, [
+        CLIENT_PASS,
+        mode,
+        server.url,
+        server.token,
+        String(pages),
+      ]);
+      runs.set(mode, [...(runs.get(mode) ?? []), JSON.parse(stdout) as ClientPassResult]);
+    }
+  }
+  return [...runs].map(([mode, results]) => {
+    const best = (pick: (r: ClientPassResult) => number) =>
+      Math.min(...results.map((r) => (pick(r) / r.records) * 1e6));
+    return {
+      mode: mode as ClientPassResult['mode'],
+      coldMainUs: best((r) => r.rounds[0].main),
+      coldHelpersUs: best((r) => r.rounds[0].helpers),
+      warmMainUs: best((r) => r.rounds[1].main),
+      warmHelpersUs: best((r) => r.rounds[1].helpers),
+    };
+  });
+}
+
 function writePipeline(file: string, url: string): void {
   writeFileSync(
     file,
@@ -111,6 +161,7 @@ export async function runCliConcurrencyBench(quick: boolean): Promise<void> {
   const tiny = await startServe('runs=1,ls=1,titles=1,dim=1,x=100', ['--latency-ms', String(LATENCY_MS)]);
   try {
     const baseline = await parseBaseline(big, pages);
+    const passes = await clientPasses(big, pages, quick ? 1 : 3);
     const bigPipeline = join(dir, 'big.json');
     const tinyPipeline = join(dir, 'tiny.json');
     writePipeline(bigPipeline, big.url);
@@ -196,6 +247,16 @@ export async function runCliConcurrencyBench(quick: boolean): Promise<void> {
         `${r.command.padEnd(8)} ${pad(r.concurrency, 3)} ${pad(r.wallSeconds.toFixed(2), 8)} ${pad(r.speedup.toFixed(2) + 'x', 9)} ${pad(r.cpuSeconds.toFixed(2), 7)} ${pad(r.cpuUsPerRecordNet.toFixed(1), 11)} ${pad(r.cpuRatioToParse.toFixed(1), 8)} ${pad(r.peakRssMB.toFixed(0), 7)}\n`,
       );
     }
+    process.stdout.write(
+      `client pass alone (fresh process, 16 connections, ${pages} pages, JSON.parse included), us/record main + other threads:\n`,
+    );
+    for (const p of passes) {
+      const cold = p.coldMainUs + p.coldHelpersUs;
+      const warm = p.warmMainUs + p.warmHelpersUs;
+      process.stdout.write(
+        `  ${p.mode.padEnd(10)} cold ${p.coldMainUs.toFixed(1)} + ${p.coldHelpersUs.toFixed(1)} = ${cold.toFixed(1)} (${(cold / baseline.cpuUsPerRecord).toFixed(1)}x parse); warm ${p.warmMainUs.toFixed(1)} + ${p.warmHelpersUs.toFixed(1)} = ${warm.toFixed(1)} (${(warm / baseline.cpuUsPerRecord).toFixed(1)}x)\n`,
+      );
+    }
     const at16 = (command: string) => rows.find((r) => r.command === command && r.concurrency === 16)!;
     process.stdout.write(
       `goals: speed-up at c=16 >= 12x: list ${at16('list').speedup.toFixed(2)}x, run ${at16('run').speedup.toFixed(2)}x; CPU/record net <= 3x JSON.parse: list ${at16('list').cpuRatioToParse.toFixed(1)}x, run ${at16('run').cpuRatioToParse.toFixed(1)}x\n`,
@@ -211,6 +272,13 @@ export async function runCliConcurrencyBench(quick: boolean): Promise<void> {
         jsonParseUsPerRecord: round3(baseline.cpuUsPerRecord),
         jsonBytesPerRecord: Math.round(baseline.bytes / records),
         startupCpuSeconds: { list: round3(startup.list), run: round3(startup.run) },
+        clientPass: passes.map((p) => ({
+          mode: p.mode,
+          coldMainUs: round3(p.coldMainUs),
+          coldHelpersUs: round3(p.coldHelpersUs),
+          warmMainUs: round3(p.warmMainUs),
+          warmHelpersUs: round3(p.warmHelpersUs),
+        })),
         rows: rows.map((r) => ({
           ...r,
           wallSeconds: round3(r.wallSeconds),

@@ -27,6 +27,19 @@ import { Script } from 'node:vm';
  */
 export const WORKER_V8_FLAGS = ['--wasm-tiering-budget=180000000', '--expose_gc'] as const;
 
+/**
+ * V8 flags of one command's process, set before its code loads (so its code cache is made and read
+ * under the same flags). `run` and `demo`: the main thread's old generation may grow by 50 % over
+ * what survived the last full collection instead of V8's up-to-4x: parsed pages live a few hundred
+ * ms, but long enough to be promoted, and V8 let ~70 MB of them pile up as garbage between full
+ * collections; the default 2D `run` peaked at 397-407 MB with and 291-300 MB without that pile (10k
+ * records, load 13-16). docs/decisions.md, "Memory: run's heap grows by 50 %".
+ */
+export const COMMAND_V8_FLAGS: Readonly<Record<string, readonly string[]>> = {
+  run: ['--heap-growing-percent=50'],
+  demo: ['--heap-growing-percent=50'],
+};
+
 /** Commands with a cache of their own (test/cli/code-cache.test.ts checks this against the registry). */
 export const CACHED_COMMANDS: readonly string[] = [
   'runs',
@@ -144,7 +157,7 @@ function writeCache(dir: string, path: string, data: Buffer): void {
  * caller runs the command, then calls `save()`.
  */
 export function loadCommonJs(options: CodeCacheOptions): LoadedBundle {
-  for (const flag of WORKER_V8_FLAGS) setFlagsFromString(flag);
+  for (const flag of [...WORKER_V8_FLAGS, ...(COMMAND_V8_FLAGS[options.key] ?? [])]) setFlagsFromString(flag);
   const { file, cacheDir } = options;
   const cachePath = cacheDir ? join(cacheDir, cacheFileName(options.buildId, options.key)) : undefined;
   const cachedData = cachePath ? readCache(cachePath) : undefined;

@@ -15,7 +15,17 @@ import { explainUsageFailure } from './usage-hints.js';
 export async function main(argv: string[]): Promise<number> {
   const verbose = argv.includes('--verbose') || argv.includes('-v');
   let exitCode = 0;
+  let prewarmed: { dropIdle: () => Promise<void> } | undefined;
   try {
+    if (argv.find((a) => !a.startsWith('-')) === 'run' && !argv.includes('--help') && !argv.includes('-h')) {
+      // Most runs write Parquet: the encoder worker's ~0.2 s start overlaps loading the command and
+      // its pipeline (`run` stops it when no stream needs it). docs/decisions.md, "CLI start-up: the
+      // encoder worker starts while the run plans".
+      const { sharedEncoderPool } = await import('../load/parquet/encoder-pool.js');
+      const pool = sharedEncoderPool();
+      pool.prewarm();
+      prewarmed = pool;
+    }
     let parser = yargs(argv)
       .scriptName('dqm-export')
       .usage('$0 <command> [options]\n\nExport DQM Playground histograms to Parquet and Arrow datasets.')
@@ -53,6 +63,8 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(redact(String((e.cause instanceof Error ? e.cause.stack : undefined) ?? e.stack)) + '\n');
     }
     exitCode = exitCodeFor(e);
+    // A usage error never reached `run`: the worker started for it is not needed.
+    await prewarmed?.dropIdle();
   }
   return exitCode;
 }

@@ -122,12 +122,22 @@ export function createClient(options: ClientOptions): DqmClient {
       return page(nextPath(next, baseUrl), opts.signal);
     },
 
-    async listAll<E extends Endpoint>(endpoint: E, filters: Filters = {}, opts: CallOptions & { limit?: number } = {}) {
-      if (opts.limit !== undefined) return listFirst(client, endpoint, filters, opts.limit, opts.signal);
+    async listAll<E extends Endpoint>(
+      endpoint: E,
+      filters: Filters = {},
+      opts: CallOptions & { limit?: number; onBatch?: (records: readonly RecordOf<E>[]) => void } = {},
+    ) {
+      if (opts.limit !== undefined) {
+        const first = await listFirst(client, endpoint, filters, opts.limit, opts.signal);
+        if (!opts.onBatch) return first;
+        opts.onBatch(first);
+        return [];
+      }
       const records: RecordOf<E>[] = [];
+      const onBatch = opts.onBatch ?? ((batch: readonly RecordOf<E>[]) => void records.push(...batch));
       const slice = { key: 'all', endpoint, filters, partition: {} };
       for await (const event of extractSlices(client, [slice], { signal: opts.signal })) {
-        if (event.type === 'batch') records.push(...event.records);
+        if (event.type === 'batch') onBatch(event.records);
       }
       return records;
     },

@@ -134,11 +134,14 @@ export interface DqmClient {
   ): Promise<Page<RecordOf<E>>>;
   /** The page a `next` link points to (relative or absolute; always sent to this client's origin). */
   listNext<E extends Endpoint>(endpoint: E, next: string, options?: CallOptions): Promise<Page<RecordOf<E>>>;
-  /** Every record of a list, deduplicated and checked against `total`; `limit` stops early. */
+  /**
+   * Every record of a list, deduplicated and checked against `total`; `limit` stops early. With
+   * `onBatch`, each batch goes there as it arrives (none is kept) and the result is empty.
+   */
   listAll<E extends Endpoint>(
     endpoint: E,
     filters?: Filters,
-    options?: CallOptions & { limit?: number },
+    options?: CallOptions & { limit?: number; onBatch?: (records: readonly RecordOf<E>[]) => void },
   ): Promise<RecordOf<E>[]>;
   getRun(runNumber: number, options?: CallOptions): Promise<Run>;
   getLumisection(id: number, options?: CallOptions): Promise<Lumisection>;

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   CACHED_COMMANDS,
+  COMMAND_V8_FLAGS,
   MAX_CACHE_FILES,
   WORKER_V8_FLAGS,
   cacheFileName,
@@ -134,6 +135,12 @@ describe('code cache loader', () => {
     );
   });
 
+  it('gives run and demo a bounded heap growth, and no other command flags of its own', () => {
+    expect(Object.keys(COMMAND_V8_FLAGS).sort()).toEqual(['demo', 'run']);
+    for (const flags of Object.values(COMMAND_V8_FLAGS)) expect(flags).toEqual(['--heap-growing-percent=50']);
+    for (const key of Object.keys(COMMAND_V8_FLAGS)) expect(CACHED_COMMANDS).toContain(key);
+  });
+
   it('sets the V8 flags the Parquet encoder worker sets (else V8 rejects every cache written after it ran)', () => {
     const worker = readFileSync(new URL('../../src/load/parquet/worker.ts', import.meta.url), 'utf8');
     const set = [...worker.matchAll(/setFlagsFromString\('([^']+)'\)/g)].map((m) => m[1]);
@@ -155,5 +162,21 @@ describe.skipIf(!binBuilt)('the built CLI and its code cache', () => {
     expect(first.stderr).toBe('');
     const off = await runBin(['--help'], { DQM_EXPORT_CODE_CACHE: '0' });
     expect(off).toEqual(first);
+  }, 180_000);
+
+  it("accepts run's cache on the next start (run sets V8 flags of its own and starts an encoder worker)", async () => {
+    const env = { DQM_EXPORT_CODE_CACHE: join(dir, 'cc') };
+    const missing = join(dir, 'missing.yaml');
+    const first = await runBin(['run', missing], env);
+    expect(first.code).toBe(2);
+    const [file] = readdirSync(join(dir, 'cc'));
+    expect(file).toMatch(/^run-/);
+    const written = statSync(join(dir, 'cc', file!));
+    const second = await runBin(['run', missing], env);
+    expect(second).toEqual(first);
+    // A cache V8 rejected would have been replaced: a new file (renamed into place), a new inode.
+    const after = statSync(join(dir, 'cc', file!));
+    expect([after.ino, after.mtimeMs]).toEqual([written.ino, written.mtimeMs]);
+    expect(readdirSync(join(dir, 'cc'))).toEqual([file]);
   }, 180_000);
 });

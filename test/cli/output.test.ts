@@ -15,7 +15,7 @@ import {
   histogram2dView,
   runView,
 } from '../../src/cli/output/views.js';
-import { createRecordWriter } from '../../src/cli/output/writer.js';
+import { createRecordWriter, JSONL_WRITE_CHARS } from '../../src/cli/output/writer.js';
 import type { Histogram1D, Histogram2D, HistogramDataFile, Run } from '../../src/domain.js';
 
 const captures = join(fileURLToPath(new URL('.', import.meta.url)), '..', 'fixtures', 'captures');
@@ -153,6 +153,27 @@ describe('views on captured records', () => {
 describe('createRecordWriter', () => {
   const runs = body<{ results: Run[] }>('50_runs.json').results.slice(0, 3);
   const h2 = body<Histogram2D>('96_h2d_detail.json');
+
+  it('jsonl: a large batch goes out in whole-line pieces of about JSONL_WRITE_CHARS, same text', () => {
+    const records = Array.from({ length: 3000 }, (_, i) => ({ id: i, title: `µ-title ${i}`, data: [i, i / 3, -i] }));
+    const pieces: string[] = [];
+    const w = createRecordWriter({
+      format: 'jsonl',
+      view: runView as never,
+      out: { write: (s: string) => pieces.push(s) },
+    });
+    w.write(records);
+    w.write([]);
+    w.end();
+    expect(pieces.join('')).toBe(records.map((r) => JSON.stringify(r) + '\n').join(''));
+    expect(pieces.length).toBeGreaterThan(1);
+    const longestLine = Math.max(...records.map((r) => JSON.stringify(r).length + 1));
+    for (const piece of pieces) {
+      expect(piece.endsWith('\n')).toBe(true);
+      expect(piece.length).toBeLessThan(JSONL_WRITE_CHARS + longestLine);
+    }
+    expect(w.count).toBe(3000);
+  });
 
   it('jsonl: one complete record per line', () => {
     const c = collect();

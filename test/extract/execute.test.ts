@@ -284,6 +284,20 @@ describe('completeness on unordered lists', () => {
     const all = await client.listAll(H1, { lumisection__run__run_number__gte: RUNS[1] });
     expect(sorted(all.map((h) => h.id))).toEqual(data.h1d.filter((h) => h.run >= RUNS[1]).map((h) => h.id));
   });
+
+  it('listAll with onBatch hands over each batch and keeps none', async () => {
+    const { client } = await setup(data, { shuffle: true });
+    const batches: number[][] = [];
+    const kept = await client.listAll(H1, {}, { onBatch: (records) => batches.push(records.map((h) => h.id)) });
+    expect(kept).toEqual([]);
+    expect(batches.length).toBeGreaterThan(1);
+    expect(sorted(batches.flat())).toEqual(data.h1d.map((h) => h.id));
+    const first: number[] = [];
+    expect(
+      await client.listAll(H1, {}, { limit: 3, onBatch: (records) => first.push(...records.map((h) => h.id)) }),
+    ).toEqual([]);
+    expect(first).toHaveLength(3);
+  });
 });
 
 describe('scheduling', () => {

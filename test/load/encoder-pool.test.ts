@@ -156,3 +156,37 @@ test('files writing at once past the worker-wide bound on bytes in flight all co
     await pool.destroy();
   }
 });
+
+test('a prewarmed worker encodes the first file; prewarming twice starts one worker', async () => {
+  const pool = new EncoderPool();
+  try {
+    pool.prewarm();
+    pool.prewarm();
+    expect(pool.stats()).toMatchObject({ workersStarted: 1, liveWorkers: 1 });
+    const dir = outputRoot();
+    const sink = openSink({ dir, format: 'parquet', filePrefix: 'warm', encoderPool: pool });
+    await sink.write(batch);
+    const [file] = await sink.close();
+    expect(pool.stats().workersStarted).toBe(1);
+    expect((await readParquetRows(join(dir, file.path))).length).toBe(records.length);
+  } finally {
+    await pool.destroy();
+  }
+});
+
+test('dropIdle stops a prewarmed worker; the next file starts a new one', async () => {
+  const pool = new EncoderPool();
+  try {
+    pool.prewarm();
+    await pool.dropIdle();
+    expect(pool.stats()).toMatchObject({ workersStarted: 1, liveWorkers: 0 });
+    const dir = outputRoot();
+    const sink = openSink({ dir, format: 'parquet', filePrefix: 'after', encoderPool: pool });
+    await sink.write(batch);
+    const [file] = await sink.close();
+    expect(pool.stats()).toMatchObject({ workersStarted: 2, liveWorkers: 1 });
+    expect((await readParquetRows(join(dir, file.path))).length).toBe(records.length);
+  } finally {
+    await pool.destroy();
+  }
+});

@@ -14,9 +14,10 @@ import { numeric } from '../numbers.js';
 
 /** Every data file matching the filters, fresh; the list is short, so the limit is applied here. */
 function freshFiles(client: DqmClient): RecordSource<HistogramDataFile> {
-  return async (filters, limit) => {
+  return async (filters, limit, onBatch) => {
     const all = await client.listDataFiles(filters, { bustCache: true });
-    return { records: limit === undefined ? all : all.slice(0, limit), total: all.length };
+    onBatch(limit === undefined ? all : all.slice(0, limit));
+    return { total: all.length };
   };
 }
 

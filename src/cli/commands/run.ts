@@ -16,6 +16,7 @@ import { runPipeline } from '../../pipeline/run-pipeline.js';
 import { resolveShard, type ShardIndex, type ShardIndexSource } from '../../pipeline/shards.js';
 import { openSource } from '../../pipeline/source.js';
 import type { RunSummary } from '../../pipeline/summary.js';
+import { sharedEncoderPool } from '../../load/parquet/encoder-pool.js';
 import { silentProgress, terminalProgress } from '../ui/progress.js';
 import { summaryJsonLine, summaryTable } from '../ui/summary-table.js';
 
@@ -48,7 +49,14 @@ export async function executeRun(
     level: interactive && !args['log-file'] ? 'warn' : args['log-level'],
     file: args['log-file'],
   });
-  const loaded = await loadPipeline(args.file, { env, allowInsecureHttp: args['allow-insecure-http'] });
+  const loaded = await loadPipeline(args.file, { env, allowInsecureHttp: args['allow-insecure-http'] }).catch(
+    async (err: unknown) => {
+      await sharedEncoderPool().dropIdle(); // a worker main.ts started for this run: not needed now
+      throw err;
+    },
+  );
+  if (usesSharedEncoder(loaded)) sharedEncoderPool().prewarm();
+  else await sharedEncoderPool().dropIdle();
   const plan = args.plan
     ? await readPlanFile(args.plan, { configHash: loaded.configHash, pipelineFile: args.file })
     : undefined;
@@ -104,6 +112,17 @@ export async function executeRun(
     progress.stop();
     process.removeListener('SIGINT', onSignal);
   }
+}
+
+/**
+ * Whether the run will encode Parquet in the process-wide encoder pool: a Parquet output of an HTTP
+ * source (CSV sources keep a pool of their own). Its worker then starts while the run plans and
+ * fetches the first page, instead of after them (docs/decisions.md, "CLI start-up: the encoder worker
+ * starts while the run plans").
+ */
+export function usesSharedEncoder(loaded: LoadedPipeline): boolean {
+  const { pipeline } = loaded;
+  return pipeline.source.type !== 'ml4dqm-csv' && pipeline.streams.some((s) => s.output.format === 'parquet');
 }
 
 /**

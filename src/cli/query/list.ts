@@ -7,7 +7,6 @@
 import type { Argv } from 'yargs';
 import { FILTERS, type Endpoint, type Filters } from '../../domain.js';
 import { UsageError } from '../../errors.js';
-import { extractSlices } from '../../extract/execute.js';
 import type { DqmClient, RecordOf } from '../../extract/types.js';
 import { OUTPUT_FORMATS, resolveOutputFormat } from '../output/format.js';
 import type { RecordView } from '../output/views.js';
@@ -112,38 +111,40 @@ export interface ListOutput {
 
 /**
  * Where a list command's records come from: given the checked filters and limit (undefined for
- * `--all`), the records (or their batches, printed as they arrive) and the server's total (null
- * when unknown).
+ * `--all`), hands the records to `onBatch` (a page or more at a time, in order) and returns the
+ * server's total (null when unknown).
  */
 export type RecordSource<T> = (
   filters: Filters,
   limit: number | undefined,
-) => Promise<{ records: T[] | AsyncIterable<T[]>; total: number | null }>;
+  onBatch: (records: readonly T[]) => void,
+) => Promise<{ total: number | null }>;
 
-/**
- * The default source: pages in order up to the limit, or for `--all` the batches of the executor
- * `listAll` runs (concurrent, each record once, checked complete), streamed rather than held.
- */
+/** The default source: pages in order up to the limit, or `listAll` (concurrent) batch by batch for `--all`. */
 export function pagedSource<E extends Endpoint>(client: DqmClient, endpoint: E): RecordSource<RecordOf<E>> {
-  return async (filters, limit) => {
-    if (limit === undefined) return { records: allBatches(client, endpoint, filters), total: null };
-    return fetchUpTo(client, endpoint, filters, limit);
+  return async (filters, limit, onBatch) => {
+    if (limit === undefined) {
+      let count = 0;
+      await client.listAll(endpoint, filters, {
+        onBatch: (records) => {
+          count += records.length;
+          onBatch(records);
+        },
+      });
+      return { total: count };
+    }
+    const { records, total } = await fetchUpTo(client, endpoint, filters, limit);
+    onBatch(records);
+    return { total };
   };
 }
 
-/** Every record of the list, in `listAll`'s order, a batch at a time. */
-async function* allBatches<E extends Endpoint>(
-  client: DqmClient,
-  endpoint: E,
-  filters: Filters,
-): AsyncGenerator<RecordOf<E>[]> {
-  const slice = { key: 'all', endpoint, filters, partition: {} };
-  for await (const event of extractSlices(client, [slice])) if (event.type === 'batch') yield event.records;
-}
-
 /**
- * Fetches the records `args` ask for and prints them. For a table, a footer on stderr says how many
- * records of the server's total were shown and how to get the rest.
+ * Fetches the records `args` ask for and prints them. Records are formatted as their batches
+ * arrive, so a long `--all` listing never holds its parsed records (for JSON lines, CSV and JSON,
+ * only their text; the table needs every row), but nothing reaches stdout before the listing is
+ * complete: a failure prints no partial list. For a table, a footer on stderr says how many records
+ * of the server's total were shown and how to get the rest.
  */
 export async function runList<T extends object>(
   endpoint: Endpoint,
@@ -154,12 +155,17 @@ export async function runList<T extends object>(
 ): Promise<void> {
   const { filters, limit } = planList(endpoint, args);
   const format = resolveOutputFormat(args.format, Boolean(io.stdout.isTTY));
-  const { records, total } = await source(filters, limit);
-  if (io.stdout === process.stdout) stopQuietlyWhenStdoutCloses();
-  const writer = createRecordWriter<T>({ format, view, out: io.stdout, maxWidth: io.stdout.columns });
-  if (Array.isArray(records)) writer.write(records);
-  else for await (const batch of records) writer.write(batch);
+  const held: string[] = [];
+  const writer = createRecordWriter<T>({
+    format,
+    view,
+    out: { write: (text: string) => void held.push(text) },
+    maxWidth: io.stdout.columns,
+  });
+  const { total } = await source(filters, limit, (records) => writer.write(records));
   writer.end();
+  if (io.stdout === process.stdout) stopQuietlyWhenStdoutCloses();
+  for (const text of held) io.stdout.write(text);
   if (format === 'table') {
     const shown = writer.count;
     const noun = shown === 1 ? view.noun : view.plural;

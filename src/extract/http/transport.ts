@@ -1,5 +1,6 @@
 /**
- * The one place HTTP happens: a keep-alive undici Pool plus a retry wrapper. Every request gets the
+ * The one place HTTP happens: a keep-alive undici Pool, one exchange per attempt on its `dispatch` API
+ * (exchange.ts), plus a retry wrapper. Every request gets the
  * token, the User-Agent and the timeouts; every response goes through `interpretResponse`, and a
  * retryable outcome (429, 5xx, reset, timeout, truncated or unparsable body) is resent after a
  * full-jitter backoff that honours `Retry-After`, a bounded number of times, each retry counted.
@@ -14,6 +15,7 @@ import { safeUrl } from '../../secrets.js';
 import { crashPoint } from '../../crash-points.js';
 import type { ClientStats, RetryReason } from '../types.js';
 import { fullJitterDelay, sleep } from './backoff.js';
+import { exchange, ExchangeFailure, type RawResponse } from './exchange.js';
 import {
   interpretBadBody,
   interpretFailure,
@@ -117,6 +119,8 @@ export function createTransport(options: TransportOptions): Transport {
   const logger = options.logger ?? silentLogger;
   const random = options.random ?? Math.random;
   const stats = emptyStats();
+  // The crash point between a response's headers and its body (test/reliability).
+  const headersArrived = (): void => crashPoint('fetch');
   const baseHeaders: Record<string, string> = {
     accept: 'application/json',
     ...(options.authorize ? {} : { authorization: `Token ${options.token}` }),
@@ -129,43 +133,37 @@ export function createTransport(options: TransportOptions): Transport {
     url: string,
   ): Promise<{ result: HttpResult } | { resolution: Unsuccessful }> {
     const { method, signal } = request;
-    let phase: 'headers' | 'body' = 'headers';
     // Outside the try: a failed token refresh is its own error, not a network failure.
     const auth = options.authorize ? await options.authorize() : undefined;
+    let response: RawResponse;
     try {
       const common = auth ? { ...baseHeaders, ...auth } : baseHeaders;
       const headers = request.body === undefined ? common : { ...common, 'content-type': 'application/json' };
-      const res = await pool.request({
-        method,
-        path: request.path,
-        headers,
-        body: request.body === undefined ? undefined : JSON.stringify(request.body),
-        signal,
-      });
-      phase = 'body';
-      crashPoint('fetch');
-      const buffer = Buffer.from(await res.body.arrayBuffer());
-      stats.bytes += buffer.length;
-      const text = buffer.toString('utf8');
-      const facts = { method, url, status: res.statusCode, headers: res.headers, body: text };
-      const resolution = request.interpret?.(facts) ?? options.interpret?.(facts) ?? interpretResponse(facts);
-      if (resolution.action !== 'ok') return { resolution };
-      let json: unknown;
-      if (text.length === 0 && (request.expectBody ?? method === 'GET')) {
-        return { resolution: interpretBadBody(method, url, res.statusCode, 0, new Error('empty body')) };
-      }
-      if (text.length > 0) {
-        try {
-          json = request.decode ? request.decode(buffer, text) : JSON.parse(text);
-        } catch (err) {
-          return { resolution: interpretBadBody(method, url, res.statusCode, buffer.length, err) };
-        }
-      }
-      return { result: { status: res.statusCode, json, bytes: buffer.length, retries: 0, url } };
+      const body = request.body === undefined ? undefined : JSON.stringify(request.body);
+      response = await exchange(pool, { method, path: request.path, headers, body }, signal, headersArrived);
     } catch (err) {
       if (signal?.aborted) throw signal.reason;
-      return { resolution: interpretFailure(err, method, url, phase) };
+      const failure = err instanceof ExchangeFailure ? err : new ExchangeFailure(err, 'headers');
+      return { resolution: interpretFailure(failure.cause, method, url, failure.phase) };
     }
+    const { status, body: buffer } = response;
+    stats.bytes += buffer.length;
+    const text = buffer.toString('utf8');
+    const facts = { method, url, status, headers: response.headers, body: text };
+    const resolution = request.interpret?.(facts) ?? options.interpret?.(facts) ?? interpretResponse(facts);
+    if (resolution.action !== 'ok') return { resolution };
+    let json: unknown;
+    if (text.length === 0 && (request.expectBody ?? method === 'GET')) {
+      return { resolution: interpretBadBody(method, url, status, 0, new Error('empty body')) };
+    }
+    if (text.length > 0) {
+      try {
+        json = request.decode ? request.decode(buffer, text) : JSON.parse(text);
+      } catch (err) {
+        return { resolution: interpretBadBody(method, url, status, buffer.length, err) };
+      }
+    }
+    return { result: { status, json, bytes: buffer.length, retries: 0, url } };
   }
 
   function giveUp(error: DqmExportError, attempts: number): never {

@@ -314,6 +314,27 @@ export class EncoderPool {
     }
   }
 
+  /**
+   * Starts a worker now, idle and unref'd, when none is running: the first `openFile` then finds its
+   * Node environment and parquet-wasm loaded. A worker takes ~0.2 s of wall to start, which a small
+   * export otherwise waits for after its first page (docs/decisions.md, "CLI start-up: the encoder
+   * worker starts while the run plans"). An unused worker never keeps the process alive.
+   */
+  prewarm(): void {
+    if (this.slots.some((s) => !s.retired && !s.dead)) return;
+    this.spawn().worker.unref();
+  }
+
+  /** Terminates the workers that have no file (a prewarmed worker the run turned out not to need). */
+  async dropIdle(): Promise<void> {
+    const idle = this.slots.filter((s) => s.files.size === 0 && !s.dead);
+    for (const slot of idle) {
+      slot.dead = true;
+      this.remove(slot);
+    }
+    await Promise.all(idle.map((s) => s.worker.terminate()));
+  }
+
   /** Opens a Parquet file at `path` (created exclusively) encoded by one of the workers. */
   openFile(path: string, plan: ParquetWriterPlan): ParquetFileHandle {
     const active = this.slots.filter((s) => !s.retired && !s.dead);

@@ -10,6 +10,8 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { closeSync, fdatasync, fsyncSync, openAsBlob, openSync, unlinkSync, writeSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -25,7 +27,14 @@ import type { ParquetWriterPlan, WorkerReply, WorkerRequest } from './protocol.j
  */
 setFlagsFromString('--wasm-tiering-budget=180000000');
 
-const P = (await import(workerData.parquetWasmUrl as string)) as typeof ParquetWasm;
+/**
+ * parquet-wasm's Node build is CommonJS: `require` loads it directly, where `import()` first scans its
+ * 110 KB with Node's CommonJS export lexer and wraps it as an ES module (start-up of a worker,
+ * standalone, load ~9: 257-279 -> 173-218 ms of CPU; docs/decisions.md, "CLI start-up: the encoder
+ * worker starts while the run plans").
+ */
+const parquetWasmUrl = workerData.parquetWasmUrl as string;
+const P = createRequire(parquetWasmUrl)(fileURLToPath(parquetWasmUrl)) as typeof ParquetWasm;
 const port = parentPort!;
 
 /**
