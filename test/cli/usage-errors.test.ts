@@ -148,9 +148,18 @@ describe("a value outside an option's choices", () => {
     ['files', 'list'],
     ...['runs', 'lumisections', 'th1', 'th2', 'mes', 'datasets', 'files'].map((group) => ['dials', group, 'list']),
   ];
-  it.each(listings)('%s %s %s: --format jsnl is one line, exit 2, nothing sent', async (...args) => {
+  // No credentials at all: the usage error comes first, before any token is looked for.
+  it.each(listings)('%s %s %s: --format jsnl is one line, exit 2, before credentials', async (...args) => {
     const r = await runCli([...args, '--format', 'jsnl'], {
-      env: { ...NO_SERVER, DIALS_URL: 'http://127.0.0.1:9', DIALS_TOKEN: 'tok-usage-0123456789' },
+      env: {
+        DQM_PLAYGROUND_URL: 'http://127.0.0.1:9',
+        DQM_PLAYGROUND_TOKEN: undefined,
+        DQM_PLAYGROUND_TOKEN_FILE: undefined,
+        DIALS_URL: 'http://127.0.0.1:9',
+        DIALS_TOKEN: undefined,
+        DIALS_TOKEN_FILE: undefined,
+        DIALS_CLIENT_SECRET: undefined,
+      },
     });
     expect(r.stderr).toBe(
       'error E_USAGE_FORMAT: unknown --format value "jsnl" (did you mean "jsonl"?); valid values: table, json, jsonl, csv\n',

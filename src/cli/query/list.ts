@@ -31,15 +31,21 @@ export interface ListArgs {
 }
 
 /**
- * `--format`, shared with `histograms get`. Checked by `resolveOutputFormat` (before any request),
- * not by yargs `choices`: its message would take two lines and suggest nothing. Given twice, the last wins.
+ * `--format`, shared with `histograms get`. Checked by `resolveOutputFormat` while yargs validates
+ * the command line (so before credentials are looked for), not by yargs `choices`: its message would
+ * take two lines and suggest nothing. Given twice, the last wins.
  */
 export function withFormatOption<T>(y: Argv<T>): Argv<T & { format: string | undefined }> {
-  return y.option('format', {
-    type: 'string',
-    coerce: (value: unknown) => (Array.isArray(value) ? value.at(-1) : value) as string,
-    describe: `Output format: ${OUTPUT_FORMATS.join(', ')} (default: table on a terminal, jsonl otherwise)`,
-  }) as Argv<T & { format: string | undefined }>;
+  return y
+    .option('format', {
+      type: 'string',
+      coerce: (value: unknown) => (Array.isArray(value) ? value.at(-1) : value) as string,
+      describe: `Output format: ${OUTPUT_FORMATS.join(', ')} (default: table on a terminal, jsonl otherwise)`,
+    })
+    .check((argv) => {
+      resolveOutputFormat(argv.format as string | undefined, false); // throws the UsageError
+      return true;
+    }) as Argv<T & { format: string | undefined }>;
 }
 
 /** Help texts of the options every listing shares, worded for its source. */
