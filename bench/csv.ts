@@ -30,14 +30,14 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { loadavg } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCli } from './cli-child.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const dataFlag = process.argv.indexOf('--data');
-/** Where the CSV files are (generated there if missing); `--data DIR` reuses files generated elsewhere. */
-const DATA = dataFlag > 0 ? process.argv[dataFlag + 1] : join(here, '..', '..', '.bench-data', 'csv');
+/** Where the CSV files are (generated there if missing); `--data DIR` reuses files generated elsewhere (resolved from the working directory: the pipeline it writes lives elsewhere). */
+const DATA = dataFlag > 0 ? resolve(process.argv[dataFlag + 1]!) : join(here, '..', '..', '.bench-data', 'csv');
 /** Where the exports are written (and removed): never under `--data`, which may be read-only. */
 const RUNS = join(here, '..', '..', '.bench-data', 'csv-runs');
 const quick = process.argv.includes('--quick');
