@@ -164,8 +164,7 @@ export class HistogramDataAccumulator {
           reason: `expected a finite number, got ${JSON.stringify(data[bad]) ?? 'undefined'}`,
           field: `data[${bad}]`,
         };
-      this.used = start + xBin;
-      this.valueOffsets.push(this.used);
+      this.commit(start, xBin, null);
     } else {
       const y = yBin as number;
       if (data.length !== y) return { reason: `expected y_bin=${y} rows, got ${data.length}`, field: 'data' };
@@ -187,18 +186,26 @@ export class HistogramDataAccumulator {
             field: `data[${iy}][${bad}]`,
           };
       }
-      this.used = start + xBin * y;
-      if (this.layout === 'nested') {
-        for (let iy = 1; iy <= y; iy++) this.valueOffsets.push(start + iy * xBin);
-        this.rows += y;
-        this.rowOffsets.push(this.rows);
-      } else {
-        this.valueOffsets.push(this.used);
-      }
+      this.commit(start, xBin, y);
     }
-    if (this.shape === null) this.shape = this.dims === 1 ? [xBin] : [yBin as number, xBin];
-    this.count++;
     return null;
+  }
+
+  /**
+   * Records the values just copied at `start` (`x_bin` of them, or `y_bin` rows of `x_bin`) as one
+   * more histogram: its offsets (per row for nested 2D), the batch's shape, the count.
+   */
+  private commit(start: number, xBin: number, yBin: number | null): void {
+    this.used = start + xBin * (yBin ?? 1);
+    if (yBin !== null && this.layout === 'nested') {
+      for (let iy = 1; iy <= yBin; iy++) this.valueOffsets.push(start + iy * xBin);
+      this.rows += yBin;
+      this.rowOffsets.push(this.rows);
+    } else {
+      this.valueOffsets.push(this.used);
+    }
+    if (this.shape === null) this.shape = yBin === null ? [xBin] : [yBin, xBin];
+    this.count++;
   }
 
   /**
@@ -210,20 +217,9 @@ export class HistogramDataAccumulator {
     const fits = this.dims === 1 ? data.rows === null && data.cols === xBin : data.rows === yBin && data.cols === xBin;
     if (!fits || !allFinite(data.values)) return false;
     const start = this.used;
-    const n = data.values.length;
-    this.reserve(n);
+    this.reserve(data.values.length);
     this.values.set(data.values, start);
-    this.used = start + n;
-    if (this.dims === 2 && this.layout === 'nested') {
-      const y = yBin as number;
-      for (let iy = 1; iy <= y; iy++) this.valueOffsets.push(start + iy * xBin);
-      this.rows += y;
-      this.rowOffsets.push(this.rows);
-    } else {
-      this.valueOffsets.push(this.used);
-    }
-    if (this.shape === null) this.shape = this.dims === 1 ? [xBin] : [yBin as number, xBin];
-    this.count++;
+    this.commit(start, xBin, this.dims === 1 ? null : yBin);
     return true;
   }
 
