@@ -212,6 +212,35 @@ describe.skipIf(!binBuilt)('dqm-export dials <records> list (built CLI)', () => 
     expect(table.stderr).toBe('600 1D histograms\n');
   });
 
+  it('--all that fails on a later page prints no partial list: the error, exit 1, empty stdout', async () => {
+    // In front of the fixture server: every cursor page (next_token=) is refused with a 400, so the
+    // walk fails after its first page has been formatted.
+    const gate = createServer((req, res) => {
+      if (req.url?.includes('next_token=')) {
+        res.writeHead(400, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ detail: 'cursor refused by the test gate' }));
+        return;
+      }
+      const upstream = new URL(req.url ?? '/', server.url);
+      void fetch(upstream, { headers: req.headers as Record<string, string> }).then(async (r) => {
+        res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'application/json' });
+        res.end(Buffer.from(await r.arrayBuffer()));
+      });
+    });
+    await new Promise<void>((resolve) => gate.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(gate.address() as AddressInfo).port}`;
+      for (const format of ['jsonl', 'json', 'csv', 'table']) {
+        const r = await dials(['th1', 'list', '--all', '--page-size', '7', '--format', format], { url });
+        expect(r.code, r.stderr).toBe(1);
+        expect(r.stderr).toMatch(/^error E_HTTP_400: .*cursor refused by the test gate/);
+        expect(r.stdout).toBe('');
+      }
+    } finally {
+      await new Promise<void>((resolve) => gate.close(() => resolve()));
+    }
+  });
+
   it('--all through a server failing 30 % of requests equals the clean data', async () => {
     const expected = await serverAll(server.url, 'lumisection');
     const r = await dials(['lumisections', 'list', '--all', '--page-size', '40', '--retries', '20'], {

@@ -219,11 +219,20 @@ export async function runDialsList(
   io: ListOutput = { stdout: process.stdout, stderr: process.stderr },
 ): Promise<void> {
   const fetched = walksCursor(plan.endpoint, plan.mode) ? fetchWalk(client, plan) : fetchOnePage(client, plan);
-  if (io.stdout === process.stdout) stopQuietlyWhenStdoutCloses();
-  const writer = createRecordWriter<object>({ format: plan.format, view, out: io.stdout, maxWidth: io.stdout.columns });
+  // As `runList` does: records are formatted batch by batch, but their text reaches stdout only once
+  // the walk is complete, so a walk that fails midway prints no partial list.
+  const held: string[] = [];
+  const writer = createRecordWriter<object>({
+    format: plan.format,
+    view,
+    out: { write: (text: string) => void held.push(text) },
+    maxWidth: io.stdout.columns,
+  });
   const fields = plan.outputFields;
   for await (const batch of fetched.batches) writer.write(fields ? batch.map((r) => project(r, fields)) : batch);
   writer.end();
+  if (io.stdout === process.stdout) stopQuietlyWhenStdoutCloses();
+  for (const text of held) io.stdout.write(text);
   if (plan.format === 'table') {
     const shown = writer.count;
     const noun = shown === 1 ? view.noun : view.plural;
