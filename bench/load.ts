@@ -110,6 +110,34 @@ export interface PipelineRun {
   closeSeconds: number;
 }
 
+/** The figures every measured run reports, from what it wrote and its encoder pool's counters. */
+function runFigures(o: {
+  records: number;
+  layout: Layout;
+  parser: PageParser;
+  seconds: number;
+  jsonBytes: number;
+  files: readonly { bytes: number }[];
+  pool: EncoderPool;
+}): Omit<PipelineRun, 'cpu' | 'writeWaitSeconds' | 'closeSeconds'> {
+  const stats = o.pool.stats();
+  return {
+    records: o.records,
+    layout: o.layout,
+    parser: o.parser,
+    seconds: o.seconds,
+    jsonBytes: o.jsonBytes,
+    recordsPerSecond: o.records / o.seconds,
+    jsonMBPerSecond: o.jsonBytes / 1e6 / o.seconds,
+    peakRssMB: process.resourceUsage().maxRSS / 1024,
+    files: o.files.length,
+    fileBytes: o.files.reduce((n, f) => n + f.bytes, 0),
+    workersStarted: stats.workersStarted,
+    workersRetired: stats.workersRetired,
+    peakWasmMB: stats.peakWasmBytes / 2 ** 20,
+  };
+}
+
 /** Parses every page of the pool once, so neither measurement pays JSON.parse's JIT warm-up. */
 function warmUp(pages: string[]): void {
   for (const text of pages) JSON.parse(text);
@@ -154,21 +182,8 @@ async function runPipeline(records: number, layout: Layout, parser: PageParser):
     const cpu = cpuPerRecord(cpu0, threadCpuSeconds(), records);
     const rows = files.reduce((n, f) => n + f.rows, 0);
     if (rows !== records) throw new Error(`bench: wrote ${rows} rows, expected ${records}`);
-    const stats = pool.stats();
     return {
-      records,
-      layout,
-      parser,
-      seconds,
-      jsonBytes,
-      recordsPerSecond: records / seconds,
-      jsonMBPerSecond: jsonBytes / 1e6 / seconds,
-      peakRssMB: process.resourceUsage().maxRSS / 1024,
-      files: files.length,
-      fileBytes: files.reduce((n, f) => n + f.bytes, 0),
-      workersStarted: stats.workersStarted,
-      workersRetired: stats.workersRetired,
-      peakWasmMB: stats.peakWasmBytes / 2 ** 20,
+      ...runFigures({ records, layout, parser, seconds, jsonBytes, files, pool }),
       cpu,
       writeWaitSeconds: writeWait / 1000,
       closeSeconds,
@@ -201,21 +216,8 @@ async function encodeOnly(records: number, layout: Layout): Promise<PipelineRun>
     const files = await sink.close();
     const seconds = (performance.now() - t0) / 1000;
     const jsonBytes = (pages.reduce((n, t) => n + t.length, 0) / POOL_PAGES) * (records / RECORDS_PER_PAGE);
-    const stats = pool.stats();
     return {
-      records,
-      layout,
-      parser: 'decoder',
-      seconds,
-      jsonBytes,
-      recordsPerSecond: records / seconds,
-      jsonMBPerSecond: jsonBytes / 1e6 / seconds,
-      peakRssMB: process.resourceUsage().maxRSS / 1024,
-      files: files.length,
-      fileBytes: files.reduce((n, f) => n + f.bytes, 0),
-      workersStarted: stats.workersStarted,
-      workersRetired: stats.workersRetired,
-      peakWasmMB: stats.peakWasmBytes / 2 ** 20,
+      ...runFigures({ records, layout, parser: 'decoder', seconds, jsonBytes, files, pool }),
       cpu: cpuPerRecord(cpu0, threadCpuSeconds(), records),
       writeWaitSeconds: 0,
       closeSeconds: 0,
