@@ -322,22 +322,23 @@ export class EncoderPool {
   }
 
   /**
-   * Starts the pool's workers now, idle and unref'd until a file opens on them, so that their
-   * start-up (a Node environment, parquet-wasm's JS and wasm) overlaps other work of the caller.
+   * Starts workers now, idle and unref'd until a file opens on them, until `workers` (at most the
+   * pool's size) are running, so that their start-up (a Node environment, parquet-wasm's JS and
+   * wasm) overlaps other work of the caller. An unused worker never keeps the process alive.
    */
-  prestart(): void {
-    while (this.slots.filter((s) => !s.retired && !s.dead).length < this.size) this.spawn().worker.unref();
+  prestart(workers: number = this.size): void {
+    const target = Math.min(workers, this.size);
+    while (this.slots.filter((s) => !s.retired && !s.dead).length < target) this.spawn().worker.unref();
   }
 
   /**
-   * Starts a worker now, idle and unref'd, when none is running: the first `openFile` then finds its
-   * Node environment and parquet-wasm loaded. A worker takes ~0.2 s of wall to start, which a small
-   * export otherwise waits for after its first page (docs/decisions.md, "CLI start-up: the encoder
-   * worker starts while the run plans"). An unused worker never keeps the process alive.
+   * One worker started ahead (`prestart(1)`): the first `openFile` then finds its Node environment
+   * and parquet-wasm loaded. A worker takes ~0.2 s of wall to start, which a small export otherwise
+   * waits for after its first page (docs/decisions.md, "CLI start-up: the encoder worker starts while
+   * the run plans").
    */
   prewarm(): void {
-    if (this.slots.some((s) => !s.retired && !s.dead)) return;
-    this.spawn().worker.unref();
+    this.prestart(1);
   }
 
   /** Terminates the workers that have no file (a prewarmed worker the run turned out not to need). */
