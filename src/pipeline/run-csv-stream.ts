@@ -25,7 +25,7 @@ import { chunkToBatch } from '../sources/csv/chunk-batch.js';
 import { idBases, planCsvSlices, routeRows, type FileSummary } from '../sources/csv/csv-plan.js';
 import { chunkTransferList, type HistogramChunk } from '../sources/csv/chunk.js';
 import type { ChunkConsumer } from '../sources/csv/export-file.js';
-import { LaneOrderedAppends, exportLanes, splitLanes } from '../sources/csv/lanes.js';
+import { LaneOrderedAppends, defaultLaneCount, exportLanes, splitLanes } from '../sources/csv/lanes.js';
 import {
   DEFAULT_READ_SETTINGS,
   scanFiles,
@@ -73,8 +73,8 @@ export interface CsvStreamOptions {
   /** Ranges in flight per lane, the one being written included (default: (workers + 1) / lanes, rounded down). */
   ahead?: number;
   /**
-   * Lanes of a file exported side by side, each with its own Parquet encoder worker (default: 2, or
-   * 1 with one parse worker). See src/sources/csv/lanes.ts.
+   * Lanes of a file exported side by side, each with its own Parquet encoder worker (default: 2 on a
+   * machine of 2 cores or more, `defaultLaneCount`). See src/sources/csv/lanes.ts.
    */
   lanes?: number;
   /** Read and split sizes (defaults: DEFAULT_READ_SETTINGS). */
@@ -120,7 +120,7 @@ function csvEncoderPool(lanes: number): EncoderPool {
 
 /** Runs one histogram stream over CSV files; resolves to its summary. */
 export async function runCsvStream(stream: Stream, o: CsvStreamOptions): Promise<StreamSummary> {
-  const laneCount = Math.max(1, Math.floor(o.lanes ?? Math.min(2, o.pool.size)));
+  const laneCount = Math.max(1, Math.floor(o.lanes ?? defaultLaneCount()));
   const encoderPool = csvEncoderPool(laneCount);
   try {
     return await runWithEncoders(stream, o, encoderPool, laneCount);

@@ -10,9 +10,29 @@
  * the error reported is the one of the first lane that failed in file order, so the first bad row of
  * the file (file:line) is the one reported, as when the file is read front to back.
  */
+import { availableParallelism } from 'node:os';
 import { exportRanges, type ChunkConsumer } from './export-file.js';
 import type { ParseTask } from './parse-range.js';
 import type { CsvWorkerPool } from './worker-pool.js';
+
+/**
+ * Lanes of a file by default: two (each with its own encoder worker) when the machine has two cores
+ * or more, else one. Independent of the parse workers: on 2 cores one parse worker feeds both lanes
+ * (`defaultParseWorkers`).
+ */
+export function defaultLaneCount(cores: number = availableParallelism()): number {
+  return Math.max(1, Math.min(2, cores));
+}
+
+/**
+ * Parse workers by default: the cores the lanes' encoder workers leave, at least one, at most 8. On
+ * 2 cores that is one parse worker for two encoders: the threads then match the cores, and the
+ * export took ~50-100 MB less peak RSS (a JS heap, its chunk buffers and read buffer fewer) for no
+ * more CPU than with two parse workers (docs/decisions.md, "CSV exports: one parse worker on 2 cores").
+ */
+export function defaultParseWorkers(cores: number = availableParallelism()): number {
+  return Math.max(1, Math.min(8, cores - defaultLaneCount(cores)));
+}
 
 /** Rows a task parses (routed to a slice, or bad): its share of a file's work. */
 function taskWeight(task: ParseTask): number {

@@ -8,7 +8,6 @@
  * CSV source; the pipeline then runs its histogram streams with `runCsvStream(stream, ...)`
  * (src/pipeline/run-csv-stream.ts), which takes record batches per slice from the session's files.
  */
-import { availableParallelism } from 'node:os';
 import { isHistogramEndpoint } from '../../domain.js';
 import { DqmExportError } from '../../errors.js';
 import type { DqmClient } from '../../extract/index.js';
@@ -17,6 +16,7 @@ import { DataFileTable } from '../../tables/datafiles.js';
 import { CsvStore } from '../../tables/store.js';
 import { createCsvClient } from './csv-client.js';
 import { DEFAULT_READ_SETTINGS, scanFiles } from './file-scans.js';
+import { defaultParseWorkers } from './lanes.js';
 import type { BadRowPolicy } from './parse-range.js';
 import { CsvWorkerPool } from './worker-pool.js';
 
@@ -32,7 +32,7 @@ export interface CsvSessionOptions {
   description: string;
   dim?: 1 | 2;
   badRows?: BadRowPolicy;
-  /** Parse workers (default: the machine's parallelism). */
+  /** Parse workers (default: the cores the encoders leave, `defaultParseWorkers`). */
   workers?: number;
   /** Page concurrency of the in-process client (runs, lumisections). */
   concurrency?: number;
@@ -58,7 +58,7 @@ export function openCsvSession(o: CsvSessionOptions): DqmClient {
   let pool: CsvWorkerPool | null = null;
   const session: CsvSession = {
     options: o,
-    pool: () => (pool ??= new CsvWorkerPool(o.workers ?? Math.max(1, Math.min(availableParallelism(), 8)))),
+    pool: () => (pool ??= new CsvWorkerPool(o.workers ?? defaultParseWorkers())),
     close: async () => {
       await pool?.close();
       pool = null;

@@ -11,7 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPipeline } from '../../../src/config/index.js';
 import { silentLogger } from '../../../src/log.js';
 import { runCsvStream } from '../../../src/pipeline/run-csv-stream.js';
-import { LaneOrderedAppends, splitLanes } from '../../../src/sources/csv/lanes.js';
+import {
+  LaneOrderedAppends,
+  defaultLaneCount,
+  defaultParseWorkers,
+  splitLanes,
+} from '../../../src/sources/csv/lanes.js';
 import type { ParseTask } from '../../../src/sources/csv/parse-range.js';
 import { csvSessionOf, openCsvSession } from '../../../src/sources/csv/session.js';
 import { closeDuckDB } from '../../helpers/duckdb.js';
@@ -56,6 +61,13 @@ describe('splitLanes', () => {
     expect(splitLanes([task(0, 100), task(1, 1)], 4).map((l) => l.length)).toEqual([1, 1]);
     expect(splitLanes([task(0, 0, 3), task(1, 0, 3), task(2, 0, 3)], 3).map((l) => l.length)).toEqual([1, 1, 1]);
     expect(splitLanes([], 2)).toEqual([]);
+  });
+});
+
+describe('default threads', () => {
+  it('gives two lanes from 2 cores on, and parse workers the cores the lanes leave (at least 1, at most 8)', () => {
+    expect([1, 2, 3, 4, 16].map((c) => defaultLaneCount(c))).toEqual([1, 2, 2, 2, 2]);
+    expect([1, 2, 3, 4, 16].map((c) => defaultParseWorkers(c))).toEqual([1, 1, 1, 2, 8]);
   });
 });
 
