@@ -290,3 +290,47 @@ port.on('message', (message: WorkerRequest) => {
 });
 
 send({ type: 'ready' });
+
+/**
+ * A worker started ahead of need gets a tiny batch to encode in memory now (src/load/parquet/warm-up.ts):
+ * V8 compiles parquet-wasm's functions on first call, ~100 ms that the first real file would
+ * otherwise wait for. Runs like any file, so a file opened meanwhile is simply encoded alongside.
+ */
+async function warmUp(batch: { ipc: Uint8Array; plan: ParquetWriterPlan }): Promise<void> {
+  const table = P.Table.fromIPCStream(batch.ipc);
+  const batches = table.recordBatches();
+  table.free();
+  const input = new ReadableStream({
+    start(controller) {
+      for (const b of batches) controller.enqueue(b);
+      controller.close();
+    },
+  });
+  const output = (await P.transformParquetStream(input, writerProperties(batch.plan))) as ReadableStream<Uint8Array>;
+  const chunks: Uint8Array[] = [];
+  for (const reader = output.getReader(); ;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+  }
+  createHash('sha256').update(chunks[0] ?? new Uint8Array(0));
+  const parquet = await P.ParquetFile.fromFile(new Blob(chunks));
+  try {
+    parquet.metadata().fileMetadata().numRows();
+  } finally {
+    parquet.free();
+  }
+}
+
+const warmUpBatch = (workerData as { warmUp?: { ipc: Uint8Array; plan: ParquetWriterPlan } }).warmUp;
+if (warmUpBatch) {
+  warmUp(warmUpBatch).then(
+    () => send({ type: 'warmed' }),
+    (err: unknown) => {
+      // Only a broken wasm instance matters to the pool (it replaces the worker); any other failure
+      // would show again, and be reported, on the first real file.
+      if (isFatal(err)) send({ type: 'fatal', message: `parquet-wasm failed: ${(err as Error).message}` });
+      else send({ type: 'warmed', error: (err as Error).message });
+    },
+  );
+}
