@@ -21,6 +21,7 @@ for (const name of [
   'extract',
   'load',
   'parquet-writer',
+  'encoder-alternatives',
   'run-e2e',
   'memory-run',
   'shards',
