@@ -28,6 +28,15 @@ import type { ParquetWriterPlan, WorkerReply, WorkerRequest } from './protocol.j
 setFlagsFromString('--wasm-tiering-budget=180000000');
 
 /**
+ * V8 already compiles wasm functions lazily, on first call, but validates all 5 MB of parquet-wasm
+ * when the module is compiled: with lazy validation a function is validated when it is compiled, and
+ * most are never called. Compiling the module: 53-56 -> 38-42 ms of CPU (3 runs each, load ~6), on the
+ * encoder worker's start-up path (docs/decisions.md, "CLI start-up: the encoder worker warms up,
+ * and starts before the bundle loads"). parquet-wasm is our own dependency, not untrusted input.
+ */
+setFlagsFromString('--wasm-lazy-validation');
+
+/**
  * parquet-wasm's Node build is CommonJS: `require` loads it directly, where `import()` first scans its
  * 110 KB with Node's CommonJS export lexer and wraps it as an ES module (start-up of a worker,
  * standalone, load ~9: 257-279 -> 173-218 ms of CPU; docs/decisions.md, "CLI start-up: the encoder
