@@ -19,7 +19,7 @@ export interface TimelineSummary {
   wireMean: number;
   /** Mean time from a request sent to its response headers (server latency as the client saw it). */
   latencyMeanMs: number;
-  /** Mean time a connection waited between a response complete and the next request handed to one. */
+  /** Mean time a connection waited between a response complete and the next request handed to one, once all were busy. */
   turnoverMeanMs: number;
 }
 
@@ -48,9 +48,13 @@ export function summarizeTimeline(timeline: Timeline, concurrency: number): Time
   }
   const dones = done.map((r) => r.done).sort((a, b) => a - b);
   const creates = timeline.requests.map((r) => r.create).sort((a, b) => a - b);
-  // Past the first `concurrency` requests, the k-th handed to a connection follows the
-  // (k - concurrency)-th response: the gap is the time a connection waited for work.
-  const turnover = creates.slice(concurrency).map((c, i) => Math.max(0, c - dones[i]));
+  // Once every connection has been busy, the k-th request handed to a connection follows the
+  // (k - concurrency)-th response: the gap is the time a connection waited for work (planning
+  // rounds before that would count as waits).
+  const turnover = creates
+    .map((c, k) => ({ c, k }))
+    .filter(({ c, k }) => fullMs !== null && c > fullMs && k >= concurrency)
+    .map(({ c, k }) => Math.max(0, c - dones[k - concurrency]));
   return {
     requests: timeline.requests.length,
     firstRequestMs: creates[0] ?? 0,
