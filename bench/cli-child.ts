@@ -145,7 +145,7 @@ export interface CliRun {
 export function runCli(
   args: string[],
   env: Record<string, string> = {},
-  options: { discardStdout?: boolean; execPath?: string } = {},
+  options: { discardStdout?: boolean; execPath?: string; imports?: string[] } = {},
 ): Promise<CliRun> {
   checkBuilt();
   return runNodeChild([CLI, ...args], env, `dqm-export ${args.join(' ')}`, options);
@@ -159,14 +159,21 @@ export function runNodeChild(
   nodeArgs: string[],
   env: Record<string, string> = {},
   label = `node ${nodeArgs.join(' ')}`,
-  options: { discardStdout?: boolean; /** Node binary (default: this process's). */ execPath?: string } = {},
+  options: {
+    discardStdout?: boolean;
+    /** Node binary (default: this process's). */
+    execPath?: string;
+    /** More modules to preload with --import (URLs), after the maxrss preload. */
+    imports?: string[];
+  } = {},
 ): Promise<CliRun> {
   const tmp = mkdtempSync(join(tmpdir(), 'dqm-bench-rss-'));
   const rssFile = join(tmp, 'rss.json');
   let stdout = '';
   let stderr = '';
   const started = performance.now();
-  const child = spawn(options.execPath ?? process.execPath, ['--import', PRELOAD, ...nodeArgs], {
+  const imports = [PRELOAD, ...(options.imports ?? [])].flatMap((url) => ['--import', url]);
+  const child = spawn(options.execPath ?? process.execPath, [...imports, ...nodeArgs], {
     env: { ...process.env, ...env, DQM_BENCH_MAXRSS_FILE: rssFile },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -259,13 +266,14 @@ export async function runOneRecord(
   pipeline: string,
   dir: string,
   execPath?: string,
+  extra: { env?: Record<string, string>; imports?: string[] } = {},
 ): Promise<CliRun> {
   const out = join(dir, 'out-one');
   try {
     const r = await runCli(
       ['run', pipeline, '--out', out, '--no-progress', '--log-level', 'warn'],
-      { DQM_PLAYGROUND_TOKEN: server.token },
-      { execPath },
+      { DQM_PLAYGROUND_TOKEN: server.token, ...extra.env },
+      { execPath, imports: extra.imports },
     );
     if (r.summary?.streams[0]?.records !== 1) throw new Error('run (1 record): expected one record in the summary');
     return r;

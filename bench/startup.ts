@@ -9,16 +9,19 @@
  * - the same `run` and `node -e 0` on Node 22 and 24 when `npx -p node@22` / `node@24` can provide
  *   them (the npm `node` package, as `npm run test:node22` uses; offline and not cached: skipped),
  *   each against its own `node -e 0` (Node >= 22.1 has a module compile cache of its own).
- * Ratios are against the baseline of the same run and runtime, wall and CPU. The CLI's code cache
+ * Ratios are against the baseline of the same run and runtime, wall and CPU. Then where a one-record
+ * `run`'s wall time goes, phase by phase (bench/phases-preload.ts: medians of n runs, with the main
+ * thread's CPU and all threads'), the critical path the 2.5x goal is about. The CLI's code cache
  * (src/cli/code-cache.ts) is warmed by one untimed run per runtime, as any second start-up finds it.
  *
  * Run: `npm run build && node dist/bench/startup.js [--quick]` (`--quick`: best of 3 instead of 7).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { ChildPhases } from './phases-preload.js';
 import {
   pad,
   round3,
@@ -28,7 +31,65 @@ import {
   startServe,
   writeOneStreamPipeline,
   type CliRun,
+  type ServeChild,
 } from './cli-child.js';
+
+const PHASES_PRELOAD = pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), 'phases-preload.js')).href;
+
+/** One phase of a one-record `run`: when it ended (median over the runs) and the time since the previous one. */
+export interface PhaseRow {
+  phase: string;
+  /** ms since the process started (median). */
+  atMs: number;
+  /** ms after the previous phase's median. */
+  deltaMs: number;
+}
+
+/** Where a one-record `run`'s wall time goes (bench/phases-preload.ts), medians of n runs. */
+export interface PhaseBreakdown {
+  rows: PhaseRow[];
+  /** Main-thread CPU ms when the first file was opened, and at exit; CPU ms of all threads at exit. */
+  mainCpuAtOpenMs: number;
+  mainCpuMs: number;
+  allCpuMs: number;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length === 0 ? NaN : sorted[Math.floor(sorted.length / 2)];
+}
+
+/**
+ * Runs the one-record `run` n times with bench/phases-preload.ts and takes the median of each phase
+ * (ms since process start) and of the thread CPU figures. Phases in the order of their medians.
+ */
+export async function measurePhases(
+  server: ServeChild,
+  pipeline: string,
+  dir: string,
+  n: number,
+): Promise<PhaseBreakdown> {
+  const runs: ChildPhases[] = [];
+  for (let i = 0; i <= n; i++) {
+    const file = join(dir, 'phases.json');
+    await runOneRecord(server, pipeline, dir, undefined, {
+      env: { DQM_BENCH_PHASES_FILE: file },
+      imports: [PHASES_PRELOAD],
+    });
+    // The first run writes the code cache of this command line (the preload is part of its key).
+    if (i > 0) runs.push(JSON.parse(readFileSync(file, 'utf8')) as ChildPhases);
+  }
+  const names = [...new Set(runs.flatMap((r) => Object.keys(r.marks)))];
+  const at = names
+    .map((phase) => ({ phase, atMs: median(runs.flatMap((r) => r.marks[phase] ?? [])) }))
+    .sort((a, b) => a.atMs - b.atMs);
+  return {
+    rows: at.map((r, i) => ({ ...r, deltaMs: r.atMs - (i > 0 ? at[i - 1].atMs : 0) })),
+    mainCpuAtOpenMs: median(runs.flatMap((r) => r.mainCpuAtOpenMs ?? [])),
+    mainCpuMs: median(runs.flatMap((r) => r.mainCpuMs ?? [])),
+    allCpuMs: median(runs.flatMap((r) => r.allCpuMs ?? [])),
+  };
+}
 
 /** One measured command (best of n). */
 export interface StartupRow {
@@ -113,6 +174,18 @@ export async function runStartupBench(quick: boolean): Promise<void> {
         `${r.name.padEnd(28)} ${pad(r.wallSeconds.toFixed(3), 8)} ${pad(r.cpuSeconds.toFixed(3), 7)} ${pad(r.wallRatio.toFixed(2), 7)} ${pad(r.cpuRatio.toFixed(2), 6)} ${pad(r.peakRssMB.toFixed(0), 7)}\n`,
       );
     }
+    const load = loadavg()[0];
+    const phases = await measurePhases(server, pipeline, dir, n);
+    process.stdout.write(
+      `\nwhere a one-record run's wall time goes: median of ${n} runs, ms since the process started (load average ${load.toFixed(1)})\n`,
+    );
+    for (const r of phases.rows)
+      process.stdout.write(
+        `${r.phase.padEnd(28)} ${pad(r.atMs.toFixed(0), 6)} ${pad(`+${r.deltaMs.toFixed(0)}`, 6)}\n`,
+      );
+    process.stdout.write(
+      `main thread CPU: ${phases.mainCpuAtOpenMs.toFixed(0)} ms to the first file's open, ${phases.mainCpuMs.toFixed(0)} ms in all; all threads ${phases.allCpuMs.toFixed(0)} ms\n\n`,
+    );
     const pick = (name: string) => rows.find((r) => r.name === name)!;
     const goal = 2.5;
     const version = pick('--version');
@@ -142,6 +215,11 @@ export async function runStartupBench(quick: boolean): Promise<void> {
         versionMet: version.wallRatio <= goal,
         runMet: run.wallRatio <= goal,
         otherRuntimes: others.map((r) => ({ name: r.name, wallRatio: round3(r.wallRatio), met: r.wallRatio <= goal })),
+        loadAverage: round3(load),
+        phases: {
+          ...phases,
+          rows: phases.rows.map((r) => ({ phase: r.phase, atMs: round3(r.atMs), deltaMs: round3(r.deltaMs) })),
+        },
       }) + '\n',
     );
   } finally {

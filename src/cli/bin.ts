@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 /** The `dqm-export` executable: runs the CLI and sets the exit code. */
-import module from 'node:module';
-import { fileURLToPath } from 'node:url';
+import module, { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { startEarlyEncoderWorker } from '../load/parquet/early-worker.js';
+import { warmUp } from '../load/parquet/warm-up.js';
 import { cacheKey, codeCacheDir, isFile, loadCommonJs } from './code-cache.js';
+import { prewarmsEncoder } from './prewarm.js';
 
 /** Set by scripts/bundle.mjs to a hash of bundle/cli.cjs; undefined in tsc's output. */
 declare const DQM_EXPORT_BUILD: string | undefined;
@@ -24,6 +27,15 @@ if (argv.length === 1 && argv[0] === '--version') {
   if (typeof DQM_EXPORT_BUILD === 'string' && isFile(bundle)) {
     // The built CLI: one CommonJS bundle through a V8 code cache (docs/decisions.md, "CLI start-up:
     // a V8 code cache").
+    if (prewarmsEncoder(argv)) {
+      // The Parquet encoder worker (a Node environment, parquet-wasm, a warm-up encode: ~0.25 s) starts
+      // on the second core now, while this thread loads the bundle; the shared pool adopts it.
+      // docs/decisions.md, "CLI start-up: the encoder worker warms up, and starts before the bundle loads".
+      startEarlyEncoderWorker(new URL('./bundle/parquet-worker.js', import.meta.url), {
+        parquetWasmUrl: pathToFileURL(createRequire(import.meta.url).resolve('parquet-wasm')).href,
+        warmUp: warmUp(),
+      });
+    }
     const loaded = loadCommonJs({
       file: bundle,
       buildId: DQM_EXPORT_BUILD,
@@ -31,6 +43,7 @@ if (argv.length === 1 && argv[0] === '--version') {
       cacheDir: codeCacheDir(),
       importModule: (specifier) => import(specifier),
     });
+    performance.mark('dqm-export:bundle loaded'); // a phase of bench/startup.ts
     // At exit, so the cache holds what the whole command compiled (also when it ends by a signal).
     process.once('exit', loaded.save);
     process.exitCode = await (loaded.exports.main as Main)(argv);

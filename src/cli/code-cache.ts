@@ -22,10 +22,10 @@ import { Script } from 'node:vm';
  * under other flags, and a flag set in any thread changes them for the process: a cache written at
  * exit after the worker ran would be rejected by every later start-up. So the loader sets the same
  * flags first (test/cli/code-cache.test.ts checks the lists match). Neither changes what the main
- * thread does: `--expose_gc` only adds `gc` to contexts created later, the tiering budget only applies
- * to wasm (parquet-wasm in the main thread: `inspect` and small in-thread exports).
+ * thread does: `--expose_gc` only adds `gc` to contexts created later, the tiering budget and lazy
+ * validation only apply to wasm (parquet-wasm in the main thread: `inspect` and small in-thread exports).
  */
-export const WORKER_V8_FLAGS = ['--wasm-tiering-budget=180000000', '--expose_gc'] as const;
+export const WORKER_V8_FLAGS = ['--wasm-tiering-budget=180000000', '--wasm-lazy-validation', '--expose_gc'] as const;
 
 /**
  * V8 flags of one command's process, set before its code loads (so its code cache is made and read

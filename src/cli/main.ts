@@ -9,6 +9,7 @@ import { redact } from '../secrets.js';
 import { VERSION } from '../version.js';
 import { commands } from './commands/index.js';
 import { numberFlagError } from './numbers.js';
+import { prewarmsEncoder } from './prewarm.js';
 import { explainUsageFailure } from './usage-hints.js';
 
 /** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
@@ -17,10 +18,11 @@ export async function main(argv: string[]): Promise<number> {
   let exitCode = 0;
   let prewarmed: { dropIdle: () => Promise<void> } | undefined;
   try {
-    if (argv.find((a) => !a.startsWith('-')) === 'run' && !argv.includes('--help') && !argv.includes('-h')) {
+    if (prewarmsEncoder(argv)) {
       // Most runs write Parquet: the encoder worker's ~0.2 s start overlaps loading the command and
-      // its pipeline (`run` stops it when no stream needs it). docs/decisions.md, "CLI start-up: the
-      // encoder worker starts while the run plans".
+      // its pipeline (`run` stops it when no stream needs it); the built CLI's bin.js started it even
+      // earlier and the pool adopts that one. docs/decisions.md, "CLI start-up: the encoder worker
+      // starts while the run plans" and "... warms up, and starts before the bundle loads".
       const { sharedEncoderPool } = await import('../load/parquet/encoder-pool.js');
       const pool = sharedEncoderPool();
       pool.prewarm();

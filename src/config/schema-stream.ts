@@ -212,8 +212,13 @@ function streamVariant<E extends Endpoint>(endpoint: E) {
     name: nameField('stream name'),
     /** The list endpoint read (`/api/<endpoint>/`); selects this variant. */
     endpoint: z.literal(endpoint),
-    /** Server-side filters: the endpoint's real filter names. */
-    filters: filtersSchema(endpoint),
+    /**
+     * Server-side filters: the endpoint's real filter names. Built on first use: a pipeline uses one or
+     * two of the twelve endpoints, and building every endpoint's filter fields was ~1/3 of building
+     * the pipeline schema, on every `run`'s start-up (docs/decisions.md, "CLI start-up: the encoder
+     * worker warms up, and starts before the bundle loads").
+     */
+    filters: z.lazy(() => filtersSchema(endpoint)),
     /** Default: by run for histogram endpoints (parallel, resumable), none otherwise (small lists). */
     slice: sliceSpecSchema.prefault(histogram ? { by: 'run' } : { by: 'none' }),
     /** Records -> columns. */

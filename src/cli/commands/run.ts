@@ -55,6 +55,7 @@ export async function executeRun(
       throw err;
     },
   );
+  performance.mark('dqm-export:pipeline loaded'); // a phase of bench/startup.ts
   if (usesSharedEncoder(loaded)) sharedEncoderPool().prewarm();
   else await sharedEncoderPool().dropIdle();
   const plan = args.plan

@@ -9,6 +9,8 @@ import { InternalError, type DqmExportError } from '../../errors.js';
 import { crashPoint } from '../../crash-points.js';
 import { fsError } from '../atomic.js';
 import type { ParquetWriterPlan, WorkerReply, WorkerRequest } from './protocol.js';
+import { takeEarlyEncoderWorker, type EncoderWorkerData } from './early-worker.js';
+import { warmUp } from './warm-up.js';
 import { parquetWasmUrl, workerScriptUrl } from './worker-script.js';
 
 /** Pool settings. */
@@ -257,8 +259,14 @@ export class EncoderPool {
     return { ...this.counters, liveWorkers: this.slots.length };
   }
 
-  private spawn(): Slot {
-    const worker = new Worker(workerScriptUrl(), { workerData: { parquetWasmUrl: parquetWasmUrl() } });
+  /**
+   * Starts a worker. One started ahead of need (`prestart`) is the one src/cli/bin.ts started before
+   * the bundle loaded when there is one, else a new one; either encodes a warm-up batch while idle.
+   */
+  private spawn(ahead = false): Slot {
+    const script = workerScriptUrl();
+    const workerData: EncoderWorkerData = { parquetWasmUrl: parquetWasmUrl(), ...(ahead ? { warmUp: warmUp() } : {}) };
+    const worker = (ahead ? takeEarlyEncoderWorker(script) : undefined) ?? new Worker(script, { workerData });
     const slot: Slot = {
       worker,
       files: new Map(),
@@ -279,7 +287,7 @@ export class EncoderPool {
       void worker.terminate();
     };
     worker.on('message', (reply: WorkerReply) => {
-      if (reply.type === 'ready') return;
+      if (reply.type === 'ready' || reply.type === 'warmed') return;
       if (reply.type === 'fatal') return die(new InternalError('E_PARQUET_WORKER', reply.message));
       const file = slot.files.get(reply.fileId);
       file?.receive(reply);
@@ -324,11 +332,12 @@ export class EncoderPool {
   /**
    * Starts workers now, idle and unref'd until a file opens on them, until `workers` (at most the
    * pool's size) are running, so that their start-up (a Node environment, parquet-wasm's JS and
-   * wasm) overlaps other work of the caller. An unused worker never keeps the process alive.
+   * wasm, and a warm-up encode: src/load/parquet/warm-up.ts) overlaps other work of the caller. An
+   * unused worker never keeps the process alive.
    */
   prestart(workers: number = this.size): void {
     const target = Math.min(workers, this.size);
-    while (this.slots.filter((s) => !s.retired && !s.dead).length < target) this.spawn().worker.unref();
+    while (this.slots.filter((s) => !s.retired && !s.dead).length < target) this.spawn(true).worker.unref();
   }
 
   /**

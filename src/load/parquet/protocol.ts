@@ -40,6 +40,8 @@ export type WorkerRequest =
 /** Worker -> main thread. */
 export type WorkerReply =
   | { type: 'ready' }
+  /** The warm-up encode of a worker started ahead ended (src/load/parquet/warm-up.ts); `error` when it failed. */
+  | { type: 'warmed'; error?: string }
   /** A batch was taken by the writer (frees a slot for backpressure); its transfer buffer comes back. */
   | { type: 'ack'; fileId: number; buffer?: ArrayBuffer }
   /** Bytes were written to the file (after each row group). */

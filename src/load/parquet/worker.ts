@@ -28,6 +28,15 @@ import type { ParquetWriterPlan, WorkerReply, WorkerRequest } from './protocol.j
 setFlagsFromString('--wasm-tiering-budget=180000000');
 
 /**
+ * V8 already compiles wasm functions lazily, on first call, but validates all 5 MB of parquet-wasm
+ * when the module is compiled: with lazy validation a function is validated when it is compiled, and
+ * most are never called. Compiling the module: 53-56 -> 38-42 ms of CPU (3 runs each, load ~6), on the
+ * encoder worker's start-up path (docs/decisions.md, "CLI start-up: the encoder worker warms up,
+ * and starts before the bundle loads"). parquet-wasm is our own dependency, not untrusted input.
+ */
+setFlagsFromString('--wasm-lazy-validation');
+
+/**
  * parquet-wasm's Node build is CommonJS: `require` loads it directly, where `import()` first scans its
  * 110 KB with Node's CommonJS export lexer and wraps it as an ES module (start-up of a worker,
  * standalone, load ~9: 257-279 -> 173-218 ms of CPU; docs/decisions.md, "CLI start-up: the encoder
@@ -290,3 +299,47 @@ port.on('message', (message: WorkerRequest) => {
 });
 
 send({ type: 'ready' });
+
+/**
+ * A worker started ahead of need gets a tiny batch to encode in memory now (src/load/parquet/warm-up.ts):
+ * V8 compiles parquet-wasm's functions on first call, ~100 ms that the first real file would
+ * otherwise wait for. Runs like any file, so a file opened meanwhile is simply encoded alongside.
+ */
+async function warmUp(batch: { ipc: Uint8Array; plan: ParquetWriterPlan }): Promise<void> {
+  const table = P.Table.fromIPCStream(batch.ipc);
+  const batches = table.recordBatches();
+  table.free();
+  const input = new ReadableStream({
+    start(controller) {
+      for (const b of batches) controller.enqueue(b);
+      controller.close();
+    },
+  });
+  const output = (await P.transformParquetStream(input, writerProperties(batch.plan))) as ReadableStream<Uint8Array>;
+  const chunks: Uint8Array[] = [];
+  for (const reader = output.getReader(); ;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+  }
+  createHash('sha256').update(chunks[0] ?? new Uint8Array(0));
+  const parquet = await P.ParquetFile.fromFile(new Blob(chunks));
+  try {
+    parquet.metadata().fileMetadata().numRows();
+  } finally {
+    parquet.free();
+  }
+}
+
+const warmUpBatch = (workerData as { warmUp?: { ipc: Uint8Array; plan: ParquetWriterPlan } }).warmUp;
+if (warmUpBatch) {
+  warmUp(warmUpBatch).then(
+    () => send({ type: 'warmed' }),
+    (err: unknown) => {
+      // Only a broken wasm instance matters to the pool (it replaces the worker); any other failure
+      // would show again, and be reported, on the first real file.
+      if (isFatal(err)) send({ type: 'fatal', message: `parquet-wasm failed: ${(err as Error).message}` });
+      else send({ type: 'warmed', error: (err as Error).message });
+    },
+  );
+}

@@ -1,0 +1,67 @@
+/**
+ * A Parquet encoder worker started before the CLI's code loads (src/cli/bin.ts) is adopted by the
+ * pool's prewarm: one worker, not two, and it encodes the first file.
+ */
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { expect, test } from 'vitest';
+import { EncoderPool, openSink } from '../../src/load/index.js';
+import { startEarlyEncoderWorker, takeEarlyEncoderWorker } from '../../src/load/parquet/early-worker.js';
+import { warmUp } from '../../src/load/parquet/warm-up.js';
+import { parquetWasmUrl, workerScriptUrl } from '../../src/load/parquet/worker-script.js';
+import { toRecordBatch, transformSpecFor } from '../../src/transform/index.js';
+import { readParquetRows } from '../helpers/duckdb.js';
+import { captureRecords, outputRoot } from './fixtures.js';
+
+const records = captureRecords('93_h2d_filter_run_ls_title.json');
+const batch = toRecordBatch(records, transformSpecFor('lumisection_histograms_2d')).batch!;
+
+test('prewarm adopts the worker started early; it encodes the first file', async () => {
+  const early = startEarlyEncoderWorker(workerScriptUrl(), { parquetWasmUrl: parquetWasmUrl(), warmUp: warmUp() });
+  expect(startEarlyEncoderWorker(workerScriptUrl(), { parquetWasmUrl: parquetWasmUrl() })).toBe(early);
+  const pool = new EncoderPool();
+  try {
+    pool.prewarm();
+    expect(takeEarlyEncoderWorker(workerScriptUrl())).toBeUndefined(); // handed over once
+    expect(pool.stats()).toMatchObject({ workersStarted: 1, liveWorkers: 1 });
+    const dir = outputRoot();
+    const sink = openSink({ dir, format: 'parquet', filePrefix: 'early', encoderPool: pool });
+    await sink.write(batch);
+    const [file] = await sink.close();
+    expect(pool.stats().workersStarted).toBe(1);
+    expect((await readParquetRows(join(dir, file.path))).length).toBe(records.length);
+  } finally {
+    await pool.destroy();
+  }
+  expect(early.threadId).toBe(-1); // the pool terminated the adopted worker
+}, 60_000);
+
+test('a worker of another script is not adopted', async () => {
+  const other = new URL('data:text/javascript,void 0');
+  const early = startEarlyEncoderWorker(other, { parquetWasmUrl: parquetWasmUrl() });
+  try {
+    expect(takeEarlyEncoderWorker(workerScriptUrl())).toBeUndefined();
+    expect(takeEarlyEncoderWorker(other)).toBe(early);
+  } finally {
+    await early.terminate();
+  }
+});
+
+test('an early worker that failed is not adopted; the pool starts its own', async () => {
+  const missing = pathToFileURL(join(outputRoot(), 'no-parquet-wasm.js')).href;
+  const early = startEarlyEncoderWorker(workerScriptUrl(), { parquetWasmUrl: missing });
+  await new Promise((resolve) => early.once('exit', resolve));
+  expect(takeEarlyEncoderWorker(workerScriptUrl())).toBeUndefined();
+  const pool = new EncoderPool();
+  try {
+    pool.prewarm();
+    const dir = outputRoot();
+    const sink = openSink({ dir, format: 'parquet', filePrefix: 'own', encoderPool: pool });
+    await sink.write(batch);
+    const [file] = await sink.close();
+    expect(pool.stats().workersStarted).toBe(1);
+    expect((await readParquetRows(join(dir, file.path))).length).toBe(records.length);
+  } finally {
+    await pool.destroy();
+  }
+}, 60_000);
