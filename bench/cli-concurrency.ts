@@ -13,11 +13,15 @@
  * JSON.parse, on the main thread and the others, cold (as in a CLI) and warm, for undici's request
  * API (the transport before) and the transport (dispatch API), so the client's share is known.
  *
+ * The timeline (bench/timeline-preload.ts, one more run of each command at c = 16, not timed): when the
+ * first request went out, when the connections were first all busy, how busy they stayed, the
+ * latency the client saw and the tail after the last response, so a speed-up short of 16x says where.
+ *
  * Run: `npm run build && node dist/bench/cli-concurrency.js [--quick]` (`--quick`: 100 pages,
  * c = 16 once; full: 400 pages, c = 1 once, c = 16 best of 2).
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -25,6 +29,8 @@ import { promisify } from 'node:util';
 import { Pool } from 'undici';
 import { pad, round3, runCli, startServe, type CliRun, type ServeChild } from './cli-child.js';
 import type { ClientPassResult } from './client-pass.js';
+import { summarizeTimeline, type TimelineSummary } from './timeline.js';
+import type { Timeline } from './timeline-preload.js';
 
 const LATENCY_MS = 50;
 const CONCURRENCIES = [1, 16] as const;
@@ -99,6 +105,7 @@ export interface ClientPassRow {
 }
 
 const CLIENT_PASS = join(dirname(fileURLToPath(import.meta.url)), 'client-pass.js');
+const TIMELINE_PRELOAD = pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), 'timeline-preload.js')).href;
 
 /**
  * Where the client's CPU goes without the CLI around it: bench/client-pass.ts in fresh processes
@@ -166,7 +173,7 @@ export async function runCliConcurrencyBench(quick: boolean): Promise<void> {
     const tinyPipeline = join(dir, 'tiny.json');
     writePipeline(bigPipeline, big.url);
     writePipeline(tinyPipeline, tiny.url);
-    const list = (server: ServeChild, c: number) =>
+    const list = (server: ServeChild, c: number, env: Record<string, string> = {}) =>
       runCli(
         [
           'histograms',
@@ -181,15 +188,15 @@ export async function runCliConcurrencyBench(quick: boolean): Promise<void> {
           '--concurrency',
           String(c),
         ],
-        { DQM_PLAYGROUND_TOKEN: server.token },
+        { DQM_PLAYGROUND_TOKEN: server.token, ...env },
         { discardStdout: true },
       );
-    const run = async (server: ServeChild, pipeline: string, c: number) => {
+    const run = async (server: ServeChild, pipeline: string, c: number, env: Record<string, string> = {}) => {
       const out = join(dir, 'out');
       try {
         return await runCli(
           ['run', pipeline, '--out', out, '--no-progress', '--log-level', 'warn', '--concurrency', String(c)],
-          { DQM_PLAYGROUND_TOKEN: server.token },
+          { DQM_PLAYGROUND_TOKEN: server.token, ...env },
         );
       } finally {
         rmSync(out, { recursive: true, force: true });
@@ -214,6 +221,21 @@ export async function runCliConcurrencyBench(quick: boolean): Promise<void> {
           measured.set(key, [...(measured.get(key) ?? []), r]);
         }
       }
+    }
+    // The timeline: one more run of each command at c = 16 with the preload (its own code cache,
+    // as NODE_OPTIONS is part of the cache key: warmed by a first, discarded run).
+    const timelines: Record<string, TimelineSummary> = {};
+    const timelineFile = join(dir, 'timeline.json');
+    const timelineEnv = {
+      NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${TIMELINE_PRELOAD}`.trim(),
+      DQM_BENCH_TIMELINE_FILE: timelineFile,
+    };
+    for (const command of ['list', 'run'] as const) {
+      for (let i = 0; i < 2; i++) {
+        if (command === 'list') await list(i === 0 ? tiny : big, 16, timelineEnv);
+        else await run(i === 0 ? tiny : big, i === 0 ? tinyPipeline : bigPipeline, 16, timelineEnv);
+      }
+      timelines[command] = summarizeTimeline(JSON.parse(readFileSync(timelineFile, 'utf8')) as Timeline, 16);
     }
     const rows: ConcurrencyRow[] = [];
     for (const command of ['list', 'run'] as const) {
@@ -257,6 +279,14 @@ export async function runCliConcurrencyBench(quick: boolean): Promise<void> {
         `  ${p.mode.padEnd(10)} cold ${p.coldMainUs.toFixed(1)} + ${p.coldHelpersUs.toFixed(1)} = ${cold.toFixed(1)} (${(cold / baseline.cpuUsPerRecord).toFixed(1)}x parse); warm ${p.warmMainUs.toFixed(1)} + ${p.warmHelpersUs.toFixed(1)} = ${warm.toFixed(1)} (${(warm / baseline.cpuUsPerRecord).toFixed(1)}x)\n`,
       );
     }
+    process.stdout.write(
+      `timeline at c=16 (ms since process start; wire = requests on the wire, mean, from the first time all 16 were busy):\n`,
+    );
+    for (const [command, t] of Object.entries(timelines)) {
+      process.stdout.write(
+        `  ${command.padEnd(5)} ${t.requests} requests; first at ${t.firstRequestMs.toFixed(0)}, all 16 busy at ${t.fullMs?.toFixed(0) ?? '-'}, last response ${t.lastResponseMs.toFixed(0)}, exit ${t.exitMs.toFixed(0)}; wire ${t.wireMean.toFixed(1)}, latency ${t.latencyMeanMs.toFixed(1)} ms, connection turnover ${t.turnoverMeanMs.toFixed(1)} ms\n`,
+      );
+    }
     const at16 = (command: string) => rows.find((r) => r.command === command && r.concurrency === 16)!;
     process.stdout.write(
       `goals: speed-up at c=16 >= 12x: list ${at16('list').speedup.toFixed(2)}x, run ${at16('run').speedup.toFixed(2)}x; CPU/record net <= 3x JSON.parse: list ${at16('list').cpuRatioToParse.toFixed(1)}x, run ${at16('run').cpuRatioToParse.toFixed(1)}x\n`,
@@ -288,6 +318,12 @@ export async function runCliConcurrencyBench(quick: boolean): Promise<void> {
           cpuUsPerRecordNet: round3(r.cpuUsPerRecordNet),
           cpuRatioToParse: round3(r.cpuRatioToParse),
         })),
+        timeline: Object.fromEntries(
+          Object.entries(timelines).map(([command, t]) => [
+            command,
+            Object.fromEntries(Object.entries(t).map(([k, v]) => [k, typeof v === 'number' ? round3(v) : v])),
+          ]),
+        ),
         speedupMet: at16('list').speedup >= 12 && at16('run').speedup >= 12,
         cpuMet: at16('list').cpuRatioToParse <= 3 && at16('run').cpuRatioToParse <= 3,
       }) + '\n',

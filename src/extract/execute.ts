@@ -40,6 +40,14 @@ interface ScopeResult {
  */
 export const LARGE_RECORD_BYTES = 4 * 1024;
 
+/**
+ * Requests the executor hands to the client per connection: one on the wire, the others queued in
+ * undici's pool, so a socket never waits for the main thread to process the page it just delivered
+ * before its next request goes out (docs/decisions.md, "Sockets back to work before pages are
+ * processed"). Pages ahead (`maxPagesAhead`) still bound how many are requested at all.
+ */
+export const QUEUED_PER_CONNECTION = 2;
+
 interface Item<E extends Endpoint> {
   event: ExtractEvent<E>;
   /** Returns the page permit once the consumer is done with the event. */
@@ -96,7 +104,12 @@ class Extraction<E extends Endpoint> {
     // bounded by maxPagesAhead and the slice count, so the default cap of 10 is only noise.
     setMaxListeners(0, this.signal);
     const concurrency = Math.max(1, options.concurrency ?? client.concurrency);
-    this.limit = pLimit(concurrency);
+    // Requests beyond the pool's connections wait inside the pool, which sends one on a socket the
+    // moment undici frees it, instead of after this page's processing has released a slot (see
+    // QUEUED_PER_CONNECTION). Only when the pool is no wider than `concurrency`, so at most
+    // `concurrency` requests are ever on the wire.
+    const queued = concurrency >= client.concurrency ? concurrency * (QUEUED_PER_CONNECTION - 1) : 0;
+    this.limit = pLimit(concurrency + queued);
     // Defaults: `concurrency` pages ahead and slices open until the first page shows small records,
     // then twice that (see LARGE_RECORD_BYTES). Starting low matters: the first slices open at once.
     this.credits = new Semaphore(options.maxPagesAhead ?? concurrency);

@@ -214,7 +214,11 @@ export type ExtractEvent<E extends Endpoint = Endpoint> =
 
 /** Options of `extractSlices`. */
 export interface ExtractOptions {
-  /** Pages in flight at once, across all slices. Default: the client's concurrency. */
+  /**
+   * Requests on the wire at once, across all slices. Default: the client's concurrency. When the
+   * client's pool is no wider, the executor hands it up to QUEUED_PER_CONNECTION times this, the
+   * rest waiting in the pool for a free socket (execute.ts).
+   */
   concurrency?: number;
   /** Pages fetched but not yet consumed, in flight included. Default: concurrency, twice that once records turn out small (execute.ts). */
   maxPagesAhead?: number;

@@ -316,6 +316,31 @@ describe('scheduling', () => {
     expect(fake.maxInFlight()).toBe(4);
   });
 
+  it('hands the pool twice the concurrency, but never has more than the concurrency on the wire', async () => {
+    // Requests past the connections wait in undici's pool, which sends one the moment a socket is
+    // free (execute.ts, QUEUED_PER_CONNECTION). The server holds every request: what the client
+    // handed over and what reached the server are then counts, not timings.
+    const held = holdAll();
+    const { client, fake } = await setup(data, { fault: held.fault }, 2);
+    const calls = countCalls(client);
+    const controller = new AbortController();
+    const slices = planSlices({ endpoint: H1, sliceBy: ['run'] }, { runs: data.runs.map((r) => r.run_number) });
+    const settled = collect(calls.client, slices, {
+      signal: controller.signal,
+      maxPagesAhead: 8,
+      maxOpenSlices: 8,
+    }).catch((err: unknown) => err);
+    await vi.waitFor(() => expect([calls.total(), fake.requests.length]).toEqual([4, 2]), {
+      timeout: 30_000,
+      interval: 20,
+    });
+    controller.abort(new Error('enough'));
+    expect(await settled).toMatchObject({ message: 'enough' });
+    await held.allClosed();
+    expect(fake.maxInFlight()).toBe(2);
+    expect(held.answered()).toBe(0);
+  });
+
   it("emits each slice-done after all of that slice's batches", async () => {
     const { client } = await setup(data, { latencyMs: 2 }, 4);
     const got = await collect(

@@ -161,16 +161,25 @@ export async function runList<T extends object>(
 ): Promise<void> {
   const { filters, limit } = planList(endpoint, args);
   const format = resolveOutputFormat(args.format, Boolean(io.stdout.isTTY));
+  // For the process's stdout the text is held as UTF-8 bytes, encoded batch by batch while pages are
+  // still in flight: written as strings, ~10 MB of a 20,000-record listing was encoded only after
+  // the last page, on the critical path (docs/decisions.md, "Sockets back to work before pages
+  // are processed"). Other destinations (tests) get the strings.
+  const stdout = io.stdout === process.stdout ? process.stdout : undefined;
   const held: string[] = [];
+  const bytes: Buffer[] = [];
   const writer = createRecordWriter<T>({
     format,
     view,
-    out: { write: (text: string) => void held.push(text) },
+    out: { write: (text: string) => void (stdout ? bytes.push(Buffer.from(text, 'utf8')) : held.push(text)) },
     maxWidth: io.stdout.columns,
   });
   const { total } = await source(filters, limit, (records) => writer.write(records));
   writer.end();
-  if (io.stdout === process.stdout) stopQuietlyWhenStdoutCloses();
+  if (stdout) {
+    stopQuietlyWhenStdoutCloses();
+    for (const chunk of bytes) stdout.write(chunk);
+  }
   for (const text of held) io.stdout.write(text);
   if (format === 'table') {
     const shown = writer.count;

@@ -149,7 +149,8 @@ export function exchange(
       onResponseEnd() {
         if (settled) return;
         finish();
-        resolve({ status, headers, body: body === null ? Buffer.alloc(0) : body.bytes() });
+        const response = { status, headers, body: body === null ? Buffer.alloc(0) : body.bytes() };
+        afterSocketReuse(() => resolve(response));
       },
       onResponseError(_c, err) {
         fail(err);
@@ -157,4 +158,19 @@ export function exchange(
     };
     dispatcher.dispatch(options, handler);
   });
+}
+
+/**
+ * Runs `fn` two event-loop turns from now. undici puts a keep-alive socket back to work (sends the
+ * next queued request on it) one turn after its response ends (`setImmediate` in its HTTP/1 client,
+ * for servers that close a connection they said they would keep). Whatever the response's awaiter
+ * does synchronously (decode, dedupe, the consumer's formatting) otherwise runs in the poll phase
+ * that also delivers the other sockets' responses, ahead of those resumes: with 16 responses landing
+ * within a few milliseconds, each socket idled for the sum of their processing. Deferred past the
+ * resumes, every socket that finished in a turn is busy again before any page is processed.
+ * Measured through `histograms list --all` (docs/decisions.md, "Sockets back to work before pages
+ * are processed"); one turn (a single `setImmediate`) did not help: it queues ahead of undici's own.
+ */
+function afterSocketReuse(fn: () => void): void {
+  setImmediate(() => setImmediate(fn));
 }
