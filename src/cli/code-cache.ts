@@ -111,10 +111,25 @@ export function codeCacheDir(env: NodeJS.ProcessEnv = process.env): string | und
 
 /**
  * The cache file's name: the command key and everything a cache depends on besides V8 flags, which
- * V8 checks itself (Node and V8 versions, architecture, the bundle's build, Node's options).
+ * V8 checks itself (Node and V8 versions, architecture, the bundle's build, Node's options), and
+ * the bundle's path: on Node 20 (V8 11.3) a function restored from a code cache keeps the file name
+ * it was compiled under, so two installs of one build sharing a cache would print each other's
+ * paths in stack traces (test/cli/code-cache.test.ts).
  */
-export function cacheFileName(buildId: string, key: string, execArgv: readonly string[] = process.execArgv): string {
-  const runtime = [process.version, process.versions.v8, process.arch, ...execArgv, process.env.NODE_OPTIONS ?? ''];
+export function cacheFileName(
+  buildId: string,
+  key: string,
+  file: string,
+  execArgv: readonly string[] = process.execArgv,
+): string {
+  const runtime = [
+    file,
+    process.version,
+    process.versions.v8,
+    process.arch,
+    ...execArgv,
+    process.env.NODE_OPTIONS ?? '',
+  ];
   return `${key.replace(/[^a-z0-9-]/gi, '_')}-${buildId}-${fnv1a(runtime.join('\0'))}.v8cache`;
 }
 
@@ -159,7 +174,7 @@ function writeCache(dir: string, path: string, data: Buffer): void {
 export function loadCommonJs(options: CodeCacheOptions): LoadedBundle {
   for (const flag of [...WORKER_V8_FLAGS, ...(COMMAND_V8_FLAGS[options.key] ?? [])]) setFlagsFromString(flag);
   const { file, cacheDir } = options;
-  const cachePath = cacheDir ? join(cacheDir, cacheFileName(options.buildId, options.key)) : undefined;
+  const cachePath = cacheDir ? join(cacheDir, cacheFileName(options.buildId, options.key, options.file)) : undefined;
   const cachedData = cachePath ? readCache(cachePath) : undefined;
   const source = readFileSync(file, 'latin1');
   const script = new Script(`(function (exports, require, module, __filename, __dirname, __dqmI_) {${source}\n})`, {

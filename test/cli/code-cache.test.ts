@@ -63,7 +63,7 @@ describe('code cache loader', () => {
     expect(typeof url).toBe('function');
     expect(existsSync(cacheDir)).toBe(false);
     loaded.save();
-    const name = cacheFileName('b1', 'run');
+    const name = cacheFileName('b1', 'run', file);
     expect(readdirSync(cacheDir)).toEqual([name]);
     expect(statSync(join(cacheDir, name)).mode & 0o077).toBe(0);
   });
@@ -72,7 +72,7 @@ describe('code cache loader', () => {
     const file = writeBundle('rejected');
     const cacheDir = join(dir, 'cache');
     loadCommonJs({ file, buildId: 'b1', key: 'run', cacheDir, importModule }).save();
-    const path = join(cacheDir, cacheFileName('b1', 'run'));
+    const path = join(cacheDir, cacheFileName('b1', 'run', file));
     writeFileSync(path, 'not a code cache');
     writeBundle('rejected, second text');
     const loaded = loadCommonJs({ file, buildId: 'b1', key: 'run', cacheDir, importModule });
@@ -94,7 +94,7 @@ describe('code cache loader', () => {
     loadCommonJs({ file, buildId: 'new', key: 'validate', cacheDir, importModule }).save();
     const left = readdirSync(cacheDir);
     expect(left).toHaveLength(MAX_CACHE_FILES + 1);
-    expect(left).toContain(cacheFileName('new', 'validate'));
+    expect(left).toContain(cacheFileName('new', 'validate', file));
     expect(left).toContain('unrelated.txt');
     expect(left).not.toContain('old-0.v8cache');
     expect(left).toContain('old-1.v8cache');
@@ -117,9 +117,31 @@ describe('code cache loader', () => {
     expect(cacheKey(['--help'])).toBe('other');
     expect(cacheKey(['rnu', 'p.yaml'])).toBe('other');
     expect(cacheKey([])).toBe('other');
-    expect(cacheFileName('b1', 'run', [])).not.toBe(cacheFileName('b1', 'run', ['--max-old-space-size=100']));
-    expect(cacheFileName('b1', 'run')).not.toBe(cacheFileName('b2', 'run'));
-    expect(cacheFileName('b1', 'run')).toMatch(/^run-b1-[0-9a-f]{8}\.v8cache$/);
+    expect(cacheFileName('b1', 'run', '/a/cli.cjs', [])).not.toBe(
+      cacheFileName('b1', 'run', '/a/cli.cjs', ['--max-old-space-size=100']),
+    );
+    expect(cacheFileName('b1', 'run', '/a/cli.cjs')).not.toBe(cacheFileName('b2', 'run', '/a/cli.cjs'));
+    expect(cacheFileName('b1', 'run', '/a/cli.cjs')).toMatch(/^run-b1-[0-9a-f]{8}\.v8cache$/);
+  });
+
+  it('keeps one cache per install: a function restored from a cache names the file it runs from', () => {
+    // Node 20 keeps the compiled-under file name in cached functions: two installs of one build
+    // sharing a cache would print each other's paths in stack traces.
+    const cacheDir = join(dir, 'cache');
+    const text = ['// installs', 'exports.where = () => new Error("x").stack.split("\\n")[1];'].join('\n');
+    const files = ['one', 'two'].map((name) => {
+      mkdirSync(join(dir, name));
+      const file = join(dir, name, 'cli.cjs');
+      writeFileSync(file, text);
+      return file;
+    });
+    expect(cacheFileName('b1', 'run', files[0])).not.toBe(cacheFileName('b1', 'run', files[1]));
+    for (const file of files) {
+      const loaded = loadCommonJs({ file, buildId: 'b1', key: 'run', cacheDir, importModule });
+      expect((loaded.exports.where as () => string)()).toContain(file);
+      loaded.save();
+    }
+    expect(readdirSync(cacheDir)).toHaveLength(2);
   });
 
   it('finds its directory from the environment', () => {
