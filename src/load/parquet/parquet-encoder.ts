@@ -2,12 +2,11 @@
  * The main thread's side of a Parquet file: plans the writer settings from the Arrow schema, ships
  * each batch to an encoder worker as IPC stream bytes, and estimates the file's size for rollover.
  */
-import { DataType, type Field, type RecordBatch, type Schema } from 'apache-arrow';
+import { DataType, RecordBatchStreamWriter, type Field, type RecordBatch, type Schema } from 'apache-arrow';
 import { crashPoint } from '../../crash-points.js';
 import { VERSION } from '../../version.js';
 import { batchByteLength } from '../batch-bytes.js';
 import { CollectingQueue } from '../ipc/collecting-queue.js';
-import { SchemaCachingStreamWriter } from '../ipc/schema-caching-writer.js';
 import type { EncodedFile, FileEncoder } from '../file-encoder.js';
 import { schemaToJSON } from '../schema-json.js';
 import type { Compression } from '../types.js';
@@ -83,7 +82,7 @@ export class ParquetEncoder implements FileEncoder {
   private arrowBytesSent = 0;
   private rowsSent = 0;
   private readonly queue = new CollectingQueue();
-  private readonly writer = new SchemaCachingStreamWriter();
+  private readonly writer = new RecordBatchStreamWriter();
 
   private constructor(
     private readonly handle: ParquetFileHandle,
@@ -107,8 +106,7 @@ export class ParquetEncoder implements FileEncoder {
   /**
    * Sends the batch as one complete IPC stream (schema, dictionaries, batch, end) in chunks that are
    * views of the batch's buffers; the worker joins them. A reused writer reset per batch is 3-8x
-   * cheaper on this thread than `tableToIPC`, which rebuilds and joins everything (docs/decisions.md);
-   * the schema message is encoded once per file while batches' schemas stay equal.
+   * cheaper on this thread than `tableToIPC`, which rebuilds and joins everything (docs/decisions.md).
    */
   async write(batch: RecordBatch, arrowBytes: number): Promise<void> {
     this.writer.reset(this.queue, batch.schema);
