@@ -5,13 +5,12 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { expect, test } from 'vitest';
-import { EncoderPool, openSink } from '../../src/load/index.js';
+import { EncoderPool } from '../../src/load/index.js';
 import { startEarlyEncoderWorker, takeEarlyEncoderWorker } from '../../src/load/parquet/early-worker.js';
 import { warmUp } from '../../src/load/parquet/warm-up.js';
 import { parquetWasmUrl, workerScriptUrl } from '../../src/load/parquet/worker-script.js';
 import { toRecordBatch, transformSpecFor } from '../../src/transform/index.js';
-import { readParquetRows } from '../helpers/duckdb.js';
-import { captureRecords, outputRoot } from './fixtures.js';
+import { captureRecords, encodeOneFile, outputRoot } from './fixtures.js';
 
 const records = captureRecords('93_h2d_filter_run_ls_title.json');
 const batch = toRecordBatch(records, transformSpecFor('lumisection_histograms_2d')).batch!;
@@ -24,12 +23,8 @@ test('prewarm adopts the worker started early; it encodes the first file', async
     pool.prewarm();
     expect(takeEarlyEncoderWorker(workerScriptUrl())).toBeUndefined(); // handed over once
     expect(pool.stats()).toMatchObject({ workersStarted: 1, liveWorkers: 1 });
-    const dir = outputRoot();
-    const sink = openSink({ dir, format: 'parquet', filePrefix: 'early', encoderPool: pool });
-    await sink.write(batch);
-    const [file] = await sink.close();
+    expect(await encodeOneFile(pool, 'early', batch)).toBe(records.length);
     expect(pool.stats().workersStarted).toBe(1);
-    expect((await readParquetRows(join(dir, file.path))).length).toBe(records.length);
   } finally {
     await pool.destroy();
   }
@@ -55,12 +50,8 @@ test('an early worker that failed is not adopted; the pool starts its own', asyn
   const pool = new EncoderPool();
   try {
     pool.prewarm();
-    const dir = outputRoot();
-    const sink = openSink({ dir, format: 'parquet', filePrefix: 'own', encoderPool: pool });
-    await sink.write(batch);
-    const [file] = await sink.close();
+    expect(await encodeOneFile(pool, 'own', batch)).toBe(records.length);
     expect(pool.stats().workersStarted).toBe(1);
-    expect((await readParquetRows(join(dir, file.path))).length).toBe(records.length);
   } finally {
     await pool.destroy();
   }

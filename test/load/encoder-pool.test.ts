@@ -6,7 +6,7 @@ import { afterAll, expect, test } from 'vitest';
 import { EncoderPool, openSink } from '../../src/load/index.js';
 import { toRecordBatch, transformSpecFor } from '../../src/transform/index.js';
 import { closeDuckDB, queryParquet, readParquetRows, sqlString } from '../helpers/duckdb.js';
-import { captureRecords, flatData, listFiles, outputRoot, sameBits } from './fixtures.js';
+import { captureRecords, encodeOneFile, flatData, listFiles, outputRoot, sameBits } from './fixtures.js';
 
 afterAll(closeDuckDB);
 
@@ -163,12 +163,8 @@ test('a prewarmed worker encodes the first file; prewarming twice starts one wor
     pool.prewarm();
     pool.prewarm();
     expect(pool.stats()).toMatchObject({ workersStarted: 1, liveWorkers: 1 });
-    const dir = outputRoot();
-    const sink = openSink({ dir, format: 'parquet', filePrefix: 'warm', encoderPool: pool });
-    await sink.write(batch);
-    const [file] = await sink.close();
+    expect(await encodeOneFile(pool, 'warm', batch)).toBe(records.length);
     expect(pool.stats().workersStarted).toBe(1);
-    expect((await readParquetRows(join(dir, file.path))).length).toBe(records.length);
   } finally {
     await pool.destroy();
   }

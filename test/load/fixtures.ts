@@ -2,7 +2,10 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
+import type { RecordBatch } from 'apache-arrow';
 import { afterAll } from 'vitest';
+import { openSink, type EncoderPool } from '../../src/load/index.js';
+import { readParquetRows } from '../helpers/duckdb.js';
 
 const CAPTURES = join(import.meta.dirname, '..', 'fixtures', 'captures');
 
@@ -47,4 +50,16 @@ export function flatData(record: Record<string, unknown>, dtype: 'float64' | 'fl
 /** True when two number arrays are equal bit for bit (Object.is per element). */
 export function sameBits(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
+}
+
+/**
+ * Writes `batch` as one Parquet file through `pool` in a fresh output root and returns how many
+ * rows DuckDB reads back from it.
+ */
+export async function encodeOneFile(pool: EncoderPool, filePrefix: string, batch: RecordBatch): Promise<number> {
+  const dir = outputRoot();
+  const sink = openSink({ dir, format: 'parquet', filePrefix, encoderPool: pool });
+  await sink.write(batch);
+  const [file] = await sink.close();
+  return (await readParquetRows(join(dir, file.path))).length;
 }
