@@ -16,6 +16,7 @@ import {
   tempDir,
   writeCsvData,
   writePipeline,
+  summaryLine,
 } from '../reliability/helpers.js';
 
 const STREAMS = `streams:
@@ -122,9 +123,9 @@ describe('plan on CSV files', () => {
       expect(counts, s.name).toEqual(planned);
     }
     // The run's own total (the progress bar's) is the plan's.
-    const summary = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as {
+    const summary = summaryLine<{
       streams: { stream: string; records: number }[];
-    };
+    }>(r);
     for (const s of plan.streams)
       expect(summary.streams.find((x) => x.stream === s.name)!.records).toBe(
         s.slices.reduce((n, x) => n + x.estimate.records, 0),

@@ -17,6 +17,7 @@ import {
   tempDir,
   writeCsvData,
   writePipeline,
+  summaryLine,
 } from '../reliability/helpers.js';
 
 const STREAMS = `streams:
@@ -128,7 +129,7 @@ describe('sharded CSV export', () => {
     expect(resumed.code, resumed.stderr).toBe(0);
     // The file committed before the kill was not read again: the stream read only the others of the shard.
     const mine = h1d.slices.filter((s) => s.shard === victim).map((s) => join(data, s.key.slice('file='.length)));
-    const summary = JSON.parse(resumed.stdout.trim().split('\n').at(-1)!) as { streams: { bytesIn: number }[] };
+    const summary = summaryLine<{ streams: { bytesIn: number }[] }>(resumed);
     const committedFirst = JSON.parse(
       (await readFile(join(out, 'h1d', '.dqm-export', `shard-s${String(victim).padStart(4, '0')}.jsonl`), 'utf8'))
         .split('\n')

@@ -221,6 +221,22 @@ export function runCli(args: string[], options: RunCliOptions = {}): Promise<Cli
   );
 }
 
+/**
+ * The summary `run` prints as the last line of its stdout, parsed. A last line that is not JSON fails
+ * with the whole stdout and stderr, so a failure shows what else reached stdout.
+ */
+export function summaryLine<T>(result: { stdout: string; stderr: string }): T {
+  const line = result.stdout.trim().split('\n').at(-1) ?? '';
+  try {
+    return JSON.parse(line) as T;
+  } catch (err) {
+    throw new Error(
+      `the last line of stdout is not the JSON summary (${(err as Error).message})\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`,
+      { cause: err },
+    );
+  }
+}
+
 /** A pino logger writing JSON lines into `lines` (for in-process runs). */
 export function captureLogger(lines: string[], level: 'debug' | 'info' | 'trace' = 'debug'): Logger {
   return pino({ level, base: undefined }, { write: (line: string) => void lines.push(line) });

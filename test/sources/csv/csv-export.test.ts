@@ -24,6 +24,7 @@ import {
   tempDir,
   writeCsvData,
   writePipeline,
+  summaryLine,
 } from '../../reliability/helpers.js';
 
 const STREAMS = `streams:
@@ -205,7 +206,7 @@ describe('many files: kill and --resume', () => {
       const resumed = await runCli(['run', pipeline, '--out', out, '--no-progress', '--resume']);
       expect(resumed.code, resumed.stderr).toBe(0);
       expect(await datasetChecksums(join(out, 'h2d'))).toEqual(await datasetChecksums(join(clean, 'h2d')));
-      const summary = JSON.parse(resumed.stdout.trim().split('\n').at(-1)!) as { streams: { bytesIn: number }[] };
+      const summary = summaryLine<{ streams: { bytesIn: number }[] }>(resumed);
       const sizes = [0, 1, 2, 3].map((k) => statSync(join(files, `part-${k}_2D.csv`)).size);
       // commit:2 dies after the second file's commit: the resumed run reads only files 3 and 4.
       if (crash === 'commit:2') expect(summary.streams[0].bytesIn).toBe(sizes[2] + sizes[3]);

@@ -28,6 +28,7 @@ import {
   tempDir,
   writeCsvData,
   writePipeline,
+  summaryLine,
 } from '../../reliability/helpers.js';
 
 const FILES = 50;
@@ -145,7 +146,7 @@ describe('a glob of 100 CSV files', () => {
     // The kill's lines kept as they were, then the other files, each once; then done.
     expect(after).toEqual(Array.from({ length: FILES }, (_, k) => `file=${name(k)}`));
     expect(lines.at(-1)!.type).toBe('done');
-    const summary = JSON.parse(resumed.stdout.trim().split('\n').at(-1)!) as { streams: { bytesIn: number }[] };
+    const summary = summaryLine<{ streams: { bytesIn: number }[] }>(resumed);
     const rest = Array.from({ length: FILES - KILL_AFTER }, (_, k) => statSync(join(data, name(k + KILL_AFTER))).size);
     expect(summary.streams[0].bytesIn).toBe(rest.reduce((a, b) => a + b));
     expect(await datasetChecksums(join(out, 'h2d'))).toEqual(await datasetChecksums(join(clean, 'h2d')));
