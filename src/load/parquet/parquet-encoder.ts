@@ -4,6 +4,7 @@
  */
 import { DataType, RecordBatchStreamWriter, type Field, type RecordBatch, type Schema } from 'apache-arrow';
 import { crashPoint } from '../../crash-points.js';
+import { parquetZstdCodec } from '../../settings.js';
 import { VERSION } from '../../version.js';
 import { batchByteLength } from '../batch-bytes.js';
 import { CollectingQueue } from '../ipc/collecting-queue.js';
@@ -56,6 +57,7 @@ export function planParquetWriter(
     floatLists,
     columns,
     createdBy: `dqm-export version ${VERSION}`,
+    zstd: parquetZstdCodec(),
   };
 }
 

@@ -5,8 +5,14 @@
  * number of files at once; the pool recycles it (its wasm memory never shrinks) after a bounded
  * number of files.
  *
- * This module must import nothing but Node built-ins and parquet-wasm (via `workerData`): when run
- * from the TypeScript sources it is transpiled alone and loaded from a data: URL.
+ * With zstd, parquet-wasm writes UNCOMPRESSED pages when a native zstd loads, and each page is
+ * compressed here as the bytes stream out (src/load/parquet/page-recompressor.ts): parquet-wasm's zstd,
+ * compiled to wasm, was ~3/4 of the encoding CPU (docs/decisions.md, "Load: Parquet pages compressed
+ * by native zstd").
+ *
+ * This module imports nothing but Node built-ins, parquet-wasm (via `workerData`) and sibling
+ * modules that themselves import only built-ins: when run from the TypeScript sources, each is
+ * transpiled alone and loaded from a data: URL (src/load/parquet/worker-script.ts).
  */
 import { createHash, type Hash } from 'node:crypto';
 import { closeSync, fdatasync, fsyncSync, openAsBlob, openSync, unlinkSync, writeSync } from 'node:fs';
@@ -16,6 +22,8 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { parentPort, workerData } from 'node:worker_threads';
 import type * as ParquetWasm from 'parquet-wasm';
+import { loadNativeZstd, type NativeZstd } from './native-zstd.js';
+import { PageRecompressor } from './page-recompressor.js';
 import type { ParquetWriterPlan, WorkerReply, WorkerRequest } from './protocol.js';
 
 /**
@@ -85,14 +93,36 @@ interface FileState {
   writeBack: Promise<void>;
   /** A write-back is queued behind the running one and will cover everything written until it starts. */
   writeBackQueued: boolean;
+  /** The native zstd compressing the pages, if any. */
+  nativeZstd: string | undefined;
 }
 
 const files = new Map<number, FileState>();
 
-function writerProperties(plan: ParquetWriterPlan): ParquetWasm.WriterProperties {
-  const codec = { zstd: P.Compression.ZSTD, snappy: P.Compression.SNAPPY, none: P.Compression.UNCOMPRESSED }[
-    plan.compression
-  ];
+/** The native zstd, loaded on first use; null when it failed to load (reported once, at debug level). */
+let nativeZstd: NativeZstd | null | undefined;
+
+/** The native zstd to compress this plan's pages with, if any. */
+function pageZstd(plan: ParquetWriterPlan): NativeZstd | null {
+  if (plan.compression !== 'zstd' || plan.zstd === 'wasm') return null;
+  if (nativeZstd === undefined) {
+    const loaded = loadNativeZstd(parquetWasmUrl);
+    nativeZstd = 'zstd' in loaded ? loaded.zstd : null;
+    if ('error' in loaded)
+      send({
+        type: 'log',
+        level: 'debug',
+        message: `native zstd unavailable, parquet-wasm's zstd used: ${loaded.error}`,
+      });
+  }
+  return nativeZstd;
+}
+
+/** parquet-wasm's settings; `uncompressed` when a native zstd compresses the pages afterwards. */
+function writerProperties(plan: ParquetWriterPlan, uncompressed = false): ParquetWasm.WriterProperties {
+  const codec = uncompressed
+    ? P.Compression.UNCOMPRESSED
+    : { zstd: P.Compression.ZSTD, snappy: P.Compression.SNAPPY, none: P.Compression.UNCOMPRESSED }[plan.compression];
   let builder = new P.WriterPropertiesBuilder()
     .setCompression(codec)
     .setMaxRowGroupSize(plan.maxRowGroupRows)
@@ -159,24 +189,36 @@ function batchStream(file: FileState): ReadableStream {
 }
 
 async function run(file: FileState, plan: ParquetWriterPlan): Promise<void> {
-  const output = await P.transformParquetStream(batchStream(file), writerProperties(plan));
+  const zstd = pageZstd(plan);
+  file.nativeZstd = zstd?.name;
+  const recompressor = zstd ? new PageRecompressor(zstd.compress) : null;
+  const output = await P.transformParquetStream(batchStream(file), writerProperties(plan, zstd !== null));
   const reader = (output as ReadableStream<Uint8Array>).getReader();
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
     if (file.aborted || file.error) continue;
+    write(file, recompressor ? recompressor.push(value) : [value]);
+  }
+  if (recompressor && !file.aborted && !file.error) write(file, recompressor.end());
+}
+
+/** Writes, hashes and counts output bytes; reports progress and starts their write-back. */
+function write(file: FileState, chunks: Uint8Array[]): void {
+  if (chunks.length === 0) return;
+  for (const value of chunks) {
     let offset = 0;
     while (offset < value.byteLength) offset += writeSync(file.fd, value, offset, value.byteLength - offset);
     file.hash.update(value);
     file.bytes += value.byteLength;
-    send({ type: 'progress', fileId: file.id, bytes: file.bytes });
     uncollectedBytes += value.byteLength;
-    if (uncollectedBytes >= COLLECT_AFTER_BYTES) {
-      uncollectedBytes = 0;
-      collectGarbage();
-    }
-    startWriteBack(file);
   }
+  send({ type: 'progress', fileId: file.id, bytes: file.bytes });
+  if (uncollectedBytes >= COLLECT_AFTER_BYTES) {
+    uncollectedBytes = 0;
+    collectGarbage();
+  }
+  startWriteBack(file);
 }
 
 /**
@@ -247,6 +289,7 @@ async function finish(file: FileState): Promise<void> {
       sha256: file.hash.digest('hex'),
       rows,
       wasmBytes: wasmBytes(),
+      ...(file.nativeZstd ? { nativeZstd: file.nativeZstd } : {}),
     });
   } catch (err) {
     if (isFatal(err)) send({ type: 'fatal', message: `parquet-wasm failed: ${(err as Error).message}` });
@@ -273,6 +316,7 @@ port.on('message', (message: WorkerRequest) => {
         done: Promise.resolve(),
         writeBack: Promise.resolve(),
         writeBackQueued: false,
+        nativeZstd: undefined,
       };
       files.set(file.id, file);
       file.done = run(file, message.plan).catch((err: unknown) => {
@@ -315,13 +359,20 @@ async function warmUp(batch: { ipc: Uint8Array; plan: ParquetWriterPlan }): Prom
       controller.close();
     },
   });
-  const output = (await P.transformParquetStream(input, writerProperties(batch.plan))) as ReadableStream<Uint8Array>;
+  // The path real files take: with a native zstd, UNCOMPRESSED pages through the recompressor.
+  const zstd = pageZstd(batch.plan);
+  const recompressor = zstd ? new PageRecompressor(zstd.compress) : null;
+  const output = (await P.transformParquetStream(
+    input,
+    writerProperties(batch.plan, zstd !== null),
+  )) as ReadableStream<Uint8Array>;
   const chunks: Uint8Array[] = [];
   for (const reader = output.getReader(); ;) {
     const { done, value } = await reader.read();
     if (done) break;
-    chunks.push(value);
+    chunks.push(...(recompressor ? recompressor.push(value) : [value]));
   }
+  if (recompressor) chunks.push(...recompressor.end());
   createHash('sha256').update(chunks[0] ?? new Uint8Array(0));
   const parquet = await P.ParquetFile.fromFile(new Blob(chunks));
   try {
