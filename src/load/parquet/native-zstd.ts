@@ -10,18 +10,23 @@
 import { createRequire } from 'node:module';
 import * as zlib from 'node:zlib';
 
-/** A loaded provider: its name (for logs and the benchmark) and its page compressor. */
+/**
+ * A loaded provider: its name (for logs and the benchmark) and its page compressor, whose result
+ * is valid until its next call (zstd-napi compresses into one reused buffer).
+ */
 export interface NativeZstd {
   name: 'node:zlib' | 'zstd-napi';
   compress: (body: Uint8Array) => Uint8Array;
 }
 
-/** The part of zstd-napi used here. */
-interface ZstdNapi {
-  Compressor: new () => {
-    setParameters(parameters: { compressionLevel: number }): void;
-    compress(buffer: Uint8Array): Uint8Array;
+/** The part of zstd-napi's low-level API (`zstd-napi/binding`, public) used here. */
+interface ZstdNapiBinding {
+  CCtx: new () => {
+    setParameter(parameter: number, value: number): void;
+    compress2(dst: Uint8Array, src: Uint8Array): number;
   };
+  CParameter: { compressionLevel: number };
+  compressBound(size: number): number;
 }
 
 /** The part of Node 22.15+'s zlib used here (absent from Node 20's types). */
@@ -50,11 +55,24 @@ function nodeZlib(): NativeZstd | undefined {
   return checked({ name: 'node:zlib', compress: (body) => compress(body, options) });
 }
 
+/**
+ * zstd-napi's low-level context, compressing into one buffer kept for the worker's life: its
+ * high-level `compress` allocates a compressBound-sized buffer per call and copies the result out,
+ * ~1.3 MB of native garbage per 1 MB page, which showed as peak RSS (docs/decisions.md).
+ */
 function zstdNapi(resolveFrom: string): NativeZstd {
-  const { Compressor } = createRequire(resolveFrom)('zstd-napi') as ZstdNapi;
-  const compressor = new Compressor();
-  compressor.setParameters({ compressionLevel: LEVEL });
-  return checked({ name: 'zstd-napi', compress: (body) => compressor.compress(body) });
+  const binding = createRequire(resolveFrom)('zstd-napi/binding') as ZstdNapiBinding;
+  const context = new binding.CCtx();
+  // ZSTD_compress2 with the level as a parameter: the frames arrow-rs' zstd writes, byte for byte
+  // (ZSTD_compressCCtx tunes its parameters to the input size and gives other bytes).
+  context.setParameter(binding.CParameter.compressionLevel, LEVEL);
+  let scratch = new Uint8Array(0);
+  const compress = (body: Uint8Array): Uint8Array => {
+    const bound = binding.compressBound(body.byteLength);
+    if (scratch.byteLength < bound) scratch = new Uint8Array(bound);
+    return scratch.subarray(0, context.compress2(scratch, body));
+  };
+  return checked({ name: 'zstd-napi', compress });
 }
 
 /**

@@ -34,8 +34,17 @@ import { RecompressError, rewriteTail, type PageMap } from './parquet-tail.js';
 
 export { RecompressError };
 
-/** Compresses one page body (level-1 zstd, one complete frame). */
+/**
+ * Compresses one page body (level-1 zstd, one complete frame). The result may be a view of a buffer
+ * the compressor reuses: it is valid until the next call.
+ */
 export type PageCompressor = (body: Uint8Array) => Uint8Array;
+
+/**
+ * Takes the output bytes, in order, as they are produced. They may be views of buffers reused
+ * afterwards (the compressor's, the input chunk's): consume or copy them before returning.
+ */
+export type ByteSink = (bytes: Uint8Array) => void;
 
 const MAGIC = [0x50, 0x41, 0x52, 0x31]; // "PAR1"
 const PAGE_DATA_V1 = 0;
@@ -45,7 +54,10 @@ const MAX_HEADER_BYTES = 1 << 20;
 
 type Phase = 'magic' | 'header' | 'body' | 'tail';
 
-/** One Parquet stream being recompressed. Feed `push` with every chunk, then call `end`. */
+/**
+ * One Parquet stream being recompressed. Feed `push` with every chunk, then call `end`; the output
+ * goes to the sink as it is produced (each page as soon as its body is complete).
+ */
 export class PageRecompressor {
   private phase: Phase = 'magic';
   /** Bytes received and not yet consumed (a partial header, a partial body, the tail). */
@@ -57,37 +69,43 @@ export class PageRecompressor {
   private outputOffset = 0;
   private header: ThriftStruct | null = null;
   private bodyBytes = 0;
-  private readonly pages: PageMap = { oldStart: [], newStart: [], newSize: [] };
+  private readonly pages: PageMap = { oldStart: [], newStart: [], newSize: [], headerGrowth: [0] };
+  private headerBytes = 0;
   private ended = false;
 
-  constructor(private readonly compress: PageCompressor) {}
+  constructor(
+    private readonly compress: PageCompressor,
+    private readonly sink: ByteSink,
+  ) {}
 
-  /** Takes the next chunk of the input; returns the output bytes now complete (maybe none). */
-  push(chunk: Uint8Array): Uint8Array[] {
+  /**
+   * Takes the next chunk of the input (kept, not copied, until its bytes are consumed: the caller
+   * must not change it) and sends the output now complete to the sink.
+   */
+  push(chunk: Uint8Array): void {
     if (this.ended) throw new RecompressError('input after the end');
-    if (chunk.byteLength === 0) return [];
+    if (chunk.byteLength === 0) return;
     this.pending.push(chunk);
     this.pendingBytes += chunk.byteLength;
-    const out: Uint8Array[] = [];
     for (;;) {
-      if (this.phase === 'tail') return out;
+      if (this.phase === 'tail') return;
       if (this.phase === 'magic') {
-        if (this.pendingBytes < 4) return out;
+        if (this.pendingBytes < 4) return;
         const magic = this.take(4);
         if (!MAGIC.every((b, i) => magic[i] === b)) throw new RecompressError('the stream does not start with PAR1');
-        this.emit(out, magic);
+        this.emit(magic);
         this.phase = 'header';
       } else if (this.phase === 'header') {
-        if (!this.readHeader()) return out;
+        if (!this.readHeader()) return;
       } else {
-        if (this.pendingBytes < this.bodyBytes) return out;
-        this.writePage(out, this.take(this.bodyBytes));
+        if (this.pendingBytes < this.bodyBytes) return;
+        this.writePage(this.take(this.bodyBytes));
       }
     }
   }
 
-  /** Ends the input; returns the rewritten tail (page index and footer). */
-  end(): Uint8Array[] {
+  /** Ends the input; sends the rewritten tail (page index and footer) to the sink. */
+  end(): void {
     if (this.ended) throw new RecompressError('ended twice');
     this.ended = true;
     if (this.phase !== 'tail' && !(this.phase === 'header' && this.pendingBytes > 0))
@@ -97,11 +115,12 @@ export class PageRecompressor {
     this.pages.oldStart.push(this.inputOffset - tail.byteLength);
     this.pages.newStart.push(this.outputOffset);
     this.pages.newSize.push(0);
-    return [rewriteTail(tail, this.pages)];
+    this.pages.headerGrowth.push(this.pages.headerGrowth[this.pages.headerGrowth.length - 1]);
+    this.sink(rewriteTail(tail, this.pages));
   }
 
-  private emit(out: Uint8Array[], bytes: Uint8Array): void {
-    out.push(bytes);
+  private emit(bytes: Uint8Array): void {
+    this.sink(bytes);
     this.outputOffset += bytes.byteLength;
   }
 
@@ -176,6 +195,7 @@ export class PageRecompressor {
       throw new RecompressError(`the page at byte ${this.inputOffset} is compressed already`);
     this.take(decoded.end);
     this.header = struct;
+    this.headerBytes = decoded.end;
     this.bodyBytes = uncompressed;
     this.phase = 'body';
     this.pages.oldStart.push(this.inputOffset - decoded.end);
@@ -187,7 +207,7 @@ export class PageRecompressor {
     return false;
   }
 
-  private writePage(out: Uint8Array[], body: Uint8Array): void {
+  private writePage(body: Uint8Array): void {
     const header = this.header!;
     const compressed = this.compress(body);
     setField(header, 3, TType.I32, compressed.byteLength);
@@ -196,8 +216,10 @@ export class PageRecompressor {
     const headerBytes = encodeStruct(header);
     this.pages.newStart.push(this.outputOffset);
     this.pages.newSize.push(headerBytes.byteLength + compressed.byteLength);
-    this.emit(out, headerBytes);
-    this.emit(out, compressed);
+    const growth = this.pages.headerGrowth;
+    growth.push(growth[growth.length - 1] + headerBytes.byteLength - this.headerBytes);
+    this.emit(headerBytes);
+    this.emit(compressed);
     this.header = null;
     this.phase = 'header';
   }

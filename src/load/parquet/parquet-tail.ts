@@ -13,16 +13,19 @@ import type { ThriftList, ThriftStruct } from './thrift-compact.js';
 /**
  * Where each page went: `oldStart[i]` (ascending) moved to `newStart[i]` and is now `newSize[i]`
  * bytes with its header. The last entry is the end of the pages (the tail's start), size 0.
+ * `headerGrowth[i]` is how many bytes the headers of the pages before page i grew (or shrank: the
+ * compressed size is written as a varint) in all: uncompressed sizes count the headers as written.
  */
 export interface PageMap {
   oldStart: number[];
   newStart: number[];
   newSize: number[];
+  headerGrowth: number[];
 }
 
 /** parquet.thrift field ids used here. */
 const FileMetaData = { rowGroups: 4 } as const;
-const RowGroup = { columns: 1, fileOffset: 5, totalCompressedSize: 6 } as const;
+const RowGroup = { columns: 1, totalByteSize: 2, fileOffset: 5, totalCompressedSize: 6 } as const;
 const ColumnChunk = {
   fileOffset: 2,
   metaData: 3,
@@ -33,6 +36,7 @@ const ColumnChunk = {
 } as const;
 const ColumnMetaData = {
   codec: 4,
+  totalUncompressedSize: 6,
   totalCompressedSize: 7,
   dataPageOffset: 9,
   indexPageOffset: 10,
@@ -161,11 +165,14 @@ export function rewriteTail(tail: Uint8Array, pages: PageMap): Uint8Array {
   parts.push(tail.subarray(oldAt, footerAt));
 
   for (const group of structs(meta, FileMetaData.rowGroups)) {
-    let delta = 0;
+    let compressed = 0;
+    let uncompressed = 0;
     for (const chunk of structs(group, RowGroup.columns)) {
       const column = field(chunk, ColumnChunk.metaData)?.value as ThriftStruct | undefined;
       if (!column) fail('a column chunk without its metadata');
-      delta += rewriteColumnMetaData(column, pages);
+      const change = rewriteColumnMetaData(column, pages);
+      compressed += change.compressed;
+      uncompressed += change.uncompressed;
       const fileOffset = i64(chunk, ColumnChunk.fileOffset);
       // 0 means "no metadata outside the footer"; some writers point it at the chunk instead.
       if (fileOffset)
@@ -190,7 +197,9 @@ export function rewriteTail(tail: Uint8Array, pages: PageMap): Uint8Array {
     if (fileOffset !== undefined)
       setField(group, RowGroup.fileOffset, TType.I64, BigInt(mapOffset(pages, fileOffset, 'a row group file_offset')));
     const total = i64(group, RowGroup.totalCompressedSize);
-    if (total !== undefined) setField(group, RowGroup.totalCompressedSize, TType.I64, BigInt(total + delta));
+    if (total !== undefined) setField(group, RowGroup.totalCompressedSize, TType.I64, BigInt(total + compressed));
+    const bytes = i64(group, RowGroup.totalByteSize) ?? fail('a row group without total_byte_size');
+    setField(group, RowGroup.totalByteSize, TType.I64, BigInt(bytes + uncompressed));
   }
 
   const footer = encodeStruct(meta);
@@ -207,16 +216,24 @@ export function rewriteTail(tail: Uint8Array, pages: PageMap): Uint8Array {
   return out;
 }
 
-/** Moves a column chunk's page offsets and sets its codec and size; returns the change in size. */
-function rewriteColumnMetaData(column: ThriftStruct, pages: PageMap): number {
+/**
+ * Moves a column chunk's page offsets and sets its codec and sizes; returns how its sizes changed
+ * (compressed: the bodies; uncompressed: the headers only).
+ */
+function rewriteColumnMetaData(column: ThriftStruct, pages: PageMap): { compressed: number; uncompressed: number } {
   if (i32(column, ColumnMetaData.codec) !== CODEC_UNCOMPRESSED) fail('a column chunk is compressed already');
   if (field(column, ColumnMetaData.bloomFilterOffset)) fail('bloom filters are not supported');
   const data = i64(column, ColumnMetaData.dataPageOffset) ?? fail('a column chunk without data_page_offset');
   const dictionary = i64(column, ColumnMetaData.dictionaryPageOffset);
   const start = dictionary !== undefined ? Math.min(dictionary, data) : data;
   const oldTotal = i64(column, ColumnMetaData.totalCompressedSize) ?? fail('a column chunk without its size');
-  const newStart = mapOffset(pages, start, 'a column chunk start');
-  const newTotal = mapOffset(pages, start + oldTotal, 'a column chunk end') - newStart;
+  const first = pageIndex(pages, start, 'a column chunk start');
+  const last = pageIndex(pages, start + oldTotal, 'a column chunk end');
+  const newStart = pages.newStart[first];
+  const newTotal = pages.newStart[last] - newStart;
+  const uncompressed = i64(column, ColumnMetaData.totalUncompressedSize) ?? fail('a column chunk without its size');
+  const headerGrowth = pages.headerGrowth[last] - pages.headerGrowth[first];
+  setField(column, ColumnMetaData.totalUncompressedSize, TType.I64, BigInt(uncompressed + headerGrowth));
   setField(column, ColumnMetaData.codec, TType.I32, CODEC_ZSTD);
   setField(column, ColumnMetaData.totalCompressedSize, TType.I64, BigInt(newTotal));
   setField(column, ColumnMetaData.dataPageOffset, TType.I64, BigInt(mapOffset(pages, data, 'a data_page_offset')));
@@ -235,5 +252,5 @@ function rewriteColumnMetaData(column: ThriftStruct, pages: PageMap): number {
       TType.I64,
       BigInt(mapOffset(pages, index, 'an index_page_offset')),
     );
-  return newTotal - oldTotal;
+  return { compressed: newTotal - oldTotal, uncompressed: headerGrowth };
 }

@@ -64,7 +64,8 @@ setFlagsFromString('--expose_gc');
 const collectGarbage = runInNewContext('gc') as () => void;
 
 /**
- * Output bytes after which the next row group triggers that collection. Small row groups (the CSV
+ * Output bytes (with native zstd, parquet-wasm's uncompressed output too) after which the next row
+ * group triggers that collection. Small row groups (the CSV
  * path writes 32 MiB ones, ~10 MB encoded) would otherwise pay a full collection each, ~15 per
  * 0.5 GB export for a few MB of dead buffers; 128 MiB row groups still collect after every one.
  */
@@ -191,28 +192,37 @@ function batchStream(file: FileState): ReadableStream {
 async function run(file: FileState, plan: ParquetWriterPlan): Promise<void> {
   const zstd = pageZstd(plan);
   file.nativeZstd = zstd?.name;
-  const recompressor = zstd ? new PageRecompressor(zstd.compress) : null;
+  const recompressor = zstd ? new PageRecompressor(zstd.compress, (bytes) => write(file, bytes)) : null;
   const output = await P.transformParquetStream(batchStream(file), writerProperties(plan, zstd !== null));
   const reader = (output as ReadableStream<Uint8Array>).getReader();
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
     if (file.aborted || file.error) continue;
-    write(file, recompressor ? recompressor.push(value) : [value]);
+    if (recompressor) {
+      // parquet-wasm's uncompressed chunk is garbage once recompressed: it counts towards a collection.
+      uncollectedBytes += value.byteLength;
+      recompressor.push(value);
+    } else write(file, value);
+    written(file);
   }
-  if (recompressor && !file.aborted && !file.error) write(file, recompressor.end());
+  if (recompressor && !file.aborted && !file.error) {
+    recompressor.end();
+    written(file);
+  }
 }
 
-/** Writes, hashes and counts output bytes; reports progress and starts their write-back. */
-function write(file: FileState, chunks: Uint8Array[]): void {
-  if (chunks.length === 0) return;
-  for (const value of chunks) {
-    let offset = 0;
-    while (offset < value.byteLength) offset += writeSync(file.fd, value, offset, value.byteLength - offset);
-    file.hash.update(value);
-    file.bytes += value.byteLength;
-    uncollectedBytes += value.byteLength;
-  }
+/** Writes, hashes and counts output bytes (at once: they may be views of a reused buffer). */
+function write(file: FileState, value: Uint8Array): void {
+  let offset = 0;
+  while (offset < value.byteLength) offset += writeSync(file.fd, value, offset, value.byteLength - offset);
+  file.hash.update(value);
+  file.bytes += value.byteLength;
+  uncollectedBytes += value.byteLength;
+}
+
+/** After a chunk of parquet-wasm's output: reports progress, collects garbage, starts the write-back. */
+function written(file: FileState): void {
   send({ type: 'progress', fileId: file.id, bytes: file.bytes });
   if (uncollectedBytes >= COLLECT_AFTER_BYTES) {
     uncollectedBytes = 0;
@@ -361,18 +371,19 @@ async function warmUp(batch: { ipc: Uint8Array; plan: ParquetWriterPlan }): Prom
   });
   // The path real files take: with a native zstd, UNCOMPRESSED pages through the recompressor.
   const zstd = pageZstd(batch.plan);
-  const recompressor = zstd ? new PageRecompressor(zstd.compress) : null;
+  const chunks: Uint8Array[] = [];
+  const recompressor = zstd ? new PageRecompressor(zstd.compress, (bytes) => chunks.push(bytes.slice())) : null;
   const output = (await P.transformParquetStream(
     input,
     writerProperties(batch.plan, zstd !== null),
   )) as ReadableStream<Uint8Array>;
-  const chunks: Uint8Array[] = [];
   for (const reader = output.getReader(); ;) {
     const { done, value } = await reader.read();
     if (done) break;
-    chunks.push(...(recompressor ? recompressor.push(value) : [value]));
+    if (recompressor) recompressor.push(value);
+    else chunks.push(value);
   }
-  if (recompressor) chunks.push(...recompressor.end());
+  recompressor?.end();
   createHash('sha256').update(chunks[0] ?? new Uint8Array(0));
   const parquet = await P.ParquetFile.fromFile(new Blob(chunks));
   try {
