@@ -107,7 +107,7 @@ let nativeZstd: NativeZstd | null | undefined;
 function pageZstd(plan: ParquetWriterPlan): NativeZstd | null {
   if (plan.compression !== 'zstd' || plan.zstd === 'wasm') return null;
   if (nativeZstd === undefined) {
-    const loaded = loadNativeZstd(parquetWasmUrl);
+    const loaded = loadNativeZstd((workerData as { nativeZstdFrom?: string }).nativeZstdFrom ?? parquetWasmUrl);
     nativeZstd = 'zstd' in loaded ? loaded.zstd : null;
     if ('error' in loaded)
       send({
