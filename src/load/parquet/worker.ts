@@ -61,7 +61,7 @@ const port = parentPort!;
  * The flag only adds `gc` to new contexts; the collection costs a few ms per row group.
  */
 setFlagsFromString('--expose_gc');
-const collectGarbage = runInNewContext('gc') as () => void;
+const collectGarbage = runInNewContext('gc') as (options?: { type: 'minor' | 'major' }) => void;
 
 /**
  * Output bytes (with native zstd, parquet-wasm's uncompressed output too) after which the next row
@@ -200,9 +200,12 @@ async function run(file: FileState, plan: ParquetWriterPlan): Promise<void> {
     if (done) break;
     if (file.aborted || file.error) continue;
     if (recompressor) {
-      // parquet-wasm's uncompressed chunk is garbage once recompressed: it counts towards a collection.
-      uncollectedBytes += value.byteLength;
       recompressor.push(value);
+      // parquet-wasm's uncompressed chunk (a row group: MBs, ~3x the compressed bytes) is garbage
+      // now, and a scavenge of the worker's tiny young generation frees it at once. Left to the
+      // collection by output bytes, these chunks made RSS creep: 2.5 GB CSV peak 403-417 -> 329-359
+      // MB, 0.5 GB 340-343 -> 298-300 MB, CPU within the noise (docs/decisions.md).
+      collectGarbage({ type: 'minor' });
     } else write(file, value);
     written(file);
   }
