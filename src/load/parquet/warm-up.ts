@@ -22,7 +22,10 @@ const WARM_UP_IPC_BASE64 =
 export interface WarmUp {
   /** A complete Arrow IPC stream (schema, dictionaries, batch, end). */
   ipc: Uint8Array;
-  /** Writer settings: zstd, histogram floats BYTE_STREAM_SPLIT, dictionaries on the scalar columns. */
+  /**
+   * Writer settings: zstd, histogram floats BYTE_STREAM_SPLIT, dictionaries on the scalar columns.
+   * The worker encodes with parquet-wasm's zstd, then loads the native zstd unless `zstd` is `wasm`.
+   */
   plan: ParquetWriterPlan;
 }
 

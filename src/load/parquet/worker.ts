@@ -363,7 +363,17 @@ send({ type: 'ready' });
  * otherwise wait for. Runs like any file, so a file opened meanwhile is simply encoded alongside.
  */
 async function warmUp(batch: { ipc: Uint8Array; plan: ParquetWriterPlan }): Promise<void> {
-  const table = P.Table.fromIPCStream(batch.ipc);
+  // parquet-wasm's zstd: what files with large row groups (the API path's) use, and a superset of
+  // the wasm code the native path runs (its UNCOMPRESSED pages); then the native zstd is loaded, so a
+  // file with small row groups (the CSV path's) finds it ready. Warming both paths by encoding twice
+  // cost 10-100 ms more CPU per worker start in 3 of 4 pairs (load 3-5).
+  await encodeInMemory(batch.ipc, { ...batch.plan, zstd: 'wasm' });
+  pageZstd(batch.plan);
+}
+
+/** Encodes an IPC stream's batches as a real file would be, in memory, footer read back included. */
+async function encodeInMemory(ipc: Uint8Array, plan: ParquetWriterPlan): Promise<void> {
+  const table = P.Table.fromIPCStream(ipc);
   const batches = table.recordBatches();
   table.free();
   const input = new ReadableStream({
@@ -373,12 +383,12 @@ async function warmUp(batch: { ipc: Uint8Array; plan: ParquetWriterPlan }): Prom
     },
   });
   // The path real files take: with a native zstd, UNCOMPRESSED pages through the recompressor.
-  const zstd = pageZstd(batch.plan);
+  const zstd = pageZstd(plan);
   const chunks: Uint8Array[] = [];
   const recompressor = zstd ? new PageRecompressor(zstd.compress, (bytes) => chunks.push(bytes.slice())) : null;
   const output = (await P.transformParquetStream(
     input,
-    writerProperties(batch.plan, zstd !== null),
+    writerProperties(plan, zstd !== null),
   )) as ReadableStream<Uint8Array>;
   for (const reader = output.getReader(); ;) {
     const { done, value } = await reader.read();
