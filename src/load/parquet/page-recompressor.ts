@@ -108,8 +108,9 @@ export class PageRecompressor {
   end(): void {
     if (this.ended) throw new RecompressError('ended twice');
     this.ended = true;
-    if (this.phase !== 'tail' && !(this.phase === 'header' && this.pendingBytes > 0))
+    if (this.phase === 'magic' || this.phase === 'body')
       throw new RecompressError(`the stream ended inside ${this.phase === 'body' ? 'a page' : 'the file magic'}`);
+    if (this.pendingBytes === 0) throw new RecompressError('the stream ended without a footer');
     const tail = this.take(this.pendingBytes);
     // The end of the pages maps too: offsets and sizes computed as "next start - start" need it.
     this.pages.oldStart.push(this.inputOffset - tail.byteLength);

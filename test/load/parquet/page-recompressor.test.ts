@@ -182,6 +182,12 @@ describe('streams it cannot rewrite fail with a clear error', () => {
   test('a stream cut inside a page, or that is not Parquet, or fed after its end', () => {
     const bytes = writeParquetBytes(table, { compression: 'none' });
     expect(() => recompress(bytes.subarray(0, 200), () => 50)).toThrow(/the stream ended inside a page/);
+    expect(() => recompress(bytes.subarray(0, 2), () => 1)).toThrow(/the stream ended inside the file magic/);
+    const firstPage = decodeStruct(bytes, 4);
+    const afterFirstPage = firstPage.end + (firstPage.struct.fields.find((f) => f.id === 3)!.value as number);
+    expect(() => recompress(bytes.subarray(0, afterFirstPage), () => 4096)).toThrow(
+      /the stream ended without a footer/,
+    );
     expect(() => recompress(bytes.subarray(0, bytes.byteLength - 3), () => 4096)).toThrow(
       /recompressing Parquet pages: the file does not end with PAR1/,
     );
