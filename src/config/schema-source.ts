@@ -65,6 +65,34 @@ const tokenSchema = z.preprocess(
     .optional(),
 );
 
+/** The connection fields both HTTP sources share, after their own `concurrency` and `retries`. */
+const connectionFields = {
+  /** Per-request timeouts. */
+  timeouts: timeoutsSchema.prefault({}),
+  /** PEM file with extra CA certificates (relative to the pipeline file's directory). */
+  ca_file: text('a file path').optional(),
+  /** Allows plain `http://` to a host other than localhost (the token would travel unencrypted). */
+  allow_insecure_http: withDefault(boolField(), false),
+};
+
+/**
+ * The checks both HTTP sources share: a usable `url` (one of `presets`, or an http(s) URL that is safe
+ * for a token) and not both `token` and `token_file`. Runs even when another source field is invalid,
+ * so it reads the fields defensively.
+ */
+function checkConnection(
+  source: { url?: unknown; token?: unknown; token_file?: unknown; allow_insecure_http?: unknown },
+  ctx: z.RefinementCtx,
+  presets: readonly string[],
+): void {
+  const allowInsecure = source.allow_insecure_http === true;
+  const urlIssue = typeof source.url === 'string' ? checkUrl(source.url, allowInsecure, presets) : null;
+  if (urlIssue) ctx.addIssue({ code: 'custom', path: ['url'], message: urlIssue });
+  if (typeof source.token === 'string' && typeof source.token_file === 'string') {
+    ctx.addIssue({ code: 'custom', path: ['token_file'], message: 'give either token or token_file, not both' });
+  }
+}
+
 /** `source` with `type: dqm-playground`: a DQM Playground server over HTTP(S). */
 export const playgroundSourceSchema = strictObject({
   /** Selects this source kind. */
@@ -79,27 +107,16 @@ export const playgroundSourceSchema = strictObject({
   concurrency: setting(SETTINGS.concurrency),
   /** Retries of a transient failure (429, 5xx, reset, timeout) per request. */
   retries: setting(SETTINGS.retries),
-  /** Per-request timeouts. */
-  timeouts: timeoutsSchema.prefault({}),
-  /** PEM file with extra CA certificates (relative to the pipeline file's directory). */
-  ca_file: text('a file path').optional(),
-  /** Allows plain `http://` to a host other than localhost (the token would travel unencrypted). */
-  allow_insecure_http: withDefault(boolField(), false),
+  ...connectionFields,
 }).superRefine(
   (source, ctx) => {
-    // Runs even when another source field is invalid, so read defensively.
-    const allowInsecure = (source as { allow_insecure_http?: unknown }).allow_insecure_http === true;
-    const urlIssue = typeof source.url === 'string' ? checkUrl(source.url, allowInsecure) : null;
-    if (urlIssue) ctx.addIssue({ code: 'custom', path: ['url'], message: urlIssue });
-    if (typeof source.token === 'string' && typeof source.token_file === 'string') {
-      ctx.addIssue({ code: 'custom', path: ['token_file'], message: 'give either token or token_file, not both' });
-    }
+    checkConnection(source, ctx, URL_PRESETS);
   },
   { when: () => true },
 );
 
 /** Null when `url` is usable, else what is wrong with it (never echoing credentials). */
-function checkUrl(url: string, allowInsecure: boolean, presets: readonly string[] = URL_PRESETS): string | null {
+function checkUrl(url: string, allowInsecure: boolean, presets: readonly string[]): string | null {
   if (presets.includes(url)) return null;
   let parsed: URL;
   try {
@@ -151,20 +168,10 @@ export const dialsSourceSchema = strictObject({
   concurrency: setting(SETTINGS.concurrency),
   /** Retries of a transient failure (5xx, reset, timeout) per request. */
   retries: setting(SETTINGS.retries),
-  /** Per-request timeouts. */
-  timeouts: timeoutsSchema.prefault({}),
-  /** PEM file with extra CA certificates (relative to the pipeline file's directory). */
-  ca_file: text('a file path').optional(),
-  /** Allows plain `http://` to a host other than localhost (the token would travel unencrypted). */
-  allow_insecure_http: withDefault(boolField(), false),
+  ...connectionFields,
 }).superRefine(
   (source, ctx) => {
-    const allowInsecure = (source as { allow_insecure_http?: unknown }).allow_insecure_http === true;
-    const urlIssue = typeof source.url === 'string' ? checkUrl(source.url, allowInsecure, DIALS_URL_PRESETS) : null;
-    if (urlIssue) ctx.addIssue({ code: 'custom', path: ['url'], message: urlIssue });
-    if (typeof source.token === 'string' && typeof source.token_file === 'string') {
-      ctx.addIssue({ code: 'custom', path: ['token_file'], message: 'give either token or token_file, not both' });
-    }
+    checkConnection(source, ctx, DIALS_URL_PRESETS);
     if (typeof source.client_secret === 'string' && typeof source.client_secret_file === 'string') {
       ctx.addIssue({
         code: 'custom',

@@ -51,13 +51,6 @@ export function streamRoot(stream: Stream, outRoot: string): string {
   return isAbsolute(stream.output.path) ? stream.output.path : resolve(outRoot, stream.output.path);
 }
 
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
-}
-
 /** True when `path` holds a manifest that dqm-export wrote (a foreign `manifest.json` is left alone). */
 async function isOurManifest(path: string): Promise<boolean> {
   try {
@@ -68,9 +61,17 @@ async function isOurManifest(path: string): Promise<boolean> {
   }
 }
 
+/** True when something (file, directory, link target) exists at `path`; any stat error counts as absent. */
+export async function pathExists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
 /** Moves `from` to `to` unless `to` exists (then `from` is a stale copy and goes). */
 async function moveInto(from: string, to: string): Promise<void> {
-  if (await exists(to)) await rm(from, { force: true });
+  if (await pathExists(to)) await rm(from, { force: true });
   else await rename(from, to);
 }
 
@@ -87,7 +88,7 @@ export async function migrateLegacyLayout(root: string): Promise<string[]> {
   const legacyManifest = await isOurManifest(manifest);
   // `_SUCCESS` alone is no proof that the dataset is ours: it moves only with (or after) our manifest.
   const ours = legacyManifest || (await isOurManifest(join(root, MANIFEST_PATH)));
-  const success = ours && (await exists(join(root, LEGACY.success)));
+  const success = ours && (await pathExists(join(root, LEGACY.success)));
   // No legacy shard directory (the usual case) reads as no shard manifests to move.
   const shardNames = (await readdir(legacyShards).catch(() => [] as string[]))
     .filter((n) => /^s\d{4,}\.json$/.test(n))

@@ -9,12 +9,20 @@
  * dqm-export dataset (E_OUTPUT_FOREIGN), and in any directory deletes only files dqm-export names
  * (`part-*` data files and `.tmp-*` temporaries, see `isOwnDataFile`): a user's own file is never deleted.
  */
-import { readdir, readFile, rm, stat } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join, posix, sep } from 'node:path';
 import { ConfigError, InputError } from '../errors.js';
 import { TEMP_PREFIX } from '../load/atomic.js';
 import { readJournal, resetJournal, type JournalFile, type JournalState } from './journal.js';
-import { MANIFEST_NAME, MANIFEST_PATH, migrateLegacyLayout, STATE_DIR, SUCCESS_NAME, SUCCESS_PATH } from './layout.js';
+import {
+  MANIFEST_NAME,
+  MANIFEST_PATH,
+  migrateLegacyLayout,
+  pathExists,
+  STATE_DIR,
+  SUCCESS_NAME,
+  SUCCESS_PATH,
+} from './layout.js';
 
 export type OutputMode = 'overwrite' | 'error' | 'append';
 
@@ -26,18 +34,9 @@ export interface PreparedOutput {
   keptFiles: JournalFile[];
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Every regular file under root, relative and `/`-separated, except dqm-export's state dir. */
 export async function listDatasetFiles(root: string): Promise<string[]> {
-  if (!(await exists(root))) return [];
+  if (!(await pathExists(root))) return [];
   const entries = await readdir(root, { recursive: true, withFileTypes: true });
   const out: string[] = [];
   for (const e of entries) {
@@ -182,7 +181,7 @@ export async function prepareOutputRoot(
   }
 
   const fresh: JournalState = { configHash: null, slices: new Map(), done: false };
-  const hasManifest = await exists(join(root, MANIFEST_PATH));
+  const hasManifest = await pathExists(join(root, MANIFEST_PATH));
   const hasDataset = existing.length > 0 || hasManifest;
   if (options.mode === 'error' && (hasDataset || interrupted)) {
     const hint = interrupted

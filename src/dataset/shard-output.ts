@@ -6,13 +6,13 @@
  * written by `finalize` only, and removed by any shard that starts writing (the dataset is no longer
  * complete then).
  */
-import { readdir, readFile, rm, stat } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { ConfigError, InputError } from '../errors.js';
 import { TEMP_PREFIX, writeFileAtomic } from '../load/atomic.js';
 import { VERSION } from '../version.js';
 import { readJournal, resetJournal, type JournalFile, type JournalState } from './journal.js';
-import { MANIFEST_PATH, migrateLegacyLayout, SHARDS_DIR, shardTag, SUCCESS_PATH } from './layout.js';
+import { MANIFEST_PATH, migrateLegacyLayout, pathExists, SHARDS_DIR, shardTag, SUCCESS_PATH } from './layout.js';
 import {
   isOwnDataFile,
   listDatasetFiles,
@@ -162,8 +162,8 @@ export async function prepareShardOutput(root: string, o: ShardPrepareOptions): 
     await resetJournal(root, journalName);
     return prepareShardOutput(root, o);
   }
-  const finalized = (await exists(join(root, SUCCESS_PATH))) || (await exists(join(root, MANIFEST_PATH)));
-  if (o.mode === 'error' && (finalized || files.some(mine) || (await exists(join(root, ownManifest))))) {
+  const finalized = (await pathExists(join(root, SUCCESS_PATH))) || (await pathExists(join(root, MANIFEST_PATH)));
+  if (o.mode === 'error' && (finalized || files.some(mine) || (await pathExists(join(root, ownManifest))))) {
     throw new ConfigError(
       'E_OUTPUT_EXISTS',
       `output ${root} for stream ${o.stream} already holds shard ${o.index}'s files or a finalized dataset; set output.mode to overwrite, or add --resume`,
@@ -198,13 +198,6 @@ export async function prepareShardOutput(root: string, o: ShardPrepareOptions): 
   await removeFiles(root, [...staleManifests, ...files.filter(stale)]);
   await resetJournal(root, journalName);
   return { journal: { configHash: null, slices: new Map(), done: false } satisfies JournalState, keptFiles: [] };
-}
-
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
 }
 
 /** Shard index -> relative path of every shard manifest in the root (temporaries excluded). */

@@ -58,13 +58,13 @@ export function resolveConnection(input: ConnectionInput): Connection {
     token = input.token;
     tokenSource = 'option';
   } else if (input.tokenFile) {
-    token = readTokenFile(input.tokenFile);
+    token = readSecretFile(input.tokenFile, 'token');
     tokenSource = 'file';
   } else if (input.env.DQM_PLAYGROUND_TOKEN) {
     token = input.env.DQM_PLAYGROUND_TOKEN.trim();
     tokenSource = 'env';
   } else if (input.env.DQM_PLAYGROUND_TOKEN_FILE) {
-    token = readTokenFile(input.env.DQM_PLAYGROUND_TOKEN_FILE);
+    token = readSecretFile(input.env.DQM_PLAYGROUND_TOKEN_FILE, 'token');
     tokenSource = 'env-file';
   }
   if (!token || !tokenSource) {
@@ -77,28 +77,28 @@ export function resolveConnection(input: ConnectionInput): Connection {
   return { baseUrl, token, urlSource, tokenSource };
 }
 
-function readTokenFile(file: string): string {
+/** Reads a file holding exactly one secret (token or client secret). */
+export function readSecretFile(file: string, what: string): string {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     throw new ConfigError(
       'E_TOKEN_FILE',
-      `cannot read token file ${file}: ${(err as Error).message}`,
+      `cannot read ${what} file ${file}: ${(err as Error).message}`,
       { file },
       { cause: err },
     );
   }
-  const token = text.trim();
-  registerSecret(token);
-  if (!token || /\s/.test(token)) {
+  const value = text.trim();
+  registerSecret(value);
+  if (!value || /\s/.test(value))
     throw new ConfigError(
       'E_TOKEN_FILE',
-      `token file ${file} must hold exactly one token (got ${token ? 'several words' : 'nothing'})`,
+      `${what} file ${file} must hold exactly one ${what} (got ${value ? 'several words' : 'nothing'})`,
       { file },
     );
-  }
-  return token;
+  return value;
 }
 
 /**

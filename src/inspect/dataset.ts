@@ -7,7 +7,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError } from '../errors.js';
-import { MANIFEST_NAME, STATE_DIR, SUCCESS_NAME } from '../dataset/layout.js';
+import { MANIFEST_NAME, pathExists, STATE_DIR, SUCCESS_NAME } from '../dataset/layout.js';
 import type { Manifest } from '../dataset/manifest.js';
 import type { DataFormat, DataFile, DatasetListing } from './types.js';
 
@@ -31,18 +31,9 @@ export function partitionOfPath(relPath: string): Record<string, string> {
   return values;
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** The first of `candidates` that exists (relative to `root`), or null. */
 async function firstExisting(root: string, candidates: string[]): Promise<string | null> {
-  for (const rel of candidates) if (await exists(join(root, rel))) return rel;
+  for (const rel of candidates) if (await pathExists(join(root, rel))) return rel;
   return null;
 }
 

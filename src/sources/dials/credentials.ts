@@ -5,7 +5,6 @@
  * the access token's life, before it expires (the server keeps accepting expired tokens, so a 403
  * cannot be the signal). Newer cmsdials take tokens from Keycloak directly: another implementation.
  */
-import { readFileSync } from 'node:fs';
 import { ConfigError } from '../../errors.js';
 import { registerSecret } from '../../secrets.js';
 import { readTokens, writeTokens, type StoredTokens } from './token-store.js';
@@ -86,28 +85,4 @@ export function storedCredentials(
       return { authorization: `Bearer ${tokens!.access_token}` };
     },
   };
-}
-
-/** Reads a file holding exactly one secret (token or client secret). */
-export function readSecretFile(file: string, what: string): string {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new ConfigError(
-      'E_TOKEN_FILE',
-      `cannot read ${what} file ${file}: ${(err as Error).message}`,
-      { file },
-      { cause: err },
-    );
-  }
-  const value = text.trim();
-  registerSecret(value);
-  if (!value || /\s/.test(value))
-    throw new ConfigError(
-      'E_TOKEN_FILE',
-      `${what} file ${file} must hold exactly one ${what} (got ${value ? 'several words' : 'nothing'})`,
-      { file },
-    );
-  return value;
 }

@@ -11,13 +11,8 @@ import { ConfigError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { SliceEstimate, Source, SourceSlice } from '../source.js';
 import { createDialsClient, dialsBaseUrl, type DialsClient } from './client.js';
-import {
-  bearerCredentials,
-  clientSecretCredentials,
-  readSecretFile,
-  storedCredentials,
-  type Credentials,
-} from './credentials.js';
+import { readSecretFile } from '../../extract/connection.js';
+import { bearerCredentials, clientSecretCredentials, storedCredentials, type Credentials } from './credentials.js';
 import type { DialsEndpoint } from '../../dials.js';
 import { refreshTokens } from './login.js';
 import { loadDialsPlanContext, planDialsSlices, withMinRun, type DialsSliceSpec } from './plan.js';
