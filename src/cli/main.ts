@@ -83,6 +83,7 @@ export async function main(argv: string[]): Promise<number> {
  */
 async function runWithoutYargs(args: RunArgs): Promise<number> {
   const { runCommand } = await import('./commands/run.js');
+  performance.mark('dqm-export:run command loaded'); // a phase of bench/startup.ts
   await runCommand.handler(args as ArgumentsCamelCase<RunArgs>);
   if (typeof args.exitCode === 'number') return args.exitCode;
   return typeof process.exitCode === 'number' ? process.exitCode : 0;
