@@ -7,6 +7,10 @@
  * arrow-rs's default data page size). The lower bound leaves out the few scalar columns, the page
  * headers and the footer (a few us per record), so a real native writer would cost a little more.
  *
+ * The row "parquet-wasm UNCOMPRESSED + native zstd" is what the encoder worker does for small row
+ * groups (src/load/parquet/page-recompressor.ts): parquet-wasm writes the pages uncompressed and each
+ * page is compressed with native zstd (node:zlib, or zstd-napi on Node 20) and the footer rewritten.
+ *
  * All in this thread, CPU seconds (process.cpuUsage), variants interleaved within each round, best
  * of the rounds. Run: `npm run build && node dist/bench/encoder-alternatives.js [--quick]`, and
  * under Node 22 or 24 for the native rows (`npx -y -p node@24 node dist/bench/encoder-alternatives.js`).
@@ -16,6 +20,8 @@ import { pathToFileURL } from 'node:url';
 import * as zlib from 'node:zlib';
 import { RecordBatchStreamWriter, type RecordBatch } from 'apache-arrow';
 import * as P from 'parquet-wasm';
+import { loadNativeZstd } from '../src/load/parquet/native-zstd.js';
+import { PageRecompressor } from '../src/load/parquet/page-recompressor.js';
 import { toRecordBatch, transformSpecFor, type Dtype } from '../src/transform/index.js';
 import { RECORDS_PER_PAGE, pagePool } from './load-pages.js';
 
@@ -33,9 +39,9 @@ function cpuSeconds(): number {
 }
 
 /** The encoder worker's writer properties for histogram batches (src/load/parquet/worker.ts). */
-function workerProperties(rows: number): P.WriterProperties {
+function workerProperties(rows: number, compression = P.Compression.ZSTD): P.WriterProperties {
   let b = new P.WriterPropertiesBuilder()
-    .setCompression(P.Compression.ZSTD)
+    .setCompression(compression)
     .setMaxRowGroupSize(rows)
     .setDictionaryEnabled(false)
     .setEncoding(P.Encoding.BYTE_STREAM_SPLIT)
@@ -74,6 +80,16 @@ function nativeDataColumn(values: Float64Array | Float32Array, split: Uint8Array
   return bytes;
 }
 
+/** The encoder worker's native path: parquet-wasm UNCOMPRESSED, every page recompressed. Returns the file's bytes. */
+function uncompressedThenNative(ipc: Uint8Array, rows: number, compress: (body: Uint8Array) => Uint8Array): number {
+  const plain = P.writeParquet(P.Table.fromIPCStream(ipc), workerProperties(rows, P.Compression.UNCOMPRESSED));
+  let bytes = 0;
+  const recompressor = new PageRecompressor(compress, (b) => (bytes += b.byteLength));
+  recompressor.push(plain);
+  recompressor.end();
+  return bytes;
+}
+
 /** One measured variant: CPU seconds for the whole batch, and the bytes it produced. */
 interface Variant {
   name: string;
@@ -97,6 +113,8 @@ export function main(quick: boolean): void {
     values[dtype] = leaf.values as Float64Array | Float32Array;
   }
   const split = new Uint8Array(values.float64.byteLength);
+  const native = loadNativeZstd(import.meta.url);
+  const nativeZstd = 'zstd' in native ? native.zstd : undefined;
   const variants: Variant[] = [
     {
       name: 'JSON.parse of the records (P)',
@@ -111,6 +129,20 @@ export function main(quick: boolean): void {
         name: `parquet-wasm, ${dtype}, BSS + zstd (today)`,
         run: () => P.writeParquet(P.Table.fromIPCStream(ipc[dtype]), workerProperties(records)).byteLength,
       },
+      {
+        name: `parquet-wasm, ${dtype}, BSS, no compression`,
+        run: () =>
+          P.writeParquet(P.Table.fromIPCStream(ipc[dtype]), workerProperties(records, P.Compression.UNCOMPRESSED))
+            .byteLength,
+      },
+      ...(nativeZstd
+        ? [
+            {
+              name: `parquet-wasm UNCOMPRESSED + native zstd (${nativeZstd.name}), ${dtype}`,
+              run: () => uncompressedThenNative(ipc[dtype], records, nativeZstd.compress),
+            },
+          ]
+        : []),
       {
         name: `JS BSS of data, ${dtype} (no compression)`,
         run: () => {
@@ -151,7 +183,7 @@ export function main(quick: boolean): void {
   }));
   for (const r of rows)
     console.log(
-      `${r.variant.padEnd(44)} ${r.usPerRecord.toFixed(0).padStart(5)} us/rec  ${r.ratioToParse.toFixed(2).padStart(5)} P` +
+      `${r.variant.padEnd(60)} ${r.usPerRecord.toFixed(0).padStart(5)} us/rec  ${r.ratioToParse.toFixed(2).padStart(5)} P` +
         (r.mb ? `  ${r.mb.toFixed(2).padStart(7)} MB` : ''),
     );
   process.stdout.write(
@@ -160,6 +192,7 @@ export function main(quick: boolean): void {
       quick,
       node: process.versions.node,
       nativeZstd: Boolean(zstdCompress),
+      pageZstd: nativeZstd?.name ?? null,
       records,
       rounds,
       variants: rows,

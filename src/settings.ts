@@ -39,3 +39,16 @@ export function rangeText(s: IntSetting): string {
 export function inRange(s: IntSetting, value: number): boolean {
   return Number.isInteger(value) && value >= s.min && value <= s.max;
 }
+
+/**
+ * Environment variable that picks the zstd of Parquet pages: `wasm` forces parquet-wasm's own codec
+ * (the tests cover both paths with it; a way out should a native codec misbehave); unset, or any
+ * other value, compresses pages with native zstd when it loads (docs/decisions.md, "Load: Parquet
+ * pages compressed by native zstd").
+ */
+export const PARQUET_ZSTD_ENV = 'DQM_EXPORT_PARQUET_ZSTD';
+
+/** The zstd codec `PARQUET_ZSTD_ENV` asks for: `wasm`, or `native` (the default). */
+export function parquetZstdCodec(env: NodeJS.ProcessEnv = process.env): 'native' | 'wasm' {
+  return env[PARQUET_ZSTD_ENV] === 'wasm' ? 'wasm' : 'native';
+}

@@ -35,6 +35,8 @@ interface DatasetSpec {
   dims: 1 | 2;
   shape: readonly number[];
   partitioned: boolean;
+  /** `row_group_mb` of the stream: 1 MiB row groups get native zstd pages (src/load/parquet/native-zstd.ts). */
+  rowGroupMb?: number;
 }
 
 /** Every combination, partitioned by run; plus one unpartitioned dataset per format and dimension. */
@@ -64,6 +66,19 @@ function matrix(dims: 1 | 2): Omit<DatasetSpec, 'path'>[] {
       partitioned: false,
     });
   }
+  // Pages compressed by native zstd and the footer rewritten (small row groups; larger ones keep
+  // parquet-wasm's zstd), in every layout.
+  for (const layout of LAYOUTS)
+    all.push({
+      name: `d${dims}_parquet_${layout}_float32_native_zstd`,
+      format: 'parquet',
+      layout,
+      dtype: 'float32',
+      dims,
+      shape: SHAPES[dims],
+      partitioned: true,
+      rowGroupMb: 1,
+    });
   return all;
 }
 
@@ -98,7 +113,7 @@ function pipelineYaml(dims: 1 | 2): string {
     endpoint: lumisection_histograms_${dims}d
     slice: {by: run}
     transform: {layout: ${d.layout}, dtype: ${d.dtype}}
-    output: {path: ${d.name}, format: ${d.format}, ${d.partitioned ? 'partition_by: [run], ' : ''}mode: overwrite}`,
+    output: {path: ${d.name}, format: ${d.format}, ${d.partitioned ? 'partition_by: [run], ' : ''}${d.rowGroupMb ? `row_group_mb: ${d.rowGroupMb}, ` : ''}mode: overwrite}`,
   );
   return `version: 1
 name: interop-${dims}d

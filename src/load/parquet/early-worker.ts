@@ -15,6 +15,8 @@ export interface EncoderWorkerData {
   parquetWasmUrl: string;
   /** A batch to encode in memory at once (workers started ahead of need). */
   warmUp?: WarmUp;
+  /** Where the optional zstd-napi is resolved from (default: `parquetWasmUrl`, in the same node_modules). */
+  nativeZstdFrom?: string;
 }
 
 interface EarlyWorker {

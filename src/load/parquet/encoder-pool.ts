@@ -6,6 +6,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { InternalError, type DqmExportError } from '../../errors.js';
+import { silentLogger, type Logger } from '../../log.js';
 import { crashPoint } from '../../crash-points.js';
 import { fsError } from '../atomic.js';
 import type { ParquetWriterPlan, WorkerReply, WorkerRequest } from './protocol.js';
@@ -23,6 +24,8 @@ export interface EncoderPoolOptions {
   maxWasmBytes?: number;
   /** Bytes of batches all files of one worker may have queued in it before a `write` waits (default 16 MiB). */
   maxWorkerBytesInFlight?: number;
+  /** Where the workers' log lines go (today: a debug line when no native zstd loads). Default: dropped. */
+  logger?: Logger;
 }
 
 /** Counters, for tests and the benchmark. */
@@ -32,6 +35,8 @@ export interface EncoderPoolStats {
   liveWorkers: number;
   /** Largest wasm memory a worker reported. */
   peakWasmBytes: number;
+  /** Files whose pages a native zstd compressed, by provider (`node:zlib`, `zstd-napi`). */
+  nativeZstdFiles: Record<string, number>;
 }
 
 /** Batches a file may have queued in its worker before `write` waits. */
@@ -237,11 +242,13 @@ export class EncoderPool {
     workersRetired: 0,
     liveWorkers: 0,
     peakWasmBytes: 0,
+    nativeZstdFiles: {},
   };
   private readonly size: number;
   private readonly maxFilesPerWorker: number;
   private readonly maxWasmBytes: number;
   private readonly maxWorkerBytesInFlight: number;
+  private readonly logger: Logger;
 
   constructor(options: EncoderPoolOptions = {}) {
     this.size = Math.max(1, options.size ?? 1);
@@ -252,11 +259,12 @@ export class EncoderPool {
     this.maxFilesPerWorker = Math.max(1, options.maxFilesPerWorker ?? 16);
     this.maxWasmBytes = options.maxWasmBytes ?? 96 * 1024 ** 2;
     this.maxWorkerBytesInFlight = options.maxWorkerBytesInFlight ?? MAX_WORKER_BYTES_IN_FLIGHT;
+    this.logger = options.logger ?? silentLogger;
   }
 
   /** Pool counters. */
   stats(): EncoderPoolStats {
-    return { ...this.counters, liveWorkers: this.slots.length };
+    return { ...this.counters, liveWorkers: this.slots.length, nativeZstdFiles: { ...this.counters.nativeZstdFiles } };
   }
 
   /**
@@ -288,11 +296,16 @@ export class EncoderPool {
     };
     worker.on('message', (reply: WorkerReply) => {
       if (reply.type === 'ready' || reply.type === 'warmed') return;
+      if (reply.type === 'log') return this.logger.debug(reply.message);
       if (reply.type === 'fatal') return die(new InternalError('E_PARQUET_WORKER', reply.message));
       const file = slot.files.get(reply.fileId);
       file?.receive(reply);
       if (reply.type === 'closed' || reply.type === 'aborted' || reply.type === 'error') {
         slot.files.delete(reply.fileId);
+        if (reply.type === 'closed' && reply.nativeZstd) {
+          const counts = this.counters.nativeZstdFiles;
+          counts[reply.nativeZstd] = (counts[reply.nativeZstd] ?? 0) + 1;
+        }
         if (reply.type !== 'error') {
           this.counters.peakWasmBytes = Math.max(this.counters.peakWasmBytes, reply.wasmBytes);
           if (reply.wasmBytes >= this.maxWasmBytes) slot.retired = true;

@@ -4,6 +4,7 @@
  */
 import { DataType, RecordBatchStreamWriter, type Field, type RecordBatch, type Schema } from 'apache-arrow';
 import { crashPoint } from '../../crash-points.js';
+import { parquetZstdCodec } from '../../settings.js';
 import { VERSION } from '../../version.js';
 import { batchByteLength } from '../batch-bytes.js';
 import { CollectingQueue } from '../ipc/collecting-queue.js';
@@ -15,6 +16,16 @@ import type { ColumnPlan, ParquetWriterPlan } from './protocol.js';
 
 /** Default target decoded size of a row group. */
 export const DEFAULT_ROW_GROUP_BYTES = 128 * 1024 ** 2;
+
+/**
+ * Largest row group (decoded bytes) whose pages native zstd compresses. With native zstd
+ * parquet-wasm writes UNCOMPRESSED pages, and arrow-rs holds a whole row group's encoded pages in
+ * wasm memory, which never shrinks: uncompressed, the API path's 128 MiB row groups took peak RSS
+ * from 265 to 367 MB (bench/memory-run.ts, 10k 2D records, no CPU gain there), while the CSV path's
+ * 4 MiB row groups cost ~20-30 MB for ~2 s less CPU on 0.5 GB (docs/decisions.md, "Load: Parquet
+ * pages compressed by native zstd"). Larger row groups keep parquet-wasm's own zstd.
+ */
+export const NATIVE_ZSTD_MAX_ROW_GROUP_BYTES = 16 * 1024 ** 2;
 
 /** Leaf (Parquet) columns under a field. */
 function leafCount(field: Field): number {
@@ -56,6 +67,7 @@ export function planParquetWriter(
     floatLists,
     columns,
     createdBy: `dqm-export version ${VERSION}`,
+    zstd: options.rowGroupBytes <= NATIVE_ZSTD_MAX_ROW_GROUP_BYTES ? parquetZstdCodec() : 'wasm',
   };
 }
 

@@ -27,6 +27,12 @@ export interface ParquetWriterPlan {
   floatLists: boolean;
   columns: ColumnPlan[];
   createdBy: string;
+  /**
+   * Which zstd compresses the pages when `compression` is zstd: `native` (node:zlib or zstd-napi,
+   * parquet-wasm then writes UNCOMPRESSED pages that the worker recompresses; parquet-wasm's own
+   * zstd when neither loads) or `wasm` (parquet-wasm's own). Omitted: `native`.
+   */
+  zstd?: 'native' | 'wasm';
 }
 
 /** Main thread -> worker. */
@@ -46,7 +52,18 @@ export type WorkerReply =
   | { type: 'ack'; fileId: number; buffer?: ArrayBuffer }
   /** Bytes were written to the file (after each row group). */
   | { type: 'progress'; fileId: number; bytes: number }
-  | { type: 'closed'; fileId: number; bytes: number; sha256: string; rows: number; wasmBytes: number }
+  | {
+      type: 'closed';
+      fileId: number;
+      bytes: number;
+      sha256: string;
+      rows: number;
+      wasmBytes: number;
+      /** The native zstd that compressed the pages (`node:zlib`, `zstd-napi`); absent: parquet-wasm's codec. */
+      nativeZstd?: string;
+    }
+  /** A line for the process log (the worker has no logger): the native zstd did not load. */
+  | { type: 'log'; level: 'debug'; message: string }
   | { type: 'aborted'; fileId: number; wasmBytes: number }
   | { type: 'error'; fileId: number; message: string }
   /** The wasm instance is unusable (a panic); every file of this worker has failed. */

@@ -6,6 +6,7 @@
  * encodes this tiny batch in memory while the run still plans (docs/decisions.md, "CLI start-up: the
  * encoder worker warms up, and starts before the bundle loads").
  */
+import { parquetZstdCodec } from '../../settings.js';
 import type { ParquetWriterPlan } from './protocol.js';
 
 /**
@@ -39,6 +40,7 @@ export function warmUp(): WarmUp {
       floatLists: true,
       columns: SCALAR_COLUMNS.map((name) => ({ name, dictionary: true, encoding: 'plain' as const })),
       createdBy: 'dqm-export warm-up',
+      zstd: parquetZstdCodec(),
     },
   };
 }

@@ -5,8 +5,14 @@
  * number of files at once; the pool recycles it (its wasm memory never shrinks) after a bounded
  * number of files.
  *
- * This module must import nothing but Node built-ins and parquet-wasm (via `workerData`): when run
- * from the TypeScript sources it is transpiled alone and loaded from a data: URL.
+ * With zstd, parquet-wasm writes UNCOMPRESSED pages when a native zstd loads, and each page is
+ * compressed here as the bytes stream out (src/load/parquet/page-recompressor.ts): parquet-wasm's zstd,
+ * compiled to wasm, was ~3/4 of the encoding CPU (docs/decisions.md, "Load: Parquet pages compressed
+ * by native zstd").
+ *
+ * This module imports nothing but Node built-ins, parquet-wasm (via `workerData`) and sibling
+ * modules that themselves import only built-ins: when run from the TypeScript sources, each is
+ * transpiled alone and loaded from a data: URL (src/load/parquet/worker-script.ts).
  */
 import { createHash, type Hash } from 'node:crypto';
 import { closeSync, fdatasync, fsyncSync, openAsBlob, openSync, unlinkSync, writeSync } from 'node:fs';
@@ -16,6 +22,8 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { parentPort, workerData } from 'node:worker_threads';
 import type * as ParquetWasm from 'parquet-wasm';
+import { loadNativeZstd, type NativeZstd } from './native-zstd.js';
+import { PageRecompressor } from './page-recompressor.js';
 import type { ParquetWriterPlan, WorkerReply, WorkerRequest } from './protocol.js';
 
 /**
@@ -56,7 +64,8 @@ setFlagsFromString('--expose_gc');
 const collectGarbage = runInNewContext('gc') as () => void;
 
 /**
- * Output bytes after which the next row group triggers that collection. Small row groups (the CSV
+ * Output bytes (with native zstd, parquet-wasm's uncompressed output too) after which the next row
+ * group triggers that collection. Small row groups (the CSV
  * path writes 32 MiB ones, ~10 MB encoded) would otherwise pay a full collection each, ~15 per
  * 0.5 GB export for a few MB of dead buffers; 128 MiB row groups still collect after every one.
  */
@@ -85,14 +94,36 @@ interface FileState {
   writeBack: Promise<void>;
   /** A write-back is queued behind the running one and will cover everything written until it starts. */
   writeBackQueued: boolean;
+  /** The native zstd compressing the pages, if any. */
+  nativeZstd: string | undefined;
 }
 
 const files = new Map<number, FileState>();
 
-function writerProperties(plan: ParquetWriterPlan): ParquetWasm.WriterProperties {
-  const codec = { zstd: P.Compression.ZSTD, snappy: P.Compression.SNAPPY, none: P.Compression.UNCOMPRESSED }[
-    plan.compression
-  ];
+/** The native zstd, loaded on first use; null when it failed to load (reported once, at debug level). */
+let nativeZstd: NativeZstd | null | undefined;
+
+/** The native zstd to compress this plan's pages with, if any. */
+function pageZstd(plan: ParquetWriterPlan): NativeZstd | null {
+  if (plan.compression !== 'zstd' || plan.zstd === 'wasm') return null;
+  if (nativeZstd === undefined) {
+    const loaded = loadNativeZstd((workerData as { nativeZstdFrom?: string }).nativeZstdFrom ?? parquetWasmUrl);
+    nativeZstd = 'zstd' in loaded ? loaded.zstd : null;
+    if ('error' in loaded)
+      send({
+        type: 'log',
+        level: 'debug',
+        message: `native zstd unavailable, parquet-wasm's zstd used: ${loaded.error}`,
+      });
+  }
+  return nativeZstd;
+}
+
+/** parquet-wasm's settings; `uncompressed` when a native zstd compresses the pages afterwards. */
+function writerProperties(plan: ParquetWriterPlan, uncompressed = false): ParquetWasm.WriterProperties {
+  const codec = uncompressed
+    ? P.Compression.UNCOMPRESSED
+    : { zstd: P.Compression.ZSTD, snappy: P.Compression.SNAPPY, none: P.Compression.UNCOMPRESSED }[plan.compression];
   let builder = new P.WriterPropertiesBuilder()
     .setCompression(codec)
     .setMaxRowGroupSize(plan.maxRowGroupRows)
@@ -159,24 +190,45 @@ function batchStream(file: FileState): ReadableStream {
 }
 
 async function run(file: FileState, plan: ParquetWriterPlan): Promise<void> {
-  const output = await P.transformParquetStream(batchStream(file), writerProperties(plan));
+  const zstd = pageZstd(plan);
+  file.nativeZstd = zstd?.name;
+  const recompressor = zstd ? new PageRecompressor(zstd.compress, (bytes) => write(file, bytes)) : null;
+  const output = await P.transformParquetStream(batchStream(file), writerProperties(plan, zstd !== null));
   const reader = (output as ReadableStream<Uint8Array>).getReader();
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
     if (file.aborted || file.error) continue;
-    let offset = 0;
-    while (offset < value.byteLength) offset += writeSync(file.fd, value, offset, value.byteLength - offset);
-    file.hash.update(value);
-    file.bytes += value.byteLength;
-    send({ type: 'progress', fileId: file.id, bytes: file.bytes });
-    uncollectedBytes += value.byteLength;
-    if (uncollectedBytes >= COLLECT_AFTER_BYTES) {
-      uncollectedBytes = 0;
-      collectGarbage();
-    }
-    startWriteBack(file);
+    if (recompressor) {
+      // parquet-wasm's uncompressed chunk is garbage once recompressed: it counts towards a collection.
+      uncollectedBytes += value.byteLength;
+      recompressor.push(value);
+    } else write(file, value);
+    written(file);
   }
+  if (recompressor && !file.aborted && !file.error) {
+    recompressor.end();
+    written(file);
+  }
+}
+
+/** Writes, hashes and counts output bytes (at once: they may be views of a reused buffer). */
+function write(file: FileState, value: Uint8Array): void {
+  let offset = 0;
+  while (offset < value.byteLength) offset += writeSync(file.fd, value, offset, value.byteLength - offset);
+  file.hash.update(value);
+  file.bytes += value.byteLength;
+  uncollectedBytes += value.byteLength;
+}
+
+/** After a chunk of parquet-wasm's output: reports progress, collects garbage, starts the write-back. */
+function written(file: FileState): void {
+  send({ type: 'progress', fileId: file.id, bytes: file.bytes });
+  if (uncollectedBytes >= COLLECT_AFTER_BYTES) {
+    uncollectedBytes = 0;
+    collectGarbage();
+  }
+  startWriteBack(file);
 }
 
 /**
@@ -247,6 +299,7 @@ async function finish(file: FileState): Promise<void> {
       sha256: file.hash.digest('hex'),
       rows,
       wasmBytes: wasmBytes(),
+      ...(file.nativeZstd ? { nativeZstd: file.nativeZstd } : {}),
     });
   } catch (err) {
     if (isFatal(err)) send({ type: 'fatal', message: `parquet-wasm failed: ${(err as Error).message}` });
@@ -273,6 +326,7 @@ port.on('message', (message: WorkerRequest) => {
         done: Promise.resolve(),
         writeBack: Promise.resolve(),
         writeBackQueued: false,
+        nativeZstd: undefined,
       };
       files.set(file.id, file);
       file.done = run(file, message.plan).catch((err: unknown) => {
@@ -315,13 +369,21 @@ async function warmUp(batch: { ipc: Uint8Array; plan: ParquetWriterPlan }): Prom
       controller.close();
     },
   });
-  const output = (await P.transformParquetStream(input, writerProperties(batch.plan))) as ReadableStream<Uint8Array>;
+  // The path real files take: with a native zstd, UNCOMPRESSED pages through the recompressor.
+  const zstd = pageZstd(batch.plan);
   const chunks: Uint8Array[] = [];
+  const recompressor = zstd ? new PageRecompressor(zstd.compress, (bytes) => chunks.push(bytes.slice())) : null;
+  const output = (await P.transformParquetStream(
+    input,
+    writerProperties(batch.plan, zstd !== null),
+  )) as ReadableStream<Uint8Array>;
   for (const reader = output.getReader(); ;) {
     const { done, value } = await reader.read();
     if (done) break;
-    chunks.push(value);
+    if (recompressor) recompressor.push(value);
+    else chunks.push(value);
   }
+  recompressor?.end();
   createHash('sha256').update(chunks[0] ?? new Uint8Array(0));
   const parquet = await P.ParquetFile.fromFile(new Blob(chunks));
   try {
