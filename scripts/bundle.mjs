@@ -83,6 +83,43 @@ const undiciPool = {
   },
 };
 
+/**
+ * undici's HTTP/2 client (lib/dispatcher/client-h2.js) requires node:http2 when it loads, and
+ * node:http2 loads node:tls: ~10-15 ms of the main thread before `run`'s first request, for a
+ * protocol the CLI never asks for (undici speaks HTTP/2 only with `allowH2`). In the bundle, that
+ * require is an object with the constants the module reads when it loads (taken from this Node's
+ * node:http2 at build time) and a `connect` that loads node:http2 when called. The build fails if
+ * the module's text no longer has that require, or reads node:http2 otherwise. docs/decisions.md,
+ * "CLI start-up: no node:http2 or node:tls before run's first request".
+ */
+const undiciLazyHttp2 = {
+  name: 'undici-lazy-http2',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]undici[\\/]lib[\\/]dispatcher[\\/]client-h2\.js$/ }, async (args) => {
+      const text = await readFile(args.path, 'utf8');
+      const at = "http2 = require('node:http2')";
+      if (text.split(at).length !== 2) throw new Error(`${args.path}: expected one ${at}`);
+      const uses = new Set([...text.matchAll(/\bhttp2\.(\w+)/g)].map((m) => m[1]));
+      if ([...uses].some((name) => name !== 'connect'))
+        throw new Error(
+          `${args.path}: uses http2.${[...uses].join(', http2.')}; the bundle's stand-in has connect only`,
+        );
+      const block = /const\s*\{\s*constants:\s*\{([^}]*)\}\s*\}\s*=\s*http2/.exec(text);
+      if (!block) throw new Error(`${args.path}: expected const { constants: { ... } } = http2`);
+      const { constants } = await import('node:http2');
+      const names = block[1]
+        .split(',')
+        .map((n) => n.trim())
+        .filter(Boolean);
+      const picked = Object.fromEntries(names.map((n) => [n, constants[n]]));
+      if (names.some((n) => picked[n] === undefined))
+        throw new Error(`${args.path}: unknown http2 constant in ${names}`);
+      const standIn = `http2 = { constants: ${JSON.stringify(picked)}, connect: (...a) => require('node:http2').connect(...a) }`;
+      return { contents: text.replace(at, standIn), loader: 'js' };
+    });
+  },
+};
+
 const common = {
   absWorkingDir: root,
   bundle: true,
@@ -102,7 +139,7 @@ await build({
   ...common,
   entryPoints: ['src/cli/main.ts'],
   outfile: cli,
-  plugins: [workerNames, undiciPool],
+  plugins: [workerNames, undiciPool, undiciLazyHttp2],
   format: 'cjs',
   external,
   minifyWhitespace: true,

@@ -3,11 +3,13 @@
  * into one clear line and an exit code (0 ok, 1 failed, 2 invalid config or usage, 3 rejects).
  * Stack traces only with --verbose.
  */
-import yargs from 'yargs';
+import type { ArgumentsCamelCase } from 'yargs';
 import { type DqmExportError, UsageError, exitCodeFor, formatErrorLine, toDqmError } from '../errors.js';
 import { redact } from '../secrets.js';
 import { VERSION } from '../version.js';
 import { commands } from './commands/index.js';
+import type { RunArgs } from './commands/run.js';
+import { parseRunFast } from './fast-run.js';
 import { numberFlagError } from './numbers.js';
 import { prewarmsEncoder } from './prewarm.js';
 import { explainUsageFailure } from './usage-hints.js';
@@ -28,6 +30,10 @@ export async function main(argv: string[]): Promise<number> {
       pool.prewarm();
       prewarmed = pool;
     }
+    const fast = parseRunFast(argv);
+    if (fast) return await runWithoutYargs(fast);
+    // Loaded here, not at the top: a plain `run` command line never needs it (see fast-run.ts).
+    const { default: yargs } = await import('yargs');
     let parser = yargs(argv)
       .scriptName('dqm-export')
       .usage('$0 <command> [options]\n\nExport DQM Playground histograms to Parquet and Arrow datasets.')
@@ -69,6 +75,18 @@ export async function main(argv: string[]): Promise<number> {
     await prewarmed?.dropIdle();
   }
   return exitCode;
+}
+
+/**
+ * `run` as yargs would run it for these arguments (fast-run.ts), without loading yargs: the same
+ * handler, the same exit code; its errors reach main's catch as they would through yargs' `.fail()`.
+ */
+async function runWithoutYargs(args: RunArgs): Promise<number> {
+  const { runCommand } = await import('./commands/run.js');
+  performance.mark('dqm-export:run command loaded'); // a phase of bench/startup.ts
+  await runCommand.handler(args as ArgumentsCamelCase<RunArgs>);
+  if (typeof args.exitCode === 'number') return args.exitCode;
+  return typeof process.exitCode === 'number' ? process.exitCode : 0;
 }
 
 /**

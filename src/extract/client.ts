@@ -4,7 +4,6 @@
  * deduplicated and checked against the server's total too.
  */
 import { readFileSync } from 'node:fs';
-import { rootCertificates } from 'node:tls';
 import {
   encodeFilters,
   type Endpoint,
@@ -79,7 +78,11 @@ export function createClient(options: ClientOptions): DqmClient {
     connectTimeoutMs: n('connectTimeoutMs', 1),
     headersTimeoutMs: n('headersTimeoutMs', 1),
     bodyTimeoutMs: n('bodyTimeoutMs', 1),
-    ca: options.caFile ? [...rootCertificates, readCaFile(options.caFile)] : undefined,
+    // node:tls only with a CA file: loading it costs `run` several ms before its first request over
+    // plain http (docs/decisions.md, "CLI start-up: no node:http2 or node:tls before run's first request").
+    ca: options.caFile
+      ? [...process.getBuiltinModule('node:tls').rootCertificates, readCaFile(options.caFile)]
+      : undefined,
     userAgent: options.userAgent ?? `dqm-export/${VERSION} (node ${process.version})`,
     logger: options.logger,
   });

@@ -9,19 +9,16 @@ import { setMaxListeners } from 'node:events';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { Endpoint, Filters } from '../domain.js';
 import { InternalError, ServerError } from '../errors.js';
-import { isInvalidPage } from './http/response.js';
 import { silentLogger, type Logger } from '../log.js';
 import { pageCount, pageSizeOf } from './envelope.js';
 import { Narrower } from './narrow.js';
-import { recordKey, type RecordKey } from './records.js';
+import type { RecordKey } from './records.js';
 import { Semaphore } from './semaphore.js';
-import type { DqmClient, ExtractEvent, ExtractOptions, Page, RecordOf, Slice, SliceReport } from './types.js';
+import type { DqmClient, ExtractEvent, ExtractOptions, Page, RecordOf, Slice } from './types.js';
+import { LARGE_RECORD_BYTES, QUEUED_PER_CONNECTION, spareSecondPages } from './flow-limits.js';
+import { PageFetcher, type Item, type PageResult, type SliceState } from './page-fetch.js';
 
-interface SliceState<E extends Endpoint> {
-  slice: Slice<E>;
-  seen: Set<RecordKey>;
-  report: SliceReport;
-}
+export { LARGE_RECORD_BYTES, QUEUED_PER_CONNECTION } from './flow-limits.js';
 
 /** Keys seen in one scope and the total the server gave for it. */
 interface ScopeResult {
@@ -29,29 +26,6 @@ interface ScopeResult {
   keys: Set<RecordKey>;
   /** True when pages of the scope disagreed on the total (the data moved under us). */
   totalMoved: boolean;
-}
-
-/**
- * Records at least this big (JSON bytes, averaged over the first page with records) keep a default
- * extraction at `concurrency` pages ahead and slices open; smaller ones let it go to twice that. 2D
- * records of 72 x 56 bins are ~20 KB (a page ~1 MB, ~2 MB once parsed), 1D of 100 bins ~0.7 KB.
- * With large records the export is CPU-bound: pages fetched further ahead only wait, parsed, and
- * each open slice holds a Parquet file in the encoder (peak RSS, bench/memory-run.ts).
- */
-export const LARGE_RECORD_BYTES = 4 * 1024;
-
-/**
- * Requests the executor hands to the client per connection: one on the wire, the others queued in
- * undici's pool, so a socket never waits for the main thread to process the page it just delivered
- * before its next request goes out (docs/decisions.md, "Sockets back to work before pages are
- * processed"). Pages ahead (`maxPagesAhead`) still bound how many are requested at all.
- */
-export const QUEUED_PER_CONNECTION = 2;
-
-interface Item<E extends Endpoint> {
-  event: ExtractEvent<E>;
-  /** Returns the page permit once the consumer is done with the event. */
-  release?: () => void;
 }
 
 /**
@@ -84,8 +58,11 @@ class Extraction<E extends Endpoint> {
   private readonly credits: Semaphore;
   private readonly sliceSlots: Semaphore;
   private readonly narrower: Narrower;
+  private readonly pages: PageFetcher<E>;
   private readonly logger: Logger;
   private readonly maxRounds: number;
+  /** Slices that may still request page 2 with page 1 (spareSecondPages). */
+  private secondPages: number;
   /** Permits to add to `credits` and `sliceSlots` once records turn out small (defaults only). */
   private smallRecordGrowth: { pages: number; slices: number } | null;
   private readonly queue: Item<E>[] = [];
@@ -119,8 +96,17 @@ class Extraction<E extends Endpoint> {
       slices: options.maxOpenSlices === undefined ? concurrency : 0,
     };
     this.maxRounds = options.maxRepairRounds ?? 4;
+    this.secondPages = options.secondPageAhead ? spareSecondPages(concurrency, slices.length) : 0;
     this.logger = options.logger ?? silentLogger;
     this.narrower = new Narrower(client, this.signal);
+    this.pages = new PageFetcher<E>({
+      client,
+      signal: this.signal,
+      credits: this.credits,
+      limit: this.limit,
+      push: (item) => this.push(item),
+      onRecords: (page) => this.sizeFlow(page),
+    });
     const outer = options.signal;
     const onAbort = (): void => this.fail(outer?.reason);
     outer?.addEventListener('abort', onAbort, { once: true });
@@ -130,6 +116,17 @@ class Extraction<E extends Endpoint> {
       () => this.finish(),
       (err) => this.fail(err),
     );
+  }
+
+  /** The first page with records decides the flow: small records get the defaults' growth. */
+  private sizeFlow(page: Page<RecordOf<E>>): void {
+    const growth = this.smallRecordGrowth;
+    if (!growth) return;
+    this.smallRecordGrowth = null;
+    if (page.bytes / page.records.length < LARGE_RECORD_BYTES) {
+      for (let i = 0; i < growth.pages; i++) this.credits.release();
+      for (let i = 0; i < growth.slices; i++) this.sliceSlots.release();
+    }
   }
 
   /** Next event, null at the end; rejects with the extraction's failure. */
@@ -210,7 +207,9 @@ class Extraction<E extends Endpoint> {
         elapsedMs: 0,
       },
     };
-    const first = await this.pass(state, slice.filters);
+    const withSecond = this.secondPages > 0;
+    if (withSecond) this.secondPages--;
+    const first = await this.pass(state, slice.filters, withSecond);
     const total = first.total;
     if (total !== null && (state.seen.size !== total || first.totalMoved)) {
       if (state.seen.size > total) throw this.dataChanged(slice, total, state.seen.size, 'more than the total');
@@ -276,7 +275,7 @@ class Extraction<E extends Endpoint> {
 
   /** A narrow scope: complete when it fits one page, else narrowed again or refetched. */
   private async scope(state: SliceState<E>, filters: Filters): Promise<ScopeResult & { total: number }> {
-    const first = await this.fetchPage(state, filters, 1);
+    const first = await this.pages.fetch(state, filters, 1);
     const total = first.page.total ?? first.keys.length;
     const keys = new Set(first.keys);
     if (keys.size >= total) return { total, keys, totalMoved: false };
@@ -303,101 +302,52 @@ class Extraction<E extends Endpoint> {
     return { total, keys, totalMoved: false };
   }
 
-  /** Page 1, then every other page at once (page count from the total), or `next` links without one. */
-  private async pass(state: SliceState<E>, filters: Filters): Promise<ScopeResult & { perPage: number | null }> {
-    const first = await this.fetchPage(state, filters, 1);
+  /**
+   * Page 1, then every other page at once (page count from the total), or `next` links without one.
+   * With `withSecond`, page 2 is requested alongside page 1 and used only if page 1 says it exists.
+   */
+  private async pass(
+    state: SliceState<E>,
+    filters: Filters,
+    withSecond = false,
+  ): Promise<ScopeResult & { perPage: number | null }> {
+    // Page 1 first in the permits' queue: page 2 never holds the permit page 1 waits for.
+    const firstFetched = this.pages.request(state.slice.endpoint, filters, 1);
+    const second = withSecond ? this.pages.ahead(state, filters, 2) : undefined;
+    let first: PageResult<E>;
+    try {
+      first = this.pages.accept(state, 1, await firstFetched);
+    } catch (err) {
+      second?.drop();
+      throw err;
+    }
     const keys = new Set(first.keys);
     const { total } = first.page;
     const perPage = pageSizeOf(first.page);
     let totalMoved = false;
     if (total !== null && perPage !== null) {
       const pages = pageCount(total, perPage);
+      if (pages < 2) second?.drop();
       const rest = await Promise.all(
-        Array.from({ length: pages - 1 }, (_, i) => this.fetchPage(state, filters, i + 2)),
+        Array.from({ length: pages - 1 }, (_, i) =>
+          i === 0 && second ? second.adopt() : this.pages.fetch(state, filters, i + 2),
+        ),
       );
       for (const r of rest) {
         for (const k of r.keys) keys.add(k);
         if (r.page.total !== null && r.page.total !== total && !r.invalid) totalMoved = true;
       }
     } else if (total === null || first.keys.length < total) {
+      second?.drop();
       let next = first.page.next;
       while (next) {
-        const r = await this.fetchPage(state, filters, next);
+        const r = await this.pages.fetch(state, filters, next);
         for (const k of r.keys) keys.add(k);
         next = r.page.next;
       }
+    } else {
+      second?.drop();
     }
     return { total, keys, totalMoved, perPage };
   }
-
-  /**
-   * Fetches one page under a backpressure permit and the global limit, drops records already seen
-   * in the slice, and queues the rest as a batch that carries the permit to the consumer.
-   */
-  private async fetchPage(
-    state: SliceState<E>,
-    filters: Filters,
-    page: number | string,
-  ): Promise<{ page: Page<RecordOf<E>>; keys: RecordKey[]; invalid: boolean }> {
-    const { endpoint } = state.slice;
-    await this.credits.acquire(this.signal);
-    let handedOver = false;
-    try {
-      let result: Page<RecordOf<E>>;
-      try {
-        // A page queued behind the limit when the extraction fails must not start a request.
-        result = await this.limit(() => {
-          this.signal.throwIfAborted();
-          return typeof page === 'number'
-            ? this.client.listPage(endpoint, filters, page, { signal: this.signal })
-            : this.client.listNext(endpoint, page, { signal: this.signal });
-        });
-      } catch (err) {
-        // Past the end: the list shrank since page 1. Counted; the totals check decides what it means.
-        if (isInvalidPage(err) && page !== 1) {
-          state.report.invalidPages++;
-          return { page: emptyPage(), keys: [], invalid: true };
-        }
-        throw err;
-      }
-      const growth = this.smallRecordGrowth;
-      if (growth && result.records.length > 0) {
-        this.smallRecordGrowth = null;
-        if (result.bytes / result.records.length < LARGE_RECORD_BYTES) {
-          for (let i = 0; i < growth.pages; i++) this.credits.release();
-          for (let i = 0; i < growth.slices; i++) this.sliceSlots.release();
-        }
-      }
-      const { report } = state;
-      report.pages++;
-      report.bytes += result.bytes;
-      report.retries += result.retries;
-      const keys: RecordKey[] = [];
-      const fresh: RecordOf<E>[] = [];
-      for (const record of result.records) {
-        const key = recordKey(endpoint, record, result.url);
-        keys.push(key);
-        if (state.seen.has(key)) {
-          report.duplicates++;
-        } else {
-          state.seen.add(key);
-          fresh.push(record);
-        }
-      }
-      if (fresh.length > 0) {
-        handedOver = true;
-        this.push({
-          event: { type: 'batch', slice: state.slice, records: fresh, bytes: result.bytes },
-          release: () => this.credits.release(),
-        });
-      }
-      return { page: result, keys, invalid: false };
-    } finally {
-      if (!handedOver) this.credits.release();
-    }
-  }
-}
-
-function emptyPage<T>(): Page<T> {
-  return { records: [], total: null, perPage: null, next: null, bytes: 0, retries: 0, url: '' };
 }
