@@ -104,8 +104,11 @@ export class PageRecompressor {
     }
   }
 
-  /** Ends the input; sends the rewritten tail (page index and footer) to the sink. */
-  end(): void {
+  /**
+   * Ends the input; sends the rewritten tail (page index and footer) to the sink. Returns the rows
+   * the footer says the file holds.
+   */
+  end(): number {
     if (this.ended) throw new RecompressError('ended twice');
     this.ended = true;
     if (this.phase === 'magic' || this.phase === 'body')
@@ -117,7 +120,9 @@ export class PageRecompressor {
     this.pages.newStart.push(this.outputOffset);
     this.pages.newSize.push(0);
     this.pages.headerGrowth.push(this.pages.headerGrowth[this.pages.headerGrowth.length - 1]);
-    this.sink(rewriteTail(tail, this.pages));
+    const { bytes, rows } = rewriteTail(tail, this.pages);
+    this.sink(bytes);
+    return rows;
   }
 
   private emit(bytes: Uint8Array): void {

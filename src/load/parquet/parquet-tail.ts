@@ -24,7 +24,7 @@ export interface PageMap {
 }
 
 /** parquet.thrift field ids used here. */
-const FileMetaData = { rowGroups: 4 } as const;
+const FileMetaData = { numRows: 3, rowGroups: 4 } as const;
 const RowGroup = { columns: 1, totalByteSize: 2, fileOffset: 5, totalCompressedSize: 6 } as const;
 const ColumnChunk = {
   fileOffset: 2,
@@ -113,12 +113,19 @@ function rewriteOffsetIndex(bytes: Uint8Array, pages: PageMap): Uint8Array {
   return encodeStruct(struct);
 }
 
+/** A rewritten tail, and the row count its footer gives. */
+export interface RewrittenTail {
+  bytes: Uint8Array;
+  /** FileMetaData `num_rows`: the rows the writer says the file holds. */
+  rows: number;
+}
+
 /**
  * Rewrites the tail: `tail` is every byte after the last page (whose offset in the old file is the
  * map's last `oldStart`, in the new file its last `newStart`), ending with the footer length and
- * "PAR1". Returns the new tail. Throws on a footer it cannot account for.
+ * "PAR1". Returns the new tail and the footer's row count. Throws on a footer it cannot account for.
  */
-export function rewriteTail(tail: Uint8Array, pages: PageMap): Uint8Array {
+export function rewriteTail(tail: Uint8Array, pages: PageMap): RewrittenTail {
   const oldTailStart = pages.oldStart[pages.oldStart.length - 1];
   const newTailStart = pages.newStart[pages.newStart.length - 1];
   if (tail.byteLength < 8) fail('the file ends without a footer');
@@ -213,7 +220,7 @@ export function rewriteTail(tail: Uint8Array, pages: PageMap): Uint8Array {
     out.set(part, at);
     at += part.byteLength;
   }
-  return out;
+  return { bytes: out, rows: i64(meta, FileMetaData.numRows) ?? fail('a footer without num_rows') };
 }
 
 /**

@@ -24,7 +24,8 @@ export interface WarmUp {
   ipc: Uint8Array;
   /**
    * Writer settings: zstd, histogram floats BYTE_STREAM_SPLIT, dictionaries on the scalar columns.
-   * The worker encodes with parquet-wasm's zstd, then loads the native zstd unless `zstd` is `wasm`.
+   * The worker encodes it the way a file with small row groups is encoded: native zstd after
+   * UNCOMPRESSED pages when a native zstd loads (and `zstd` is not `wasm`), else parquet-wasm's zstd.
    */
   plan: ParquetWriterPlan;
 }

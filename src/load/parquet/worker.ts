@@ -96,6 +96,11 @@ interface FileState {
   writeBackQueued: boolean;
   /** The native zstd compressing the pages, if any. */
   nativeZstd: string | undefined;
+  /**
+   * Rows in the footer the recompressor rewrote (native zstd path): the check `footerRows` makes by
+   * reading the file back, without reading it back (the bytes written are those bytes).
+   */
+  rewrittenRows: number | undefined;
 }
 
 const files = new Map<number, FileState>();
@@ -210,7 +215,7 @@ async function run(file: FileState, plan: ParquetWriterPlan): Promise<void> {
     written(file);
   }
   if (recompressor && !file.aborted && !file.error) {
-    recompressor.end();
+    file.rewrittenRows = recompressor.end();
     written(file);
   }
 }
@@ -294,7 +299,8 @@ async function finish(file: FileState): Promise<void> {
       return;
     }
     if (file.error) throw new Error(file.error);
-    const rows = await footerRows(file.path);
+    // writeSync throws on a short or failed write, so the footer we rewrote is the one on disk.
+    const rows = file.rewrittenRows ?? (await footerRows(file.path));
     send({
       type: 'closed',
       fileId: file.id,
@@ -330,6 +336,7 @@ port.on('message', (message: WorkerRequest) => {
         writeBack: Promise.resolve(),
         writeBackQueued: false,
         nativeZstd: undefined,
+        rewrittenRows: undefined,
       };
       files.set(file.id, file);
       file.done = run(file, message.plan).catch((err: unknown) => {
@@ -363,15 +370,15 @@ send({ type: 'ready' });
  * otherwise wait for. Runs like any file, so a file opened meanwhile is simply encoded alongside.
  */
 async function warmUp(batch: { ipc: Uint8Array; plan: ParquetWriterPlan }): Promise<void> {
-  // parquet-wasm's zstd: what files with large row groups (the API path's) use, and a superset of
-  // the wasm code the native path runs (its UNCOMPRESSED pages); then the native zstd is loaded, so a
-  // file with small row groups (the CSV path's) finds it ready. Warming both paths by encoding twice
-  // cost 10-100 ms more CPU per worker start in 3 of 4 pairs (load 3-5).
-  await encodeInMemory(batch.ipc, { ...batch.plan, zstd: 'wasm' });
-  pageZstd(batch.plan);
+  // The path a first small file takes (a one-record run's, the CSV path's): with a native zstd,
+  // UNCOMPRESSED pages through the recompressor and no read-back; else parquet-wasm's zstd and the
+  // footer read back. Files with large row groups (the API path's) then compile parquet-wasm's zstd
+  // on their first row group: on an export that size, tens of ms. Warming both paths by encoding
+  // twice cost 10-100 ms more CPU per worker start in 3 of 4 pairs (load 3-5).
+  await encodeInMemory(batch.ipc, batch.plan);
 }
 
-/** Encodes an IPC stream's batches as a real file would be, in memory, footer read back included. */
+/** Encodes an IPC stream's batches as a real file would be, in memory (the footer read back as `finish` would). */
 async function encodeInMemory(ipc: Uint8Array, plan: ParquetWriterPlan): Promise<void> {
   const table = P.Table.fromIPCStream(ipc);
   const batches = table.recordBatches();
@@ -396,8 +403,12 @@ async function encodeInMemory(ipc: Uint8Array, plan: ParquetWriterPlan): Promise
     if (recompressor) recompressor.push(value);
     else chunks.push(value);
   }
-  recompressor?.end();
   createHash('sha256').update(chunks[0] ?? new Uint8Array(0));
+  // A real file on the native path takes its rows from the rewritten footer (see `finish`).
+  if (recompressor) {
+    recompressor.end();
+    return;
+  }
   const parquet = await P.ParquetFile.fromFile(new Blob(chunks));
   try {
     parquet.metadata().fileMetadata().numRows();
