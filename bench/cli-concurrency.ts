@@ -16,8 +16,6 @@
  * The timeline (bench/timeline-preload.ts, one more run of each command at c = 16, not timed): when the
  * first request went out, when the connections were first all busy, how busy they stayed, the
  * latency the client saw and the tail after the last response, so a speed-up short of 16x says where.
- * Then `run` at c = 16 with page 2 ahead on and off (DQM_EXPORT_SECOND_PAGE_AHEAD=0), alternated: the
- * first round's idle connections carrying page 2 of some slices (src/extract/flow-limits.ts).
  *
  * Run: `npm run build && node dist/bench/cli-concurrency.js [--quick]` (`--quick`: 100 pages,
  * c = 16 once; full: 400 pages, c = 1 once, c = 16 best of 2).
@@ -50,11 +48,6 @@ export interface ConcurrencyRow {
   cpuUsPerRecordNet: number;
   /** cpuUsPerRecordNet over JSON.parse's CPU per record. */
   cpuRatioToParse: number;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
 }
 
 function cpuNow(): number {
@@ -244,14 +237,6 @@ export async function runCliConcurrencyBench(quick: boolean): Promise<void> {
       }
       timelines[command] = summarizeTimeline(JSON.parse(readFileSync(timelineFile, 'utf8')) as Timeline, 16);
     }
-    // Page 2 ahead (ExtractOptions.secondPageAhead) on and off, alternated: `run` at c = 16, wall.
-    const secondPage = { on: [] as number[], off: [] as number[] };
-    for (let i = 0; i < (quick ? 1 : 3); i++) {
-      for (const mode of i % 2 ? (['off', 'on'] as const) : (['on', 'off'] as const)) {
-        const env: Record<string, string> = mode === 'off' ? { DQM_EXPORT_SECOND_PAGE_AHEAD: '0' } : {};
-        secondPage[mode].push((await run(big, bigPipeline, 16, env)).wallSeconds);
-      }
-    }
     const rows: ConcurrencyRow[] = [];
     for (const command of ['list', 'run'] as const) {
       const c1 = Math.min(...measured.get(`${command}:1`)!.map((r) => r.wallSeconds));
@@ -302,9 +287,6 @@ export async function runCliConcurrencyBench(quick: boolean): Promise<void> {
         `  ${command.padEnd(5)} ${t.requests} requests; first at ${t.firstRequestMs.toFixed(0)}, all 16 busy at ${t.fullMs?.toFixed(0) ?? '-'}, last response ${t.lastResponseMs.toFixed(0)}, exit ${t.exitMs.toFixed(0)}; wire ${t.wireMean.toFixed(1)}, latency ${t.latencyMeanMs.toFixed(1)} ms, connection turnover ${t.turnoverMeanMs.toFixed(1)} ms\n`,
       );
     }
-    process.stdout.write(
-      `run at c=16, page 2 ahead on / off (DQM_EXPORT_SECOND_PAGE_AHEAD=0), ${secondPage.on.length} alternated pairs, median wall: ${median(secondPage.on).toFixed(3)} / ${median(secondPage.off).toFixed(3)} s\n`,
-    );
     const at16 = (command: string) => rows.find((r) => r.command === command && r.concurrency === 16)!;
     process.stdout.write(
       `goals: speed-up at c=16 >= 12x: list ${at16('list').speedup.toFixed(2)}x, run ${at16('run').speedup.toFixed(2)}x; CPU/record net <= 3x JSON.parse: list ${at16('list').cpuRatioToParse.toFixed(1)}x, run ${at16('run').cpuRatioToParse.toFixed(1)}x\n`,
@@ -342,11 +324,6 @@ export async function runCliConcurrencyBench(quick: boolean): Promise<void> {
             Object.fromEntries(Object.entries(t).map(([k, v]) => [k, typeof v === 'number' ? round3(v) : v])),
           ]),
         ),
-        secondPageAhead: {
-          pairs: secondPage.on.length,
-          onSeconds: round3(median(secondPage.on)),
-          offSeconds: round3(median(secondPage.off)),
-        },
         speedupMet: at16('list').speedup >= 12 && at16('run').speedup >= 12,
         cpuMet: at16('list').cpuRatioToParse <= 3 && at16('run').cpuRatioToParse <= 3,
       }) + '\n',

@@ -15,8 +15,8 @@ import { Narrower } from './narrow.js';
 import type { RecordKey } from './records.js';
 import { Semaphore } from './semaphore.js';
 import type { DqmClient, ExtractEvent, ExtractOptions, Page, RecordOf, Slice } from './types.js';
-import { LARGE_RECORD_BYTES, QUEUED_PER_CONNECTION, spareSecondPages } from './flow-limits.js';
-import { PageFetcher, type Item, type PageResult, type SliceState } from './page-fetch.js';
+import { LARGE_RECORD_BYTES, QUEUED_PER_CONNECTION } from './flow-limits.js';
+import { PageFetcher, type Item, type SliceState } from './page-fetch.js';
 
 export { LARGE_RECORD_BYTES, QUEUED_PER_CONNECTION } from './flow-limits.js';
 
@@ -61,8 +61,6 @@ class Extraction<E extends Endpoint> {
   private readonly pages: PageFetcher<E>;
   private readonly logger: Logger;
   private readonly maxRounds: number;
-  /** Slices that may still request page 2 with page 1 (spareSecondPages). */
-  private secondPages: number;
   /** Permits to add to `credits` and `sliceSlots` once records turn out small (defaults only). */
   private smallRecordGrowth: { pages: number; slices: number } | null;
   private readonly queue: Item<E>[] = [];
@@ -96,7 +94,6 @@ class Extraction<E extends Endpoint> {
       slices: options.maxOpenSlices === undefined ? concurrency : 0,
     };
     this.maxRounds = options.maxRepairRounds ?? 4;
-    this.secondPages = options.secondPageAhead ? spareSecondPages(concurrency, slices.length) : 0;
     this.logger = options.logger ?? silentLogger;
     this.narrower = new Narrower(client, this.signal);
     this.pages = new PageFetcher<E>({
@@ -207,9 +204,7 @@ class Extraction<E extends Endpoint> {
         elapsedMs: 0,
       },
     };
-    const withSecond = this.secondPages > 0;
-    if (withSecond) this.secondPages--;
-    const first = await this.pass(state, slice.filters, withSecond);
+    const first = await this.pass(state, slice.filters);
     const total = first.total;
     if (total !== null && (state.seen.size !== total || first.totalMoved)) {
       if (state.seen.size > total) throw this.dataChanged(slice, total, state.seen.size, 'more than the total');
@@ -302,51 +297,29 @@ class Extraction<E extends Endpoint> {
     return { total, keys, totalMoved: false };
   }
 
-  /**
-   * Page 1, then every other page at once (page count from the total), or `next` links without one.
-   * With `withSecond`, page 2 is requested alongside page 1 and used only if page 1 says it exists.
-   */
-  private async pass(
-    state: SliceState<E>,
-    filters: Filters,
-    withSecond = false,
-  ): Promise<ScopeResult & { perPage: number | null }> {
-    // Page 1 first in the permits' queue: page 2 never holds the permit page 1 waits for.
-    const firstFetched = this.pages.request(state.slice.endpoint, filters, 1);
-    const second = withSecond ? this.pages.ahead(state, filters, 2) : undefined;
-    let first: PageResult<E>;
-    try {
-      first = this.pages.accept(state, 1, await firstFetched);
-    } catch (err) {
-      second?.drop();
-      throw err;
-    }
+  /** Page 1, then every other page at once (page count from the total), or `next` links without one. */
+  private async pass(state: SliceState<E>, filters: Filters): Promise<ScopeResult & { perPage: number | null }> {
+    const first = await this.pages.fetch(state, filters, 1);
     const keys = new Set(first.keys);
     const { total } = first.page;
     const perPage = pageSizeOf(first.page);
     let totalMoved = false;
     if (total !== null && perPage !== null) {
       const pages = pageCount(total, perPage);
-      if (pages < 2) second?.drop();
       const rest = await Promise.all(
-        Array.from({ length: pages - 1 }, (_, i) =>
-          i === 0 && second ? second.adopt() : this.pages.fetch(state, filters, i + 2),
-        ),
+        Array.from({ length: pages - 1 }, (_, i) => this.pages.fetch(state, filters, i + 2)),
       );
       for (const r of rest) {
         for (const k of r.keys) keys.add(k);
         if (r.page.total !== null && r.page.total !== total && !r.invalid) totalMoved = true;
       }
     } else if (total === null || first.keys.length < total) {
-      second?.drop();
       let next = first.page.next;
       while (next) {
         const r = await this.pages.fetch(state, filters, next);
         for (const k of r.keys) keys.add(k);
         next = r.page.next;
       }
-    } else {
-      second?.drop();
     }
     return { total, keys, totalMoved, perPage };
   }

@@ -21,16 +21,6 @@ export const LARGE_RECORD_BYTES = 4 * 1024;
  */
 export const QUEUED_PER_CONNECTION = 2;
 
-/**
- * Second pages fetched with the first, per slice, when an extraction has fewer slices than
- * connections: the connections the first round leaves idle carry page 2 of as many slices, a page
- * that is only used once page 1 says it exists (docs/decisions.md, "`run` at c = 16: page 2 in the
- * first round"). At most `concurrency - slices` requests per extraction can turn out unneeded.
- */
-export function spareSecondPages(concurrency: number, slices: number): number {
-  return Math.max(0, concurrency - slices);
-}
-
 /** A page past the end of the list (HTTP 404 "Invalid page"): no records, no total. */
 export function emptyPage<T>(): Page<T> {
   return { records: [], total: null, perPage: null, next: null, bytes: 0, retries: 0, url: '' };

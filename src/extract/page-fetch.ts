@@ -1,8 +1,7 @@
 /**
  * Pages under the executor's flow control (execute.ts): each page takes a backpressure permit before
  * its request and goes through the global limit; its records are deduplicated within the slice and
- * queued as one batch that carries the permit to the consumer. Page 2 can be requested ahead, with
- * page 1, and counted only if page 1 shows the slice has it (flow-limits.ts, spareSecondPages).
+ * queued as one batch that carries the permit to the consumer.
  */
 import type { LimitFunction } from 'p-limit';
 import type { Endpoint, Filters } from '../domain.js';
@@ -33,12 +32,6 @@ export interface PageResult<E extends Endpoint> {
   invalid: boolean;
 }
 
-/** A page requested before it is known to exist: counted by `adopt()`, or let go by `drop()`. */
-export interface PageAhead<E extends Endpoint> {
-  adopt(): Promise<PageResult<E>>;
-  drop(): void;
-}
-
 /** A page's request settled, its permit held: the page, or why there is none. */
 export type Fetched<E extends Endpoint> = { page: Page<RecordOf<E>> } | { error: unknown };
 
@@ -64,21 +57,6 @@ export class PageFetcher<E extends Endpoint> {
   /** Fetches one page and counts it in its slice (see the module comment). */
   async fetch(state: SliceState<E>, filters: Filters, page: number | string): Promise<PageResult<E>> {
     return this.accept(state, page, await this.request(state.slice.endpoint, filters, page));
-  }
-
-  /** Requests `page` now; nothing of it counts until `adopt()`. */
-  ahead(state: SliceState<E>, filters: Filters, page: number): PageAhead<E> {
-    const fetched = this.request(state.slice.endpoint, filters, page);
-    fetched.catch(() => {}); // no permit (aborted): adopt() or the page before reports it
-    return {
-      adopt: async () => this.accept(state, page, await fetched),
-      // Not needed: its permit back once it settles, its answer (a 404 past the end, or records) unused.
-      drop: () =>
-        void fetched.then(
-          () => this.ctx.credits.release(),
-          () => {},
-        ),
-    };
   }
 
   /** Requests one page under a permit (held on return) and the limit; never rejects once permitted. */

@@ -226,12 +226,6 @@ export interface ExtractOptions {
   maxOpenSlices?: number;
   /** Refetch rounds for a scope that cannot be narrowed before E_INCOMPLETE. Default 4. */
   maxRepairRounds?: number;
-  /**
-   * With fewer slices than `concurrency`, request page 2 of as many slices as there are idle
-   * connections together with their page 1, used once page 1 shows the slice has it (execute.ts,
-   * flow-limits.ts). Off by default: each can be one request more than needed (a 404 past the end).
-   */
-  secondPageAhead?: boolean;
   /** Cancels in-flight requests; the iterator then throws the abort reason. */
   signal?: AbortSignal;
   /** Logs repairs (token-free). */

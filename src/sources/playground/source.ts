@@ -27,9 +27,7 @@ export function pageNumberSource(client: DqmClient, kind: SourceKind = 'dqm-play
     async *extract(slices, options = {}): AsyncGenerator<SourceEvent> {
       // Only HTTP pages are decoded: the CSV client builds its records in process.
       const pages = kind === 'dqm-playground' && pageDecoderOn() ? packedHistogramPages(client) : client;
-      // Over HTTP, idle connections of the first round carry page 2 of some slices (ExtractOptions).
-      const flow = { ...options, secondPageAhead: kind === 'dqm-playground' && secondPageAheadOn() };
-      for await (const event of extractSlices(pages, slices as readonly Slice<Endpoint>[], flow)) {
+      for await (const event of extractSlices(pages, slices as readonly Slice<Endpoint>[], options)) {
         if (event.type === 'batch')
           yield { type: 'batch', slice: event.slice, records: event.records, bytes: event.bytes };
         else
@@ -51,14 +49,6 @@ export function pageNumberSource(client: DqmClient, kind: SourceKind = 'dqm-play
     prepare: (steps, options) => runPrepareSteps(client, steps, options),
     close: () => client.close(),
   };
-}
-
-/**
- * True unless `DQM_EXPORT_SECOND_PAGE_AHEAD=0`: the switch lets the benchmarks measure the first
- * round with and without page 2 in the same run (the output is the same either way).
- */
-function secondPageAheadOn(): boolean {
-  return process.env.DQM_EXPORT_SECOND_PAGE_AHEAD !== '0';
 }
 
 /**
