@@ -243,21 +243,14 @@ function rewriteColumnMetaData(column: ThriftStruct, pages: PageMap): { compress
   setField(column, ColumnMetaData.totalUncompressedSize, TType.I64, BigInt(uncompressed + headerGrowth));
   setField(column, ColumnMetaData.codec, TType.I32, CODEC_ZSTD);
   setField(column, ColumnMetaData.totalCompressedSize, TType.I64, BigInt(newTotal));
-  setField(column, ColumnMetaData.dataPageOffset, TType.I64, BigInt(mapOffset(pages, data, 'a data_page_offset')));
-  if (dictionary !== undefined)
-    setField(
-      column,
-      ColumnMetaData.dictionaryPageOffset,
-      TType.I64,
-      BigInt(mapOffset(pages, dictionary, 'a dictionary_page_offset')),
-    );
-  const index = i64(column, ColumnMetaData.indexPageOffset);
-  if (index !== undefined)
-    setField(
-      column,
-      ColumnMetaData.indexPageOffset,
-      TType.I64,
-      BigInt(mapOffset(pages, index, 'an index_page_offset')),
-    );
+  // Every page offset the metadata holds moves with its page.
+  for (const [id, what] of [
+    [ColumnMetaData.dataPageOffset, 'a data_page_offset'],
+    [ColumnMetaData.dictionaryPageOffset, 'a dictionary_page_offset'],
+    [ColumnMetaData.indexPageOffset, 'an index_page_offset'],
+  ] as const) {
+    const offset = i64(column, id);
+    if (offset !== undefined) setField(column, id, TType.I64, BigInt(mapOffset(pages, offset, what)));
+  }
   return { compressed: newTotal - oldTotal, uncompressed: headerGrowth };
 }
