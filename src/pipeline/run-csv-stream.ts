@@ -112,7 +112,7 @@ export const CSV_MAX_ROW_GROUP_BYTES = 8 << 20;
  * other idled (per thread on the 2.5 GB file: 16.7 s against 7.6 s of CPU). The bytes queued in the
  * workers stay those of one worker (16 MiB in all), so a second lane costs no more batches in flight.
  */
-function csvEncoderPools(lanes: number): EncoderPool[] {
+function csvEncoderPools(lanes: number, logger: Logger): EncoderPool[] {
   return Array.from(
     { length: lanes },
     () =>
@@ -121,6 +121,7 @@ function csvEncoderPools(lanes: number): EncoderPool[] {
         maxFilesPerWorker: Number.MAX_SAFE_INTEGER,
         maxWasmBytes: 256 << 20,
         maxWorkerBytesInFlight: (16 << 20) / lanes,
+        logger,
       }),
   );
 }
@@ -133,7 +134,7 @@ async function destroyAll(pools: readonly EncoderPool[]): Promise<void> {
 /** Runs one histogram stream over CSV files; resolves to its summary. */
 export async function runCsvStream(stream: Stream, o: CsvStreamOptions): Promise<StreamSummary> {
   const laneCount = Math.max(1, Math.floor(o.lanes ?? defaultLaneCount()));
-  const encoderPools = csvEncoderPools(laneCount);
+  const encoderPools = csvEncoderPools(laneCount, o.logger);
   try {
     return await runWithEncoders(stream, o, encoderPools);
   } finally {

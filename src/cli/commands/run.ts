@@ -49,6 +49,7 @@ export async function executeRun(
     level: interactive && !args['log-file'] ? 'warn' : args['log-level'],
     file: args['log-file'],
   });
+  sharedEncoderPool().setLogger(logger); // made before this logger: the workers' lines (native zstd not loaded)
   const loaded = await loadPipeline(args.file, { env, allowInsecureHttp: args['allow-insecure-http'] }).catch(
     async (err: unknown) => {
       await sharedEncoderPool().dropIdle(); // a worker main.ts started for this run: not needed now

@@ -248,7 +248,7 @@ export class EncoderPool {
   private readonly maxFilesPerWorker: number;
   private readonly maxWasmBytes: number;
   private readonly maxWorkerBytesInFlight: number;
-  private readonly logger: Logger;
+  private logger: Logger;
 
   constructor(options: EncoderPoolOptions = {}) {
     this.size = Math.max(1, options.size ?? 1);
@@ -260,6 +260,14 @@ export class EncoderPool {
     this.maxWasmBytes = options.maxWasmBytes ?? 96 * 1024 ** 2;
     this.maxWorkerBytesInFlight = options.maxWorkerBytesInFlight ?? MAX_WORKER_BYTES_IN_FLIGHT;
     this.logger = options.logger ?? silentLogger;
+  }
+
+  /**
+   * Where the workers' log lines go from now on. The shared pool is made before the command has a
+   * logger (src/cli/main.ts starts its worker early), so the command hands it one once it has it.
+   */
+  setLogger(logger: Logger): void {
+    this.logger = logger;
   }
 
   /** Pool counters. */
