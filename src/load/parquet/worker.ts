@@ -24,6 +24,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type * as ParquetWasm from 'parquet-wasm';
 import { loadNativeZstd, type NativeZstd } from './native-zstd.js';
 import { PageRecompressor } from './page-recompressor.js';
+import { parquetWriterProperties } from './writer-properties.js';
 import type { ParquetWriterPlan, WorkerReply, WorkerRequest } from './protocol.js';
 
 /**
@@ -124,36 +125,9 @@ function pageZstd(plan: ParquetWriterPlan): NativeZstd | null {
   return nativeZstd;
 }
 
-/** parquet-wasm's settings; `uncompressed` when a native zstd compresses the pages afterwards. */
+/** parquet-wasm's settings for `plan` (writer-properties.ts). */
 function writerProperties(plan: ParquetWriterPlan, uncompressed = false): ParquetWasm.WriterProperties {
-  const codec = uncompressed
-    ? P.Compression.UNCOMPRESSED
-    : { zstd: P.Compression.ZSTD, snappy: P.Compression.SNAPPY, none: P.Compression.UNCOMPRESSED }[plan.compression];
-  let builder = new P.WriterPropertiesBuilder()
-    .setCompression(codec)
-    .setMaxRowGroupSize(plan.maxRowGroupRows)
-    .setMaxRowGroupBytes(plan.maxRowGroupBytes)
-    .setStatisticsEnabled(P.EnabledStatistics.Chunk)
-    .setCreatedBy(plan.createdBy)
-    .setKeyValueMetadata(new Map(Object.entries(plan.keyValueMetadata)));
-  if (plan.floatLists) {
-    // Histogram values: BYTE_STREAM_SPLIT + zstd encodes ~1.6x faster than dictionary encoding
-    // (docs/decisions.md). arrow-rs only matches single-part column paths, so the list leaves take
-    // the global setting and every top-level column is set back explicitly.
-    // Min/max of histogram bins prune nothing and cost ~7% of the encoding: chunk statistics are
-    // kept for the top-level columns (run, lumisection, id... are what readers filter on).
-    builder = builder
-      .setDictionaryEnabled(false)
-      .setEncoding(P.Encoding.BYTE_STREAM_SPLIT)
-      .setStatisticsEnabled(P.EnabledStatistics.None);
-    for (const column of plan.columns) {
-      builder = builder
-        .setColumnDictionaryEnabled(column.name, column.dictionary)
-        .setColumnStatisticsEnabled(column.name, P.EnabledStatistics.Chunk);
-      if (column.encoding === 'plain') builder = builder.setColumnEncoding(column.name, P.Encoding.PLAIN);
-    }
-  }
-  return builder.build();
+  return parquetWriterProperties(P, plan, uncompressed);
 }
 
 function batchStream(file: FileState): ReadableStream {
