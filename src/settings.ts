@@ -52,3 +52,16 @@ export const PARQUET_ZSTD_ENV = 'DQM_EXPORT_PARQUET_ZSTD';
 export function parquetZstdCodec(env: NodeJS.ProcessEnv = process.env): 'native' | 'wasm' {
   return env[PARQUET_ZSTD_ENV] === 'wasm' ? 'wasm' : 'native';
 }
+
+/**
+ * Environment variable that picks the Parquet writer: `wasm` forces parquet-wasm for every file (the
+ * tests cover both writers with it; a way out should the own writer misbehave); unset, or any other
+ * value, writes with our own writer every file whose columns it supports, parquet-wasm the others
+ * (docs/decisions.md, "Load: our own Parquet writer").
+ */
+export const PARQUET_WRITER_ENV = 'DQM_EXPORT_PARQUET_WRITER';
+
+/** The Parquet writer `PARQUET_WRITER_ENV` asks for: `wasm`, or `own` (the default). */
+export function parquetWriterChoice(env: NodeJS.ProcessEnv = process.env): 'own' | 'wasm' {
+  return env[PARQUET_WRITER_ENV] === 'wasm' ? 'wasm' : 'own';
+}

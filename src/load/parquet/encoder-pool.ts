@@ -38,6 +38,8 @@ export interface EncoderPoolStats {
   peakWasmBytes: number;
   /** Files whose pages a native zstd compressed, by provider (`node:zlib`, `zstd-napi`). */
   nativeZstdFiles: Record<string, number>;
+  /** Files written by the own writer (own-writer.ts) rather than parquet-wasm. */
+  ownWriterFiles: number;
 }
 
 /** Runs Parquet encoders in worker threads, recycling them. */
@@ -50,6 +52,7 @@ export class EncoderPool {
     liveWorkers: 0,
     peakWasmBytes: 0,
     nativeZstdFiles: {},
+    ownWriterFiles: 0,
   };
   private readonly size: number;
   private readonly maxFilesPerWorker: number;
@@ -121,6 +124,7 @@ export class EncoderPool {
           const counts = this.counters.nativeZstdFiles;
           counts[reply.nativeZstd] = (counts[reply.nativeZstd] ?? 0) + 1;
         }
+        if (reply.type === 'closed' && reply.ownWriter) this.counters.ownWriterFiles++;
         if (reply.type !== 'error') {
           this.counters.peakWasmBytes = Math.max(this.counters.peakWasmBytes, reply.wasmBytes);
           if (reply.wasmBytes >= this.maxWasmBytes) slot.retired = true;

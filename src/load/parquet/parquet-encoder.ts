@@ -4,7 +4,7 @@
  */
 import { DataType, RecordBatchStreamWriter, type Field, type RecordBatch, type Schema } from 'apache-arrow';
 import { crashPoint } from '../../crash-points.js';
-import { parquetZstdCodec } from '../../settings.js';
+import { parquetWriterChoice, parquetZstdCodec } from '../../settings.js';
 import { VERSION } from '../../version.js';
 import { batchByteLength } from '../batch-bytes.js';
 import { CollectingQueue } from '../ipc/collecting-queue.js';
@@ -12,6 +12,7 @@ import type { EncodedFile, FileEncoder } from '../file-encoder.js';
 import { schemaToJSON } from '../schema-json.js';
 import type { Compression } from '../types.js';
 import type { EncoderPool, ParquetFileHandle } from './encoder-pool.js';
+import { ownWriterColumns } from './own-writer-plan.js';
 import type { ColumnPlan, ParquetWriterPlan } from './protocol.js';
 
 /** Default target decoded size of a row group. */
@@ -59,6 +60,11 @@ export function planParquetWriter(
     .filter((f) => !isList(f.type) && !DataType.isStruct(f.type))
     .map((f) => ({ name: f.name, dictionary: true, encoding: 'plain' }));
   const bytesPerRow = Math.max(1, batchByteLength(firstBatch) / Math.max(1, firstBatch.numRows));
+  // The own writer takes the files it supports, unless parquet-wasm or its zstd is asked for.
+  const own =
+    options.compression !== 'snappy' && parquetWriterChoice() === 'own' && parquetZstdCodec() === 'native'
+      ? ownWriterColumns(schema)
+      : undefined;
   return {
     compression: options.compression,
     maxRowGroupRows: Math.max(1, Math.floor(options.rowGroupBytes / bytesPerRow)),
@@ -68,6 +74,7 @@ export function planParquetWriter(
     columns,
     createdBy: `dqm-export version ${VERSION}`,
     zstd: options.rowGroupBytes <= NATIVE_ZSTD_MAX_ROW_GROUP_BYTES ? parquetZstdCodec() : 'wasm',
+    ...(own ? { own } : {}),
   };
 }
 

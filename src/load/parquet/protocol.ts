@@ -33,7 +33,50 @@ export interface ParquetWriterPlan {
    * zstd when neither loads) or `wasm` (parquet-wasm's own). Omitted: `native`.
    */
   zstd?: 'native' | 'wasm';
+  /**
+   * The columns as the own writer (own-writer.ts) encodes them, when it can encode them all; absent:
+   * parquet-wasm writes the file. The worker still falls back to parquet-wasm when the compression
+   * is snappy or no native zstd loads.
+   */
+  own?: OwnColumn[];
 }
+
+/** A top-level scalar column for the own writer: dictionary encoding with PLAIN fallback, chunk statistics. */
+export interface OwnScalarColumn {
+  kind: 'int32' | 'int64' | 'float64' | 'utf8';
+  name: string;
+  nullable: boolean;
+  /**
+   * Arrow dictionary-encoded (int32 indices into utf8 values). Its dictionary batch is found by
+   * position: the n-th dictionary column takes the n-th dictionary of each batch's stream (ids
+   * change from batch to batch, as each batch carries its own schema).
+   */
+  arrowDictionary?: boolean;
+}
+
+/** One list level of a float list column, outermost first. */
+export interface OwnListLevel {
+  /** Fixed-size list: the size; absent: a list with offsets. */
+  fixedSize?: number;
+  /** Name and nullability of the list's element field (Parquet: the child of the `list` group). */
+  itemName: string;
+  itemNullable: boolean;
+}
+
+/**
+ * Histogram data: non-null lists (nested `levels.length` deep) of non-null floats, written
+ * BYTE_STREAM_SPLIT, no dictionary, no statistics.
+ */
+export interface OwnFloatListColumn {
+  kind: 'floats';
+  name: string;
+  /** Bytes per float: 4 (float32) or 8 (float64). */
+  width: 4 | 8;
+  levels: OwnListLevel[];
+}
+
+/** One top-level column as the own writer encodes it. */
+export type OwnColumn = OwnScalarColumn | OwnFloatListColumn;
 
 /** Main thread -> worker. */
 export type WorkerRequest =
@@ -61,6 +104,8 @@ export type WorkerReply =
       wasmBytes: number;
       /** The native zstd that compressed the pages (`node:zlib`, `zstd-napi`); absent: parquet-wasm's codec. */
       nativeZstd?: string;
+      /** The own writer wrote the file (absent: parquet-wasm). */
+      ownWriter?: boolean;
     }
   /** A line for the process log (the worker has no logger): the native zstd did not load. */
   | { type: 'log'; level: 'debug'; message: string }

@@ -6,8 +6,8 @@
  * encodes this tiny batch in memory while the run still plans (docs/decisions.md, "CLI start-up: the
  * encoder worker warms up, and starts before the bundle loads").
  */
-import { parquetZstdCodec } from '../../settings.js';
-import type { ParquetWriterPlan } from './protocol.js';
+import { parquetWriterChoice, parquetZstdCodec } from '../../settings.js';
+import type { OwnColumn, ParquetWriterPlan } from './protocol.js';
 
 /**
  * Two synthetic 1D histograms (8 bins) as one Arrow IPC stream, with the columns and types of a
@@ -32,8 +32,30 @@ export interface WarmUp {
 
 const SCALAR_COLUMNS = ['id', 'run', 'lumisection', 'title', 'entries', 'x_min', 'x_max', 'x_bin', 'source_data_file'];
 
-/** The warm-up batch and plan (a fresh copy: the worker data is cloned per worker anyway). */
+/**
+ * The own writer's columns for the warm-up batch (what own-writer-plan.ts derives from its schema:
+ * a test checks it), written out so that the CLI's start-up need not load apache-arrow for them.
+ */
+export const WARM_UP_OWN_COLUMNS: OwnColumn[] = [
+  { kind: 'int64', name: 'id', nullable: false },
+  { kind: 'int32', name: 'run', nullable: false },
+  { kind: 'int32', name: 'lumisection', nullable: false },
+  { kind: 'utf8', name: 'title', nullable: false, arrowDictionary: true },
+  { kind: 'int64', name: 'entries', nullable: false },
+  { kind: 'float64', name: 'x_min', nullable: false },
+  { kind: 'float64', name: 'x_max', nullable: false },
+  { kind: 'int32', name: 'x_bin', nullable: false },
+  { kind: 'int32', name: 'source_data_file', nullable: true },
+  { kind: 'floats', name: 'data', width: 8, levels: [{ itemName: 'item', itemNullable: false }] },
+];
+
+/**
+ * The warm-up batch and plan (a fresh copy: the worker data is cloned per worker anyway). The plan
+ * lists the own writer's columns as a real file's would: a worker whose first file goes through the
+ * own writer then warms that writer up and never compiles parquet-wasm.
+ */
 export function warmUp(): WarmUp {
+  const own = parquetWriterChoice() === 'own' && parquetZstdCodec() === 'native';
   return {
     ipc: new Uint8Array(Buffer.from(WARM_UP_IPC_BASE64, 'base64')),
     plan: {
@@ -45,6 +67,7 @@ export function warmUp(): WarmUp {
       columns: SCALAR_COLUMNS.map((name) => ({ name, dictionary: true, encoding: 'plain' as const })),
       createdBy: 'dqm-export warm-up',
       zstd: parquetZstdCodec(),
+      ...(own ? { own: WARM_UP_OWN_COLUMNS } : {}),
     },
   };
 }

@@ -14,18 +14,19 @@
  * modules that themselves import only built-ins: when run from the TypeScript sources, each is
  * transpiled alone and loaded from a data: URL (src/load/parquet/worker-script.ts).
  */
-import { createHash, type Hash } from 'node:crypto';
-import { closeSync, fdatasync, fsyncSync, openAsBlob, openSync, unlinkSync, writeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, fsyncSync, openAsBlob, openSync, statSync, unlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { parentPort, workerData } from 'node:worker_threads';
 import type * as ParquetWasm from 'parquet-wasm';
 import { loadNativeZstd, type NativeZstd } from './native-zstd.js';
+import { OwnParquetWriter } from './own-writer.js';
+import { collectGarbage, send, write, written, type FileState } from './worker-output.js';
 import { PageRecompressor } from './page-recompressor.js';
 import { parquetWriterProperties } from './writer-properties.js';
-import type { ParquetWriterPlan, WorkerReply, WorkerRequest } from './protocol.js';
+import type { ParquetWriterPlan, WorkerRequest } from './protocol.js';
 
 /**
  * V8 compiles wasm functions with its baseline compiler first and recompiles a function with the
@@ -52,57 +53,19 @@ setFlagsFromString('--wasm-lazy-validation');
  * worker starts while the run plans").
  */
 const parquetWasmUrl = workerData.parquetWasmUrl as string;
-const P = createRequire(parquetWasmUrl)(fileURLToPath(parquetWasmUrl)) as typeof ParquetWasm;
+// A broken install fails the worker at start, as when parquet-wasm was loaded here (the pool then
+// does not adopt it), rather than later, on the first file that falls back to it.
+statSync(fileURLToPath(parquetWasmUrl));
+let loadedWasm: typeof ParquetWasm | undefined;
+/**
+ * parquet-wasm, loaded on first use: a worker whose files all go through the own writer
+ * (own-writer.ts) never compiles its 5 MB of wasm.
+ */
+function wasm(): typeof ParquetWasm {
+  loadedWasm ??= createRequire(parquetWasmUrl)(fileURLToPath(parquetWasmUrl)) as typeof ParquetWasm;
+  return loadedWasm;
+}
 const port = parentPort!;
-
-/**
- * A full garbage collection, run after each row group is written. The worker's JS heap is tiny, so
- * V8 rarely collects on its own, while every row group leaves a copy of its bytes (tens of MB) in a
- * dead ArrayBuffer: collecting then keeps RSS flat (bench/load.ts: 100k/10k peak RSS 1.30 -> 1.15).
- * The flag only adds `gc` to new contexts; the collection costs a few ms per row group.
- */
-setFlagsFromString('--expose_gc');
-const collectGarbage = runInNewContext('gc') as (options?: { type: 'minor' | 'major' }) => void;
-
-/**
- * Output bytes (with native zstd, parquet-wasm's uncompressed output too) after which the next row
- * group triggers that collection. Small row groups (the CSV
- * path writes 32 MiB ones, ~10 MB encoded) would otherwise pay a full collection each, ~15 per
- * 0.5 GB export for a few MB of dead buffers; 128 MiB row groups still collect after every one.
- */
-const COLLECT_AFTER_BYTES = 24 << 20;
-let uncollectedBytes = 0;
-
-function send(reply: WorkerReply, transfer: ArrayBuffer[] = []): void {
-  port.postMessage(reply, transfer);
-}
-
-interface FileState {
-  id: number;
-  path: string;
-  fd: number;
-  hash: Hash;
-  bytes: number;
-  /** Pending batches, each one complete IPC stream. */
-  queue: Uint8Array[];
-  closing: boolean;
-  aborted: boolean;
-  error: string | null;
-  /** Resolves the pending `pull` of the batch stream, when the writer waits for a batch. */
-  wake: (() => void) | null;
-  done: Promise<void>;
-  /** Write-back of the row groups written so far, started in the background (see `startWriteBack`). */
-  writeBack: Promise<void>;
-  /** A write-back is queued behind the running one and will cover everything written until it starts. */
-  writeBackQueued: boolean;
-  /** The native zstd compressing the pages, if any. */
-  nativeZstd: string | undefined;
-  /**
-   * Rows in the footer the recompressor rewrote (native zstd path): the check `footerRows` makes by
-   * reading the file back, without reading it back (the bytes written are those bytes).
-   */
-  rewrittenRows: number | undefined;
-}
 
 const files = new Map<number, FileState>();
 
@@ -112,6 +75,11 @@ let nativeZstd: NativeZstd | null | undefined;
 /** The native zstd to compress this plan's pages with, if any. */
 function pageZstd(plan: ParquetWriterPlan): NativeZstd | null {
   if (plan.compression !== 'zstd' || plan.zstd === 'wasm') return null;
+  return loadedNativeZstd();
+}
+
+/** The native zstd, loaded on first call; null when none loads. */
+function loadedNativeZstd(): NativeZstd | null {
   if (nativeZstd === undefined) {
     const loaded = loadNativeZstd((workerData as { nativeZstdFrom?: string }).nativeZstdFrom ?? parquetWasmUrl);
     nativeZstd = 'zstd' in loaded ? loaded.zstd : null;
@@ -127,7 +95,45 @@ function pageZstd(plan: ParquetWriterPlan): NativeZstd | null {
 
 /** parquet-wasm's settings for `plan` (writer-properties.ts). */
 function writerProperties(plan: ParquetWriterPlan, uncompressed = false): ParquetWasm.WriterProperties {
-  return parquetWriterProperties(P, plan, uncompressed);
+  return parquetWriterProperties(wasm(), plan, uncompressed);
+}
+
+/**
+ * The own writer for a file of `plan`, when the plan lists its columns (own-writer-plan.ts) and its
+ * pages are to be stored uncompressed or with zstd that a native codec can do; else null, and
+ * parquet-wasm writes the file (snappy; zstd without a native codec).
+ */
+function ownWriter(file: FileState, plan: ParquetWriterPlan): OwnParquetWriter | null {
+  const own = ownWriterFor(plan, (bytes) => write(file, bytes));
+  if (own?.zstd) file.nativeZstd = own.zstd;
+  return own?.writer ?? null;
+}
+
+/** The own writer for `plan` writing to `sink`, and the native zstd it compresses with; null: parquet-wasm. */
+function ownWriterFor(
+  plan: ParquetWriterPlan,
+  sink: (bytes: Uint8Array) => void,
+): { writer: OwnParquetWriter; zstd?: string } | null {
+  const columns = plan.own;
+  if (!columns) return null;
+  if (plan.compression === 'none') return { writer: new OwnParquetWriter({ ...plan, own: columns }, null, sink) };
+  if (plan.compression !== 'zstd') return null;
+  const zstd = loadedNativeZstd();
+  if (!zstd) return null;
+  return { writer: new OwnParquetWriter({ ...plan, own: columns }, zstd.compress, sink), zstd: zstd.name };
+}
+
+/** Encodes one batch with the own writer and gives its buffer back; reports a row group written. */
+function ownBatch(file: FileState, ipc: Uint8Array): void {
+  if (!file.error && !file.aborted) {
+    try {
+      if (file.own!.push(ipc)) written(file);
+    } catch (err) {
+      file.error = `cannot encode a batch: ${(err as Error).message}`;
+    }
+  }
+  const buffer = ipc.buffer as ArrayBuffer;
+  send({ type: 'ack', fileId: file.id, buffer }, [buffer]);
 }
 
 function batchStream(file: FileState): ReadableStream {
@@ -140,7 +146,7 @@ function batchStream(file: FileState): ReadableStream {
             const ipc = file.queue.shift();
             if (ipc) {
               try {
-                const table = P.Table.fromIPCStream(ipc);
+                const table = wasm().Table.fromIPCStream(ipc);
                 for (const batch of table.recordBatches()) controller.enqueue(batch);
                 // recordBatches() hands out references: free the table now, or its buffers stay in
                 // wasm memory until a garbage collection that wasm allocations never trigger.
@@ -172,7 +178,7 @@ async function run(file: FileState, plan: ParquetWriterPlan): Promise<void> {
   const zstd = pageZstd(plan);
   file.nativeZstd = zstd?.name;
   const recompressor = zstd ? new PageRecompressor(zstd.compress, (bytes) => write(file, bytes)) : null;
-  const output = await P.transformParquetStream(batchStream(file), writerProperties(plan, zstd !== null));
+  const output = await wasm().transformParquetStream(batchStream(file), writerProperties(plan, zstd !== null));
   const reader = (output as ReadableStream<Uint8Array>).getReader();
   for (;;) {
     const { done, value } = await reader.read();
@@ -194,51 +200,9 @@ async function run(file: FileState, plan: ParquetWriterPlan): Promise<void> {
   }
 }
 
-/** Writes, hashes and counts output bytes (at once: they may be views of a reused buffer). */
-function write(file: FileState, value: Uint8Array): void {
-  let offset = 0;
-  while (offset < value.byteLength) offset += writeSync(file.fd, value, offset, value.byteLength - offset);
-  file.hash.update(value);
-  file.bytes += value.byteLength;
-  uncollectedBytes += value.byteLength;
-}
-
-/** After a chunk of parquet-wasm's output: reports progress, collects garbage, starts the write-back. */
-function written(file: FileState): void {
-  send({ type: 'progress', fileId: file.id, bytes: file.bytes });
-  if (uncollectedBytes >= COLLECT_AFTER_BYTES) {
-    uncollectedBytes = 0;
-    collectGarbage();
-  }
-  startWriteBack(file);
-}
-
-/**
- * Starts writing the row group just written to disk (fdatasync on libuv's thread pool) while the
- * worker encodes the next one. Without it the kernel holds the whole file in dirty pages and the
- * fsync in `finish` writes it all at once: ~150 ms for an 80 MB file, on the export's critical
- * path. The fsync in `finish` still makes the file durable; this only moves the disk work earlier.
- */
-function startWriteBack(file: FileState): void {
-  // On a slow disk row groups can come faster than syncs: one queued sync covers them all.
-  if (file.writeBackQueued) return;
-  file.writeBackQueued = true;
-  file.writeBack = file.writeBack.then(
-    () =>
-      new Promise<void>((resolve) => {
-        file.writeBackQueued = false;
-        fdatasync(file.fd, (err) => {
-          // Node's message starts with the errno code, which the pool turns into E_FS_<errno>.
-          if (err && !file.error) file.error = err.message;
-          resolve();
-        });
-      }),
-  );
-}
-
 /** Rows in the footer of the written file: parquet-wasm's stream writer ignores write errors, so we check. */
 async function footerRows(path: string): Promise<number> {
-  const parquet = await P.ParquetFile.fromFile(await openAsBlob(path));
+  const parquet = await wasm().ParquetFile.fromFile(await openAsBlob(path));
   try {
     return parquet.metadata().fileMetadata().numRows();
   } finally {
@@ -246,8 +210,9 @@ async function footerRows(path: string): Promise<number> {
   }
 }
 
+/** parquet-wasm's memory (0 while it is not loaded). */
 function wasmBytes(): number {
-  return P.wasmMemory().buffer.byteLength;
+  return loadedWasm ? loadedWasm.wasmMemory().buffer.byteLength : 0;
 }
 
 /** A wasm trap (Rust panic, out of memory): the instance cannot be used any more. */
@@ -259,6 +224,10 @@ async function finish(file: FileState): Promise<void> {
   file.closing = true;
   file.wake?.();
   try {
+    if (file.own && !file.aborted && !file.error) {
+      file.rewrittenRows = file.own.finish();
+      written(file);
+    }
     await file.done;
     await file.writeBack;
     try {
@@ -283,6 +252,7 @@ async function finish(file: FileState): Promise<void> {
       rows,
       wasmBytes: wasmBytes(),
       ...(file.nativeZstd ? { nativeZstd: file.nativeZstd } : {}),
+      ...(file.own ? { ownWriter: true } : {}),
     });
   } catch (err) {
     if (isFatal(err)) send({ type: 'fatal', message: `parquet-wasm failed: ${(err as Error).message}` });
@@ -302,6 +272,7 @@ port.on('message', (message: WorkerRequest) => {
         hash: createHash('sha256'),
         bytes: 0,
         queue: [],
+        own: null,
         closing: false,
         aborted: false,
         error: null,
@@ -313,6 +284,8 @@ port.on('message', (message: WorkerRequest) => {
         rewrittenRows: undefined,
       };
       files.set(file.id, file);
+      file.own = ownWriter(file, message.plan);
+      if (file.own) return;
       file.done = run(file, message.plan).catch((err: unknown) => {
         if (isFatal(err)) send({ type: 'fatal', message: `parquet-wasm failed: ${(err as Error).message}` });
         file.error = (err as Error).message;
@@ -322,6 +295,7 @@ port.on('message', (message: WorkerRequest) => {
     const file = files.get(message.fileId);
     if (!file) return;
     if (message.type === 'batch') {
+      if (file.own) return ownBatch(file, message.ipc);
       file.queue.push(message.ipc);
       file.wake?.();
     } else if (message.type === 'close') {
@@ -354,6 +328,14 @@ async function warmUp(batch: { ipc: Uint8Array; plan: ParquetWriterPlan }): Prom
 
 /** Encodes an IPC stream's batches as a real file would be, in memory (the footer read back as `finish` would). */
 async function encodeInMemory(ipc: Uint8Array, plan: ParquetWriterPlan): Promise<void> {
+  const own = ownWriterFor(plan, (bytes) => createHash('sha256').update(bytes));
+  if (own) {
+    // The own writer's path: parquet-wasm stays unloaded.
+    own.writer.push(ipc);
+    own.writer.finish();
+    return;
+  }
+  const P = wasm();
   const table = P.Table.fromIPCStream(ipc);
   const batches = table.recordBatches();
   table.free();

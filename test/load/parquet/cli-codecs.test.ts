@@ -1,13 +1,15 @@
 /**
- * Both zstd codecs through the built CLI, end to end: `convert` of ML4DQM CSV files (whose small
- * row groups get native zstd) and the same command with DQM_EXPORT_PARQUET_ZSTD=wasm (parquet-wasm's
- * own zstd) give the same datasets, row for row and value for value (DuckDB checksums per run
- * partition), every file zstd-compressed, and the same manifest rows.
+ * Both zstd codecs and both Parquet writers through the built CLI, end to end: `convert` of ML4DQM
+ * CSV files (by default through the own writer with native zstd), the same command with
+ * DQM_EXPORT_PARQUET_ZSTD=wasm (parquet-wasm and its own zstd) and with
+ * DQM_EXPORT_PARQUET_WRITER=wasm (parquet-wasm, pages recompressed by native zstd) give the same
+ * datasets, row for row and value for value (DuckDB checksums per run partition), every file
+ * zstd-compressed, and the same manifest rows.
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { PARQUET_ZSTD_ENV } from '../../../src/settings.js';
+import { PARQUET_WRITER_ENV, PARQUET_ZSTD_ENV } from '../../../src/settings.js';
 import { closeDuckDB, queryParquet, sqlString } from '../../helpers/duckdb.js';
 import { datasetChecksums, removeTempDirs, runCli, tempDir, writeCsvData } from '../../reliability/helpers.js';
 
@@ -39,13 +41,15 @@ async function convert(name: string, env: NodeJS.ProcessEnv): Promise<string> {
   return out;
 }
 
-test('native and wasm zstd: the same datasets, every page zstd', async () => {
+test('own writer, parquet-wasm with native zstd, parquet-wasm: the same datasets, every page zstd', async () => {
   const native = await convert('native', {});
   const wasm = await convert('wasm', { [PARQUET_ZSTD_ENV]: 'wasm' });
+  const wasmWriter = await convert('wasm-writer', { [PARQUET_WRITER_ENV]: 'wasm' });
   for (const endpoint of ['lumisection_histograms_1d', 'lumisection_histograms_2d']) {
     const checksums = await datasetChecksums(join(native, endpoint));
     expect(checksums.map((c) => c.rows)).toEqual([80, 80, 80]);
     expect(checksums).toEqual(await datasetChecksums(join(wasm, endpoint)));
+    expect(checksums).toEqual(await datasetChecksums(join(wasmWriter, endpoint)));
     const glob = sqlString(join(native, endpoint, '**', '*.parquet'));
     const { rows } = await queryParquet(`SELECT DISTINCT compression FROM parquet_metadata(${glob})`);
     expect(rows).toEqual([{ compression: 'ZSTD' }]);

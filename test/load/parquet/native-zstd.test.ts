@@ -19,12 +19,18 @@ import { loadNativeZstd } from '../../../src/load/parquet/native-zstd.js';
 import { NATIVE_ZSTD_MAX_ROW_GROUP_BYTES, planParquetWriter } from '../../../src/load/parquet/parquet-encoder.js';
 import type { ParquetWriterPlan, WorkerReply } from '../../../src/load/parquet/protocol.js';
 import { parquetWasmUrl, workerScriptUrl } from '../../../src/load/parquet/worker-script.js';
-import { PARQUET_ZSTD_ENV } from '../../../src/settings.js';
+import { PARQUET_WRITER_ENV, PARQUET_ZSTD_ENV } from '../../../src/settings.js';
 import { toRecordBatch, transformSpecFor } from '../../../src/transform/index.js';
 import { closeDuckDB, queryParquet, readParquetRows, sqlString } from '../../helpers/duckdb.js';
 import { captureRecords, outputRoot } from '../fixtures.js';
 
-afterAll(closeDuckDB);
+// These tests cover parquet-wasm's native-zstd path (the recompressor): the own writer, which
+// takes these files by default, has its own tests (own-writer.test.ts, own-worker.test.ts).
+process.env[PARQUET_WRITER_ENV] = 'wasm';
+afterAll(() => {
+  delete process.env[PARQUET_WRITER_ENV];
+  closeDuckDB();
+});
 afterEach(() => {
   delete process.env[PARQUET_ZSTD_ENV];
 });

@@ -1,0 +1,180 @@
+/**
+ * The own Parquet writer's histogram column: non-null lists (one or two levels, fixed-size or with
+ * offsets) of non-null floats. Values are written BYTE_STREAM_SPLIT, no dictionary, no statistics;
+ * levels are RLE / bit-packed runs. Pages end where arrow-rs ends them with the encoder's settings
+ * (writer-properties.ts), so the footer matches parquet-wasm's: rows go in mini-batches of whole
+ * records of at least 1024 levels (arrow-rs' write batch size), and a page closes after the
+ * mini-batch that takes its values to 1 MiB or its rows to 20,000.
+ *
+ * The raw float bytes of a page are gathered in a reused buffer, then split into byte streams in
+ * another: the batches' buffers go back to the main thread as soon as they are read.
+ *
+ * Imports only siblings: the Parquet encoder worker loads it (src/load/parquet/worker-script.ts).
+ */
+import { ByteBuffer } from './byte-buffer.js';
+import { bitWidthOf, HybridEncoder } from './hybrid-rle.js';
+import { ChunkPages, Encoding, type PageCompress } from './own-pages.js';
+import type { OwnFloatListColumn } from './protocol.js';
+
+/** arrow-rs' defaults the encoder keeps (parquet/src/file/properties.rs). */
+export const WRITE_BATCH_SIZE = 1024;
+export const DATA_PAGE_SIZE_LIMIT = 1024 * 1024;
+export const DATA_PAGE_ROW_COUNT_LIMIT = 20_000;
+
+/** One batch of a float list column: per list level its offsets (null: fixed size), and the floats. */
+export interface FloatListInput {
+  offsets: (Int32Array | null)[];
+  /** The leaf floats' bytes (little-endian float32 or float64). */
+  values: Uint8Array;
+}
+
+/**
+ * Splits `src` (floats of `width` bytes) into `width` byte streams written at `dst[at...]`: byte k
+ * of value i goes to `at + k * n + i` (parquet-format's BYTE_STREAM_SPLIT).
+ */
+export function byteStreamSplit(src: Uint8Array, dst: Uint8Array, at: number, width: number): void {
+  const n = src.byteLength / width;
+  if (width === 4) {
+    const s1 = at + n;
+    const s2 = s1 + n;
+    const s3 = s2 + n;
+    for (let i = 0, j = 0; i < n; i++, j += 4) {
+      dst[at + i] = src[j];
+      dst[s1 + i] = src[j + 1];
+      dst[s2 + i] = src[j + 2];
+      dst[s3 + i] = src[j + 3];
+    }
+    return;
+  }
+  for (let k = 0; k < width; k++) {
+    const stream = at + k * n;
+    for (let i = 0, j = k; i < n; i++, j += width) dst[stream + i] = src[j];
+  }
+}
+
+/** Writes the column chunks of one float list column, row group after row group. */
+export class FloatListWriter {
+  readonly pages: ChunkPages;
+  /** Raw float bytes of the current page. */
+  private readonly raw = new ByteBuffer(DATA_PAGE_SIZE_LIMIT + (1 << 16));
+  private readonly repLevels = new ByteBuffer();
+  private readonly defLevels = new ByteBuffer();
+  private readonly body = new ByteBuffer(DATA_PAGE_SIZE_LIMIT + (1 << 16));
+  private readonly rep = new HybridEncoder();
+  private readonly def = new HybridEncoder();
+  private readonly repWidth: number;
+  private readonly defWidth: number;
+  /** Definition level of an empty list at each level; `maxDef` for a value. */
+  private readonly emptyDef: number[] = [];
+  private readonly maxDef: number;
+  private pageLevels = 0;
+  private pageRows = 0;
+  private pageFirstRow = 0;
+  private chunkRows = 0;
+
+  constructor(
+    readonly column: OwnFloatListColumn,
+    compress: PageCompress,
+  ) {
+    this.pages = new ChunkPages(compress);
+    let def = 0;
+    for (const level of column.levels) {
+      this.emptyDef.push(def);
+      def += 1 + (level.itemNullable ? 1 : 0);
+    }
+    this.maxDef = def;
+    this.repWidth = bitWidthOf(column.levels.length);
+    this.defWidth = bitWidthOf(this.maxDef);
+    this.startPage();
+  }
+
+  /** Leaf value index where row `row` starts. */
+  private leafStart(input: FloatListInput, row: number): number {
+    let at = row;
+    for (let i = 0; i < this.column.levels.length; i++) {
+      const offsets = input.offsets[i];
+      at = offsets ? offsets[at] : at * this.column.levels[i].fixedSize!;
+    }
+    return at;
+  }
+
+  /** Emits the levels of list `index` at level `depth`, its first level repeated at `firstRep`; returns the level count. */
+  private emitList(input: FloatListInput, depth: number, index: number, firstRep: number): number {
+    const level = this.column.levels[depth];
+    const offsets = input.offsets[depth];
+    const start = offsets ? offsets[index] : index * level.fixedSize!;
+    const end = offsets ? offsets[index + 1] : start + level.fixedSize!;
+    if (end === start) {
+      this.rep.put(firstRep, 1);
+      this.def.put(this.emptyDef[depth], 1);
+      return 1;
+    }
+    if (depth === this.column.levels.length - 1) {
+      this.rep.put(firstRep, 1);
+      this.rep.put(depth + 1, end - start - 1);
+      this.def.put(this.maxDef, end - start);
+      return end - start;
+    }
+    let levels = 0;
+    for (let i = start; i < end; i++) levels += this.emitList(input, depth + 1, i, i === start ? firstRep : depth + 1);
+    return levels;
+  }
+
+  /** Adds rows [start, end) of a batch, as arrow-rs' ArrowWriter adds one slice of a batch. */
+  write(input: FloatListInput, start: number, end: number): void {
+    const width = this.column.width;
+    let row = start;
+    while (row < end) {
+      const first = row;
+      let levels = 0;
+      while (row < end && levels < WRITE_BATCH_SIZE) levels += this.emitList(input, 0, row++, 0);
+      const from = this.leafStart(input, first) * width;
+      const to = this.leafStart(input, row) * width;
+      if (to > input.values.byteLength) throw new Error(`${this.column.name}: list offsets exceed the values`);
+      this.raw.append(input.values.subarray(from, to));
+      this.pageLevels += levels;
+      this.pageRows += row - first;
+      this.chunkRows += row - first;
+      if (this.pageRows >= DATA_PAGE_ROW_COUNT_LIMIT || this.raw.length >= DATA_PAGE_SIZE_LIMIT) this.closePage();
+    }
+  }
+
+  /** What arrow-rs would count for the chunk so far (row groups close on it). */
+  estimatedBytes(): number {
+    return this.pages.estimatedBytes + this.raw.length;
+  }
+
+  /** Ends the column chunk (its pages are in `pages`; reset them once written). */
+  finishChunk(): void {
+    if (this.pageLevels > 0) this.closePage();
+    this.chunkRows = 0;
+    this.pageFirstRow = 0;
+  }
+
+  private startPage(): void {
+    this.repLevels.reset();
+    this.defLevels.reset();
+    this.rep.start(this.repLevels, this.repWidth);
+    this.def.start(this.defLevels, this.defWidth);
+    this.raw.reset();
+    this.pageLevels = 0;
+    this.pageRows = 0;
+  }
+
+  private closePage(): void {
+    this.rep.finish();
+    this.def.finish();
+    const body = this.body;
+    body.reset();
+    body.uint32(this.repLevels.length);
+    body.append(this.repLevels.content());
+    body.uint32(this.defLevels.length);
+    body.append(this.defLevels.content());
+    body.reserve(this.raw.length);
+    byteStreamSplit(this.raw.content(), body.bytes, body.length, this.column.width);
+    body.length += this.raw.length;
+    this.pages.dataPage(body.content(), this.pageLevels, Encoding.BYTE_STREAM_SPLIT, this.pageFirstRow);
+    this.pageFirstRow = this.chunkRows;
+    this.startPage();
+  }
+}
