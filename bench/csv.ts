@@ -10,9 +10,11 @@
  *   - `lines`: read the file in 8 MiB blocks and find every line end (I/O and memchr only);
  *   - `json`: the same, plus JSON.parse of every `histo` array: the fairer floor, since turning the
  *     text into numbers is work any exporter must do, and it is what the pandas script does per row.
- * Each file is exported twice, alternating: with the default page codec (native zstd, node:zlib or
- * zstd-napi, when it loads) and with `DQM_EXPORT_PARQUET_ZSTD=wasm` (parquet-wasm's own zstd, the
- * baseline of the same run); `--codec native|wasm` exports with one only.
+ * Each file is exported three times, alternating: `own`, the default (our own Parquet writer, pages
+ * compressed by native zstd: node:zlib or zstd-napi); `native`, `DQM_EXPORT_PARQUET_WRITER=wasm`
+ * (parquet-wasm, its UNCOMPRESSED pages recompressed by native zstd: the writer's baseline);
+ * `wasm`, `DQM_EXPORT_PARQUET_ZSTD=wasm` (parquet-wasm and its own zstd: the codec's baseline).
+ * `--variant own|native|wasm` (or `--codec`) exports with one only.
  * Then one JSON line. `--quick`: a 1,500-histogram file only. `--no-big`: skip the 2.5 GB file
  * (bench/run-all.ts passes it unless given `--big`). `--data DIR`: the CSV files' directory (files
  * already generated there are reused; exports go to .bench-data/csv-runs either way).
@@ -148,13 +150,20 @@ function floors(path: string): { linesSeconds: number; jsonSeconds: number; rows
   return { linesSeconds: lines.seconds, jsonSeconds: json.seconds, rows: json.rows };
 }
 
-const codecFlag = process.argv.indexOf('--codec');
-/** Page codecs to export with: native zstd (the default) and parquet-wasm's own, as a baseline. */
-const CODECS = (codecFlag > 0 ? [process.argv[codecFlag + 1]!] : ['native', 'wasm']) as ('native' | 'wasm')[];
-if (CODECS.some((c) => c !== 'native' && c !== 'wasm')) throw new Error('--codec: native or wasm');
+const variantFlag = Math.max(process.argv.indexOf('--variant'), process.argv.indexOf('--codec'));
+/** How each export is made: the writer and page codec, by environment. */
+const VARIANT_ENV = {
+  own: {},
+  native: { DQM_EXPORT_PARQUET_WRITER: 'wasm' },
+  wasm: { DQM_EXPORT_PARQUET_WRITER: 'wasm', DQM_EXPORT_PARQUET_ZSTD: 'wasm' },
+} as const;
+type Variant = keyof typeof VARIANT_ENV;
+/** Variants to export with: the default first, then the two parquet-wasm baselines. */
+const VARIANTS = (variantFlag > 0 ? [process.argv[variantFlag + 1]!] : ['own', 'native', 'wasm']) as Variant[];
+if (VARIANTS.some((v) => !(v in VARIANT_ENV))) throw new Error('--variant: own, native or wasm');
 
-/** Exports `path` with the CLI (tensor float32, Parquet zstd, slice by run) and the given page codec. */
-async function exportFile(path: string, codec: 'native' | 'wasm'): Promise<Awaited<ReturnType<typeof runCli>>> {
+/** Exports `path` with the CLI (tensor float32, Parquet zstd, slice by run) in the given variant. */
+async function exportFile(path: string, variant: Variant): Promise<Awaited<ReturnType<typeof runCli>>> {
   const dir = join(RUNS, `run-${process.pid}`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
@@ -177,7 +186,7 @@ async function exportFile(path: string, codec: 'native' | 'wasm'): Promise<Await
     }),
   );
   try {
-    return await runCli(['run', pipeline, '--out', dir, '--no-progress'], { DQM_EXPORT_PARQUET_ZSTD: codec });
+    return await runCli(['run', pipeline, '--out', dir, '--no-progress'], VARIANT_ENV[variant]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -189,14 +198,14 @@ for (const histograms of sizes) {
   const path = await generateFile(histograms);
   const mb = statSync(path).size / 1e6;
   const floor = floors(path);
-  for (const codec of CODECS) {
+  for (const variant of VARIANTS) {
     const load = loadavg()[0];
-    const run = await exportFile(path, codec);
+    const run = await exportFile(path, variant);
     const records = run.summary?.streams[0]?.records ?? 0;
     if (records !== histograms) throw new Error(`exported ${records} records, expected ${histograms}`);
     const r = {
       histograms,
-      codec,
+      variant,
       csvMB: Math.round(mb),
       wallSeconds: Math.round(run.wallSeconds * 100) / 100,
       cpuSeconds: Math.round(run.cpuSeconds * 100) / 100,
@@ -210,22 +219,28 @@ for (const histograms of sizes) {
     };
     results.push(r);
     process.stdout.write(
-      `${histograms} histograms (${r.csvMB} MB), ${codec} zstd: wall ${r.wallSeconds} s, CPU ${r.cpuSeconds} s, ${r.csvMBps} MB/s, peak RSS ${r.peakRssMB} MB; ` +
+      `${histograms} histograms (${r.csvMB} MB), ${variant}: wall ${r.wallSeconds} s, CPU ${r.cpuSeconds} s, ${r.csvMBps} MB/s, peak RSS ${r.peakRssMB} MB; ` +
         `floors (1 thread): lines ${r.floorLinesSeconds} s, JSON.parse ${r.floorJsonSeconds} s; x${r.ratioToJsonFloor} of the JSON floor (load ${r.loadAverage})\n`,
     );
   }
-  const [native, wasm] = (['native', 'wasm'] as const).map((c) =>
-    results.find((r) => r.histograms === histograms && r.codec === c),
+  const [own, native, wasm] = (['own', 'native', 'wasm'] as const).map((v) =>
+    results.find((r) => r.histograms === histograms && r.variant === v),
   );
+  const ratio = (a: Record<string, unknown>, b: Record<string, unknown>, key: string): number =>
+    Math.round(((a[key] as number) / (b[key] as number)) * 100) / 100;
+  if (own && native)
+    process.stdout.write(
+      `  own writer / parquet-wasm (both native zstd): CPU x${ratio(own, native, 'cpuSeconds')}, ` +
+        `wall x${ratio(own, native, 'wallSeconds')}, peak RSS x${ratio(own, native, 'peakRssMB')}\n`,
+    );
   if (native && wasm)
     process.stdout.write(
-      `  native / wasm zstd: CPU x${Math.round(((native.cpuSeconds as number) / (wasm.cpuSeconds as number)) * 100) / 100}, ` +
-        `wall x${Math.round(((native.wallSeconds as number) / (wasm.wallSeconds as number)) * 100) / 100}\n`,
+      `  parquet-wasm native / wasm zstd: CPU x${ratio(native, wasm, 'cpuSeconds')}, wall x${ratio(native, wasm, 'wallSeconds')}\n`,
     );
 }
-/** The figures the goals are judged on: the default codec's (the first exported). */
-const small = results.find((r) => r.histograms === 30_000 && r.codec === CODECS[0]);
-const large = results.find((r) => r.histograms === 150_000 && r.codec === CODECS[0]);
+/** The figures the goals are judged on: the first variant's (the default unless `--variant`). */
+const small = results.find((r) => r.histograms === 30_000 && r.variant === VARIANTS[0]);
+const large = results.find((r) => r.histograms === 150_000 && r.variant === VARIANTS[0]);
 const summary = {
   bench: 'csv',
   results,

@@ -7,9 +7,11 @@
  * arrow-rs's default data page size). The lower bound leaves out the few scalar columns, the page
  * headers and the footer (a few us per record), so a real native writer would cost a little more.
  *
- * The row "parquet-wasm UNCOMPRESSED + native zstd" is what the encoder worker does for small row
- * groups (src/load/parquet/page-recompressor.ts): parquet-wasm writes the pages uncompressed and each
- * page is compressed with native zstd (node:zlib, or zstd-napi on Node 20) and the footer rewritten.
+ * The row "parquet-wasm UNCOMPRESSED + native zstd" is what the encoder worker did for small row
+ * groups before the own writer (src/load/parquet/page-recompressor.ts): parquet-wasm writes the
+ * pages uncompressed and each page is compressed with native zstd (node:zlib, or zstd-napi on Node
+ * 20) and the footer rewritten. The row "own writer" is what it does now for the files it supports
+ * (src/load/parquet/own-writer.ts): the same file, built in JavaScript, pages compressed as built.
  *
  * All in this thread, CPU seconds (process.cpuUsage), variants interleaved within each round, best
  * of the rounds. Run: `npm run build && node dist/bench/encoder-alternatives.js [--quick]`, and
@@ -21,7 +23,10 @@ import * as zlib from 'node:zlib';
 import { RecordBatchStreamWriter, type RecordBatch } from 'apache-arrow';
 import * as P from 'parquet-wasm';
 import { loadNativeZstd } from '../src/load/parquet/native-zstd.js';
+import { byteStreamSplit as splitStreams } from '../src/load/parquet/own-float-lists.js';
+import { OwnParquetWriter } from '../src/load/parquet/own-writer.js';
 import { PageRecompressor } from '../src/load/parquet/page-recompressor.js';
+import { planParquetWriter } from '../src/load/parquet/parquet-encoder.js';
 import { toRecordBatch, transformSpecFor, type Dtype } from '../src/transform/index.js';
 import { RECORDS_PER_PAGE, pagePool } from './load-pages.js';
 
@@ -60,15 +65,9 @@ function ipcOf(batch: RecordBatch): Uint8Array {
   return writer.finish().toUint8Array(true);
 }
 
-/** BYTE_STREAM_SPLIT of `values` into `out` (byte k of value i goes to out[k * n + i]). */
+/** BYTE_STREAM_SPLIT of `values` into `out` (byte k of value i goes to out[k * n + i]): the own writer's. */
 export function byteStreamSplit(values: Float64Array | Float32Array, out: Uint8Array): void {
-  const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
-  const n = values.length;
-  const width = values.BYTES_PER_ELEMENT;
-  for (let k = 0; k < width; k++) {
-    const base = k * n;
-    for (let i = 0, j = k; i < n; i++, j += width) out[base + i] = bytes[j]!;
-  }
+  splitStreams(new Uint8Array(values.buffer, values.byteOffset, values.byteLength), out, 0, values.BYTES_PER_ELEMENT);
 }
 
 /** The lower bound: BSS in JS, then native zstd level 1 per 1 MiB page. Returns compressed bytes. */
@@ -87,6 +86,21 @@ function uncompressedThenNative(ipc: Uint8Array, rows: number, compress: (body: 
   const recompressor = new PageRecompressor(compress, (b) => (bytes += b.byteLength));
   recompressor.push(plain);
   recompressor.end();
+  return bytes;
+}
+
+/** The own writer's file for the batch, one row group, pages compressed by `compress`. Returns its bytes. */
+function ownWriter(batch: RecordBatch, ipc: Uint8Array, compress: (body: Uint8Array) => Uint8Array): number {
+  const plan = planParquetWriter(batch.schema, batch, { compression: 'zstd', rowGroupBytes: 2 ** 40, metadata: {} });
+  if (!plan.own) throw new Error('the own writer does not take the bench batch');
+  let bytes = 0;
+  const writer = new OwnParquetWriter(
+    { ...plan, own: plan.own, maxRowGroupRows: batch.numRows },
+    compress,
+    (b) => (bytes += b.byteLength),
+  );
+  writer.push(ipc);
+  writer.finish();
   return bytes;
 }
 
@@ -140,6 +154,10 @@ export function main(quick: boolean): void {
             {
               name: `parquet-wasm UNCOMPRESSED + native zstd (${nativeZstd.name}), ${dtype}`,
               run: () => uncompressedThenNative(ipc[dtype], records, nativeZstd.compress),
+            },
+            {
+              name: `own writer + native zstd (${nativeZstd.name}), ${dtype}`,
+              run: () => ownWriter(batches[dtype], ipc[dtype], nativeZstd.compress),
             },
           ]
         : []),
