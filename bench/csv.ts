@@ -14,7 +14,7 @@
  * compressed by native zstd: node:zlib or zstd-napi); `native`, `DQM_EXPORT_PARQUET_WRITER=wasm`
  * (parquet-wasm, its UNCOMPRESSED pages recompressed by native zstd: the writer's baseline);
  * `wasm`, `DQM_EXPORT_PARQUET_ZSTD=wasm` (parquet-wasm and its own zstd: the codec's baseline).
- * `--variant own|native|wasm` (or `--codec`) exports with one only.
+ * `--variant own|native|wasm` (or `--codec`; several comma-separated) exports with those only.
  * Then one JSON line. `--quick`: a 1,500-histogram file only. `--no-big`: skip the 2.5 GB file
  * (bench/run-all.ts passes it unless given `--big`). `--data DIR`: the CSV files' directory (files
  * already generated there are reused; exports go to .bench-data/csv-runs either way).
@@ -159,7 +159,7 @@ const VARIANT_ENV = {
 } as const;
 type Variant = keyof typeof VARIANT_ENV;
 /** Variants to export with: the default first, then the two parquet-wasm baselines. */
-const VARIANTS = (variantFlag > 0 ? [process.argv[variantFlag + 1]!] : ['own', 'native', 'wasm']) as Variant[];
+const VARIANTS = (variantFlag > 0 ? process.argv[variantFlag + 1]!.split(',') : ['own', 'native', 'wasm']) as Variant[];
 if (VARIANTS.some((v) => !(v in VARIANT_ENV))) throw new Error('--variant: own, native or wasm');
 
 /** Exports `path` with the CLI (tensor float32, Parquet zstd, slice by run) in the given variant. */

@@ -66,3 +66,38 @@ export class ByteBuffer {
     this.bytes[this.length++] = value;
   }
 }
+
+/** Buffers kept for reuse, at most (the writers of two or three open files). */
+const MAX_SPARE = 64;
+
+/**
+ * ByteBuffers handed back by finished files, for the next file's writers: a worker writes file
+ * after file, and fresh MB-sized buffers per file kept glibc's arenas, and the RSS, growing (the
+ * same churn issue #15 measured with parquet-wasm's row-group buffers).
+ */
+export class BufferPool {
+  private readonly spare: ByteBuffer[] = [];
+
+  /** A reset buffer of at least `capacity` bytes (the smallest spare that fits, else a new one). */
+  take(capacity: number): ByteBuffer {
+    let best = -1;
+    for (let i = 0; i < this.spare.length; i++)
+      if (
+        this.spare[i].bytes.byteLength >= capacity &&
+        (best < 0 || this.spare[i].bytes.byteLength < this.spare[best].bytes.byteLength)
+      )
+        best = i;
+    if (best < 0) return new ByteBuffer(capacity);
+    const buffer = this.spare.splice(best, 1)[0];
+    buffer.reset();
+    return buffer;
+  }
+
+  /** Takes buffers back (the caller no longer uses them). */
+  give(...buffers: ByteBuffer[]): void {
+    for (const buffer of buffers) if (this.spare.length < MAX_SPARE) this.spare.push(buffer);
+  }
+}
+
+/** The worker's pool (one per thread: modules are per thread). */
+export const sharedBuffers = new BufferPool();

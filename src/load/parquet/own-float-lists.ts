@@ -11,7 +11,7 @@
  *
  * Imports only siblings: the Parquet encoder worker loads it (src/load/parquet/worker-script.ts).
  */
-import { ByteBuffer } from './byte-buffer.js';
+import { sharedBuffers, type ByteBuffer } from './byte-buffer.js';
 import { bitWidthOf, HybridEncoder } from './hybrid-rle.js';
 import { ChunkPages, Encoding, type PageCompress } from './own-pages.js';
 import type { OwnFloatListColumn } from './protocol.js';
@@ -75,12 +75,12 @@ export function byteStreamSplit(src: Uint8Array, dst: Uint8Array, at: number, wi
 export class FloatListWriter {
   readonly pages: ChunkPages;
   /** Raw float bytes of the current page. */
-  private readonly raw = new ByteBuffer(DATA_PAGE_SIZE_LIMIT + (1 << 16));
-  private readonly repLevels = new ByteBuffer();
-  private readonly defLevels = new ByteBuffer();
-  private readonly body = new ByteBuffer(DATA_PAGE_SIZE_LIMIT + (1 << 16));
+  private readonly raw: ByteBuffer = sharedBuffers.take(DATA_PAGE_SIZE_LIMIT + (1 << 16));
+  private readonly repLevels: ByteBuffer = sharedBuffers.take(1 << 12);
+  private readonly defLevels: ByteBuffer = sharedBuffers.take(1 << 12);
+  private readonly body: ByteBuffer = sharedBuffers.take(DATA_PAGE_SIZE_LIMIT + (1 << 16));
   /** The page's values split into byte streams. */
-  private readonly split = new ByteBuffer(DATA_PAGE_SIZE_LIMIT + (1 << 16));
+  private readonly split: ByteBuffer = sharedBuffers.take(DATA_PAGE_SIZE_LIMIT + (1 << 16));
   private readonly rep = new HybridEncoder();
   private readonly def = new HybridEncoder();
   private readonly repWidth: number;
@@ -170,6 +170,12 @@ export class FloatListWriter {
     if (this.pageLevels > 0) this.closePage();
     this.chunkRows = 0;
     this.pageFirstRow = 0;
+  }
+
+  /** Hands the buffers back to the pool once the file is written. */
+  release(): void {
+    this.pages.release();
+    sharedBuffers.give(this.raw, this.repLevels, this.defLevels, this.body, this.split);
   }
 
   private startPage(): void {

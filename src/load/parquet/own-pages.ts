@@ -6,7 +6,7 @@
  *
  * Imports only siblings: the Parquet encoder worker loads it (src/load/parquet/worker-script.ts).
  */
-import { ByteBuffer } from './byte-buffer.js';
+import { sharedBuffers, type ByteBuffer } from './byte-buffer.js';
 import { encodeStruct, TType, type ThriftStruct } from './thrift-compact.js';
 
 /** Compresses a page body into a buffer it reuses (valid until the next call); null: UNCOMPRESSED. */
@@ -51,12 +51,12 @@ export function struct(...fields: [number, number, ThriftStruct['fields'][number
 /** The pages of one column chunk; reset and reused for the column's next chunk. */
 export class ChunkPages {
   /** Header and body of every page written, in file order. */
-  readonly chunk = new ByteBuffer(1 << 20);
+  readonly chunk: ByteBuffer = sharedBuffers.take(1 << 16);
   /**
    * Data pages of a dictionary-encoded chunk: they follow the dictionary page in the file, which is
    * only complete when the chunk ends (or falls back to PLAIN).
    */
-  private readonly deferred = new ByteBuffer(1 << 16);
+  private readonly deferred: ByteBuffer = sharedBuffers.take(1 << 12);
   private deferredLocations: (PageLocation & { headerBytes: number })[] = [];
   locations: PageLocation[] = [];
   encodingStats: EncodingCount[] = [];
@@ -70,6 +70,11 @@ export class ChunkPages {
   deferring = false;
 
   constructor(private readonly compress: PageCompress) {}
+
+  /** Hands the buffers back to the pool (the pages are not used after). */
+  release(): void {
+    sharedBuffers.give(this.chunk, this.deferred);
+  }
 
   reset(): void {
     this.chunk.reset();

@@ -7,7 +7,7 @@
  *
  * Imports only siblings: the Parquet encoder worker loads it (src/load/parquet/worker-script.ts).
  */
-import { ByteBuffer } from './byte-buffer.js';
+import { sharedBuffers, type ByteBuffer } from './byte-buffer.js';
 import { bitWidthOf, HybridEncoder } from './hybrid-rle.js';
 import { DATA_PAGE_ROW_COUNT_LIMIT, DATA_PAGE_SIZE_LIMIT, WRITE_BATCH_SIZE } from './own-float-lists.js';
 import { ChunkPages, Encoding, type PageCompress } from './own-pages.js';
@@ -47,19 +47,18 @@ export class ScalarWriter {
   readonly pages: ChunkPages;
   readonly stats: ScalarStatistics;
   private readonly width: number;
-  private readonly defLevels = new ByteBuffer(1 << 12);
+  private readonly defLevels: ByteBuffer = sharedBuffers.take(1 << 12);
   private readonly def = new HybridEncoder();
-  private readonly indexBytes = new ByteBuffer(1 << 12);
   private readonly indexEncoder = new HybridEncoder();
   /** PLAIN values of the current page (after a fallback). */
-  private readonly plain = new ByteBuffer(1 << 16);
-  private readonly body = new ByteBuffer(1 << 16);
+  private readonly plain: ByteBuffer = sharedBuffers.take(1 << 12);
+  private readonly body: ByteBuffer = sharedBuffers.take(1 << 12);
   /** Dictionary indices of the current page. */
   private indices = new Int32Array(1024);
   private indexCount = 0;
   /** Dictionary: key -> index, and the entries PLAIN-encoded (the dictionary page's body). */
   private dictionary = new Map<unknown, number>();
-  private readonly dictionaryPage = new ByteBuffer(1 << 12);
+  private readonly dictionaryPage: ByteBuffer = sharedBuffers.take(1 << 12);
   private useDictionary = true;
   private pageLevels = 0;
   private pageRows = 0;
@@ -254,6 +253,12 @@ export class ScalarWriter {
   finishChunk(): void {
     if (this.pageLevels > 0) this.closePage();
     if (this.useDictionary) this.pages.dictionaryPage(this.dictionaryPage.content(), this.dictionary.size);
+  }
+
+  /** Hands the buffers back to the pool once the file is written. */
+  release(): void {
+    this.pages.release();
+    sharedBuffers.give(this.defLevels, this.plain, this.body, this.dictionaryPage);
   }
 
   /** Starts the next row group's chunk (after its pages and statistics were used). */

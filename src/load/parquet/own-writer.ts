@@ -206,6 +206,15 @@ export class OwnParquetWriter {
     this.rowGroupRows = 0;
   }
 
+  /** Hands the writers' buffers back to the worker's pool (after `finish`, or when the file is dropped). */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    for (const writer of this.writers) writer.release();
+  }
+
+  private released = false;
+
   /** Ends the file: the last row group, the offset indexes and the footer. Returns the rows written. */
   finish(): number {
     this.flushRowGroup();
@@ -228,6 +237,7 @@ export class OwnParquetWriter {
     trailer.set(MAGIC, 4);
     this.emit(footer);
     this.emit(trailer);
+    this.release();
     return this.rows;
   }
 }

@@ -258,6 +258,7 @@ async function finish(file: FileState): Promise<void> {
     if (isFatal(err)) send({ type: 'fatal', message: `parquet-wasm failed: ${(err as Error).message}` });
     else send({ type: 'error', fileId: file.id, message: (err as Error).message });
   } finally {
+    file.own?.release();
     files.delete(file.id);
   }
 }
