@@ -8,7 +8,6 @@
  */
 import type { Hash } from 'node:crypto';
 import { fdatasync, writeSync } from 'node:fs';
-import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { parentPort } from 'node:worker_threads';
 import type { OwnParquetWriter } from './own-writer.js';
@@ -22,8 +21,12 @@ const port = parentPort!;
  * dead ArrayBuffer: collecting then keeps RSS flat (bench/load.ts: 100k/10k peak RSS 1.30 -> 1.15).
  * The flag only adds `gc` to new contexts; the collection costs a few ms per row group.
  */
-setFlagsFromString('--expose_gc');
-export const collectGarbage = runInNewContext('gc') as (options?: { type: 'minor' | 'major' }) => void;
+let gc: ((options?: { type: 'minor' | 'major' }) => void) | undefined;
+/** V8's `gc`, made on first use: worker.ts sets `--expose_gc` when it starts (the flag only adds `gc` to new contexts). */
+export function collectGarbage(options?: { type: 'minor' | 'major' }): void {
+  gc ??= runInNewContext('gc') as (options?: { type: 'minor' | 'major' }) => void;
+  gc(options);
+}
 
 /**
  * Output bytes (with native zstd, parquet-wasm's uncompressed output too) after which the next row

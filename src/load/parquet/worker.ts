@@ -46,6 +46,9 @@ setFlagsFromString('--wasm-tiering-budget=180000000');
  */
 setFlagsFromString('--wasm-lazy-validation');
 
+/** Adds `gc` to new contexts: worker-output.ts collects garbage after row groups (see there). */
+setFlagsFromString('--expose_gc');
+
 /**
  * parquet-wasm's Node build is CommonJS: `require` loads it directly, where `import()` first scans its
  * 110 KB with Node's CommonJS export lexer and wraps it as an ES module (start-up of a worker,
