@@ -29,7 +29,7 @@ import { toRecordBatch, transformSpecFor, type Layout } from '../../../src/trans
 import { closeDuckDB, readParquetRows } from '../../helpers/duckdb.js';
 import { captureRecords } from '../fixtures.js';
 import { normalizedFooter, ownFile, pageRows, planFor, wasmFile } from './own-oracle.js';
-import { rowsViaParquetWasm, saveParquet } from './parquet-files.js';
+import { footerOf, items, rowsViaParquetWasm, saveParquet } from './parquet-files.js';
 import { CAPTURES } from './tables.js';
 
 afterAll(() => closeDuckDB());
@@ -75,7 +75,7 @@ describe('own writer = parquet-wasm, transform layouts', () => {
   for (const [capture, endpoint] of CAPTURES)
     for (const layout of ['tensor', 'flat', 'nested', 'array'] as Layout[])
       for (const dtype of ['float32', 'float64'] as const)
-        it(`${endpoint} ${layout} ${dtype}`, { timeout: 60_000 }, async () => {
+        it(`${endpoint} ${layout} ${dtype}`, { timeout: 180_000 }, async () => {
           const batches = captureBatches(capture, endpoint, layout, dtype, 12);
           // Small row groups: several per file, batches split across them.
           await expectSameAsWasm(batches, 'zstd', 200_000);
@@ -83,16 +83,19 @@ describe('own writer = parquet-wasm, transform layouts', () => {
 });
 
 describe('own writer = parquet-wasm, pages and row groups', () => {
-  it('several 1 MiB pages per chunk, uncompressed', { timeout: 60_000 }, async () => {
+  it('several 1 MiB pages per chunk, uncompressed', { timeout: 180_000 }, async () => {
     const [capture, endpoint] = CAPTURES[1];
-    const batches = captureBatches(capture, endpoint, 'tensor', 'float64', 40);
+    // 32 KB per row: ~33 rows per 1 MiB page, 300 rows in one row group.
+    const batches = captureBatches(capture, endpoint, 'tensor', 'float64', 6);
     const own = await expectSameAsWasm(batches, 'none', 32 << 20);
     expect(Math.max(...pageRows(own).map((c) => c.firstRows.length))).toBeGreaterThan(1);
   });
 
-  it('several pages and row groups, zstd (the CSV path shape)', { timeout: 60_000 }, async () => {
+  it('several pages and row groups, zstd (the CSV path shape)', { timeout: 180_000 }, async () => {
     const [capture, endpoint] = CAPTURES[1];
-    await expectSameAsWasm(captureBatches(capture, endpoint, 'tensor', 'float32', 60), 'zstd', 4 << 20);
+    // 16 KB per row: ~65 rows per page, ~260 per 4 MiB row group, 600 rows.
+    const own = await expectSameAsWasm(captureBatches(capture, endpoint, 'tensor', 'float32', 12), 'zstd', 4 << 20);
+    expect(items(footerOf(own), 4).length).toBeGreaterThan(1);
   });
 });
 
@@ -154,7 +157,7 @@ function nullsBatch(rows: number, seed: number, nulls: 'some' | 'none' | 'all'):
 }
 
 describe('own writer = parquet-wasm, scalar columns', () => {
-  it('nulls, long and non-ASCII strings, signed zeros and NaN, several row groups', { timeout: 60_000 }, async () => {
+  it('nulls, long and non-ASCII strings, signed zeros and NaN, several row groups', { timeout: 180_000 }, async () => {
     const batches = [
       nullsBatch(50, 0, 'some'),
       nullsBatch(30, 50, 'none'),
@@ -166,7 +169,7 @@ describe('own writer = parquet-wasm, scalar columns', () => {
     expect(own.byteLength).toBeGreaterThan(0);
   });
 
-  it('a dictionary past 1 MiB falls back to PLAIN, pages of 20,000 rows', { timeout: 120_000 }, async () => {
+  it('a dictionary past 1 MiB falls back to PLAIN, pages of 20,000 rows', { timeout: 300_000 }, async () => {
     const batches = [nullsBatch(70_000, 0, 'some'), nullsBatch(70_000, 70_000, 'none')];
     await expectSameAsWasm(batches, 'zstd', 256 << 20);
   });
