@@ -4,8 +4,10 @@ import module, { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startEarlyEncoderWorker } from '../load/parquet/early-worker.js';
 import { warmUp } from '../load/parquet/warm-up.js';
+import { startEarlyCsvWorker } from '../sources/csv/early-worker.js';
+import { DEFAULT_READ_SETTINGS } from '../sources/csv/read-settings.js';
 import { cacheKey, codeCacheDir, isFile, loadCommonJs } from './code-cache.js';
-import { prewarmsEncoder } from './prewarm.js';
+import { csvRunAhead, prewarmsEncoder } from './prewarm.js';
 
 /** Set by scripts/bundle.mjs to a hash of bundle/cli.cjs; undefined in tsc's output. */
 declare const DQM_EXPORT_BUILD: string | undefined;
@@ -27,10 +29,35 @@ if (argv.length === 1 && argv[0] === '--version') {
   if (typeof DQM_EXPORT_BUILD === 'string' && isFile(bundle)) {
     // The built CLI: one CommonJS bundle through a V8 code cache (docs/decisions.md, "CLI start-up:
     // a V8 code cache").
-    if (prewarmsEncoder(argv)) {
+    const api = prewarmsEncoder(argv);
+    const csv = api ? undefined : csvRunAhead(argv);
+    if (csv) {
+      // An ml4dqm-csv run: the CSV worker starts now and scans the pipeline's files while this thread
+      // loads the bundle; the source's worker pool adopts it. docs/decisions.md, "CSV exports: the
+      // first file is scanned before the CLI loads".
+      const resolveUrl = (specifier: string): string | undefined => {
+        try {
+          return import.meta.resolve(specifier);
+        } catch {
+          return undefined;
+        }
+      };
+      startEarlyCsvWorker(new URL('./bundle/csv-worker.js', import.meta.url), {
+        ahead: csv.scanAhead
+          ? {
+              pipeline: csv.file,
+              read: DEFAULT_READ_SETTINGS,
+              yamlUrl: resolveUrl('yaml'),
+              globUrl: resolveUrl('tinyglobby'),
+            }
+          : undefined,
+      });
+    }
+    if (api || csv?.encoder) {
       // The Parquet encoder worker (a Node environment, parquet-wasm, a warm-up encode: ~0.25 s) starts
-      // on the second core now, while this thread loads the bundle; the shared pool adopts it.
-      // docs/decisions.md, "CLI start-up: the encoder worker warms up, and starts before the bundle loads".
+      // on the second core now, while this thread loads the bundle; the shared pool (or a CSV stream's
+      // first lane) adopts it. docs/decisions.md, "CLI start-up: the encoder worker warms up, and starts
+      // before the bundle loads".
       startEarlyEncoderWorker(new URL('./bundle/parquet-worker.js', import.meta.url), {
         parquetWasmUrl: pathToFileURL(createRequire(import.meta.url).resolve('parquet-wasm')).href,
         warmUp: warmUp(),

@@ -1,10 +1,12 @@
-/** Which command lines start the Parquet encoder worker before the CLI loads (src/cli/prewarm.ts). */
+/** Which command lines start the Parquet encoder worker or the CSV worker before the CLI loads (src/cli/prewarm.ts). */
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { prewarmsEncoder } from '../../src/cli/prewarm.js';
+import { csvRunAhead, prewarmsEncoder } from '../../src/cli/prewarm.js';
 
 const files: Record<string, string> = {
   'http.yaml': 'source:\n  type: dqm-playground\nstreams: []\n',
   'csv.yaml': 'source:\n  type: ml4dqm-csv\n  files: [a.csv]\n',
+  'csv-arrow.yaml': 'source:\n  type: ml4dqm-csv\n  files: [a.csv]\nstreams:\n  - output: {format: arrow}\n',
 };
 const read = (file: string): string => {
   const text = files[file];
@@ -28,5 +30,24 @@ describe('prewarmsEncoder', () => {
     [[], false],
   ])('%j -> %s', (argv, expected) => {
     expect(prewarmsEncoder(argv, read)).toBe(expected);
+  });
+});
+
+describe('csvRunAhead', () => {
+  const csv = (file: string, scanAhead: boolean, encoder = true) => ({ file: resolve(file), scanAhead, encoder });
+  it.each([
+    [['run', 'csv.yaml'], csv('csv.yaml', true)],
+    [['run', '--out', 'dir', 'csv.yaml', '--no-progress'], csv('csv.yaml', true)],
+    [['run', 'csv-arrow.yaml'], csv('csv-arrow.yaml', true, false)], // maybe no Parquet to encode
+    [['run', '--resume', 'csv.yaml'], csv('csv.yaml', false)], // committed files are not read again
+    [['run', 'csv.yaml', '--resume=true'], csv('csv.yaml', false)],
+    [['run', 'csv.yaml', '--plan', 'plan.json', '--shard', '1/2'], csv('csv.yaml', false)], // a shard scans its own files
+    [['run', 'http.yaml'], undefined],
+    [['run', 'missing.yaml'], undefined],
+    [['run', 'csv.yaml', '--help'], undefined],
+    [['validate', 'csv.yaml'], undefined],
+    [[], undefined],
+  ])('%j -> %j', (argv, expected) => {
+    expect(csvRunAhead(argv, read)).toEqual(expected);
   });
 });

@@ -4,13 +4,17 @@
  * Node built-ins and modules without package imports, so it can run from the TypeScript sources
  * (worker-url.ts).
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { chunkBuffers, chunkTransferList } from './chunk.js';
+import type { CsvWorkerData } from './early-worker.js';
 import { RangeFailure, parseRange } from './parse-range.js';
+import { AheadScans, scanAhead } from './scan-ahead.js';
 import { scanFile } from './scan-file.js';
 import type { WorkerReply, WorkerRequest } from './protocol.js';
 
 const port = parentPort!;
+/** Scans made before they were asked for (a worker bin.js started ahead: scan-ahead.ts). */
+const ahead = new AheadScans();
 
 function post(reply: WorkerReply, transfer: ArrayBuffer[] = []): void {
   port.postMessage(reply, transfer);
@@ -23,7 +27,7 @@ port.on('message', (request: WorkerRequest) => {
   }
   try {
     if (request.type === 'scan') {
-      const result = scanFile(request.path, request.options);
+      const result = ahead.take(request.path, request.options) ?? scanFile(request.path, request.options);
       post(
         { type: 'scanned', id: request.id, result },
         [result.dims, result.run, result.ls, result.title, result.entries].map((a) => a.buffer as ArrayBuffer),
@@ -45,3 +49,6 @@ port.on('message', (request: WorkerRequest) => {
       });
   }
 });
+
+const spec = (workerData as CsvWorkerData | null)?.ahead;
+if (spec) void scanAhead(spec, ahead, scanFile);
