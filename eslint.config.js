@@ -46,6 +46,21 @@ export default tseslint.config(
     },
   },
   {
+    // Schemas take `z` from src/zod.ts, which configures zod for a command-line tool (jitless).
+    files: ['src/**/*.ts'],
+    ignores: ['src/zod.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: 'zod', message: 'import { z } from src/zod.ts: it configures zod (jitless) once for the tool' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.cjs'],
     languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },

@@ -120,6 +120,58 @@ export function parseHistoInto(buf: Uint8Array, start: number, end: number, targ
   if (p >= end || buf[p] !== 91) return FALLBACK;
   p++;
   while (p < end && isSpace(buf[p])) p++;
+  if (p < end && buf[p] === 93) return closed(buf, p + 1, end, 0);
+  return integers(buf, p, end, target);
+}
+
+/** The count, when only JSON whitespace follows the array's `]` (which ends at `p`) up to `end`. */
+function closed(buf: Uint8Array, p: number, end: number, count: number): number {
+  if (p > end) return FALLBACK;
+  while (p < end && isSpace(buf[p])) p++;
+  return p === end ? count : FALLBACK;
+}
+
+/** A DataView of the last buffer parsed: the CSV reader parses every cell of a read from one buffer. */
+let view: DataView | null = null;
+let viewOf: Uint8Array | null = null;
+
+/**
+ * Where the first non-digit byte of a little-endian word is (0..3), or 4 when its four bytes are
+ * ASCII digits. Per byte: high nibble 3, and low nibble + 6 without a carry into bit 4.
+ */
+function digitRun(w: number): number {
+  const nonDigit = ((w & 0xf0f0f0f0) ^ 0x30303030) | (((w & 0x0f0f0f0f) + 0x06060606) & 0x10101010);
+  // The top bit of each byte that is not zero; the lowest such byte is the first non-digit.
+  const flags = (((nonDigit & 0x7f7f7f7f) + 0x7f7f7f7f) | nonDigit) & 0x80808080;
+  return flags === 0 ? 4 : (31 - Math.clz32(flags & -flags)) >>> 3;
+}
+
+/** The value of the first `len` (1..4) bytes of a little-endian word, all ASCII digits. */
+function digitsValue(w: number, len: number): number {
+  // The digits moved to the top bytes, then combined in pairs: (d0 * 10 + d1) * 100 + (d2 * 10 + d3).
+  let v = (w & 0x0f0f0f0f) << ((4 - len) << 3);
+  v = (v * 10 + (v >>> 8)) & 0x00ff00ff;
+  return (v & 0xff) * 100 + (v >>> 16);
+}
+
+const SCALE = [1, 10, 100, 1000, 10000];
+
+/**
+ * The values from `p` (the first number) on. The fast path of real files: ML4DQM cells and
+ * DQM Playground pages hold bin counts, non-negative integers of at most 8 digits separated by
+ * `, ` or `,`, read here four bytes at a time (one word load, no branch per digit). The first
+ * number it does not take whole (a sign, a fraction, an exponent, 9+ digits, a leading zero, other
+ * whitespace, anything malformed, the buffer's last 8 bytes) goes to `values`, the general parser,
+ * which goes on from that number with the same state. One thread, the bench's 2D cells: 12.1 ns per
+ * value against 13.9 for the general parser alone (docs/decisions.md).
+ */
+function integers(buf: Uint8Array, p: number, end: number, target: HistoTarget): number {
+  if (viewOf !== buf) {
+    view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    viewOf = buf;
+  }
+  const words = view!;
+  const limit = Math.min(end, buf.byteLength - 8);
   const out = target.out;
   const stride = target.stride;
   const firstRow = target.firstRow;
@@ -130,76 +182,125 @@ export function parseHistoInto(buf: Uint8Array, start: number, end: number, targ
   let count = 0;
   let row = 0;
   let col = 0;
-  if (p < end && buf[p] === 93) {
-    p++;
-  } else {
-    for (;;) {
-      if (p >= end) return FALLBACK;
-      const begin = p;
-      let b = buf[p];
-      const neg = b === 45;
-      if (neg) b = buf[++p];
-      // Positive range checks: past the buffer's end a byte reads as undefined, and NaN fails them.
-      let d = b - 48;
-      if (!(d >= 0 && d <= 9)) return FALLBACK;
-      let m = d;
-      let digits = 1;
-      p++;
-      if (d === 0) {
-        d = buf[p] - 48;
-        if (d >= 0 && d <= 9) return FALLBACK; // a leading zero: not JSON
-      } else {
-        for (;;) {
-          d = buf[p] - 48;
-          if (!(d >= 0 && d <= 9)) break;
-          m = m * 10 + d;
-          digits++;
-          p++;
-        }
-      }
-      b = buf[p];
-      let v: number;
-      if (b === 46 || b === 101 || b === 69) {
-        p = parseTail(buf, p, begin, m, digits, neg);
-        if (p === FALLBACK) return FALLBACK;
-        v = tailValue;
-        if (v - v !== 0) return FALLBACK; // ±Infinity (an overflowing exponent)
-        b = buf[p];
-      } else if (digits <= 15) {
-        v = neg ? -m : m;
-      } else {
-        v = slowNumber(buf, begin, p);
-        if (v - v !== 0) return FALLBACK; // an integer of over 308 digits: Infinity
-      }
-      if (row >= firstRow && row <= lastRow && col >= firstCol && col <= lastCol) out[pos++] = v;
+  let rowKept = row >= firstRow && row <= lastRow;
+  while (p < limit) {
+    const w = words.getUint32(p, true);
+    let len = digitRun(w);
+    if (len === 0) break;
+    let v: number;
+    if (len < 4) {
+      if (len > 1 && (w & 0xff) === 48) break;
+      v = digitsValue(w, len);
+    } else {
+      if ((w & 0xff) === 48) break;
+      const w2 = words.getUint32(p + 4, true);
+      const len2 = digitRun(w2);
+      if (len2 === 4) break;
+      v = digitsValue(w, 4);
+      if (len2 > 0) v = v * SCALE[len2] + digitsValue(w2, len2);
+      len += len2;
+    }
+    const b = buf[p + len];
+    if (b === 44) {
+      if (rowKept && col >= firstCol && col <= lastCol) out[pos++] = v;
       count++;
       if (++col === stride) {
         col = 0;
         row++;
+        rowKept = row >= firstRow && row <= lastRow;
       }
-      while (b === 32) b = buf[++p];
-      if (b === 44) {
-        b = buf[++p];
-        while (b === 32) b = buf[++p];
-        if (isSpace(b)) while (p < end && isSpace(buf[p])) p++;
-        continue;
-      }
-      if (b === 93) {
-        p++;
-        break;
-      }
-      if (!isSpace(b) || p >= end) return FALLBACK;
-      while (p < end && isSpace(buf[p])) p++;
-      if (p < end && buf[p] === 93) {
-        p++;
-        break;
-      }
-      if (p >= end || buf[p] !== 44) return FALLBACK;
-      p++;
-      while (p < end && isSpace(buf[p])) p++;
+      p += len + 1;
+      let c = buf[p];
+      if (c === 32) c = buf[++p];
+      if (isSpace(c)) while (p < end && isSpace(buf[p])) p++;
+      continue;
     }
+    if (b === 93 && p + len < end) {
+      if (rowKept && col >= firstCol && col <= lastCol) out[pos] = v;
+      return closed(buf, p + len + 1, end, count + 1);
+    }
+    break;
   }
-  if (p > end) return FALLBACK;
-  while (p < end && isSpace(buf[p])) p++;
-  return p === end ? count : FALLBACK;
+  return values(buf, p, end, target, pos, count, row, col);
+}
+
+/**
+ * The general parser: the values from `p` (the start of a number, whitespace skipped) on, `count`
+ * of them already read, the next one at (`row`, `col`), the next kept one going to `out[pos]`.
+ */
+function values(
+  buf: Uint8Array,
+  p: number,
+  end: number,
+  target: HistoTarget,
+  pos: number,
+  count: number,
+  row: number,
+  col: number,
+): number {
+  const out = target.out;
+  const stride = target.stride;
+  const firstRow = target.firstRow;
+  const lastRow = target.lastRow;
+  const firstCol = target.firstCol ?? 1;
+  const lastCol = target.lastCol ?? stride - 2;
+  for (;;) {
+    if (p >= end) return FALLBACK;
+    const begin = p;
+    let b = buf[p];
+    const neg = b === 45;
+    if (neg) b = buf[++p];
+    // Positive range checks: past the buffer's end a byte reads as undefined, and NaN fails them.
+    let d = b - 48;
+    if (!(d >= 0 && d <= 9)) return FALLBACK;
+    let m = d;
+    let digits = 1;
+    p++;
+    if (d === 0) {
+      d = buf[p] - 48;
+      if (d >= 0 && d <= 9) return FALLBACK; // a leading zero: not JSON
+    } else {
+      for (;;) {
+        d = buf[p] - 48;
+        if (!(d >= 0 && d <= 9)) break;
+        m = m * 10 + d;
+        digits++;
+        p++;
+      }
+    }
+    b = buf[p];
+    let v: number;
+    if (b === 46 || b === 101 || b === 69) {
+      p = parseTail(buf, p, begin, m, digits, neg);
+      if (p === FALLBACK) return FALLBACK;
+      v = tailValue;
+      if (v - v !== 0) return FALLBACK; // ±Infinity (an overflowing exponent)
+      b = buf[p];
+    } else if (digits <= 15) {
+      v = neg ? -m : m;
+    } else {
+      v = slowNumber(buf, begin, p);
+      if (v - v !== 0) return FALLBACK; // an integer of over 308 digits: Infinity
+    }
+    if (row >= firstRow && row <= lastRow && col >= firstCol && col <= lastCol) out[pos++] = v;
+    count++;
+    if (++col === stride) {
+      col = 0;
+      row++;
+    }
+    while (b === 32) b = buf[++p];
+    if (b === 44) {
+      b = buf[++p];
+      while (b === 32) b = buf[++p];
+      if (isSpace(b)) while (p < end && isSpace(buf[p])) p++;
+      continue;
+    }
+    if (b === 93) return closed(buf, p + 1, end, count);
+    if (!isSpace(b) || p >= end) return FALLBACK;
+    while (p < end && isSpace(buf[p])) p++;
+    if (p < end && buf[p] === 93) return closed(buf, p + 1, end, count);
+    if (p >= end || buf[p] !== 44) return FALLBACK;
+    p++;
+    while (p < end && isSpace(buf[p])) p++;
+  }
 }

@@ -3,7 +3,7 @@
  * integers and booleans that also accept their text form (what `${VAR}` interpolation produces),
  * and names. The messages say what was expected; positions are added later from the YAML nodes.
  */
-import { z } from 'zod';
+import { z } from '../zod.js';
 import { didYouMean } from './suggest.js';
 
 /**

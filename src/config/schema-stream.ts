@@ -4,7 +4,7 @@
  * needs histograms, partition columns must exist, incremental needs a run) run per stream.
  */
 import { posix } from 'node:path';
-import { z } from 'zod';
+import { z } from '../zod.js';
 import { type DIALS_ENDPOINTS, ORDER_FIELDS, isDialsEndpoint } from '../dials.js';
 import { STREAM_ENDPOINTS as ENDPOINTS, type StreamEndpoint as Endpoint } from '../endpoints.js';
 import { isHistogramStream as isHistogramEndpoint } from '../transform/columns.js';
