@@ -4,7 +4,8 @@
  * each scan made ahead is handed out once, and a pool that adopts an early worker gets the same scans
  * as a fresh one.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +26,7 @@ import { scanFile, type FileScanResult, type ScanOptions } from '../../../src/so
 import { CsvWorkerPool } from '../../../src/sources/csv/worker-pool.js';
 import { csvWorkerUrl } from '../../../src/sources/csv/worker-url.js';
 import { SAMPLE_DATA_DIR } from '../../../src/version.js';
+import { DIST_CLI } from '../../helpers/server.js';
 
 const require = createRequire(import.meta.url);
 const urls = {
@@ -197,4 +199,40 @@ describe('an early CSV worker', () => {
     expect(takeEarlyCsvWorker(failing)).toBeUndefined();
     expect(worker).toBeInstanceOf(Worker);
   }, 60_000);
+});
+
+describe('dqm-export run of a CSV pipeline (built CLI, workers started ahead)', () => {
+  /** Runs the built CLI; a child still alive after 60 s is killed (code null): it would have hung. */
+  const run = (args: string[]): Promise<{ code: number | null; stderr: string }> =>
+    new Promise((resolve) => {
+      const child = spawn(process.execPath, [DIST_CLI, ...args], {
+        env: { ...process.env, CI: '1' },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        resolve({ code, stderr });
+      });
+    });
+  const files = `files: [${sample('ZeroBias_2018A_DataFrame_1D_2.csv')}]`;
+
+  it('exits when no stream adopts them (no histogram stream) and when the run fails before its streams', async () => {
+    expect(existsSync(DIST_CLI), `${DIST_CLI} missing: npm run build first`).toBe(true);
+    const lumis = pipeline(
+      'lumis.yaml',
+      `version: 1\nname: lumis\nsource: {type: ml4dqm-csv, ${files}}\nstreams:\n  - {name: ls, endpoint: lumisections, output: {path: ls}}\n`,
+    );
+    const ok = await run(['run', lumis, '--out', join(dir, 'out-lumis'), '--log-level', 'warn']);
+    expect(ok).toEqual({ code: 0, stderr: '' });
+    const bad = pipeline(
+      'bad.yaml',
+      `version: 1\nname: bad\nsource: {type: ml4dqm-csv, files: [missing.csv]}\nstreams:\n  - {name: h, endpoint: lumisection_histograms_1d, output: {path: h}}\n`,
+    );
+    const failed = await run(['run', bad, '--out', join(dir, 'out-bad')]);
+    expect(failed.code).toBe(2);
+    expect(failed.stderr).toMatch(/E_SOURCE_FILES/);
+  }, 150_000);
 });
