@@ -34,7 +34,7 @@ if (argv.length === 1 && argv[0] === '--version') {
     const api = prewarmsEncoder(argv);
     const csv = api ? undefined : csvRunAhead(argv);
     if (csv) {
-      // An ml4dqm-csv run: the CSV worker starts now and scans the pipeline's files while this thread
+      // An ml4dqm-csv run or a convert: the CSV worker starts now and scans the files while this thread
       // loads the bundle; the source's worker pool adopts it. docs/decisions.md, "CSV exports: the
       // first file is scanned before the CLI loads".
       const resolveUrl = (specifier: string): string | undefined => {
@@ -45,14 +45,12 @@ if (argv.length === 1 && argv[0] === '--version') {
         }
       };
       startEarlyCsvWorker(csvScript, {
-        ahead: csv.scanAhead
-          ? {
-              pipeline: csv.file,
-              read: DEFAULT_READ_SETTINGS,
-              yamlUrl: resolveUrl('yaml'),
-              globUrl: resolveUrl('tinyglobby'),
-            }
-          : undefined,
+        ahead: csv.scan && {
+          ...csv.scan,
+          read: DEFAULT_READ_SETTINGS,
+          yamlUrl: resolveUrl('yaml'),
+          globUrl: resolveUrl('tinyglobby'),
+        },
       });
     }
     if (api || csv?.encoder) {

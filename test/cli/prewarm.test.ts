@@ -34,20 +34,34 @@ describe('prewarmsEncoder', () => {
 });
 
 describe('csvRunAhead', () => {
-  const csv = (file: string, scanAhead: boolean, encoder = true) => ({ file: resolve(file), scanAhead, encoder });
+  const cwd = '/work/dir';
+  const csv = (file: string | null, encoder = true) => ({
+    scan: file === null ? undefined : { pipeline: resolve(cwd, file) },
+    encoder,
+  });
+  const convert = (files: string[] | null) => ({
+    scan: files === null ? undefined : { files, dir: cwd },
+    encoder: true,
+  });
   it.each([
-    [['run', 'csv.yaml'], csv('csv.yaml', true)],
-    [['run', '--out', 'dir', 'csv.yaml', '--no-progress'], csv('csv.yaml', true)],
-    [['run', 'csv-arrow.yaml'], csv('csv-arrow.yaml', true, false)], // maybe no Parquet to encode
-    [['run', '--resume', 'csv.yaml'], csv('csv.yaml', false)], // committed files are not read again
-    [['run', 'csv.yaml', '--resume=true'], csv('csv.yaml', false)],
-    [['run', 'csv.yaml', '--plan', 'plan.json', '--shard', '1/2'], csv('csv.yaml', false)], // a shard scans its own files
+    [['run', 'csv.yaml'], csv('csv.yaml')],
+    [['run', '--out', 'dir', 'csv.yaml', '--no-progress'], csv('csv.yaml')],
+    [['run', 'csv-arrow.yaml'], csv('csv-arrow.yaml', false)], // maybe no Parquet to encode
+    [['run', '--resume', 'csv.yaml'], csv(null)], // committed files are not read again
+    [['run', 'csv.yaml', '--resume=true'], csv(null)],
+    [['run', 'csv.yaml', '--plan', 'plan.json', '--shard', '1/2'], csv(null)], // a shard scans its own files
+    [['convert', 'a.csv', 'b/*.csv', '--out', 'dataset'], convert(['a.csv', 'b/*.csv'])],
+    [['convert', '--out=dataset', '--log-level', 'info', 'a.csv'], convert(['a.csv'])],
+    [['convert', 'a.csv', '--out', 'dataset', '--resume'], convert(null)],
+    [['convert', '--out', 'dataset'], undefined],
+    [['convert', 'a.csv', '--help'], undefined],
+    [['convert', '--', 'a.csv'], undefined],
     [['run', 'http.yaml'], undefined],
     [['run', 'missing.yaml'], undefined],
     [['run', 'csv.yaml', '--help'], undefined],
     [['validate', 'csv.yaml'], undefined],
     [[], undefined],
   ])('%j -> %j', (argv, expected) => {
-    expect(csvRunAhead(argv, read)).toEqual(expected);
+    expect(csvRunAhead(argv, read, cwd)).toEqual(expected);
   });
 });

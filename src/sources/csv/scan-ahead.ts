@@ -16,10 +16,14 @@ import { dirname, resolve } from 'node:path';
 import type { CsvReadSettings } from './read-settings.js';
 import type { FileScanResult, ScanOptions } from './scan-file.js';
 
-/** What the worker is told to scan ahead (its `workerData.ahead`). */
+/** What the worker is told to scan ahead (its `workerData.ahead`): a pipeline's files, or `convert`'s. */
 export interface ScanAheadSpec {
-  /** The pipeline file, absolute. */
-  pipeline: string;
+  /** The pipeline file, absolute: its `source.files` are scanned. */
+  pipeline?: string;
+  /** Or paths and globs as `convert FILE...` got them, relative to `dir`. */
+  files?: string[];
+  /** Where `files` resolve (the working directory). */
+  dir?: string;
   /** Read settings of the scans (the run's defaults). */
   read: CsvReadSettings;
   /** URL of the `yaml` package's Node entry (for a pipeline that is not JSON). */
@@ -110,7 +114,20 @@ export async function aheadFiles(pipeline: string, loaders: AheadLoaders): Promi
     if (d !== 1 && d !== 2) return null;
     dim = d;
   }
-  const dir = dirname(pipeline);
+  const files = await expandAhead(entries, dirname(pipeline), loaders);
+  return files && { files, dim };
+}
+
+/**
+ * Paths and globs expanded as `expandFiles` (csv-files.ts) expands them, relative to `dir`, sorted
+ * and distinct; null when one is a missing file or a glob matching nothing, or needs the matcher and
+ * none is given.
+ */
+export async function expandAhead(
+  entries: readonly string[],
+  dir: string,
+  loaders: AheadLoaders,
+): Promise<string[] | null> {
   const globs = entries.some((e) => MAYBE_GLOB.test(e)) ? await loaders.glob?.() : undefined;
   const found = new Set<string>();
   for (const entry of entries) {
@@ -125,7 +142,7 @@ export async function aheadFiles(pipeline: string, loaders: AheadLoaders): Promi
     if (!isFile(path)) return null;
     found.add(path);
   }
-  return { files: [...found].sort(), dim };
+  return [...found].sort();
 }
 
 /** The key of a scan: what makes two scans of a file the same. */
@@ -188,8 +205,10 @@ export async function scanAhead(
   loaders: AheadLoaders = loadersOf(spec),
 ): Promise<void> {
   try {
-    const ahead = await aheadFiles(spec.pipeline, loaders);
-    if (!ahead) return;
+    const ahead = spec.pipeline
+      ? await aheadFiles(spec.pipeline, loaders)
+      : spec.files && { files: await expandAhead(spec.files, spec.dir ?? process.cwd(), loaders), dim: undefined };
+    if (!ahead?.files) return;
     scans.plan(ahead.files, { dim: ahead.dim, blockBytes: spec.read.blockBytes, rangeBytes: spec.read.rangeBytes });
     for (let next = scans.next(); next; next = scans.next()) {
       scans.keep(next.key, scan(next.path, next.options));

@@ -146,6 +146,18 @@ describe('scanAhead', () => {
     expect(scanned).toEqual([files[0], files[1], files[3]]);
   });
 
+  it('scans the files of a convert, relative to its directory', async () => {
+    const scans = new AheadScans();
+    const scanned: string[] = [];
+    spec();
+    await scanAhead({ files: ['d.csv', '*.csv'], dir, read: DEFAULT_READ_SETTINGS, ...urls }, scans, (p) => {
+      scanned.push(p);
+      return fake(p);
+    });
+    expect(scanned).toEqual(await expandFiles(['d.csv', '*.csv'], { file: 'convert', dir }));
+    expect(scanned).toEqual(expect.arrayContaining(files));
+  });
+
   it('stops quietly when a scan fails (the request reports it)', async () => {
     const scans = new AheadScans();
     await expect(
