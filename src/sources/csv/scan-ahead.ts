@@ -53,6 +53,11 @@ export const GLOB_OPTIONS = {
 /** Characters without which a `files` entry is a plain path for picomatch (tinyglobby). */
 const MAYBE_GLOB = /[*?[\]{}()!+@]/;
 
+/** False when `entry` is certainly a plain path (no character a glob needs): no matcher to load. */
+export function mayBeGlob(entry: string): boolean {
+  return MAYBE_GLOB.test(entry);
+}
+
 /** How the ahead guess loads what it needs (injected by tests). */
 export interface AheadLoaders {
   readText?: (file: string) => string;
