@@ -1,8 +1,10 @@
 /**
  * The CSV worker thread: scans files and parses byte ranges (scan-file.ts, parse-range.ts) on
- * request, posting results back with their typed arrays transferred, not copied. It imports only
- * Node built-ins and modules without package imports, so it can run from the TypeScript sources
- * (worker-url.ts).
+ * request, posting results back with their typed arrays transferred, not copied. A worker bin.js
+ * started ahead also scans the files its `workerData.ahead` names at once, and answers the matching
+ * requests from those scans (scan-ahead.ts). It imports only Node built-ins and modules without
+ * package imports (packages the ahead scan needs are loaded by URL), so it can run from the
+ * TypeScript sources (worker-url.ts).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { chunkBuffers, chunkTransferList } from './chunk.js';
