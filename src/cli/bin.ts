@@ -2,10 +2,12 @@
 /** The `dqm-export` executable: runs the CLI and sets the exit code. */
 import module, { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { startEarlyEncoderWorker } from '../load/parquet/early-worker.js';
+import { startEarlyEncoderWorker, takeEarlyEncoderWorker } from '../load/parquet/early-worker.js';
 import { warmUp } from '../load/parquet/warm-up.js';
+import { startEarlyCsvWorker, takeEarlyCsvWorker } from '../sources/csv/early-worker.js';
+import { DEFAULT_READ_SETTINGS } from '../sources/csv/read-settings.js';
 import { cacheKey, codeCacheDir, isFile, loadCommonJs } from './code-cache.js';
-import { prewarmsEncoder } from './prewarm.js';
+import { csvRunAhead, prewarmsEncoder } from './prewarm.js';
 
 /** Set by scripts/bundle.mjs to a hash of bundle/cli.cjs; undefined in tsc's output. */
 declare const DQM_EXPORT_BUILD: string | undefined;
@@ -27,11 +29,36 @@ if (argv.length === 1 && argv[0] === '--version') {
   if (typeof DQM_EXPORT_BUILD === 'string' && isFile(bundle)) {
     // The built CLI: one CommonJS bundle through a V8 code cache (docs/decisions.md, "CLI start-up:
     // a V8 code cache").
-    if (prewarmsEncoder(argv)) {
+    const encoderScript = new URL('./bundle/parquet-worker.js', import.meta.url);
+    const csvScript = new URL('./bundle/csv-worker.js', import.meta.url);
+    const api = prewarmsEncoder(argv);
+    const csv = api ? undefined : csvRunAhead(argv);
+    if (csv) {
+      // An ml4dqm-csv run or a convert: the CSV worker starts now and scans the files while this thread
+      // loads the bundle; the source's worker pool adopts it. docs/decisions.md, "CSV exports: the
+      // first file is scanned before the CLI loads".
+      const resolveUrl = (specifier: string): string | undefined => {
+        try {
+          return import.meta.resolve(specifier);
+        } catch {
+          return undefined;
+        }
+      };
+      startEarlyCsvWorker(csvScript, {
+        ahead: csv.scan && {
+          ...csv.scan,
+          read: DEFAULT_READ_SETTINGS,
+          yamlUrl: resolveUrl('yaml'),
+          globUrl: resolveUrl('tinyglobby'),
+        },
+      });
+    }
+    if (api || csv?.encoder) {
       // The Parquet encoder worker (a Node environment, parquet-wasm, a warm-up encode: ~0.25 s) starts
-      // on the second core now, while this thread loads the bundle; the shared pool adopts it.
-      // docs/decisions.md, "CLI start-up: the encoder worker warms up, and starts before the bundle loads".
-      startEarlyEncoderWorker(new URL('./bundle/parquet-worker.js', import.meta.url), {
+      // on the second core now, while this thread loads the bundle; the shared pool (or a CSV stream's
+      // first lane) adopts it. docs/decisions.md, "CLI start-up: the encoder worker warms up, and starts
+      // before the bundle loads".
+      startEarlyEncoderWorker(encoderScript, {
         parquetWasmUrl: pathToFileURL(createRequire(import.meta.url).resolve('parquet-wasm')).href,
         warmUp: warmUp(),
       });
@@ -47,6 +74,11 @@ if (argv.length === 1 && argv[0] === '--version') {
     // At exit, so the cache holds what the whole command compiled (also when it ends by a signal).
     process.once('exit', loaded.save);
     process.exitCode = await (loaded.exports.main as Main)(argv);
+    // Workers started above that the command never adopted (a run that failed before its first
+    // stream, a CSV pipeline without histogram streams): a 'message' listener keeps even an unref'd
+    // worker's port alive, so the process would not exit.
+    void takeEarlyEncoderWorker(encoderScript)?.terminate();
+    void takeEarlyCsvWorker(csvScript)?.terminate();
   } else {
     const { main } = await import('./main.js');
     process.exitCode = await main(argv);

@@ -9,8 +9,8 @@
  */
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { glob, isDynamicPattern } from 'tinyglobby';
 import { ConfigError } from '../../errors.js';
+import { GLOB_OPTIONS, mayBeGlob } from './scan-ahead.js';
 
 /** Where the list came from, for messages: the pipeline file and its directory. */
 export interface FilesOrigin {
@@ -20,21 +20,19 @@ export interface FilesOrigin {
   dir: string;
 }
 
-/** True if `pattern` has a wildcard, i.e. is a glob rather than a path. */
-export function isGlob(pattern: string): boolean {
-  return isDynamicPattern(pattern);
+/**
+ * True if `pattern` has a wildcard, i.e. is a glob rather than a path. tinyglobby (and picomatch,
+ * ~20 ms of module initialisation on the main thread, before a CSV run's first scan) is loaded only
+ * for a pattern with a character a glob needs.
+ */
+export async function isGlob(pattern: string): Promise<boolean> {
+  return mayBeGlob(pattern) && (await import('tinyglobby')).isDynamicPattern(pattern);
 }
 
 /** The files one glob matches, absolute (relative patterns, `..` included, resolve against `baseDir`). */
 export async function expandGlob(pattern: string, baseDir: string): Promise<string[]> {
-  return glob(pattern, {
-    cwd: resolve(baseDir),
-    absolute: true,
-    onlyFiles: true,
-    dot: false,
-    expandDirectories: false,
-    followSymbolicLinks: true,
-  });
+  const { glob } = await import('tinyglobby');
+  return glob(pattern, { ...GLOB_OPTIONS, cwd: resolve(baseDir) });
 }
 
 function filesError(origin: FilesOrigin, message: string, path: string): ConfigError {
@@ -53,7 +51,7 @@ function filesError(origin: FilesOrigin, message: string, path: string): ConfigE
 export async function expandFiles(patterns: readonly string[], origin: FilesOrigin): Promise<string[]> {
   const found = new Set<string>();
   for (const pattern of patterns) {
-    if (isGlob(pattern)) {
+    if (await isGlob(pattern)) {
       let matches: string[];
       try {
         matches = await expandGlob(pattern, origin.dir);

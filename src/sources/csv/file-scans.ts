@@ -8,21 +8,9 @@ import { InputError } from '../../errors.js';
 import type { FileSummary } from './csv-plan.js';
 import type { FileScanResult } from './scan-file.js';
 import type { CsvWorkerPool } from './worker-pool.js';
+import type { CsvReadSettings } from './read-settings.js';
 
-/** Read sizes and split sizes of a CSV export. */
-export interface CsvReadSettings {
-  /** Bytes per read (default 4 MiB). */
-  blockBytes: number;
-  /** Target bytes of a range parsed by one worker (default 4 MiB; about workers + 1 ranges are in flight). */
-  rangeBytes: number;
-}
-
-/**
- * Default read settings: large sequential reads, ranges small enough to keep a few in flight (their
- * chunks wait on the main thread while the encoders are behind: 4 MiB rather than 8 took 30-45 MB
- * off the peak RSS of a two-lane export, with 4 MiB row groups; docs/decisions.md).
- */
-export const DEFAULT_READ_SETTINGS: CsvReadSettings = { blockBytes: 4 << 20, rangeBytes: 4 << 20 };
+export { DEFAULT_READ_SETTINGS, type CsvReadSettings } from './read-settings.js';
 
 /** What the journal line of a committed file records about it (`report.csv`). */
 export interface CommittedFileReport {

@@ -8,6 +8,7 @@ import type { HistogramChunk } from './chunk.js';
 import type { ParseTask } from './parse-range.js';
 import type { WorkerReply, WorkerRequest } from './protocol.js';
 import type { FileScanResult, ScanOptions } from './scan-file.js';
+import { takeEarlyCsvWorker } from './early-worker.js';
 import { csvWorkerUrl } from './worker-url.js';
 
 /** Why a worker task failed: a code (E_CSV_ROW, E_CSV_READ, E_RECORD_INVALID...) and the line, if any. */
@@ -44,11 +45,14 @@ export class CsvWorkerPool {
   private nextRecycle = 0;
   private closed = false;
 
-  /** Starts `size` workers. */
+  /**
+   * Starts `size` workers; the first is the one src/cli/bin.ts started before the CLI loaded, when
+   * there is one (early-worker.ts: it may hold scans made ahead, which it answers requests from).
+   */
   constructor(readonly size: number) {
     const url = csvWorkerUrl();
     for (let i = 0; i < Math.max(1, size); i++) {
-      const slot: Slot = { worker: new Worker(url), busy: false };
+      const slot: Slot = { worker: (i === 0 ? takeEarlyCsvWorker(url) : undefined) ?? new Worker(url), busy: false };
       slot.worker.on('message', (reply: WorkerReply) => this.onReply(slot, reply));
       slot.worker.on('error', (err) => this.onCrash(slot, err));
       slot.worker.on('exit', (code) => {

@@ -1,16 +1,22 @@
 /**
  * The CSV worker thread: scans files and parses byte ranges (scan-file.ts, parse-range.ts) on
- * request, posting results back with their typed arrays transferred, not copied. It imports only
- * Node built-ins and modules without package imports, so it can run from the TypeScript sources
- * (worker-url.ts).
+ * request, posting results back with their typed arrays transferred, not copied. A worker bin.js
+ * started ahead also scans the files its `workerData.ahead` names at once, and answers the matching
+ * requests from those scans (scan-ahead.ts). It imports only Node built-ins and modules without
+ * package imports (packages the ahead scan needs are loaded by URL), so it can run from the
+ * TypeScript sources (worker-url.ts).
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { chunkBuffers, chunkTransferList } from './chunk.js';
+import type { CsvWorkerData } from './early-worker.js';
 import { RangeFailure, parseRange } from './parse-range.js';
+import { AheadScans, scanAhead } from './scan-ahead.js';
 import { scanFile } from './scan-file.js';
 import type { WorkerReply, WorkerRequest } from './protocol.js';
 
 const port = parentPort!;
+/** Scans made before they were asked for (a worker bin.js started ahead: scan-ahead.ts). */
+const ahead = new AheadScans();
 
 function post(reply: WorkerReply, transfer: ArrayBuffer[] = []): void {
   port.postMessage(reply, transfer);
@@ -23,7 +29,7 @@ port.on('message', (request: WorkerRequest) => {
   }
   try {
     if (request.type === 'scan') {
-      const result = scanFile(request.path, request.options);
+      const result = ahead.take(request.path, request.options) ?? scanFile(request.path, request.options);
       post(
         { type: 'scanned', id: request.id, result },
         [result.dims, result.run, result.ls, result.title, result.entries].map((a) => a.buffer as ArrayBuffer),
@@ -45,3 +51,6 @@ port.on('message', (request: WorkerRequest) => {
       });
   }
 });
+
+const spec = (workerData as CsvWorkerData | null)?.ahead;
+if (spec) void scanAhead(spec, ahead, scanFile);

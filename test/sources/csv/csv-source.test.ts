@@ -15,6 +15,7 @@ import { loadPipeline } from '../../../src/config/index.js';
 import type { DqmClient } from '../../../src/extract/index.js';
 import { silentLogger } from '../../../src/log.js';
 import { runPipeline } from '../../../src/pipeline/run-pipeline.js';
+import { isDynamicPattern } from 'tinyglobby';
 import { expandFiles, isGlob } from '../../../src/sources/csv/csv-files.js';
 import { commonDirectory, openCsvSource } from '../../../src/sources/csv/csv-source.js';
 import { loadCsvTables } from '../../../src/sources/csv/csv-tables.js';
@@ -201,9 +202,13 @@ describe('source.files expansion', () => {
     await symlink(join(tree, 'x.csv'), join(tree, 'link.csv'));
   });
 
-  it('tells globs from plain paths', () => {
-    for (const g of ['*.csv', 'a/**/x.csv', '?.csv', '[xy].csv', '{x,y}.csv']) expect(isGlob(g), g).toBe(true);
-    for (const p of ['x.csv', 'a/b/w.csv', '../data/sample.csv']) expect(isGlob(p), p).toBe(false);
+  it('tells globs from plain paths', async () => {
+    for (const g of ['*.csv', 'a/**/x.csv', '?.csv', '[xy].csv', '{x,y}.csv', '@(x|y).csv', '!(x).csv'])
+      expect(await isGlob(g), g).toBe(true);
+    for (const p of ['x.csv', 'a/b/w.csv', '../data/sample.csv']) expect(await isGlob(p), p).toBe(false);
+    // Paths with no glob character skip tinyglobby: the answer is still tinyglobby's.
+    for (const p of ['a+b@c(1).csv', String.raw`\*.csv`, '{x}.csv', 'a!b.csv', '+(x).csv', 'x].csv', 'run 1.csv'])
+      expect(await isGlob(p), p).toBe(isDynamicPattern(p));
   });
 
   it.each([
