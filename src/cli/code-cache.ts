@@ -74,6 +74,14 @@ export interface CodeCacheOptions {
   buildId: string;
   /** Which cache to use, e.g. the command name; one cache file each. */
   key: string;
+  /**
+   * A code path of the command with a cache of its own, e.g. `csv` for a `run` of CSV files. A
+   * cache holds the functions its first run compiled, and V8 accepts it later without adding any:
+   * a `run` cache made by a CSV export left a DQM Playground `run` compiling its own path lazily on
+   * every start, ~80 ms slower than with a cache of its own (docs/decisions.md). The command's V8
+   * flags still follow `key`.
+   */
+  variant?: string;
   /** Directory for the cache files; undefined: no cache (compile every time). */
   cacheDir: string | undefined;
   /**
@@ -174,7 +182,8 @@ function writeCache(dir: string, path: string, data: Buffer): void {
 export function loadCommonJs(options: CodeCacheOptions): LoadedBundle {
   for (const flag of [...WORKER_V8_FLAGS, ...(COMMAND_V8_FLAGS[options.key] ?? [])]) setFlagsFromString(flag);
   const { file, cacheDir } = options;
-  const cachePath = cacheDir ? join(cacheDir, cacheFileName(options.buildId, options.key, options.file)) : undefined;
+  const name = options.variant ? `${options.key}-${options.variant}` : options.key;
+  const cachePath = cacheDir ? join(cacheDir, cacheFileName(options.buildId, name, options.file)) : undefined;
   const cachedData = cachePath ? readCache(cachePath) : undefined;
   // Phases of bench/startup.ts (bench/phases-preload.ts reads every `dqm-export:` mark).
   performance.mark('dqm-export:code cache read');

@@ -68,6 +68,16 @@ describe('code cache loader', () => {
     expect(statSync(join(cacheDir, name)).mode & 0o077).toBe(0);
   });
 
+  it('keeps a code path of a command (a variant) in a cache of its own', () => {
+    const file = writeBundle('variants');
+    const cacheDir = join(dir, 'cache');
+    loadCommonJs({ file, buildId: 'b1', key: 'run', cacheDir, importModule }).save();
+    loadCommonJs({ file, buildId: 'b1', key: 'run', variant: 'csv', cacheDir, importModule }).save();
+    expect(readdirSync(cacheDir).sort()).toEqual(
+      [cacheFileName('b1', 'run', file), cacheFileName('b1', 'run-csv', file)].sort(),
+    );
+  });
+
   it('ignores a cache V8 rejects, and rewrites it', () => {
     const file = writeBundle('rejected');
     const cacheDir = join(dir, 'cache');
