@@ -7,6 +7,7 @@
  * so the worker is handed over through a process-wide symbol, not a module variable.
  */
 import { Worker } from 'node:worker_threads';
+import { WORKER_RESOURCE_LIMITS } from '../../worker-limits.js';
 import type { WarmUp } from './warm-up.js';
 
 /** What an encoder worker is started with (src/load/parquet/worker.ts reads it). */
@@ -41,7 +42,7 @@ const holder = globalThis as { [KEY]?: EarlyWorker };
 export function startEarlyEncoderWorker(script: URL, workerData: EncoderWorkerData): Worker {
   const started = holder[KEY];
   if (started) return started.worker;
-  const worker = new Worker(script, { workerData });
+  const worker = new Worker(script, { workerData, resourceLimits: WORKER_RESOURCE_LIMITS });
   worker.unref();
   const early: EarlyWorker = { script: script.href, worker, failed: false, detach: () => {} };
   const onMessage = (reply: { type?: string }) => {

@@ -5,6 +5,7 @@
  * workers are unref'd and never keep the process alive.
  */
 import { Worker } from 'node:worker_threads';
+import { WORKER_RESOURCE_LIMITS } from '../../worker-limits.js';
 import { InternalError } from '../../errors.js';
 import { silentLogger, type Logger } from '../../log.js';
 import type { ParquetWriterPlan, WorkerReply, WorkerRequest } from './protocol.js';
@@ -92,7 +93,9 @@ export class EncoderPool {
   private spawn(ahead = false): WorkerSlot {
     const script = workerScriptUrl();
     const workerData: EncoderWorkerData = { parquetWasmUrl: parquetWasmUrl(), ...(ahead ? { warmUp: warmUp() } : {}) };
-    const worker = (ahead ? takeEarlyEncoderWorker(script) : undefined) ?? new Worker(script, { workerData });
+    const worker =
+      (ahead ? takeEarlyEncoderWorker(script) : undefined) ??
+      new Worker(script, { workerData, resourceLimits: WORKER_RESOURCE_LIMITS });
     const slot: WorkerSlot = {
       worker,
       files: new Map(),

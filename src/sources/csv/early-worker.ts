@@ -8,6 +8,7 @@
  * Parquet encoder).
  */
 import { Worker } from 'node:worker_threads';
+import { WORKER_RESOURCE_LIMITS } from '../../worker-limits.js';
 import type { ScanAheadSpec } from './scan-ahead.js';
 
 /** What a CSV worker is started with (worker.ts reads it). */
@@ -37,7 +38,7 @@ const holder = globalThis as { [KEY]?: EarlyWorker };
 export function startEarlyCsvWorker(script: URL, workerData: CsvWorkerData): Worker {
   const started = holder[KEY];
   if (started) return started.worker;
-  const worker = new Worker(script, { workerData });
+  const worker = new Worker(script, { workerData, resourceLimits: WORKER_RESOURCE_LIMITS });
   worker.unref();
   const early: EarlyWorker = { script: script.href, worker, failed: false, detach: () => {} };
   const onFailure = (): void => {

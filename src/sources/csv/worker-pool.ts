@@ -3,6 +3,7 @@
  * the next idle worker; a parse streams its chunks back through a callback as they are made.
  */
 import { Worker } from 'node:worker_threads';
+import { WORKER_RESOURCE_LIMITS } from '../../worker-limits.js';
 import { InternalError } from '../../errors.js';
 import type { HistogramChunk } from './chunk.js';
 import type { ParseTask } from './parse-range.js';
@@ -52,7 +53,12 @@ export class CsvWorkerPool {
   constructor(readonly size: number) {
     const url = csvWorkerUrl();
     for (let i = 0; i < Math.max(1, size); i++) {
-      const slot: Slot = { worker: (i === 0 ? takeEarlyCsvWorker(url) : undefined) ?? new Worker(url), busy: false };
+      const slot: Slot = {
+        worker:
+          (i === 0 ? takeEarlyCsvWorker(url) : undefined) ??
+          new Worker(url, { resourceLimits: WORKER_RESOURCE_LIMITS }),
+        busy: false,
+      };
       slot.worker.on('message', (reply: WorkerReply) => this.onReply(slot, reply));
       slot.worker.on('error', (err) => this.onCrash(slot, err));
       slot.worker.on('exit', (code) => {
