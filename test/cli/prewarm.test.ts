@@ -34,7 +34,7 @@ describe('prewarmsEncoder', () => {
 });
 
 describe('csvRunAhead', () => {
-  const cwd = '/work/dir';
+  const cwd = '/home/user/pipelines';
   const csv = (file: string | null, encoder = true) => ({
     scan: file === null ? undefined : { pipeline: resolve(cwd, file) },
     encoder,
