@@ -21,6 +21,7 @@ import type { CodeOf } from '../error-codes.js';
 import { InputError } from '../errors.js';
 import { SliceSinks, type EncoderPool, type WrittenFile } from '../load/index.js';
 import type { Logger } from '../log.js';
+import { holdYoungGenerations } from '../young-generation.js';
 import { chunkToBatch } from '../sources/csv/chunk-batch.js';
 import { idBases, planCsvSlices, routeRows, type FileSummary } from '../sources/csv/csv-plan.js';
 import { chunkTransferList, type HistogramChunk } from '../sources/csv/chunk.js';
@@ -92,11 +93,13 @@ export function fileKey(root: string, path: string): string {
 /** Runs one histogram stream over CSV files; resolves to its summary. */
 export async function runCsvStream(stream: Stream, o: CsvStreamOptions): Promise<StreamSummary> {
   const laneCount = Math.max(1, Math.floor(o.lanes ?? defaultLaneCount()));
+  const release = holdYoungGenerations();
   const encoderPools = csvEncoderPools(laneCount, o.logger);
   try {
     return await runWithEncoders(stream, o, encoderPools);
   } finally {
     await destroyAll(encoderPools);
+    release();
   }
 }
 
