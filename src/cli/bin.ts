@@ -6,7 +6,7 @@ import { startEarlyEncoderWorker, takeEarlyEncoderWorker } from '../load/parquet
 import { warmUp } from '../load/parquet/warm-up.js';
 import { startEarlyCsvWorker, takeEarlyCsvWorker } from '../sources/csv/early-worker.js';
 import { DEFAULT_READ_SETTINGS } from '../sources/csv/read-settings.js';
-import { cacheKey, codeCacheDir, isFile, loadCommonJs, setCommandV8Flags } from './code-cache.js';
+import { cacheKey, codeCacheDir, isFile, loadCommonJs } from './code-cache.js';
 import { csvRunAhead, prewarmsEncoder } from './prewarm.js';
 
 /** Set by scripts/bundle.mjs to a hash of bundle/cli.cjs; undefined in tsc's output. */
@@ -37,8 +37,6 @@ if (argv.length === 1 && argv[0] === '--version') {
       // An ml4dqm-csv run or a convert: the CSV worker starts now and scans the files while this thread
       // loads the bundle; the source's worker pool adopts it. docs/decisions.md, "CSV exports: the
       // first file is scanned before the CLI loads".
-      // Its heap flags first: a worker reads them when it starts.
-      setCommandV8Flags(cacheKey(argv), 'csv');
       const resolveUrl = (specifier: string): string | undefined => {
         try {
           return import.meta.resolve(specifier);

@@ -47,30 +47,6 @@ export const COMMAND_V8_FLAGS: Readonly<Record<string, readonly string[]>> = {
   lumisections: ['--liftoff-only'],
 };
 
-/**
- * V8 flags of a command's variant (`CodeCacheOptions.variant`), on top of the command's. `csv`, a
- * `run` or `convert` of CSV files: worker threads start with their young generation at its cap (2
- * MB semi-spaces, src/worker-limits.ts), since the export then holds every young generation at
- * its size (src/young-generation.ts). bin.ts sets these before it starts the first worker.
- */
-export const VARIANT_V8_FLAGS: Readonly<Record<string, readonly string[]>> = {
-  csv: ['--min-semi-space-size=2'],
-};
-
-/**
- * Sets the V8 flags a command (and its variant) runs under. `loadCommonJs` calls it before the code
- * loads (V8 rejects a code cache made under other flags); bin.ts also calls it before it starts a
- * worker thread, which reads some of them when it is created.
- */
-export function setCommandV8Flags(key: string, variant?: string): void {
-  const flags = [
-    ...WORKER_V8_FLAGS,
-    ...(COMMAND_V8_FLAGS[key] ?? []),
-    ...(variant === undefined ? [] : (VARIANT_V8_FLAGS[variant] ?? [])),
-  ];
-  for (const flag of flags) setFlagsFromString(flag);
-}
-
 /** Commands with a cache of their own (test/cli/code-cache.test.ts checks this against the registry). */
 export const CACHED_COMMANDS: readonly string[] = [
   'runs',
@@ -109,8 +85,8 @@ export interface CodeCacheOptions {
    * A code path of the command with a cache of its own, e.g. `csv` for a `run` of CSV files. A
    * cache holds the functions its first run compiled, and V8 accepts it later without adding any:
    * a `run` cache made by a CSV export left a DQM Playground `run` compiling its own path lazily on
-   * every start, ~80 ms slower than with a cache of its own (docs/decisions.md). V8 flags: the
-   * command's, plus the variant's (`VARIANT_V8_FLAGS`).
+   * every start, ~80 ms slower than with a cache of its own (docs/decisions.md). The command's V8
+   * flags still follow `key`.
    */
   variant?: string;
   /** Directory for the cache files; undefined: no cache (compile every time). */
@@ -211,7 +187,7 @@ function writeCache(dir: string, path: string, data: Buffer): void {
  * caller runs the command, then calls `save()`.
  */
 export function loadCommonJs(options: CodeCacheOptions): LoadedBundle {
-  setCommandV8Flags(options.key, options.variant);
+  for (const flag of [...WORKER_V8_FLAGS, ...(COMMAND_V8_FLAGS[options.key] ?? [])]) setFlagsFromString(flag);
   const { file, cacheDir } = options;
   const name = options.variant ? `${options.key}-${options.variant}` : options.key;
   const cachePath = cacheDir ? join(cacheDir, cacheFileName(options.buildId, name, options.file)) : undefined;

@@ -39,6 +39,7 @@ import type { BadRowPolicy, ParseTask } from '../sources/csv/parse-range.js';
 import type { FileScanResult } from '../sources/csv/scan-file.js';
 import { TaskFailure, type CsvWorkerPool } from '../sources/csv/worker-pool.js';
 import { COLUMNS } from '../transform/index.js';
+import { isFixedShape } from '../transform/histogram-data.js';
 import { VERSION } from '../version.js';
 import { streamSpecFor } from '../sources/playground/stream-plan.js';
 import { openStreamSink, streamTransform } from './stream-settings.js';
@@ -241,7 +242,7 @@ async function runWithEncoders(
             idBase: bases[i],
             fileId: file.fileId,
             float32,
-            tensor: transform.layout === 'tensor',
+            fixedShape: isFixedShape(transform.layout),
             batchRows: o.batchRows ?? defaultBatchRows(scan.valuesPerRow, float32),
             valuesPerRow: scan.valuesPerRow,
             blockBytes: read.blockBytes,

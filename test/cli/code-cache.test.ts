@@ -16,7 +16,6 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   CACHED_COMMANDS,
   COMMAND_V8_FLAGS,
-  VARIANT_V8_FLAGS,
   MAX_CACHE_FILES,
   WORKER_V8_FLAGS,
   cacheFileName,
@@ -25,7 +24,6 @@ import {
   loadCommonJs,
 } from '../../src/cli/code-cache.js';
 import { COMMAND_ENTRIES } from '../../src/cli/commands/index.js';
-import { WORKER_RESOURCE_LIMITS } from '../../src/worker-limits.js';
 import { BIN, binBuilt, runBin } from './harness.js';
 
 let dir: string;
@@ -177,12 +175,6 @@ describe('code cache loader', () => {
     for (const key of Object.keys(COMMAND_V8_FLAGS)) expect(CACHED_COMMANDS).toContain(key);
   });
 
-  it("starts the csv variant's workers at their young generation's cap, and has no other variant flags", () => {
-    expect(VARIANT_V8_FLAGS).toEqual({ csv: ['--min-semi-space-size=2'] });
-    // Worker threads start at their cap: the flag must equal the semi-space their young generation allows.
-    expect(WORKER_RESOURCE_LIMITS.maxYoungGenerationSizeMb / 3).toBe(2);
-  });
-
   it('sets the V8 flags the Parquet encoder worker sets (else V8 rejects every cache written after it ran)', () => {
     const worker = readFileSync(new URL('../../src/load/parquet/worker.ts', import.meta.url), 'utf8');
     const set = [...worker.matchAll(/setFlagsFromString\('([^']+)'\)/g)].map((m) => m[1]);
@@ -237,7 +229,7 @@ describe.skipIf(!binBuilt)('the built CLI and its code cache', () => {
     expect([after.ino, after.mtimeMs]).toEqual([written.ino, written.mtimeMs]);
   }, 180_000);
 
-  it("accepts a CSV convert's cache on the next start (its variant sets heap flags before its workers start)", async () => {
+  it("accepts a CSV convert's cache on the next start (its stream sets heap flags while it runs)", async () => {
     const env = { DQM_EXPORT_CODE_CACHE: join(dir, 'cc') };
     const csv = fileURLToPath(new URL('../../data/sample/ZeroBias_2018A_DataFrame_1D_2.csv', import.meta.url));
     const first = await runBin(['convert', csv, '--out', join(dir, 'one'), '--no-progress'], env);
