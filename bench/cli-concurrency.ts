@@ -16,6 +16,8 @@
  * The timeline (bench/timeline-preload.ts, one more run of each command at c = 16, not timed): when the
  * first request went out, when the connections were first all busy, how busy they stayed, the
  * latency the client saw and the tail after the last response, so a speed-up short of 16x says where.
+ * Then `list` at c = 16 with the first round's pages requested with page 1 on and off
+ * (DQM_EXPORT_SPECULATIVE_PAGES=0), alternated: wall, and when all 16 connections were first busy.
  *
  * Run: `npm run build && node dist/bench/cli-concurrency.js [--quick]` (`--quick`: 100 pages,
  * c = 16 once; full: 400 pages, c = 1 once, c = 16 best of 2).
@@ -48,6 +50,11 @@ export interface ConcurrencyRow {
   cpuUsPerRecordNet: number;
   /** cpuUsPerRecordNet over JSON.parse's CPU per record. */
   cpuRatioToParse: number;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
 }
 
 function cpuNow(): number {
@@ -237,6 +244,16 @@ export async function runCliConcurrencyBench(quick: boolean): Promise<void> {
       }
       timelines[command] = summarizeTimeline(JSON.parse(readFileSync(timelineFile, 'utf8')) as Timeline, 16);
     }
+    // The first round's pages with page 1 (src/cli/query/list.ts) on and off, alternated: `list` at c = 16.
+    const speculative = { on: [] as number[], off: [] as number[], onFull: [] as number[], offFull: [] as number[] };
+    for (let i = 0; i < (quick ? 1 : 5); i++) {
+      for (const mode of i % 2 ? (['off', 'on'] as const) : (['on', 'off'] as const)) {
+        const env = { ...timelineEnv, ...(mode === 'off' ? { DQM_EXPORT_SPECULATIVE_PAGES: '0' } : {}) };
+        speculative[mode].push((await list(big, 16, env)).wallSeconds);
+        const t = summarizeTimeline(JSON.parse(readFileSync(timelineFile, 'utf8')) as Timeline, 16);
+        speculative[mode === 'on' ? 'onFull' : 'offFull'].push((t.fullMs ?? t.lastResponseMs) - t.firstRequestMs);
+      }
+    }
     const rows: ConcurrencyRow[] = [];
     for (const command of ['list', 'run'] as const) {
       const c1 = Math.min(...measured.get(`${command}:1`)!.map((r) => r.wallSeconds));
@@ -287,6 +304,9 @@ export async function runCliConcurrencyBench(quick: boolean): Promise<void> {
         `  ${command.padEnd(5)} ${t.requests} requests; first at ${t.firstRequestMs.toFixed(0)}, all 16 busy at ${t.fullMs?.toFixed(0) ?? '-'}, last response ${t.lastResponseMs.toFixed(0)}, exit ${t.exitMs.toFixed(0)}; wire ${t.wireMean.toFixed(1)}, latency ${t.latencyMeanMs.toFixed(1)} ms, connection turnover ${t.turnoverMeanMs.toFixed(1)} ms\n`,
       );
     }
+    process.stdout.write(
+      `list at c=16, first round's pages with page 1 on / off (DQM_EXPORT_SPECULATIVE_PAGES=0), ${speculative.on.length} alternated pairs, medians: wall ${median(speculative.on).toFixed(3)} / ${median(speculative.off).toFixed(3)} s, first request to all 16 busy ${median(speculative.onFull).toFixed(0)} / ${median(speculative.offFull).toFixed(0)} ms\n`,
+    );
     const at16 = (command: string) => rows.find((r) => r.command === command && r.concurrency === 16)!;
     process.stdout.write(
       `goals: speed-up at c=16 >= 12x: list ${at16('list').speedup.toFixed(2)}x, run ${at16('run').speedup.toFixed(2)}x; CPU/record net <= 3x JSON.parse: list ${at16('list').cpuRatioToParse.toFixed(1)}x, run ${at16('run').cpuRatioToParse.toFixed(1)}x\n`,
@@ -324,6 +344,13 @@ export async function runCliConcurrencyBench(quick: boolean): Promise<void> {
             Object.fromEntries(Object.entries(t).map(([k, v]) => [k, typeof v === 'number' ? round3(v) : v])),
           ]),
         ),
+        speculativePages: {
+          pairs: speculative.on.length,
+          onSeconds: round3(median(speculative.on)),
+          offSeconds: round3(median(speculative.off)),
+          onRampMs: round3(median(speculative.onFull)),
+          offRampMs: round3(median(speculative.offFull)),
+        },
         speedupMet: at16('list').speedup >= 12 && at16('run').speedup >= 12,
         cpuMet: at16('list').cpuRatioToParse <= 3 && at16('run').cpuRatioToParse <= 3,
       }) + '\n',

@@ -33,11 +33,18 @@ export const WORKER_V8_FLAGS = ['--wasm-tiering-budget=180000000', '--wasm-lazy-
  * what survived the last full collection instead of V8's up-to-4x: parsed pages live a few hundred
  * ms, but long enough to be promoted, and V8 let ~70 MB of them pile up as garbage between full
  * collections; the default 2D `run` peaked at 397-407 MB with and 291-300 MB without that pile (10k
- * records, load 13-16). docs/decisions.md, "Memory: run's heap grows by 50 %".
+ * records, load 13-16). docs/decisions.md, "Memory: run's heap grows by 50 %". The DQM Playground
+ * listings (`histograms`, `runs`, `lumisections`): wasm in Liftoff only, their one wasm module being
+ * undici's HTTP parser, whose TurboFan recompile was ~0.25 s of a helper thread's CPU per
+ * `histograms list --all` of 20,000 records competing for the 2 cores, for no main-thread gain
+ * (docs/decisions.md, "Listings: undici's HTTP parser stays in Liftoff").
  */
 export const COMMAND_V8_FLAGS: Readonly<Record<string, readonly string[]>> = {
   run: ['--heap-growing-percent=50'],
   demo: ['--heap-growing-percent=50'],
+  histograms: ['--liftoff-only'],
+  runs: ['--liftoff-only'],
+  lumisections: ['--liftoff-only'],
 };
 
 /** Commands with a cache of their own (test/cli/code-cache.test.ts checks this against the registry). */

@@ -8,6 +8,7 @@ import { type DqmExportError, UsageError, exitCodeFor, formatErrorLine, toDqmErr
 import { redact } from '../secrets.js';
 import { VERSION } from '../version.js';
 import { commands } from './commands/index.js';
+import { parseHistogramsListFast } from './commands/histograms-fast.js';
 import type { RunArgs } from './commands/run.js';
 import { parseRunFast } from './fast-run.js';
 import { numberFlagError } from './numbers.js';
@@ -32,6 +33,12 @@ export async function main(argv: string[]): Promise<number> {
     }
     const fast = parseRunFast(argv);
     if (fast) return await runWithoutYargs(fast);
+    const list = parseHistogramsListFast(argv);
+    if (list) {
+      // As `run`: a plain `histograms list` line needs no yargs (commands/histograms-fast.ts).
+      await (await import('./commands/histograms.js')).listHistograms(list);
+      return typeof process.exitCode === 'number' ? process.exitCode : 0;
+    }
     // Loaded here, not at the top: a plain `run` command line never needs it (see fast-run.ts).
     const { default: yargs } = await import('yargs');
     let parser = yargs(argv)

@@ -141,7 +141,11 @@ export function createClient(options: ClientOptions): DqmClient {
     async listAll<E extends Endpoint>(
       endpoint: E,
       filters: Filters = {},
-      opts: CallOptions & { limit?: number; onBatch?: (records: readonly RecordOf<E>[]) => void } = {},
+      opts: CallOptions & {
+        limit?: number;
+        onBatch?: (records: readonly RecordOf<E>[]) => void;
+        speculativePages?: number;
+      } = {},
     ) {
       if (opts.limit !== undefined) {
         const first = await listFirst(client, endpoint, filters, opts.limit, opts.signal);
@@ -152,7 +156,8 @@ export function createClient(options: ClientOptions): DqmClient {
       const records: RecordOf<E>[] = [];
       const onBatch = opts.onBatch ?? ((batch: readonly RecordOf<E>[]) => void records.push(...batch));
       const slice = { key: 'all', endpoint, filters, partition: {} };
-      for await (const event of extractSlices(client, [slice], { signal: opts.signal })) {
+      const run = { signal: opts.signal, speculativePages: opts.speculativePages };
+      for await (const event of extractSlices(client, [slice], run)) {
         if (event.type === 'batch') onBatch(event.records);
       }
       return records;

@@ -16,7 +16,7 @@ import type { RecordKey } from './records.js';
 import { Semaphore } from './semaphore.js';
 import type { DqmClient, ExtractEvent, ExtractOptions, Page, RecordOf, Slice } from './types.js';
 import { LARGE_RECORD_BYTES, QUEUED_PER_CONNECTION } from './flow-limits.js';
-import { PageFetcher, type Item, type SliceState } from './page-fetch.js';
+import { PageFetcher, type Item, type PageAhead, type PageResult, type SliceState } from './page-fetch.js';
 
 export { LARGE_RECORD_BYTES, QUEUED_PER_CONNECTION } from './flow-limits.js';
 
@@ -61,6 +61,8 @@ class Extraction<E extends Endpoint> {
   private readonly pages: PageFetcher<E>;
   private readonly logger: Logger;
   private readonly maxRounds: number;
+  /** Pages requested with page 1 of the extraction's first pass (ExtractOptions.speculativePages). */
+  private speculative: number;
   /** Permits to add to `credits` and `sliceSlots` once records turn out small (defaults only). */
   private smallRecordGrowth: { pages: number; slices: number } | null;
   private readonly queue: Item<E>[] = [];
@@ -94,6 +96,7 @@ class Extraction<E extends Endpoint> {
       slices: options.maxOpenSlices === undefined ? concurrency : 0,
     };
     this.maxRounds = options.maxRepairRounds ?? 4;
+    this.speculative = slices.length === 1 ? Math.max(0, options.speculativePages ?? 0) : 0;
     this.logger = options.logger ?? silentLogger;
     this.narrower = new Narrower(client, this.signal);
     this.pages = new PageFetcher<E>({
@@ -204,7 +207,9 @@ class Extraction<E extends Endpoint> {
         elapsedMs: 0,
       },
     };
-    const first = await this.pass(state, slice.filters);
+    const speculative = this.speculative;
+    this.speculative = 0; // the first pass only: repairs know their page counts
+    const first = await this.pass(state, slice.filters, speculative);
     const total = first.total;
     if (total !== null && (state.seen.size !== total || first.totalMoved)) {
       if (state.seen.size > total) throw this.dataChanged(slice, total, state.seen.size, 'more than the total');
@@ -297,29 +302,53 @@ class Extraction<E extends Endpoint> {
     return { total, keys, totalMoved: false };
   }
 
-  /** Page 1, then every other page at once (page count from the total), or `next` links without one. */
-  private async pass(state: SliceState<E>, filters: Filters): Promise<ScopeResult & { perPage: number | null }> {
-    const first = await this.pages.fetch(state, filters, 1);
+  /**
+   * Page 1, then every other page at once (page count from the total), or `next` links without one.
+   * Pages 2 .. 1 + `speculative` are requested with page 1 and counted only if page 1 shows them.
+   */
+  private async pass(
+    state: SliceState<E>,
+    filters: Filters,
+    speculative = 0,
+  ): Promise<ScopeResult & { perPage: number | null }> {
+    // Page 1 first in the permits' queue: a page ahead never holds the permit page 1 waits for.
+    const firstFetched = this.pages.request(state.slice.endpoint, filters, 1);
+    const ahead: PageAhead<E>[] = Array.from({ length: speculative }, (_, i) =>
+      this.pages.ahead(state, filters, i + 2),
+    );
+    let first: PageResult<E>;
+    try {
+      first = this.pages.accept(state, 1, await firstFetched);
+    } catch (err) {
+      for (const a of ahead) a.drop();
+      throw err;
+    }
     const keys = new Set(first.keys);
     const { total } = first.page;
     const perPage = pageSizeOf(first.page);
     let totalMoved = false;
     if (total !== null && perPage !== null) {
       const pages = pageCount(total, perPage);
+      for (const a of ahead.slice(Math.max(0, pages - 1))) a.drop();
       const rest = await Promise.all(
-        Array.from({ length: pages - 1 }, (_, i) => this.pages.fetch(state, filters, i + 2)),
+        Array.from({ length: pages - 1 }, (_, i) =>
+          i < ahead.length ? ahead[i]!.adopt() : this.pages.fetch(state, filters, i + 2),
+        ),
       );
       for (const r of rest) {
         for (const k of r.keys) keys.add(k);
         if (r.page.total !== null && r.page.total !== total && !r.invalid) totalMoved = true;
       }
     } else if (total === null || first.keys.length < total) {
+      for (const a of ahead) a.drop();
       let next = first.page.next;
       while (next) {
         const r = await this.pages.fetch(state, filters, next);
         for (const k of r.keys) keys.add(k);
         next = r.page.next;
       }
+    } else {
+      for (const a of ahead) a.drop();
     }
     return { total, keys, totalMoved, perPage };
   }

@@ -1,10 +1,13 @@
 /**
  * Pages under the executor's flow control (execute.ts): each page takes a backpressure permit before
  * its request and goes through the global limit; its records are deduplicated within the slice and
- * queued as one batch that carries the permit to the consumer.
+ * queued as one batch that carries the permit to the consumer. Pages can be requested ahead, before
+ * the page count is known, and counted only once it shows the list has them (ExtractOptions.
+ * speculativePages).
  */
 import type { LimitFunction } from 'p-limit';
 import type { Endpoint, Filters } from '../domain.js';
+import { InternalError } from '../errors.js';
 import { emptyPage } from './flow-limits.js';
 import { isInvalidPage } from './http/response.js';
 import { recordKey, type RecordKey } from './records.js';
@@ -30,6 +33,14 @@ export interface PageResult<E extends Endpoint> {
   page: Page<RecordOf<E>>;
   keys: RecordKey[];
   invalid: boolean;
+}
+
+/** A page requested before it is known to exist: counted by `adopt()`, or let go by `drop()`. */
+export interface PageAhead<E extends Endpoint> {
+  /** Counts the page in its slice once it settles, as `fetch` does. */
+  adopt(): Promise<PageResult<E>>;
+  /** The page is not needed: not sent if it has not been yet; else its answer is left unused. */
+  drop(): void;
 }
 
 /** A page's request settled, its permit held: the page, or why there is none. */
@@ -59,8 +70,38 @@ export class PageFetcher<E extends Endpoint> {
     return this.accept(state, page, await this.request(state.slice.endpoint, filters, page));
   }
 
-  /** Requests one page under a permit (held on return) and the limit; never rejects once permitted. */
-  async request(endpoint: E, filters: Filters, page: number | string): Promise<Fetched<E>> {
+  /**
+   * Requests `page` now; nothing of it counts until `adopt()`. Its permit is taken after those of
+   * the pages asked for before it (the permits' queue is in order), so it never holds one that
+   * page 1 waits for.
+   */
+  ahead(state: SliceState<E>, filters: Filters, page: number): PageAhead<E> {
+    let dropped = false;
+    const fetched = this.request(state.slice.endpoint, filters, page, () => !dropped);
+    fetched.catch(() => {}); // no permit (aborted): adopt() or page 1 reports it
+    return {
+      adopt: async () => this.accept(state, page, await fetched),
+      drop: () => {
+        dropped = true;
+        // Its permit back once it settles; its answer (a 404 past the end, or records) unused.
+        void fetched.then(
+          () => this.ctx.credits.release(),
+          () => {},
+        );
+      },
+    };
+  }
+
+  /**
+   * Requests one page under a permit (held on return) and the limit; never rejects once permitted.
+   * `wanted`, checked just before the request would be sent: false settles without sending it.
+   */
+  async request(
+    endpoint: E,
+    filters: Filters,
+    page: number | string,
+    wanted: () => boolean = () => true,
+  ): Promise<Fetched<E>> {
     const { client, signal } = this.ctx;
     await this.ctx.credits.acquire(signal);
     try {
@@ -68,6 +109,7 @@ export class PageFetcher<E extends Endpoint> {
       return {
         page: await this.ctx.limit(() => {
           signal.throwIfAborted();
+          if (!wanted()) throw new InternalError('E_ABORTED', `page ${page} requested ahead and not needed`);
           return typeof page === 'number'
             ? client.listPage(endpoint, filters, page, { signal })
             : client.listNext(endpoint, page, { signal });

@@ -152,7 +152,12 @@ export interface DqmClient {
   listAll<E extends Endpoint>(
     endpoint: E,
     filters?: Filters,
-    options?: CallOptions & { limit?: number; onBatch?: (records: readonly RecordOf<E>[]) => void },
+    options?: CallOptions & {
+      limit?: number;
+      onBatch?: (records: readonly RecordOf<E>[]) => void;
+      /** Without `limit`: pages after page 1 requested with it (ExtractOptions.speculativePages). */
+      speculativePages?: number;
+    },
   ): Promise<RecordOf<E>[]>;
   getRun(runNumber: number, options?: CallOptions): Promise<Run>;
   getLumisection(id: number, options?: CallOptions): Promise<Lumisection>;
@@ -226,6 +231,15 @@ export interface ExtractOptions {
   maxOpenSlices?: number;
   /** Refetch rounds for a scope that cannot be narrowed before E_INCOMPLETE. Default 4. */
   maxRepairRounds?: number;
+  /**
+   * For an extraction of one slice: pages 2 .. 1 + this requested with page 1, before the page count
+   * is known, each counted only if page 1 shows the list has it (one past the end answers 404,
+   * dropped uncounted; one not yet sent when page 1 answers is not sent). Saves the first page's
+   * round trip before the connections fill, at the cost of up to this many requests past the end of
+   * a short list. Default 0 (docs/decisions.md, "`histograms list --all`: the first round's pages
+   * requested with page 1").
+   */
+  speculativePages?: number;
   /** Cancels in-flight requests; the iterator then throws the abort reason. */
   signal?: AbortSignal;
   /** Logs repairs (token-free). */

@@ -168,9 +168,10 @@ describe('code cache loader', () => {
     );
   });
 
-  it('gives run and demo a bounded heap growth, and no other command flags of its own', () => {
-    expect(Object.keys(COMMAND_V8_FLAGS).sort()).toEqual(['demo', 'run']);
-    for (const flags of Object.values(COMMAND_V8_FLAGS)) expect(flags).toEqual(['--heap-growing-percent=50']);
+  it('gives run and demo a bounded heap growth, the DQM Playground listings Liftoff only, no other command flags', () => {
+    expect(Object.keys(COMMAND_V8_FLAGS).sort()).toEqual(['demo', 'histograms', 'lumisections', 'run', 'runs']);
+    for (const key of ['run', 'demo']) expect(COMMAND_V8_FLAGS[key]).toEqual(['--heap-growing-percent=50']);
+    for (const key of ['histograms', 'runs', 'lumisections']) expect(COMMAND_V8_FLAGS[key]).toEqual(['--liftoff-only']);
     for (const key of Object.keys(COMMAND_V8_FLAGS)) expect(CACHED_COMMANDS).toContain(key);
   });
 
@@ -211,6 +212,21 @@ describe.skipIf(!binBuilt)('the built CLI and its code cache', () => {
     const after = statSync(join(dir, 'cc', file!));
     expect([after.ino, after.mtimeMs]).toEqual([written.ino, written.mtimeMs]);
     expect(readdirSync(join(dir, 'cc'))).toEqual([file]);
+  }, 180_000);
+
+  it("accepts histograms' cache on the next start (histograms sets V8 flags of its own and compiles undici's wasm)", async () => {
+    const env = { DQM_EXPORT_CODE_CACHE: join(dir, 'cc-histograms'), DQM_PLAYGROUND_TOKEN: 'code-cache-test' };
+    // Nothing listens on port 9: the listing loads undici, compiles its parser, fails and exits 1.
+    const args = ['histograms', 'list', '--dim', '1', '--all', '--url', 'http://127.0.0.1:9', '--retries', '0'];
+    const first = await runBin(args, env);
+    expect(first.code).toBe(1);
+    const [file] = readdirSync(join(dir, 'cc-histograms'));
+    expect(file).toMatch(/^histograms-/);
+    const written = statSync(join(dir, 'cc-histograms', file!));
+    const second = await runBin(args, env);
+    expect(second).toEqual(first);
+    const after = statSync(join(dir, 'cc-histograms', file!));
+    expect([after.ino, after.mtimeMs]).toEqual([written.ino, written.mtimeMs]);
   }, 180_000);
 
   it("accepts a CSV convert's cache on the next start (its stream sets heap flags while it runs)", async () => {

@@ -70,4 +70,18 @@ describe('list --all', () => {
     },
     60_000,
   );
+
+  it('histograms list --all at --concurrency 16, pages past the end requested with page 1: each record once', async () => {
+    const args = ['histograms', 'list', '--dim', '1', '--all', '--format', 'jsonl', '--concurrency', '16'];
+    const env = { DQM_PLAYGROUND_URL: server.url, DQM_PLAYGROUND_TOKEN: USER };
+    const ahead = await runCli(args, { env });
+    const plain = await runCli(args, { env: { ...env, DQM_EXPORT_SPECULATIVE_PAGES: '0' } });
+    expect(ahead.code, ahead.stderr).toBe(0);
+    expect(plain.code, plain.stderr).toBe(0);
+    const lines = (text: string) => text.split('\n').filter(Boolean);
+    const ids = lines(ahead.stdout).map((l) => (JSON.parse(l) as { id: number }).id);
+    expect(ids.length).toBeGreaterThan(50); // several pages, fewer than 16
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(lines(ahead.stdout).sort()).toEqual(lines(plain.stdout).sort());
+  }, 60_000);
 });

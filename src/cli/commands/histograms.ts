@@ -58,13 +58,20 @@ const list: CommandModule<object, ConnectionArgs & ListArgs & DimArgs> = {
       ['# every 1D histogram of two runs', ''],
       ['$0 histograms list --dim 1 --all -f lumisection__run__run_number__in=315705,315713', ''],
     ]),
-  handler: (argv) =>
-    withClient(argv, (client) =>
-      argv.dim === 1
-        ? runList('lumisection_histograms_1d', pagedSource(client, 'lumisection_histograms_1d'), histogram1dView, argv)
-        : runList('lumisection_histograms_2d', pagedSource(client, 'lumisection_histograms_2d'), histogram2dView, argv),
-    ),
+  handler: (argv) => listHistograms(argv),
 };
+
+/**
+ * `histograms list`'s work, for its yargs handler and for the command lines main.ts reads without
+ * yargs (histograms-fast.ts).
+ */
+export function listHistograms(argv: ConnectionArgs & ListArgs & DimArgs): Promise<void> {
+  return withClient(argv, (client) =>
+    argv.dim === 1
+      ? runList('lumisection_histograms_1d', pagedSource(client, 'lumisection_histograms_1d'), histogram1dView, argv)
+      : runList('lumisection_histograms_2d', pagedSource(client, 'lumisection_histograms_2d'), histogram2dView, argv),
+  );
+}
 
 interface GetArgs extends ConnectionArgs, DimArgs {
   id: number;
