@@ -9,7 +9,14 @@
  *
  * The cache is an optimisation only: any failure to read, use or write it falls back to compiling
  * the bundle, with no message. A cache V8 rejects (other Node, other V8 flags) is rewritten.
+ *
+ * V8 flags: V8 rejects any code cache made under other flags than the running ones, Node's own too
+ * (the one built into the node binary for its internal modules, made under V8's defaults). So no
+ * flag is set before the bundle and the command's modules are compiled (`setCommandV8Flags`, called
+ * once the command is loaded), and the defaults are put back before the cache is made at exit.
+ * docs/decisions.md, "CLI start-up: V8 flags set once the command is loaded".
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
@@ -18,20 +25,19 @@ import { setFlagsFromString } from 'node:v8';
 import { Script } from 'node:vm';
 
 /**
- * V8 flags the Parquet encoder worker sets (src/load/parquet/worker.ts). V8 rejects a code cache made
- * under other flags, and a flag set in any thread changes them for the process: a cache written at
- * exit after the worker ran would be rejected by every later start-up. So the loader sets the same
- * flags first (test/cli/code-cache.test.ts checks the lists match). Neither changes what the main
- * thread does: `--expose_gc` only adds `gc` to contexts created later, the tiering budget and lazy
- * validation only apply to wasm (parquet-wasm in the main thread: `inspect` and small in-thread exports).
+ * V8 flags the Parquet encoder worker sets when it needs them (src/load/parquet/worker.ts,
+ * worker-output.ts). A flag set in any thread changes them for the process; the CLI sets the same ones
+ * for every command once it is loaded (`setCommandV8Flags`; test/cli/code-cache.test.ts checks the
+ * lists match), so the process runs under one set of flags from then on. In the main thread, the
+ * tiering budget also applies to undici's llhttp (wasm); `--expose_gc` only adds `gc` to contexts
+ * created later, and lazy validation only applies to wasm.
  */
 export const WORKER_V8_FLAGS = ['--wasm-tiering-budget=180000000', '--wasm-lazy-validation', '--expose_gc'] as const;
 
 /**
- * V8 flags of one command's process, set before its code loads (so its code cache is made and read
- * under the same flags). `run` and `demo`: the main thread's old generation may grow by 50 % over
- * what survived the last full collection instead of V8's up-to-4x: parsed pages live a few hundred
- * ms, but long enough to be promoted, and V8 let ~70 MB of them pile up as garbage between full
+ * V8 flags of one command's process, set once the command is loaded (`setCommandV8Flags`). `run` and
+ * `demo`: the main thread's old generation may grow by 50 % over what survived the last full
+ * collection instead of V8's up-to-4x: parsed pages live a few hundred ms, but long enough to be promoted, and V8 let ~70 MB of them pile up as garbage between full
  * collections; the default 2D `run` peaked at 397-407 MB with and 291-300 MB without that pile (10k
  * records, load 13-16). docs/decisions.md, "Memory: run's heap grows by 50 %".
  */
@@ -39,6 +45,61 @@ export const COMMAND_V8_FLAGS: Readonly<Record<string, readonly string[]>> = {
   run: ['--heap-growing-percent=50'],
   demo: ['--heap-growing-percent=50'],
 };
+
+/** Every flag `setCommandV8Flags` may set, by name (`wasm-tiering-budget`, `expose-gc`, ...). */
+function commandFlagNames(): string[] {
+  const all = [...WORKER_V8_FLAGS, ...Object.values(COMMAND_V8_FLAGS).flat()];
+  return [
+    ...new Set(
+      all.map((flag) =>
+        flag
+          .replace(/^--(no-)?/, '')
+          .split('=')[0]!
+          .replace(/_/g, '-'),
+      ),
+    ),
+  ];
+}
+
+/**
+ * V8's defaults of the flags `setCommandV8Flags` sets, as flags (`--wasm-tiering-budget=1800000`,
+ * `--no-expose-gc`), read from `node --v8-options` of this Node (they differ between versions:
+ * Node 20's tiering budget is 1800000, Node 22's 13000000); undefined if any is not found. Run only
+ * when a cache is written (once per build and command), since it starts a Node process.
+ */
+export function v8FlagDefaults(
+  listing: () => string = () =>
+    execFileSync(process.execPath, ['--v8-options'], {
+      encoding: 'utf8',
+      env: { ...process.env, NODE_OPTIONS: '' },
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 30_000,
+    }),
+): string[] | undefined {
+  let text: string;
+  try {
+    text = listing();
+  } catch {
+    return undefined;
+  }
+  const defaults = new Map<string, string>();
+  for (const m of text.matchAll(/default: (--(?:no-)?([\w-]+)(?:=\S*)?)/g))
+    defaults.set(m[2]!.replace(/_/g, '-'), m[1]!);
+  const picked = commandFlagNames().map((name) => defaults.get(name));
+  return picked.every((flag) => flag !== undefined) ? (picked as string[]) : undefined;
+}
+
+/**
+ * Sets the V8 flags of `key`'s command (WORKER_V8_FLAGS and COMMAND_V8_FLAGS) for the whole process.
+ * Called once the command's modules are loaded, not before: V8 checks the flags when it uses a code
+ * cache, so Node's internal modules compiled after this compile from source (it rejects the cache
+ * built into the node binary), in this thread and in worker threads starting up meanwhile. Setting
+ * them before the bundle loaded made a one-record `run`'s encoder worker compile ~120 internal
+ * modules from source (docs/decisions.md, "CLI start-up: V8 flags set once the command is loaded").
+ */
+export function setCommandV8Flags(key: string): void {
+  for (const flag of [...WORKER_V8_FLAGS, ...(COMMAND_V8_FLAGS[key] ?? [])]) setFlagsFromString(flag);
+}
 
 /** Commands with a cache of their own (test/cli/code-cache.test.ts checks this against the registry). */
 export const CACHED_COMMANDS: readonly string[] = [
@@ -180,7 +241,6 @@ function writeCache(dir: string, path: string, data: Buffer): void {
  * caller runs the command, then calls `save()`.
  */
 export function loadCommonJs(options: CodeCacheOptions): LoadedBundle {
-  for (const flag of [...WORKER_V8_FLAGS, ...(COMMAND_V8_FLAGS[options.key] ?? [])]) setFlagsFromString(flag);
   const { file, cacheDir } = options;
   const name = options.variant ? `${options.key}-${options.variant}` : options.key;
   const cachePath = cacheDir ? join(cacheDir, cacheFileName(options.buildId, name, options.file)) : undefined;
@@ -203,7 +263,11 @@ export function loadCommonJs(options: CodeCacheOptions): LoadedBundle {
     save: () => {
       if (!cachePath || !cacheDir || !stale) return;
       try {
-        // Made now, the cache holds every function this command compiled, not only the eager ones.
+        // Made now, the cache holds every function this command compiled, not only the eager ones;
+        // under V8's default flags, as the next start-up compiles the bundle (else V8 rejects it).
+        const defaults = v8FlagDefaults();
+        if (!defaults) return;
+        for (const flag of defaults) setFlagsFromString(flag);
         writeCache(cacheDir, cachePath, script.createCachedData());
       } catch {
         // Read-only or full cache directory: the next start-up compiles, as without a cache.

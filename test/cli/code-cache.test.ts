@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -11,6 +12,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   CACHED_COMMANDS,
@@ -21,8 +23,10 @@ import {
   cacheKey,
   codeCacheDir,
   loadCommonJs,
+  v8FlagDefaults,
 } from '../../src/cli/code-cache.js';
 import { COMMAND_ENTRIES } from '../../src/cli/commands/index.js';
+import { withServer } from '../helpers/server.js';
 import { BIN, binBuilt, runBin } from './harness.js';
 
 let dir: string;
@@ -173,10 +177,42 @@ describe('code cache loader', () => {
     for (const key of Object.keys(COMMAND_V8_FLAGS)) expect(CACHED_COMMANDS).toContain(key);
   });
 
-  it('sets the V8 flags the Parquet encoder worker sets (else V8 rejects every cache written after it ran)', () => {
-    const worker = readFileSync(new URL('../../src/load/parquet/worker.ts', import.meta.url), 'utf8');
-    const set = [...worker.matchAll(/setFlagsFromString\('([^']+)'\)/g)].map((m) => m[1]);
+  it('lists the V8 flags the Parquet encoder worker sets (the CLI sets the same once the command is loaded)', () => {
+    const set = ['worker.ts', 'worker-output.ts'].flatMap((name) => {
+      const text = readFileSync(new URL(`../../src/load/parquet/${name}`, import.meta.url), 'utf8');
+      return [...text.matchAll(/setFlagsFromString\('([^']+)'\)/g)].map((m) => m[1]);
+    });
     expect(set.sort()).toEqual([...WORKER_V8_FLAGS].sort());
+  });
+
+  it("reads V8's defaults of those flags from this Node's --v8-options", () => {
+    const listing = [
+      '  --wasm-tiering-budget (budget for dynamic tiering)',
+      '        type: int  default: --wasm-tiering-budget=1800000',
+      '  --wasm-lazy-validation (enable lazy validation)',
+      '        type: bool  default: --no-wasm-lazy-validation',
+      '  --expose-gc (expose gc extension)',
+      '        type: bool  default: --no-expose-gc',
+      '  --heap-growing-percent (specifies heap growing factor)',
+      '        type: int  default: --heap-growing-percent=0',
+    ].join('\n');
+    expect(v8FlagDefaults(() => listing)).toEqual([
+      '--wasm-tiering-budget=1800000',
+      '--no-wasm-lazy-validation',
+      '--no-expose-gc',
+      '--heap-growing-percent=0',
+    ]);
+    // A flag missing from the listing: no defaults (the cache is then not written).
+    expect(v8FlagDefaults(() => listing.split('\n').slice(2).join('\n'))).toBeUndefined();
+    expect(
+      v8FlagDefaults(() => {
+        throw new Error('no node');
+      }),
+    ).toBeUndefined();
+    const here = v8FlagDefaults();
+    expect(here).toHaveLength(4);
+    expect(here).toContain('--no-expose-gc');
+    expect(here).toContain('--heap-growing-percent=0');
   });
 });
 
@@ -211,4 +247,67 @@ describe.skipIf(!binBuilt)('the built CLI and its code cache', () => {
     expect([after.ino, after.mtimeMs]).toEqual([written.ino, written.mtimeMs]);
     expect(readdirSync(join(dir, 'cc'))).toEqual([file]);
   }, 180_000);
+
+  it("accepts run's cache after a run that exported (V8 flags set by the command and the worker)", async () => {
+    const server = await withServer({ synthetic: 'runs=1,ls=1,titles=1,dim=1,x=10' });
+    try {
+      const pipeline = join(dir, 'one.json');
+      writeFileSync(
+        pipeline,
+        JSON.stringify({
+          version: 1,
+          name: 'one',
+          source: { type: 'dqm-playground', url: server.url },
+          streams: [
+            {
+              name: 'one',
+              endpoint: 'lumisection_histograms_1d',
+              output: { path: 'one', format: 'parquet', compression: 'zstd', mode: 'overwrite' },
+            },
+          ],
+        }),
+      );
+      const env = { DQM_EXPORT_CODE_CACHE: join(dir, 'cc'), DQM_PLAYGROUND_TOKEN: server.adminToken };
+      const args = ['run', pipeline, '--out', join(dir, 'out'), '--no-progress', '--log-level', 'warn'];
+      const first = await runBin(args, env);
+      expect(first.stderr).toBe('');
+      expect(first.code).toBe(0);
+      const [file] = readdirSync(join(dir, 'cc'));
+      expect(file).toMatch(/^run-/);
+      const written = statSync(join(dir, 'cc', file!));
+      const second = await runBin(args, env);
+      expect(second.code).toBe(0);
+      expect(second.stdout.replace(/"seconds":[0-9.]+/g, '')).toEqual(first.stdout.replace(/"seconds":[0-9.]+/g, ''));
+      const after = statSync(join(dir, 'cc', file!));
+      expect([after.ino, after.mtimeMs]).toEqual([written.ino, written.mtimeMs]);
+      // Node's internal modules of run's path (http, crypto, readline) were compiled with the code
+      // cache built into node: no V8 flag was set before the command was loaded.
+      const report = join(dir, 'builtins.json');
+      const preload = fileURLToPath(new URL('../fixtures/code-cache/builtins-preload.cjs', import.meta.url));
+      const third = await runNode(['--expose-internals', '-r', preload, BIN, ...args], {
+        ...env,
+        DQM_TEST_BUILTINS_FILE: report,
+      });
+      expect(third.code).toBe(0);
+      const usage = JSON.parse(readFileSync(report, 'utf8')) as { withCache: string[]; withoutCache: string[] };
+      expect(usage.withCache).toEqual(expect.arrayContaining(['http', '_http_client', 'crypto', 'readline']));
+      expect(usage.withoutCache).not.toContain('http');
+    } finally {
+      await server.close();
+    }
+  }, 180_000);
 });
+
+/** Runs `node ...args` with exactly `env` (plus PATH); resolves to its exit code and output. */
+function runNode(args: string[], env: Record<string, string>): Promise<{ code: number; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += String(d)));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stderr }));
+  });
+}
