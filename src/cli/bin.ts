@@ -65,7 +65,7 @@ if (argv.length === 1 && argv[0] === '--version') {
       });
     }
     const key = cacheKey(argv);
-    const loaded = loadCommonJs({
+    const loaded = await loadCommonJs({
       file: bundle,
       buildId: DQM_EXPORT_BUILD,
       key,

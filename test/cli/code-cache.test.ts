@@ -60,7 +60,7 @@ describe('code cache loader', () => {
   it('runs the file as CommonJS and writes one cache for the command once it finished', async () => {
     const file = writeBundle();
     const cacheDir = join(dir, 'cache');
-    const loaded = loadCommonJs({ file, buildId: 'b1', key: 'run', cacheDir, importModule });
+    const loaded = await loadCommonJs({ file, buildId: 'b1', key: 'run', cacheDir, importModule });
     expect(await (loaded.exports.main as () => Promise<number>)()).toBe(42);
     expect(loaded.exports.base).toBe('cli.cjs');
     const url = (await (loaded.exports.loadUrl as () => Promise<{ pathToFileURL: unknown }>)()).pathToFileURL;
@@ -72,30 +72,30 @@ describe('code cache loader', () => {
     expect(statSync(join(cacheDir, name)).mode & 0o077).toBe(0);
   });
 
-  it('keeps a code path of a command (a variant) in a cache of its own', () => {
+  it('keeps a code path of a command (a variant) in a cache of its own', async () => {
     const file = writeBundle('variants');
     const cacheDir = join(dir, 'cache');
-    loadCommonJs({ file, buildId: 'b1', key: 'run', cacheDir, importModule }).save();
-    loadCommonJs({ file, buildId: 'b1', key: 'run', variant: 'csv', cacheDir, importModule }).save();
+    (await loadCommonJs({ file, buildId: 'b1', key: 'run', cacheDir, importModule })).save();
+    (await loadCommonJs({ file, buildId: 'b1', key: 'run', variant: 'csv', cacheDir, importModule })).save();
     expect(readdirSync(cacheDir).sort()).toEqual(
       [cacheFileName('b1', 'run', file), cacheFileName('b1', 'run-csv', file)].sort(),
     );
   });
 
-  it('ignores a cache V8 rejects, and rewrites it', () => {
+  it('ignores a cache V8 rejects, and rewrites it', async () => {
     const file = writeBundle('rejected');
     const cacheDir = join(dir, 'cache');
-    loadCommonJs({ file, buildId: 'b1', key: 'run', cacheDir, importModule }).save();
+    (await loadCommonJs({ file, buildId: 'b1', key: 'run', cacheDir, importModule })).save();
     const path = join(cacheDir, cacheFileName('b1', 'run', file));
     writeFileSync(path, 'not a code cache');
     writeBundle('rejected, second text');
-    const loaded = loadCommonJs({ file, buildId: 'b1', key: 'run', cacheDir, importModule });
+    const loaded = await loadCommonJs({ file, buildId: 'b1', key: 'run', cacheDir, importModule });
     expect(typeof loaded.exports.main).toBe('function');
     loaded.save();
     expect(readFileSync(path, 'latin1')).not.toBe('not a code cache');
   });
 
-  it('keeps at most MAX_CACHE_FILES caches, removing the least recently written', () => {
+  it('keeps at most MAX_CACHE_FILES caches, removing the least recently written', async () => {
     const file = writeBundle('eviction');
     const cacheDir = join(dir, 'cache');
     mkdirSync(cacheDir);
@@ -105,7 +105,7 @@ describe('code cache loader', () => {
       utimesSync(old, 1000 + i, 1000 + i);
     }
     writeFileSync(join(cacheDir, 'unrelated.txt'), 'kept');
-    loadCommonJs({ file, buildId: 'new', key: 'validate', cacheDir, importModule }).save();
+    (await loadCommonJs({ file, buildId: 'new', key: 'validate', cacheDir, importModule })).save();
     const left = readdirSync(cacheDir);
     expect(left).toHaveLength(MAX_CACHE_FILES + 1);
     expect(left).toContain(cacheFileName('new', 'validate', file));
@@ -114,13 +114,13 @@ describe('code cache loader', () => {
     expect(left).toContain('old-1.v8cache');
   });
 
-  it('runs without a cache directory, or with one it cannot write', () => {
+  it('runs without a cache directory, or with one it cannot write', async () => {
     const file = writeBundle();
-    const none = loadCommonJs({ file, buildId: 'b1', key: 'run', cacheDir: undefined, importModule });
+    const none = await loadCommonJs({ file, buildId: 'b1', key: 'run', cacheDir: undefined, importModule });
     expect(() => none.save()).not.toThrow();
     const notADir = join(dir, 'a-file');
     writeFileSync(notADir, '');
-    const blocked = loadCommonJs({ file, buildId: 'b1', key: 'run', cacheDir: notADir, importModule });
+    const blocked = await loadCommonJs({ file, buildId: 'b1', key: 'run', cacheDir: notADir, importModule });
     expect(typeof blocked.exports.main).toBe('function');
     expect(() => blocked.save()).not.toThrow();
   });
@@ -138,7 +138,7 @@ describe('code cache loader', () => {
     expect(cacheFileName('b1', 'run', '/a/cli.cjs')).toMatch(/^run-b1-[0-9a-f]{8}\.v8cache$/);
   });
 
-  it('keeps one cache per install: a function restored from a cache names the file it runs from', () => {
+  it('keeps one cache per install: a function restored from a cache names the file it runs from', async () => {
     // Node 20 keeps the compiled-under file name in cached functions: two installs of one build
     // sharing a cache would print each other's paths in stack traces.
     const cacheDir = join(dir, 'cache');
@@ -151,7 +151,7 @@ describe('code cache loader', () => {
     });
     expect(cacheFileName('b1', 'run', files[0])).not.toBe(cacheFileName('b1', 'run', files[1]));
     for (const file of files) {
-      const loaded = loadCommonJs({ file, buildId: 'b1', key: 'run', cacheDir, importModule });
+      const loaded = await loadCommonJs({ file, buildId: 'b1', key: 'run', cacheDir, importModule });
       expect((loaded.exports.where as () => string)()).toContain(file);
       loaded.save();
     }
