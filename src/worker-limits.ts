@@ -8,6 +8,7 @@
  * 220-225 MB, 2.5 GB 280-292 MB (ratio 1.25-1.32, issue #15 wants <= 1.1). With 2 MB semi-spaces
  * (measured as `--max-semi-space-size=2` for the whole process): 194-200 and 197 MB, the same CPU
  * and wall time (docs/decisions.md, "Worker threads: a small young generation"); with only the
- * workers limited, bench/csv.ts gave 215 and 238 MB (1.11).
+ * workers limited, bench/csv.ts gave 215 and 238 MB (1.11); the rest was the main thread's young
+ * generation, which a CSV export now holds at its size (src/young-generation.ts).
  */
 export const WORKER_RESOURCE_LIMITS = { maxYoungGenerationSizeMb: 6 } as const;

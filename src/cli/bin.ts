@@ -38,6 +38,8 @@ if (argv.length === 1 && argv[0] === '--version') {
       // An ml4dqm-csv run or a convert: the CSV worker starts now and scans the files while this thread
       // loads the bundle; the source's worker pool adopts it. docs/decisions.md, "CSV exports: the
       // first file is scanned before the CLI loads".
+      // Its heap flags first: a worker reads them when it starts.
+      setCommandV8Flags(cacheKey(argv), 'csv');
       const resolveUrl = (specifier: string): string | undefined => {
         try {
           return import.meta.resolve(specifier);
@@ -65,11 +67,12 @@ if (argv.length === 1 && argv[0] === '--version') {
       });
     }
     const key = cacheKey(argv);
+    const variant = csv ? 'csv' : undefined;
     const loaded = await loadCommonJs({
       file: bundle,
       buildId: DQM_EXPORT_BUILD,
       key,
-      variant: csv ? 'csv' : undefined,
+      variant,
       cacheDir: codeCacheDir(),
       importModule: (specifier) => import(specifier),
     });
@@ -79,7 +82,9 @@ if (argv.length === 1 && argv[0] === '--version') {
     // The command's V8 flags, once its modules are compiled (V8 rejects code caches made under other
     // flags, Node's own for its internal modules included): docs/decisions.md, "CLI start-up: V8
     // flags set once the command is loaded".
-    process.exitCode = await (loaded.exports.main as Main)(argv, { commandLoaded: () => setCommandV8Flags(key) });
+    process.exitCode = await (loaded.exports.main as Main)(argv, {
+      commandLoaded: () => setCommandV8Flags(key, variant),
+    });
     // Workers started above that the command never adopted (a run that failed before its first
     // stream, a CSV pipeline without histogram streams): a 'message' listener keeps even an unref'd
     // worker's port alive, so the process would not exit.

@@ -38,8 +38,8 @@ export const WORKER_V8_FLAGS = ['--wasm-tiering-budget=180000000', '--wasm-lazy-
 /**
  * V8 flags of one command's process, set once the command is loaded (`setCommandV8Flags`). `run` and
  * `demo`: the main thread's old generation may grow by 50 % over what survived the last full
- * collection instead of V8's up-to-4x: parsed pages live a few hundred ms, but long enough to be promoted, and V8 let ~70 MB of them pile up as garbage between full
- * collections; the default 2D `run` peaked at 397-407 MB with and 291-300 MB without that pile (10k
+ * collection instead of V8's up-to-4x: parsed pages live a few hundred ms, but long enough to be
+ * promoted, and V8 let ~70 MB of them pile up as garbage between full collections; the default 2D `run` peaked at 397-407 MB with and 291-300 MB without that pile (10k
  * records, load 13-16). docs/decisions.md, "Memory: run's heap grows by 50 %".
  */
 export const COMMAND_V8_FLAGS: Readonly<Record<string, readonly string[]>> = {
@@ -47,9 +47,23 @@ export const COMMAND_V8_FLAGS: Readonly<Record<string, readonly string[]>> = {
   demo: ['--heap-growing-percent=50'],
 };
 
+/**
+ * V8 flags of a command's variant (`CodeCacheOptions.variant`), on top of the command's. `csv`, a
+ * `run` or `convert` of CSV files: worker threads start with their young generation at its cap (2
+ * MB semi-spaces, src/worker-limits.ts), since the export then holds every young generation at
+ * its size (src/young-generation.ts). bin.ts sets these before it starts the first worker.
+ */
+export const VARIANT_V8_FLAGS: Readonly<Record<string, readonly string[]>> = {
+  csv: ['--min-semi-space-size=2'],
+};
+
 /** Every flag `setCommandV8Flags` may set, by name (`wasm-tiering-budget`, `expose-gc`, ...). */
 function commandFlagNames(): string[] {
-  const all = [...WORKER_V8_FLAGS, ...Object.values(COMMAND_V8_FLAGS).flat()];
+  const all = [
+    ...WORKER_V8_FLAGS,
+    ...Object.values(COMMAND_V8_FLAGS).flat(),
+    ...Object.values(VARIANT_V8_FLAGS).flat(),
+  ];
   return [
     ...new Set(
       all.map((flag) =>
@@ -90,16 +104,29 @@ export function v8FlagDefaults(
   return picked.every((flag) => flag !== undefined) ? (picked as string[]) : undefined;
 }
 
+/** The flags `setCommandV8Flags` set so far in this process, in order. */
+const flagsInForce: string[] = [];
+
 /**
- * Sets the V8 flags of `key`'s command (WORKER_V8_FLAGS and COMMAND_V8_FLAGS) for the whole process.
- * Called once the command's modules are loaded, not before: V8 checks the flags when it uses a code
- * cache, so Node's internal modules compiled after this compile from source (it rejects the cache
- * built into the node binary), in this thread and in worker threads starting up meanwhile. Setting
- * them before the bundle loaded made a one-record `run`'s encoder worker compile ~120 internal
- * modules from source (docs/decisions.md, "CLI start-up: V8 flags set once the command is loaded").
+ * Sets the V8 flags of `key`'s command (WORKER_V8_FLAGS, COMMAND_V8_FLAGS and the variant's
+ * VARIANT_V8_FLAGS) for the whole process. bin.ts calls it once the command's modules are loaded, not
+ * before: V8 checks the flags when it uses a code cache, so Node's internal modules compiled after
+ * this compile from source (it rejects the cache built into the node binary), in this thread and in
+ * worker threads starting up meanwhile. Setting them before the bundle loaded made a one-record
+ * `run`'s encoder worker compile ~120 internal modules from source (docs/decisions.md, "CLI start-up:
+ * V8 flags set once the command is loaded"). A CSV run sets them earlier, before its first worker
+ * starts: `--min-semi-space-size` is read when a worker's heap is made.
  */
-export function setCommandV8Flags(key: string): void {
-  for (const flag of [...WORKER_V8_FLAGS, ...(COMMAND_V8_FLAGS[key] ?? [])]) setFlagsFromString(flag);
+export function setCommandV8Flags(key: string, variant?: string): void {
+  const flags = [
+    ...WORKER_V8_FLAGS,
+    ...(COMMAND_V8_FLAGS[key] ?? []),
+    ...(variant === undefined ? [] : (VARIANT_V8_FLAGS[variant] ?? [])),
+  ];
+  for (const flag of flags) {
+    setFlagsFromString(flag);
+    if (!flagsInForce.includes(flag)) flagsInForce.push(flag);
+  }
 }
 
 /** Commands with a cache of their own (test/cli/code-cache.test.ts checks this against the registry). */
@@ -140,8 +167,8 @@ export interface CodeCacheOptions {
    * A code path of the command with a cache of its own, e.g. `csv` for a `run` of CSV files. A
    * cache holds the functions its first run compiled, and V8 accepts it later without adding any:
    * a `run` cache made by a CSV export left a DQM Playground `run` compiling its own path lazily on
-   * every start, ~80 ms slower than with a cache of its own (docs/decisions.md). The command's V8
-   * flags still follow `key`.
+   * every start, ~80 ms slower than with a cache of its own (docs/decisions.md). V8 flags: the
+   * command's, plus the variant's (`VARIANT_V8_FLAGS`).
    */
   variant?: string;
   /** Directory for the cache files; undefined: no cache (compile every time). */
@@ -242,6 +269,8 @@ function writeCache(dir: string, path: string, data: Buffer): void {
  * caller runs the command, then calls `save()`.
  */
 export async function loadCommonJs(options: CodeCacheOptions): Promise<LoadedBundle> {
+  // The flags the bundle is compiled under (none, or a CSV run's): the cache is made under them too.
+  const flagsAtLoad = [...flagsInForce];
   const { file, cacheDir } = options;
   const name = options.variant ? `${options.key}-${options.variant}` : options.key;
   const cachePath = cacheDir ? join(cacheDir, cacheFileName(options.buildId, name, options.file)) : undefined;
@@ -267,10 +296,10 @@ export async function loadCommonJs(options: CodeCacheOptions): Promise<LoadedBun
       if (!cachePath || !cacheDir || !stale) return;
       try {
         // Made now, the cache holds every function this command compiled, not only the eager ones;
-        // under V8's default flags, as the next start-up compiles the bundle (else V8 rejects it).
+        // under the flags the bundle was compiled with, as the next start-up will (else V8 rejects it).
         const defaults = v8FlagDefaults();
         if (!defaults) return;
-        for (const flag of defaults) setFlagsFromString(flag);
+        for (const flag of [...defaults, ...flagsAtLoad]) setFlagsFromString(flag);
         writeCache(cacheDir, cachePath, script.createCachedData());
       } catch {
         // Read-only or full cache directory: the next start-up compiles, as without a cache.

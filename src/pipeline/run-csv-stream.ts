@@ -21,6 +21,7 @@ import type { CodeOf } from '../error-codes.js';
 import { InputError } from '../errors.js';
 import { SliceSinks, type EncoderPool, type WrittenFile } from '../load/index.js';
 import type { Logger } from '../log.js';
+import { holdYoungGenerations } from '../young-generation.js';
 import { chunkToBatch } from '../sources/csv/chunk-batch.js';
 import { idBases, planCsvSlices, routeRows, type FileSummary } from '../sources/csv/csv-plan.js';
 import { chunkTransferList, type HistogramChunk } from '../sources/csv/chunk.js';
@@ -38,6 +39,7 @@ import type { BadRowPolicy, ParseTask } from '../sources/csv/parse-range.js';
 import type { FileScanResult } from '../sources/csv/scan-file.js';
 import { TaskFailure, type CsvWorkerPool } from '../sources/csv/worker-pool.js';
 import { COLUMNS } from '../transform/index.js';
+import { isFixedShape } from '../transform/histogram-data.js';
 import { VERSION } from '../version.js';
 import { streamSpecFor } from '../sources/playground/stream-plan.js';
 import { openStreamSink, streamTransform } from './stream-settings.js';
@@ -92,11 +94,13 @@ export function fileKey(root: string, path: string): string {
 /** Runs one histogram stream over CSV files; resolves to its summary. */
 export async function runCsvStream(stream: Stream, o: CsvStreamOptions): Promise<StreamSummary> {
   const laneCount = Math.max(1, Math.floor(o.lanes ?? defaultLaneCount()));
+  const release = holdYoungGenerations();
   const encoderPools = csvEncoderPools(laneCount, o.logger);
   try {
     return await runWithEncoders(stream, o, encoderPools);
   } finally {
     await destroyAll(encoderPools);
+    release();
   }
 }
 
@@ -238,7 +242,7 @@ async function runWithEncoders(
             idBase: bases[i],
             fileId: file.fileId,
             float32,
-            tensor: transform.layout === 'tensor',
+            fixedShape: isFixedShape(transform.layout),
             batchRows: o.batchRows ?? defaultBatchRows(scan.valuesPerRow, float32),
             valuesPerRow: scan.valuesPerRow,
             blockBytes: read.blockBytes,

@@ -49,6 +49,15 @@ function dataColumn(
     const type = histogramDataType('tensor', spec.dtype, dims, shape) as FixedSizeList;
     return { data: makeData({ type, length: n, child, nullCount: 0 }), metadata: tensorMetadata(shape) };
   }
+  if (spec.layout === 'array') {
+    // One fixed-size list per dimension: 2D rows are n x y lists of x values (parse-range.ts cuts a
+    // chunk where the shape changes).
+    const type = histogramDataType('array', spec.dtype, dims, shape) as FixedSizeList;
+    const inner = type.children[0].type;
+    const rows =
+      dims === 2 ? makeData({ type: inner as FixedSizeList, length: n * shape[0]!, child, nullCount: 0 }) : child;
+    return { data: makeData({ type, length: n, child: rows, nullCount: 0 }), metadata: new Map() };
+  }
   const type = histogramDataType(spec.layout, spec.dtype, dims) as List;
   if (spec.layout === 'nested' && dims === 2) {
     // Inner lists are the histogram rows (x_bin values each), outer lists the records.

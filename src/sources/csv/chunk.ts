@@ -154,7 +154,7 @@ export class ChunkBuilder {
   consumed = 0;
   rejects: ChunkReject[] = [];
   badRows: BadRow[] = [];
-  /** Shape of the first row ([y, x] or [x]); a tensor chunk holds one shape only. */
+  /** Shape of the first row ([y, x] or [x]); a chunk of a fixed-shape layout (tensor, array) holds one shape only. */
   shape: number[] | null = null;
 
   constructor(

@@ -45,8 +45,8 @@ export interface ParseTask {
   /** `source_data_file` of the rows. */
   fileId: number;
   float32: boolean;
-  /** Tensor layout: a chunk holds one shape. */
-  tensor: boolean;
+  /** A fixed-shape layout (tensor, array): a chunk holds one shape. */
+  fixedShape: boolean;
   /** Rows per chunk. */
   batchRows: number;
   /** Expected kept values per row (sizes the chunk buffers; they grow if needed). */
@@ -77,7 +77,7 @@ interface ScalarRecord {
 
 /**
  * Parses the range, emitting chunks in file order per slice (a chunk is emitted when full, when a
- * tensor's shape changes, and at the end). Throws RangeFailure.
+ * fixed shape changes, and at the end). Throws RangeFailure.
  */
 export function parseRange(task: ParseTask, emit: (chunk: HistogramChunk) => void): void {
   const builders = new Map<number, ChunkBuilder>();
@@ -128,7 +128,7 @@ export function parseRange(task: ParseTask, emit: (chunk: HistogramChunk) => voi
         const { base } = fields;
         const yBin = fields.dim === 2 ? (base.y_bin as number) : 1;
         if (
-          task.tensor &&
+          task.fixedShape &&
           b.shape !== null &&
           (b.shape[b.shape.length - 1] !== base.x_bin || (fields.dim === 2 && b.shape[0] !== yBin))
         )

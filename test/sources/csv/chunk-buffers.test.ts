@@ -135,7 +135,7 @@ describe('CsvWorkerPool buffer recycling', () => {
         idBase: 1,
         fileId: 1,
         float32: true,
-        tensor: true,
+        fixedShape: true,
         batchRows: 7,
         valuesPerRow: scan.valuesPerRow,
         blockBytes: 4096,

@@ -26,7 +26,7 @@ import { DIST_CLI } from '../../helpers/server.js';
 
 const SAMPLE_1D_REAL = join(SAMPLE_DATA_DIR, 'ZeroBias_2018A_DataFrame_1D_2.csv');
 
-/** Streams covering both dimensionalities, filters, every slice kind and the three layouts. */
+/** Streams covering both dimensionalities, filters, every slice kind and the four layouts, both dtypes. */
 const STREAMS = `
 streams:
   - name: runs
@@ -61,6 +61,20 @@ streams:
       lumisection__ls_number__in: [1, 2, 3, 10, 40]
     slice: {by: title}
     output: {path: h2d_by_title}
+  - name: h2d_array
+    endpoint: lumisection_histograms_2d
+    filters: {lumisection__run__run_number__in: [315705]}
+    transform: {layout: array, dtype: float64}
+    output: {path: h2d_array}
+  - name: h2d_flat
+    endpoint: lumisection_histograms_2d
+    filters: {lumisection__ls_number__lte: 6}
+    transform: {layout: flat, dtype: float64}
+    output: {path: h2d_flat}
+  - name: h1d_tensor
+    endpoint: lumisection_histograms_1d
+    transform: {layout: tensor, dtype: float64}
+    output: {path: h1d_tensor}
 `;
 
 /** Sort key and columns that differ by nature (creation timestamps) per stream. */
@@ -71,6 +85,9 @@ const COMPARE: Record<string, { order: string; exclude?: string[] }> = {
   h1d_flat: { order: 'id' },
   h2d_tensor: { order: 'id' },
   h2d_by_title: { order: 'id' },
+  h2d_array: { order: 'id' },
+  h2d_flat: { order: 'id' },
+  h1d_tensor: { order: 'id' },
 };
 
 let work: string;
