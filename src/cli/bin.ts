@@ -38,8 +38,6 @@ if (argv.length === 1 && argv[0] === '--version') {
       // An ml4dqm-csv run or a convert: the CSV worker starts now and scans the files while this thread
       // loads the bundle; the source's worker pool adopts it. docs/decisions.md, "CSV exports: the
       // first file is scanned before the CLI loads".
-      // Its heap flags first: a worker reads them when it starts.
-      setCommandV8Flags(cacheKey(argv), 'csv');
       const resolveUrl = (specifier: string): string | undefined => {
         try {
           return import.meta.resolve(specifier);
@@ -83,7 +81,7 @@ if (argv.length === 1 && argv[0] === '--version') {
     // flags, Node's own for its internal modules included): docs/decisions.md, "CLI start-up: V8
     // flags set once the command is loaded".
     process.exitCode = await (loaded.exports.main as Main)(argv, {
-      commandLoaded: () => setCommandV8Flags(key, variant),
+      commandLoaded: () => setCommandV8Flags(key),
     });
     // Workers started above that the command never adopted (a run that failed before its first
     // stream, a CSV pipeline without histogram streams): a 'message' listener keeps even an unref'd

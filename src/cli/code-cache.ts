@@ -47,23 +47,9 @@ export const COMMAND_V8_FLAGS: Readonly<Record<string, readonly string[]>> = {
   demo: ['--heap-growing-percent=50'],
 };
 
-/**
- * V8 flags of a command's variant (`CodeCacheOptions.variant`), on top of the command's. `csv`, a
- * `run` or `convert` of CSV files: worker threads start with their young generation at its cap (2
- * MB semi-spaces, src/worker-limits.ts), since the export then holds every young generation at
- * its size (src/young-generation.ts). bin.ts sets these before it starts the first worker.
- */
-export const VARIANT_V8_FLAGS: Readonly<Record<string, readonly string[]>> = {
-  csv: ['--min-semi-space-size=2'],
-};
-
 /** Every flag `setCommandV8Flags` may set, by name (`wasm-tiering-budget`, `expose-gc`, ...). */
 function commandFlagNames(): string[] {
-  const all = [
-    ...WORKER_V8_FLAGS,
-    ...Object.values(COMMAND_V8_FLAGS).flat(),
-    ...Object.values(VARIANT_V8_FLAGS).flat(),
-  ];
+  const all = [...WORKER_V8_FLAGS, ...Object.values(COMMAND_V8_FLAGS).flat()];
   return [
     ...new Set(
       all.map((flag) =>
@@ -108,22 +94,16 @@ export function v8FlagDefaults(
 const flagsInForce: string[] = [];
 
 /**
- * Sets the V8 flags of `key`'s command (WORKER_V8_FLAGS, COMMAND_V8_FLAGS and the variant's
- * VARIANT_V8_FLAGS) for the whole process. bin.ts calls it once the command's modules are loaded, not
- * before: V8 checks the flags when it uses a code cache, so Node's internal modules compiled after
- * this compile from source (it rejects the cache built into the node binary), in this thread and in
- * worker threads starting up meanwhile. Setting them before the bundle loaded made a one-record
- * `run`'s encoder worker compile ~120 internal modules from source (docs/decisions.md, "CLI start-up:
- * V8 flags set once the command is loaded"). A CSV run sets them earlier, before its first worker
- * starts: `--min-semi-space-size` is read when a worker's heap is made.
+ * Sets the V8 flags of `key`'s command (WORKER_V8_FLAGS and COMMAND_V8_FLAGS) for the whole process.
+ * bin.ts calls it once the command's modules are loaded, not before: V8 checks the flags when it uses
+ * a code cache, so Node's internal modules compiled after this compile from source (it rejects the
+ * cache built into the node binary), in this thread and in worker threads starting up meanwhile.
+ * Setting them before the bundle loaded made a one-record `run`'s encoder worker compile ~120
+ * internal modules from source (docs/decisions.md, "CLI start-up: V8 flags set once the command is
+ * loaded").
  */
-export function setCommandV8Flags(key: string, variant?: string): void {
-  const flags = [
-    ...WORKER_V8_FLAGS,
-    ...(COMMAND_V8_FLAGS[key] ?? []),
-    ...(variant === undefined ? [] : (VARIANT_V8_FLAGS[variant] ?? [])),
-  ];
-  for (const flag of flags) {
+export function setCommandV8Flags(key: string): void {
+  for (const flag of [...WORKER_V8_FLAGS, ...(COMMAND_V8_FLAGS[key] ?? [])]) {
     setFlagsFromString(flag);
     if (!flagsInForce.includes(flag)) flagsInForce.push(flag);
   }
@@ -167,8 +147,8 @@ export interface CodeCacheOptions {
    * A code path of the command with a cache of its own, e.g. `csv` for a `run` of CSV files. A
    * cache holds the functions its first run compiled, and V8 accepts it later without adding any:
    * a `run` cache made by a CSV export left a DQM Playground `run` compiling its own path lazily on
-   * every start, ~80 ms slower than with a cache of its own (docs/decisions.md). V8 flags: the
-   * command's, plus the variant's (`VARIANT_V8_FLAGS`).
+   * every start, ~80 ms slower than with a cache of its own (docs/decisions.md). The command's V8
+   * flags still follow `key`.
    */
   variant?: string;
   /** Directory for the cache files; undefined: no cache (compile every time). */
@@ -269,7 +249,7 @@ function writeCache(dir: string, path: string, data: Buffer): void {
  * caller runs the command, then calls `save()`.
  */
 export async function loadCommonJs(options: CodeCacheOptions): Promise<LoadedBundle> {
-  // The flags the bundle is compiled under (none, or a CSV run's): the cache is made under them too.
+  // The flags the bundle is compiled under (none in the CLI): the cache is made under them too.
   const flagsAtLoad = [...flagsInForce];
   const { file, cacheDir } = options;
   const name = options.variant ? `${options.key}-${options.variant}` : options.key;

@@ -17,7 +17,6 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   CACHED_COMMANDS,
   COMMAND_V8_FLAGS,
-  VARIANT_V8_FLAGS,
   MAX_CACHE_FILES,
   WORKER_V8_FLAGS,
   cacheFileName,
@@ -27,7 +26,6 @@ import {
   v8FlagDefaults,
 } from '../../src/cli/code-cache.js';
 import { COMMAND_ENTRIES } from '../../src/cli/commands/index.js';
-import { WORKER_RESOURCE_LIMITS } from '../../src/worker-limits.js';
 import { withServer } from '../helpers/server.js';
 import { BIN, binBuilt, runBin } from './harness.js';
 
@@ -179,12 +177,6 @@ describe('code cache loader', () => {
     for (const key of Object.keys(COMMAND_V8_FLAGS)) expect(CACHED_COMMANDS).toContain(key);
   });
 
-  it("starts the csv variant's workers at their young generation's cap, and has no other variant flags", () => {
-    expect(VARIANT_V8_FLAGS).toEqual({ csv: ['--min-semi-space-size=2'] });
-    // Worker threads start at their cap: the flag must equal the semi-space their young generation allows.
-    expect(WORKER_RESOURCE_LIMITS.maxYoungGenerationSizeMb / 3).toBe(2);
-  });
-
   it('lists the V8 flags the Parquet encoder worker sets (the CLI sets the same once the command is loaded)', () => {
     const set = ['worker.ts', 'worker-output.ts'].flatMap((name) => {
       const text = readFileSync(new URL(`../../src/load/parquet/${name}`, import.meta.url), 'utf8');
@@ -203,15 +195,12 @@ describe('code cache loader', () => {
       '        type: bool  default: --no-expose-gc',
       '  --heap-growing-percent (specifies heap growing factor)',
       '        type: int  default: --heap-growing-percent=0',
-      '  --min-semi-space-size (min size of a semi-space)',
-      '        type: size_t  default: --min-semi-space-size=0',
     ].join('\n');
     expect(v8FlagDefaults(() => listing)).toEqual([
       '--wasm-tiering-budget=1800000',
       '--no-wasm-lazy-validation',
       '--no-expose-gc',
       '--heap-growing-percent=0',
-      '--min-semi-space-size=0',
     ]);
     // A flag missing from the listing: no defaults (the cache is then not written).
     expect(v8FlagDefaults(() => listing.split('\n').slice(2).join('\n'))).toBeUndefined();
@@ -221,7 +210,7 @@ describe('code cache loader', () => {
       }),
     ).toBeUndefined();
     const here = v8FlagDefaults();
-    expect(here).toHaveLength(5);
+    expect(here).toHaveLength(4);
     expect(here).toContain('--no-expose-gc');
     expect(here).toContain('--heap-growing-percent=0');
   });
@@ -308,7 +297,7 @@ describe.skipIf(!binBuilt)('the built CLI and its code cache', () => {
     }
   }, 180_000);
 
-  it("accepts a CSV convert's cache on the next start (its variant sets heap flags before its workers start)", async () => {
+  it("accepts a CSV convert's cache on the next start (its stream sets heap flags while it runs)", async () => {
     const env = { DQM_EXPORT_CODE_CACHE: join(dir, 'cc') };
     const csv = fileURLToPath(new URL('../../data/sample/ZeroBias_2018A_DataFrame_1D_2.csv', import.meta.url));
     const first = await runBin(['convert', csv, '--out', join(dir, 'one'), '--no-progress'], env);

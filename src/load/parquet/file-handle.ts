@@ -202,5 +202,5 @@ function encoderFailure(message: string, path: string): DqmExportError {
     const error = fsError(Object.assign(new Error(message), { code: errno }), path);
     if (error.code.startsWith('E_FS_')) return error;
   }
-  return new InternalError('E_PARQUET_ENCODE', `parquet encoder: ${message}`);
+  return new InternalError('E_PARQUET_ENCODE', `parquet encoder: ${path}: ${message}`, { file: path });
 }

@@ -95,6 +95,14 @@ class Table {
   }
 }
 
+/**
+ * The last message's table, kept: Tables live for one batch, and once a full collection (the encoder
+ * worker runs one every ~24 MB written) found none alive, V8 dropped their hidden class and the
+ * optimised code that read them (docs/decisions.md, "Own Parquet writer: one shape per object, kept
+ * alive between files").
+ */
+const kept: { table: Table | null } = { table: null };
+
 /** A RecordBatch table and its body as nodes and buffer views. */
 function readBatch(table: Table, view: DataView, body: Uint8Array): IpcBatch {
   if (table.table(3)) throw new IpcReadError('compressed IPC bodies are not supported');
@@ -136,6 +144,7 @@ export function readIpcStream(bytes: Uint8Array): IpcStream {
     const metadataAt = at;
     at += length;
     const message = new Table(view, metadataAt + view.getUint32(metadataAt, true));
+    kept.table = message;
     const bodyLength = message.int64(3);
     if (at + bodyLength > bytes.byteLength) throw new IpcReadError('a message body overruns the stream');
     const body = bytes.subarray(at, at + bodyLength);

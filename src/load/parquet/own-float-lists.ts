@@ -203,7 +203,7 @@ export class FloatListWriter {
     byteStreamSplit(this.raw.content(), this.split.bytes, 0, this.column.width);
     this.split.length = this.raw.length;
     body.append(this.split.content());
-    this.pages.dataPage(body.content(), this.pageLevels, Encoding.BYTE_STREAM_SPLIT, this.pageFirstRow);
+    this.pages.dataPage(body.content(), this.pageLevels, Encoding.BYTE_STREAM_SPLIT, this.pageFirstRow, 0);
     this.pageFirstRow = this.chunkRows;
     this.startPage();
   }

@@ -109,7 +109,7 @@ export function writtenChunk(
   const dictionary = pages.encodingStats.some((s) => s.pageType === 2);
   const encodings = new Set<number>([Encoding.RLE]);
   for (const s of pages.encodingStats) encodings.add(s.encoding);
-  const locations = pages.locations.map((l) => ({ ...l, offset: l.offset + start }));
+  const locations = pages.locations.map((l) => l.at(start));
   const compressedBytes = pages.chunk.length;
   const meta: [number, number, ThriftValue][] = [
     [1, TType.I32, physicalType(column)],
@@ -151,11 +151,7 @@ export function offsetIndex(chunk: WrittenChunk): ThriftStruct {
   );
   const fields: [number, number, ThriftValue][] = [[1, TType.LIST, { elementType: TType.STRUCT, items: locations }]];
   if (chunk.byteArray)
-    fields.push([
-      2,
-      TType.LIST,
-      { elementType: TType.I64, items: chunk.locations.map((l) => i64(l.byteArrayBytes ?? 0)) },
-    ]);
+    fields.push([2, TType.LIST, { elementType: TType.I64, items: chunk.locations.map((l) => i64(l.byteArrayBytes)) }]);
   return struct(...fields);
 }
 

@@ -21,13 +21,31 @@ const DICTIONARY_PAGE_SIZE_LIMIT = 1024 * 1024;
 export interface ScalarInput {
   /** Validity bitmap (LSB first); null when the batch has no nulls. */
   validity: Uint8Array | null;
+  /** Nulls in the batch. */
   nullCount: number;
   /** Fixed-width values (little-endian), or the utf8 data bytes. */
   values: Uint8Array;
-  /** utf8: value offsets. */
-  offsets?: Int32Array;
-  /** Arrow dictionary column: int32 indices into the dictionary's utf8 (`values`, `offsets`). */
-  indices?: Int32Array;
+  /** utf8: value offsets; null for numbers. */
+  offsets: Int32Array | null;
+  /** Arrow dictionary column: int32 indices into the dictionary's utf8 (`values`, `offsets`); else null. */
+  indices: Int32Array | null;
+}
+
+/**
+ * A ScalarInput, always made here: one object literal, so every input has one shape, and a shape V8
+ * keeps (the literal's template holds it) although the inputs of a batch all die young. Instances
+ * of a class would lose theirs at a full collection between batches, and with it the optimised
+ * code of the column loop (docs/decisions.md, "Own Parquet writer: one shape per object, kept alive
+ * between files").
+ */
+export function scalarInput(
+  validity: Uint8Array | null,
+  nullCount: number,
+  values: Uint8Array,
+  offsets: Int32Array | null,
+  indices: Int32Array | null,
+): ScalarInput {
+  return { validity, nullCount, values, offsets, indices };
 }
 
 const latin1 = new TextDecoder('latin1');
@@ -230,7 +248,7 @@ export class ScalarWriter {
       this.indexEncoder.finish();
     } else body.append(this.plain.content());
     const encoding = this.useDictionary ? Encoding.RLE_DICTIONARY : Encoding.PLAIN;
-    const byteArrayBytes = this.column.kind === 'utf8' ? this.pageByteArrayBytes : undefined;
+    const byteArrayBytes = this.column.kind === 'utf8' ? this.pageByteArrayBytes : 0;
     this.pages.dataPage(body.content(), this.pageLevels, encoding, this.pageFirstRow, byteArrayBytes);
     this.pageFirstRow = this.chunkRows;
     this.startPage();

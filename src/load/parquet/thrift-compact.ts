@@ -299,11 +299,20 @@ class Writer {
   }
 }
 
-/** Encodes a struct in the compact protocol. */
+/**
+ * The one Writer of this thread, reused by every call: a Writer per call died young, and once a full
+ * collection found none alive V8 dropped the Writer's hidden classes, threw away the optimised code
+ * of every function that had used them and compiled it again for the next file (7-14 times per
+ * export; docs/decisions.md, "Own Parquet writer: one shape per object, kept alive between files").
+ * Calls never nest (nothing here calls back out), so one is enough.
+ */
+const sharedWriter = new Writer();
+
+/** Encodes a struct in the compact protocol (a copy: the caller may keep it). */
 export function encodeStruct(struct: ThriftStruct): Uint8Array {
-  const writer = new Writer();
-  writer.struct(struct);
-  return writer.result();
+  sharedWriter.length = 0;
+  sharedWriter.struct(struct);
+  return sharedWriter.result();
 }
 
 /** The field with this id, if any. */

@@ -1,12 +1,21 @@
 /**
  * The own writer's encodings as pure functions: BYTE_STREAM_SPLIT (the word-wise path equals the
  * byte-wise definition) and the RLE / bit-packing hybrid (decoded back by an independent decoder
- * written from parquet-format's Encodings.md), over runs and values that cross its internal flushes.
+ * written from parquet-format's Encodings.md), over runs and values that cross its internal flushes;
+ * and the page headers written without building their Thrift struct (the generic encoder's bytes).
  */
 import { describe, expect, it } from 'vitest';
 import { ByteBuffer } from '../../../src/load/parquet/byte-buffer.js';
 import { bitWidthOf, HybridEncoder } from '../../../src/load/parquet/hybrid-rle.js';
 import { byteStreamSplit } from '../../../src/load/parquet/own-float-lists.js';
+import {
+  Encoding,
+  PageType,
+  struct,
+  writeDataPageHeader,
+  writeDictionaryPageHeader,
+} from '../../../src/load/parquet/own-pages.js';
+import { encodeStruct, TType } from '../../../src/load/parquet/thrift-compact.js';
 
 /** The definition: byte k of value i at k * n + i. */
 function splitByBytes(src: Uint8Array, width: number): Uint8Array {
@@ -95,4 +104,53 @@ describe('HybridEncoder', () => {
       expect(out.bytes[0]).toBe(0xaa);
       expect(decodeHybrid(out.content().subarray(1), width, expected.length)).toEqual(expected);
     });
+});
+
+describe('page headers written directly', () => {
+  // Sizes and counts across the varint byte boundaries (1, 2, 3 and 5 bytes once zigzagged).
+  const values = [0, 1, 63, 64, 8191, 8192, 1 << 20, 2 ** 31 - 1];
+
+  it('a data page header has the bytes encodeStruct gives its struct', () => {
+    for (const size of values)
+      for (const count of values)
+        for (const encoding of [Encoding.PLAIN, Encoding.RLE_DICTIONARY, Encoding.BYTE_STREAM_SPLIT]) {
+          const out = new ByteBuffer(4);
+          writeDataPageHeader(out, size, count, count, encoding);
+          const expected = encodeStruct(
+            struct(
+              [1, TType.I32, PageType.DATA_PAGE],
+              [2, TType.I32, size],
+              [3, TType.I32, count],
+              [
+                5,
+                TType.STRUCT,
+                struct(
+                  [1, TType.I32, count],
+                  [2, TType.I32, encoding],
+                  [3, TType.I32, Encoding.RLE],
+                  [4, TType.I32, Encoding.RLE],
+                ),
+              ],
+            ),
+          );
+          expect(out.content()).toEqual(expected);
+        }
+  });
+
+  it('a dictionary page header has the bytes encodeStruct gives its struct', () => {
+    for (const size of values)
+      for (const entries of values) {
+        const out = new ByteBuffer(4);
+        writeDictionaryPageHeader(out, size, size >> 1, entries);
+        const expected = encodeStruct(
+          struct(
+            [1, TType.I32, PageType.DICTIONARY_PAGE],
+            [2, TType.I32, size],
+            [3, TType.I32, size >> 1],
+            [7, TType.STRUCT, struct([1, TType.I32, entries], [2, TType.I32, Encoding.PLAIN], [3, TType.BOOL, false])],
+          ),
+        );
+        expect(out.content()).toEqual(expected);
+      }
+  });
 });
