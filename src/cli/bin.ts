@@ -6,7 +6,8 @@ import { startEarlyEncoderWorker, takeEarlyEncoderWorker } from '../load/parquet
 import { warmUp } from '../load/parquet/warm-up.js';
 import { startEarlyCsvWorker, takeEarlyCsvWorker } from '../sources/csv/early-worker.js';
 import { DEFAULT_READ_SETTINGS } from '../sources/csv/read-settings.js';
-import { cacheKey, codeCacheDir, isFile, loadCommonJs } from './code-cache.js';
+import { cacheKey, codeCacheDir, isFile, loadCommonJs, setCommandV8Flags } from './code-cache.js';
+import type { MainOptions } from './main.js';
 import { csvRunAhead, prewarmsEncoder } from './prewarm.js';
 
 /** Set by scripts/bundle.mjs to a hash of bundle/cli.cjs; undefined in tsc's output. */
@@ -17,7 +18,7 @@ declare const DQM_EXPORT_BUILD: string | undefined;
 // "CLI start-up".
 (module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
 
-type Main = (argv: string[]) => Promise<number>;
+type Main = (argv: string[], options?: MainOptions) => Promise<number>;
 
 const argv = process.argv.slice(2);
 if (argv.length === 1 && argv[0] === '--version') {
@@ -63,18 +64,25 @@ if (argv.length === 1 && argv[0] === '--version') {
         warmUp: warmUp(),
       });
     }
-    const loaded = loadCommonJs({
+    const key = cacheKey(argv);
+    const variant = csv ? 'csv' : undefined;
+    const loaded = await loadCommonJs({
       file: bundle,
       buildId: DQM_EXPORT_BUILD,
-      key: cacheKey(argv),
-      variant: csv ? 'csv' : undefined,
+      key,
+      variant,
       cacheDir: codeCacheDir(),
       importModule: (specifier) => import(specifier),
     });
     performance.mark('dqm-export:bundle loaded'); // a phase of bench/startup.ts
     // At exit, so the cache holds what the whole command compiled (also when it ends by a signal).
     process.once('exit', loaded.save);
-    process.exitCode = await (loaded.exports.main as Main)(argv);
+    // The command's V8 flags, once its modules are compiled (V8 rejects code caches made under other
+    // flags, Node's own for its internal modules included): docs/decisions.md, "CLI start-up: V8
+    // flags set once the command is loaded".
+    process.exitCode = await (loaded.exports.main as Main)(argv, {
+      commandLoaded: () => setCommandV8Flags(key),
+    });
     // Workers started above that the command never adopted (a run that failed before its first
     // stream, a CSV pipeline without histogram streams): a 'message' listener keeps even an unref'd
     // worker's port alive, so the process would not exit.

@@ -9,8 +9,16 @@
  *
  * The cache is an optimisation only: any failure to read, use or write it falls back to compiling
  * the bundle, with no message. A cache V8 rejects (other Node, other V8 flags) is rewritten.
+ *
+ * V8 flags: V8 rejects any code cache made under other flags than the running ones, Node's own too
+ * (the one built into the node binary for its internal modules, made under V8's defaults). So no
+ * flag is set before the bundle and the command's modules are compiled (`setCommandV8Flags`, called
+ * once the command is loaded), and the defaults are put back before the cache is made at exit.
+ * docs/decisions.md, "CLI start-up: V8 flags set once the command is loaded".
  */
-import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -18,22 +26,21 @@ import { setFlagsFromString } from 'node:v8';
 import { Script } from 'node:vm';
 
 /**
- * V8 flags the Parquet encoder worker sets (src/load/parquet/worker.ts). V8 rejects a code cache made
- * under other flags, and a flag set in any thread changes them for the process: a cache written at
- * exit after the worker ran would be rejected by every later start-up. So the loader sets the same
- * flags first (test/cli/code-cache.test.ts checks the lists match). Neither changes what the main
- * thread does: `--expose_gc` only adds `gc` to contexts created later, the tiering budget and lazy
- * validation only apply to wasm (parquet-wasm in the main thread: `inspect` and small in-thread exports).
+ * V8 flags the Parquet encoder worker sets when it needs them (src/load/parquet/worker.ts,
+ * worker-output.ts). A flag set in any thread changes them for the process; the CLI sets the same ones
+ * for every command once it is loaded (`setCommandV8Flags`; test/cli/code-cache.test.ts checks the
+ * lists match), so the process runs under one set of flags from then on. In the main thread, the
+ * tiering budget also applies to undici's llhttp (wasm); `--expose_gc` only adds `gc` to contexts
+ * created later, and lazy validation only applies to wasm.
  */
 export const WORKER_V8_FLAGS = ['--wasm-tiering-budget=180000000', '--wasm-lazy-validation', '--expose_gc'] as const;
 
 /**
- * V8 flags of one command's process, set before its code loads (so its code cache is made and read
- * under the same flags). `run` and `demo`: the main thread's old generation may grow by 50 % over
- * what survived the last full collection instead of V8's up-to-4x: parsed pages live a few hundred
- * ms, but long enough to be promoted, and V8 let ~70 MB of them pile up as garbage between full
- * collections; the default 2D `run` peaked at 397-407 MB with and 291-300 MB without that pile (10k
- * records, load 13-16). docs/decisions.md, "Memory: run's heap grows by 50 %". The DQM Playground
+ * V8 flags of one command's process, set once the command is loaded (`setCommandV8Flags`). `run` and
+ * `demo`: the main thread's old generation may grow by 50 % over what survived the last full
+ * collection instead of V8's up-to-4x: parsed pages live a few hundred ms, but long enough to be
+ * promoted, and V8 let ~70 MB of them pile up as garbage between full collections; the default 2D
+ * `run` peaked at 397-407 MB with and 291-300 MB without that pile (10k records, load 13-16). docs/decisions.md, "Memory: run's heap grows by 50 %". The DQM Playground
  * listings (`histograms`, `runs`, `lumisections`): wasm in Liftoff only, their one wasm module being
  * undici's HTTP parser, whose TurboFan recompile was ~0.25 s of a helper thread's CPU per
  * `histograms list --all` of 20,000 records competing for the 2 cores, for no main-thread gain
@@ -46,6 +53,68 @@ export const COMMAND_V8_FLAGS: Readonly<Record<string, readonly string[]>> = {
   runs: ['--liftoff-only'],
   lumisections: ['--liftoff-only'],
 };
+
+/** Every flag `setCommandV8Flags` may set, by name (`wasm-tiering-budget`, `expose-gc`, ...). */
+function commandFlagNames(): string[] {
+  const all = [...WORKER_V8_FLAGS, ...Object.values(COMMAND_V8_FLAGS).flat()];
+  return [
+    ...new Set(
+      all.map((flag) =>
+        flag
+          .replace(/^--(no-)?/, '')
+          .split('=')[0]!
+          .replace(/_/g, '-'),
+      ),
+    ),
+  ];
+}
+
+/**
+ * V8's defaults of the flags `setCommandV8Flags` sets, as flags (`--wasm-tiering-budget=1800000`,
+ * `--no-expose-gc`), read from `node --v8-options` of this Node (they differ between versions:
+ * Node 20's tiering budget is 1800000, Node 22's 13000000); undefined if any is not found. Run only
+ * when a cache is written (once per build and command), since it starts a Node process.
+ */
+export function v8FlagDefaults(
+  listing: () => string = () =>
+    execFileSync(process.execPath, ['--v8-options'], {
+      encoding: 'utf8',
+      env: { ...process.env, NODE_OPTIONS: '' },
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 30_000,
+    }),
+): string[] | undefined {
+  let text: string;
+  try {
+    text = listing();
+  } catch {
+    return undefined;
+  }
+  const defaults = new Map<string, string>();
+  for (const m of text.matchAll(/default: (--(?:no-)?([\w-]+)(?:=\S*)?)/g))
+    defaults.set(m[2]!.replace(/_/g, '-'), m[1]!);
+  const picked = commandFlagNames().map((name) => defaults.get(name));
+  return picked.every((flag) => flag !== undefined) ? (picked as string[]) : undefined;
+}
+
+/** The flags `setCommandV8Flags` set so far in this process, in order. */
+const flagsInForce: string[] = [];
+
+/**
+ * Sets the V8 flags of `key`'s command (WORKER_V8_FLAGS and COMMAND_V8_FLAGS) for the whole process.
+ * bin.ts calls it once the command's modules are loaded, not before: V8 checks the flags when it uses
+ * a code cache, so Node's internal modules compiled after this compile from source (it rejects the
+ * cache built into the node binary), in this thread and in worker threads starting up meanwhile.
+ * Setting them before the bundle loaded made a one-record `run`'s encoder worker compile ~120
+ * internal modules from source (docs/decisions.md, "CLI start-up: V8 flags set once the command is
+ * loaded").
+ */
+export function setCommandV8Flags(key: string): void {
+  for (const flag of [...WORKER_V8_FLAGS, ...(COMMAND_V8_FLAGS[key] ?? [])]) {
+    setFlagsFromString(flag);
+    if (!flagsInForce.includes(flag)) flagsInForce.push(flag);
+  }
+}
 
 /** Commands with a cache of their own (test/cli/code-cache.test.ts checks this against the registry). */
 export const CACHED_COMMANDS: readonly string[] = [
@@ -155,9 +224,9 @@ function fnv1a(text: string): string {
   return h.toString(16).padStart(8, '0');
 }
 
-function readCache(path: string): Buffer | undefined {
+async function readCache(path: string): Promise<Buffer | undefined> {
   try {
-    return readFileSync(path);
+    return await readFile(path);
   } catch {
     return undefined;
   }
@@ -183,18 +252,21 @@ function writeCache(dir: string, path: string, data: Buffer): void {
 }
 
 /**
- * Runs `options.file` as a CommonJS module through the code cache and returns its exports. The
+ * Runs `options.file` as a CommonJS module through the code cache and resolves to its exports. The
  * caller runs the command, then calls `save()`.
  */
-export function loadCommonJs(options: CodeCacheOptions): LoadedBundle {
-  for (const flag of [...WORKER_V8_FLAGS, ...(COMMAND_V8_FLAGS[options.key] ?? [])]) setFlagsFromString(flag);
+export async function loadCommonJs(options: CodeCacheOptions): Promise<LoadedBundle> {
+  // The flags the bundle is compiled under (none in the CLI): the cache is made under them too.
+  const flagsAtLoad = [...flagsInForce];
   const { file, cacheDir } = options;
   const name = options.variant ? `${options.key}-${options.variant}` : options.key;
   const cachePath = cacheDir ? join(cacheDir, cacheFileName(options.buildId, name, options.file)) : undefined;
-  const cachedData = cachePath ? readCache(cachePath) : undefined;
-  // Phases of bench/startup.ts (bench/phases-preload.ts reads every `dqm-export:` mark).
+  // Both files read at once, by libuv's thread pool: page faults and copies make reading slow on a
+  // virtual machine, and the two reads overlap (2.4 + 1.9 MB, bare process at load ~11, 15 alternated
+  // runs: median 101 ms one after the other, 56 ms together). The bundle's text is ASCII: latin1 is a copy.
+  const [cachedData, bytes] = await Promise.all([cachePath ? readCache(cachePath) : undefined, readFile(file)]);
   performance.mark('dqm-export:code cache read');
-  const source = readFileSync(file, 'latin1');
+  const source = bytes.toString('latin1');
   performance.mark('dqm-export:bundle read');
   const script = new Script(`(function (exports, require, module, __filename, __dirname, __dqmI_) {${source}\n})`, {
     filename: file,
@@ -210,7 +282,11 @@ export function loadCommonJs(options: CodeCacheOptions): LoadedBundle {
     save: () => {
       if (!cachePath || !cacheDir || !stale) return;
       try {
-        // Made now, the cache holds every function this command compiled, not only the eager ones.
+        // Made now, the cache holds every function this command compiled, not only the eager ones;
+        // under the flags the bundle was compiled with, as the next start-up will (else V8 rejects it).
+        const defaults = v8FlagDefaults();
+        if (!defaults) return;
+        for (const flag of [...defaults, ...flagsAtLoad]) setFlagsFromString(flag);
         writeCache(cacheDir, cachePath, script.createCachedData());
       } catch {
         // Read-only or full cache directory: the next start-up compiles, as without a cache.

@@ -15,8 +15,19 @@ import { numberFlagError } from './numbers.js';
 import { prewarmsEncoder } from './prewarm.js';
 import { explainUsageFailure } from './usage-hints.js';
 
+/** What the caller of `main` wants to know. */
+export interface MainOptions {
+  /**
+   * Called once the command's modules are loaded, before its handler runs (for `run FILE` read
+   * without yargs), or before yargs runs the command: bin.ts then sets the command's V8 flags, which
+   * would have made Node compile its internal modules without their code cache had they been set
+   * earlier (src/cli/code-cache.ts).
+   */
+  commandLoaded?: () => void;
+}
+
 /** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], options: MainOptions = {}): Promise<number> {
   const verbose = argv.includes('--verbose') || argv.includes('-v');
   let exitCode = 0;
   let prewarmed: { dropIdle: () => Promise<void> } | undefined;
@@ -32,11 +43,13 @@ export async function main(argv: string[]): Promise<number> {
       prewarmed = pool;
     }
     const fast = parseRunFast(argv);
-    if (fast) return await runWithoutYargs(fast);
+    if (fast) return await runWithoutYargs(fast, options);
     const list = parseHistogramsListFast(argv);
     if (list) {
       // As `run`: a plain `histograms list` line needs no yargs (commands/histograms-fast.ts).
-      await (await import('./commands/histograms.js')).listHistograms(list);
+      const { listHistograms } = await import('./commands/histograms.js');
+      options.commandLoaded?.();
+      await listHistograms(list);
       return typeof process.exitCode === 'number' ? process.exitCode : 0;
     }
     // Loaded here, not at the top: a plain `run` command line never needs it (see fast-run.ts).
@@ -65,6 +78,7 @@ export async function main(argv: string[]): Promise<number> {
       .epilogue('Exit codes: 0 success, 1 failed, 2 invalid config or usage, 3 finished with rejected records.');
     for (const command of commands) parser = parser.command(command);
     skipHelpCaching(parser);
+    options.commandLoaded?.();
     const args = await parser.parseAsync();
     if (typeof args.exitCode === 'number') exitCode = args.exitCode;
     else if (typeof process.exitCode === 'number') exitCode = process.exitCode;
@@ -88,9 +102,10 @@ export async function main(argv: string[]): Promise<number> {
  * `run` as yargs would run it for these arguments (fast-run.ts), without loading yargs: the same
  * handler, the same exit code; its errors reach main's catch as they would through yargs' `.fail()`.
  */
-async function runWithoutYargs(args: RunArgs): Promise<number> {
+async function runWithoutYargs(args: RunArgs, options: MainOptions): Promise<number> {
   const { runCommand } = await import('./commands/run.js');
   performance.mark('dqm-export:run command loaded'); // a phase of bench/startup.ts
+  options.commandLoaded?.();
   await runCommand.handler(args as ArgumentsCamelCase<RunArgs>);
   if (typeof args.exitCode === 'number') return args.exitCode;
   return typeof process.exitCode === 'number' ? process.exitCode : 0;

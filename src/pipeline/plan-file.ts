@@ -115,42 +115,55 @@ export async function writePlanFile(path: string, plan: PlanFile): Promise<void>
   await writeFileAtomic(path, JSON.stringify(plan, null, 2) + '\n');
 }
 
-const filterValue = z.union([z.string(), z.number(), z.boolean(), z.array(z.union([z.string(), z.number()]))]);
-const planSchema = z.object({
-  planVersion: z.literal(1),
-  pipeline: z.string(),
-  configHash: z.string(),
-  planHash: z.string(),
-  createdAt: z.string(),
-  source: z.string(),
-  shards: z.number().int().min(1).nullable(),
-  streams: z.array(
-    z.object({
-      name: z.string(),
-      endpoint: z.string(),
-      output: z.string(),
-      slices: z.array(
-        z.object({
-          key: z.string(),
-          filters: z.record(z.string(), filterValue),
-          partition: z.record(z.string(), z.union([z.string(), z.number()])),
-          estimate: z.object({ records: z.number(), pages: z.number(), bytes: z.number() }).optional(),
-          shard: z.number().int().min(0).optional(),
-          csv: z
-            .object({
-              size: z.number().int().min(0),
-              mtimeMs: z.number(),
-              dim: z.union([z.literal(1), z.literal(2), z.null()]),
-              rows: z.number().int().min(0),
-              runs: z.array(z.number().int()),
-              titles: z.array(z.string()),
-            })
-            .optional(),
-        }),
-      ),
-    }),
-  ),
-});
+/**
+ * The plan file's schema, built on first use: only `run --plan` and `finalize` read a plan, and
+ * building it with every `run` cost a few ms of its start-up (zod builds each object schema
+ * eagerly; docs/decisions.md, "CLI start-up: V8 flags set once the command is loaded").
+ */
+let planSchemaMemo: ReturnType<typeof buildPlanSchema> | undefined;
+function planSchema(): ReturnType<typeof buildPlanSchema> {
+  planSchemaMemo ??= buildPlanSchema();
+  return planSchemaMemo;
+}
+
+function buildPlanSchema() {
+  const filterValue = z.union([z.string(), z.number(), z.boolean(), z.array(z.union([z.string(), z.number()]))]);
+  return z.object({
+    planVersion: z.literal(1),
+    pipeline: z.string(),
+    configHash: z.string(),
+    planHash: z.string(),
+    createdAt: z.string(),
+    source: z.string(),
+    shards: z.number().int().min(1).nullable(),
+    streams: z.array(
+      z.object({
+        name: z.string(),
+        endpoint: z.string(),
+        output: z.string(),
+        slices: z.array(
+          z.object({
+            key: z.string(),
+            filters: z.record(z.string(), filterValue),
+            partition: z.record(z.string(), z.union([z.string(), z.number()])),
+            estimate: z.object({ records: z.number(), pages: z.number(), bytes: z.number() }).optional(),
+            shard: z.number().int().min(0).optional(),
+            csv: z
+              .object({
+                size: z.number().int().min(0),
+                mtimeMs: z.number(),
+                dim: z.union([z.literal(1), z.literal(2), z.null()]),
+                rows: z.number().int().min(0),
+                runs: z.array(z.number().int()),
+                titles: z.array(z.string()),
+              })
+              .optional(),
+          }),
+        ),
+      }),
+    ),
+  });
+}
 
 /**
  * Reads and checks a plan file: its shape, its hash (a hand-edited plan is refused), and that it was
@@ -168,7 +181,7 @@ export async function readPlanFile(
     const why = code === 'ENOENT' ? 'no such file' : (err as Error).message;
     throw new InputError('E_PLAN_FILE', `cannot read plan file ${path}: ${why}`, { file: path });
   }
-  const parsed = planSchema.safeParse(raw);
+  const parsed = planSchema().safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new InputError(

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -22,8 +23,10 @@ import {
   cacheKey,
   codeCacheDir,
   loadCommonJs,
+  v8FlagDefaults,
 } from '../../src/cli/code-cache.js';
 import { COMMAND_ENTRIES } from '../../src/cli/commands/index.js';
+import { withServer } from '../helpers/server.js';
 import { BIN, binBuilt, runBin } from './harness.js';
 
 let dir: string;
@@ -57,7 +60,7 @@ describe('code cache loader', () => {
   it('runs the file as CommonJS and writes one cache for the command once it finished', async () => {
     const file = writeBundle();
     const cacheDir = join(dir, 'cache');
-    const loaded = loadCommonJs({ file, buildId: 'b1', key: 'run', cacheDir, importModule });
+    const loaded = await loadCommonJs({ file, buildId: 'b1', key: 'run', cacheDir, importModule });
     expect(await (loaded.exports.main as () => Promise<number>)()).toBe(42);
     expect(loaded.exports.base).toBe('cli.cjs');
     const url = (await (loaded.exports.loadUrl as () => Promise<{ pathToFileURL: unknown }>)()).pathToFileURL;
@@ -69,30 +72,30 @@ describe('code cache loader', () => {
     expect(statSync(join(cacheDir, name)).mode & 0o077).toBe(0);
   });
 
-  it('keeps a code path of a command (a variant) in a cache of its own', () => {
+  it('keeps a code path of a command (a variant) in a cache of its own', async () => {
     const file = writeBundle('variants');
     const cacheDir = join(dir, 'cache');
-    loadCommonJs({ file, buildId: 'b1', key: 'run', cacheDir, importModule }).save();
-    loadCommonJs({ file, buildId: 'b1', key: 'run', variant: 'csv', cacheDir, importModule }).save();
+    (await loadCommonJs({ file, buildId: 'b1', key: 'run', cacheDir, importModule })).save();
+    (await loadCommonJs({ file, buildId: 'b1', key: 'run', variant: 'csv', cacheDir, importModule })).save();
     expect(readdirSync(cacheDir).sort()).toEqual(
       [cacheFileName('b1', 'run', file), cacheFileName('b1', 'run-csv', file)].sort(),
     );
   });
 
-  it('ignores a cache V8 rejects, and rewrites it', () => {
+  it('ignores a cache V8 rejects, and rewrites it', async () => {
     const file = writeBundle('rejected');
     const cacheDir = join(dir, 'cache');
-    loadCommonJs({ file, buildId: 'b1', key: 'run', cacheDir, importModule }).save();
+    (await loadCommonJs({ file, buildId: 'b1', key: 'run', cacheDir, importModule })).save();
     const path = join(cacheDir, cacheFileName('b1', 'run', file));
     writeFileSync(path, 'not a code cache');
     writeBundle('rejected, second text');
-    const loaded = loadCommonJs({ file, buildId: 'b1', key: 'run', cacheDir, importModule });
+    const loaded = await loadCommonJs({ file, buildId: 'b1', key: 'run', cacheDir, importModule });
     expect(typeof loaded.exports.main).toBe('function');
     loaded.save();
     expect(readFileSync(path, 'latin1')).not.toBe('not a code cache');
   });
 
-  it('keeps at most MAX_CACHE_FILES caches, removing the least recently written', () => {
+  it('keeps at most MAX_CACHE_FILES caches, removing the least recently written', async () => {
     const file = writeBundle('eviction');
     const cacheDir = join(dir, 'cache');
     mkdirSync(cacheDir);
@@ -102,7 +105,7 @@ describe('code cache loader', () => {
       utimesSync(old, 1000 + i, 1000 + i);
     }
     writeFileSync(join(cacheDir, 'unrelated.txt'), 'kept');
-    loadCommonJs({ file, buildId: 'new', key: 'validate', cacheDir, importModule }).save();
+    (await loadCommonJs({ file, buildId: 'new', key: 'validate', cacheDir, importModule })).save();
     const left = readdirSync(cacheDir);
     expect(left).toHaveLength(MAX_CACHE_FILES + 1);
     expect(left).toContain(cacheFileName('new', 'validate', file));
@@ -111,13 +114,13 @@ describe('code cache loader', () => {
     expect(left).toContain('old-1.v8cache');
   });
 
-  it('runs without a cache directory, or with one it cannot write', () => {
+  it('runs without a cache directory, or with one it cannot write', async () => {
     const file = writeBundle();
-    const none = loadCommonJs({ file, buildId: 'b1', key: 'run', cacheDir: undefined, importModule });
+    const none = await loadCommonJs({ file, buildId: 'b1', key: 'run', cacheDir: undefined, importModule });
     expect(() => none.save()).not.toThrow();
     const notADir = join(dir, 'a-file');
     writeFileSync(notADir, '');
-    const blocked = loadCommonJs({ file, buildId: 'b1', key: 'run', cacheDir: notADir, importModule });
+    const blocked = await loadCommonJs({ file, buildId: 'b1', key: 'run', cacheDir: notADir, importModule });
     expect(typeof blocked.exports.main).toBe('function');
     expect(() => blocked.save()).not.toThrow();
   });
@@ -135,7 +138,7 @@ describe('code cache loader', () => {
     expect(cacheFileName('b1', 'run', '/a/cli.cjs')).toMatch(/^run-b1-[0-9a-f]{8}\.v8cache$/);
   });
 
-  it('keeps one cache per install: a function restored from a cache names the file it runs from', () => {
+  it('keeps one cache per install: a function restored from a cache names the file it runs from', async () => {
     // Node 20 keeps the compiled-under file name in cached functions: two installs of one build
     // sharing a cache would print each other's paths in stack traces.
     const cacheDir = join(dir, 'cache');
@@ -148,7 +151,7 @@ describe('code cache loader', () => {
     });
     expect(cacheFileName('b1', 'run', files[0])).not.toBe(cacheFileName('b1', 'run', files[1]));
     for (const file of files) {
-      const loaded = loadCommonJs({ file, buildId: 'b1', key: 'run', cacheDir, importModule });
+      const loaded = await loadCommonJs({ file, buildId: 'b1', key: 'run', cacheDir, importModule });
       expect((loaded.exports.where as () => string)()).toContain(file);
       loaded.save();
     }
@@ -175,10 +178,42 @@ describe('code cache loader', () => {
     for (const key of Object.keys(COMMAND_V8_FLAGS)) expect(CACHED_COMMANDS).toContain(key);
   });
 
-  it('sets the V8 flags the Parquet encoder worker sets (else V8 rejects every cache written after it ran)', () => {
-    const worker = readFileSync(new URL('../../src/load/parquet/worker.ts', import.meta.url), 'utf8');
-    const set = [...worker.matchAll(/setFlagsFromString\('([^']+)'\)/g)].map((m) => m[1]);
+  it('lists the V8 flags the Parquet encoder worker sets (the CLI sets the same once the command is loaded)', () => {
+    const set = ['worker.ts', 'worker-output.ts'].flatMap((name) => {
+      const text = readFileSync(new URL(`../../src/load/parquet/${name}`, import.meta.url), 'utf8');
+      return [...text.matchAll(/setFlagsFromString\('([^']+)'\)/g)].map((m) => m[1]);
+    });
     expect(set.sort()).toEqual([...WORKER_V8_FLAGS].sort());
+  });
+
+  it("reads V8's defaults of those flags from this Node's --v8-options", () => {
+    const listing = [
+      '  --wasm-tiering-budget (budget for dynamic tiering)',
+      '        type: int  default: --wasm-tiering-budget=1800000',
+      '  --wasm-lazy-validation (enable lazy validation)',
+      '        type: bool  default: --no-wasm-lazy-validation',
+      '  --expose-gc (expose gc extension)',
+      '        type: bool  default: --no-expose-gc',
+      '  --heap-growing-percent (specifies heap growing factor)',
+      '        type: int  default: --heap-growing-percent=0',
+    ].join('\n');
+    expect(v8FlagDefaults(() => listing)).toEqual([
+      '--wasm-tiering-budget=1800000',
+      '--no-wasm-lazy-validation',
+      '--no-expose-gc',
+      '--heap-growing-percent=0',
+    ]);
+    // A flag missing from the listing: no defaults (the cache is then not written).
+    expect(v8FlagDefaults(() => listing.split('\n').slice(2).join('\n'))).toBeUndefined();
+    expect(
+      v8FlagDefaults(() => {
+        throw new Error('no node');
+      }),
+    ).toBeUndefined();
+    const here = v8FlagDefaults();
+    expect(here).toHaveLength(4);
+    expect(here).toContain('--no-expose-gc');
+    expect(here).toContain('--heap-growing-percent=0');
   });
 });
 
@@ -229,6 +264,55 @@ describe.skipIf(!binBuilt)('the built CLI and its code cache', () => {
     expect([after.ino, after.mtimeMs]).toEqual([written.ino, written.mtimeMs]);
   }, 180_000);
 
+  it("accepts run's cache after a run that exported (V8 flags set by the command and the worker)", async () => {
+    const server = await withServer({ synthetic: 'runs=1,ls=1,titles=1,dim=1,x=10' });
+    try {
+      const pipeline = join(dir, 'one.json');
+      writeFileSync(
+        pipeline,
+        JSON.stringify({
+          version: 1,
+          name: 'one',
+          source: { type: 'dqm-playground', url: server.url },
+          streams: [
+            {
+              name: 'one',
+              endpoint: 'lumisection_histograms_1d',
+              output: { path: 'one', format: 'parquet', compression: 'zstd', mode: 'overwrite' },
+            },
+          ],
+        }),
+      );
+      const env = { DQM_EXPORT_CODE_CACHE: join(dir, 'cc'), DQM_PLAYGROUND_TOKEN: server.adminToken };
+      const args = ['run', pipeline, '--out', join(dir, 'out'), '--no-progress', '--log-level', 'warn'];
+      const first = await runBin(args, env);
+      expect(first.stderr).toBe('');
+      expect(first.code).toBe(0);
+      const [file] = readdirSync(join(dir, 'cc'));
+      expect(file).toMatch(/^run-/);
+      const written = statSync(join(dir, 'cc', file!));
+      const second = await runBin(args, env);
+      expect(second.code).toBe(0);
+      expect(second.stdout.replace(/"seconds":[0-9.]+/g, '')).toEqual(first.stdout.replace(/"seconds":[0-9.]+/g, ''));
+      const after = statSync(join(dir, 'cc', file!));
+      expect([after.ino, after.mtimeMs]).toEqual([written.ino, written.mtimeMs]);
+      // Node's internal modules of run's path (http, crypto, readline) were compiled with the code
+      // cache built into node: no V8 flag was set before the command was loaded.
+      const report = join(dir, 'builtins.json');
+      const preload = fileURLToPath(new URL('../fixtures/code-cache/builtins-preload.cjs', import.meta.url));
+      const third = await runNode(['--expose-internals', '-r', preload, BIN, ...args], {
+        ...env,
+        DQM_TEST_BUILTINS_FILE: report,
+      });
+      expect(third.code).toBe(0);
+      const usage = JSON.parse(readFileSync(report, 'utf8')) as { withCache: string[]; withoutCache: string[] };
+      expect(usage.withCache).toEqual(expect.arrayContaining(['http', '_http_client', 'crypto', 'readline']));
+      expect(usage.withoutCache).not.toContain('http');
+    } finally {
+      await server.close();
+    }
+  }, 180_000);
+
   it("accepts a CSV convert's cache on the next start (its stream sets heap flags while it runs)", async () => {
     const env = { DQM_EXPORT_CODE_CACHE: join(dir, 'cc') };
     const csv = fileURLToPath(new URL('../../data/sample/ZeroBias_2018A_DataFrame_1D_2.csv', import.meta.url));
@@ -243,3 +327,17 @@ describe.skipIf(!binBuilt)('the built CLI and its code cache', () => {
     expect([after.ino, after.mtimeMs]).toEqual([written.ino, written.mtimeMs]);
   }, 180_000);
 });
+
+/** Runs `node ...args` with exactly `env` (plus PATH); resolves to its exit code and output. */
+function runNode(args: string[], env: Record<string, string>): Promise<{ code: number; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += String(d)));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stderr }));
+  });
+}

@@ -8,6 +8,7 @@
  */
 import type { Hash } from 'node:crypto';
 import { fdatasync, writeSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { parentPort } from 'node:worker_threads';
 import type { OwnParquetWriter } from './own-writer.js';
@@ -22,8 +23,13 @@ const port = parentPort!;
  * The flag only adds `gc` to new contexts; the collection costs a few ms per row group.
  */
 let gc: ((options?: { type: 'minor' | 'major' }) => void) | undefined;
-/** V8's `gc`, made on first use: worker.ts sets `--expose_gc` when it starts (the flag only adds `gc` to new contexts). */
+/**
+ * V8's `gc`, made on first use: `--expose_gc` only adds `gc` to contexts created after it is set. Set
+ * here, not when the worker starts: a V8 flag set then made Node compile its internal modules without
+ * their code cache in every thread still starting (src/load/parquet/worker.ts, setWasmFlags).
+ */
 export function collectGarbage(options?: { type: 'minor' | 'major' }): void {
+  if (!gc) setFlagsFromString('--expose_gc');
   gc ??= runInNewContext('gc') as (options?: { type: 'minor' | 'major' }) => void;
   gc(options);
 }

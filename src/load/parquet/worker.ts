@@ -29,25 +29,30 @@ import { parquetWriterProperties } from './writer-properties.js';
 import type { ParquetWriterPlan, WorkerRequest } from './protocol.js';
 
 /**
- * V8 compiles wasm functions with its baseline compiler first and recompiles a function with the
- * optimising compiler once it has used up a budget of work. With the default budget a few hundred
- * lukewarm parquet-wasm functions are recompiled too, ~0.8 s of CPU on V8's helper threads per
- * process (on 2 cores, taken from the export). 100x the budget still optimises the encoding loops
- * within the first batches and halves that CPU (docs/decisions.md). Set before the module loads.
+ * V8 flags, set for the whole process when parquet-wasm loads, not when this worker starts: V8 rejects
+ * a code cache made under other flags, Node's own for its internal modules included, so a flag set
+ * while this worker or the main thread were still starting made each compile its internal modules
+ * from source (docs/decisions.md, "CLI start-up: V8 flags set once the command is loaded"). The CLI
+ * sets the same ones once its command is loaded (src/cli/code-cache.ts, WORKER_V8_FLAGS).
  */
-setFlagsFromString('--wasm-tiering-budget=180000000');
-
-/**
- * V8 already compiles wasm functions lazily, on first call, but validates all 5 MB of parquet-wasm
- * when the module is compiled: with lazy validation a function is validated when it is compiled, and
- * most are never called. Compiling the module: 53-56 -> 38-42 ms of CPU (3 runs each, load ~6), on the
- * encoder worker's start-up path (docs/decisions.md, "CLI start-up: the encoder worker warms up,
- * and starts before the bundle loads"). parquet-wasm is our own dependency, not untrusted input.
- */
-setFlagsFromString('--wasm-lazy-validation');
-
-/** Adds `gc` to new contexts: worker-output.ts collects garbage after row groups (see there). */
-setFlagsFromString('--expose_gc');
+function setWasmFlags(): void {
+  /**
+   * V8 compiles wasm functions with its baseline compiler first and recompiles a function with the
+   * optimising compiler once it has used up a budget of work. With the default budget a few hundred
+   * lukewarm parquet-wasm functions are recompiled too, ~0.8 s of CPU on V8's helper threads per
+   * process (on 2 cores, taken from the export). 100x the budget still optimises the encoding loops
+   * within the first batches and halves that CPU (docs/decisions.md). Set before the module loads.
+   */
+  setFlagsFromString('--wasm-tiering-budget=180000000');
+  /**
+   * V8 already compiles wasm functions lazily, on first call, but validates all 5 MB of parquet-wasm
+   * when the module is compiled: with lazy validation a function is validated when it is compiled,
+   * and most are never called. Compiling the module: 53-56 -> 38-42 ms of CPU (3 runs each, load ~6),
+   * on the encoder worker's start-up path (docs/decisions.md, "CLI start-up: the encoder worker warms
+   * up, and starts before the bundle loads"). parquet-wasm is our own dependency, not untrusted input.
+   */
+  setFlagsFromString('--wasm-lazy-validation');
+}
 
 /**
  * parquet-wasm's Node build is CommonJS: `require` loads it directly, where `import()` first scans its
@@ -65,6 +70,7 @@ let loadedWasm: typeof ParquetWasm | undefined;
  * (own-writer.ts) never compiles its 5 MB of wasm.
  */
 function wasm(): typeof ParquetWasm {
+  if (!loadedWasm) setWasmFlags();
   loadedWasm ??= createRequire(parquetWasmUrl)(fileURLToPath(parquetWasmUrl)) as typeof ParquetWasm;
   return loadedWasm;
 }
