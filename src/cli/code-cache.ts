@@ -42,16 +42,24 @@ export const WORKER_V8_FLAGS = ['--wasm-tiering-budget=180000000', '--wasm-lazy-
  * promoted, and V8 let ~70 MB of them pile up as garbage between full collections; the default 2D
  * `run` peaked at 397-407 MB with and 291-300 MB without that pile (10k records, load 13-16). docs/decisions.md, "Memory: run's heap grows by 50 %". The DQM Playground
  * listings (`histograms`, `runs`, `lumisections`): wasm in Liftoff only, their one wasm module being
- * undici's HTTP parser, whose TurboFan recompile was ~0.25 s of a helper thread's CPU per
+ * undici's HTTP parser (`LIFTOFF_ONLY`), whose TurboFan recompile was ~0.25 s of a helper thread's CPU per
  * `histograms list --all` of 20,000 records competing for the 2 cores, for no main-thread gain
  * (docs/decisions.md, "Listings: undici's HTTP parser stays in Liftoff").
  */
+/**
+ * Wasm in Liftoff only, as `--liftoff-only` does, with two flags that imply no others: V8 applies a
+ * flag's implications when it is set and never undoes them, so the defaults put back before the code
+ * cache is made would leave `--liftoff-only`'s (`--no-wasm-tier-up`, `--no-wasm-dynamic-tiering`)
+ * set, and V8 would reject that cache at every later start.
+ */
+const LIFTOFF_ONLY = ['--no-wasm-tier-up', '--no-wasm-dynamic-tiering'] as const;
+
 export const COMMAND_V8_FLAGS: Readonly<Record<string, readonly string[]>> = {
   run: ['--heap-growing-percent=50'],
   demo: ['--heap-growing-percent=50'],
-  histograms: ['--liftoff-only'],
-  runs: ['--liftoff-only'],
-  lumisections: ['--liftoff-only'],
+  histograms: LIFTOFF_ONLY,
+  runs: LIFTOFF_ONLY,
+  lumisections: LIFTOFF_ONLY,
 };
 
 /** Every flag `setCommandV8Flags` may set, by name (`wasm-tiering-budget`, `expose-gc`, ...). */

@@ -174,7 +174,8 @@ describe('code cache loader', () => {
   it('gives run and demo a bounded heap growth, the DQM Playground listings Liftoff only, no other command flags', () => {
     expect(Object.keys(COMMAND_V8_FLAGS).sort()).toEqual(['demo', 'histograms', 'lumisections', 'run', 'runs']);
     for (const key of ['run', 'demo']) expect(COMMAND_V8_FLAGS[key]).toEqual(['--heap-growing-percent=50']);
-    for (const key of ['histograms', 'runs', 'lumisections']) expect(COMMAND_V8_FLAGS[key]).toEqual(['--liftoff-only']);
+    for (const key of ['histograms', 'runs', 'lumisections'])
+      expect(COMMAND_V8_FLAGS[key]).toEqual(['--no-wasm-tier-up', '--no-wasm-dynamic-tiering']);
     for (const key of Object.keys(COMMAND_V8_FLAGS)) expect(CACHED_COMMANDS).toContain(key);
   });
 
@@ -196,12 +197,18 @@ describe('code cache loader', () => {
       '        type: bool  default: --no-expose-gc',
       '  --heap-growing-percent (specifies heap growing factor)',
       '        type: int  default: --heap-growing-percent=0',
+      '  --wasm-tier-up (enable tier up to the optimizing compiler (requires --liftoff to have an effect))',
+      '        type: bool  default: --wasm-tier-up',
+      '  --wasm-dynamic-tiering (enable dynamic tier up to the optimizing compiler)',
+      '        type: bool  default: --wasm-dynamic-tiering',
     ].join('\n');
     expect(v8FlagDefaults(() => listing)).toEqual([
       '--wasm-tiering-budget=1800000',
       '--no-wasm-lazy-validation',
       '--no-expose-gc',
       '--heap-growing-percent=0',
+      '--wasm-tier-up',
+      '--wasm-dynamic-tiering',
     ]);
     // A flag missing from the listing: no defaults (the cache is then not written).
     expect(v8FlagDefaults(() => listing.split('\n').slice(2).join('\n'))).toBeUndefined();
@@ -211,7 +218,7 @@ describe('code cache loader', () => {
       }),
     ).toBeUndefined();
     const here = v8FlagDefaults();
-    expect(here).toHaveLength(4);
+    expect(here).toHaveLength(6);
     expect(here).toContain('--no-expose-gc');
     expect(here).toContain('--heap-growing-percent=0');
   });
