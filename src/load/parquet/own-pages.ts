@@ -70,6 +70,16 @@ function i32(out: ByteBuffer, value: number): void {
   out.varint(value >= 0 ? value * 2 : -value * 2 - 1);
 }
 
+/** PageHeader fields 1-3 (type, uncompressed and compressed sizes), the start of every page header. */
+function pageHeaderStart(out: ByteBuffer, type: number, uncompressed: number, compressed: number): void {
+  out.byte(0x10 | TType.I32);
+  i32(out, type);
+  out.byte(0x10 | TType.I32);
+  i32(out, uncompressed);
+  out.byte(0x10 | TType.I32);
+  i32(out, compressed);
+}
+
 /**
  * Appends a data page v1's PageHeader, as `encodeStruct` writes the same struct (type, sizes, and
  * a DataPageHeader: values, encoding, RLE levels) without building it: this runs once per page,
@@ -83,12 +93,7 @@ export function writeDataPageHeader(
   numValues: number,
   encoding: number,
 ): void {
-  out.byte(0x10 | TType.I32);
-  i32(out, PageType.DATA_PAGE);
-  out.byte(0x10 | TType.I32);
-  i32(out, uncompressed);
-  out.byte(0x10 | TType.I32);
-  i32(out, compressed);
+  pageHeaderStart(out, PageType.DATA_PAGE, uncompressed, compressed);
   // Field 5 (two ids on): the DataPageHeader struct.
   out.byte(0x20 | TType.STRUCT);
   out.byte(0x10 | TType.I32);
@@ -110,12 +115,7 @@ export function writeDictionaryPageHeader(
   compressed: number,
   entries: number,
 ): void {
-  out.byte(0x10 | TType.I32);
-  i32(out, PageType.DICTIONARY_PAGE);
-  out.byte(0x10 | TType.I32);
-  i32(out, uncompressed);
-  out.byte(0x10 | TType.I32);
-  i32(out, compressed);
+  pageHeaderStart(out, PageType.DICTIONARY_PAGE, uncompressed, compressed);
   // Field 7 (four ids on): the DictionaryPageHeader struct; its field 3, is_sorted, is false.
   out.byte(0x40 | TType.STRUCT);
   out.byte(0x10 | TType.I32);
