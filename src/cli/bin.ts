@@ -65,7 +65,10 @@ if (argv.length === 1 && argv[0] === '--version') {
       });
     }
     const key = cacheKey(argv);
-    const variant = csv ? 'csv' : undefined;
+    // `histograms list` runs without yargs (commands/histograms-fast.ts) and `histograms get` with it:
+    // a cache made by one left the other compiling its path on every start (a cache is accepted as it
+    // is, never topped up).
+    const variant = csv ? 'csv' : argv[0] === 'histograms' && argv[1] === 'list' ? 'list' : undefined;
     const loaded = await loadCommonJs({
       file: bundle,
       buildId: DQM_EXPORT_BUILD,

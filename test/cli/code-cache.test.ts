@@ -263,12 +263,21 @@ describe.skipIf(!binBuilt)('the built CLI and its code cache', () => {
     const first = await runBin(args, env);
     expect(first.code).toBe(1);
     const [file] = readdirSync(join(dir, 'cc-histograms'));
-    expect(file).toMatch(/^histograms-/);
+    expect(file).toMatch(/^histograms-list-/);
     const written = statSync(join(dir, 'cc-histograms', file!));
     const second = await runBin(args, env);
     expect(second).toEqual(first);
     const after = statSync(join(dir, 'cc-histograms', file!));
     expect([after.ino, after.mtimeMs]).toEqual([written.ino, written.mtimeMs]);
+    // `histograms get` (through yargs) keeps a cache of its own: list's, made without yargs, is not used for it.
+    const get = await runBin(
+      ['histograms', 'get', '1', '--dim', '1', '--url', 'http://127.0.0.1:9', '--retries', '0'],
+      env,
+    );
+    expect(get.code).toBe(1);
+    const files = readdirSync(join(dir, 'cc-histograms')).sort();
+    expect(files).toHaveLength(2);
+    expect(files.filter((name) => name.startsWith('histograms-list-'))).toEqual([file]);
   }, 180_000);
 
   it("accepts run's cache after a run that exported (V8 flags set by the command and the worker)", async () => {
