@@ -101,6 +101,23 @@ export class ScalarStatistics {
     }
   }
 
+  /**
+   * `update` for a fixed-width value already read as an exact number (int32, float64, or an int64
+   * within ±2^53), whose bytes are `values[at, at + width)`: the bytes are copied only when the value
+   * becomes the minimum or the maximum, and no view is made per value.
+   */
+  updateNumber(value: number, values: Uint8Array, at: number, width: number): void {
+    if (Number.isNaN(value)) return;
+    if (this.min === null || this.minNumber > value) {
+      this.min = values.slice(at, at + width);
+      this.minNumber = value;
+    }
+    if (this.max === null || value > this.maxNumber) {
+      this.max = values.slice(at, at + width);
+      this.maxNumber = value;
+    }
+  }
+
   /** The Thrift `Statistics` of the chunk, with `rows` rows. */
   toThrift(): ThriftStruct {
     const fields: [number, number, ThriftStruct['fields'][number]['value']][] = [];

@@ -169,6 +169,74 @@ describe('own writer = parquet-wasm, scalar columns', () => {
     expect(own.byteLength).toBeGreaterThan(0);
   });
 
+  it(
+    'int64s beyond ±2^53, extreme int32s, NaN payloads, infinities: same dictionaries and statistics',
+    {
+      timeout: 180_000,
+    },
+    async () => {
+      const ints = [
+        2n ** 60n,
+        -(2n ** 60n),
+        -1n,
+        2n ** 53n + 1n,
+        2n ** 53n,
+        -(2n ** 53n),
+        0n,
+        2n ** 63n - 1n,
+        -(2n ** 63n),
+      ];
+      const int32s = [-5, 0, 2_147_483_647, -2_147_483_648, 7];
+      // Doubles by their bits (high, low words): two NaN payloads and both zeros are four different
+      // dictionary entries; NaN stays out of the statistics.
+      const doubles: [number, number][] = [
+        [0x7ff80000, 0],
+        [0x80000000, 0],
+        [0, 0],
+        [0x7ff00000, 0],
+        [0xfff00000, 0],
+        [0x7fefffff, 0xffffffff],
+        [0, 1],
+        [0x7ff80000, 1],
+        [0xc0040000, 0],
+      ];
+      const tensor = new FixedSizeList(3, new Field('item', new Float32(), true));
+      const batch = (rows: number, seed: number): RecordBatch => {
+        const fields = [
+          new Field('id', new Int64(), false),
+          new Field('run', new Int32(), false),
+          new Field('x', new Float64(), false),
+          new Field('data', tensor, false),
+        ];
+        const id = new BigInt64Array(rows).map((_, i) => ints[(i + seed) % ints.length]!);
+        const run = new Int32Array(rows).map((_, i) => int32s[(i * 3 + seed) % int32s.length]!);
+        const x = new Float64Array(rows);
+        const view = new DataView(x.buffer);
+        for (let i = 0; i < rows; i++) {
+          const [high, low] = doubles[(i + 2 * seed) % doubles.length]!;
+          view.setUint32(i * 8, low, true);
+          view.setUint32(i * 8 + 4, high, true);
+        }
+        const children: Data[] = [
+          makeData({ type: new Int64(), length: rows, nullCount: 0, data: id }),
+          makeData({ type: new Int32(), length: rows, nullCount: 0, data: run }),
+          makeData({ type: new Float64(), length: rows, nullCount: 0, data: x }),
+          makeData({
+            type: tensor,
+            length: rows,
+            nullCount: 0,
+            child: makeData({ type: new Float32(), length: rows * 3, data: new Float32Array(rows * 3).fill(1.5) }),
+          }),
+        ];
+        return new RecordBatch(
+          new Schema(fields),
+          makeData({ type: new Struct(fields), length: rows, nullCount: 0, children }),
+        );
+      };
+      await expectSameAsWasm([batch(40, 0), batch(33, 5), batch(50, 11)], 'zstd', 4_000);
+    },
+  );
+
   it('a dictionary past 1 MiB falls back to PLAIN, pages of 20,000 rows', { timeout: 300_000 }, async () => {
     const batches = [nullsBatch(70_000, 0, 'some'), nullsBatch(70_000, 70_000, 'none')];
     await expectSameAsWasm(batches, 'zstd', 256 << 20);
