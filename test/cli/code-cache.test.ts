@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import {
   existsSync,
   mkdirSync,
@@ -11,7 +12,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -254,6 +255,30 @@ describe.skipIf(!binBuilt)('the built CLI and its code cache', () => {
     const after = statSync(join(dir, 'cc', file!));
     expect([after.ino, after.mtimeMs]).toEqual([written.ino, written.mtimeMs]);
     expect(readdirSync(join(dir, 'cc'))).toEqual([file]);
+  }, 180_000);
+
+  it("runs `run FILE` from run's own bundle and other command lines from cli.cjs, with the same report", async () => {
+    const cc = join(dir, 'cc-run-bundle');
+    const env = { DQM_EXPORT_CODE_CACHE: cc };
+    // The build id in a cache's name is a hash of the bundle's text (scripts/bundle.mjs).
+    const build = (name: string) =>
+      createHash('sha256')
+        .update(readFileSync(join(dirname(BIN), 'bundle', name)))
+        .digest('hex')
+        .slice(0, 16);
+    const builds = () => readdirSync(cc).map((f) => f.split('-').slice(0, 2).join('-'));
+    const missing = join(dir, 'missing.yaml');
+    const fast = await runBin(['run', missing], env);
+    expect(builds()).toEqual([`run-${build('run.cjs')}`]);
+    // `--resume=false`: a form fast-run.ts leaves to yargs, so cli.cjs runs it (same arguments).
+    const viaYargs = await runBin(['run', missing, '--resume=false'], env);
+    expect(builds().sort()).toEqual([`run-${build('cli.cjs')}`, `run-${build('run.cjs')}`].sort());
+    expect(fast.code).toBe(2);
+    expect(fast.stderr).toContain('E_CONFIG_FILE');
+    expect(viaYargs).toEqual(fast);
+    const verbose = await runBin(['run', missing, '--verbose'], env);
+    expect(verbose.code).toBe(2);
+    expect(verbose.stderr.split('\n').length).toBeGreaterThan(2);
   }, 180_000);
 
   it("accepts histograms' cache on the next start (histograms sets V8 flags of its own and compiles undici's wasm)", async () => {
