@@ -205,11 +205,26 @@ export const incrementalConfigSchema = strictObject({
 });
 
 /** The stream variant of one endpoint. */
+/**
+ * The fields every endpoint's stream schema has in common, built once and shared by the twelve
+ * variants (zod schemas are immutable: a shared one parses the same way in each). Built per variant
+ * they were ~100 more zod instances to construct, and keep alive, at every start-up of `run`
+ * (docs/decisions.md, "CLI start-up: `run` has a bundle of its own").
+ */
+const streamCommon = {
+  name: nameField('stream name'),
+  histogramSlice: sliceSpecSchema.prefault({ by: 'run' }),
+  recordSlice: sliceSpecSchema.prefault({ by: 'none' }),
+  transform: transformConfigSchema.prefault({}),
+  incremental: incrementalConfigSchema.optional(),
+  max_records: intField(1).optional(),
+};
+
 function streamVariant<E extends Endpoint>(endpoint: E) {
   const histogram = isHistogramEndpoint(endpoint);
   return strictObject({
     /** Identifier-like, unique within the pipeline; names the stream in logs, journals and manifests. */
-    name: nameField('stream name'),
+    name: streamCommon.name,
     /** The list endpoint read (`/api/<endpoint>/`); selects this variant. */
     endpoint: z.literal(endpoint),
     /**
@@ -220,15 +235,15 @@ function streamVariant<E extends Endpoint>(endpoint: E) {
      */
     filters: z.lazy(() => filtersSchema(endpoint)),
     /** Default: by run for histogram endpoints (parallel, resumable), none otherwise (small lists). */
-    slice: sliceSpecSchema.prefault(histogram ? { by: 'run' } : { by: 'none' }),
+    slice: histogram ? streamCommon.histogramSlice : streamCommon.recordSlice,
     /** Records -> columns. */
-    transform: transformConfigSchema.prefault({}),
+    transform: streamCommon.transform,
     /** Where and how the dataset is written. */
     output: outputConfigSchema,
     /** Export only runs newer than the last successful run. */
-    incremental: incrementalConfigSchema.optional(),
+    incremental: streamCommon.incremental,
     /** Stop after this many records (ad-hoc dumps and smoke tests). */
-    max_records: intField(1).optional(),
+    max_records: streamCommon.max_records,
   }).superRefine((stream, ctx) => checkStream(endpoint, stream, ctx));
 }
 
