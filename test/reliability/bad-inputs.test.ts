@@ -1,5 +1,6 @@
 /**
- * Bad inputs, table-driven (bad-input-cases.ts, bad-input-server-cases.ts): for each, the exit code,
+ * Bad inputs, table-driven (bad-input-cases.ts, bad-input-source-cases.ts,
+ * bad-input-server-cases.ts): for each, the exit code,
  * exactly one stderr line `error E_CODE: message` with the expected code and the words that make it
  * actionable (file:line:col, field, URL, path), and no half-written output: untouched for refusals,
  * nothing but the journal for failed runs, a complete dataset for runs that end with rejects (3).
@@ -19,6 +20,7 @@ import { startServer, type RunningServer } from '../../src/server/index.js';
 import { closeDuckDB } from '../helpers/duckdb.js';
 import { BASE, CONFIG_CASES, type BadInputCase } from './bad-input-cases.js';
 import { RUN_CASES } from './bad-input-server-cases.js';
+import { SOURCE_AND_FLAG_CASES } from './bad-input-source-cases.js';
 import {
   completeDatasetViolations,
   datasetViolations,
@@ -32,7 +34,7 @@ import {
 } from './helpers.js';
 import { startScriptedServer, type ScriptedServer } from './scripted-server.js';
 
-const CASES: BadInputCase[] = [...CONFIG_CASES, ...RUN_CASES];
+const CASES: BadInputCase[] = [...CONFIG_CASES, ...SOURCE_AND_FLAG_CASES, ...RUN_CASES];
 const DEFAULT_TOKEN = 'tok-bad-inputs-0123456789';
 /** Nothing listens on port 9 (discard) of the loopback: cases that must not connect use it. */
 const NO_SERVER = 'http://127.0.0.1:9';
