@@ -126,8 +126,8 @@ const undiciLazyHttp2 = {
  * and the namespace is what src/zod.ts re-exports, so esbuild keeps them all. zod itself uses
  * English only (classic/schemas.js imports locales/en.js), and src/ never names `locales`: in the
  * bundle, the locales module exports `en` alone. The build fails if src/ names locales or the
- * module no longer exports `en` that way. docs/decisions.md, "CLI start-up: `run` has a bundle of
- * its own".
+ * module no longer exports `en` that way. docs/decisions.md, "CLI start-up: the bundles keep
+ * zod's English locale only".
  */
 const zodEnglishOnly = {
   name: 'zod-english-only',

@@ -162,8 +162,9 @@ export function strictObject<T extends z.ZodRawShape>(shape: T, options: { what?
  * answers those from its inner schema, which builds it: so they are given here (an object schema has
  * no optionality). A pipeline uses one source type and one or two of the twelve endpoints, and
  * building the others' schemas was most of the zod work of `run`'s start-up (docs/decisions.md,
- * "CLI start-up: `run` has a bundle of its own"). test/config/lazy-options.test.ts checks that the
- * options stay unbuilt and that zod still reads these three from the option.
+ * "CLI start-up: the pipeline schema builds only the source type and endpoints a pipeline uses").
+ * test/config/lazy-options.test.ts checks that the options stay unbuilt and that zod still reads
+ * these three from the option.
  */
 export function lazyOption<T extends z.ZodType>(key: string, value: string, build: () => T): z.ZodLazy<T> {
   const option = z.lazy(build);

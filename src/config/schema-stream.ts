@@ -205,12 +205,12 @@ export const incrementalConfigSchema = strictObject({
   cursor: choice(['run'], 'cursors'),
 });
 
-/** The stream variant of one endpoint. */
 /**
  * The fields every endpoint's stream schema has in common, built once and shared by the twelve
  * variants (zod schemas are immutable: a shared one parses the same way in each). Built per variant
  * they were ~100 more zod instances to construct, and keep alive, at every start-up of `run`
- * (docs/decisions.md, "CLI start-up: `run` has a bundle of its own").
+ * (docs/decisions.md, "CLI start-up: the pipeline schema builds only the source type and endpoints
+ * a pipeline uses").
  */
 const streamCommon = {
   name: nameField('stream name'),
@@ -221,6 +221,7 @@ const streamCommon = {
   max_records: intField(1).optional(),
 };
 
+/** The stream variant of one endpoint. */
 function streamVariant<E extends Endpoint>(endpoint: E) {
   const histogram = isHistogramEndpoint(endpoint);
   return strictObject({
