@@ -18,6 +18,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   CACHED_COMMANDS,
   COMMAND_V8_FLAGS,
+  COMMONJS_WRAPPER,
   MAX_CACHE_FILES,
   WORKER_V8_FLAGS,
   cacheFileName,
@@ -159,6 +160,23 @@ describe('code cache loader', () => {
     expect(readdirSync(cacheDir)).toHaveLength(2);
   });
 
+  it('runs a file already wrapped as the bundles are written, through its cache, as it runs a plain one', async () => {
+    const cacheDir = join(dir, 'cache');
+    const plain = writeBundle('wrapped');
+    const file = join(dir, 'wrapped.cjs');
+    writeFileSync(file, COMMONJS_WRAPPER.head + readFileSync(plain, 'latin1') + COMMONJS_WRAPPER.tail);
+    const first = await loadCommonJs({ file, buildId: 'w1', key: 'run', cacheDir, importModule });
+    expect(await (first.exports.main as () => Promise<number>)()).toBe(42);
+    expect(first.exports.base).toBe('wrapped.cjs');
+    first.save();
+    const [cache] = readdirSync(cacheDir);
+    const again = await loadCommonJs({ file, buildId: 'w1', key: 'run', cacheDir, importModule });
+    again.save(); // accepted: not rewritten
+    expect(readdirSync(cacheDir)).toEqual([cache]);
+    expect(await (again.exports.main as () => Promise<number>)()).toBe(42);
+    expect(await (again.exports.loadUrl as () => Promise<unknown>)()).toHaveProperty('pathToFileURL');
+  });
+
   it('finds its directory from the environment', () => {
     expect(codeCacheDir({ DQM_EXPORT_CODE_CACHE: '0' })).toBeUndefined();
     expect(codeCacheDir({ DQM_EXPORT_CODE_CACHE: 'off' })).toBeUndefined();
@@ -256,6 +274,14 @@ describe.skipIf(!binBuilt)('the built CLI and its code cache', () => {
     expect([after.ino, after.mtimeMs]).toEqual([written.ino, written.mtimeMs]);
     expect(readdirSync(join(dir, 'cc'))).toEqual([file]);
   }, 180_000);
+
+  it('has bundles written in the wrapper the loader compiles as it is (no copy of the text)', () => {
+    for (const name of ['cli.cjs', 'run.cjs']) {
+      const text = readFileSync(join(dirname(BIN), 'bundle', name), 'latin1');
+      expect(text.startsWith(COMMONJS_WRAPPER.head)).toBe(true);
+      expect(text.endsWith(COMMONJS_WRAPPER.tail)).toBe(true);
+    }
+  });
 
   it("runs `run FILE` from run's own bundle and other command lines from cli.cjs, with the same report", async () => {
     const cc = join(dir, 'cc-run-bundle');
