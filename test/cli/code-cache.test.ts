@@ -190,9 +190,14 @@ describe('code cache loader', () => {
     );
   });
 
-  it('gives run and demo a bounded heap growth, the DQM Playground listings Liftoff only, no other command flags', () => {
+  it('gives run and demo a bounded heap growth, them and the DQM Playground listings Liftoff only, no other command flags', () => {
     expect(Object.keys(COMMAND_V8_FLAGS).sort()).toEqual(['demo', 'histograms', 'lumisections', 'run', 'runs']);
-    for (const key of ['run', 'demo']) expect(COMMAND_V8_FLAGS[key]).toEqual(['--heap-growing-percent=50']);
+    for (const key of ['run', 'demo'])
+      expect(COMMAND_V8_FLAGS[key]).toEqual([
+        '--heap-growing-percent=50',
+        '--no-wasm-tier-up',
+        '--no-wasm-dynamic-tiering',
+      ]);
     for (const key of ['histograms', 'runs', 'lumisections'])
       expect(COMMAND_V8_FLAGS[key]).toEqual(['--no-wasm-tier-up', '--no-wasm-dynamic-tiering']);
     for (const key of Object.keys(COMMAND_V8_FLAGS)) expect(CACHED_COMMANDS).toContain(key);
