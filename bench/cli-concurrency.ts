@@ -15,7 +15,9 @@
  *
  * The timeline (bench/timeline-preload.ts, one more run of each command at c = 16, not timed): when the
  * first request went out, when the connections were first all busy, how busy they stayed, the
- * latency the client saw and the tail after the last response, so a speed-up short of 16x says where.
+ * latency the client saw and the tail after the last response, so a speed-up short of 16x says where;
+ * and the CPU of each thread (main, encoder worker, V8's and libuv's threads) of that run and of the
+ * one-record run, so the CPU per record net of start-up is split by thread.
  * Then `list` at c = 16 with the first round's pages requested with page 1 on and off
  * (DQM_EXPORT_SPECULATIVE_PAGES=0), alternated: wall, and when all 16 connections were first busy.
  *
@@ -32,7 +34,7 @@ import { Pool } from 'undici';
 import { pad, round3, runCli, startServe, type CliRun, type ServeChild } from './cli-child.js';
 import type { ClientPassResult } from './client-pass.js';
 import { summarizeTimeline, type TimelineSummary } from './timeline.js';
-import type { Timeline } from './timeline-preload.js';
+import type { ThreadCpu, Timeline } from './timeline-preload.js';
 
 const LATENCY_MS = 50;
 const CONCURRENCIES = [1, 16] as const;
@@ -100,6 +102,13 @@ async function parseBaseline(
   }
   const bytes = texts.reduce((n, t) => n + t.length, 0);
   return { records, bytes, cpuUsPerRecord: (best / records) * 1e6 };
+}
+
+/** CPU by thread of one command at c = 16 (bench/timeline-preload.ts), ms, and per record net of start-up, us. */
+export interface ThreadSplit {
+  startupMs: ThreadCpu;
+  bigMs: ThreadCpu;
+  usPerRecordNet: ThreadCpu;
 }
 
 /** Client CPU per record of one mode, microseconds: the cold round (a CLI's) and the warm one. */
@@ -237,12 +246,28 @@ export async function runCliConcurrencyBench(quick: boolean): Promise<void> {
       NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${TIMELINE_PRELOAD}`.trim(),
       DQM_BENCH_TIMELINE_FILE: timelineFile,
     };
+    // CPU by thread of the same runs: the one-record run (start-up) and the big one, so the CPU per
+    // record net of start-up is known for the main thread, the encoder worker and V8's threads.
+    const threadCpu: Record<string, ThreadSplit> = {};
     for (const command of ['list', 'run'] as const) {
-      for (let i = 0; i < 2; i++) {
-        if (command === 'list') await list(i === 0 ? tiny : big, 16, timelineEnv);
-        else await run(i === 0 ? tiny : big, i === 0 ? tinyPipeline : bigPipeline, 16, timelineEnv);
+      const threads: (ThreadCpu | undefined)[] = [];
+      for (let i = 0; i < 3; i++) {
+        // Run 0 warms the preload's code cache (discarded); 1 is the one-record run, 2 the big one.
+        const server = i < 2 ? tiny : big;
+        if (command === 'list') await list(server, 16, timelineEnv);
+        else await run(server, i < 2 ? tinyPipeline : bigPipeline, 16, timelineEnv);
+        threads.push((JSON.parse(readFileSync(timelineFile, 'utf8')) as Timeline).threads);
       }
       timelines[command] = summarizeTimeline(JSON.parse(readFileSync(timelineFile, 'utf8')) as Timeline, 16);
+      const [, startupThreads, bigThreads] = threads;
+      if (startupThreads && bigThreads) {
+        const net = (k: keyof ThreadCpu) => ((bigThreads[k] - startupThreads[k]) / records) * 1e3;
+        threadCpu[command] = {
+          startupMs: startupThreads,
+          bigMs: bigThreads,
+          usPerRecordNet: { main: net('main'), workers: net('workers'), others: net('others') },
+        };
+      }
     }
     // The first round's pages with page 1 (src/cli/query/list.ts) on and off, alternated: `list` at c = 16.
     const speculative = { on: [] as number[], off: [] as number[], onFull: [] as number[], offFull: [] as number[] };
@@ -305,6 +330,14 @@ export async function runCliConcurrencyBench(quick: boolean): Promise<void> {
       );
     }
     process.stdout.write(
+      `CPU by thread at c=16 (timeline runs; one-record run -> ${records}-record run, ms; per record net of start-up, us):\n`,
+    );
+    for (const [command, t] of Object.entries(threadCpu)) {
+      const cell = (k: keyof ThreadCpu) =>
+        `${k} ${t.startupMs[k].toFixed(0)} -> ${t.bigMs[k].toFixed(0)} (${t.usPerRecordNet[k].toFixed(1)} us)`;
+      process.stdout.write(`  ${command.padEnd(5)} ${cell('main')}, ${cell('workers')}, ${cell('others')}\n`);
+    }
+    process.stdout.write(
       `list at c=16, first round's pages with page 1 on / off (DQM_EXPORT_SPECULATIVE_PAGES=0), ${speculative.on.length} alternated pairs, medians: wall ${median(speculative.on).toFixed(3)} / ${median(speculative.off).toFixed(3)} s, first request to all 16 busy ${median(speculative.onFull).toFixed(0)} / ${median(speculative.offFull).toFixed(0)} ms\n`,
     );
     const at16 = (command: string) => rows.find((r) => r.command === command && r.concurrency === 16)!;
@@ -342,6 +375,17 @@ export async function runCliConcurrencyBench(quick: boolean): Promise<void> {
           Object.entries(timelines).map(([command, t]) => [
             command,
             Object.fromEntries(Object.entries(t).map(([k, v]) => [k, typeof v === 'number' ? round3(v) : v])),
+          ]),
+        ),
+        threadCpu: Object.fromEntries(
+          Object.entries(threadCpu).map(([command, t]) => [
+            command,
+            Object.fromEntries(
+              Object.entries(t).map(([k, v]) => [
+                k,
+                Object.fromEntries(Object.entries(v as ThreadCpu).map(([kk, x]) => [kk, round3(x)])),
+              ]),
+            ),
           ]),
         ),
         speculativePages: {

@@ -74,13 +74,13 @@ function readRow(buf: Buffer, p: number, used: number): number {
 
 /**
  * Reads the `data` array at `buf[p]` (a `[`): a list of numbers (1D) or a list of equally long rows
- * (2D) into `scratch[0, readRows * readCols)`. Returns the index after it, or FALLBACK.
+ * (2D) into `scratch[base, base + readRows * readCols)`. Returns the index after it, or FALLBACK.
  */
-function readData(buf: Buffer, p: number): number {
+function readData(buf: Buffer, p: number, base: number): number {
   let q = p + 1;
   while (isSpace(buf[q])) q++;
   if (buf[q] !== 91) {
-    const end = readRow(buf, p, 0);
+    const end = readRow(buf, p, base);
     readRows = null;
     readCols = readCount;
     return end;
@@ -88,7 +88,7 @@ function readData(buf: Buffer, p: number): number {
   let rows = 0;
   let cols = -1;
   for (;;) {
-    q = readRow(buf, q, rows * Math.max(cols, 0));
+    q = readRow(buf, q, base + rows * Math.max(cols, 0));
     if (q === FALLBACK || (cols !== -1 && readCount !== cols)) return FALLBACK;
     cols = readCount;
     rows++;
@@ -107,40 +107,56 @@ function readData(buf: Buffer, p: number): number {
 /**
  * Decodes a list page of histograms (`HttpRequest.decode`): the page JSON.parse would give, except
  * that each result record's `data` is a PackedHistogramData. Throws what JSON.parse throws for a
- * body that is not JSON.
+ * body that is not JSON. `text` is the body's UTF-8 text, or a function giving it: only a page the
+ * fast path does not take needs it.
  */
-export function decodeHistogramPage(body: Buffer, text: string): unknown {
-  if (body.indexOf(MARK_BYTES) !== -1 || body.indexOf(UNICODE_ESCAPE) !== -1) return JSON.parse(text);
+export function decodeHistogramPage(
+  body: Buffer,
+  text: string | (() => string) = () => body.toString('utf8'),
+): unknown {
+  const plain = (): unknown => JSON.parse(typeof text === 'string' ? text : text());
+  if (body.indexOf(MARK_BYTES) !== -1 || body.indexOf(UNICODE_ESCAPE) !== -1) return plain();
   const parts: string[] = [];
-  const packed: PackedHistogramData[] = [];
+  // Each record's values follow the previous record's in `scratch`; the page's are copied out once,
+  // into one Float64Array each record views (one allocation per page, not per record).
+  const spans: number[] = [];
+  let used = 0;
   let copied = 0;
   let from = 0;
   for (;;) {
     const k = body.indexOf(KEY, from);
     if (k < 0) break;
     from = k + KEY.length;
-    if (k > 0 && body[k - 1] === 92) return JSON.parse(text);
+    if (k > 0 && body[k - 1] === 92) return plain();
     let p = from;
     while (isSpace(body[p])) p++;
     if (body[p] !== 58) continue; // "data" as a value, not a key
     p++;
     while (isSpace(body[p])) p++;
     if (body[p] !== 91) continue; // null, a string...: left to JSON.parse (and the transform)
-    const end = readData(body, p);
-    if (end === FALLBACK) return JSON.parse(text);
-    parts.push(body.toString('utf8', copied, p), `"${MARK}${packed.length}"`);
-    packed.push(new PackedHistogramData(scratch.slice(0, (readRows ?? 1) * readCols), readRows, readCols));
+    const end = readData(body, p, used);
+    if (end === FALLBACK) return plain();
+    parts.push(body.toString('utf8', copied, p), `"${MARK}${spans.length / 3}"`);
+    spans.push(used, readRows ?? -1, readCols);
+    used += (readRows ?? 1) * readCols;
     copied = from = end;
   }
-  if (packed.length === 0) return JSON.parse(text);
+  if (spans.length === 0) return plain();
+  const values = scratch.slice(0, used);
+  const packed: PackedHistogramData[] = [];
+  for (let i = 0; i < spans.length; i += 3) {
+    const rows = spans[i + 1] === -1 ? null : spans[i + 1];
+    const cols = spans[i + 2];
+    packed.push(new PackedHistogramData(values.subarray(spans[i], spans[i] + (rows ?? 1) * cols), rows, cols));
+  }
   parts.push(body.toString('utf8', copied));
   let page: unknown;
   try {
     page = JSON.parse(parts.join(''));
   } catch {
-    return JSON.parse(text);
+    return plain();
   }
-  return attach(page, packed) ? page : JSON.parse(text);
+  return attach(page, packed) ? page : plain();
 }
 
 /**

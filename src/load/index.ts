@@ -20,6 +20,7 @@ export {
   type EncoderPoolOptions,
   type EncoderPoolStats,
 } from './parquet/encoder-pool.js';
+export { settleArrayBufferDetaching } from './parquet/array-buffer-detach.js';
 export { DEFAULT_ROW_GROUP_BYTES } from './parquet/parquet-encoder.js';
 export { DEFAULT_MAX_FILE_BYTES } from './rolling-sink.js';
 export { batchByteLength } from './batch-bytes.js';

@@ -13,7 +13,7 @@ import { provenanceMetadata, type Provenance } from '../dataset/manifest.js';
 import { openRejectsFile, type RejectsFile } from '../dataset/rejects-file.js';
 import { openSliceLedger, type SliceLedger } from '../dataset/slice-ledger.js';
 import { datasetTarget, shardTarget, type OutputTarget, type ShardRun } from '../dataset/targets.js';
-import { SliceSinks } from '../load/index.js';
+import { SliceSinks, settleArrayBufferDetaching } from '../load/index.js';
 import type { Logger } from '../log.js';
 import { safeUrl } from '../secrets.js';
 import { isHistogramStream } from '../transform/columns.js';
@@ -133,6 +133,9 @@ async function slicesToRun(
 /** Runs one stream end to end; resolves to its summary. */
 export async function runStream(stream: Stream, options: StreamRunOptions): Promise<StreamSummary> {
   const started = Date.now();
+  // Before the first page is decoded: the first batch transferred to the encoder worker would
+  // otherwise discard the decoder's and the transform's optimised code (array-buffer-detach.ts).
+  settleArrayBufferDetaching();
   const root = streamRoot(stream, options.outRoot);
   const summary = emptyStreamSummary(stream.name, root);
   const target = targetFor(stream, root, options);

@@ -218,4 +218,35 @@ describe('decodeHistogramPage', () => {
     expect(got.results[0]!.data.values.length).toBe(100_000);
     expect(got.results[1]!.data.values.length).toBe(50_000);
   });
+
+  test("a page's records view one copy of its values, each its own range", () => {
+    const text = '{"results":[{"id":1,"data":[1.0,2.0,3.0]},{"id":2,"data":[[4,5],[6,7]]},{"id":3,"data":[8.5]}]}';
+    const got = check(text) as { results: { data: PackedHistogramData }[] };
+    const [a, b, c] = got.results.map((r) => r.data);
+    expect(a!.values.buffer).toBe(b!.values.buffer);
+    expect(b!.values.buffer).toBe(c!.values.buffer);
+    expect([...a!.values, ...b!.values, ...c!.values]).toEqual([1, 2, 3, 4, 5, 6, 7, 8.5]);
+    // A second page gets its own copy: the first page's values are not overwritten by the reuse of
+    // the decoder's scratch buffer.
+    const second = decodeHistogramPage(Buffer.from('{"results":[{"id":4,"data":[9.0,9.0,9.0]}]}')) as {
+      results: { data: PackedHistogramData }[];
+    };
+    expect([...second.results[0]!.data.values]).toEqual([9, 9, 9]);
+    expect(second.results[0]!.data.values.buffer).not.toBe(a!.values.buffer);
+    expect([...a!.values]).toEqual([1, 2, 3]);
+  });
+
+  test('the text is asked for only when the page falls back to JSON.parse', () => {
+    let asked = 0;
+    const text = (body: string) => () => {
+      asked++;
+      return body;
+    };
+    const packed = '{"results":[{"id":1,"data":[1.0,2.0]}]}';
+    decodeHistogramPage(Buffer.from(packed), text(packed));
+    expect(asked).toBe(0);
+    const plain = '{"results":[{"id":1,"data":[1.0,"x"]}]}';
+    expect(decodeHistogramPage(Buffer.from(plain), text(plain))).toEqual(JSON.parse(plain));
+    expect(asked).toBe(1);
+  });
 });

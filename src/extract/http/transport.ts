@@ -71,8 +71,9 @@ export interface HttpRequest {
    * Turns a non-empty 2xx body into the result's `json` (default: JSON.parse of its UTF-8 text). A
    * decoder that throws marks the body as unparsable, retried like a body cut short: a histogram
    * page decoder can read `data` straight into typed arrays without a detour through JS arrays.
+   * `text` gives the body's UTF-8 text (decoded on first call), for a decoder that falls back to it.
    */
-  decode?: (body: Buffer, text: string) => unknown;
+  decode?: (body: Buffer, text: () => string) => unknown;
 }
 
 /** A successful response. */
@@ -148,17 +149,28 @@ export function createTransport(options: TransportOptions): Transport {
     }
     const { status, body: buffer } = response;
     stats.bytes += buffer.length;
-    const text = buffer.toString('utf8');
-    const facts = { method, url, status, headers: response.headers, body: text };
+    // The body's text only when something reads it: a page decoder reads the bytes, and a 36 KB
+    // string per page was decoded, kept and collected for nothing.
+    let text: string | undefined;
+    const bodyText = (): string => (text ??= buffer.toString('utf8'));
+    const facts: ResponseFacts = {
+      method,
+      url,
+      status,
+      headers: response.headers,
+      get body() {
+        return bodyText();
+      },
+    };
     const resolution = request.interpret?.(facts) ?? options.interpret?.(facts) ?? interpretResponse(facts);
     if (resolution.action !== 'ok') return { resolution };
     let json: unknown;
-    if (text.length === 0 && (request.expectBody ?? method === 'GET')) {
+    if (buffer.length === 0 && (request.expectBody ?? method === 'GET')) {
       return { resolution: interpretBadBody(method, url, status, 0, new Error('empty body')) };
     }
-    if (text.length > 0) {
+    if (buffer.length > 0) {
       try {
-        json = request.decode ? request.decode(buffer, text) : JSON.parse(text);
+        json = request.decode ? request.decode(buffer, bodyText) : JSON.parse(bodyText());
       } catch (err) {
         return { resolution: interpretBadBody(method, url, status, buffer.length, err) };
       }

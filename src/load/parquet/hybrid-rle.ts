@@ -108,7 +108,9 @@ export class HybridEncoder {
       let acc = 0;
       let bits = 0;
       for (let i = 0; i < this.pendingCount; i++) {
-        acc += this.pending[i] * 2 ** bits;
+        // `bits` is below 8 here (the loop below leaves fewer than 8), so `1 << bits` is exact: V8
+        // compiled `2 ** bits` to a call of its pow (~3 % of the encoder worker's samples, perf).
+        acc += this.pending[i] * (1 << bits);
         bits += width;
         while (bits >= 8) {
           bytes[at++] = acc & 0xff;

@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import type * as ParquetWasm from 'parquet-wasm';
+import { settleArrayBufferDetaching } from './array-buffer-detach.js';
 import { loadNativeZstd, type NativeZstd } from './native-zstd.js';
 import { OwnParquetWriter } from './own-writer.js';
 import { collectGarbage, send, write, written, type FileState } from './worker-output.js';
@@ -75,6 +76,9 @@ function wasm(): typeof ParquetWasm {
   return loadedWasm;
 }
 const port = parentPort!;
+// Before any writer code is hot: the first buffer handed back to the main thread would otherwise
+// discard it (array-buffer-detach.ts).
+settleArrayBufferDetaching();
 
 const files = new Map<number, FileState>();
 
