@@ -229,10 +229,10 @@ describe('code cache loader', () => {
     expect(v8FlagDefaults(() => listing)).toEqual([
       '--wasm-tiering-budget=1800000',
       '--no-wasm-lazy-validation',
-      '--no-expose-gc',
-      '--heap-growing-percent=0',
       '--wasm-tier-up',
       '--wasm-dynamic-tiering',
+      '--no-expose-gc',
+      '--heap-growing-percent=0',
     ]);
     // A flag missing from the listing: no defaults (the cache is then not written).
     expect(v8FlagDefaults(() => listing.split('\n').slice(2).join('\n'))).toBeUndefined();
