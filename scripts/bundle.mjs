@@ -16,7 +16,7 @@
  */
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -120,6 +120,32 @@ const undiciLazyHttp2 = {
   },
 };
 
+/**
+ * zod's namespace object carries every locale it ships (`z.locales`, 45 languages: ~300 KB of the
+ * 2 MB `run` bundle, each locale's functions deserialised from the code cache at every start-up),
+ * and the namespace is what src/zod.ts re-exports, so esbuild keeps them all. zod itself uses
+ * English only (classic/schemas.js imports locales/en.js), and src/ never names `locales`: in the
+ * bundle, the locales module exports `en` alone. The build fails if src/ names locales or the
+ * module no longer exports `en` that way. docs/decisions.md, "CLI start-up: the bundles keep
+ * zod's English locale only".
+ */
+const zodEnglishOnly = {
+  name: 'zod-english-only',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, async (args) => {
+      const text = await readFile(args.path, 'utf8');
+      const en = 'export { default as en } from "./en.js";';
+      if (!text.includes(en)) throw new Error(`${args.path}: expected ${en}`);
+      const users = readdirSync(join(root, 'src'), { recursive: true })
+        .filter((f) => f.endsWith('.ts'))
+        .filter((f) => /\blocales\b/.test(readFileSync(join(root, 'src', f), 'utf8')));
+      if (users.length > 0)
+        throw new Error(`src/${users.join(', src/')}: names zod's locales; the bundle keeps en only`);
+      return { contents: en + '\n', loader: 'js', resolveDir: dirname(args.path) };
+    });
+  },
+};
+
 const common = {
   absWorkingDir: root,
   bundle: true,
@@ -134,40 +160,53 @@ const common = {
 // dev-only fallback of the worker locators; vega, vega-lite, pngjs: only `inspect --html` loads them,
 // with import(), from node_modules as they ship.
 const external = ['parquet-wasm', 'typescript', 'vega', 'vega-lite', 'pngjs'];
-const cli = join(outdir, 'bundle', 'cli.cjs');
-await build({
-  ...common,
-  entryPoints: ['src/cli/main.ts'],
-  outfile: cli,
-  plugins: [workerNames, undiciPool, undiciLazyHttp2],
-  format: 'cjs',
-  external,
-  minifyWhitespace: true,
-  minifySyntax: true,
-  charset: 'ascii',
-  legalComments: 'linked',
-  // Modules that locate files next to themselves (workers, package.json) see the bundle's URL.
-  define: { 'import.meta.url': '__dqmI_MetaUrl' },
-  banner: { js: "var __dqmI_MetaUrl=require('node:url').pathToFileURL(__filename).href;" },
-});
-// A vm.Script's import() needs an experimental Node option: the bundle's import() calls (external
-// packages only) call the loader's instead (src/cli/code-cache.ts), under a name as long as
-// `import`, so the source map's columns still hold. Any other import( text fails the
-// build rather than be rewritten blindly.
-const dynamic = new RegExp(`\\bimport\\(("(?:${external.join('|')})")\\)`, 'g');
-const text = readFileSync(cli, 'latin1').replace(dynamic, '__dqmI_($1)');
-if (/\bimport\(/.test(text)) throw new Error(`${cli}: an import() the loader does not handle`);
-if (Buffer.from(text, 'latin1').some((byte) => byte > 0x7f))
-  throw new Error(`${cli}: not ASCII (the loader reads it as latin1)`);
-writeFileSync(cli, text, 'latin1');
-const buildId = createHash('sha256').update(text).digest('hex').slice(0, 16);
+/**
+ * Bundles `entry` as one CommonJS file for the code-cache loader and returns a hash of its text (the
+ * cache's build id). A vm.Script's import() needs an experimental Node option: the bundle's import()
+ * calls (external packages only) call the loader's instead (src/cli/code-cache.ts), under a name as
+ * long as `import`, so the source map's columns still hold. Any other import( text fails the build
+ * rather than be rewritten blindly.
+ */
+async function commonJsBundle(entry, file) {
+  await build({
+    ...common,
+    entryPoints: [entry],
+    outfile: file,
+    plugins: [workerNames, undiciPool, undiciLazyHttp2, zodEnglishOnly],
+    format: 'cjs',
+    external,
+    minifyWhitespace: true,
+    minifySyntax: true,
+    charset: 'ascii',
+    legalComments: 'linked',
+    // Modules that locate files next to themselves (workers, package.json) see the bundle's URL.
+    define: { 'import.meta.url': '__dqmI_MetaUrl' },
+    banner: { js: "var __dqmI_MetaUrl=require('node:url').pathToFileURL(__filename).href;" },
+  });
+  const dynamic = new RegExp(`\\bimport\\(("(?:${external.join('|')})")\\)`, 'g');
+  const text = readFileSync(file, 'latin1').replace(dynamic, '__dqmI_($1)');
+  if (/\bimport\(/.test(text)) throw new Error(`${file}: an import() the loader does not handle`);
+  if (Buffer.from(text, 'latin1').some((byte) => byte > 0x7f))
+    throw new Error(`${file}: not ASCII (the loader reads it as latin1)`);
+  // Written as the function expression the loader compiles (src/cli/code-cache.ts, COMMONJS_WRAPPER;
+  // a test checks the two match): the loader then compiles the text as read, with no 1.8 MB copy.
+  const wrapped = `(function (exports, require, module, __filename, __dirname, __dqmI_) {${text}\n})`;
+  writeFileSync(file, wrapped, 'latin1');
+  return createHash('sha256').update(wrapped).digest('hex').slice(0, 16);
+}
+
+const buildId = await commonJsBundle('src/cli/main.ts', join(outdir, 'bundle', 'cli.cjs'));
+// `run FILE [options]` read without yargs (src/cli/run-main.ts): run's module graph alone, which bin.js
+// loads instead of cli.cjs for such a command line (docs/decisions.md, "CLI start-up: `run` has a
+// bundle of its own"). One of the two runs in a process, never both.
+const runBuildId = await commonJsBundle('src/cli/run-main.ts', join(outdir, 'bundle', 'run.cjs'));
 
 await build({
   ...common,
   entryPoints: { bin: 'src/cli/bin.ts' },
   outdir,
   format: 'esm',
-  define: { DQM_EXPORT_BUILD: JSON.stringify(buildId) },
+  define: { DQM_EXPORT_BUILD: JSON.stringify(buildId), DQM_EXPORT_RUN_BUILD: JSON.stringify(runBuildId) },
   // The fallback when bundle/cli.cjs is missing: tsc's main.js, not a second copy of the CLI.
   plugins: [
     {

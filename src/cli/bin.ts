@@ -7,11 +7,14 @@ import { warmUp } from '../load/parquet/warm-up.js';
 import { startEarlyCsvWorker, takeEarlyCsvWorker } from '../sources/csv/early-worker.js';
 import { DEFAULT_READ_SETTINGS } from '../sources/csv/read-settings.js';
 import { cacheKey, codeCacheDir, isFile, loadCommonJs, setCommandV8Flags } from './code-cache.js';
+import { parseRunFast } from './fast-run.js';
 import type { MainOptions } from './main.js';
 import { csvRunAhead, prewarmsEncoder } from './prewarm.js';
 
 /** Set by scripts/bundle.mjs to a hash of bundle/cli.cjs; undefined in tsc's output. */
 declare const DQM_EXPORT_BUILD: string | undefined;
+/** Set by scripts/bundle.mjs to a hash of bundle/run.cjs (`run` without yargs); undefined in tsc's output. */
+declare const DQM_EXPORT_RUN_BUILD: string | undefined;
 
 // Node >= 22.1 keeps compiled module code on disk between runs (the unbundled tsc output and the
 // worker scripts; a no-op where the runtime has no compile cache, e.g. Node 20). docs/decisions.md,
@@ -69,9 +72,14 @@ if (argv.length === 1 && argv[0] === '--version') {
     // a cache made by one left the other compiling its path on every start (a cache is accepted as it
     // is, never topped up).
     const variant = csv ? 'csv' : argv[0] === 'histograms' && argv[1] === 'list' ? 'list' : undefined;
+    // `run FILE [options]` as fast-run.ts reads it: run's own bundle (no yargs, no other command),
+    // the same code as cli.cjs runs for it (docs/decisions.md, "CLI start-up: `run` has a bundle of its
+    // own"). Never both in one process: the choice is made here, once.
+    const runBundle = fileURLToPath(new URL('./bundle/run.cjs', import.meta.url));
+    const runOnly = typeof DQM_EXPORT_RUN_BUILD === 'string' && parseRunFast(argv) !== undefined && isFile(runBundle);
     const loaded = await loadCommonJs({
-      file: bundle,
-      buildId: DQM_EXPORT_BUILD,
+      file: runOnly ? runBundle : bundle,
+      buildId: runOnly ? DQM_EXPORT_RUN_BUILD : DQM_EXPORT_BUILD,
       key,
       variant,
       cacheDir: codeCacheDir(),
@@ -83,7 +91,8 @@ if (argv.length === 1 && argv[0] === '--version') {
     // The command's V8 flags, once its modules are compiled (V8 rejects code caches made under other
     // flags, Node's own for its internal modules included): docs/decisions.md, "CLI start-up: V8
     // flags set once the command is loaded".
-    process.exitCode = await (loaded.exports.main as Main)(argv, {
+    const entry = (runOnly ? loaded.exports.runMain : loaded.exports.main) as Main;
+    process.exitCode = await entry(argv, {
       commandLoaded: () => setCommandV8Flags(key),
     });
     // Workers started above that the command never adopted (a run that failed before its first

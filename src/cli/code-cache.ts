@@ -29,22 +29,32 @@ import { Script } from 'node:vm';
  * V8 flags the Parquet encoder worker sets when it needs them (src/load/parquet/worker.ts,
  * worker-output.ts). A flag set in any thread changes them for the process; the CLI sets the same ones
  * for every command once it is loaded (`setCommandV8Flags`; test/cli/code-cache.test.ts checks the
- * lists match), so the process runs under one set of flags from then on. In the main thread, the
- * tiering budget also applies to undici's llhttp (wasm); `--expose_gc` only adds `gc` to contexts
- * created later, and lazy validation only applies to wasm.
+ * lists match), before the command's own, so the process runs under one set of flags from then on
+ * (until a worker loads parquet-wasm: it switches wasm tiering back on, which a Liftoff-only command
+ * had switched off, so that parquet-wasm's functions get TurboFan). In the main thread, the tiering
+ * budget also applies to undici's llhttp (wasm); `--expose_gc` only adds `gc` to contexts created
+ * later, and lazy validation only applies to wasm.
  */
-export const WORKER_V8_FLAGS = ['--wasm-tiering-budget=180000000', '--wasm-lazy-validation', '--expose_gc'] as const;
+export const WORKER_V8_FLAGS = [
+  '--wasm-tiering-budget=180000000',
+  '--wasm-lazy-validation',
+  '--wasm-tier-up',
+  '--wasm-dynamic-tiering',
+  '--expose_gc',
+] as const;
 
 /**
  * V8 flags of one command's process, set once the command is loaded (`setCommandV8Flags`). `run` and
  * `demo`: the main thread's old generation may grow by 50 % over what survived the last full
  * collection instead of V8's up-to-4x: parsed pages live a few hundred ms, but long enough to be
  * promoted, and V8 let ~70 MB of them pile up as garbage between full collections; the default 2D
- * `run` peaked at 397-407 MB with and 291-300 MB without that pile (10k records, load 13-16). docs/decisions.md, "Memory: run's heap grows by 50 %". The DQM Playground
- * listings (`histograms`, `runs`, `lumisections`): wasm in Liftoff only, their one wasm module being
- * undici's HTTP parser (`LIFTOFF_ONLY`), whose TurboFan recompile was ~0.25 s of a helper thread's CPU per
- * `histograms list --all` of 20,000 records competing for the 2 cores, for no main-thread gain
- * (docs/decisions.md, "Listings: undici's HTTP parser stays in Liftoff").
+ * `run` peaked at 397-407 MB with and 291-300 MB without that pile (10k records, load 13-16;
+ * docs/decisions.md, "Memory: run's heap grows by 50 %"). All five: wasm in Liftoff only
+ * (`LIFTOFF_ONLY`) for undici's HTTP parser, whose TurboFan recompile was ~0.25 s of a helper thread's
+ * CPU per `histograms list --all` or `run` of 20,000 records competing for the 2 cores, for no
+ * main-thread gain (docs/decisions.md, "Listings: undici's HTTP parser stays in Liftoff", "`run`:
+ * undici's HTTP parser stays in Liftoff"); the encoder worker switches tiering back on before it
+ * compiles parquet-wasm (src/load/parquet/worker.ts, setWasmFlags).
  */
 /**
  * Wasm in Liftoff only, as `--liftoff-only` does, with two flags that imply no others: V8 applies a
@@ -55,8 +65,8 @@ export const WORKER_V8_FLAGS = ['--wasm-tiering-budget=180000000', '--wasm-lazy-
 const LIFTOFF_ONLY = ['--no-wasm-tier-up', '--no-wasm-dynamic-tiering'] as const;
 
 export const COMMAND_V8_FLAGS: Readonly<Record<string, readonly string[]>> = {
-  run: ['--heap-growing-percent=50'],
-  demo: ['--heap-growing-percent=50'],
+  run: ['--heap-growing-percent=50', ...LIFTOFF_ONLY],
+  demo: ['--heap-growing-percent=50', ...LIFTOFF_ONLY],
   histograms: LIFTOFF_ONLY,
   runs: LIFTOFF_ONLY,
   lumisections: LIFTOFF_ONLY,
@@ -152,7 +162,10 @@ export function cacheKey(argv: readonly string[]): string {
 
 /** What `loadCommonJs` needs to know. */
 export interface CodeCacheOptions {
-  /** The CommonJS file to run (its text must be ASCII: read as latin1, a plain copy). */
+  /**
+   * The CommonJS file to run (its text must be ASCII: read as latin1, a plain copy), wrapped in
+   * COMMONJS_WRAPPER already (the bundles) or not.
+   */
   file: string;
   /** Identifies the file's content (a hash made at build time): part of the cache's name. */
   buildId: string;
@@ -274,12 +287,11 @@ export async function loadCommonJs(options: CodeCacheOptions): Promise<LoadedBun
   // runs: median 101 ms one after the other, 56 ms together). The bundle's text is ASCII: latin1 is a copy.
   const [cachedData, bytes] = await Promise.all([cachePath ? readCache(cachePath) : undefined, readFile(file)]);
   performance.mark('dqm-export:code cache read');
-  const source = bytes.toString('latin1');
+  const text = bytes.toString('latin1');
   performance.mark('dqm-export:bundle read');
-  const script = new Script(`(function (exports, require, module, __filename, __dirname, __dqmI_) {${source}\n})`, {
-    filename: file,
-    cachedData,
-  });
+  const { head, tail } = COMMONJS_WRAPPER;
+  const source = text.startsWith(head) && text.endsWith(tail) ? text : head + text + tail;
+  const script = new Script(source, { filename: file, cachedData });
   performance.mark('dqm-export:bundle compiled');
   const module = { exports: {} as Record<string, unknown> };
   const wrapper = script.runInThisContext() as (...args: unknown[]) => void;
@@ -302,6 +314,17 @@ export async function loadCommonJs(options: CodeCacheOptions): Promise<LoadedBun
     },
   };
 }
+
+/**
+ * How the loader runs a CommonJS file: as this function expression, called with the module's
+ * variables and the loader's `import()` (`__dqmI_`). scripts/bundle.mjs writes the bundles already
+ * wrapped, so the text read from disk is compiled as it is: wrapping it here made V8 copy the whole
+ * 1.8 MB into one flat string (a concatenation) at every start-up.
+ */
+export const COMMONJS_WRAPPER = {
+  head: '(function (exports, require, module, __filename, __dirname, __dqmI_) {',
+  tail: '\n})',
+} as const;
 
 /** Whether `file` exists (the bundle is missing in a tsc-only build). */
 export function isFile(file: string): boolean {

@@ -3,32 +3,24 @@
  * into one clear line and an exit code (0 ok, 1 failed, 2 invalid config or usage, 3 rejects).
  * Stack traces only with --verbose.
  */
-import type { ArgumentsCamelCase } from 'yargs';
-import { type DqmExportError, UsageError, exitCodeFor, formatErrorLine, toDqmError } from '../errors.js';
-import { redact } from '../secrets.js';
+import { UsageError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { commands } from './commands/index.js';
 import { parseHistogramsListFast } from './commands/histograms-fast.js';
-import type { RunArgs } from './commands/run.js';
 import { parseRunFast } from './fast-run.js';
+import { isVerbose, reportFailure } from './failure.js';
 import { numberFlagError } from './numbers.js';
 import { prewarmsEncoder } from './prewarm.js';
+import { type MainOptions, runMain } from './run-main.js';
 import { explainUsageFailure } from './usage-hints.js';
 
-/** What the caller of `main` wants to know. */
-export interface MainOptions {
-  /**
-   * Called once the command's modules are loaded, before its handler runs (for `run FILE` read
-   * without yargs), or before yargs runs the command: bin.ts then sets the command's V8 flags, which
-   * would have made Node compile its internal modules without their code cache had they been set
-   * earlier (src/cli/code-cache.ts).
-   */
-  commandLoaded?: () => void;
-}
+export type { MainOptions } from './run-main.js';
 
 /** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
 export async function main(argv: string[], options: MainOptions = {}): Promise<number> {
-  const verbose = argv.includes('--verbose') || argv.includes('-v');
+  // `run FILE [options]` in the plain forms fast-run.ts reads: run without yargs (run-main.ts; the
+  // built CLI's bin.js loads that path's own bundle instead of this one).
+  if (parseRunFast(argv)) return runMain(argv, options);
   let exitCode = 0;
   let prewarmed: { dropIdle: () => Promise<void> } | undefined;
   try {
@@ -42,8 +34,6 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
       pool.prewarm();
       prewarmed = pool;
     }
-    const fast = parseRunFast(argv);
-    if (fast) return await runWithoutYargs(fast, options);
     const list = parseHistogramsListFast(argv);
     if (list) {
       // As `run`: a plain `histograms list` line needs no yargs (commands/histograms-fast.ts).
@@ -83,32 +73,11 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     if (typeof args.exitCode === 'number') exitCode = args.exitCode;
     else if (typeof process.exitCode === 'number') exitCode = process.exitCode;
   } catch (err) {
-    // A numeric flag's coerce error can also leave yargs without passing .fail() (as a bare YError).
-    const e: DqmExportError = toDqmError((err instanceof Error && numberFlagError(err)) || err);
-    process.stderr.write(formatErrorLine(e) + '\n');
-    if (verbose) {
-      const ctx = Object.keys(e.context).length ? JSON.stringify(e.context) : '';
-      if (ctx) process.stderr.write(redact(ctx) + '\n');
-      process.stderr.write(redact(String((e.cause instanceof Error ? e.cause.stack : undefined) ?? e.stack)) + '\n');
-    }
-    exitCode = exitCodeFor(e);
+    exitCode = reportFailure(err, isVerbose(argv));
     // A usage error never reached `run`: the worker started for it is not needed.
     await prewarmed?.dropIdle();
   }
   return exitCode;
-}
-
-/**
- * `run` as yargs would run it for these arguments (fast-run.ts), without loading yargs: the same
- * handler, the same exit code; its errors reach main's catch as they would through yargs' `.fail()`.
- */
-async function runWithoutYargs(args: RunArgs, options: MainOptions): Promise<number> {
-  const { runCommand } = await import('./commands/run.js');
-  performance.mark('dqm-export:run command loaded'); // a phase of bench/startup.ts
-  options.commandLoaded?.();
-  await runCommand.handler(args as ArgumentsCamelCase<RunArgs>);
-  if (typeof args.exitCode === 'number') return args.exitCode;
-  return typeof process.exitCode === 'number' ? process.exitCode : 0;
 }
 
 /**

@@ -154,3 +154,26 @@ export function strictObject<T extends z.ZodRawShape>(shape: T, options: { what?
     },
   });
 }
+
+/**
+ * One option of a discriminated union on `key`, built the first time it is needed: when a value with
+ * `key: value` is parsed, or the JSON Schema is made. zod reads an option's discriminator values
+ * (`propValues`) and optionality (`optin`, `optout`) when the union first parses, and a `z.lazy`
+ * answers those from its inner schema, which builds it: so they are given here (an object schema has
+ * no optionality). A pipeline uses one source type and one or two of the twelve endpoints, and
+ * building the others' schemas was most of the zod work of `run`'s start-up (docs/decisions.md,
+ * "CLI start-up: the pipeline schema builds only the source type and endpoints a pipeline uses").
+ * test/config/lazy-options.test.ts checks that the options stay unbuilt and that zod still reads
+ * these three from the option.
+ */
+export function lazyOption<T extends z.ZodType>(key: string, value: string, build: () => T): z.ZodLazy<T> {
+  const option = z.lazy(build);
+  const given: Record<string, unknown> = {
+    propValues: { [key]: new Set([value]) },
+    optin: undefined,
+    optout: undefined,
+  };
+  for (const [name, v] of Object.entries(given))
+    Object.defineProperty(option._zod, name, { configurable: true, writable: true, value: v });
+  return option;
+}

@@ -17,6 +17,7 @@ import {
   dimensionField,
   expecting,
   intField,
+  lazyOption,
   strictObject,
   text,
   withDefault,
@@ -94,26 +95,28 @@ function checkConnection(
 }
 
 /** `source` with `type: dqm-playground`: a DQM Playground server over HTTP(S). */
-export const playgroundSourceSchema = strictObject({
-  /** Selects this source kind. */
-  type: z.literal('dqm-playground'),
-  /** Base URL of the server (`http://127.0.0.1:8000`), or a preset name (`prod`, `develop`). */
-  url: text(`a URL or a preset (${URL_PRESETS.join(', ')})`),
-  /** API token, normally `${DQM_PLAYGROUND_TOKEN}`. Optional: the runner can take it from the environment or token_file. */
-  token: tokenSchema,
-  /** File holding the token (relative to the pipeline file's directory); an alternative to `token`. */
-  token_file: z.preprocess(emptyToUndefined, text('a file path').optional()),
-  /** Parallel requests (pages of one slice and slices together). */
-  concurrency: setting(SETTINGS.concurrency),
-  /** Retries of a transient failure (429, 5xx, reset, timeout) per request. */
-  retries: setting(SETTINGS.retries),
-  ...connectionFields,
-}).superRefine(
-  (source, ctx) => {
-    checkConnection(source, ctx, URL_PRESETS);
-  },
-  { when: () => true },
-);
+function playgroundSourceSchema() {
+  return strictObject({
+    /** Selects this source kind. */
+    type: z.literal('dqm-playground'),
+    /** Base URL of the server (`http://127.0.0.1:8000`), or a preset name (`prod`, `develop`). */
+    url: text(`a URL or a preset (${URL_PRESETS.join(', ')})`),
+    /** API token, normally `${DQM_PLAYGROUND_TOKEN}`. Optional: the runner can take it from the environment or token_file. */
+    token: tokenSchema,
+    /** File holding the token (relative to the pipeline file's directory); an alternative to `token`. */
+    token_file: z.preprocess(emptyToUndefined, text('a file path').optional()),
+    /** Parallel requests (pages of one slice and slices together). */
+    concurrency: setting(SETTINGS.concurrency),
+    /** Retries of a transient failure (429, 5xx, reset, timeout) per request. */
+    retries: setting(SETTINGS.retries),
+    ...connectionFields,
+  }).superRefine(
+    (source, ctx) => {
+      checkConnection(source, ctx, URL_PRESETS);
+    },
+    { when: () => true },
+  );
+}
 
 /** Null when `url` is usable, else what is wrong with it (never echoing credentials). */
 function checkUrl(url: string, allowInsecure: boolean, presets: readonly string[]): string | null {
@@ -142,87 +145,101 @@ function checkUrl(url: string, allowInsecure: boolean, presets: readonly string[
 export const DIALS_URL_PRESETS = Object.keys(DIALS_PRESETS);
 
 /** `source` with `type: dials`: a DIALS API server (cursor pages, ordered lists, Bearer tokens). */
-export const dialsSourceSchema = strictObject({
-  /** Selects this source kind. */
-  type: z.literal('dials'),
-  /** Server root (`https://cmsdials-api.web.cern.ch`; `/api/v1/` is appended), or the preset `prod`. */
-  url: withDefault(text(`a URL or a preset (${DIALS_URL_PRESETS.join(', ')})`), 'prod'),
-  /** Access token (sent as `Authorization: Bearer`), normally `${DIALS_TOKEN}`. Absent: token_file, DIALS_TOKEN, then the login file. */
-  token: tokenSchema,
-  /** File holding the access token (relative to the pipeline file's directory); an alternative to `token`. */
-  token_file: z.preprocess(emptyToUndefined, text('a file path').optional()),
-  /** Client secret (sent as `X-CLIENT-SECRET`, where a deployment accepts it), normally `${DIALS_CLIENT_SECRET}`. */
-  client_secret: tokenSchema,
-  /** File holding the client secret (relative to the pipeline file's directory). */
-  client_secret_file: z.preprocess(emptyToUndefined, text('a file path').optional()),
-  /** `Workspace` header: the subsystem database (`tracker`, `csc`, `ecal`, ...); checked against the server's list. */
-  workspace: withDefault(
-    z.string({ error: expecting('a workspace name') }).regex(/^[a-z][a-z0-9_]*$/, {
-      error: `expected a lower-case workspace name such as ${KNOWN_WORKSPACES.join(', ')}`,
-    }),
-    'tracker',
-  ),
-  /** Records per page (the server clamps to 500). Default: 500, th2 100 (a 72 x 56 page of 500 is 5.8 MB). */
-  page_size: intField(1, 500).optional(),
-  /** Slices fetched side by side (one cursor walk each). */
-  concurrency: setting(SETTINGS.concurrency),
-  /** Retries of a transient failure (5xx, reset, timeout) per request. */
-  retries: setting(SETTINGS.retries),
-  ...connectionFields,
-}).superRefine(
-  (source, ctx) => {
-    checkConnection(source, ctx, DIALS_URL_PRESETS);
-    if (typeof source.client_secret === 'string' && typeof source.client_secret_file === 'string') {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['client_secret_file'],
-        message: 'give either client_secret or client_secret_file, not both',
-      });
-    }
-  },
-  { when: () => true },
-);
+function dialsSourceSchema() {
+  return strictObject({
+    /** Selects this source kind. */
+    type: z.literal('dials'),
+    /** Server root (`https://cmsdials-api.web.cern.ch`; `/api/v1/` is appended), or the preset `prod`. */
+    url: withDefault(text(`a URL or a preset (${DIALS_URL_PRESETS.join(', ')})`), 'prod'),
+    /** Access token (sent as `Authorization: Bearer`), normally `${DIALS_TOKEN}`. Absent: token_file, DIALS_TOKEN, then the login file. */
+    token: tokenSchema,
+    /** File holding the access token (relative to the pipeline file's directory); an alternative to `token`. */
+    token_file: z.preprocess(emptyToUndefined, text('a file path').optional()),
+    /** Client secret (sent as `X-CLIENT-SECRET`, where a deployment accepts it), normally `${DIALS_CLIENT_SECRET}`. */
+    client_secret: tokenSchema,
+    /** File holding the client secret (relative to the pipeline file's directory). */
+    client_secret_file: z.preprocess(emptyToUndefined, text('a file path').optional()),
+    /** `Workspace` header: the subsystem database (`tracker`, `csc`, `ecal`, ...); checked against the server's list. */
+    workspace: withDefault(
+      z.string({ error: expecting('a workspace name') }).regex(/^[a-z][a-z0-9_]*$/, {
+        error: `expected a lower-case workspace name such as ${KNOWN_WORKSPACES.join(', ')}`,
+      }),
+      'tracker',
+    ),
+    /** Records per page (the server clamps to 500). Default: 500, th2 100 (a 72 x 56 page of 500 is 5.8 MB). */
+    page_size: intField(1, 500).optional(),
+    /** Slices fetched side by side (one cursor walk each). */
+    concurrency: setting(SETTINGS.concurrency),
+    /** Retries of a transient failure (5xx, reset, timeout) per request. */
+    retries: setting(SETTINGS.retries),
+    ...connectionFields,
+  }).superRefine(
+    (source, ctx) => {
+      checkConnection(source, ctx, DIALS_URL_PRESETS);
+      if (typeof source.client_secret === 'string' && typeof source.client_secret_file === 'string') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['client_secret_file'],
+          message: 'give either client_secret or client_secret_file, not both',
+        });
+      }
+    },
+    { when: () => true },
+  );
+}
 
 /** Paths or globs of ML4DQM CSV files: one string or a list. */
-const filesSchema = z
-  .union(
-    [text('a path or glob'), z.array(text('a path or glob')).min(1, { error: 'expected at least one path or glob' })],
-    {
-      error: expecting('a path or glob, or a list of them'),
-    },
-  )
-  .transform((files) => (typeof files === 'string' ? [files] : files));
+function filesSchema() {
+  return z
+    .union(
+      [text('a path or glob'), z.array(text('a path or glob')).min(1, { error: 'expected at least one path or glob' })],
+      {
+        error: expecting('a path or glob, or a list of them'),
+      },
+    )
+    .transform((files) => (typeof files === 'string' ? [files] : files));
+}
 
 /** `source` with `type: ml4dqm-csv`: ML4DQM CSV files read locally, no server. */
-export const csvSourceSchema = strictObject({
-  /** Selects this source kind. */
-  type: z.literal('ml4dqm-csv'),
-  /** Paths or globs, relative to the pipeline file's directory; always a list after parsing. */
-  files: filesSchema,
-  /** 1 or 2; when absent, each row's `metype` decides. */
-  dimensionality: dimensionField().optional(),
-  /** What a bad row does: `fail` the run (default, naming file:line) or `reject` it to the rejects file. */
-  bad_rows: withDefault(choice(['fail', 'reject'] as const, 'bad_rows values'), 'fail'),
-});
+function csvSourceSchema() {
+  return strictObject({
+    /** Selects this source kind. */
+    type: z.literal('ml4dqm-csv'),
+    /** Paths or globs, relative to the pipeline file's directory; always a list after parsing. */
+    files: filesSchema(),
+    /** 1 or 2; when absent, each row's `metype` decides. */
+    dimensionality: dimensionField().optional(),
+    /** What a bad row does: `fail` the run (default, naming file:line) or `reject` it to the rejects file. */
+    bad_rows: withDefault(choice(['fail', 'reject'] as const, 'bad_rows values'), 'fail'),
+  });
+}
 
 /** `source`: discriminated on `type`. */
-export const sourceSchema = z.discriminatedUnion('type', [playgroundSourceSchema, dialsSourceSchema, csvSourceSchema], {
-  error: (iss) => {
-    const input = iss.input as { type?: unknown } | undefined;
-    if (input === undefined) return MISSING;
-    if (iss.code !== 'invalid_union' || typeof input !== 'object' || input === null)
-      return `expected a mapping with a type, got ${describeValue(input)}`;
-    if (input.type === undefined) return `missing type; valid types: ${SOURCE_TYPES.join(', ')}`;
-    return choiceMessage(input.type, SOURCE_TYPES, 'source types');
+export const sourceSchema = z.discriminatedUnion(
+  'type',
+  [
+    lazyOption('type', 'dqm-playground', playgroundSourceSchema),
+    lazyOption('type', 'dials', dialsSourceSchema),
+    lazyOption('type', 'ml4dqm-csv', csvSourceSchema),
+  ],
+  {
+    error: (iss) => {
+      const input = iss.input as { type?: unknown } | undefined;
+      if (input === undefined) return MISSING;
+      if (iss.code !== 'invalid_union' || typeof input !== 'object' || input === null)
+        return `expected a mapping with a type, got ${describeValue(input)}`;
+      if (input.type === undefined) return `missing type; valid types: ${SOURCE_TYPES.join(', ')}`;
+      return choiceMessage(input.type, SOURCE_TYPES, 'source types');
+    },
   },
-});
+);
 
 /** A parsed dqm-playground source (defaults applied; `token` absent when not given). */
-export type PlaygroundSource = z.output<typeof playgroundSourceSchema>;
+export type PlaygroundSource = z.output<ReturnType<typeof playgroundSourceSchema>>;
 /** A parsed dials source (defaults applied). */
-export type DialsSource = z.output<typeof dialsSourceSchema>;
+export type DialsSource = z.output<ReturnType<typeof dialsSourceSchema>>;
 /** A parsed ml4dqm-csv source (`files` always a list). */
-export type CsvSource = z.output<typeof csvSourceSchema>;
+export type CsvSource = z.output<ReturnType<typeof csvSourceSchema>>;
 /** A parsed source; narrow on `type`. */
 export type Source = z.output<typeof sourceSchema>;
 /** Per-request timeouts in milliseconds. */

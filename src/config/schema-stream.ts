@@ -18,6 +18,7 @@ import {
   describeValue,
   expecting,
   intField,
+  lazyOption,
   nameField,
   strictObject,
   text,
@@ -204,12 +205,28 @@ export const incrementalConfigSchema = strictObject({
   cursor: choice(['run'], 'cursors'),
 });
 
+/**
+ * The fields every endpoint's stream schema has in common, built once and shared by the twelve
+ * variants (zod schemas are immutable: a shared one parses the same way in each). Built per variant
+ * they were ~100 more zod instances to construct, and keep alive, at every start-up of `run`
+ * (docs/decisions.md, "CLI start-up: the pipeline schema builds only the source type and endpoints
+ * a pipeline uses").
+ */
+const streamCommon = {
+  name: nameField('stream name'),
+  histogramSlice: sliceSpecSchema.prefault({ by: 'run' }),
+  recordSlice: sliceSpecSchema.prefault({ by: 'none' }),
+  transform: transformConfigSchema.prefault({}),
+  incremental: incrementalConfigSchema.optional(),
+  max_records: intField(1).optional(),
+};
+
 /** The stream variant of one endpoint. */
 function streamVariant<E extends Endpoint>(endpoint: E) {
   const histogram = isHistogramEndpoint(endpoint);
   return strictObject({
     /** Identifier-like, unique within the pipeline; names the stream in logs, journals and manifests. */
-    name: nameField('stream name'),
+    name: streamCommon.name,
     /** The list endpoint read (`/api/<endpoint>/`); selects this variant. */
     endpoint: z.literal(endpoint),
     /**
@@ -220,15 +237,15 @@ function streamVariant<E extends Endpoint>(endpoint: E) {
      */
     filters: z.lazy(() => filtersSchema(endpoint)),
     /** Default: by run for histogram endpoints (parallel, resumable), none otherwise (small lists). */
-    slice: sliceSpecSchema.prefault(histogram ? { by: 'run' } : { by: 'none' }),
+    slice: histogram ? streamCommon.histogramSlice : streamCommon.recordSlice,
     /** Records -> columns. */
-    transform: transformConfigSchema.prefault({}),
+    transform: streamCommon.transform,
     /** Where and how the dataset is written. */
     output: outputConfigSchema,
     /** Export only runs newer than the last successful run. */
-    incremental: incrementalConfigSchema.optional(),
+    incremental: streamCommon.incremental,
     /** Stop after this many records (ad-hoc dumps and smoke tests). */
-    max_records: intField(1).optional(),
+    max_records: streamCommon.max_records,
   }).superRefine((stream, ctx) => checkStream(endpoint, stream, ctx));
 }
 
@@ -347,18 +364,18 @@ function checkStream(endpoint: Endpoint, s: CheckedStream, ctx: z.RefinementCtx)
 export const streamSchema = z.discriminatedUnion(
   'endpoint',
   [
-    streamVariant('runs'),
-    streamVariant('lumisections'),
-    streamVariant('lumisection_histograms_1d'),
-    streamVariant('lumisection_histograms_2d'),
-    streamVariant('histogram_data_files'),
-    streamVariant('th1'),
-    streamVariant('th2'),
-    streamVariant('run'),
-    streamVariant('lumisection'),
-    streamVariant('mes'),
-    streamVariant('file-index'),
-    streamVariant('dataset-index'),
+    lazyOption('endpoint', 'runs', () => streamVariant('runs')),
+    lazyOption('endpoint', 'lumisections', () => streamVariant('lumisections')),
+    lazyOption('endpoint', 'lumisection_histograms_1d', () => streamVariant('lumisection_histograms_1d')),
+    lazyOption('endpoint', 'lumisection_histograms_2d', () => streamVariant('lumisection_histograms_2d')),
+    lazyOption('endpoint', 'histogram_data_files', () => streamVariant('histogram_data_files')),
+    lazyOption('endpoint', 'th1', () => streamVariant('th1')),
+    lazyOption('endpoint', 'th2', () => streamVariant('th2')),
+    lazyOption('endpoint', 'run', () => streamVariant('run')),
+    lazyOption('endpoint', 'lumisection', () => streamVariant('lumisection')),
+    lazyOption('endpoint', 'mes', () => streamVariant('mes')),
+    lazyOption('endpoint', 'file-index', () => streamVariant('file-index')),
+    lazyOption('endpoint', 'dataset-index', () => streamVariant('dataset-index')),
   ],
   {
     error: (iss) => {

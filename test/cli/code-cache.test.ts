@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import {
   existsSync,
   mkdirSync,
@@ -11,12 +12,13 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   CACHED_COMMANDS,
   COMMAND_V8_FLAGS,
+  COMMONJS_WRAPPER,
   MAX_CACHE_FILES,
   WORKER_V8_FLAGS,
   cacheFileName,
@@ -158,6 +160,23 @@ describe('code cache loader', () => {
     expect(readdirSync(cacheDir)).toHaveLength(2);
   });
 
+  it('runs a file already wrapped as the bundles are written, through its cache, as it runs a plain one', async () => {
+    const cacheDir = join(dir, 'cache');
+    const plain = writeBundle('wrapped');
+    const file = join(dir, 'wrapped.cjs');
+    writeFileSync(file, COMMONJS_WRAPPER.head + readFileSync(plain, 'latin1') + COMMONJS_WRAPPER.tail);
+    const first = await loadCommonJs({ file, buildId: 'w1', key: 'run', cacheDir, importModule });
+    expect(await (first.exports.main as () => Promise<number>)()).toBe(42);
+    expect(first.exports.base).toBe('wrapped.cjs');
+    first.save();
+    const [cache] = readdirSync(cacheDir);
+    const again = await loadCommonJs({ file, buildId: 'w1', key: 'run', cacheDir, importModule });
+    again.save(); // accepted: not rewritten
+    expect(readdirSync(cacheDir)).toEqual([cache]);
+    expect(await (again.exports.main as () => Promise<number>)()).toBe(42);
+    expect(await (again.exports.loadUrl as () => Promise<unknown>)()).toHaveProperty('pathToFileURL');
+  });
+
   it('finds its directory from the environment', () => {
     expect(codeCacheDir({ DQM_EXPORT_CODE_CACHE: '0' })).toBeUndefined();
     expect(codeCacheDir({ DQM_EXPORT_CODE_CACHE: 'off' })).toBeUndefined();
@@ -171,9 +190,14 @@ describe('code cache loader', () => {
     );
   });
 
-  it('gives run and demo a bounded heap growth, the DQM Playground listings Liftoff only, no other command flags', () => {
+  it('gives run and demo a bounded heap growth, them and the DQM Playground listings Liftoff only, no other command flags', () => {
     expect(Object.keys(COMMAND_V8_FLAGS).sort()).toEqual(['demo', 'histograms', 'lumisections', 'run', 'runs']);
-    for (const key of ['run', 'demo']) expect(COMMAND_V8_FLAGS[key]).toEqual(['--heap-growing-percent=50']);
+    for (const key of ['run', 'demo'])
+      expect(COMMAND_V8_FLAGS[key]).toEqual([
+        '--heap-growing-percent=50',
+        '--no-wasm-tier-up',
+        '--no-wasm-dynamic-tiering',
+      ]);
     for (const key of ['histograms', 'runs', 'lumisections'])
       expect(COMMAND_V8_FLAGS[key]).toEqual(['--no-wasm-tier-up', '--no-wasm-dynamic-tiering']);
     for (const key of Object.keys(COMMAND_V8_FLAGS)) expect(CACHED_COMMANDS).toContain(key);
@@ -205,10 +229,10 @@ describe('code cache loader', () => {
     expect(v8FlagDefaults(() => listing)).toEqual([
       '--wasm-tiering-budget=1800000',
       '--no-wasm-lazy-validation',
-      '--no-expose-gc',
-      '--heap-growing-percent=0',
       '--wasm-tier-up',
       '--wasm-dynamic-tiering',
+      '--no-expose-gc',
+      '--heap-growing-percent=0',
     ]);
     // A flag missing from the listing: no defaults (the cache is then not written).
     expect(v8FlagDefaults(() => listing.split('\n').slice(2).join('\n'))).toBeUndefined();
@@ -254,6 +278,38 @@ describe.skipIf(!binBuilt)('the built CLI and its code cache', () => {
     const after = statSync(join(dir, 'cc', file!));
     expect([after.ino, after.mtimeMs]).toEqual([written.ino, written.mtimeMs]);
     expect(readdirSync(join(dir, 'cc'))).toEqual([file]);
+  }, 180_000);
+
+  it('has bundles written in the wrapper the loader compiles as it is (no copy of the text)', () => {
+    for (const name of ['cli.cjs', 'run.cjs']) {
+      const text = readFileSync(join(dirname(BIN), 'bundle', name), 'latin1');
+      expect(text.startsWith(COMMONJS_WRAPPER.head)).toBe(true);
+      expect(text.endsWith(COMMONJS_WRAPPER.tail)).toBe(true);
+    }
+  });
+
+  it("runs `run FILE` from run's own bundle and other command lines from cli.cjs, with the same report", async () => {
+    const cc = join(dir, 'cc-run-bundle');
+    const env = { DQM_EXPORT_CODE_CACHE: cc };
+    // The build id in a cache's name is a hash of the bundle's text (scripts/bundle.mjs).
+    const build = (name: string) =>
+      createHash('sha256')
+        .update(readFileSync(join(dirname(BIN), 'bundle', name)))
+        .digest('hex')
+        .slice(0, 16);
+    const builds = () => readdirSync(cc).map((f) => f.split('-').slice(0, 2).join('-'));
+    const missing = join(dir, 'missing.yaml');
+    const fast = await runBin(['run', missing], env);
+    expect(builds()).toEqual([`run-${build('run.cjs')}`]);
+    // `--resume=false`: a form fast-run.ts leaves to yargs, so cli.cjs runs it (same arguments).
+    const viaYargs = await runBin(['run', missing, '--resume=false'], env);
+    expect(builds().sort()).toEqual([`run-${build('cli.cjs')}`, `run-${build('run.cjs')}`].sort());
+    expect(fast.code).toBe(2);
+    expect(fast.stderr).toContain('E_CONFIG_FILE');
+    expect(viaYargs).toEqual(fast);
+    const verbose = await runBin(['run', missing, '--verbose'], env);
+    expect(verbose.code).toBe(2);
+    expect(verbose.stderr.split('\n').length).toBeGreaterThan(2);
   }, 180_000);
 
   it("accepts histograms' cache on the next start (histograms sets V8 flags of its own and compiles undici's wasm)", async () => {

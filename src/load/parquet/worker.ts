@@ -53,6 +53,17 @@ function setWasmFlags(): void {
    * up, and starts before the bundle loads"). parquet-wasm is our own dependency, not untrusted input.
    */
   setFlagsFromString('--wasm-lazy-validation');
+  /**
+   * `run` and the listings keep undici's HTTP parser (wasm) in Liftoff, V8's baseline compiler
+   * (src/cli/code-cache.ts, COMMAND_V8_FLAGS): its TurboFan recompile cost ~0.2 s of a helper thread's
+   * CPU per 20,000-record export for no gain. V8 picks a wasm function's tiers when it first compiles
+   * it, so tiering switched back on here, before parquet-wasm's functions compile, gives the encoding
+   * loops TurboFan (CPU of a snappy encode 7.2-7.7 s with the flags never set, 10.2-11.9 s in Liftoff,
+   * 7.5-8.8 s with them put back first) while the parser's functions, compiled at the run's first
+   * response, stay in Liftoff (docs/decisions.md, "`run`: undici's HTTP parser stays in Liftoff").
+   */
+  setFlagsFromString('--wasm-tier-up');
+  setFlagsFromString('--wasm-dynamic-tiering');
 }
 
 /**
