@@ -93,7 +93,7 @@ if (argv.length === 1 && argv[0] === '--version') {
     // flags set once the command is loaded".
     const entry = (runOnly ? loaded.exports.runMain : loaded.exports.main) as Main;
     process.exitCode = await entry(argv, {
-      commandLoaded: () => setCommandV8Flags(key),
+      commandLoaded: () => setCommandV8Flags(key, variant),
     });
     // Workers started above that the command never adopted (a run that failed before its first
     // stream, a CSV pipeline without histogram streams): a 'message' listener keeps even an unref'd

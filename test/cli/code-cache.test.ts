@@ -24,6 +24,7 @@ import {
   cacheFileName,
   cacheKey,
   codeCacheDir,
+  commandV8Flags,
   loadCommonJs,
   v8FlagDefaults,
 } from '../../src/cli/code-cache.js';
@@ -201,6 +202,17 @@ describe('code cache loader', () => {
     for (const key of ['histograms', 'runs', 'lumisections'])
       expect(COMMAND_V8_FLAGS[key]).toEqual(['--no-wasm-tier-up', '--no-wasm-dynamic-tiering']);
     for (const key of Object.keys(COMMAND_V8_FLAGS)) expect(CACHED_COMMANDS).toContain(key);
+  });
+
+  it('sets the worker flags, then the command flags; a CSV run without Liftoff', () => {
+    expect(commandV8Flags('run')).toEqual([...WORKER_V8_FLAGS, ...COMMAND_V8_FLAGS.run!]);
+    expect(commandV8Flags('run', 'csv')).toEqual([...WORKER_V8_FLAGS, '--heap-growing-percent=50']);
+    expect(commandV8Flags('histograms', 'list')).toEqual([
+      ...WORKER_V8_FLAGS,
+      '--no-wasm-tier-up',
+      '--no-wasm-dynamic-tiering',
+    ]);
+    expect(commandV8Flags('validate')).toEqual([...WORKER_V8_FLAGS]);
   });
 
   it('lists the V8 flags the Parquet encoder worker sets (the CLI sets the same once the command is loaded)', () => {
