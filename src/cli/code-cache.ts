@@ -26,7 +26,7 @@ import { setFlagsFromString } from 'node:v8';
 import { Script } from 'node:vm';
 
 /**
- * V8 flags the Parquet encoder worker sets when it needs them (src/load/parquet/worker.ts,
+ * V8 flags the Parquet encoder worker sets when it needs them (src/load/parquet/wasm-loader.ts,
  * worker-output.ts). A flag set in any thread changes them for the process; the CLI sets the same ones
  * for every command once it is loaded (`setCommandV8Flags`; test/cli/code-cache.test.ts checks the
  * lists match), before the command's own, so the process runs under one set of flags from then on
@@ -54,7 +54,7 @@ export const WORKER_V8_FLAGS = [
  * CPU per `histograms list --all` or `run` of 20,000 records competing for the 2 cores, for no
  * main-thread gain (docs/decisions.md, "Listings: undici's HTTP parser stays in Liftoff", "`run`:
  * undici's HTTP parser stays in Liftoff"); the encoder worker switches tiering back on before it
- * compiles parquet-wasm (src/load/parquet/worker.ts, setWasmFlags).
+ * compiles parquet-wasm (src/load/parquet/wasm-loader.ts, setWasmFlags).
  */
 /**
  * Wasm in Liftoff only, as `--liftoff-only` does, with two flags that imply no others: V8 applies a

@@ -26,7 +26,7 @@ let gc: ((options?: { type: 'minor' | 'major' }) => void) | undefined;
 /**
  * V8's `gc`, made on first use: `--expose_gc` only adds `gc` to contexts created after it is set. Set
  * here, not when the worker starts: a V8 flag set then made Node compile its internal modules without
- * their code cache in every thread still starting (src/load/parquet/worker.ts, setWasmFlags).
+ * their code cache in every thread still starting (src/load/parquet/wasm-loader.ts, setWasmFlags).
  */
 export function collectGarbage(options?: { type: 'minor' | 'major' }): void {
   if (!gc) setFlagsFromString('--expose_gc');

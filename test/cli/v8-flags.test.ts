@@ -1,0 +1,84 @@
+/**
+ * The V8 flags the CLI sets once a command is loaded (src/cli/code-cache.ts): which commands set
+ * which, that the encoder worker's list matches what its modules set, and V8's defaults of them read
+ * from this Node (put back before a code cache is made).
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import {
+  CACHED_COMMANDS,
+  COMMAND_V8_FLAGS,
+  WORKER_V8_FLAGS,
+  commandV8Flags,
+  v8FlagDefaults,
+} from '../../src/cli/code-cache.js';
+
+describe('V8 flags of the commands', () => {
+  it('gives run and demo a bounded heap growth, them and the DQM Playground listings Liftoff only, no other command flags', () => {
+    expect(Object.keys(COMMAND_V8_FLAGS).sort()).toEqual(['demo', 'histograms', 'lumisections', 'run', 'runs']);
+    for (const key of ['run', 'demo'])
+      expect(COMMAND_V8_FLAGS[key]).toEqual([
+        '--heap-growing-percent=50',
+        '--no-wasm-tier-up',
+        '--no-wasm-dynamic-tiering',
+      ]);
+    for (const key of ['histograms', 'runs', 'lumisections'])
+      expect(COMMAND_V8_FLAGS[key]).toEqual(['--no-wasm-tier-up', '--no-wasm-dynamic-tiering']);
+    for (const key of Object.keys(COMMAND_V8_FLAGS)) expect(CACHED_COMMANDS).toContain(key);
+  });
+
+  it('sets the worker flags, then the command flags; a CSV run without Liftoff', () => {
+    expect(commandV8Flags('run')).toEqual([...WORKER_V8_FLAGS, ...COMMAND_V8_FLAGS.run!]);
+    expect(commandV8Flags('run', 'csv')).toEqual([...WORKER_V8_FLAGS, '--heap-growing-percent=50']);
+    expect(commandV8Flags('histograms', 'list')).toEqual([
+      ...WORKER_V8_FLAGS,
+      '--no-wasm-tier-up',
+      '--no-wasm-dynamic-tiering',
+    ]);
+    expect(commandV8Flags('validate')).toEqual([...WORKER_V8_FLAGS]);
+  });
+
+  it('lists the V8 flags the Parquet encoder worker sets (the CLI sets the same once the command is loaded)', () => {
+    const set = ['wasm-loader.ts', 'worker-output.ts'].flatMap((name) => {
+      const text = readFileSync(new URL(`../../src/load/parquet/${name}`, import.meta.url), 'utf8');
+      return [...text.matchAll(/setFlagsFromString\('([^']+)'\)/g)].map((m) => m[1]);
+    });
+    expect(set.sort()).toEqual([...WORKER_V8_FLAGS].sort());
+  });
+
+  it("reads V8's defaults of those flags from this Node's --v8-options", () => {
+    const listing = [
+      '  --wasm-tiering-budget (budget for dynamic tiering)',
+      '        type: int  default: --wasm-tiering-budget=1800000',
+      '  --wasm-lazy-validation (enable lazy validation)',
+      '        type: bool  default: --no-wasm-lazy-validation',
+      '  --expose-gc (expose gc extension)',
+      '        type: bool  default: --no-expose-gc',
+      '  --heap-growing-percent (specifies heap growing factor)',
+      '        type: int  default: --heap-growing-percent=0',
+      '  --wasm-tier-up (enable tier up to the optimizing compiler (requires --liftoff to have an effect))',
+      '        type: bool  default: --wasm-tier-up',
+      '  --wasm-dynamic-tiering (enable dynamic tier up to the optimizing compiler)',
+      '        type: bool  default: --wasm-dynamic-tiering',
+    ].join('\n');
+    expect(v8FlagDefaults(() => listing)).toEqual([
+      '--wasm-tiering-budget=1800000',
+      '--no-wasm-lazy-validation',
+      '--wasm-tier-up',
+      '--wasm-dynamic-tiering',
+      '--no-expose-gc',
+      '--heap-growing-percent=0',
+    ]);
+    // A flag missing from the listing: no defaults (the cache is then not written).
+    expect(v8FlagDefaults(() => listing.split('\n').slice(2).join('\n'))).toBeUndefined();
+    expect(
+      v8FlagDefaults(() => {
+        throw new Error('no node');
+      }),
+    ).toBeUndefined();
+    const here = v8FlagDefaults();
+    expect(here).toHaveLength(6);
+    expect(here).toContain('--no-expose-gc');
+    expect(here).toContain('--heap-growing-percent=0');
+  });
+});
