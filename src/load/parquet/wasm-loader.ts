@@ -47,12 +47,6 @@ function setWasmFlags(): void {
   setFlagsFromString('--wasm-dynamic-tiering');
 }
 
-/**
- * parquet-wasm's Node build is CommonJS: `require` loads it directly, where `import()` first scans its
- * 110 KB with Node's CommonJS export lexer and wraps it as an ES module (start-up of a worker,
- * standalone, load ~9: 257-279 -> 173-218 ms of CPU; docs/decisions.md, "CLI start-up: the encoder
- * worker starts while the run plans").
- */
 /** parquet-wasm's Node build, as the pool passed it in `workerData`. */
 export const parquetWasmUrl = workerData.parquetWasmUrl as string;
 // A broken install fails the worker at start, as when parquet-wasm was loaded here (the pool then
@@ -61,7 +55,10 @@ statSync(fileURLToPath(parquetWasmUrl));
 let loadedWasm: typeof ParquetWasm | undefined;
 /**
  * parquet-wasm, loaded on first use: a worker whose files all go through the own writer
- * (own-writer.ts) never compiles its 5 MB of wasm.
+ * (own-writer.ts) never compiles its 5 MB of wasm. Its Node build is CommonJS: `require` loads it
+ * directly, where `import()` first scans its 110 KB with Node's CommonJS export lexer and wraps it as
+ * an ES module (start-up of a worker, standalone, load ~9: 257-279 -> 173-218 ms of CPU;
+ * docs/decisions.md, "CLI start-up: the encoder worker starts while the run plans").
  */
 export function wasm(): typeof ParquetWasm {
   if (!loadedWasm) setWasmFlags();
