@@ -61,8 +61,11 @@ class Extraction<E extends Endpoint> {
   private readonly pages: PageFetcher<E>;
   private readonly logger: Logger;
   private readonly maxRounds: number;
-  /** Pages requested with page 1 of the extraction's first pass (ExtractOptions.speculativePages). */
-  private speculative: number;
+  /**
+   * Pages requested with page 1 of a slice's first pass (ExtractOptions.speculativePages): the budget
+   * still to hand out, and each slice's share of it (the slices that open at once split it evenly).
+   */
+  private readonly speculative: { left: number; share: number };
   /** Permits to add to `credits` and `sliceSlots` once records turn out small (defaults only). */
   private smallRecordGrowth: { pages: number; slices: number } | null;
   private readonly queue: Item<E>[] = [];
@@ -96,7 +99,9 @@ class Extraction<E extends Endpoint> {
       slices: options.maxOpenSlices === undefined ? concurrency : 0,
     };
     this.maxRounds = options.maxRepairRounds ?? 4;
-    this.speculative = slices.length === 1 ? Math.max(0, options.speculativePages ?? 0) : 0;
+    const budget = Math.max(0, Math.floor(options.speculativePages ?? 0));
+    const openAtOnce = Math.max(1, Math.min(slices.length, options.maxOpenSlices ?? concurrency));
+    this.speculative = { left: budget, share: Math.ceil(budget / openAtOnce) };
     this.logger = options.logger ?? silentLogger;
     this.narrower = new Narrower(client, this.signal);
     this.pages = new PageFetcher<E>({
@@ -207,8 +212,9 @@ class Extraction<E extends Endpoint> {
         elapsedMs: 0,
       },
     };
-    const speculative = this.speculative;
-    this.speculative = 0; // the first pass only: repairs know their page counts
+    // The first pass only (repairs know their page counts), while the budget lasts.
+    const speculative = Math.min(this.speculative.left, this.speculative.share);
+    this.speculative.left -= speculative;
     const first = await this.pass(state, slice.filters, speculative);
     const total = first.total;
     if (total !== null && (state.seen.size !== total || first.totalMoved)) {

@@ -21,6 +21,16 @@ export const LARGE_RECORD_BYTES = 4 * 1024;
  */
 export const QUEUED_PER_CONNECTION = 2;
 
+/**
+ * True unless `DQM_EXPORT_SPECULATIVE_PAGES=0`: pages requested with page 1 before the page count is
+ * known (ExtractOptions.speculativePages, what `histograms list --all` and `run` ask for). The switch
+ * lets bench/cli-concurrency.ts measure both with and without them in the same run (the output is the
+ * same either way).
+ */
+export function speculativePagesOn(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.DQM_EXPORT_SPECULATIVE_PAGES !== '0';
+}
+
 /** A page past the end of the list (HTTP 404 "Invalid page"): no records, no total. */
 export function emptyPage<T>(): Page<T> {
   return { records: [], total: null, perPage: null, next: null, bytes: 0, retries: 0, url: '' };

@@ -24,6 +24,7 @@ export {
 } from './plan.js';
 export { loadPlanContext } from './plan-context.js';
 export { extractSlices } from './execute.js';
+export { speculativePagesOn } from './flow-limits.js';
 export { recordKey, type RecordKey } from './records.js';
 export { isInvalidPage } from './http/response.js';
 export type {

@@ -125,11 +125,41 @@ describe('pages requested with page 1', () => {
     await expect(collect(client, { speculativePages: 7 })).rejects.toMatchObject({ code: 'E_AUTH_FORBIDDEN' });
   });
 
-  it('only for an extraction of one slice: several slices request page 1 first, as before', async () => {
-    const { fake, client } = await setup(syntheticDataset(RUNS, 5, ['t']), { perPage: 10 });
+  it('several slices share them: the slices opened at once split the budget evenly, in order', async () => {
+    // 3 runs x 40 records, 10 per page: 4 pages per slice. 6 pages ahead over 3 slices: pages 2 and 3
+    // of each go out with its page 1 (9 requests held until all are in flight), then page 4 of each.
+    const held = await setup(data, { perPage: 10, holdUntilInFlight: 9 }, 12);
+    const ahead = await collect(held.client, { speculativePages: 6 }, 'run');
+    expect(held.fake.maxInFlight()).toBe(9);
+    expect(held.fake.requests).toHaveLength(12);
+    const plain = await setup(data, { perPage: 10 }, 12);
+    const without = await collect(plain.client, {}, 'run');
+    expect(sorted(ahead.ids)).toEqual(sorted(without.ids));
+    expect(ahead.reports).toEqual(without.reports);
+    expect(ahead.reports.get('run=315705')).toMatchObject({ total: 40, received: 40, pages: 4, invalidPages: 0 });
+  });
+
+  it('several single-page slices: the pages past their ends are 404s that count nowhere', async () => {
+    const short = syntheticDataset(RUNS, 5, ['t']); // one page per slice
+    // Nothing is answered until all 10 requests are in flight, so every page ahead is sent.
+    const { fake, client } = await setup(short, { perPage: 10, holdUntilInFlight: 10 }, 12);
     const got = await collect(client, { speculativePages: 7 }, 'run');
-    expect(got.ids).toHaveLength(15);
-    expect(fake.requests).toHaveLength(3);
+    expect(sorted(got.ids)).toEqual(short.h1d.map((h) => h.id).sort((a, b) => a - b));
+    for (const run of RUNS) {
+      expect(got.reports.get(`run=${run}`)).toMatchObject({ total: 5, received: 5, pages: 1, invalidPages: 0 });
+    }
+    // Shares of ceil(7 / 3) = 3: three pages ahead for the first two slices, the one left for the last.
+    expect(fake.maxInFlight()).toBe(10);
+    expect(fake.requests).toHaveLength(3 + 7);
+  });
+
+  it('a budget smaller than the slices: the first slices take one page ahead each, the others none', async () => {
+    const held = await setup(data, { perPage: 10 }, 8);
+    const got = await collect(held.client, { speculativePages: 2 }, 'run');
+    expect(new Set(got.ids).size).toBe(120);
+    expect(held.fake.requests).toHaveLength(12);
+    const pageTwos = held.fake.requests.filter((r) => new URL(r.url, 'http://x').searchParams.get('page') === '2');
+    expect(pageTwos).toHaveLength(3);
   });
 
   it('listAll passes them on', async () => {

@@ -8,6 +8,7 @@ import type { Argv } from 'yargs';
 import { FILTERS, type Endpoint, type Filters } from '../../domain.js';
 import { UsageError } from '../../errors.js';
 import type { DqmClient, RecordOf } from '../../extract/types.js';
+import { speculativePagesOn } from '../../extract/flow-limits.js';
 import { OUTPUT_FORMATS, resolveOutputFormat } from '../output/format.js';
 import type { RecordView } from '../output/views.js';
 import { stopQuietlyWhenStdoutCloses } from '../output/closed-pipe.js';
@@ -147,14 +148,6 @@ export function pagedSource<E extends Endpoint>(client: DqmClient, endpoint: E):
     onBatch(records);
     return { total };
   };
-}
-
-/**
- * True unless `DQM_EXPORT_SPECULATIVE_PAGES=0`: the switch lets bench/cli-concurrency.ts measure
- * `--all` with and without the first round's pages in the same run (the output is the same).
- */
-function speculativePagesOn(): boolean {
-  return process.env.DQM_EXPORT_SPECULATIVE_PAGES !== '0';
 }
 
 /**

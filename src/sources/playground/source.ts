@@ -6,7 +6,7 @@
  */
 import type { Stream } from '../../config/index.js';
 import type { Endpoint } from '../../domain.js';
-import { extractSlices, type DqmClient, type Slice } from '../../extract/index.js';
+import { extractSlices, speculativePagesOn, type DqmClient, type Slice } from '../../extract/index.js';
 import { runPrepareSteps } from './prepare.js';
 import { planStream, probeSlices, streamSpecFor } from './stream-plan.js';
 import type { Source, SourceEvent, SourceKind } from '../source.js';
@@ -26,8 +26,14 @@ export function pageNumberSource(client: DqmClient, kind: SourceKind = 'dqm-play
     },
     async *extract(slices, options = {}): AsyncGenerator<SourceEvent> {
       // Only HTTP pages are decoded: the CSV client builds its records in process.
-      const pages = kind === 'dqm-playground' && pageDecoderOn() ? packedHistogramPages(client) : client;
-      for await (const event of extractSlices(pages, slices as readonly Slice<Endpoint>[], options)) {
+      const http = kind === 'dqm-playground';
+      const pages = http && pageDecoderOn() ? packedHistogramPages(client) : client;
+      // Fewer slices than connections: the connections their first pages leave idle fetch page 2 of
+      // as many slices with them (ExtractOptions.speculativePages; docs/decisions.md, "`run`: the
+      // first pages' round fills every connection").
+      const spare = http && speculativePagesOn() ? Math.max(0, client.concurrency - slices.length) : 0;
+      const run = { ...options, speculativePages: spare };
+      for await (const event of extractSlices(pages, slices as readonly Slice<Endpoint>[], run)) {
         if (event.type === 'batch')
           yield { type: 'batch', slice: event.slice, records: event.records, bytes: event.bytes };
         else
