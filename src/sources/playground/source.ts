@@ -29,10 +29,12 @@ export function pageNumberSource(client: DqmClient, kind: SourceKind = 'dqm-play
       const http = kind === 'dqm-playground';
       const pages = http && pageDecoderOn() ? packedHistogramPages(client) : client;
       // Fewer slices than connections: the connections their first pages leave idle fetch page 2 of
-      // as many slices with them (ExtractOptions.speculativePages; docs/decisions.md, "`run`: the
-      // first pages' round fills every connection").
-      const spare = http && speculativePagesOn() ? Math.max(0, client.concurrency - slices.length) : 0;
-      const run = { ...options, speculativePages: spare };
+      // as many slices with them, one page ahead per slice at most, so a slice of one page costs one
+      // request past its end at most, and a single slice none (ExtractOptions.speculativePages;
+      // docs/decisions.md, "`run`: the first pages' round fills every connection").
+      const spare = Math.max(0, client.concurrency - slices.length);
+      const ahead = http && slices.length > 1 && speculativePagesOn() ? Math.min(spare, slices.length) : 0;
+      const run = { ...options, speculativePages: ahead };
       for await (const event of extractSlices(pages, slices as readonly Slice<Endpoint>[], run)) {
         if (event.type === 'batch')
           yield { type: 'batch', slice: event.slice, records: event.records, bytes: event.bytes };
