@@ -18,26 +18,24 @@
  * latency the client saw and the tail after the last response, so a speed-up short of 16x says where;
  * and the CPU of each thread (main, encoder worker, V8's and libuv's threads) of that run and of the
  * one-record run, so the CPU per record net of start-up is split by thread.
- * Then `list` at c = 16 with the first round's pages requested with page 1 on and off
+ * Then `list` and `run` at c = 16 with the pages requested ahead of page 1 on and off
  * (DQM_EXPORT_SPECULATIVE_PAGES=0), alternated: wall, and when all 16 connections were first busy.
  *
  * Run: `npm run build && node dist/bench/cli-concurrency.js [--quick]` (`--quick`: 100 pages,
  * c = 16 once; full: 400 pages, c = 1 once, c = 16 best of 2).
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
-import { Pool } from 'undici';
 import { pad, round3, runCli, startServe, type CliRun, type ServeChild } from './cli-child.js';
-import type { ClientPassResult } from './client-pass.js';
+import { clientPasses, parseBaseline, speculativeOnOff, type ThreadSplit } from './cli-baselines.js';
 import { summarizeTimeline, type TimelineSummary } from './timeline.js';
 import type { ThreadCpu, Timeline } from './timeline-preload.js';
 
 const LATENCY_MS = 50;
 const CONCURRENCIES = [1, 16] as const;
+const TIMELINE_PRELOAD = pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), 'timeline-preload.js')).href;
 
 /** One command at one concurrency (best of n). */
 export interface ConcurrencyRow {
@@ -52,107 +50,6 @@ export interface ConcurrencyRow {
   cpuUsPerRecordNet: number;
   /** cpuUsPerRecordNet over JSON.parse's CPU per record. */
   cpuRatioToParse: number;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
-function cpuNow(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
-}
-
-/** Fetches every page of the 1D list (16 connections), then times JSON.parse of all of them (second pass). */
-async function parseBaseline(
-  server: ServeChild,
-  pages: number,
-): Promise<{ records: number; bytes: number; cpuUsPerRecord: number }> {
-  const pool = new Pool(server.url, { connections: 16 });
-  const headers = { accept: 'application/json', authorization: `Token ${server.token}` };
-  const texts: string[] = new Array(pages);
-  let next = 0;
-  try {
-    await Promise.all(
-      Array.from({ length: 16 }, async () => {
-        while (next < pages) {
-          const page = ++next;
-          const res = await pool.request({
-            method: 'GET',
-            path: `/api/lumisection_histograms_1d/?page=${page}`,
-            headers,
-          });
-          const text = await res.body.text();
-          if (res.statusCode !== 200) throw new Error(`bench: page ${page} -> HTTP ${res.statusCode}`);
-          texts[page - 1] = text;
-        }
-      }),
-    );
-  } finally {
-    await pool.close();
-  }
-  let records = 0;
-  for (const t of texts) records += (JSON.parse(t) as { results: unknown[] }).results.length; // first pass: warm-up
-  let best = Infinity;
-  for (let i = 0; i < 3; i++) {
-    const c0 = cpuNow();
-    for (const t of texts) JSON.parse(t);
-    best = Math.min(best, cpuNow() - c0);
-  }
-  const bytes = texts.reduce((n, t) => n + t.length, 0);
-  return { records, bytes, cpuUsPerRecord: (best / records) * 1e6 };
-}
-
-/** CPU by thread of one command at c = 16 (bench/timeline-preload.ts), ms, and per record net of start-up, us. */
-export interface ThreadSplit {
-  startupMs: ThreadCpu;
-  bigMs: ThreadCpu;
-  usPerRecordNet: ThreadCpu;
-}
-
-/** Client CPU per record of one mode, microseconds: the cold round (a CLI's) and the warm one. */
-export interface ClientPassRow {
-  mode: ClientPassResult['mode'];
-  coldMainUs: number;
-  coldHelpersUs: number;
-  warmMainUs: number;
-  warmHelpersUs: number;
-}
-
-const CLIENT_PASS = join(dirname(fileURLToPath(import.meta.url)), 'client-pass.js');
-const TIMELINE_PRELOAD = pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), 'timeline-preload.js')).href;
-
-/**
- * Where the client's CPU goes without the CLI around it: bench/client-pass.ts in fresh processes
- * (cold, as a CLI is), undici's request API (the transport before) and the transport, interleaved,
- * best of `repeats` per figure.
- */
-async function clientPasses(server: ServeChild, pages: number, repeats: number): Promise<ClientPassRow[]> {
-  const runs = new Map<string, ClientPassResult[]>();
-  for (let i = 0; i < repeats; i++) {
-    for (const mode of ['request', 'transport'] as const) {
-      const { stdout } = await promisify(execFile)(process.execPath, [
-        CLIENT_PASS,
-        mode,
-        server.url,
-        server.token,
-        String(pages),
-      ]);
-      runs.set(mode, [...(runs.get(mode) ?? []), JSON.parse(stdout) as ClientPassResult]);
-    }
-  }
-  return [...runs].map(([mode, results]) => {
-    const best = (pick: (r: ClientPassResult) => number) =>
-      Math.min(...results.map((r) => (pick(r) / r.records) * 1e6));
-    return {
-      mode: mode as ClientPassResult['mode'],
-      coldMainUs: best((r) => r.rounds[0].main),
-      coldHelpersUs: best((r) => r.rounds[0].helpers),
-      warmMainUs: best((r) => r.rounds[1].main),
-      warmHelpersUs: best((r) => r.rounds[1].helpers),
-    };
-  });
 }
 
 function writePipeline(file: string, url: string): void {
@@ -269,16 +166,13 @@ export async function runCliConcurrencyBench(quick: boolean): Promise<void> {
         };
       }
     }
-    // The first round's pages with page 1 (src/cli/query/list.ts) on and off, alternated: `list` at c = 16.
-    const speculative = { on: [] as number[], off: [] as number[], onFull: [] as number[], offFull: [] as number[] };
-    for (let i = 0; i < (quick ? 1 : 5); i++) {
-      for (const mode of i % 2 ? (['off', 'on'] as const) : (['on', 'off'] as const)) {
-        const env = { ...timelineEnv, ...(mode === 'off' ? { DQM_EXPORT_SPECULATIVE_PAGES: '0' } : {}) };
-        speculative[mode].push((await list(big, 16, env)).wallSeconds);
-        const t = summarizeTimeline(JSON.parse(readFileSync(timelineFile, 'utf8')) as Timeline, 16);
-        speculative[mode === 'on' ? 'onFull' : 'offFull'].push((t.fullMs ?? t.lastResponseMs) - t.firstRequestMs);
-      }
-    }
+    // Pages requested ahead of page 1 on and off, alternated, at c = 16: `list` (its one slice's first
+    // round) and `run` (page 2 of as many slices as connections idle in the first pages' round).
+    const pairs = quick ? 1 : 5;
+    const speculative = {
+      list: await speculativeOnOff((env) => list(big, 16, env), timelineEnv, timelineFile, pairs),
+      run: await speculativeOnOff((env) => run(big, bigPipeline, 16, env), timelineEnv, timelineFile, pairs),
+    };
     const rows: ConcurrencyRow[] = [];
     for (const command of ['list', 'run'] as const) {
       const c1 = Math.min(...measured.get(`${command}:1`)!.map((r) => r.wallSeconds));
@@ -337,9 +231,11 @@ export async function runCliConcurrencyBench(quick: boolean): Promise<void> {
         `${k} ${t.startupMs[k].toFixed(0)} -> ${t.bigMs[k].toFixed(0)} (${t.usPerRecordNet[k].toFixed(1)} us)`;
       process.stdout.write(`  ${command.padEnd(5)} ${cell('main')}, ${cell('workers')}, ${cell('others')}\n`);
     }
-    process.stdout.write(
-      `list at c=16, first round's pages with page 1 on / off (DQM_EXPORT_SPECULATIVE_PAGES=0), ${speculative.on.length} alternated pairs, medians: wall ${median(speculative.on).toFixed(3)} / ${median(speculative.off).toFixed(3)} s, first request to all 16 busy ${median(speculative.onFull).toFixed(0)} / ${median(speculative.offFull).toFixed(0)} ms\n`,
-    );
+    for (const [command, r] of Object.entries(speculative)) {
+      process.stdout.write(
+        `${command} at c=16, pages ahead of page 1 on / off (DQM_EXPORT_SPECULATIVE_PAGES=0), ${r.pairs} alternated pairs, medians: wall ${r.onSeconds.toFixed(3)} / ${r.offSeconds.toFixed(3)} s, first request to all 16 busy ${r.onRampMs.toFixed(0)} / ${r.offRampMs.toFixed(0)} ms\n`,
+      );
+    }
     const at16 = (command: string) => rows.find((r) => r.command === command && r.concurrency === 16)!;
     process.stdout.write(
       `goals: speed-up at c=16 >= 12x: list ${at16('list').speedup.toFixed(2)}x, run ${at16('run').speedup.toFixed(2)}x; CPU/record net <= 3x JSON.parse: list ${at16('list').cpuRatioToParse.toFixed(1)}x, run ${at16('run').cpuRatioToParse.toFixed(1)}x\n`,
@@ -388,13 +284,12 @@ export async function runCliConcurrencyBench(quick: boolean): Promise<void> {
             ),
           ]),
         ),
-        speculativePages: {
-          pairs: speculative.on.length,
-          onSeconds: round3(median(speculative.on)),
-          offSeconds: round3(median(speculative.off)),
-          onRampMs: round3(median(speculative.onFull)),
-          offRampMs: round3(median(speculative.offFull)),
-        },
+        speculativePages: Object.fromEntries(
+          Object.entries(speculative).map(([command, r]) => [
+            command,
+            Object.fromEntries(Object.entries(r).map(([k, v]) => [k, round3(v)])),
+          ]),
+        ),
         speedupMet: at16('list').speedup >= 12 && at16('run').speedup >= 12,
         cpuMet: at16('list').cpuRatioToParse <= 3 && at16('run').cpuRatioToParse <= 3,
       }) + '\n',
