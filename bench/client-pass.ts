@@ -12,10 +12,10 @@
  * Usage: `node dist/bench/client-pass.js <transport|request> <url> <token> <pages>`; prints one JSON
  * line (ClientPassResult).
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { Pool } from 'undici';
 import { createTransport } from '../src/extract/http/transport.js';
+import { threadCpuSeconds } from './thread-cpu.js';
 
 const CONNECTIONS = 16;
 
@@ -38,21 +38,18 @@ export interface ClientPassResult {
 
 /** CPU seconds of the main thread and of all other threads of this process. */
 function threadCpu(): RoundCpu {
-  try {
-    let main = 0;
-    let helpers = 0;
-    for (const tid of readdirSync('/proc/self/task')) {
-      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const seconds = (Number(fields[11]) + Number(fields[12])) / 100;
-      if (tid === String(process.pid)) main += seconds;
-      else helpers += seconds;
-    }
-    return { main, helpers };
-  } catch {
+  const threads = threadCpuSeconds();
+  if (!threads) {
     const u = process.cpuUsage();
     return { main: (u.user + u.system) / 1e6, helpers: 0 };
   }
+  let main = 0;
+  let helpers = 0;
+  for (const [tid, seconds] of threads) {
+    if (tid === String(process.pid)) main += seconds;
+    else helpers += seconds;
+  }
+  return { main, helpers };
 }
 
 type Fetch = (path: string) => Promise<{ records: number; bytes: number }>;

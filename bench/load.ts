@@ -23,7 +23,7 @@
  * Run: `npm run build && node dist/bench/load.js [--quick]`. Prints a table, then one JSON line.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -33,56 +33,9 @@ import { EncoderPool, openSink } from '../src/load/index.js';
 import { histogramDataType } from '../src/transform/histogram-data.js';
 import { toRecordBatch, transformSpecFor, type Layout } from '../src/transform/index.js';
 import { RECORDS_PER_PAGE, pagePool } from './load-pages.js';
+import { cpuPerRecord, threadCpuSeconds, type CpuPerRecord } from './thread-cpu.js';
 
 const POOL_PAGES = 16;
-
-/** CPU time per record of a measured loop, in microseconds, by thread. */
-export interface CpuPerRecord {
-  /** The main thread (JSON.parse, transform, IPC). */
-  main: number;
-  /** Threads started during the loop: the encoder worker(s). */
-  encoder: number;
-  /** Every other thread: V8's garbage-collection helpers, libuv. */
-  helpers: number;
-}
-
-/** CPU seconds (user + system) of each thread of this process, or null off Linux. */
-function threadCpuSeconds(): Map<string, number> | null {
-  if (!existsSync('/proc/self/task')) return null;
-  const out = new Map<string, number>();
-  for (const tid of readdirSync('/proc/self/task')) {
-    try {
-      // Fields after the command name: state is field 3, utime 14, stime 15 (clock ticks of 1/100 s).
-      const fields = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ');
-      out.set(tid, (Number(fields[11]) + Number(fields[12])) / 100);
-    } catch {
-      // The thread ended between the listing and the read.
-    }
-  }
-  return out;
-}
-
-/** CPU per record between two `threadCpuSeconds` snapshots; threads absent from `before` are encoders. */
-function cpuPerRecord(
-  before: Map<string, number> | null,
-  after: Map<string, number> | null,
-  records: number,
-): CpuPerRecord | null {
-  if (!before || !after) return null;
-  const main = String(process.pid);
-  const cpu = { main: 0, encoder: 0, helpers: 0 };
-  for (const [tid, seconds] of after) {
-    const used = seconds - (before.get(tid) ?? 0);
-    if (tid === main) cpu.main += used;
-    else if (before.has(tid)) cpu.helpers += used;
-    else cpu.encoder += used;
-  }
-  return {
-    main: (cpu.main * 1e6) / records,
-    encoder: (cpu.encoder * 1e6) / records,
-    helpers: (cpu.helpers * 1e6) / records,
-  };
-}
 
 /** How a page becomes records: JSON.parse, or the page decoder (typed `data`, what `run` uses). */
 export type PageParser = 'json' | 'decoder';
