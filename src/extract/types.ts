@@ -232,12 +232,15 @@ export interface ExtractOptions {
   /** Refetch rounds for a scope that cannot be narrowed before E_INCOMPLETE. Default 4. */
   maxRepairRounds?: number;
   /**
-   * For an extraction of one slice: pages 2 .. 1 + this requested with page 1, before the page count
-   * is known, each counted only if page 1 shows the list has it (one past the end answers 404,
-   * dropped uncounted; one not yet sent when page 1 answers is not sent). Saves the first page's
-   * round trip before the connections fill, at the cost of up to this many requests past the end of
-   * a short list. Default 0 (docs/decisions.md, "`histograms list --all`: the first round's pages
-   * requested with page 1").
+   * Pages requested with page 1 of a slice, before the page count is known, in all: the slices that
+   * open at once share them evenly, in order (`ceil(this / slices open at once)` each, pages 2, 3, ...
+   * of each, until none are left). Each counts only if its page 1 shows the list has it (one past the
+   * end answers 404, dropped uncounted; one not yet sent when page 1 answers is not sent). Saves the
+   * first pages' round trip before the connections fill, at the cost of up to this many requests past
+   * the end of short lists. `histograms list --all` asks for `concurrency - 1` for its one slice, the
+   * dqm-playground source page 2 of as many slices as connections would idle. Default 0
+   * (docs/decisions.md, "`histograms list --all`: the first round's pages requested with page 1",
+   * "`run`: the first pages' round fills every connection").
    */
   speculativePages?: number;
   /** Cancels in-flight requests; the iterator then throws the abort reason. */
