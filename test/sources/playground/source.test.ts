@@ -4,28 +4,20 @@
  * one page ahead per slice at most, none for a single slice, none when switched off.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createClient } from '../../../src/extract/client.js';
 import { planSlices } from '../../../src/extract/plan.js';
-import type { DqmClient } from '../../../src/extract/types.js';
 import { pageNumberSource } from '../../../src/sources/playground/source.js';
-import { startFakeDqm, syntheticDataset, type FakeDqm } from '../../extract/fake-dqm.js';
+import { closeAll, H1, setup } from '../../extract/execute-harness.js';
+import { syntheticDataset } from '../../extract/fake-dqm.js';
 
-const H1 = 'lumisection_histograms_1d' as const;
-
-let fake: FakeDqm | undefined;
-let client: DqmClient | undefined;
 afterEach(async () => {
-  await client?.close();
-  await fake?.close();
-  client = fake = undefined;
+  await closeAll();
   delete process.env.DQM_EXPORT_SPECULATIVE_PAGES;
 });
 
 /** Extracts `runs` sliced by run (one page each: 5 records, 10 per page); returns the ids and the requests. */
 async function extract(runs: number[], concurrency: number, holdUntilInFlight?: number) {
   const data = syntheticDataset(runs, 5, ['t']);
-  fake = await startFakeDqm(data, { perPage: 10, holdUntilInFlight });
-  client = createClient({ baseUrl: fake.url, token: 'tok-source-1234', concurrency, maxRetries: 0 });
+  const { fake, client } = await setup(data, { perPage: 10, holdUntilInFlight }, concurrency);
   const slices = planSlices({ endpoint: H1, sliceBy: ['run'] }, { runs });
   const ids: number[] = [];
   for await (const event of pageNumberSource(client).extract(slices)) {
@@ -59,8 +51,7 @@ describe('dqm-playground source: pages ahead', () => {
     const one = await extract([1], 16);
     expect(one.ids).toEqual(one.expected);
     expect(one.all).toHaveLength(1);
-    await client?.close();
-    await fake?.close();
+    await closeAll();
     process.env.DQM_EXPORT_SPECULATIVE_PAGES = '0';
     const off = await extract([1, 2, 3], 16);
     expect(off.ids).toEqual(off.expected);
