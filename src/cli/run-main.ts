@@ -45,6 +45,8 @@ export async function runMain(argv: string[], options: MainOptions = {}): Promis
     const { runCommand } = await import('./commands/run.js');
     performance.mark('dqm-export:run command loaded'); // a phase of bench/startup.ts
     options.commandLoaded?.();
+    // A run of an HTTP source: undici's parser compiles on V8's threads while the pipeline loads.
+    if (prewarmed) (await import('../extract/http/parser-precompile.js')).precompileHttpParser();
     await runCommand.handler(args as ArgumentsCamelCase<RunArgs>);
     if (typeof args.exitCode === 'number') return args.exitCode;
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

@@ -3,6 +3,7 @@
  * integers and booleans that also accept their text form (what `${VAR}` interpolation produces),
  * and names. The messages say what was expected; positions are added later from the YAML nodes.
  */
+import { InternalError } from '../errors.js';
 import { z } from '../zod.js';
 import { didYouMean } from './suggest.js';
 
@@ -70,7 +71,10 @@ export function expecting(what: string) {
 export function intField(min: number, max: number = Number.MAX_SAFE_INTEGER) {
   const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
   const bound = orMissing((input) => `must be an integer ${range}, got ${describeValue(input)}`);
-  return z.preprocess(intFromText, z.int({ error: bound }).min(min, { error: bound }).max(max, { error: bound }));
+  return lazyField(
+    () => z.preprocess(intFromText, z.int({ error: bound }).min(min, { error: bound }).max(max, { error: bound })),
+    'optional',
+  );
 }
 
 /** 1 or 2 (histogram dimensionality); `"2"` is accepted. */
@@ -80,7 +84,7 @@ export function dimensionField() {
 
 /** true or false; the text forms `true` / `false` are accepted (see intFromText). */
 export function boolField() {
-  return z.preprocess(boolFromText, z.boolean({ error: expecting('true or false') }));
+  return lazyField(() => z.preprocess(boolFromText, z.boolean({ error: expecting('true or false') })), 'optional');
 }
 
 /** Coerces a number or boolean written where text is expected (`period: 2018`) to its text. */
@@ -156,24 +160,49 @@ export function strictObject<T extends z.ZodRawShape>(shape: T, options: { what?
 }
 
 /**
- * One option of a discriminated union on `key`, built the first time it is needed: when a value with
- * `key: value` is parsed, or the JSON Schema is made. zod reads an option's discriminator values
- * (`propValues`) and optionality (`optin`, `optout`) when the union first parses, and a `z.lazy`
- * answers those from its inner schema, which builds it: so they are given here (an object schema has
- * no optionality). A pipeline uses one source type and one or two of the twelve endpoints, and
- * building the others' schemas was most of the zod work of `run`'s start-up (docs/decisions.md,
- * "CLI start-up: the pipeline schema builds only the source type and endpoints a pipeline uses").
- * test/config/lazy-options.test.ts checks that the options stay unbuilt and that zod still reads
- * these three from the option.
+ * A schema built the first time it is needed: when it parses a value, or the JSON Schema is made.
+ * zod reads some properties of every schema in an object or union before parsing with it (an
+ * option's discriminator values, `propValues`; a field's optionality, `optin` and `optout`), and a
+ * `z.lazy` answers those from its inner schema, which builds it: so they are given here, and checked
+ * against the built schema (a wrong one would change what parses).
  */
-export function lazyOption<T extends z.ZodType>(key: string, value: string, build: () => T): z.ZodLazy<T> {
-  const option = z.lazy(build);
-  const given: Record<string, unknown> = {
-    propValues: { [key]: new Set([value]) },
-    optin: undefined,
-    optout: undefined,
-  };
+function lazyWith<T extends z.ZodType>(build: () => T, given: Record<string, unknown>): z.ZodLazy<T> {
+  const option = z.lazy(() => {
+    const built = build();
+    for (const name of ['optin', 'optout'] as const)
+      if (built._zod[name] !== given[name])
+        throw new InternalError(
+          'E_INTERNAL',
+          `lazy schema: the built schema's ${name} is ${String(built._zod[name])}, not ${String(given[name])} as given`,
+        );
+    return built;
+  });
   for (const [name, v] of Object.entries(given))
     Object.defineProperty(option._zod, name, { configurable: true, writable: true, value: v });
   return option;
+}
+
+/**
+ * One option of a discriminated union on `key`, built the first time it is needed: when a value with
+ * `key: value` is parsed, or the JSON Schema is made (an object schema has no optionality). A pipeline
+ * uses one source type and one or two of the twelve endpoints, and building the others' schemas was
+ * most of the zod work of `run`'s start-up (docs/decisions.md, "CLI start-up: the pipeline schema
+ * builds only the source type and endpoints a pipeline uses"). test/config/lazy-options.test.ts
+ * checks that the options stay unbuilt and that zod still reads these three from the option.
+ */
+export function lazyOption<T extends z.ZodType>(key: string, value: string, build: () => T): z.ZodLazy<T> {
+  return lazyWith(build, { propValues: { [key]: new Set([value]) }, optin: undefined, optout: undefined });
+}
+
+/**
+ * A field's schema built the first time a value reaches it. Under `.optional()` or a default (or
+ * `optionalLazy`, `defaultLazy`), an absent key never does: a pipeline names few of its ~100
+ * optional fields, and building the others' schemas was most of what `run`'s start-up spent in
+ * zod (docs/decisions.md, "CLI start-up: optional fields' schemas built when present"). The built
+ * schema must have no optionality of its own (`.optional()`, a default: put those outside), except
+ * the `optin: 'optional'` of a `z.preprocess` (zod lets its function see an absent value), given as
+ * `optin`.
+ */
+export function lazyField<T extends z.ZodType>(build: () => T, optin?: 'optional'): z.ZodLazy<T> {
+  return lazyWith(build, { optin, optout: undefined });
 }

@@ -14,6 +14,7 @@ import {
   expecting,
   intField,
   intFromText,
+  lazyField,
   strictObject,
   text,
   textFromScalar,
@@ -110,12 +111,15 @@ function compact(filters: Record<string, unknown>): Filters {
   return out;
 }
 
-/** The `filters` schema of one endpoint: a strict mapping of that endpoint's filter names. */
+/**
+ * The `filters` schema of one endpoint: a strict mapping of that endpoint's filter names. Each
+ * filter's value schema is built when the filter is given (every kind's is a `z.preprocess`).
+ */
 export function filtersSchema(endpoint: StreamEndpoint) {
   const shape: Record<string, z.ZodType> = {};
   for (const [key, spec] of Object.entries(filterSpecsOf(endpoint)))
-    shape[key] = filterValueSchema(key, spec).optional().describe(spec.help);
-  return strictObject(shape, { what: 'filter', where: `for ${endpoint}` })
-    .prefault({})
-    .transform(compact);
+    shape[key] = lazyField(() => filterValueSchema(key, spec), 'optional')
+      .optional()
+      .describe(spec.help);
+  return strictObject(shape, { what: 'filter', where: `for ${endpoint}` }).transform(compact);
 }

@@ -4,7 +4,7 @@
  */
 import { posix } from 'node:path';
 import { z } from '../zod.js';
-import { choice, columnField, intField, strictObject, text, withDefault } from './fields.js';
+import { choice, columnField, intField, lazyField, strictObject, text, withDefault } from './fields.js';
 
 /** Values of `output.format`: Parquet, Arrow IPC file, Arrow IPC stream. */
 export const OUTPUT_FORMATS = ['parquet', 'arrow', 'arrows'] as const;
@@ -35,7 +35,7 @@ const outputFields = {
   /** Parquet files, Arrow IPC files, or Arrow IPC streams. */
   format: choice(OUTPUT_FORMATS, 'formats'),
   /** Hive-style partition columns (`run=315705/`): output columns with scalar values. */
-  partition_by: z.array(columnField()),
+  partition_by: lazyField(() => z.array(columnField())),
   /** Codec: Parquet zstd (default), snappy or none; Arrow IPC none only. */
   compression: choice(COMPRESSIONS, 'compressions'),
   /** Target in-memory (decoded) size of a Parquet row group, MiB. */
@@ -84,14 +84,16 @@ export const outputConfigSchema = strictObject({
   .transform((o) => ({ ...o, compression: o.compression ?? (o.format === 'parquet' ? 'zstd' : 'none') }));
 
 /** `defaults.output`: every output field but `path` (each stream needs its own directory). */
-export const outputDefaultsSchema = strictObject({
-  format: outputFields.format.optional(),
-  partition_by: outputFields.partition_by.optional(),
-  compression: outputFields.compression.optional(),
-  row_group_mb: outputFields.row_group_mb.optional(),
-  max_file_mb: outputFields.max_file_mb.optional(),
-  mode: outputFields.mode.optional(),
-});
+export const outputDefaultsSchema = lazyField(() =>
+  strictObject({
+    format: outputFields.format.optional(),
+    partition_by: outputFields.partition_by.optional(),
+    compression: outputFields.compression.optional(),
+    row_group_mb: outputFields.row_group_mb.optional(),
+    max_file_mb: outputFields.max_file_mb.optional(),
+    mode: outputFields.mode.optional(),
+  }),
+);
 
 /** A stream's output settings, defaults applied (`compression` resolved per format). */
 export type OutputConfig = z.output<typeof outputConfigSchema>;

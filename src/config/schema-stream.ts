@@ -17,6 +17,7 @@ import {
   describeValue,
   expecting,
   intField,
+  lazyField,
   lazyOption,
   nameField,
   strictObject,
@@ -31,30 +32,34 @@ export const LAYOUTS = ['nested', 'flat', 'tensor', 'array'] as const;
 /** Values of `slice.by`. */
 export const SLICE_KINDS = ['none', 'run', 'run-range', 'title', 'dataset', 'me'] as const;
 
-const runList = z.array(intField(1), { error: expecting('a list of run numbers') }).min(1, {
-  error: 'expected at least one run',
-});
+const runList = lazyField(() =>
+  z.array(intField(1), { error: expecting('a list of run numbers') }).min(1, {
+    error: 'expected at least one run',
+  }),
+);
 
 /** `slice`: how a stream is cut into independently fetched, retried and resumed pieces. */
 export const sliceSpecSchema = z.discriminatedUnion(
   'by',
   [
     /** One slice: the whole filtered list. */
-    strictObject({ by: z.literal('none') }),
+    lazyOption('by', 'none', () => strictObject({ by: z.literal('none') })),
     /** One slice per run (runs listed by `runs`, else discovered from the filters). */
-    strictObject({ by: z.literal('run'), runs: runList.optional() }),
+    lazyOption('by', 'run', () => strictObject({ by: z.literal('run'), runs: runList.optional() })),
     /** One slice per `size` consecutive runs. */
-    strictObject({
-      by: z.literal('run-range'),
-      size: withDefault(intField(1, 1_000_000), 10),
-      runs: runList.optional(),
-    }),
+    lazyOption('by', 'run-range', () =>
+      strictObject({
+        by: z.literal('run-range'),
+        size: withDefault(intField(1, 1_000_000), 10),
+        runs: runList.optional(),
+      }),
+    ),
     /** One slice per histogram title. */
-    strictObject({ by: z.literal('title') }),
+    lazyOption('by', 'title', () => strictObject({ by: z.literal('title') })),
     /** DIALS: one slice per dataset (dataset ids from the run list). */
-    strictObject({ by: z.literal('dataset') }),
+    lazyOption('by', 'dataset', () => strictObject({ by: z.literal('dataset') })),
     /** DIALS: one slice per monitoring element (from `mes/`, narrowed by the me/me__regex filters). */
-    strictObject({ by: z.literal('me') }),
+    lazyOption('by', 'me', () => strictObject({ by: z.literal('me') })),
   ],
   {
     error: (iss) => {
@@ -75,13 +80,15 @@ const transformFields = {
   /** Float width of bin values. */
   dtype: choice(['float64', 'float32'], 'dtypes'),
   /** Endpoint columns to keep, in this order (constants are always added after them). */
-  select: z.array(columnField()).min(1, { error: 'expected at least one column' }),
+  select: lazyField(() => z.array(columnField()).min(1, { error: 'expected at least one column' })),
   /** Column renames, `{from: to}`. */
-  rename: z.record(z.string(), columnField()),
+  rename: lazyField(() => z.record(z.string(), columnField())),
   /** Extra columns with one value each (e.g. a training label). */
-  constants: z.record(
-    z.string(),
-    z.union([z.string(), z.number(), z.boolean()], { error: 'expected a string, number or boolean' }),
+  constants: lazyField(() =>
+    z.record(
+      z.string(),
+      z.union([z.string(), z.number(), z.boolean()], { error: 'expected a string, number or boolean' }),
+    ),
   ),
   /** When a histogram's bin count changes mid-stream: fail, or start a new file. */
   on_shape_change: choice(['error', 'new-file'], 'on_shape_change values'),
@@ -102,21 +109,25 @@ export const transformConfigSchema = strictObject({
 });
 
 /** `defaults.transform`: any transform field, no defaults of its own (the stream's apply after merging). */
-export const transformDefaultsSchema = strictObject({
-  layout: transformFields.layout.optional(),
-  dtype: transformFields.dtype.optional(),
-  select: transformFields.select.optional(),
-  rename: transformFields.rename.optional(),
-  constants: transformFields.constants.optional(),
-  on_shape_change: transformFields.on_shape_change.optional(),
-  strict: transformFields.strict.optional(),
-});
+export const transformDefaultsSchema = lazyField(() =>
+  strictObject({
+    layout: transformFields.layout.optional(),
+    dtype: transformFields.dtype.optional(),
+    select: transformFields.select.optional(),
+    rename: transformFields.rename.optional(),
+    constants: transformFields.constants.optional(),
+    on_shape_change: transformFields.on_shape_change.optional(),
+    strict: transformFields.strict.optional(),
+  }),
+);
 
 /** `streams[].incremental`: later runs export only runs above the last one exported. */
-export const incrementalConfigSchema = strictObject({
-  /** The only cursor: the run number. */
-  cursor: choice(['run'], 'cursors'),
-});
+export const incrementalConfigSchema = lazyField(() =>
+  strictObject({
+    /** The only cursor: the run number. */
+    cursor: choice(['run'], 'cursors'),
+  }),
+);
 
 /**
  * The fields every endpoint's stream schema has in common, built once and shared by the twelve
@@ -148,7 +159,10 @@ function streamVariant<E extends Endpoint>(endpoint: E) {
      * the pipeline schema, on every `run`'s start-up (docs/decisions.md, "CLI start-up: the encoder
      * worker warms up, and starts before the bundle loads").
      */
-    filters: z.lazy(() => filtersSchema(endpoint)),
+    filters: withDefault(
+      lazyField(() => filtersSchema(endpoint)),
+      {},
+    ),
     /** Default: by run for histogram endpoints (parallel, resumable), none otherwise (small lists). */
     slice: histogram ? streamCommon.histogramSlice : streamCommon.recordSlice,
     /** Records -> columns. */

@@ -16,6 +16,7 @@ import {
   expecting,
   intField,
   intFromText,
+  lazyField,
   nameField,
   orMissing,
   strictObject,
@@ -39,66 +40,71 @@ const versionSchema = z.preprocess(
 );
 
 /** `prepare[].discover`: ask the server to register new data files (admin token needed). */
-const discoverStepSchema = strictObject({
-  /** Wait until the discovered files are listed (discover itself answers 202 at once). */
-  wait: withDefault(boolField(), false),
-});
+const discoverStepSchema = () =>
+  strictObject({
+    /** Wait until the discovered files are listed (discover itself answers 202 at once). */
+    wait: withDefault(boolField(), false),
+  });
 
 /** `prepare[].start_parsing`: parse matching registered files, optionally waiting for completion. */
-const startParsingStepSchema = strictObject({
-  /** Selects the data files to parse by a substring of their path. */
-  filepath__contains: text(),
-  /** The real server accepts only lum (run answers 500), kept for forward compatibility. */
-  granularity: withDefault(choice(['lum', 'run'], 'granularity values'), 'lum'),
-  data_dimensionality: dimensionField(),
-  file_format: withDefault(choice(['csv', 'root'], 'file formats'), 'csv'),
-  /** Wait until parsing reaches 100 % before the streams run. */
-  wait: withDefault(boolField(), true),
-  /** Give up waiting after this many seconds. */
-  timeout_s: withDefault(intField(1, 86_400), 600),
-  /** Give up when progress has not moved for this many seconds (a 1D file parsed as 2D stays at 0 %). */
-  stall_s: withDefault(intField(1, 86_400), 120),
-});
+const startParsingStepSchema = () =>
+  strictObject({
+    /** Selects the data files to parse by a substring of their path. */
+    filepath__contains: text(),
+    /** The real server accepts only lum (run answers 500), kept for forward compatibility. */
+    granularity: withDefault(choice(['lum', 'run'], 'granularity values'), 'lum'),
+    data_dimensionality: dimensionField(),
+    file_format: withDefault(choice(['csv', 'root'], 'file formats'), 'csv'),
+    /** Wait until parsing reaches 100 % before the streams run. */
+    wait: withDefault(boolField(), true),
+    /** Give up waiting after this many seconds. */
+    timeout_s: withDefault(intField(1, 86_400), 600),
+    /** Give up when progress has not moved for this many seconds (a 1D file parsed as 2D stays at 0 %). */
+    stall_s: withDefault(intField(1, 86_400), 120),
+  });
 
 const PREPARE_KINDS = ['discover', 'start_parsing'] as const;
 
 /** One prepare step: a mapping with exactly one key, `discover` or `start_parsing`. */
-const prepareStepSchema = strictObject({
-  discover: z.preprocess((v) => (v === null ? {} : v), discoverStepSchema).optional(),
-  start_parsing: startParsingStepSchema.optional(),
-})
-  .meta({ minProperties: 1, maxProperties: 1 })
-  .superRefine(
-    (step, ctx) => {
-      const given = PREPARE_KINDS.filter((k) => step[k] !== undefined);
-      if (given.length !== 1) {
-        const got = given.length ? given.join(' and ') : 'none';
-        ctx.addIssue({
-          code: 'custom',
-          path: [],
-          message: `a prepare step has exactly one of ${PREPARE_KINDS.join(', ')}, got ${got}`,
-        });
-      }
-    },
-    // Not after an unknown key: `start_parsng:` already has its did-you-mean.
-    { when: (payload) => payload.issues.length === 0 },
-  )
-  .transform((step): PrepareStep =>
-    step.discover ? { discover: step.discover } : { start_parsing: step.start_parsing! },
-  );
+const prepareStepSchema = () =>
+  strictObject({
+    discover: z.preprocess((v) => (v === null ? {} : v), discoverStepSchema()).optional(),
+    start_parsing: startParsingStepSchema().optional(),
+  })
+    .meta({ minProperties: 1, maxProperties: 1 })
+    .superRefine(
+      (step, ctx) => {
+        const given = PREPARE_KINDS.filter((k) => step[k] !== undefined);
+        if (given.length !== 1) {
+          const got = given.length ? given.join(' and ') : 'none';
+          ctx.addIssue({
+            code: 'custom',
+            path: [],
+            message: `a prepare step has exactly one of ${PREPARE_KINDS.join(', ')}, got ${got}`,
+          });
+        }
+      },
+      // Not after an unknown key: `start_parsng:` already has its did-you-mean.
+      { when: (payload) => payload.issues.length === 0 },
+    )
+    .transform((step): PrepareStep =>
+      step.discover ? { discover: step.discover } : { start_parsing: step.start_parsing! },
+    );
 
 /** A parsed `discover` step. */
-export type DiscoverStep = z.output<typeof discoverStepSchema>;
+export type DiscoverStep = z.output<ReturnType<typeof discoverStepSchema>>;
 /** A parsed `start_parsing` step (defaults applied). */
-export type StartParsingStep = z.output<typeof startParsingStepSchema>;
+export type StartParsingStep = z.output<ReturnType<typeof startParsingStepSchema>>;
 /** A prepare step, run in order before the streams. */
 export type PrepareStep = { discover: DiscoverStep } | { start_parsing: StartParsingStep };
 
 /** `defaults`: transform and output fields merged into every stream (a stream's own keys win). */
-export const pipelineDefaultsSchema = strictObject({
-  transform: transformDefaultsSchema.optional(),
-  output: outputDefaultsSchema.optional(),
-});
+export const pipelineDefaultsSchema = lazyField(() =>
+  strictObject({
+    transform: transformDefaultsSchema.optional(),
+    output: outputDefaultsSchema.optional(),
+  }),
+);
 
 /** The whole pipeline file. */
 export const pipelineSchema = strictObject({
@@ -111,7 +117,7 @@ export const pipelineSchema = strictObject({
   /** Where records come from. */
   source: sourceSchema,
   /** Server actions before the streams run (dqm-playground sources only). */
-  prepare: z.array(prepareStepSchema, { error: expecting('a list of steps') }).optional(),
+  prepare: lazyField(() => z.array(prepareStepSchema(), { error: expecting('a list of steps') })).optional(),
   /** Shared transform/output settings (merged into each stream before validation). */
   defaults: pipelineDefaultsSchema.optional(),
   /** What to export: at least one stream. */
