@@ -38,6 +38,7 @@ import { Script } from 'node:vm';
 export const WORKER_V8_FLAGS = [
   '--wasm-tiering-budget=180000000',
   '--wasm-lazy-validation',
+  '--wasm-lazy-compilation',
   '--wasm-tier-up',
   '--wasm-dynamic-tiering',
   '--expose_gc',
@@ -64,8 +65,19 @@ export const WORKER_V8_FLAGS = [
  */
 const LIFTOFF_ONLY = ['--no-wasm-tier-up', '--no-wasm-dynamic-tiering'] as const;
 
+/**
+ * `run` (of an HTTP source) compiles undici's HTTP parser on V8's threads while its pipeline loads
+ * (src/extract/http/parser-precompile.ts). V8 compiles a wasm function lazily, at its first call,
+ * unless told otherwise: the parser's first response then compiled its main function on the main
+ * thread, ~5 ms of the first request's 14. Compiled eagerly in the background, that request took
+ * 9 ms (standalone, 4 runs each). The encoder worker switches lazy compilation back on before it
+ * compiles parquet-wasm's 5 MB (src/load/parquet/wasm-loader.ts). docs/decisions.md, "CLI start-up:
+ * undici's HTTP parser compiled in the background".
+ */
+const EAGER_WASM = ['--no-wasm-lazy-compilation'] as const;
+
 export const COMMAND_V8_FLAGS: Readonly<Record<string, readonly string[]>> = {
-  run: ['--heap-growing-percent=50', ...LIFTOFF_ONLY],
+  run: ['--heap-growing-percent=50', ...LIFTOFF_ONLY, ...EAGER_WASM],
   demo: ['--heap-growing-percent=50', ...LIFTOFF_ONLY],
   histograms: LIFTOFF_ONLY,
   runs: LIFTOFF_ONLY,
@@ -118,12 +130,12 @@ export function v8FlagDefaults(
 /**
  * The flags `setCommandV8Flags` sets for `key`'s command and code cache variant, in order: the
  * worker's, then the command's. A CSV run (variant `csv`) fetches nothing, so there is no HTTP parser
- * to keep in Liftoff: its flags stay as measured for issue #15 (0.5 GB file, 3 alternated pairs at
+ * to keep in Liftoff or to compile eagerly: its flags stay as measured for issue #15 (0.5 GB file, 3 alternated pairs at
  * load ~2: wall 3.44-3.79 s with Liftoff's flags, 3.39-3.64 s without).
  */
 export function commandV8Flags(key: string, variant?: string): string[] {
   const command = (COMMAND_V8_FLAGS[key] ?? []).filter(
-    (flag) => variant !== 'csv' || !(LIFTOFF_ONLY as readonly string[]).includes(flag),
+    (flag) => variant !== 'csv' || !([...LIFTOFF_ONLY, ...EAGER_WASM] as readonly string[]).includes(flag),
   );
   return [...WORKER_V8_FLAGS, ...command];
 }

@@ -14,14 +14,19 @@ import {
 } from '../../src/cli/code-cache.js';
 
 describe('V8 flags of the commands', () => {
-  it('gives run and demo a bounded heap growth, them and the DQM Playground listings Liftoff only, no other command flags', () => {
+  it('gives run and demo a bounded heap growth, them and the DQM Playground listings Liftoff only, run eager wasm compilation, no other command flags', () => {
     expect(Object.keys(COMMAND_V8_FLAGS).sort()).toEqual(['demo', 'histograms', 'lumisections', 'run', 'runs']);
-    for (const key of ['run', 'demo'])
-      expect(COMMAND_V8_FLAGS[key]).toEqual([
-        '--heap-growing-percent=50',
-        '--no-wasm-tier-up',
-        '--no-wasm-dynamic-tiering',
-      ]);
+    expect(COMMAND_V8_FLAGS.run).toEqual([
+      '--heap-growing-percent=50',
+      '--no-wasm-tier-up',
+      '--no-wasm-dynamic-tiering',
+      '--no-wasm-lazy-compilation',
+    ]);
+    expect(COMMAND_V8_FLAGS.demo).toEqual([
+      '--heap-growing-percent=50',
+      '--no-wasm-tier-up',
+      '--no-wasm-dynamic-tiering',
+    ]);
     for (const key of ['histograms', 'runs', 'lumisections'])
       expect(COMMAND_V8_FLAGS[key]).toEqual(['--no-wasm-tier-up', '--no-wasm-dynamic-tiering']);
     for (const key of Object.keys(COMMAND_V8_FLAGS)) expect(CACHED_COMMANDS).toContain(key);
@@ -52,6 +57,8 @@ describe('V8 flags of the commands', () => {
       '        type: int  default: --wasm-tiering-budget=1800000',
       '  --wasm-lazy-validation (enable lazy validation)',
       '        type: bool  default: --no-wasm-lazy-validation',
+      '  --wasm-lazy-compilation (enable lazy compilation for all wasm modules)',
+      '        type: bool  default: --wasm-lazy-compilation',
       '  --expose-gc (expose gc extension)',
       '        type: bool  default: --no-expose-gc',
       '  --heap-growing-percent (specifies heap growing factor)',
@@ -64,6 +71,7 @@ describe('V8 flags of the commands', () => {
     expect(v8FlagDefaults(() => listing)).toEqual([
       '--wasm-tiering-budget=1800000',
       '--no-wasm-lazy-validation',
+      '--wasm-lazy-compilation',
       '--wasm-tier-up',
       '--wasm-dynamic-tiering',
       '--no-expose-gc',
@@ -77,7 +85,7 @@ describe('V8 flags of the commands', () => {
       }),
     ).toBeUndefined();
     const here = v8FlagDefaults();
-    expect(here).toHaveLength(6);
+    expect(here).toHaveLength(7);
     expect(here).toContain('--no-expose-gc');
     expect(here).toContain('--heap-growing-percent=0');
   });

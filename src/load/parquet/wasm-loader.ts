@@ -35,6 +35,11 @@ function setWasmFlags(): void {
    */
   setFlagsFromString('--wasm-lazy-validation');
   /**
+   * `run` compiles undici's HTTP parser eagerly (src/cli/code-cache.ts, COMMAND_V8_FLAGS): lazily
+   * again here, where most of parquet-wasm's functions are never called.
+   */
+  setFlagsFromString('--wasm-lazy-compilation');
+  /**
    * `run` and the listings keep undici's HTTP parser (wasm) in Liftoff, V8's baseline compiler
    * (src/cli/code-cache.ts, COMMAND_V8_FLAGS): its TurboFan recompile cost ~0.2 s of a helper thread's
    * CPU per 20,000-record export for no gain. V8 picks a wasm function's tiers when it first compiles
