@@ -16,8 +16,8 @@ import type { RunSummary } from '../src/pipeline/summary.js';
 import type { ChildResources } from './maxrss-preload.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-/** The built CLI entry point (dist/src/cli/bin.js, next to dist/bench). */
-export const CLI = join(here, '..', 'src', 'cli', 'bin.js');
+/** The built CLI entry point (dist/src/cli/bin.cjs, what the `dqm-export` command runs; next to dist/bench). */
+export const CLI = join(here, '..', 'src', 'cli', 'bin.cjs');
 const PRELOAD = pathToFileURL(join(here, 'maxrss-preload.js')).href;
 
 /** A running `dqm-export serve --synthetic` child. */
@@ -139,7 +139,7 @@ export interface CliRun {
 }
 
 /**
- * Runs `node --import maxrss-preload dist/src/cli/bin.js ...args` and waits for it. Rejects with the
+ * Runs `node --import maxrss-preload dist/src/cli/bin.cjs ...args` and waits for it. Rejects with the
  * tail of its stderr if it exits non-zero.
  */
 export function runCli(

@@ -58,7 +58,7 @@ if (file && workerThreads.isMainThread) {
       });
     }
   };
-  syncBuiltinESMExports(); // bin.js imports `{ Worker }` as an ES module: give it the replacement
+  syncBuiltinESMExports(); // bin.js (an ES module) imports `{ Worker }`: give it the replacement (bin.cjs reads it when used)
   const post = Base.prototype.postMessage;
   Base.prototype.postMessage = function (this: InstanceType<typeof Base>, message: unknown, transfer?: never) {
     const type = (message as { type?: string } | null)?.type;

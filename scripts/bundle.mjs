@@ -1,13 +1,15 @@
 /**
  * Bundles the CLI with esbuild (run after `tsc` by `npm run build`):
  * - dist/src/cli/bundle/cli.cjs: src/cli/main.ts and everything it imports, as one CommonJS file,
- *   which dist/src/cli/bin.js runs through a V8 code cache (src/cli/code-cache.ts). CommonJS because
+ *   which dist/src/cli/bin.cjs runs through a V8 code cache (src/cli/code-cache.ts). CommonJS because
  *   Node 20 can cache only a vm.Script's code, not an ES module's; one file because esbuild splits
  *   only ES modules (each command's modules still run only when it runs: esbuild wraps them in lazy
  *   initialisers). Whitespace-minified (no comments: the file is ASCII, read as latin1, a plain copy;
  *   2.7 instead of 4 MB to read and hash), legal comments in cli.cjs.LEGAL.txt.
- * - dist/src/cli/bin.js: src/cli/bin.ts (the loader), replacing tsc's at the same path (what `bin`,
- *   the tests and the deploy files run), with the bundle's hash built in as the cache's key.
+ * - dist/src/cli/bin.cjs: src/cli/bin.ts (the loader) as CommonJS, what the `dqm-export` command (the
+ *   package's `bin`), the tests and the deploy files run, with the bundles' hashes built in as the
+ *   caches' keys; and dist/src/cli/bin.js, the same as an ES module, replacing tsc's at that path
+ *   (`node dist/src/cli/bin.js` keeps working).
  * - the worker threads' scripts (Parquet encoder, CSV parser) under their own names next to
  *   cli.cjs, as ES modules (see WORKERS).
  * The rest of dist/src stays tsc's output (imported by the benchmarks; a tsc-only build leaves a
@@ -201,11 +203,9 @@ const buildId = await commonJsBundle('src/cli/main.ts', join(outdir, 'bundle', '
 // bundle of its own"). One of the two runs in a process, never both.
 const runBuildId = await commonJsBundle('src/cli/run-main.ts', join(outdir, 'bundle', 'run.cjs'));
 
-await build({
+/** The loader's build settings, as an ES module (bin.js) or CommonJS (bin.cjs). */
+const loader = {
   ...common,
-  entryPoints: { bin: 'src/cli/bin.ts' },
-  outdir,
-  format: 'esm',
   define: { DQM_EXPORT_BUILD: JSON.stringify(buildId), DQM_EXPORT_RUN_BUILD: JSON.stringify(runBuildId) },
   // The fallback when bundle/cli.cjs is missing: tsc's main.js, not a second copy of the CLI.
   plugins: [
@@ -214,6 +214,18 @@ await build({
       setup: (b) => b.onResolve({ filter: /^\.\/main\.js$/ }, (a) => ({ path: a.path, external: true })),
     },
   ],
+};
+await build({ ...loader, entryPoints: { bin: 'src/cli/bin.ts' }, outdir, format: 'esm' });
+// What the `dqm-export` command runs: Node starts a CommonJS entry without its ES-module loader,
+// ~7 ms sooner (docs/decisions.md, "CLI start-up: the entry point is CommonJS").
+await build({
+  ...loader,
+  entryPoints: { bin: 'src/cli/bin.ts' },
+  outdir,
+  outExtension: { '.js': '.cjs' },
+  format: 'cjs',
+  define: { ...loader.define, 'import.meta.url': '__dqmI_MetaUrl' },
+  banner: { js: "var __dqmI_MetaUrl=require('node:url').pathToFileURL(__filename).href;" },
 });
 
 await build({

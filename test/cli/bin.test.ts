@@ -43,6 +43,16 @@ describe.skipIf(!binBuilt)('dqm-export binary', () => {
     expect(got).toEqual(await serverList<Run>(server.url, '/api/runs/', ADMIN));
   });
 
+  it('the ES-module entry (`node dist/src/cli/bin.js`, older deploy files) runs the same CLI as bin.cjs', async () => {
+    const esm = BIN.replace(/bin\.cjs$/, 'bin.js');
+    const env = { DQM_PLAYGROUND_URL: server.url, DQM_PLAYGROUND_TOKEN: USER };
+    for (const args of [['--version'], ['runs', 'list']]) {
+      const got = await runBin(args, env, undefined, undefined, esm);
+      expect(got.code).toBe(0);
+      expect(got.stdout).toBe((await bin(args)).stdout);
+    }
+  });
+
   it('histograms list --all --format csv reads back to every histogram', async () => {
     const r = await bin([
       'histograms',

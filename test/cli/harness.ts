@@ -61,23 +61,25 @@ export async function runCli(args: string[], options: RunCliOptions = {}): Promi
 }
 
 /** The built entry point; `npm test` builds before running vitest. */
-export const BIN = join(PACKAGE_ROOT, 'dist', 'src', 'cli', 'bin.js');
+export const BIN = join(PACKAGE_ROOT, 'dist', 'src', 'cli', 'bin.cjs');
 
 /** True when the binary has been built (tests that need it are skipped with a reason otherwise). */
 export const binBuilt = existsSync(BIN);
 
 /**
- * Runs `node dist/src/cli/bin.js args` with exactly `env` (plus PATH), `input` then end on stdin.
- * With `interruptOn`, sends SIGINT (Ctrl-C) once stderr contains that text.
+ * Runs `node dist/src/cli/bin.cjs args` with exactly `env` (plus PATH), `input` then end on stdin.
+ * With `interruptOn`, sends SIGINT (Ctrl-C) once stderr contains that text. `entry`: another entry
+ * point (the ES-module bin.js).
  */
 export function runBin(
   args: string[],
   env: Record<string, string>,
   input?: string,
   interruptOn?: string,
+  entry: string = BIN,
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(process.execPath, [entry, ...args], {
       env: { PATH: process.env.PATH ?? '', ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });

@@ -21,7 +21,7 @@ describe('deploy examples', () => {
     expect(job.spec.completions).toBeGreaterThan(1);
     const container = job.spec.template.spec.containers[0];
     expect(container.command.slice(0, 2)).toEqual(['sh', '-c']);
-    expect(container.command[2]).toMatch(/^node dist\/src\/cli\/bin\.js run \S+ --plan \S+ --out \S+ --resume/m);
+    expect(container.command[2]).toMatch(/^node dist\/src\/cli\/bin\.cjs run \S+ --plan \S+ --out \S+ --resume/m);
     // Exit 2 fails the index at once; nothing retries a complete shard.
     expect(job.spec.podFailurePolicy.rules[0]).toMatchObject({
       action: 'FailIndex',
@@ -69,7 +69,7 @@ function fakeCheckout(code: number): string {
   const home = mkdtempSync(join(tmpdir(), 'dqm-deploy-'));
   mkdirSync(join(home, 'dist/src/cli'), { recursive: true });
   writeFileSync(
-    join(home, 'dist/src/cli/bin.js'),
+    join(home, 'dist/src/cli/bin.cjs'),
     `process.stdout.write(JSON.stringify(process.argv.slice(2)) + '\\n'); process.exit(${code});\n`,
   );
   return home;

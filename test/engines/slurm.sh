@@ -45,8 +45,8 @@ if ! command -v slurmctld >/dev/null || ! command -v munged >/dev/null || ! comm
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slurm-wlm munge) >"$W/apt.log" 2>&1 ||
     skip "apt-get install slurm-wlm munge failed (last line: $(tail -n 1 "$W/apt.log"))"
 fi
-[ -f "$ROOT/dist/src/cli/bin.js" ] || (cd "$ROOT" && npm run build >/dev/null)
-CLI=(node "$ROOT/dist/src/cli/bin.js")
+[ -f "$ROOT/dist/src/cli/bin.cjs" ] || (cd "$ROOT" && npm run build >/dev/null)
+CLI=(node "$ROOT/dist/src/cli/bin.cjs")
 
 # --- munge and a one-node Slurm -------------------------------------------------------------------
 [ -f /etc/munge/munge.key ] || (mungekey --create >/dev/null 2>&1 || /usr/sbin/mungekey --create)

@@ -13,7 +13,7 @@ import { startServer, type RunningServer, type ServerOptions } from '../../src/s
 import { PACKAGE_ROOT } from '../../src/version.js';
 
 /** The built CLI entry point (`npm run build` / `npx tsc -p tsconfig.json` makes it). */
-export const DIST_CLI = join(PACKAGE_ROOT, 'dist', 'src', 'cli', 'bin.js');
+export const DIST_CLI = join(PACKAGE_ROOT, 'dist', 'src', 'cli', 'bin.cjs');
 
 /** Starts an in-process server on a free port (port 0 unless `options.port` says otherwise). Close it yourself. */
 export function withServer(options: ServerOptions = {}): Promise<RunningServer> {
@@ -92,7 +92,7 @@ function checkBuilt(): void {
 }
 
 /**
- * Spawns `node dist/src/cli/bin.js serve --port 0 ...args` and resolves once it printed its
+ * Spawns `node dist/src/cli/bin.cjs serve --port 0 ...args` and resolves once it printed its
  * listening line. Rejects (with its stderr) if it exits first or takes longer than `timeoutMs`.
  */
 export function spawnServeCli(

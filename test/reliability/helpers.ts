@@ -180,7 +180,7 @@ export interface RunCliOptions {
   shellPrefix?: string;
 }
 
-/** Runs `node dist/src/cli/bin.js ...args` with CI=1 (no progress bar) and resolves when it exits. */
+/** Runs `node dist/src/cli/bin.cjs ...args` with CI=1 (no progress bar) and resolves when it exits. */
 export function runCli(args: string[], options: RunCliOptions = {}): Promise<CliResult & { hung: boolean }> {
   if (!existsSync(DIST_CLI)) throw new Error(`${DIST_CLI} is missing: run npm run build first`);
   const started = performance.now();

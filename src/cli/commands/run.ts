@@ -64,7 +64,7 @@ export async function executeRun(
     : undefined;
   const shard = resolveShard({ shard: args.shard, shards: args.shards, planShards: plan?.shards, env });
   if (shard) logger.info({ shard: shard.index, shards: shard.count }, 'running one shard');
-  const progress = interactive ? terminalProgress() : silentProgress;
+  const progress = interactive ? await terminalProgress() : silentProgress;
   const state = { records: 0, pages: 0, bytesIn: 0 };
   // Only a terminal shows the bar, so only there is the plan probed for its totals.
   const initialTotal = interactive ? await plannedRecords(loaded, { args, env, logger, plan, shard }) : 0;

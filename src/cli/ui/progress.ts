@@ -3,7 +3,6 @@
  * nothing at all otherwise (logs carry the progress there). The runner only calls `update`, so it
  * never knows whether a terminal is attached.
  */
-import cliProgress from 'cli-progress';
 import { formatEta, progressView } from './progress-model.js';
 
 /** Counters the runner reports as it goes. */
@@ -28,8 +27,13 @@ export const silentProgress: ProgressReporter = {
   stop() {},
 };
 
-/** A cli-progress bar on `stream` (stderr), redrawn at most 10 times a second; the numbers come from `progressView`. */
-export function terminalProgress(stream: NodeJS.WriteStream = process.stderr): ProgressReporter {
+/**
+ * A cli-progress bar on `stream` (stderr), redrawn at most 10 times a second; the numbers come from
+ * `progressView`. cli-progress (16 modules) is loaded here, so that a run without a terminal (a
+ * scheduled export, a shard task) never loads it.
+ */
+export async function terminalProgress(stream: NodeJS.WriteStream = process.stderr): Promise<ProgressReporter> {
+  const { default: cliProgress } = await import('cli-progress');
   const started = Date.now();
   const bar = new cliProgress.SingleBar(
     {

@@ -28,7 +28,7 @@ export interface ScanAheadSpec {
   read: CsvReadSettings;
   /** URL of the `yaml` package's Node entry (for a pipeline that is not JSON). */
   yamlUrl?: string;
-  /** URL of the `tinyglobby` package's ES module entry (for `files` with globs). */
+  /** URL of the `tinyglobby` package's entry, as Node resolves it from the CLI (for `files` with globs). */
   globUrl?: string;
 }
 
