@@ -11,14 +11,14 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import type { RunSummary } from '../src/pipeline/summary.js';
-import type { ChildResources } from './maxrss-preload.js';
+import type { ChildResources } from './maxrss-preload.cjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The built CLI entry point (dist/src/cli/bin.cjs, what the `dqm-export` command runs; next to dist/bench). */
 export const CLI = join(here, '..', 'src', 'cli', 'bin.cjs');
-const PRELOAD = pathToFileURL(join(here, 'maxrss-preload.js')).href;
+const PRELOAD = join(here, 'maxrss-preload.cjs');
 
 /** A running `dqm-export serve --synthetic` child. */
 export interface ServeChild {
@@ -163,7 +163,7 @@ export function runNodeChild(
     discardStdout?: boolean;
     /** Node binary (default: this process's). */
     execPath?: string;
-    /** More modules to preload with --import (URLs), after the maxrss preload. */
+    /** More preloads after the maxrss one: `.cjs` paths with --require, ES module URLs with --import. */
     imports?: string[];
   } = {},
 ): Promise<CliRun> {
@@ -172,7 +172,12 @@ export function runNodeChild(
   let stdout = '';
   let stderr = '';
   const started = performance.now();
-  const imports = [PRELOAD, ...(options.imports ?? [])].flatMap((url) => ['--import', url]);
+  // CommonJS preloads (.cjs paths) with --require: an --import would start Node's ES-module loader,
+  // which the CLI's CommonJS entry and `node -e 0` do not (docs/decisions.md, "CLI start-up: the
+  // entry point is CommonJS").
+  const imports = [PRELOAD, ...(options.imports ?? [])].flatMap((p) =>
+    p.endsWith('.cjs') ? ['--require', p] : ['--import', p],
+  );
   const child = spawn(options.execPath ?? process.execPath, [...imports, ...nodeArgs], {
     env: { ...process.env, ...env, DQM_BENCH_MAXRSS_FILE: rssFile },
     stdio: ['ignore', 'pipe', 'pipe'],

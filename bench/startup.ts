@@ -21,7 +21,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { ChildPhases } from './phases-preload.js';
+import type { ChildPhases } from './phases-preload.cjs';
 import {
   pad,
   round3,
@@ -34,7 +34,7 @@ import {
   type ServeChild,
 } from './cli-child.js';
 
-const PHASES_PRELOAD = pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), 'phases-preload.js')).href;
+const PHASES_PRELOAD = join(dirname(fileURLToPath(import.meta.url)), 'phases-preload.cjs');
 
 /** One phase of a one-record `run`: when it ended (median over the runs) and the time since the previous one. */
 export interface PhaseRow {

@@ -1,5 +1,5 @@
 /**
- * Preloaded into benchmarked CLI children (`node --import <this> dist/src/cli/bin.cjs ...`): at exit
+ * Preloaded into benchmarked CLI children (`node --require <this> dist/src/cli/bin.cjs ...`): at exit
  * it writes the process's peak RSS (all threads, encoder workers included) and its lifetime to the
  * file named by DQM_BENCH_MAXRSS_FILE, with its CPU time. The CLI itself does not report its memory, and
  * `/usr/bin/time -v` is not on every machine; `process.resourceUsage()` is.

@@ -1,5 +1,5 @@
 /**
- * Preloaded into benchmarked `run` children by bench/startup.ts (`node --import <this> ...`) when
+ * Preloaded into benchmarked `run` children by bench/startup.ts (`node --require <this> ...`) when
  * DQM_BENCH_PHASES_FILE is set: at exit it writes when each start-up phase ended (ms since the process
  * started) and the CPU of the main thread and of all threads, so the bench can show where a
  * one-record `run`'s time goes on its critical path. Phases come from what the process does, seen
@@ -8,7 +8,6 @@
  * pipeline loaded). Thread CPU is read from /proc/self/task/<tid>/schedstat (Linux; ns resolution).
  */
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { syncBuiltinESMExports } from 'node:module';
 import net from 'node:net';
 import workerThreads from 'node:worker_threads';
 
@@ -47,7 +46,7 @@ if (file && workerThreads.isMainThread) {
     result.marks[name] ??= performance.now();
   };
   const Base = workerThreads.Worker;
-  // The CLI reads `Worker` from the module when it starts one, so replacing the export is seen.
+  // bin.cjs reads `Worker` from the module when it starts one, so replacing the export is seen.
   workerThreads.Worker = class extends Base {
     constructor(...args: ConstructorParameters<typeof Base>) {
       mark('encoder worker spawned');
@@ -58,7 +57,6 @@ if (file && workerThreads.isMainThread) {
       });
     }
   };
-  syncBuiltinESMExports(); // bin.js (an ES module) imports `{ Worker }`: give it the replacement (bin.cjs reads it when used)
   const post = Base.prototype.postMessage;
   Base.prototype.postMessage = function (this: InstanceType<typeof Base>, message: unknown, transfer?: never) {
     const type = (message as { type?: string } | null)?.type;
