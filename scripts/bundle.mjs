@@ -11,7 +11,7 @@
  *   caches' keys; and dist/src/cli/bin.js, the same as an ES module, replacing tsc's at that path
  *   (`node dist/src/cli/bin.js` keeps working).
  * - the worker threads' scripts (Parquet encoder, CSV parser) under their own names next to
- *   cli.cjs, as ES modules (see WORKERS).
+ *   cli.cjs, as CommonJS (see WORKERS).
  * The rest of dist/src stays tsc's output (imported by the benchmarks; a tsc-only build leaves a
  * working unbundled bin.js). parquet-wasm stays external (the worker imports it, and its .wasm file,
  * from node_modules). Source maps beside every file. docs/decisions.md, "CLI start-up".
@@ -47,7 +47,7 @@ const workerNames = {
         return {
           contents: text.replace(
             "new URL('./worker.js', import.meta.url)",
-            `new URL('./${w.name}.js', import.meta.url)`,
+            `new URL('./${w.name}.cjs', import.meta.url)`,
           ),
           loader: 'ts',
         };
@@ -228,14 +228,15 @@ await build({
   banner: { js: "var __dqmI_MetaUrl=require('node:url').pathToFileURL(__filename).href;" },
 });
 
+// CommonJS: a worker thread starts its script without Node's ES-module loader, ~5 ms sooner
+// (docs/decisions.md, "CLI start-up: the entry point is CommonJS").
 await build({
   ...common,
   entryPoints: Object.fromEntries(WORKERS.map((w) => [w.name, w.source])),
   outdir: join(outdir, 'bundle'),
-  format: 'esm',
+  outExtension: { '.js': '.cjs' },
+  format: 'cjs',
   external,
-  // CommonJS dependencies call require() for Node built-ins.
-  banner: {
-    js: "import { createRequire as __dqmCreateRequire } from 'node:module'; const require = __dqmCreateRequire(import.meta.url);",
-  },
+  define: { 'import.meta.url': '__dqmI_MetaUrl' },
+  banner: { js: "var __dqmI_MetaUrl=require('node:url').pathToFileURL(__filename).href;" },
 });

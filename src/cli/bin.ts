@@ -38,8 +38,8 @@ async function start(argv: string[]): Promise<void> {
     if (typeof DQM_EXPORT_BUILD === 'string' && isFile(bundle)) {
       // The built CLI: one CommonJS bundle through a V8 code cache (docs/decisions.md, "CLI start-up:
       // a V8 code cache").
-      const encoderScript = new URL('./bundle/parquet-worker.js', import.meta.url);
-      const csvScript = new URL('./bundle/csv-worker.js', import.meta.url);
+      const encoderScript = new URL('./bundle/parquet-worker.cjs', import.meta.url);
+      const csvScript = new URL('./bundle/csv-worker.cjs', import.meta.url);
       const api = prewarmsEncoder(argv);
       const csv = api ? undefined : csvRunAhead(argv);
       if (csv) {

@@ -165,7 +165,7 @@ test('a worker where no native zstd loads uses parquet-wasm zstd and says so at 
   }
 }, 60_000);
 
-const bundled = join(import.meta.dirname, '..', '..', '..', 'dist', 'src', 'cli', 'bundle', 'parquet-worker.js');
+const bundled = join(import.meta.dirname, '..', '..', '..', 'dist', 'src', 'cli', 'bundle', 'parquet-worker.cjs');
 test.runIf(existsSync(bundled))(
   'the built worker bundle loads the native zstd',
   async () => {
