@@ -27,6 +27,17 @@ const inputs: unknown[] = [
   'text',
 ];
 
+/** `schema` parses every input as `reference` does: same success, data and issues. */
+function expectSameParses(schema: z.ZodType, reference: z.ZodType, values: unknown[]): void {
+  for (const input of values) {
+    const got = schema.safeParse(input);
+    const want = reference.safeParse(input);
+    expect(got.success).toBe(want.success);
+    expect(got.data).toEqual(want.data);
+    expect(got.error?.issues).toEqual(want.error?.issues);
+  }
+}
+
 describe('lazyOption', () => {
   it('builds an option only when a value with its discriminator is parsed, inside an object too', () => {
     const b = variants();
@@ -47,13 +58,7 @@ describe('lazyOption', () => {
     const eager = variants();
     const union = z.discriminatedUnion('kind', [lazyOption('kind', 'a', lazy.a), lazyOption('kind', 'b', lazy.b)]);
     const reference = z.discriminatedUnion('kind', [eager.a(), eager.b()]);
-    for (const input of inputs) {
-      const got = union.safeParse(input);
-      const want = reference.safeParse(input);
-      expect(got.success).toBe(want.success);
-      expect(got.data).toEqual(want.data);
-      expect(got.error?.issues).toEqual(want.error?.issues);
-    }
+    expectSameParses(union, reference, inputs);
   });
 
   it('gives the same JSON Schema as the union of the built options', () => {
@@ -109,13 +114,7 @@ describe('lazyField', () => {
 
   it('parses and reports issues exactly as the eagerly built document', () => {
     const { lazy, eager } = fieldDocuments();
-    for (const input of fieldInputs) {
-      const got = lazy.safeParse(input);
-      const want = eager.safeParse(input);
-      expect(got.success).toBe(want.success);
-      expect(got.data).toEqual(want.data);
-      expect(got.error?.issues).toEqual(want.error?.issues);
-    }
+    expectSameParses(lazy, eager, fieldInputs);
   });
 
   it('gives the same JSON Schema as the eagerly built document', () => {
