@@ -1,0 +1,65 @@
+/**
+ * The built CLI (bin.cjs) starts the Parquet encoder worker before it loads its bundle, and the
+ * bundle's encoder pool adopts that worker (src/cli/bin.ts, src/load/parquet/early-worker.ts): both
+ * name the same script, bundle/parquet-worker.cjs. If they ever named different scripts, every `run`
+ * would start a second worker (~70 ms of CPU on Node 20) and still export correctly: so this checks
+ * the workers a one-record `run` starts, through the binary.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningServer } from '../../src/server/index.js';
+import { withServer } from '../helpers/server.js';
+import { BIN, binBuilt } from './harness.js';
+
+const PRELOAD = fileURLToPath(new URL('../fixtures/cli/worker-scripts-preload.cjs', import.meta.url));
+
+let server: RunningServer;
+let dir: string;
+beforeAll(async () => {
+  server = await withServer({ synthetic: 'runs=1,ls=1,titles=1,dim=1,x=10' });
+  dir = mkdtempSync(join(tmpdir(), 'dqm-early-worker-'));
+});
+afterAll(async () => {
+  await server?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function runWithPreload(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['-r', PRELOAD, BIN, ...args], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    let stdout = '';
+    child.stdout.on('data', (d) => (stdout += String(d)));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout }));
+  });
+}
+
+describe.skipIf(!binBuilt)('the early encoder worker', () => {
+  it('is the only worker a one-record run starts: the pool adopts it', async () => {
+    const pipeline = join(dir, 'one.json');
+    writeFileSync(
+      pipeline,
+      JSON.stringify({
+        version: 1,
+        name: 'one',
+        source: { type: 'dqm-playground', url: server.url },
+        streams: [{ name: 'one', endpoint: 'lumisection_histograms_1d', output: { path: 'one', mode: 'overwrite' } }],
+      }),
+    );
+    const report = join(dir, 'workers.json');
+    const args = ['run', pipeline, '--out', join(dir, 'out'), '--no-progress', '--log-level', 'warn'];
+    const r = await runWithPreload(args, { DQM_PLAYGROUND_TOKEN: server.adminToken, DQM_TEST_WORKERS_FILE: report });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('"records":1');
+    const scripts = JSON.parse(readFileSync(report, 'utf8')) as string[];
+    expect(scripts).toHaveLength(1);
+    expect(scripts[0]).toMatch(/\/bundle\/parquet-worker\.cjs$/);
+  });
+});
