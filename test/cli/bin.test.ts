@@ -47,7 +47,7 @@ describe.skipIf(!binBuilt)('dqm-export binary', () => {
     const esm = BIN.replace(/bin\.cjs$/, 'bin.js');
     const env = { DQM_PLAYGROUND_URL: server.url, DQM_PLAYGROUND_TOKEN: USER };
     for (const args of [['--version'], ['runs', 'list']]) {
-      const got = await runBin(args, env, undefined, undefined, esm);
+      const got = await runBin(args, env, undefined, undefined, [esm]);
       expect(got.code).toBe(0);
       expect(got.stdout).toBe((await bin(args)).stdout);
     }

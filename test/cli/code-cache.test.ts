@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   existsSync,
@@ -312,10 +311,16 @@ describe.skipIf(!binBuilt)('the built CLI and its code cache', () => {
       // cache built into node: no V8 flag was set before the command was loaded.
       const report = join(dir, 'builtins.json');
       const preload = fileURLToPath(new URL('../fixtures/code-cache/builtins-preload.cjs', import.meta.url));
-      const third = await runNode(['--expose-internals', '-r', preload, BIN, ...args], {
-        ...env,
-        DQM_TEST_BUILTINS_FILE: report,
-      });
+      const third = await runBin(
+        args,
+        {
+          ...env,
+          DQM_TEST_BUILTINS_FILE: report,
+        },
+        undefined,
+        undefined,
+        ['--expose-internals', '-r', preload, BIN],
+      );
       expect(third.code).toBe(0);
       const usage = JSON.parse(readFileSync(report, 'utf8')) as { withCache: string[]; withoutCache: string[] };
       // (readline is no longer on it: cli-progress, which loads it, loads only for a terminal.)
@@ -340,17 +345,3 @@ describe.skipIf(!binBuilt)('the built CLI and its code cache', () => {
     expect([after.ino, after.mtimeMs]).toEqual([written.ino, written.mtimeMs]);
   }, 180_000);
 });
-
-/** Runs `node ...args` with exactly `env` (plus PATH); resolves to its exit code and output. */
-function runNode(args: string[], env: Record<string, string>): Promise<{ code: number; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, {
-      env: { PATH: process.env.PATH ?? '', ...env },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += String(d)));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stderr }));
-  });
-}

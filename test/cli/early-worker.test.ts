@@ -5,7 +5,6 @@
  * would start a second worker (~70 ms of CPU on Node 20) and still export correctly: so this checks
  * the workers a one-record `run` starts, through the binary.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/index.js';
 import { withServer } from '../helpers/server.js';
-import { BIN, binBuilt } from './harness.js';
+import { BIN, binBuilt, runBin } from './harness.js';
 
 const PRELOAD = fileURLToPath(new URL('../fixtures/cli/worker-scripts-preload.cjs', import.meta.url));
 
@@ -27,19 +26,6 @@ afterAll(async () => {
   await server?.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-function runWithPreload(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-r', PRELOAD, BIN, ...args], {
-      env: { PATH: process.env.PATH ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
-    let stdout = '';
-    child.stdout.on('data', (d) => (stdout += String(d)));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout }));
-  });
-}
 
 describe.skipIf(!binBuilt)('the early encoder worker', () => {
   it('is the only worker a one-record run starts: the pool adopts it', async () => {
@@ -55,7 +41,8 @@ describe.skipIf(!binBuilt)('the early encoder worker', () => {
     );
     const report = join(dir, 'workers.json');
     const args = ['run', pipeline, '--out', join(dir, 'out'), '--no-progress', '--log-level', 'warn'];
-    const r = await runWithPreload(args, { DQM_PLAYGROUND_TOKEN: server.adminToken, DQM_TEST_WORKERS_FILE: report });
+    const env = { DQM_PLAYGROUND_TOKEN: server.adminToken, DQM_TEST_WORKERS_FILE: report };
+    const r = await runBin(args, env, undefined, undefined, ['-r', PRELOAD, BIN]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('"records":1');
     const scripts = JSON.parse(readFileSync(report, 'utf8')) as string[];

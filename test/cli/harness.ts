@@ -68,18 +68,18 @@ export const binBuilt = existsSync(BIN);
 
 /**
  * Runs `node dist/src/cli/bin.cjs args` with exactly `env` (plus PATH), `input` then end on stdin.
- * With `interruptOn`, sends SIGINT (Ctrl-C) once stderr contains that text. `entry`: another entry
- * point (the ES-module bin.js).
+ * With `interruptOn`, sends SIGINT (Ctrl-C) once stderr contains that text. `node`: what node runs
+ * before `args` (another entry point, or node options and preloads before bin.cjs).
  */
 export function runBin(
   args: string[],
   env: Record<string, string>,
   input?: string,
   interruptOn?: string,
-  entry: string = BIN,
+  node: string[] = [BIN],
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [entry, ...args], {
+    const child = spawn(process.execPath, [...node, ...args], {
       env: { PATH: process.env.PATH ?? '', ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
