@@ -103,6 +103,20 @@ export class InternalError extends DqmExportError {
   }
 }
 
+// The CLI's bundles are minified, identifiers included (scripts/bundle.mjs): these classes keep their
+// names there, for `err.name`, the first line of a stack trace and pino's `type` of a logged error.
+for (const [cls, name] of [
+  [DqmExportError, 'DqmExportError'],
+  [ConfigError, 'ConfigError'],
+  [UsageError, 'UsageError'],
+  [InputError, 'InputError'],
+  [AuthError, 'AuthError'],
+  [TransientError, 'TransientError'],
+  [ServerError, 'ServerError'],
+  [InternalError, 'InternalError'],
+] as const)
+  Object.defineProperty(cls, 'name', { value: name });
+
 /** Process exit codes, shared by every command. */
 export const ExitCode = {
   ok: 0,

@@ -4,6 +4,9 @@
  * build` first (`npm test` does it).
  */
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Histogram1D, Run } from '../../src/domain.js';
 import { startServer, type RunningServer } from '../../src/server/index.js';
@@ -136,5 +139,22 @@ describe.skipIf(!binBuilt)('dqm-export binary', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^error E_NOT_FOUND: no 2D histogram with id 99999/);
     expect(r.stderr.split('\n').length).toBeGreaterThan(2);
+  });
+
+  it('--verbose stack traces name the error class, though the bundles are minified', async () => {
+    // scripts/bundle.mjs renames identifiers; src/errors.ts gives the classes their names back.
+    const dir = mkdtempSync(join(tmpdir(), 'dqm-bin-'));
+    try {
+      const file = join(dir, 'bad.yaml');
+      writeFileSync(file, 'version: 1\n');
+      for (const command of ['validate', 'run']) {
+        const r = await bin([command, file, '--verbose']);
+        expect(r.code).toBe(2);
+        expect(r.stderr).toMatch(/^error E_CONFIG_INVALID: /);
+        expect(r.stderr).toMatch(/\nConfigError: /);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
