@@ -16,7 +16,8 @@ const records = captureRecords('93_h2d_filter_run_ls_title.json');
 const batch = toRecordBatch(records, transformSpecFor('lumisection_histograms_2d')).batch!;
 
 test('prewarm adopts the worker started early; it encodes the first file', async () => {
-  const early = startEarlyEncoderWorker(workerScriptUrl(), { parquetWasmUrl: parquetWasmUrl(), warmUp: warmUp() });
+  // As src/cli/bin.ts starts it: the worker resolves parquet-wasm itself, from the caller's module.
+  const early = startEarlyEncoderWorker(workerScriptUrl(), { packagesFrom: import.meta.url, warmUp: warmUp() });
   expect(startEarlyEncoderWorker(workerScriptUrl(), { parquetWasmUrl: parquetWasmUrl() })).toBe(early);
   const pool = new EncoderPool();
   try {
@@ -42,17 +43,29 @@ test('a worker of another script is not adopted', async () => {
   }
 });
 
-test('an early worker that failed is not adopted; the pool starts its own', async () => {
-  const missing = pathToFileURL(join(outputRoot(), 'no-parquet-wasm.js')).href;
-  const early = startEarlyEncoderWorker(workerScriptUrl(), { parquetWasmUrl: missing });
-  await new Promise((resolve) => early.once('exit', resolve));
-  expect(takeEarlyEncoderWorker(workerScriptUrl())).toBeUndefined();
-  const pool = new EncoderPool();
-  try {
-    pool.prewarm();
-    expect(await encodeOneFile(pool, 'own', batch)).toBe(records.length);
-    expect(pool.stats().workersStarted).toBe(1);
-  } finally {
-    await pool.destroy();
-  }
-}, 60_000);
+test.each([
+  [
+    'a parquet-wasm that is not there',
+    () => ({ parquetWasmUrl: pathToFileURL(join(outputRoot(), 'no-parquet-wasm.js')).href }),
+  ],
+  [
+    'packages resolved from where there are none',
+    () => ({ packagesFrom: pathToFileURL(join(outputRoot(), 'x.js')).href }),
+  ],
+])(
+  'an early worker that failed (%s) is not adopted; the pool starts its own',
+  async (_, data) => {
+    const early = startEarlyEncoderWorker(workerScriptUrl(), data());
+    await new Promise((resolve) => early.once('exit', resolve));
+    expect(takeEarlyEncoderWorker(workerScriptUrl())).toBeUndefined();
+    const pool = new EncoderPool();
+    try {
+      pool.prewarm();
+      expect(await encodeOneFile(pool, 'own', batch)).toBe(records.length);
+      expect(pool.stats().workersStarted).toBe(1);
+    } finally {
+      await pool.destroy();
+    }
+  },
+  60_000,
+);

@@ -11,8 +11,13 @@ import type { WarmUp } from './warm-up.js';
 
 /** What an encoder worker is started with (src/load/parquet/worker.ts reads it). */
 export interface EncoderWorkerData {
-  /** Absolute URL of parquet-wasm's Node build. */
-  parquetWasmUrl: string;
+  /** Absolute URL of parquet-wasm's Node build; when absent, the worker resolves it from `packagesFrom`. */
+  parquetWasmUrl?: string;
+  /**
+   * A file URL that dqm-export's dependencies resolve from (the caller's module), so that the worker,
+   * not the caller's thread, finds parquet-wasm (one of the two must be given).
+   */
+  packagesFrom?: string;
   /** A batch to encode in memory at once (workers started ahead of need). */
   warmUp?: WarmUp;
   /** Where the optional zstd-napi is resolved from (default: `parquetWasmUrl`, in the same node_modules). */

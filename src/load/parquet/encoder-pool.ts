@@ -11,7 +11,7 @@ import { silentLogger, type Logger } from '../../log.js';
 import type { ParquetWriterPlan, WorkerReply, WorkerRequest } from './protocol.js';
 import { takeEarlyEncoderWorker, type EncoderWorkerData } from './early-worker.js';
 import { warmUp } from './warm-up.js';
-import { parquetWasmUrl, workerScriptUrl } from './worker-script.js';
+import { workerScriptUrl } from './worker-script.js';
 import { MAX_WORKER_BYTES_IN_FLIGHT, ParquetFileHandle, type WorkerSlot } from './file-handle.js';
 
 export { ParquetFileHandle } from './file-handle.js';
@@ -92,10 +92,9 @@ export class EncoderPool {
    */
   private spawn(ahead = false): WorkerSlot {
     const script = workerScriptUrl();
-    const workerData: EncoderWorkerData = { parquetWasmUrl: parquetWasmUrl(), ...(ahead ? { warmUp: warmUp() } : {}) };
     const worker =
       (ahead ? takeEarlyEncoderWorker(script) : undefined) ??
-      new Worker(script, { workerData, resourceLimits: WORKER_RESOURCE_LIMITS });
+      new Worker(script, { workerData: this.workerData(ahead), resourceLimits: WORKER_RESOURCE_LIMITS });
     const slot: WorkerSlot = {
       worker,
       files: new Map(),
@@ -144,6 +143,14 @@ export class EncoderPool {
     this.counters.workersStarted++;
     this.slots.push(slot);
     return slot;
+  }
+
+  /**
+   * What a new worker starts with: the worker finds parquet-wasm itself, from this module's URL, in its
+   * own thread (worker scripts run from the sources are data: URLs, which resolve no package).
+   */
+  private workerData(ahead: boolean): EncoderWorkerData {
+    return { packagesFrom: import.meta.url, ...(ahead ? { warmUp: warmUp() } : {}) };
   }
 
   private remove(slot: WorkerSlot): void {

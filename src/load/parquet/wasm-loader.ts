@@ -5,7 +5,7 @@
  */
 import { statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { workerData } from 'node:worker_threads';
 import type * as ParquetWasm from 'parquet-wasm';
@@ -52,8 +52,15 @@ function setWasmFlags(): void {
   setFlagsFromString('--wasm-dynamic-tiering');
 }
 
-/** parquet-wasm's Node build, as the pool passed it in `workerData`. */
-export const parquetWasmUrl = workerData.parquetWasmUrl as string;
+const data = workerData as { parquetWasmUrl?: string; packagesFrom?: string };
+/**
+ * parquet-wasm's Node build: as given in `workerData`, else resolved here from `packagesFrom`. The
+ * CLI passes the latter: resolving parquet-wasm (its `exports` map) cost the main thread 3.5-6 ms of
+ * cold code at every `run`'s start-up, twice (docs/decisions.md, "CLI start-up: parquet-wasm found by
+ * the encoder worker").
+ */
+export const parquetWasmUrl: string =
+  data.parquetWasmUrl ?? pathToFileURL(createRequire(data.packagesFrom!).resolve('parquet-wasm')).href;
 // A broken install fails the worker at start, as when parquet-wasm was loaded here (the pool then
 // does not adopt it), rather than later, on the first file that falls back to it.
 statSync(fileURLToPath(parquetWasmUrl));
