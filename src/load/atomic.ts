@@ -4,7 +4,7 @@
  * interrupted run leaves only `.tmp-*` names, which `cleanTemporaries` removes.
  */
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
+import { closeSync, constants, fsyncSync, openSync, renameSync, writeFileSync } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { DqmExportError, toDqmError } from '../errors.js';
@@ -64,6 +64,12 @@ export async function ensureDirectory(dir: string): Promise<void> {
   }
 }
 
+/** Whether a directory's fsync failed only because the filesystem does not do it (not an error). */
+function directorySyncRefused(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'EINVAL' || code === 'EISDIR' || code === 'EPERM' || code === 'EBADF';
+}
+
 /** fsyncs a directory so a rename in it survives a crash. Some filesystems refuse; that is not an error. */
 export async function syncDirectory(dir: string): Promise<void> {
   let handle;
@@ -71,10 +77,22 @@ export async function syncDirectory(dir: string): Promise<void> {
     handle = await open(dir, constants.O_RDONLY);
     await handle.sync();
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code !== 'EINVAL' && code !== 'EISDIR' && code !== 'EPERM' && code !== 'EBADF') throw toDqmError(err);
+    if (!directorySyncRefused(err)) throw toDqmError(err);
   } finally {
     await handle?.close();
+  }
+}
+
+/** `syncDirectory`, blocking (writeFileAtomic's). */
+function syncDirectoryNow(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, constants.O_RDONLY);
+    fsyncSync(fd);
+  } catch (err) {
+    if (!directorySyncRefused(err)) throw toDqmError(err);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
@@ -99,6 +117,10 @@ export async function removeTemporary(path: string): Promise<void> {
 /**
  * Writes `data` to `path` atomically (temporary name, fsync, rename, directory fsync). `crashAt`
  * names the crash point reached between the synced temporary file and the rename (tests only).
+ * The steps after the directory exists are blocking calls: what this writes (manifests, `_SUCCESS`,
+ * plans, reports) is written once a stream or command has nothing else in flight, and each awaited
+ * step was a round trip through libuv's thread pool: the last ~5 ms of a one-record `run`
+ * (docs/decisions.md, "CLI start-up: a run's last small files written with blocking calls").
  */
 export async function writeFileAtomic(
   path: string,
@@ -108,15 +130,17 @@ export async function writeFileAtomic(
   await ensureDirectory(dirname(path));
   const tmp = temporaryPathFor(path);
   try {
-    const handle = await open(tmp, 'wx');
+    const fd = openSync(tmp, 'wx');
     try {
-      await handle.writeFile(data);
-      await handle.sync();
+      writeFileSync(fd, data);
+      fsyncSync(fd);
     } finally {
-      await handle.close();
+      closeSync(fd);
     }
     if (crashAt) crashPoint(crashAt);
-    await commitFile(tmp, path);
+    renameSync(tmp, path);
+    crashPoint('rename');
+    syncDirectoryNow(dirname(path));
   } catch (err) {
     await removeTemporary(tmp).catch(() => {});
     throw fsError(err, path);

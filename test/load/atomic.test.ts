@@ -3,10 +3,11 @@
  * that looks complete, `cleanTemporaries` removes the leftovers, files roll over at the maximum size,
  * a schema change is an error or a new file, and the manifest and `_SUCCESS` are written atomically.
  */
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test, vi } from 'vitest';
-import { InputError } from '../../src/errors.js';
+import { DqmExportError, InputError } from '../../src/errors.js';
+import { writeFileAtomic } from '../../src/load/atomic.js';
 import { buildManifest, provenanceMetadata, writeManifest, writeSuccessMarker } from '../../src/dataset/manifest.js';
 import { cleanTemporaries, openSink, type OutputFormat } from '../../src/load/index.js';
 import { clearSecrets, registerSecret } from '../../src/secrets.js';
@@ -181,4 +182,25 @@ test('manifest and _SUCCESS: atomic, token-free, complete', async () => {
   } finally {
     clearSecrets();
   }
+});
+
+describe('writeFileAtomic (blocking steps after the directory exists)', () => {
+  test('replaces a file whole and leaves no temporary', async () => {
+    const dir = join(outputRoot(), 'deep', 'er');
+    const file = join(dir, 'plan.json');
+    await writeFileAtomic(file, 'first\n');
+    await writeFileAtomic(file, new TextEncoder().encode('second\n'));
+    expect(readFileSync(file, 'utf8')).toBe('second\n');
+    expect(readdirSync(dir)).toEqual(['plan.json']);
+  });
+
+  test('a rename that fails removes the temporary and names the path', async () => {
+    const dir = outputRoot();
+    const target = join(dir, 'taken');
+    mkdirSync(join(target, 'child'), { recursive: true }); // a non-empty directory: rename(2) refuses
+    const err = await writeFileAtomic(target, 'x').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DqmExportError);
+    expect((err as DqmExportError).message).toContain(target);
+    expect(readdirSync(dir)).toEqual(['taken']);
+  });
 });
