@@ -18,7 +18,7 @@
  */
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -122,32 +122,6 @@ const undiciLazyHttp2 = {
   },
 };
 
-/**
- * zod's namespace object carries every locale it ships (`z.locales`, 45 languages: ~300 KB of the
- * 2 MB `run` bundle, each locale's functions deserialised from the code cache at every start-up),
- * and the namespace is what src/zod.ts re-exports, so esbuild keeps them all. zod itself uses
- * English only (classic/schemas.js imports locales/en.js), and src/ never names `locales`: in the
- * bundle, the locales module exports `en` alone. The build fails if src/ names locales or the
- * module no longer exports `en` that way. docs/decisions.md, "CLI start-up: the bundles keep
- * zod's English locale only".
- */
-const zodEnglishOnly = {
-  name: 'zod-english-only',
-  setup(b) {
-    b.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, async (args) => {
-      const text = await readFile(args.path, 'utf8');
-      const en = 'export { default as en } from "./en.js";';
-      if (!text.includes(en)) throw new Error(`${args.path}: expected ${en}`);
-      const users = readdirSync(join(root, 'src'), { recursive: true })
-        .filter((f) => f.endsWith('.ts'))
-        .filter((f) => /\blocales\b/.test(readFileSync(join(root, 'src', f), 'utf8')));
-      if (users.length > 0)
-        throw new Error(`src/${users.join(', src/')}: names zod's locales; the bundle keeps en only`);
-      return { contents: en + '\n', loader: 'js', resolveDir: dirname(args.path) };
-    });
-  },
-};
-
 const common = {
   absWorkingDir: root,
   bundle: true,
@@ -174,7 +148,7 @@ async function commonJsBundle(entry, file) {
     ...common,
     entryPoints: [entry],
     outfile: file,
-    plugins: [workerNames, undiciPool, undiciLazyHttp2, zodEnglishOnly],
+    plugins: [workerNames, undiciPool, undiciLazyHttp2],
     format: 'cjs',
     external,
     minifyWhitespace: true,

@@ -4,7 +4,7 @@
  * and names. The messages say what was expected; positions are added later from the YAML nodes.
  */
 import { InternalError } from '../errors.js';
-import { z } from '../zod.js';
+import * as z from '../zod.js';
 import { didYouMean } from './suggest.js';
 
 /**

@@ -4,7 +4,7 @@
  * that no field-level message covered; the formatter splits multi-key issues, looks through unions
  * to the branch that nearly matched, and attaches positions.
  */
-import type { z } from '../zod.js';
+import type * as z from '../zod.js';
 import { choiceMessage, describeValue, UNKNOWN_KEY_SEPARATOR } from './fields.js';
 import type { FieldPath, Position } from './document.js';
 

@@ -4,7 +4,7 @@
  * written: defaults are shown but not required, and every number or boolean may also be a
  * `${VAR}` reference (interpolation happens before validation).
  */
-import { z } from '../zod.js';
+import * as z from '../zod.js';
 import { JSON_INPUT_OVERRIDES } from './fields.js';
 import { pipelineSchema } from './schema.js';
 

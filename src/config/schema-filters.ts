@@ -4,7 +4,7 @@
  * everything. Values are checked by the filter's kind and normalised: `__in` lists become number
  * arrays (a comma string is accepted), `title` always becomes a list of strings.
  */
-import { z } from '../zod.js';
+import * as z from '../zod.js';
 import type { FilterSpec, Filters } from '../domain.js';
 import { postgresRegexIssue } from '../postgres-regex.js';
 import { filterSpecsOf, type StreamEndpoint } from '../endpoints.js';

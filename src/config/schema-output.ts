@@ -3,7 +3,7 @@
  * codec, partitioning, file and row-group sizes, what to do with an existing dataset).
  */
 import { posix } from 'node:path';
-import { z } from '../zod.js';
+import * as z from '../zod.js';
 import { choice, columnField, intField, lazyField, strictObject, text, withDefault } from './fields.js';
 
 /** Values of `output.format`: Parquet, Arrow IPC file, Arrow IPC stream. */

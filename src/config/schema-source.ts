@@ -3,7 +3,7 @@
  * ML4DQM CSV files read locally (`ml4dqm-csv`). A discriminated union, so each type has its own
  * strict set of keys and TypeScript narrows on `type`.
  */
-import { z } from '../zod.js';
+import * as z from '../zod.js';
 import { isLoopbackHost, PRESETS, type PresetName } from '../extract/connection.js';
 import { SETTINGS, type IntSetting } from '../settings.js';
 import { DIALS_PRESETS, KNOWN_WORKSPACES } from '../dials.js';

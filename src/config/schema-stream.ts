@@ -3,7 +3,7 @@
  * endpoint gets its own strict filter names; the rules that tie fields together (a tensor layout
  * needs histograms, partition columns must exist, incremental needs a run) run per stream.
  */
-import { z } from '../zod.js';
+import * as z from '../zod.js';
 import { type DIALS_ENDPOINTS, ORDER_FIELDS, isDialsEndpoint } from '../dials.js';
 import { STREAM_ENDPOINTS as ENDPOINTS, type StreamEndpoint as Endpoint } from '../endpoints.js';
 import { isHistogramStream as isHistogramEndpoint } from '../transform/columns.js';

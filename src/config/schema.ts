@@ -4,7 +4,7 @@
  * default applied; the exported types are inferred from the schemas, so they cannot drift.
  */
 import { posix } from 'node:path';
-import { z } from '../zod.js';
+import * as z from '../zod.js';
 import { ENDPOINTS, isHistogramEndpoint } from '../domain.js';
 import { DIALS_ENDPOINTS } from '../dials.js';
 import { STREAM_ENDPOINTS } from '../endpoints.js';

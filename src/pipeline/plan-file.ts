@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { z } from '../zod.js';
+import * as z from '../zod.js';
 import { canonicalJson } from '../config/hash.js';
 import type { Filters } from '../domain.js';
 import { ConfigError, InputError } from '../errors.js';

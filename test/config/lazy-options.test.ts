@@ -5,7 +5,7 @@
  * them another way, the first test fails (the schema would still parse the same, only slower).
  */
 import { describe, expect, it, vi } from 'vitest';
-import { z } from '../../src/zod.js';
+import * as z from '../../src/zod.js';
 import { InternalError } from '../../src/errors.js';
 import { intField, lazyField, lazyOption, strictObject, withDefault } from '../../src/config/fields.js';
 

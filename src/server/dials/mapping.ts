@@ -13,7 +13,7 @@
  * title, adds files without rows (e.g. PENDING ones) and datasets of other workspaces.
  */
 import { readFileSync } from 'node:fs';
-import { z } from '../../zod.js';
+import * as z from '../../zod.js';
 import { UsageError } from '../../errors.js';
 
 const isoDate = z.string().regex(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/, 'a date like 2024-05-01T03:14:15Z');
