@@ -130,6 +130,11 @@ const common = {
   sourcemap: true,
   allowOverwrite: true,
   logLevel: 'warning',
+  // A package's ES-module build before its CommonJS one where it ships both without an `exports` map
+  // (today only flatbuffers, under apache-arrow): a CommonJS module imported from 37 of arrow's
+  // modules was wrapped 37 times by esbuild's `__toESM`, every export copied as a getter each time
+  // (docs/decisions.md, "CLI start-up: zod imported as a module namespace").
+  mainFields: ['module', 'main'],
 };
 
 // parquet-wasm: loaded by the worker with its .wasm (and by `inspect`, with import()); typescript:
