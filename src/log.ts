@@ -3,7 +3,7 @@
  * `formatters.log` + message hook, so a token that slips into a log call never reaches the output.
  *
  * pino itself is loaded and set up at the first message of an enabled level, not when the logger is
- * made: a `run --log-level warn` that warns about nothing (a scheduled export) never loads it, ~4 ms
+ * made: a `run --log-level warn` that warns about nothing (a scheduled export) never loads it, ~7 ms
  * of a one-record `run`'s start-up (docs/decisions.md, "CLI start-up: pino loaded at the first line").
  */
 import { createRequire } from 'node:module';
