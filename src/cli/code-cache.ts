@@ -23,6 +23,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { Script } from 'node:vm';
+import { LOADING_V8_FLAGS } from './loading-heap.js';
 
 /**
  * V8 flags the Parquet encoder worker sets when it needs them (src/load/parquet/wasm-loader.ts,
@@ -83,9 +84,12 @@ export const COMMAND_V8_FLAGS: Readonly<Record<string, readonly string[]>> = {
   lumisections: LIFTOFF_ONLY,
 };
 
-/** Every flag `setCommandV8Flags` may set, by name (`wasm-tiering-budget`, `expose-gc`, ...). */
+/**
+ * Every flag `setCommandV8Flags` may set, and the one the loading hold sets (loading-heap.ts), by
+ * name (`wasm-tiering-budget`, `expose-gc`, ...).
+ */
 function commandFlagNames(): string[] {
-  const all = [...WORKER_V8_FLAGS, ...Object.values(COMMAND_V8_FLAGS).flat()];
+  const all = [...WORKER_V8_FLAGS, ...Object.values(COMMAND_V8_FLAGS).flat(), ...LOADING_V8_FLAGS];
   return [
     ...new Set(
       all.map((flag) =>

@@ -67,6 +67,8 @@ describe('V8 flags of the commands', () => {
       '        type: bool  default: --wasm-tier-up',
       '  --wasm-dynamic-tiering (enable dynamic tier up to the optimizing compiler)',
       '        type: bool  default: --wasm-dynamic-tiering',
+      '  --semi-space-growth-factor (factor by which to grow the new space)',
+      '        type: int  default: --semi-space-growth-factor=2',
     ].join('\n');
     expect(v8FlagDefaults(() => listing)).toEqual([
       '--wasm-tiering-budget=1800000',
@@ -76,6 +78,7 @@ describe('V8 flags of the commands', () => {
       '--wasm-dynamic-tiering',
       '--no-expose-gc',
       '--heap-growing-percent=0',
+      '--semi-space-growth-factor=2',
     ]);
     // A flag missing from the listing: no defaults (the cache is then not written).
     expect(v8FlagDefaults(() => listing.split('\n').slice(2).join('\n'))).toBeUndefined();
@@ -85,8 +88,9 @@ describe('V8 flags of the commands', () => {
       }),
     ).toBeUndefined();
     const here = v8FlagDefaults();
-    expect(here).toHaveLength(7);
+    expect(here).toHaveLength(8);
     expect(here).toContain('--no-expose-gc');
+    expect(here).toContain('--semi-space-growth-factor=2');
     expect(here).toContain('--heap-growing-percent=0');
   });
 });
