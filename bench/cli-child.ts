@@ -136,6 +136,8 @@ export interface CliRun {
   exitMs: number;
   /** CPU seconds of the child, all threads. */
   cpuSeconds: number;
+  /** Minor page faults of the child to its exit, all threads. */
+  minorFaults: number;
 }
 
 /**
@@ -203,6 +205,7 @@ export function runNodeChild(
           bootMs: resources.bootMs,
           exitMs: resources.exitMs,
           cpuSeconds: resources.cpuSeconds,
+          minorFaults: resources.minorFaults,
         });
       } catch (err) {
         reject(err instanceof Error ? err : new Error(String(err)));

@@ -20,6 +20,8 @@ export interface ChildResources {
   exitMs: number;
   /** User + system CPU seconds of the whole process (all threads). */
   cpuSeconds: number;
+  /** Minor page faults of the whole process (fresh pages touched), to the 'exit' event. */
+  minorFaults: number;
 }
 
 const file = process.env.DQM_BENCH_MAXRSS_FILE;
@@ -32,6 +34,7 @@ if (file) {
       bootMs,
       exitMs: performance.now(),
       cpuSeconds: (usage.userCPUTime + usage.systemCPUTime) / 1e6,
+      minorFaults: usage.minorPageFault,
     };
     writeFileSync(file, JSON.stringify(resources));
   });
