@@ -8,7 +8,7 @@ import { startEarlyCsvWorker, takeEarlyCsvWorker } from '../sources/csv/early-wo
 import { DEFAULT_READ_SETTINGS } from '../sources/csv/read-settings.js';
 import { cacheKey, codeCacheDir, isFile, loadCommonJs, setCommandV8Flags } from './code-cache.js';
 import { parseRunFast } from './fast-run.js';
-import { holdYoungGenerationWhileLoading } from './loading-heap.js';
+import { holdYoungGenerationWhileLoading, youngGenerationHoldPays } from './loading-heap.js';
 import type { MainOptions } from './main.js';
 import { csvRunAhead, prewarmsEncoder } from './prewarm.js';
 
@@ -95,9 +95,9 @@ async function start(argv: string[]): Promise<void> {
       performance.mark('dqm-export:bundle loaded'); // a phase of bench/startup.ts
       // At exit, so the cache holds what the whole command compiled (also when it ends by a signal).
       process.once('exit', loaded.save);
-      // `run` of an HTTP source: the young generation stays at its size while the command's modules
-      // initialise (src/cli/loading-heap.ts), released where the command's flags are set.
-      const release = runOnly && api ? holdYoungGenerationWhileLoading() : undefined;
+      // `run` of an HTTP source on Node 20: the young generation stays at its size while the command's
+      // modules initialise (src/cli/loading-heap.ts), released where the command's flags are set.
+      const release = runOnly && api && youngGenerationHoldPays() ? holdYoungGenerationWhileLoading() : undefined;
       // The command's V8 flags, once its modules are compiled (V8 rejects code caches made under other
       // flags, Node's own for its internal modules included): docs/decisions.md, "CLI start-up: V8
       // flags set once the command is loaded".
