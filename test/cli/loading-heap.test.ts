@@ -4,7 +4,8 @@
  * afterwards without its code cache, so the hold loads RUN_INIT_BUILTINS first: this checks, through
  * the binary, that a one-record `run` loads no other internal module while the hold is in force
  * (one more would cost its code cache on every `run`: add it to RUN_INIT_BUILTINS), and that the
- * hold ends.
+ * hold ends. On Node 22 and later the CLI does not hold (`youngGenerationHoldPays`), and this checks
+ * that too.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
