@@ -8,7 +8,8 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { rm, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
+import { removeFile } from '../load/atomic.js';
 import { join } from 'node:path';
 import type { LoadedPipeline, Stream } from '../config/index.js';
 import { ConfigError, InputError } from '../errors.js';
@@ -160,7 +161,7 @@ async function finalizeStream(loaded: LoadedPipeline, stream: Stream, o: Finaliz
   // Only dqm-export's own files go; a file someone else put there stays (and is said).
   const stray = unlisted.filter(isOwnDataFile);
   const foreign = unlisted.filter((rel) => !isOwnDataFile(rel));
-  for (const rel of stray) await rm(join(root, rel), { force: true });
+  for (const rel of stray) await removeFile(join(root, rel));
   if (stray.length)
     o.logger.info({ stream: stream.name, removed: stray.length }, 'finalize: removed files no shard lists');
   if (foreign.length)

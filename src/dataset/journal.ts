@@ -5,9 +5,9 @@
  * committed line names (a slice interrupted between rename and commit) is removed, so the dataset
  * equals an uninterrupted run's. A torn last line (kill -9 mid-append) is ignored.
  */
-import { open, readFile, rm } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ensureDirectory } from '../load/atomic.js';
+import { ensureDirectory, removeFile } from '../load/atomic.js';
 import type { WrittenFile } from '../load/types.js';
 import { redact } from '../secrets.js';
 import { JOURNAL_NAME, STATE_DIR } from './layout.js';
@@ -103,5 +103,5 @@ export async function openJournal(root: string, name: string = JOURNAL_NAME): Pr
 
 /** Deletes the journal (a fresh, non-resumed run starts a new one). */
 export async function resetJournal(root: string, name: string = JOURNAL_NAME): Promise<void> {
-  await rm(join(root, STATE_DIR, name), { force: true });
+  await removeFile(join(root, STATE_DIR, name));
 }

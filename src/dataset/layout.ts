@@ -11,11 +11,11 @@
  * `migrateLegacyLayout` moves them into place when a run, a shard or `finalize` opens such a dataset,
  * so `--resume`, `append` and `finalize` keep working on them.
  */
-import { readdir, readFile, rename, rm, rmdir, stat } from 'node:fs/promises';
+import { readdir, readFile, rename, rmdir, stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Stream } from '../config/index.js';
 import { toDqmError } from '../errors.js';
-import { ensureDirectory, syncDirectory } from '../load/atomic.js';
+import { ensureDirectory, removeFile, syncDirectory } from '../load/atomic.js';
 
 /** Directory for dqm-export's own bookkeeping inside an output root. */
 export const STATE_DIR = '.dqm-export';
@@ -71,7 +71,7 @@ export async function pathExists(path: string): Promise<boolean> {
 
 /** Moves `from` to `to` unless `to` exists (then `from` is a stale copy and goes). */
 async function moveInto(from: string, to: string): Promise<void> {
-  if (await pathExists(to)) await rm(from, { force: true });
+  if (await pathExists(to)) await removeFile(from);
   else await rename(from, to);
 }
 

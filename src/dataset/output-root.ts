@@ -12,7 +12,7 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join, posix, sep } from 'node:path';
 import { ConfigError, InputError } from '../errors.js';
-import { TEMP_PREFIX } from '../load/atomic.js';
+import { removeFile, TEMP_PREFIX } from '../load/atomic.js';
 import { readJournal, resetJournal, type JournalFile, type JournalState } from './journal.js';
 import {
   MANIFEST_NAME,
@@ -72,13 +72,13 @@ export async function readManifestFiles(root: string): Promise<JournalFile[]> {
  * the manifest, so there is never a marker without its manifest.
  */
 export async function uncommitDataset(root: string, options: { keepManifest: boolean }): Promise<void> {
-  await rm(join(root, SUCCESS_PATH), { force: true });
-  if (!options.keepManifest) await rm(join(root, MANIFEST_PATH), { force: true });
+  await removeFile(join(root, SUCCESS_PATH));
+  if (!options.keepManifest) await removeFile(join(root, MANIFEST_PATH));
   // Temporaries of a manifest or marker whose writer was killed (they sit in .dqm-export/, which
   // listDatasetFiles leaves out). Nothing else writes them while a run or a shard is starting.
   const partial = [MANIFEST_NAME, SUCCESS_NAME].map((name) => `${TEMP_PREFIX}${name}-`);
   for (const name of await readdir(join(root, STATE_DIR)).catch(() => [] as string[])) {
-    if (partial.some((p) => name.startsWith(p))) await rm(join(root, STATE_DIR, name), { force: true });
+    if (partial.some((p) => name.startsWith(p))) await removeFile(join(root, STATE_DIR, name));
   }
 }
 
@@ -94,7 +94,7 @@ export function isOwnDataFile(rel: string): boolean {
 /** Deletes every data file of dqm-export's under root that `keep` does not name, then empty dirs. */
 async function removeUnlisted(root: string, keep: Set<string>): Promise<void> {
   for (const rel of await listDatasetFiles(root)) {
-    if (isOwnDataFile(rel) && !keep.has(rel)) await rm(join(root, rel), { force: true });
+    if (isOwnDataFile(rel) && !keep.has(rel)) await removeFile(join(root, rel));
   }
   await removeEmptyDirs(root, root);
 }

@@ -6,10 +6,10 @@
  * written by `finalize` only, and removed by any shard that starts writing (the dataset is no longer
  * complete then).
  */
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { ConfigError, InputError } from '../errors.js';
-import { TEMP_PREFIX, writeFileAtomic } from '../load/atomic.js';
+import { removeFile, TEMP_PREFIX, writeFileAtomic } from '../load/atomic.js';
 import { VERSION } from '../version.js';
 import { readJournal, resetJournal, type JournalFile, type JournalState } from './journal.js';
 import { MANIFEST_PATH, migrateLegacyLayout, pathExists, SHARDS_DIR, shardTag, SUCCESS_PATH } from './layout.js';
@@ -212,7 +212,7 @@ async function readShardManifestNames(root: string): Promise<Map<number, string>
 }
 
 async function removeFiles(root: string, rels: readonly string[]): Promise<void> {
-  for (const rel of rels) await rm(join(root, rel), { force: true });
+  for (const rel of rels) await removeFile(join(root, rel));
 }
 
 /** Builds this shard's manifest. */

@@ -4,11 +4,11 @@
  * runner is the same for both; only these few decisions differ.
  */
 import { createHash } from 'node:crypto';
-import { readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Stream } from '../config/index.js';
 import type { OutputFormat } from '../load/index.js';
-import { writeFileAtomic } from '../load/atomic.js';
+import { removeFile, writeFileAtomic } from '../load/atomic.js';
 import { safeUrl } from '../secrets.js';
 import { writeCursor } from './cursor.js';
 import type { JournalFile } from './journal.js';
@@ -65,7 +65,7 @@ function manifestFiles(files: readonly JournalFile[], format: OutputFormat): Man
  */
 async function pruneRejects(path: string, committed: ReadonlySet<string> | null): Promise<void> {
   if (!committed || committed.size === 0) {
-    await rm(path, { force: true });
+    await removeFile(path);
     return;
   }
   let text: string;

@@ -161,7 +161,8 @@ async function run(file: FileState, plan: ParquetWriterPlan): Promise<void> {
   }
   if (recompressor && !file.aborted && !file.error) {
     file.rewrittenRows = recompressor.end();
-    written(file);
+    // The file's end: `finish` fsyncs it next, so no write-back to start (see `written`).
+    written(file, false);
   }
 }
 
@@ -186,7 +187,7 @@ async function finish(file: FileState): Promise<void> {
   try {
     if (file.own && !file.aborted && !file.error) {
       file.rewrittenRows = file.own.finish();
-      written(file);
+      written(file, false);
     }
     await file.done;
     await file.writeBack;
