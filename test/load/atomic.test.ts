@@ -7,7 +7,7 @@ import { readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test, vi } from 'vitest';
 import { DqmExportError, InputError } from '../../src/errors.js';
-import { writeFileAtomic } from '../../src/load/atomic.js';
+import { removeFile, writeFileAtomic } from '../../src/load/atomic.js';
 import { buildManifest, provenanceMetadata, writeManifest, writeSuccessMarker } from '../../src/dataset/manifest.js';
 import { cleanTemporaries, openSink, type OutputFormat } from '../../src/load/index.js';
 import { clearSecrets, registerSecret } from '../../src/secrets.js';
@@ -202,5 +202,20 @@ describe('writeFileAtomic (blocking steps after the directory exists)', () => {
     expect(err).toBeInstanceOf(DqmExportError);
     expect((err as DqmExportError).message).toContain(target);
     expect(readdirSync(dir)).toEqual(['taken']);
+  });
+});
+
+describe('removeFile', () => {
+  test('removes a file, ignores one already gone, and names what it cannot remove', async () => {
+    const dir = outputRoot();
+    const file = join(dir, 'rejects.jsonl');
+    writeFileSync(file, '{}\n');
+    await removeFile(file);
+    expect(readdirSync(dir)).toEqual([]);
+    await removeFile(file);
+    mkdirSync(join(dir, 'sub'));
+    const err = await removeFile(join(dir, 'sub')).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DqmExportError);
+    expect((err as DqmExportError).message).toContain(join(dir, 'sub'));
   });
 });
