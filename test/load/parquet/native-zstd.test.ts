@@ -15,7 +15,7 @@ import { Worker } from 'node:worker_threads';
 import { RecordBatchStreamWriter, type RecordBatch } from 'apache-arrow';
 import { afterAll, afterEach, describe, expect, test } from 'vitest';
 import { EncoderPool, openSink } from '../../../src/load/index.js';
-import { loadNativeZstd } from '../../../src/load/parquet/native-zstd.js';
+import { loadNativeZstd, zlibMayHaveZstd } from '../../../src/load/parquet/native-zstd.js';
 import { NATIVE_ZSTD_MAX_ROW_GROUP_BYTES, planParquetWriter } from '../../../src/load/parquet/parquet-encoder.js';
 import type { ParquetWriterPlan, WorkerReply } from '../../../src/load/parquet/protocol.js';
 import { parquetWasmUrl, workerScriptUrl } from '../../../src/load/parquet/worker-script.js';
@@ -54,6 +54,12 @@ describe('the provider', () => {
       ? (zlib as unknown as { zstdDecompressSync(b: Uint8Array): Uint8Array }).zstdDecompressSync
       : (createRequire(import.meta.url)('zstd-napi') as { decompress(b: Uint8Array): Uint8Array }).decompress;
     expect(Buffer.from(decompress(frame)).equals(Buffer.from(input))).toBe(true);
+  });
+
+  test("node:zlib is loaded only on the versions whose zlib has zstd (22.15+, 23.8+), this one's included", () => {
+    expect(zlibMayHaveZstd()).toBe(zlibHasZstd);
+    expect(['20.19.0', '22.14.1', '23.7.0'].map((v) => zlibMayHaveZstd(v))).toEqual([false, false, false]);
+    expect(['22.15.0', '23.8.0', '24.0.0', '25.1.0'].map((v) => zlibMayHaveZstd(v))).toEqual([true, true, true, true]);
   });
 
   test('where zstd-napi cannot be resolved: zlib if it has zstd, else an error that names zstd-napi', () => {
