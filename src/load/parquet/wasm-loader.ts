@@ -6,7 +6,6 @@
 import { statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { setFlagsFromString } from 'node:v8';
 import { workerData } from 'node:worker_threads';
 import type * as ParquetWasm from 'parquet-wasm';
 
@@ -18,6 +17,9 @@ import type * as ParquetWasm from 'parquet-wasm';
  * sets the same ones once its command is loaded (src/cli/code-cache.ts, WORKER_V8_FLAGS).
  */
 function setWasmFlags(): void {
+  // node:v8 loaded here, when parquet-wasm is, not at the worker's start (a worker whose files all
+  // go through the own writer never needs it).
+  const { setFlagsFromString } = process.getBuiltinModule('node:v8');
   /**
    * V8 compiles wasm functions with its baseline compiler first and recompiles a function with the
    * optimising compiler once it has used up a budget of work. With the default budget a few hundred

@@ -8,8 +8,6 @@
  */
 import type { Hash } from 'node:crypto';
 import { fdatasync, writeSync } from 'node:fs';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { parentPort } from 'node:worker_threads';
 import type { OwnParquetWriter } from './own-writer.js';
 import type { WorkerReply } from './protocol.js';
@@ -29,8 +27,10 @@ let gc: ((options?: { type: 'minor' | 'major' }) => void) | undefined;
  * their code cache in every thread still starting (src/load/parquet/wasm-loader.ts, setWasmFlags).
  */
 export function collectGarbage(options?: { type: 'minor' | 'major' }): void {
-  if (!gc) setFlagsFromString('--expose_gc');
-  gc ??= runInNewContext('gc') as (options?: { type: 'minor' | 'major' }) => void;
+  // node:v8 and node:vm loaded here, on first use, not at the worker's start: 9 internal modules,
+  // part of what a one-record `run` waits for when its worker is late.
+  if (!gc) process.getBuiltinModule('node:v8').setFlagsFromString('--expose_gc');
+  gc ??= process.getBuiltinModule('node:vm').runInNewContext('gc') as (options?: { type: 'minor' | 'major' }) => void;
   gc(options);
 }
 
