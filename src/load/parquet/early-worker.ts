@@ -20,7 +20,7 @@ export interface EncoderWorkerData {
   packagesFrom?: string;
   /** A batch to encode in memory at once (workers started ahead of need). */
   warmUp?: WarmUp;
-  /** Where the optional zstd-napi is resolved from (default: `parquetWasmUrl`, in the same node_modules). */
+  /** Where the optional zstd-napi is resolved from (default: `packagesFrom`, else `parquetWasmUrl`: the same node_modules). */
   nativeZstdFrom?: string;
 }
 

@@ -1,5 +1,5 @@
 /**
- * parquet-wasm in the encoder worker (worker.ts): checked at the worker's start, loaded on first use
+ * parquet-wasm in the encoder worker (worker.ts): checked once the worker is idle, loaded on first use
  * with the V8 flags it is compiled under. A sibling of worker.ts: imports nothing but Node built-ins
  * (src/load/parquet/worker-script.ts loads it from a data: URL when run from the sources).
  */
@@ -55,17 +55,27 @@ function setWasmFlags(): void {
 }
 
 const data = workerData as { parquetWasmUrl?: string; packagesFrom?: string };
+let resolvedUrl: string | undefined;
 /**
- * parquet-wasm's Node build: as given in `workerData`, else resolved here from `packagesFrom`. The
- * CLI passes the latter: resolving parquet-wasm (its `exports` map) cost the main thread 3.5-6 ms of
- * cold code at every `run`'s start-up, twice (docs/decisions.md, "CLI start-up: parquet-wasm found by
- * the encoder worker").
+ * parquet-wasm's Node build: as given in `workerData`, else resolved here from `packagesFrom`, on
+ * first use. The CLI passes the latter: resolving parquet-wasm (its `exports` map) cost the main
+ * thread 3.5-6 ms of cold code at every `run`'s start-up, twice (docs/decisions.md, "CLI start-up:
+ * parquet-wasm found by the encoder worker"), and it costs the worker 3.5-9 ms, which a one-record
+ * `run` waited for when its worker was late: `checkParquetWasm` does it once the worker is idle.
  */
-export const parquetWasmUrl: string =
-  data.parquetWasmUrl ?? pathToFileURL(createRequire(data.packagesFrom!).resolve('parquet-wasm')).href;
-// A broken install fails the worker at start, as when parquet-wasm was loaded here (the pool then
-// does not adopt it), rather than later, on the first file that falls back to it.
-statSync(fileURLToPath(parquetWasmUrl));
+export function parquetWasmUrl(): string {
+  resolvedUrl ??= data.parquetWasmUrl ?? pathToFileURL(createRequire(data.packagesFrom!).resolve('parquet-wasm')).href;
+  return resolvedUrl;
+}
+
+/**
+ * Throws (uncaught: the worker fails) when parquet-wasm cannot be found, so that a broken install
+ * fails the worker even when its files all go through the own writer, as when parquet-wasm was
+ * loaded at its start. worker.ts calls it once the worker has nothing else to do.
+ */
+export function checkParquetWasm(): void {
+  statSync(fileURLToPath(parquetWasmUrl()));
+}
 let loadedWasm: typeof ParquetWasm | undefined;
 /**
  * parquet-wasm, loaded on first use: a worker whose files all go through the own writer
@@ -76,7 +86,8 @@ let loadedWasm: typeof ParquetWasm | undefined;
  */
 export function wasm(): typeof ParquetWasm {
   if (!loadedWasm) setWasmFlags();
-  loadedWasm ??= createRequire(parquetWasmUrl)(fileURLToPath(parquetWasmUrl)) as typeof ParquetWasm;
+  const url = parquetWasmUrl();
+  loadedWasm ??= createRequire(url)(fileURLToPath(url)) as typeof ParquetWasm;
   return loadedWasm;
 }
 

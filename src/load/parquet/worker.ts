@@ -21,7 +21,7 @@ import type * as ParquetWasm from 'parquet-wasm';
 import { settleArrayBufferDetaching } from './array-buffer-detach.js';
 import { loadNativeZstd, type NativeZstd } from './native-zstd.js';
 import { OwnParquetWriter } from './own-writer.js';
-import { parquetWasmUrl, wasm, wasmBytes } from './wasm-loader.js';
+import { checkParquetWasm, parquetWasmUrl, wasm, wasmBytes } from './wasm-loader.js';
 import { collectGarbage, send, write, written, type FileState } from './worker-output.js';
 import { PageRecompressor } from './page-recompressor.js';
 import { parquetWriterProperties } from './writer-properties.js';
@@ -46,7 +46,9 @@ function pageZstd(plan: ParquetWriterPlan): NativeZstd | null {
 /** The native zstd, loaded on first call; null when none loads. */
 function loadedNativeZstd(): NativeZstd | null {
   if (nativeZstd === undefined) {
-    const loaded = loadNativeZstd((workerData as { nativeZstdFrom?: string }).nativeZstdFrom ?? parquetWasmUrl);
+    const from = workerData as { nativeZstdFrom?: string; packagesFrom?: string };
+    // From dqm-export's own dependencies when given: resolving parquet-wasm first is not needed.
+    const loaded = loadNativeZstd(from.nativeZstdFrom ?? from.packagesFrom ?? parquetWasmUrl());
     nativeZstd = 'zstd' in loaded ? loaded.zstd : null;
     if ('error' in loaded)
       send({
@@ -335,15 +337,28 @@ async function encodeInMemory(ipc: Uint8Array, plan: ParquetWriterPlan): Promise
   }
 }
 
+/**
+ * parquet-wasm found (or the worker failed) once the worker has nothing else to do: a macrotask,
+ * queued after its warm-up, that runs after the messages already received, so the first file of a
+ * `run` waiting for this worker is not held up by the resolution (wasm-loader.ts).
+ */
+function checkWhenIdle(): void {
+  setImmediate(checkParquetWasm);
+}
+
 const warmUpBatch = (workerData as { warmUp?: { ipc: Uint8Array; plan: ParquetWriterPlan } }).warmUp;
 if (warmUpBatch) {
-  warmUp(warmUpBatch).then(
-    () => send({ type: 'warmed' }),
-    (err: unknown) => {
-      // Only a broken wasm instance matters to the pool (it replaces the worker); any other failure
-      // would show again, and be reported, on the first real file.
-      if (isFatal(err)) send({ type: 'fatal', message: `parquet-wasm failed: ${(err as Error).message}` });
-      else send({ type: 'warmed', error: (err as Error).message });
-    },
-  );
+  warmUp(warmUpBatch)
+    .then(
+      () => send({ type: 'warmed' }),
+      (err: unknown) => {
+        // Only a broken wasm instance matters to the pool (it replaces the worker); any other failure
+        // would show again, and be reported, on the first real file.
+        if (isFatal(err)) send({ type: 'fatal', message: `parquet-wasm failed: ${(err as Error).message}` });
+        else send({ type: 'warmed', error: (err as Error).message });
+      },
+    )
+    .finally(checkWhenIdle);
+} else {
+  checkWhenIdle();
 }
