@@ -9,10 +9,10 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { removeFile } from '../load/atomic.js';
 import { join } from 'node:path';
 import type { LoadedPipeline, Stream } from '../config/index.js';
 import { ConfigError, InputError } from '../errors.js';
+import { removeFile } from '../load/atomic.js';
 import type { Logger } from '../log.js';
 import type { JournalFile } from './journal.js';
 import { migrateLegacyLayout, SHARDS_DIR, streamRoot } from './layout.js';
