@@ -223,14 +223,21 @@ describe('parseHistoInto: integer fast path against JSON.parse', () => {
     });
   }
 
-  /** Random bin counts of 0-10 digits, now and then a sign, fraction, leading zero or odd separator. */
-  function randomCell(rand: () => number, cells: number, odd: number): string {
+  /**
+   * Random bin counts of 0-10 digits, written `N` or, with `floats`, `N.0` as DQM Playground's and
+   * DIALS' pages write them; now and then a sign, another fraction, a leading zero or an odd separator.
+   */
+  function randomCell(rand: () => number, cells: number, odd: number, floats = false): string {
     const parts: string[] = [];
     for (let i = 0; i < cells; i++) {
       const digits = rand() < 0.9 ? 1 + Math.floor(rand() * 4) : 1 + Math.floor(rand() * 10);
       let n = String(Math.floor(rand() * 10 ** digits));
+      if (floats) n += '.0';
       if (rand() < odd)
-        n = ['-', '0', ''][Math.floor(rand() * 3)] + n + ['.5', 'e2', '', 'E-1'][Math.floor(rand() * 4)];
+        n =
+          ['-', '0', ''][Math.floor(rand() * 3)] +
+          n +
+          ['.5', 'e2', '', 'E-1', '.0', '0', '5', '.', 'e1', '.00'][Math.floor(rand() * 10)];
       parts.push(n);
     }
     let text = '[';
@@ -243,11 +250,14 @@ describe('parseHistoInto: integer fast path against JSON.parse', () => {
   }
 
   it.each([
-    [0, 'well-formed counts'],
-    [0.002, 'a few odd numbers and separators per cell'],
-    [0.05, 'many odd numbers and separators'],
-  ])('%s: the same values and count as JSON.parse (%s), float64 and float32, alone and in a row', (odd) => {
-    const rand = prng(Math.round(odd * 1000) + 41);
+    [0, false, 'well-formed counts'],
+    [0.002, false, 'a few odd numbers and separators per cell'],
+    [0.05, false, 'many odd numbers and separators'],
+    [0, true, 'well-formed counts written N.0'],
+    [0.002, true, 'counts written N.0, a few odd numbers and separators per cell'],
+    [0.05, true, 'counts written N.0, many odd numbers and separators'],
+  ])('%s, %s: the same values and count as JSON.parse (%s), float64 and float32, alone and in a row', (odd, floats) => {
+    const rand = prng(Math.round(odd * 1000) + (floats ? 43 : 41));
     const bad: string[] = [];
     for (let k = 0; k < 600; k++) {
       const x = 1 + Math.floor(rand() * 12);
@@ -255,7 +265,7 @@ describe('parseHistoInto: integer fast path against JSON.parse', () => {
       const stride = x + 2;
       const [firstRow, lastRow] = y === 0 ? [0, 0] : [1, y];
       const rows = y === 0 ? 1 : y + 2;
-      const text = randomCell(rand, stride * rows, odd);
+      const text = randomCell(rand, stride * rows, odd, floats);
       const want = expected(text, stride, firstRow, lastRow);
       for (const padded of [false, true])
         for (const float32 of [false, true]) {
