@@ -3,7 +3,7 @@
  * like arrow-rs' default, so files keep their size: the optional `zstd-napi` addon (built from its
  * bundled zstd sources at install; one compression context reused for the worker's life), else
  * Node's own `zlib.zstdCompressSync` where the runtime has it (22.15+, 23.8+), which sets up a context
- * per call: 6.5 ms per 1 MB page on Node 22.23 and 0.8 ms on 24.21, against 0.46-0.48 ms for
+ * per call: 1.98 ms per 1 MB page on Node 22.23 and 0.47 ms on 24.21, against 0.26-0.27 ms for
  * zstd-napi (docs/decisions.md, "Load: zstd-napi before Node's zlib"). When neither loads, the
  * encoder keeps parquet-wasm's zstd (compiled to wasm, ~3x the CPU): docs/decisions.md, "Load:
  * Parquet pages compressed by native zstd".
