@@ -76,6 +76,17 @@ const LIFTOFF_ONLY = ['--no-wasm-tier-up', '--no-wasm-dynamic-tiering'] as const
  */
 const EAGER_WASM = ['--no-wasm-lazy-compilation'] as const;
 
+/**
+ * Every command: V8 drops the bytecode of a function that has not run for a few full collections
+ * (bytecode flushing), and the code cache is made at exit from the functions that still have
+ * bytecode. A long command (a `run` or `histograms list --all` of thousands of pages, `serve`) had
+ * flushed its start-up functions by then: a `run` of 20,000 records left a cache of 0.81 MB where a
+ * one-record `run` leaves 1.41 MB, and every later start-up compiled the rest lazily, ~90 ms of a
+ * one-record `run` (a cache is accepted as it is, never topped up). docs/decisions.md, "CLI start-up:
+ * the code cache keeps what a long command ran first".
+ */
+export const KEEP_BYTECODE = ['--no-flush-bytecode'] as const;
+
 export const COMMAND_V8_FLAGS: Readonly<Record<string, readonly string[]>> = {
   run: ['--heap-growing-percent=50', ...LIFTOFF_ONLY, ...EAGER_WASM],
   demo: ['--heap-growing-percent=50', ...LIFTOFF_ONLY],
@@ -89,7 +100,7 @@ export const COMMAND_V8_FLAGS: Readonly<Record<string, readonly string[]>> = {
  * name (`wasm-tiering-budget`, `expose-gc`, ...).
  */
 function commandFlagNames(): string[] {
-  const all = [...WORKER_V8_FLAGS, ...Object.values(COMMAND_V8_FLAGS).flat(), ...LOADING_V8_FLAGS];
+  const all = [...WORKER_V8_FLAGS, ...KEEP_BYTECODE, ...Object.values(COMMAND_V8_FLAGS).flat(), ...LOADING_V8_FLAGS];
   return [
     ...new Set(
       all.map((flag) =>
@@ -134,7 +145,7 @@ export function v8FlagDefaults(
 
 /**
  * The flags `setCommandV8Flags` sets for `key`'s command and code cache variant, in order: the
- * worker's, then the command's. A CSV run (variant `csv`) fetches nothing, so there is no HTTP parser
+ * worker's, KEEP_BYTECODE, then the command's. A CSV run (variant `csv`) fetches nothing, so there is no HTTP parser
  * to keep in Liftoff or to compile eagerly: its flags stay as measured for issue #15 (0.5 GB file, 3 alternated pairs at
  * load ~2: wall 3.44-3.79 s with Liftoff's flags, 3.39-3.64 s without).
  */
@@ -142,14 +153,14 @@ export function commandV8Flags(key: string, variant?: string): string[] {
   const command = (COMMAND_V8_FLAGS[key] ?? []).filter(
     (flag) => variant !== 'csv' || !([...LIFTOFF_ONLY, ...EAGER_WASM] as readonly string[]).includes(flag),
   );
-  return [...WORKER_V8_FLAGS, ...command];
+  return [...WORKER_V8_FLAGS, ...KEEP_BYTECODE, ...command];
 }
 
 /** The flags `setCommandV8Flags` set so far in this process, in order. */
 const flagsInForce: string[] = [];
 
 /**
- * Sets the V8 flags of `key`'s command (WORKER_V8_FLAGS and COMMAND_V8_FLAGS; for the `csv` code
+ * Sets the V8 flags of `key`'s command (WORKER_V8_FLAGS, KEEP_BYTECODE and COMMAND_V8_FLAGS; for the `csv` code
  * cache variant, a CSV run, without LIFTOFF_ONLY) for the whole process.
  * bin.ts calls it once the command's modules are loaded, not before: V8 checks the flags when it uses
  * a code cache, so Node's internal modules compiled after this compile from source (it rejects the

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import {
   CACHED_COMMANDS,
   COMMAND_V8_FLAGS,
+  KEEP_BYTECODE,
   WORKER_V8_FLAGS,
   commandV8Flags,
   v8FlagDefaults,
@@ -32,15 +33,18 @@ describe('V8 flags of the commands', () => {
     for (const key of Object.keys(COMMAND_V8_FLAGS)) expect(CACHED_COMMANDS).toContain(key);
   });
 
-  it('sets the worker flags, then the command flags; a CSV run without Liftoff', () => {
-    expect(commandV8Flags('run')).toEqual([...WORKER_V8_FLAGS, ...COMMAND_V8_FLAGS.run!]);
-    expect(commandV8Flags('run', 'csv')).toEqual([...WORKER_V8_FLAGS, '--heap-growing-percent=50']);
+  it('sets the worker flags, bytecode kept, then the command flags; a CSV run without Liftoff', () => {
+    expect(KEEP_BYTECODE).toEqual(['--no-flush-bytecode']);
+    expect(commandV8Flags('run')).toEqual([...WORKER_V8_FLAGS, ...KEEP_BYTECODE, ...COMMAND_V8_FLAGS.run!]);
+    expect(commandV8Flags('run', 'csv')).toEqual([...WORKER_V8_FLAGS, ...KEEP_BYTECODE, '--heap-growing-percent=50']);
     expect(commandV8Flags('histograms', 'list')).toEqual([
       ...WORKER_V8_FLAGS,
+      ...KEEP_BYTECODE,
       '--no-wasm-tier-up',
       '--no-wasm-dynamic-tiering',
     ]);
-    expect(commandV8Flags('validate')).toEqual([...WORKER_V8_FLAGS]);
+    expect(commandV8Flags('validate')).toEqual([...WORKER_V8_FLAGS, ...KEEP_BYTECODE]);
+    expect(commandV8Flags('serve')).toEqual([...WORKER_V8_FLAGS, ...KEEP_BYTECODE]);
   });
 
   it('lists the V8 flags the Parquet encoder worker sets (the CLI sets the same once the command is loaded)', () => {
@@ -61,6 +65,8 @@ describe('V8 flags of the commands', () => {
       '        type: bool  default: --wasm-lazy-compilation',
       '  --expose-gc (expose gc extension)',
       '        type: bool  default: --no-expose-gc',
+      '  --flush-bytecode (flush of bytecode when it has not been executed recently)',
+      '        type: bool  default: --flush-bytecode',
       '  --heap-growing-percent (specifies heap growing factor)',
       '        type: int  default: --heap-growing-percent=0',
       '  --wasm-tier-up (enable tier up to the optimizing compiler (requires --liftoff to have an effect))',
@@ -77,6 +83,7 @@ describe('V8 flags of the commands', () => {
       '--wasm-tier-up',
       '--wasm-dynamic-tiering',
       '--no-expose-gc',
+      '--flush-bytecode',
       '--heap-growing-percent=0',
       '--semi-space-growth-factor=2',
     ]);
@@ -88,8 +95,9 @@ describe('V8 flags of the commands', () => {
       }),
     ).toBeUndefined();
     const here = v8FlagDefaults();
-    expect(here).toHaveLength(8);
+    expect(here).toHaveLength(9);
     expect(here).toContain('--no-expose-gc');
+    expect(here).toContain('--flush-bytecode');
     expect(here).toContain('--semi-space-growth-factor=2');
     expect(here).toContain('--heap-growing-percent=0');
   });
