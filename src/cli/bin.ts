@@ -93,8 +93,13 @@ async function start(argv: string[]): Promise<void> {
         importModule: (specifier) => import(specifier),
       });
       performance.mark('dqm-export:bundle loaded'); // a phase of bench/startup.ts
-      // At exit, so the cache holds what the whole command compiled (also when it ends by a signal).
-      process.once('exit', loaded.save);
+      // At exit, so the cache holds what the whole command compiled (also when it ends by a signal),
+      // unless the command failed: its cache would hold the path to the error only, and a cache is
+      // kept as it is (docs/decisions.md, "CLI start-up: no code cache from a command that failed").
+      let failed = false;
+      process.once('exit', () => {
+        if (!failed) loaded.save();
+      });
       // `run` of an HTTP source on Node 20: the young generation stays at its size while the command's
       // modules initialise (src/cli/loading-heap.ts), released where the command's flags are set.
       const release = runOnly && api && youngGenerationHoldPays() ? holdYoungGenerationWhileLoading() : undefined;
@@ -106,6 +111,9 @@ async function start(argv: string[]): Promise<void> {
         commandLoaded: () => {
           release?.();
           setCommandV8Flags(key, variant);
+        },
+        commandFailed: () => {
+          failed = true;
         },
       });
       // Workers started above that the command never adopted (a run that failed before its first

@@ -73,6 +73,7 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     if (typeof args.exitCode === 'number') exitCode = args.exitCode;
     else if (typeof process.exitCode === 'number') exitCode = process.exitCode;
   } catch (err) {
+    options.commandFailed?.();
     exitCode = reportFailure(err, isVerbose(argv));
     // A usage error never reached `run`: the worker started for it is not needed.
     await prewarmed?.dropIdle();

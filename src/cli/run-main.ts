@@ -21,6 +21,12 @@ export interface MainOptions {
    * earlier (src/cli/code-cache.ts).
    */
   commandLoaded?: () => void;
+  /**
+   * Called when the command ends in an error (reported on stderr): bin.ts then makes no code cache,
+   * which would hold only the path to the failure and be kept for every later start-up
+   * (docs/decisions.md, "CLI start-up: no code cache from a command that failed").
+   */
+  commandFailed?: () => void;
 }
 
 /**
@@ -51,6 +57,7 @@ export async function runMain(argv: string[], options: MainOptions = {}): Promis
     if (typeof args.exitCode === 'number') return args.exitCode;
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
+    options.commandFailed?.();
     const exitCode = reportFailure(err, isVerbose(argv));
     // A run that failed before its first stream: the worker started for it is not needed.
     await prewarmed?.dropIdle();

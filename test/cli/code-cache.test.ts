@@ -203,20 +203,26 @@ describe.skipIf(!binBuilt)('the built CLI and its code cache', () => {
     expect(off).toEqual(first);
   }, 180_000);
 
-  it("accepts run's cache on the next start (run sets V8 flags of its own and starts an encoder worker)", async () => {
+  it('writes no cache for a command that failed (it would hold the path to the error only)', async () => {
     const env = { DQM_EXPORT_CODE_CACHE: join(dir, 'cc') };
+    const cached = () => (existsSync(join(dir, 'cc')) ? readdirSync(join(dir, 'cc')) : []);
     const missing = join(dir, 'missing.yaml');
     const first = await runBin(['run', missing], env);
     expect(first.code).toBe(2);
-    const [file] = readdirSync(join(dir, 'cc'));
-    expect(file).toMatch(/^run-/);
-    const written = statSync(join(dir, 'cc', file!));
+    expect(first.stderr).toContain('E_CONFIG_FILE');
+    expect(cached()).toEqual([]);
+    // Through yargs too (main.ts), and for a failure at run time (nothing listens on port 9).
+    const usage = await runBin(['runs', 'list', '--no-such-option'], env);
+    expect(usage.code).toBe(2);
+    const network = await runBin(['runs', 'list', '--url', 'http://127.0.0.1:9', '--retries', '0'], {
+      ...env,
+      DQM_PLAYGROUND_TOKEN: 'code-cache-test',
+    });
+    expect(network.code).toBe(1);
+    expect(cached()).toEqual([]);
     const second = await runBin(['run', missing], env);
     expect(second).toEqual(first);
-    // A cache V8 rejected would have been replaced: a new file (renamed into place), a new inode.
-    const after = statSync(join(dir, 'cc', file!));
-    expect([after.ino, after.mtimeMs]).toEqual([written.ino, written.mtimeMs]);
-    expect(readdirSync(join(dir, 'cc'))).toEqual([file]);
+    expect(cached()).toEqual([]);
   }, 180_000);
 
   it('has bundles written in the wrapper the loader compiles as it is (no copy of the text)', () => {
@@ -237,42 +243,67 @@ describe.skipIf(!binBuilt)('the built CLI and its code cache', () => {
         .digest('hex')
         .slice(0, 16);
     const builds = () => readdirSync(cc).map((f) => f.split('-').slice(0, 2).join('-'));
+    const server = await withServer({ synthetic: 'runs=1,ls=1,titles=1,dim=1,x=10' });
+    try {
+      const pipeline = join(dir, 'one.json');
+      writeFileSync(
+        pipeline,
+        JSON.stringify({
+          version: 1,
+          name: 'one',
+          source: { type: 'dqm-playground', url: server.url },
+          streams: [{ name: 'one', endpoint: 'lumisection_histograms_1d', output: { path: 'one', mode: 'overwrite' } }],
+        }),
+      );
+      const exportEnv = { ...env, DQM_PLAYGROUND_TOKEN: server.adminToken };
+      const args = ['run', pipeline, '--out', join(dir, 'out'), '--no-progress', '--log-level', 'warn'];
+      const fast = await runBin(args, exportEnv);
+      expect(fast.code, fast.stderr).toBe(0);
+      expect(builds()).toEqual([`run-${build('run.cjs')}`]);
+      // `--resume=false`: a form fast-run.ts leaves to yargs, so cli.cjs runs it (same arguments).
+      const viaYargs = await runBin([...args, '--resume=false'], exportEnv);
+      expect(builds().sort()).toEqual([`run-${build('cli.cjs')}`, `run-${build('run.cjs')}`].sort());
+      const report = (r: { stdout: string }) => r.stdout.replace(/"seconds":[0-9.]+/g, '');
+      expect(viaYargs.code).toBe(0);
+      expect(report(viaYargs)).toEqual(report(fast));
+    } finally {
+      await server.close();
+    }
+    // A failure is reported the same way by both.
     const missing = join(dir, 'missing.yaml');
-    const fast = await runBin(['run', missing], env);
-    expect(builds()).toEqual([`run-${build('run.cjs')}`]);
-    // `--resume=false`: a form fast-run.ts leaves to yargs, so cli.cjs runs it (same arguments).
-    const viaYargs = await runBin(['run', missing, '--resume=false'], env);
-    expect(builds().sort()).toEqual([`run-${build('cli.cjs')}`, `run-${build('run.cjs')}`].sort());
-    expect(fast.code).toBe(2);
-    expect(fast.stderr).toContain('E_CONFIG_FILE');
-    expect(viaYargs).toEqual(fast);
+    const fastFailure = await runBin(['run', missing], env);
+    expect(fastFailure.code).toBe(2);
+    expect(fastFailure.stderr).toContain('E_CONFIG_FILE');
+    expect(await runBin(['run', missing, '--resume=false'], env)).toEqual(fastFailure);
     const verbose = await runBin(['run', missing, '--verbose'], env);
     expect(verbose.code).toBe(2);
     expect(verbose.stderr.split('\n').length).toBeGreaterThan(2);
   }, 180_000);
 
   it("accepts histograms' cache on the next start (histograms sets V8 flags of its own and compiles undici's wasm)", async () => {
-    const env = { DQM_EXPORT_CODE_CACHE: join(dir, 'cc-histograms'), DQM_PLAYGROUND_TOKEN: 'code-cache-test' };
-    // Nothing listens on port 9: the listing loads undici, compiles its parser, fails and exits 1.
-    const args = ['histograms', 'list', '--dim', '1', '--all', '--url', 'http://127.0.0.1:9', '--retries', '0'];
-    const first = await runBin(args, env);
-    expect(first.code).toBe(1);
-    const [file] = readdirSync(join(dir, 'cc-histograms'));
-    expect(file).toMatch(/^histograms-list-/);
-    const written = statSync(join(dir, 'cc-histograms', file!));
-    const second = await runBin(args, env);
-    expect(second).toEqual(first);
-    const after = statSync(join(dir, 'cc-histograms', file!));
-    expect([after.ino, after.mtimeMs]).toEqual([written.ino, written.mtimeMs]);
-    // `histograms get` (through yargs) keeps a cache of its own: list's, made without yargs, is not used for it.
-    const get = await runBin(
-      ['histograms', 'get', '1', '--dim', '1', '--url', 'http://127.0.0.1:9', '--retries', '0'],
-      env,
-    );
-    expect(get.code).toBe(1);
-    const files = readdirSync(join(dir, 'cc-histograms')).sort();
-    expect(files).toHaveLength(2);
-    expect(files.filter((name) => name.startsWith('histograms-list-'))).toEqual([file]);
+    const server = await withServer({ synthetic: 'runs=1,ls=2,titles=1,dim=1,x=10' });
+    try {
+      const env = { DQM_EXPORT_CODE_CACHE: join(dir, 'cc-histograms'), DQM_PLAYGROUND_TOKEN: server.adminToken };
+      const args = ['histograms', 'list', '--dim', '1', '--all', '--format', 'jsonl', '--url', server.url];
+      const first = await runBin(args, env);
+      expect(first.code, first.stderr).toBe(0);
+      expect(first.stdout.trim().split('\n')).toHaveLength(2);
+      const [file] = readdirSync(join(dir, 'cc-histograms'));
+      expect(file).toMatch(/^histograms-list-/);
+      const written = statSync(join(dir, 'cc-histograms', file!));
+      const second = await runBin(args, env);
+      expect(second).toEqual(first);
+      const after = statSync(join(dir, 'cc-histograms', file!));
+      expect([after.ino, after.mtimeMs]).toEqual([written.ino, written.mtimeMs]);
+      // `histograms get` (through yargs) keeps a cache of its own: list's, made without yargs, is not used for it.
+      const get = await runBin(['histograms', 'get', '1', '--dim', '1', '--url', server.url], env);
+      expect(get.code, get.stderr).toBe(0);
+      const files = readdirSync(join(dir, 'cc-histograms')).sort();
+      expect(files).toHaveLength(2);
+      expect(files.filter((name) => name.startsWith('histograms-list-'))).toEqual([file]);
+    } finally {
+      await server.close();
+    }
   }, 180_000);
 
   it("accepts run's cache after a run that exported (V8 flags set by the command and the worker)", async () => {
