@@ -12,6 +12,7 @@ import { streamRoot } from '../dataset/layout.js';
 import { provenanceMetadata, type Provenance } from '../dataset/manifest.js';
 import { openRejectsFile, type RejectsFile } from '../dataset/rejects-file.js';
 import { openSliceLedger, type SliceLedger } from '../dataset/slice-ledger.js';
+import type { PreparedOutput } from '../dataset/output-root.js';
 import { datasetTarget, shardTarget, type OutputTarget, type ShardRun } from '../dataset/targets.js';
 import { SliceSinks, settleArrayBufferDetaching } from '../load/index.js';
 import type { Logger } from '../log.js';
@@ -119,15 +120,45 @@ async function commitSlice(loop: SliceLoop, event: Extract<SourceEvent, { type: 
   if (typeof run === 'number' && run > loop.maxRun) loop.maxRun = run;
 }
 
-/** Plans the slices (or takes the given ones) and drops those a resumed run committed already. */
-async function slicesToRun(
-  stream: Stream,
-  o: StreamRunOptions,
-  committed: ReadonlyMap<string, unknown>,
-  minRun: number | undefined,
-) {
-  const planned = o.slices ?? (await o.source.plan(stream, { minRun, signal: o.signal }));
-  return { planned: planned.length, slices: planned.filter((s) => !committed.has(sliceId(stream.name, s.key))) };
+/** A stream's plan being made: its slices, or `abort()` when they are no longer wanted. */
+interface Planning {
+  slices: Promise<SourceSlice[]>;
+  abort(): void;
+}
+
+/** Starts planning the slices (or takes the given ones); `minRun` from an incremental cursor. */
+function startPlanning(stream: Stream, o: StreamRunOptions, minRun?: number): Planning {
+  if (o.slices) return { slices: Promise.resolve(o.slices), abort: () => {} };
+  const controller = new AbortController();
+  const signal = o.signal ? AbortSignal.any([o.signal, controller.signal]) : controller.signal;
+  const slices = o.source.plan(stream, { minRun, signal });
+  slices.catch(() => {}); // awaited by runStream, or abandoned with the output's own error
+  return { slices, abort: () => controller.abort(new Error('the output could not be prepared')) };
+}
+
+/**
+ * Prepares the output and plans the slices at once: planning waits a round trip for the run list,
+ * preparing reads and writes the output directory (slow on a network file system). An incremental
+ * stream plans from the cursor kept in that directory, so it plans once the directory is read. An
+ * error preparing the output wins and stops the planning; a planning error comes after the output
+ * was prepared, as when they ran one after the other.
+ */
+async function prepareAndPlan(stream: Stream, target: OutputTarget, root: string, o: StreamRunOptions) {
+  const fromCursor = Boolean(stream.incremental) && !o.shard;
+  const early = fromCursor ? undefined : startPlanning(stream, o);
+  let prepared: PreparedOutput;
+  try {
+    prepared = await target.prepare();
+  } catch (err) {
+    early?.abort();
+    throw err;
+  }
+  const cursor = fromCursor ? await readCursor(root) : null;
+  const minRun = cursor ? cursor.value + 1 : undefined;
+  const planned = await (early ?? startPlanning(stream, o, minRun)).slices;
+  const committed = prepared.journal.slices;
+  const slices = planned.filter((s) => !committed.has(sliceId(stream.name, s.key)));
+  return { prepared, cursor, minRun, planned: planned.length, slices };
 }
 
 /** Runs one stream end to end; resolves to its summary. */
@@ -139,12 +170,9 @@ export async function runStream(stream: Stream, options: StreamRunOptions): Prom
   const root = streamRoot(stream, options.outRoot);
   const summary = emptyStreamSummary(stream.name, root);
   const target = targetFor(stream, root, options);
-  const prepared = await target.prepare();
   // Counted from here, so retries of planning requests (the run list) are in the summary too.
   const retriesBefore = retriesOf(options.source);
-  const cursor = stream.incremental && !options.shard ? await readCursor(root) : null;
-  const minRun = cursor ? cursor.value + 1 : undefined;
-  const { planned, slices } = await slicesToRun(stream, options, prepared.journal.slices, minRun);
+  const { prepared, cursor, minRun, planned, slices } = await prepareAndPlan(stream, target, root, options);
   summary.slices = planned;
   summary.slicesSkipped = planned - slices.length;
   options.onPlanned?.(slices.length);
