@@ -14,22 +14,54 @@ afterAll(closeDuckDB);
 const records = captureRecords('93_h2d_filter_run_ls_title.json');
 const batch = toRecordBatch(records, transformSpecFor('lumisection_histograms_2d')).batch!;
 
-test('a worker is replaced after maxFilesPerWorker files; every file is complete', async () => {
+/** Writes `n` one-batch files through `pool`; returns their paths under `dir`. */
+async function writeFiles(pool: EncoderPool, dir: string, n: number, compression?: 'zstd' | 'snappy') {
+  const written = [];
+  for (let i = 0; i < n; i++) {
+    const sink = openSink({ dir, format: 'parquet', filePrefix: `slice${i}`, encoderPool: pool, compression });
+    await sink.write(batch);
+    written.push(...(await sink.close()));
+  }
+  return written;
+}
+
+test('a worker is replaced after maxFilesPerWorker files of parquet-wasm; every file is complete', async () => {
+  process.env[PARQUET_WRITER_ENV] = 'wasm';
   const pool = new EncoderPool({ maxFilesPerWorker: 2 });
   try {
     const dir = outputRoot();
-    const written = [];
-    for (let i = 0; i < 5; i++) {
-      const sink = openSink({ dir, format: 'parquet', filePrefix: `slice${i}`, encoderPool: pool });
-      await sink.write(batch);
-      written.push(...(await sink.close()));
-    }
+    const written = await writeFiles(pool, dir, 5);
     const stats = pool.stats();
     expect(stats.workersStarted).toBe(3);
     expect(stats.workersRetired).toBe(2);
     expect(stats.liveWorkers).toBe(1);
-    // The own writer writes these files: parquet-wasm is never loaded (its memory stays 0).
-    expect(stats.peakWasmBytes).toBe(0);
+    expect(stats.ownWriterFiles).toBe(0);
+    for (const f of written) expect((await readParquetRows(join(dir, f.path))).length).toBe(records.length);
+  } finally {
+    delete process.env[PARQUET_WRITER_ENV];
+    await pool.destroy();
+  }
+});
+
+test("the own writer's files do not wear a worker out (parquet-wasm is never loaded)", async () => {
+  const pool = new EncoderPool({ maxFilesPerWorker: 2 });
+  try {
+    const dir = outputRoot();
+    const written = await writeFiles(pool, dir, 5);
+    expect(pool.stats()).toMatchObject({ workersStarted: 1, workersRetired: 0, ownWriterFiles: 5, peakWasmBytes: 0 });
+    for (const f of written) expect((await readParquetRows(join(dir, f.path))).length).toBe(records.length);
+  } finally {
+    await pool.destroy();
+  }
+});
+
+test("snappy files, parquet-wasm's, count from their open", async () => {
+  const pool = new EncoderPool({ maxFilesPerWorker: 2 });
+  try {
+    const dir = outputRoot();
+    const written = await writeFiles(pool, dir, 5, 'snappy');
+    // The second file retires the first worker, the fourth the second.
+    expect(pool.stats()).toMatchObject({ workersStarted: 3, workersRetired: 2, ownWriterFiles: 0 });
     for (const f of written) expect((await readParquetRows(join(dir, f.path))).length).toBe(records.length);
   } finally {
     await pool.destroy();

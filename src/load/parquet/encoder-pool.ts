@@ -1,8 +1,9 @@
 /**
  * A pool of Parquet encoder workers. Wasm memory only grows, so a worker is retired (no new files)
- * after `maxFilesPerWorker` files or once its memory passes `maxWasmBytes`, and terminated when its
- * last file is done: memory stays flat however long the export (bench/load.ts measures it). Idle
- * workers are unref'd and never keep the process alive.
+ * after `maxFilesPerWorker` files written by parquet-wasm or once its memory passes `maxWasmBytes`,
+ * and terminated when its last file is done: memory stays flat however long the export (bench/load.ts
+ * measures it). Files of the own writer (own-writer.ts: JavaScript, collected like any) do not count.
+ * Idle workers are unref'd and never keep the process alive.
  */
 import { Worker } from 'node:worker_threads';
 import { WORKER_RESOURCE_LIMITS } from '../../worker-limits.js';
@@ -20,7 +21,7 @@ export { ParquetFileHandle } from './file-handle.js';
 export interface EncoderPoolOptions {
   /** Workers encoding at once (default 1: with the main thread parsing JSON, both cores of a 2-core machine). */
   size?: number;
-  /** Files a worker encodes before it is replaced (default 16). */
+  /** Files parquet-wasm encodes in a worker before it is replaced (default 16; the own writer's do not count). */
   maxFilesPerWorker?: number;
   /** Wasm memory after which a worker is replaced once its files are done (default 96 MiB). */
   maxWasmBytes?: number;
@@ -60,6 +61,8 @@ export class EncoderPool {
   private readonly maxWasmBytes: number;
   private readonly maxWorkerBytesInFlight: number;
   private logger: Logger;
+  /** Files planned for the own writer: they count towards `maxFilesPerWorker` only if the worker fell back to parquet-wasm. */
+  private readonly ownPlanned = new WeakSet<ParquetFileHandle>();
 
   constructor(options: EncoderPoolOptions = {}) {
     this.size = Math.max(1, options.size ?? 1);
@@ -127,6 +130,8 @@ export class EncoderPool {
           counts[reply.nativeZstd] = (counts[reply.nativeZstd] ?? 0) + 1;
         }
         if (reply.type === 'closed' && reply.ownWriter) this.counters.ownWriterFiles++;
+        // Planned for the own writer, written by parquet-wasm (snappy, or no native zstd): it counts.
+        if (reply.type === 'closed' && !reply.ownWriter && file && this.ownPlanned.has(file)) this.countWasmFile(slot);
         if (reply.type !== 'error') {
           this.counters.peakWasmBytes = Math.max(this.counters.peakWasmBytes, reply.wasmBytes);
           if (reply.wasmBytes >= this.maxWasmBytes) slot.retired = true;
@@ -210,11 +215,20 @@ export class EncoderPool {
     if (slot.dead) slot = this.spawn();
     const file = new ParquetFileHandle(slot, this.nextFileId++, path);
     slot.files.set(file.id, file);
-    slot.assigned++;
-    if (slot.assigned >= this.maxFilesPerWorker) slot.retired = true;
+    // A worker was replaced every 16 files whatever wrote them: an export of 400 small slices started
+    // 25 workers, ~0.1 s of CPU each, on the critical path (docs/decisions.md, "Load: the own
+    // writer's files do not wear out an encoder worker").
+    if (plan.own) this.ownPlanned.add(file);
+    else this.countWasmFile(slot);
     slot.worker.ref();
     slot.worker.postMessage({ type: 'open', fileId: file.id, path, plan } satisfies WorkerRequest);
     return file;
+  }
+
+  /** Counts a file parquet-wasm writes in `slot`'s worker; past `maxFilesPerWorker` the worker takes no more. */
+  private countWasmFile(slot: WorkerSlot): void {
+    slot.assigned++;
+    if (slot.assigned >= this.maxFilesPerWorker) slot.retired = true;
   }
 
   /** Terminates every worker; open files fail. */

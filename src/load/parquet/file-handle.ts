@@ -37,6 +37,7 @@ interface Pending {
 export interface WorkerSlot {
   worker: Worker;
   files: Map<number, ParquetFileHandle>;
+  /** Files parquet-wasm wrote or writes in this worker (the pool's `maxFilesPerWorker`). */
   assigned: number;
   retired: boolean;
   dead: boolean;
