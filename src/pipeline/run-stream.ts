@@ -22,6 +22,7 @@ import type { Source, SourceEvent, SourceSlice } from '../sources/source.js';
 import { toRecordBatches, type TransformSpec } from '../transform/index.js';
 import { VERSION } from '../version.js';
 import { isFull, type PendingRecords } from './coalesce.js';
+import { CommitQueue } from './commit-queue.js';
 import { openStreamSink, streamTransform } from './stream-settings.js';
 import { emptyStreamSummary, type StreamSummary } from './summary.js';
 
@@ -71,6 +72,8 @@ interface SliceLoop {
   pending: Map<string, PendingRecords>;
   /** Highest run of a committed slice, for the incremental cursor. */
   maxRun: number;
+  /** Slices being committed while the loop goes on. */
+  commits: CommitQueue;
 }
 
 /**
@@ -108,16 +111,21 @@ async function writeHeld(loop: SliceLoop, key: string): Promise<void> {
   }
 }
 
-/** A slice the extractor verified complete: its files closed, then committed in the journal. */
+/**
+ * A slice the extractor verified complete: its last records written, then, beside the loop
+ * (commit-queue.ts), its files closed and the slice committed in the journal.
+ */
 async function commitSlice(loop: SliceLoop, event: Extract<SourceEvent, { type: 'slice-done' }>): Promise<void> {
   const key = event.slice.key;
   await writeHeld(loop, key);
-  const written = await loop.sinks.close(key);
-  loop.summary.duplicatesDropped += event.report.duplicates;
-  loop.summary.repairs += event.report.repairs;
-  await loop.ledger.commit(key, written, { ...event.report, rejects: loop.rejects.countOf(key) });
-  const run = event.slice.partition.run;
-  if (typeof run === 'number' && run > loop.maxRun) loop.maxRun = run;
+  await loop.commits.add(async () => {
+    const written = await loop.sinks.close(key);
+    loop.summary.duplicatesDropped += event.report.duplicates;
+    loop.summary.repairs += event.report.repairs;
+    await loop.ledger.commit(key, written, { ...event.report, rejects: loop.rejects.countOf(key) });
+    const run = event.slice.partition.run;
+    if (typeof run === 'number' && run > loop.maxRun) loop.maxRun = run;
+  });
 }
 
 /** A stream's plan being made: its slices, or `abort()` when they are no longer wanted. */
@@ -206,13 +214,17 @@ export async function runStream(stream: Stream, options: StreamRunOptions): Prom
     exported: 0,
     pending: new Map(),
     maxRun: cursor?.value ?? -Infinity,
+    commits: new CommitQueue(options.source.concurrency),
   };
   try {
     for await (const event of options.source.extract(slices, { signal: options.signal, logger: options.logger })) {
       if (event.type === 'batch') await writePage(loop, event.slice.key, event);
       else await commitSlice(loop, event);
     }
+    await loop.commits.drain();
   } catch (err) {
+    // Commits in flight end first (a verified slice still commits), then the open files go.
+    await loop.commits.settle();
     await loop.sinks.abortAll();
     await ledger.close().catch(() => {});
     throw err;

@@ -5,7 +5,7 @@
  * stops the planning; a planning error still comes after the output was prepared. A fake source
  * stands for the server: what is checked is the order of the two, seen from the plan.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -14,7 +14,8 @@ import { writeCursor } from '../../src/dataset/cursor.js';
 import { emptyStats } from '../../src/extract/http/transport.js';
 import { silentLogger } from '../../src/log.js';
 import { runStream } from '../../src/pipeline/run-stream.js';
-import type { PlanOptions, Source, SourceSlice } from '../../src/sources/source.js';
+import type { PlanOptions, Source, SourceEvent, SourceSlice } from '../../src/sources/source.js';
+import { captureRecords } from '../load/fixtures.js';
 
 let dir: string;
 beforeEach(() => {
@@ -22,14 +23,14 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-function streamOf(extra = '', mode = 'overwrite'): Stream {
+function streamOf(extra = '', mode = 'overwrite', endpoint = 'lumisection_histograms_1d'): Stream {
   const text = [
     'version: 1',
     'name: t',
     'source: {type: dqm-playground, url: "http://127.0.0.1:9"}',
     'streams:',
     '  - name: h1d',
-    '    endpoint: lumisection_histograms_1d',
+    `    endpoint: ${endpoint}`,
     `    output: {path: out, mode: ${mode}}`,
     extra,
   ].join('\n');
@@ -124,5 +125,40 @@ describe('runStream: planning and the output', () => {
     );
     expect((error as Error).message).toBe('SIGINT');
     expect(seen).toBe(error);
+  });
+});
+
+describe('runStream: slices commit beside the loop', () => {
+  it('commits every slice of many, each once, files and journal lines alike', async () => {
+    const records = captureRecords('93_h2d_filter_run_ls_title.json');
+    const slices: SourceSlice[] = Array.from({ length: 40 }, (_, i) => ({
+      key: `run=${1000 + i}`,
+      endpoint: 'lumisection_histograms_2d',
+      filters: {},
+      partition: { run: 1000 + i },
+    }));
+    const report = { total: records.length, received: records.length, duplicates: 0, repairs: 0, retries: 0 };
+    const source: Source = {
+      ...sourceWith(async () => slices),
+      concurrency: 4,
+      extract: async function* (planned): AsyncGenerator<SourceEvent> {
+        for (const slice of planned) {
+          yield { type: 'batch', slice, records, bytes: 1000 };
+          yield { type: 'slice-done', slice, report: { ...report, pages: 1, bytes: 1000, elapsedMs: 1 } };
+        }
+      },
+    };
+    const stream = streamOf('', 'overwrite', 'lumisection_histograms_2d');
+    const summary = await runStream(stream, { ...common, source, outRoot: dir });
+    expect(summary).toMatchObject({ slices: 40, records: 40 * records.length, files: 40 });
+    const journal = readFileSync(join(dir, 'out', '.dqm-export', 'journal.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { type: string; key?: string });
+    const keys = journal.filter((e) => e.type === 'slice').map((e) => e.key);
+    expect(keys.sort()).toEqual(slices.map((s) => s.key).sort());
+    expect(journal.at(-1)?.type).toBe('done');
+    const files = readdirSync(join(dir, 'out')).filter((f) => f.endsWith('.parquet'));
+    expect(files).toHaveLength(40);
   });
 });
