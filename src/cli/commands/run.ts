@@ -11,6 +11,7 @@ import { rangeText, SETTINGS } from '../../settings.js';
 import { checkSettingFlag } from '../connection.js';
 import { numeric } from '../numbers.js';
 import { makePlan, planTotals } from '../../pipeline/make-plan.js';
+import { estimateRunRecords } from '../../pipeline/plan-estimate.js';
 import { readPlanFile, type PlanFile } from '../../pipeline/plan-file.js';
 import { runPipeline } from '../../pipeline/run-pipeline.js';
 import { resolveShard, type ShardIndex, type ShardIndexSource } from '../../pipeline/shards.js';
@@ -228,9 +229,10 @@ export const runCommand: CommandModule<object, RunArgs> = {
 };
 
 /**
- * Records the run will fetch, for the progress bar: a plan file's estimates (this shard's slices),
- * else page 1 of every slice probed now, as `plan` does. 0 (unknown) when a probe fails: the run
- * itself then reports the problem.
+ * Records the run will fetch, for the progress bar: a plan file's estimates (this shard's slices);
+ * for CSV files, their scans, as `plan` does; else page 1 of a sample of each stream's slices (at most
+ * two rounds of requests), the rest extrapolated (src/pipeline/plan-estimate.ts). 0 (unknown) when a
+ * probe fails: the run itself then reports the problem.
  */
 async function plannedRecords(
   loaded: LoadedPipeline,
@@ -253,6 +255,7 @@ async function plannedRecords(
       caFile: o.args['ca-file'],
     });
     const outRoot = o.args.out ? resolve(o.args.out) : loaded.dir;
+    if (!source.csv) return await estimateRunRecords(loaded, source, { outRoot, sample: 2 * source.concurrency });
     return planTotals((await makePlan(loaded, { source, outRoot })).streams.flatMap((s) => s.slices)).records;
   } catch {
     return 0;
