@@ -17,6 +17,7 @@ const extra: Record<string, string[]> = { csv: process.argv.includes('--big') ? 
 for (const name of [
   'startup',
   'cli-concurrency',
+  'many-slices',
   'server',
   'extract',
   'load',
