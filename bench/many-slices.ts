@@ -1,8 +1,8 @@
 /**
- * What a slice costs `run` beyond its pages: 400 slices of one page each (runs=400, 5 LS x 2 titles,
- * 1D, 100 bins) against `serve --synthetic ... --latency-ms 50`, `run` at c = 16 (Parquet zstd, one
- * file and one journal line per slice) against the baseline of the same run: `histograms list --all`
- * of the same 4,000 records at c = 16 (the same pages, no files). Prints the wall of both, the ratio,
+ * What a slice costs `run` beyond its pages: 400 slices of one full page each (runs=400, 25 LS x 2
+ * titles: 50 records a run, 1D, 100 bins) against `serve --synthetic ... --latency-ms 50`, `run` at
+ * c = 16 (Parquet zstd, one file and one journal line per slice) against the baseline of the same run:
+ * `histograms list --all` of the same 20,000 records at c = 16 (400 pages of 50 as well, no files). Prints the wall of both, the ratio,
  * and the overhead per slice, (run - list) / slices; one JSON line. A run of many small slices is a
  * whole server exported by run where each run has few histograms after the filters (docs/decisions.md,
  * "Run: slices commit while the next ones are fetched" and "Load: the own writer's files do not wear
@@ -21,10 +21,10 @@ const CONCURRENCY = 16;
 async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
   const slices = quick ? 100 : 400;
-  const records = slices * 10;
+  const records = slices * 50;
   const rounds = quick ? 1 : 3;
   const dir = mkdtempSync(join(tmpdir(), 'dqm-bench-slices-'));
-  const server = await startServe(`runs=${slices},ls=5,titles=2,dim=1,x=100`, ['--latency-ms', String(LATENCY_MS)]);
+  const server = await startServe(`runs=${slices},ls=25,titles=2,dim=1,x=100`, ['--latency-ms', String(LATENCY_MS)]);
   try {
     const pipeline = join(dir, 'slices.json');
     writeFileSync(
