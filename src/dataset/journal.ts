@@ -7,6 +7,7 @@
  */
 import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { GroupFlush } from '../group-flush.js';
 import { ensureDirectory, removeFile } from '../load/atomic.js';
 import type { WrittenFile } from '../load/types.js';
 import { redact } from '../secrets.js';
@@ -83,19 +84,29 @@ export async function openJournal(root: string, name: string = JOURNAL_NAME): Pr
   // ensureDirectory: on a read-only filesystem it reports EROFS, where mkdir -p says ENOENT.
   await ensureDirectory(join(root, STATE_DIR));
   const handle = await open(join(root, STATE_DIR, name), 'a');
-  // Appends are serialised so lines never interleave even when slices finish together.
-  let chain: Promise<void> = Promise.resolve();
+  // Lines wait here for the next write: slices that finish together share one write and one fsync
+  // (src/group-flush.ts), and lines never interleave. After a failed write every append fails.
+  let waiting: string[] = [];
+  let failure: { error: unknown } | undefined;
+  const writes = new GroupFlush(async () => {
+    const text = waiting.join('');
+    waiting = [];
+    await handle.write(text);
+    await handle.sync();
+  });
+  let last: Promise<void> = Promise.resolve();
   return {
     append(entry) {
-      const line = redact(JSON.stringify(entry)) + '\n';
-      chain = chain.then(async () => {
-        await handle.write(line);
-        await handle.sync();
+      if (failure) return Promise.reject(failure.error);
+      waiting.push(redact(JSON.stringify(entry)) + '\n');
+      last = writes.request().catch((error: unknown) => {
+        failure ??= { error };
+        throw failure.error;
       });
-      return chain;
+      return last;
     },
     async close() {
-      await chain;
+      await last;
       await handle.close();
     },
   };

@@ -9,6 +9,7 @@ import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { DqmExportError, toDqmError } from '../errors.js';
 import { crashPoint, type CrashPointName } from '../crash-points.js';
+import { KeyedGroupFlush } from '../group-flush.js';
 
 /** Prefix of every temporary file and directory we create. */
 export const TEMP_PREFIX = '.tmp-';
@@ -96,6 +97,12 @@ function syncDirectoryNow(dir: string): void {
   }
 }
 
+/**
+ * Directory syncs of `commitFile`, grouped per directory: files renamed into one directory while
+ * its last sync ran share the next one (src/group-flush.ts).
+ */
+const directorySyncs = new KeyedGroupFlush(syncDirectory);
+
 /** Renames a finished, synced temporary file to its final name and syncs the directory. */
 export async function commitFile(temporaryPath: string, finalPath: string): Promise<void> {
   try {
@@ -104,7 +111,7 @@ export async function commitFile(temporaryPath: string, finalPath: string): Prom
     throw toDqmError(err);
   }
   crashPoint('rename');
-  await syncDirectory(dirname(finalPath));
+  await directorySyncs.request(dirname(finalPath));
 }
 
 /**
