@@ -25,7 +25,7 @@ import {
 } from '../../src/cli/code-cache.js';
 import { COMMAND_ENTRIES } from '../../src/cli/commands/index.js';
 import { withServer } from '../helpers/server.js';
-import { BIN, binBuilt, runBin } from './harness.js';
+import { BIN, binBuilt, runBin, writeOneStreamPipeline } from './harness.js';
 
 let dir: string;
 beforeEach(() => {
@@ -245,16 +245,7 @@ describe.skipIf(!binBuilt)('the built CLI and its code cache', () => {
     const builds = () => readdirSync(cc).map((f) => f.split('-').slice(0, 2).join('-'));
     const server = await withServer({ synthetic: 'runs=1,ls=1,titles=1,dim=1,x=10' });
     try {
-      const pipeline = join(dir, 'one.json');
-      writeFileSync(
-        pipeline,
-        JSON.stringify({
-          version: 1,
-          name: 'one',
-          source: { type: 'dqm-playground', url: server.url },
-          streams: [{ name: 'one', endpoint: 'lumisection_histograms_1d', output: { path: 'one', mode: 'overwrite' } }],
-        }),
-      );
+      const pipeline = writeOneStreamPipeline(dir, server.url);
       const exportEnv = { ...env, DQM_PLAYGROUND_TOKEN: server.adminToken };
       const args = ['run', pipeline, '--out', join(dir, 'out'), '--no-progress', '--log-level', 'warn'];
       const fast = await runBin(args, exportEnv);
@@ -309,22 +300,7 @@ describe.skipIf(!binBuilt)('the built CLI and its code cache', () => {
   it("accepts run's cache after a run that exported (V8 flags set by the command and the worker)", async () => {
     const server = await withServer({ synthetic: 'runs=1,ls=1,titles=1,dim=1,x=10' });
     try {
-      const pipeline = join(dir, 'one.json');
-      writeFileSync(
-        pipeline,
-        JSON.stringify({
-          version: 1,
-          name: 'one',
-          source: { type: 'dqm-playground', url: server.url },
-          streams: [
-            {
-              name: 'one',
-              endpoint: 'lumisection_histograms_1d',
-              output: { path: 'one', format: 'parquet', compression: 'zstd', mode: 'overwrite' },
-            },
-          ],
-        }),
-      );
+      const pipeline = writeOneStreamPipeline(dir, server.url);
       const env = { DQM_EXPORT_CODE_CACHE: join(dir, 'cc'), DQM_PLAYGROUND_TOKEN: server.adminToken };
       const args = ['run', pipeline, '--out', join(dir, 'out'), '--no-progress', '--log-level', 'warn'];
       const first = await runBin(args, env);

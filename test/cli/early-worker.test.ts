@@ -5,14 +5,14 @@
  * would start a second worker (~70 ms of CPU on Node 20) and still export correctly: so this checks
  * the workers a one-record `run` starts, through the binary.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server/index.js';
 import { withServer } from '../helpers/server.js';
-import { BIN, binBuilt, runBin } from './harness.js';
+import { BIN, binBuilt, runBin, writeOneStreamPipeline } from './harness.js';
 
 const PRELOAD = fileURLToPath(new URL('../fixtures/cli/worker-scripts-preload.cjs', import.meta.url));
 
@@ -29,16 +29,7 @@ afterAll(async () => {
 
 describe.skipIf(!binBuilt)('the early encoder worker', () => {
   it('is the only worker a one-record run starts: the pool adopts it', async () => {
-    const pipeline = join(dir, 'one.json');
-    writeFileSync(
-      pipeline,
-      JSON.stringify({
-        version: 1,
-        name: 'one',
-        source: { type: 'dqm-playground', url: server.url },
-        streams: [{ name: 'one', endpoint: 'lumisection_histograms_1d', output: { path: 'one', mode: 'overwrite' } }],
-      }),
-    );
+    const pipeline = writeOneStreamPipeline(dir, server.url);
     const report = join(dir, 'workers.json');
     const args = ['run', pipeline, '--out', join(dir, 'out'), '--no-progress', '--log-level', 'warn'];
     const env = { DQM_PLAYGROUND_TOKEN: server.adminToken, DQM_TEST_WORKERS_FILE: report };

@@ -4,7 +4,7 @@
  * CLI the way a user's shell would pass it.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
 import { PACKAGE_ROOT } from '../../src/version.js';
@@ -128,3 +128,21 @@ export function expectNoSecrets(result: CliResult, secrets: readonly string[]): 
 
 /** A URL where nothing listens: a command that sends a request there fails with E_NETWORK. */
 export const NOWHERE = 'http://127.0.0.1:9';
+
+/**
+ * Writes `dir/one.json`, a pipeline exporting every 1D histogram of the DQM Playground at `url` to
+ * `one/` (Parquet, the defaults, mode overwrite); returns its path.
+ */
+export function writeOneStreamPipeline(dir: string, url: string): string {
+  const pipeline = join(dir, 'one.json');
+  writeFileSync(
+    pipeline,
+    JSON.stringify({
+      version: 1,
+      name: 'one',
+      source: { type: 'dqm-playground', url },
+      streams: [{ name: 'one', endpoint: 'lumisection_histograms_1d', output: { path: 'one', mode: 'overwrite' } }],
+    }),
+  );
+  return pipeline;
+}
