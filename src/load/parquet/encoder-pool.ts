@@ -130,7 +130,7 @@ export class EncoderPool {
           counts[reply.nativeZstd] = (counts[reply.nativeZstd] ?? 0) + 1;
         }
         if (reply.type === 'closed' && reply.ownWriter) this.counters.ownWriterFiles++;
-        // Planned for the own writer, written by parquet-wasm (snappy, or no native zstd): it counts.
+        // Planned for the own writer, written by parquet-wasm (no native zstd loaded in the worker): it counts.
         if (reply.type === 'closed' && !reply.ownWriter && file && this.ownPlanned.has(file)) this.countWasmFile(slot);
         if (reply.type !== 'error') {
           this.counters.peakWasmBytes = Math.max(this.counters.peakWasmBytes, reply.wasmBytes);
