@@ -136,14 +136,19 @@ const NAMED: Scenario[] = [
     landed: async (out) => {
       const committed = (await journal(join(out, 'h1d'))).flatMap((e) => e.files ?? []).map((f) => f.path);
       const visible = await visibleDataFiles(join(out, 'h1d'));
-      expect(visible.filter((p) => !committed.includes(p)).length).toBe(1);
+      // That file, and perhaps another slice's renamed meanwhile: slices commit beside the export
+      // (src/pipeline/commit-queue.ts), and a rename the kill interrupted may have landed.
+      expect(visible.filter((p) => !committed.includes(p)).length).toBeGreaterThanOrEqual(1);
+      expect(committed).toEqual([]);
     },
   },
   {
     name: 'right after the second h1d slice committed',
     crash: 'commit:2',
     landed: async (out) => {
-      expect((await journal(join(out, 'h1d'))).filter((e) => e.type === 'slice')).toHaveLength(2);
+      // The second, and perhaps more of the same group commit (slices committing together share a
+      // journal write, src/group-flush.ts).
+      expect((await journal(join(out, 'h1d'))).filter((e) => e.type === 'slice').length).toBeGreaterThanOrEqual(2);
       expect(existsSync(join(out, 'h1d', '.dqm-export', '_SUCCESS'))).toBe(false);
     },
   },

@@ -50,6 +50,16 @@ interface Scenario {
 const success = (out: string, stream: string): boolean => existsSync(join(out, stream, '.dqm-export', '_SUCCESS'));
 const slicesCommitted = async (out: string, stream: string): Promise<number> =>
   (await journalLines(join(out, stream))).filter((l) => l.type === 'slice').length;
+/**
+ * Slices committed when the kill came at the `n`th commit of a stream: that one and those before it,
+ * and perhaps the next ones of the same group commit (slices committing together share a journal
+ * write, src/group-flush.ts), never more than the stream's `of`.
+ */
+const committedAtLeast = async (out: string, stream: string, n: number, of: number): Promise<void> => {
+  const committed = await slicesCommitted(out, stream);
+  expect(committed).toBeGreaterThanOrEqual(n);
+  expect(committed).toBeLessThanOrEqual(of);
+};
 
 // The run: th1 (5 run slices, a file each), th2 (the same), ls (2 dataset slices). Renames count data
 // files, then each stream's manifest and _SUCCESS: th1's are renames 6 and 7.
@@ -68,7 +78,7 @@ const SCENARIOS: Scenario[] = [
     name: 'right after the second th1 slice committed',
     crash: `${CRASH_POINTS.commit}:2`,
     landed: async (out) => {
-      expect(await slicesCommitted(out, 'th1')).toBe(2);
+      await committedAtLeast(out, 'th1', 2, 5);
       expect(success(out, 'th1')).toBe(false);
     },
   },
@@ -92,7 +102,7 @@ const SCENARIOS: Scenario[] = [
     cliResume: true,
     landed: async (out) => {
       expect(success(out, 'th1')).toBe(true);
-      expect(await slicesCommitted(out, 'th2')).toBe(3);
+      await committedAtLeast(out, 'th2', 3, 5);
     },
   },
   {
@@ -100,7 +110,7 @@ const SCENARIOS: Scenario[] = [
     crash: `${CRASH_POINTS.commit}:11`,
     landed: async (out) => {
       expect(success(out, 'th2')).toBe(true);
-      expect(await slicesCommitted(out, 'ls')).toBe(1);
+      await committedAtLeast(out, 'ls', 1, 2);
     },
   },
   {
