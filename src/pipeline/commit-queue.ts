@@ -32,7 +32,7 @@ export class CommitQueue {
 
   /** Waits for every commit started; throws the first failure. */
   async drain(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.all(this.inFlight);
+    await this.settle();
     this.throwFailure();
   }
 
